@@ -1,0 +1,305 @@
+//! Resource-type schemas and eco's value model.
+//!
+//! A [`Schema`] says which attributes a resource type takes, their [`Shape`] (how they are written
+//! in KDL and what value they hold), and how a change to each is applied ([`Update`]). Every other
+//! crate reads schemas: `eco-config` type-checks against them, `eco-plan` diffs with them, and each
+//! module of `eco-aws` declares one. This crate is pure data: no I/O, no AWS.
+
+mod value;
+
+pub use value::Value;
+
+use std::collections::BTreeMap;
+
+/// The scalar type of a value written in KDL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScalarType {
+    String,
+    Int,
+    Float,
+    Bool,
+}
+
+impl ScalarType {
+    /// A short name used in diagnostics ("a string", "an integer").
+    pub fn describe(self) -> &'static str {
+        match self {
+            ScalarType::String => "a string",
+            ScalarType::Int => "an integer",
+            ScalarType::Float => "a number",
+            ScalarType::Bool => "a boolean (#true or #false)",
+        }
+    }
+}
+
+/// How an attribute is written in KDL and the value it holds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Shape {
+    /// One argument: `name "x"`, `versioning #true`.
+    Scalar(ScalarType),
+    /// One or more arguments; the node may repeat and its arguments append: `records "a" "b"`.
+    List(ScalarType),
+    /// Properties, merged when the node repeats: `tags team="platform"`.
+    Map(ScalarType),
+    /// A structured value: properties and/or child nodes, each a field; optionally a leading
+    /// argument (the label) and optionally repeated (a list of blocks).
+    Block(BlockSchema),
+}
+
+/// The fields of a [`Shape::Block`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct BlockSchema {
+    /// Field that holds the node's first argument (`gsi "by-owner" ...` -> `name = "by-owner"`).
+    pub label: Option<&'static str>,
+    /// The block's fields, written as properties (scalars) or child nodes (any shape).
+    pub fields: Vec<Attribute>,
+    /// Whether the node may repeat; the value is then a list of blocks.
+    pub repeated: bool,
+}
+
+/// How a change to an attribute reaches AWS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Update {
+    /// Updated in place by an API call (named for the plan and the docs).
+    InPlace,
+    /// AWS offers no in-place change: the resource is replaced.
+    Replace,
+    /// A change is refused at plan time with this explanation (and never turned into a replace).
+    Guarded(&'static str),
+}
+
+/// One attribute of a resource type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attribute {
+    pub name: &'static str,
+    pub shape: Shape,
+    /// Must be set in configuration.
+    pub required: bool,
+    /// Known only from AWS (an id, an ARN); may be referenced, never set.
+    pub computed: bool,
+    /// Kept out of plan output and logs.
+    pub sensitive: bool,
+    pub update: Update,
+    /// One line for docs and `did you mean` hints.
+    pub doc: &'static str,
+}
+
+impl Attribute {
+    fn new(name: &'static str, shape: Shape) -> Self {
+        Attribute {
+            name,
+            shape,
+            required: false,
+            computed: false,
+            sensitive: false,
+            update: Update::InPlace,
+            doc: "",
+        }
+    }
+    /// A single string argument.
+    pub fn string(name: &'static str) -> Self {
+        Self::new(name, Shape::Scalar(ScalarType::String))
+    }
+    /// A single integer argument.
+    pub fn int(name: &'static str) -> Self {
+        Self::new(name, Shape::Scalar(ScalarType::Int))
+    }
+    /// A single number argument.
+    pub fn float(name: &'static str) -> Self {
+        Self::new(name, Shape::Scalar(ScalarType::Float))
+    }
+    /// A single boolean argument.
+    pub fn bool(name: &'static str) -> Self {
+        Self::new(name, Shape::Scalar(ScalarType::Bool))
+    }
+    /// A list of arguments of one type.
+    pub fn list(name: &'static str, item: ScalarType) -> Self {
+        Self::new(name, Shape::List(item))
+    }
+    /// A map written as properties.
+    pub fn map(name: &'static str, item: ScalarType) -> Self {
+        Self::new(name, Shape::Map(item))
+    }
+    /// A block with fields, written once.
+    pub fn block(name: &'static str, fields: Vec<Attribute>) -> Self {
+        Self::new(
+            name,
+            Shape::Block(BlockSchema {
+                label: None,
+                fields,
+                repeated: false,
+            }),
+        )
+    }
+    /// A block whose first argument fills the field `label`, written once.
+    pub fn labeled_block(name: &'static str, label: &'static str, fields: Vec<Attribute>) -> Self {
+        Self::new(
+            name,
+            Shape::Block(BlockSchema {
+                label: Some(label),
+                fields,
+                repeated: false,
+            }),
+        )
+    }
+    /// A block that may repeat, each keyed by its first argument (`gsi "by-owner" ...`).
+    pub fn repeated_block(name: &'static str, label: &'static str, fields: Vec<Attribute>) -> Self {
+        Self::new(
+            name,
+            Shape::Block(BlockSchema {
+                label: Some(label),
+                fields,
+                repeated: true,
+            }),
+        )
+    }
+    /// Marks the attribute as required.
+    pub fn required(mut self) -> Self {
+        self.required = true;
+        self
+    }
+    /// Marks the attribute as computed by AWS (read-only, referenceable).
+    pub fn computed(mut self) -> Self {
+        self.computed = true;
+        self
+    }
+    /// Marks the attribute as sensitive.
+    pub fn sensitive(mut self) -> Self {
+        self.sensitive = true;
+        self
+    }
+    /// A change to this attribute replaces the resource.
+    pub fn forces_replacement(mut self) -> Self {
+        self.update = Update::Replace;
+        self
+    }
+    /// A change to this attribute is refused with `why`.
+    pub fn guarded(mut self, why: &'static str) -> Self {
+        self.update = Update::Guarded(why);
+        self
+    }
+    /// Documentation line.
+    pub fn doc(mut self, doc: &'static str) -> Self {
+        self.doc = doc;
+        self
+    }
+
+    /// The block schema, when this attribute is a block.
+    pub fn block_schema(&self) -> Option<&BlockSchema> {
+        match &self.shape {
+            Shape::Block(b) => Some(b),
+            _ => None,
+        }
+    }
+}
+
+/// The schema of one resource type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Schema {
+    /// The KDL node name, e.g. `s3-bucket`.
+    pub type_name: &'static str,
+    pub doc: &'static str,
+    pub attributes: Vec<Attribute>,
+    /// Whether the type carries tags (and so eco's ownership tags).
+    pub taggable: bool,
+    /// Whether `lifecycle prevent-destroy` defaults to true (Cognito user pools).
+    pub prevent_destroy_by_default: bool,
+}
+
+impl Schema {
+    /// A schema with no attributes yet.
+    pub fn new(type_name: &'static str, doc: &'static str) -> Self {
+        Schema {
+            type_name,
+            doc,
+            attributes: Vec::new(),
+            taggable: false,
+            prevent_destroy_by_default: false,
+        }
+    }
+    /// Adds an attribute.
+    pub fn attr(mut self, attribute: Attribute) -> Self {
+        self.attributes.push(attribute);
+        self
+    }
+    /// Adds the standard `tags` map and marks the type taggable.
+    pub fn taggable(mut self) -> Self {
+        self.taggable = true;
+        self.attributes.push(
+            Attribute::map("tags", ScalarType::String)
+                .doc("tags; eco adds eco:project, eco:stage and eco:address"),
+        );
+        self
+    }
+    /// Makes `prevent-destroy` the default.
+    pub fn prevent_destroy_by_default(mut self) -> Self {
+        self.prevent_destroy_by_default = true;
+        self
+    }
+    /// Looks an attribute up by name.
+    pub fn attribute(&self, name: &str) -> Option<&Attribute> {
+        self.attributes.iter().find(|a| a.name == name)
+    }
+}
+
+/// All resource types eco knows, by type name.
+#[derive(Debug, Clone, Default)]
+pub struct Registry {
+    types: BTreeMap<&'static str, Schema>,
+}
+
+impl Registry {
+    /// An empty registry.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Adds a type's schema (a later one with the same name replaces it).
+    pub fn register(&mut self, schema: Schema) {
+        self.types.insert(schema.type_name, schema);
+    }
+    /// The schema of a type.
+    pub fn get(&self, type_name: &str) -> Option<&Schema> {
+        self.types.get(type_name)
+    }
+    /// All type names, sorted.
+    pub fn type_names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.types.keys().copied()
+    }
+    /// All schemas, sorted by type name.
+    pub fn schemas(&self) -> impl Iterator<Item = &Schema> {
+        self.types.values()
+    }
+}
+
+/// The closest candidate to `word` by edit distance, if it is close enough to be a likely typo.
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::damerau_levenshtein(word, c), c))
+        .filter(|(d, c)| *d <= 2.max(c.len() / 3) && *d < word.len().max(1))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn did_you_mean_finds_close_words_only() {
+        let words = ["versioning", "website", "name", "tags"];
+        assert_eq!(did_you_mean("versionning", words), Some("versioning"));
+        assert_eq!(did_you_mean("nam", words), Some("name"));
+        assert_eq!(did_you_mean("completely-different", words), None);
+    }
+
+    #[test]
+    fn taggable_adds_tags_attribute() {
+        let s = Schema::new("x", "").taggable();
+        assert!(s.taggable);
+        assert!(matches!(
+            s.attribute("tags").unwrap().shape,
+            Shape::Map(ScalarType::String)
+        ));
+    }
+}

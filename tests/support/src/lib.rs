@@ -1,0 +1,191 @@
+//! Test harness for eco's end-to-end tests.
+//!
+//! [`Moto::start`] launches `moto_server -H 127.0.0.1 -p 0` (loopback only, a free port picked by
+//! the server), waits until it answers, and stops it when dropped. A missing moto is a test
+//! failure with the install command, never a skip. [`Moto::env`] gives the environment an `eco`
+//! process needs to talk to it.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// The moto version every machine tests against (see DESIGN.md).
+pub const MOTO_VERSION: &str = "5.2.5";
+
+/// A running moto server; stopped on drop.
+pub struct Moto {
+    child: Child,
+    port: u16,
+}
+
+/// The workspace root (where `.venv/` lives when `scripts/test` made it).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .expect("tests/support sits two levels below the workspace root")
+        .to_path_buf()
+}
+
+fn moto_server_path() -> PathBuf {
+    if let Some(p) = std::env::var_os("ECO_MOTO_SERVER") {
+        return PathBuf::from(p);
+    }
+    let venv = workspace_root().join(".venv/bin/moto_server");
+    if venv.exists() {
+        return venv;
+    }
+    PathBuf::from("moto_server")
+}
+
+impl Moto {
+    /// Starts a fresh moto server on 127.0.0.1 and waits until it answers.
+    ///
+    /// Panics (failing the test) with an install hint when moto cannot be started.
+    pub fn start() -> Moto {
+        let path = moto_server_path();
+        let mut child = Command::new(&path)
+            .args(["-H", "127.0.0.1", "-p", "0"])
+            .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+            .env("MOTO_ACM_VALIDATION_WAIT", "0")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot start moto's server ({}): {e}\n\
+                     install it with: python3 -m venv .venv && .venv/bin/pip install 'moto[server]=={MOTO_VERSION}'\n\
+                     (or run scripts/test, which does this), or set ECO_MOTO_SERVER to its path",
+                    path.display()
+                )
+            });
+        let stderr = child.stderr.take().expect("stderr is piped");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stderr);
+            let mut line = String::new();
+            let mut sent = false;
+            let mut log = String::new();
+            while reader.read_line(&mut line).unwrap_or(0) > 0 {
+                if !sent {
+                    log.push_str(&line);
+                    if let Some(rest) = line.split("Running on http://127.0.0.1:").nth(1) {
+                        let port: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+                        if let Ok(port) = port.parse::<u16>() {
+                            let _ = tx.send(Ok(port));
+                            sent = true;
+                        }
+                    }
+                }
+                line.clear();
+            }
+            if !sent {
+                let _ = tx.send(Err(log));
+            }
+        });
+        let port = match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(Ok(port)) => port,
+            Ok(Err(log)) => {
+                let _ = child.kill();
+                panic!("moto's server exited before listening:\n{log}");
+            }
+            Err(_) => {
+                let _ = child.kill();
+                panic!("moto's server did not report its port within 60 s");
+            }
+        };
+        let moto = Moto { child, port };
+        moto.wait_ready();
+        moto
+    }
+
+    fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if self.http("GET", "/moto-api/data.json").is_ok() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("moto's server on port {} did not answer within 30 s", self.port);
+    }
+
+    /// The port moto listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The endpoint URL, e.g. `http://127.0.0.1:40123`.
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Environment for an `eco` (or AWS SDK) process that talks to this server as account
+    /// 123456789012 in us-east-1.
+    pub fn env(&self) -> Vec<(String, String)> {
+        [
+            ("AWS_ENDPOINT_URL", self.endpoint()),
+            ("AWS_ACCESS_KEY_ID", "testing".to_string()),
+            ("AWS_SECRET_ACCESS_KEY", "testing".to_string()),
+            ("AWS_SESSION_TOKEN", "testing".to_string()),
+            ("AWS_REGION", "us-east-1".to_string()),
+            ("AWS_DEFAULT_REGION", "us-east-1".to_string()),
+            ("AWS_EC2_METADATA_DISABLED", "true".to_string()),
+            ("AWS_CONFIG_FILE", "/nonexistent/eco-test-aws-config".to_string()),
+            ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/eco-test-aws-credentials".to_string()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
+    }
+
+    /// Clears all of moto's state (`POST /moto-api/reset`).
+    pub fn reset(&self) {
+        self.http("POST", "/moto-api/reset")
+            .expect("moto reset failed");
+    }
+
+    /// A raw HTTP request to moto's own API; returns the response body.
+    pub fn http(&self, method: &str, path: &str) -> std::io::Result<String> {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port))?;
+        stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+        write!(
+            stream,
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            self.port
+        )?;
+        let mut response = String::new();
+        stream.read_to_string(&mut response)?;
+        if !response.starts_with("HTTP/1.") {
+            return Err(std::io::Error::other("not an HTTP response"));
+        }
+        Ok(response
+            .split_once("\r\n\r\n")
+            .map(|(_, body)| body.to_string())
+            .unwrap_or_default())
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn moto_starts_answers_and_resets() {
+        let moto = Moto::start();
+        assert!(moto.port() > 0);
+        assert!(moto.http("GET", "/moto-api/data.json").unwrap().contains('{'));
+        moto.reset();
+    }
+}
