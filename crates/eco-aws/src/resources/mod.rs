@@ -1,0 +1,55 @@
+//! One module per resource type. Each declares `TYPE_NAME` and `schema()`; its module doc names
+//! the AWS API calls that read, create, update, delete and import it.
+
+pub mod acm_certificate;
+pub mod api;
+pub mod api_authorizer;
+pub mod api_domain;
+pub mod api_integration;
+pub mod api_route;
+pub mod api_stage;
+pub mod cloudfront_distribution;
+pub mod codebuild_project;
+pub mod codepipeline;
+pub mod cognito_group;
+pub mod cognito_user_pool;
+pub mod cognito_user_pool_client;
+pub mod cognito_user_pool_domain;
+pub mod dynamodb_table;
+pub mod iam_role;
+pub mod lambda_function;
+pub mod lambda_permission;
+pub mod route53_record;
+pub mod route53_zone;
+pub mod s3_bucket;
+pub mod s3_sync;
+
+use eco_schema::Schema;
+
+/// The schema of every resource type, in the order of the design brief.
+pub fn all() -> Vec<Schema> {
+    vec![
+        s3_bucket::schema(),
+        s3_sync::schema(),
+        dynamodb_table::schema(),
+        iam_role::schema(),
+        lambda_function::schema(),
+        lambda_permission::schema(),
+        api::schema(),
+        api_integration::schema(),
+        api_route::schema(),
+        api_stage::schema(),
+        api_authorizer::schema(),
+        api_domain::schema(),
+        acm_certificate::schema(),
+        cloudfront_distribution::schema(),
+        route53_zone::schema(),
+        route53_record::schema(),
+        cognito_user_pool::schema(),
+        cognito_user_pool_client::schema(),
+        cognito_user_pool_domain::schema(),
+        cognito_group::schema(),
+        codebuild_project::schema(),
+        codepipeline::schema(),
+    ]
+}
