@@ -1,0 +1,134 @@
+//! The lock record and the wait-with-backoff policy shared by every backend.
+
+use std::future::Future;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{now_rfc3339, StateError, ECO_VERSION};
+
+/// Who holds a stage's lock. Stored as JSON exactly `{ID, Operation, Who, Version, Created, Path}`
+/// (in the local lock file, or the DynamoDB item's `Info` attribute).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LockInfo {
+    /// A UUID unique to the run that took the lock; `eco force-unlock` takes it.
+    #[serde(rename = "ID")]
+    pub id: String,
+    /// The command that holds it (`apply`, `plan`, `state push`, ...).
+    #[serde(rename = "Operation")]
+    pub operation: String,
+    /// `user@host` of the holder.
+    #[serde(rename = "Who")]
+    pub who: String,
+    /// The holder's eco version.
+    #[serde(rename = "Version")]
+    pub version: String,
+    /// When it was taken (RFC 3339, UTC).
+    #[serde(rename = "Created")]
+    pub created: String,
+    /// The state it protects (file path or `bucket/key/stage.json`); the backend fills it in.
+    #[serde(rename = "Path")]
+    pub path: String,
+}
+
+impl LockInfo {
+    /// Lock info for a run of `operation` by this user on this host, with a fresh ID. The backend
+    /// sets [`LockInfo::path`] when it takes the lock.
+    pub fn new(operation: impl Into<String>) -> LockInfo {
+        LockInfo {
+            id: uuid::Uuid::new_v4().to_string(),
+            operation: operation.into(),
+            who: who(),
+            version: ECO_VERSION.to_string(),
+            created: now_rfc3339(),
+            path: String::new(),
+        }
+    }
+
+    /// The info as stored (compact JSON).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("lock info serializes")
+    }
+
+    /// Parses stored info.
+    pub fn from_json(text: &str) -> Result<LockInfo, serde_json::Error> {
+        serde_json::from_str(text)
+    }
+}
+
+/// `user@host` for this process.
+pub fn who() -> String {
+    let user = ["USER", "USERNAME", "LOGNAME"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+        .unwrap_or_else(|| "unknown".to_string());
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .filter(|h| !h.is_empty())
+        .or_else(|| {
+            std::fs::read_to_string("/proc/sys/kernel/hostname")
+                .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+                .ok()
+                .map(|h| h.trim().to_string())
+                .filter(|h| !h.is_empty())
+        })
+        .unwrap_or_else(|| "unknown".to_string());
+    format!("{user}@{host}")
+}
+
+/// The first wait between lock attempts.
+pub const LOCK_BACKOFF_START: Duration = Duration::from_secs(1);
+/// The longest wait between lock attempts.
+pub const LOCK_BACKOFF_MAX: Duration = Duration::from_secs(16);
+
+/// Calls `attempt` until it succeeds, fails with something other than [`StateError::Locked`], or
+/// `timeout` has passed; waits 1 s, then doubles up to 16 s between attempts (never past the
+/// deadline). A zero timeout tries once: a held lock fails fast with the holder's details. The
+/// final error reports how long it waited.
+pub async fn retry_locked<T, F, Fut>(timeout: Duration, mut attempt: F) -> Result<T, StateError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, StateError>>,
+{
+    let start = tokio::time::Instant::now();
+    let deadline = start + timeout;
+    let mut delay = LOCK_BACKOFF_START;
+    loop {
+        match attempt().await {
+            Err(StateError::Locked { stage, holder, .. }) => {
+                let now = tokio::time::Instant::now();
+                if now >= deadline {
+                    return Err(StateError::Locked {
+                        stage,
+                        holder,
+                        waited: now - start,
+                    });
+                }
+                let wait = delay.min(deadline - now);
+                tracing::info!(
+                    stage,
+                    wait_ms = wait.as_millis() as u64,
+                    "state is locked; waiting"
+                );
+                tokio::time::sleep(wait).await;
+                delay = (delay * 2).min(LOCK_BACKOFF_MAX);
+            }
+            other => return other,
+        }
+    }
+}
+
+/// `90s` -> `1m30s`, `2s`, `250ms`.
+pub(crate) fn format_duration(d: Duration) -> String {
+    let secs = d.as_secs();
+    let (minutes, rest) = (secs / 60, secs % 60);
+    if secs == 0 {
+        format!("{}ms", d.as_millis())
+    } else if minutes == 0 {
+        format!("{secs}s")
+    } else if rest == 0 {
+        format!("{minutes}m")
+    } else {
+        format!("{minutes}m{rest}s")
+    }
+}
