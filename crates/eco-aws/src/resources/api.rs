@@ -46,7 +46,7 @@ pub fn schema() -> Schema {
                 .doc("serve only through custom domains (UpdateApi)"),
         )
         .attr(Attribute::string("route-selection-expression").doc(
-            "route selection expression (default ${request.method} ${request.path}; UpdateApi)",
+            "route selection expression, with $${ for a literal ${ (default: method and path; UpdateApi)",
         ))
         .attr(Attribute::string("id").computed().doc("API id"))
         .attr(

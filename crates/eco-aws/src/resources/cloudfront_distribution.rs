@@ -139,7 +139,8 @@ pub fn schema() -> Schema {
                 "custom-error-response",
                 "error-code",
                 vec![
-                    Attribute::int("error-code").doc("HTTP status from the origin, e.g. 403 or 404"),
+                    Attribute::string("error-code")
+                        .doc("HTTP status from the origin, written as the label: custom-error-response \"404\" ..."),
                     Attribute::int("response-code").doc("status returned to the viewer instead"),
                     Attribute::string("response-page").doc("path of the page returned instead, e.g. /index.html"),
                     Attribute::int("cache-ttl").doc("seconds the error response is cached"),
