@@ -48,7 +48,7 @@ pub fn schema() -> Schema {
         Attribute::string("name").doc("attribute name, stored by Cognito as custom:NAME"),
         Attribute::string("type").doc("String (default) or Number"),
         Attribute::bool("mutable")
-            .doc("whether users and apps may change the value (default #true)"),
+            .doc("whether the value may change after the user is created; write it explicitly"),
         Attribute::bool("developer-only")
             .doc("readable and writable only with developer (admin) credentials"),
     ];
