@@ -1,1 +1,70 @@
-fn main() {}
+//! `eco`: the command line. The only crate that prints to the terminal.
+
+// Diagnostics are the cold error path; keeping them unboxed keeps their construction simple.
+#![allow(clippy::result_large_err)]
+
+mod cli;
+mod commands;
+mod ui;
+
+use std::process::ExitCode;
+
+use clap::{CommandFactory, FromArgMatches};
+
+use crate::cli::{Cli, Command};
+use crate::ui::Ui;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    let args = cli::normalize_args(args, &Cli::command());
+    let cli = match Cli::command()
+        .try_get_matches_from(args)
+        .and_then(|m| Cli::from_arg_matches(&m))
+    {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 1 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    init_tracing();
+    let ui = Ui::new(cli.no_color);
+    let dir = cli.chdir.clone().unwrap_or_else(|| ".".into());
+    let result = match cli.command {
+        Command::Validate(a) => commands::validate::run(&ui, &dir, &a),
+        Command::Fmt(a) => commands::fmt::run(&ui, &dir, &a),
+        Command::Graph(a) => commands::graph::run(&ui, &dir, &a),
+        Command::Completions(a) => {
+            clap_complete::generate(a.shell, &mut Cli::command(), "eco", &mut std::io::stdout());
+            Ok(commands::Status::Ok)
+        }
+        Command::Plan(_) => commands::not_yet("plan", 4, "the plan/apply engine"),
+        Command::Apply(_) => commands::not_yet("apply", 4, "the plan/apply engine"),
+        Command::Destroy(_) => commands::not_yet("destroy", 4, "the plan/apply engine"),
+        Command::Output(_) => commands::not_yet("output", 4, "the plan/apply engine"),
+        Command::Import(_) => commands::not_yet("import", 9, "import and discovery"),
+        Command::Discover(_) => commands::not_yet("discover", 9, "import and discovery"),
+        Command::State(_) => commands::not_yet("state", 3, "state and locking"),
+        Command::ForceUnlock(_) => commands::not_yet("force-unlock", 3, "state and locking"),
+        Command::Bootstrap(_) => commands::not_yet("bootstrap", 3, "state and locking"),
+    };
+    match result {
+        Ok(status) => ExitCode::from(status.code()),
+        Err(err) => {
+            ui.error(&err);
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Logs go to stderr, filtered by `ECO_LOG` (e.g. `ECO_LOG=debug`); off by default.
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ECO_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("off"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(true)
+        .try_init();
+}

@@ -1,1 +1,127 @@
+//! eco's language: every `*.kdl` file of a directory, parsed with the `kdl` crate (KDL v2) into a
+//! typed [`Config`] checked against the resource [`Registry`](eco_schema::Registry).
+//!
+//! Problems are collected as [`Diagnostics`] with file:line:col, never panics. Values stay
+//! [`Expr`]essions with `${...}` references until a stage and the known attribute values are
+//! supplied ([`Expr::eval`]); a value not known until apply evaluates to `Value::Unknown`.
 
+// Diagnostics are the cold error path; keeping them unboxed keeps their construction simple.
+#![allow(clippy::result_large_err)]
+
+mod diagnostic;
+mod expr;
+mod fmt;
+mod model;
+mod parse;
+mod source;
+mod stage;
+
+use std::path::Path;
+
+pub use diagnostic::{Diagnostic, Diagnostics, Label};
+pub use expr::{parse_template, Address, Expr, Part, RefTarget, Reference, Resolver, Template};
+pub use model::*;
+pub use parse::{KEYWORDS, META_ATTRIBUTES};
+pub use source::{line_col, FileId, SourceFile, Sources, Span};
+pub use stage::{parse_cli_var, StageContext, DEFAULT_STAGE};
+
+use eco_schema::Registry;
+
+/// A configuration that could not be loaded: the diagnostics, and the sources to show them with.
+#[derive(Debug)]
+pub struct LoadError {
+    pub sources: Sources,
+    pub diagnostics: Diagnostics,
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for d in self.diagnostics.iter() {
+            writeln!(f, "{}", d.to_plain(&self.sources))?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+/// Reads every `*.kdl` file in `dir` (sorted by name) and parses them as one configuration.
+///
+/// Files are named in diagnostics as `dir/file.kdl` (just `file.kdl` when `dir` is `.`).
+pub fn load_dir(dir: &Path, registry: &Registry) -> Result<Config, LoadError> {
+    let mut sources = Sources::new();
+    let read_error = |message: String, help: &str| LoadError {
+        sources: Sources::new(),
+        diagnostics: Diagnostic::new("eco::io", message).help(help).into(),
+    };
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        read_error(
+            format!("cannot read the directory {}: {e}", dir.display()),
+            "run eco where your *.kdl files are, or pass -chdir DIR",
+        )
+    })?;
+    let mut paths: Vec<_> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "kdl") && p.is_file())
+        .collect();
+    paths.sort();
+    if paths.is_empty() {
+        return Err(read_error(
+            format!("no *.kdl files in {}", dir.display()),
+            "run eco where your *.kdl files are, or pass -chdir DIR",
+        ));
+    }
+    for path in paths {
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            read_error(
+                format!("cannot read {}: {e}", path.display()),
+                "check the file's permissions and that it is UTF-8",
+            )
+        })?;
+        sources.add(display_name(dir, &path), text);
+    }
+    parse_sources(sources, registry)
+}
+
+fn display_name(dir: &Path, path: &Path) -> String {
+    let file = path
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let dir = dir.to_string_lossy();
+    let dir = dir.trim_start_matches("./").trim_end_matches('/');
+    if dir.is_empty() || dir == "." {
+        file
+    } else {
+        format!("{dir}/{file}")
+    }
+}
+
+/// Parses and checks configuration already in memory.
+pub fn parse_sources(sources: Sources, registry: &Registry) -> Result<Config, LoadError> {
+    let mut parser = parse::Parser::new(registry, &sources);
+    let ids: Vec<FileId> = sources.iter().map(|(id, _)| id).collect();
+    for id in ids {
+        parser.parse_file(id);
+    }
+    let mut diagnostics = std::mem::take(&mut parser.diags);
+    let mut config = std::mem::take(&mut parser.config);
+    drop(parser);
+    if diagnostics.is_empty() {
+        parse::check_references(&config, registry, &mut diagnostics);
+    }
+    if !diagnostics.is_empty() {
+        return Err(LoadError {
+            sources,
+            diagnostics,
+        });
+    }
+    config.sources = sources;
+    Ok(config)
+}
+
+/// Canonical formatting of one KDL file (what `eco fmt` writes). Comments are kept.
+pub fn format_source(text: &str) -> Result<String, kdl::KdlError> {
+    let doc = kdl::KdlDocument::parse_v2(text)?;
+    Ok(fmt::format_document(&doc))
+}

@@ -82,7 +82,9 @@ impl Value {
                 None => Value::Float(n.as_f64().unwrap_or_default()),
             },
             serde_json::Value::String(s) => Value::String(s.clone()),
-            serde_json::Value::Array(items) => Value::List(items.iter().map(Value::from_json).collect()),
+            serde_json::Value::Array(items) => {
+                Value::List(items.iter().map(Value::from_json).collect())
+            }
             serde_json::Value::Object(m) => Value::Map(
                 m.iter()
                     .map(|(k, v)| (k.clone(), Value::from_json(v)))
@@ -146,7 +148,10 @@ mod tests {
     fn json_round_trip() {
         let v = Value::Map(BTreeMap::from([
             ("a".to_string(), Value::Int(1)),
-            ("b".to_string(), Value::List(vec![Value::Bool(true), "x".into()])),
+            (
+                "b".to_string(),
+                Value::List(vec![Value::Bool(true), "x".into()]),
+            ),
         ]));
         assert_eq!(Value::from_json(&v.to_json()), v);
     }

@@ -74,7 +74,8 @@ impl Moto {
                 if !sent {
                     log.push_str(&line);
                     if let Some(rest) = line.split("Running on http://127.0.0.1:").nth(1) {
-                        let port: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+                        let port: String =
+                            rest.chars().take_while(|c| c.is_ascii_digit()).collect();
                         if let Ok(port) = port.parse::<u16>() {
                             let _ = tx.send(Ok(port));
                             sent = true;
@@ -111,7 +112,10 @@ impl Moto {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        panic!("moto's server on port {} did not answer within 30 s", self.port);
+        panic!(
+            "moto's server on port {} did not answer within 30 s",
+            self.port
+        );
     }
 
     /// The port moto listens on.
@@ -135,8 +139,14 @@ impl Moto {
             ("AWS_REGION", "us-east-1".to_string()),
             ("AWS_DEFAULT_REGION", "us-east-1".to_string()),
             ("AWS_EC2_METADATA_DISABLED", "true".to_string()),
-            ("AWS_CONFIG_FILE", "/nonexistent/eco-test-aws-config".to_string()),
-            ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/eco-test-aws-credentials".to_string()),
+            (
+                "AWS_CONFIG_FILE",
+                "/nonexistent/eco-test-aws-config".to_string(),
+            ),
+            (
+                "AWS_SHARED_CREDENTIALS_FILE",
+                "/nonexistent/eco-test-aws-credentials".to_string(),
+            ),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
@@ -185,7 +195,10 @@ mod tests {
     fn moto_starts_answers_and_resets() {
         let moto = Moto::start();
         assert!(moto.port() > 0);
-        assert!(moto.http("GET", "/moto-api/data.json").unwrap().contains('{'));
+        assert!(moto
+            .http("GET", "/moto-api/data.json")
+            .unwrap()
+            .contains('{'));
         moto.reset();
     }
 }

@@ -1,0 +1,25 @@
+//! `eco graph [-format dot|svg]`: the dependency graph.
+
+use std::path::Path;
+
+use eco_graph::ResourceGraph;
+
+use super::{load, CliError, CmdResult, Status};
+use crate::cli::{GraphArgs, GraphFormat};
+use crate::ui::Ui;
+
+pub fn run(ui: &Ui, dir: &Path, args: &GraphArgs) -> CmdResult {
+    let config = load(dir)?;
+    if args.stage.stage.is_some() {
+        config
+            .select_stage(args.stage.stage.as_deref(), &args.stage.vars)
+            .map_err(|d| CliError::Diagnostic(config.sources.clone(), d))?;
+    }
+    let graph = ResourceGraph::from_config(&config)
+        .map_err(|d| CliError::Diagnostic(config.sources.clone(), d))?;
+    match args.format {
+        GraphFormat::Dot => ui.out(graph.to_dot().trim_end()),
+        GraphFormat::Svg => ui.out(eco_graph::to_svg(&graph)),
+    }
+    Ok(Status::Ok)
+}

@@ -1,0 +1,420 @@
+//! Expressions: values written in configuration, with `${...}` interpolation.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use eco_schema::Value;
+
+use crate::diagnostic::Diagnostic;
+use crate::source::Span;
+
+/// A resource address: `TYPE.NAME`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Address {
+    pub type_name: String,
+    pub name: String,
+}
+
+impl Address {
+    /// An address from its parts.
+    pub fn new(type_name: impl Into<String>, name: impl Into<String>) -> Self {
+        Address {
+            type_name: type_name.into(),
+            name: name.into(),
+        }
+    }
+
+    /// Parses `TYPE.NAME`; `None` when it is not of that form.
+    pub fn parse(s: &str) -> Option<Address> {
+        let (ty, name) = s.split_once('.')?;
+        if ty.is_empty() || name.is_empty() || name.contains('.') {
+            return None;
+        }
+        Some(Address::new(ty, name))
+    }
+}
+
+impl fmt::Display for Address {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.type_name, self.name)
+    }
+}
+
+/// What a `${...}` names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefTarget {
+    /// `${stage}`: the selected stage's name.
+    Stage,
+    /// `${var.NAME}`.
+    Var(String),
+    /// `${TYPE.NAME.ATTR...}`: an attribute of another resource (a graph edge).
+    Resource { address: Address, path: Vec<String> },
+}
+
+impl fmt::Display for RefTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RefTarget::Stage => write!(f, "stage"),
+            RefTarget::Var(n) => write!(f, "var.{n}"),
+            RefTarget::Resource { address, path } => write!(f, "{address}.{}", path.join(".")),
+        }
+    }
+}
+
+/// A `${...}` with its place in the source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reference {
+    pub target: RefTarget,
+    pub span: Span,
+}
+
+/// A piece of a string template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Part {
+    Literal(String),
+    Ref(Reference),
+}
+
+/// A string, possibly with interpolations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Template {
+    pub parts: Vec<Part>,
+    pub span: Span,
+}
+
+impl Template {
+    /// The template's literal text, when it has no interpolation.
+    pub fn as_literal(&self) -> Option<String> {
+        let mut out = String::new();
+        for p in &self.parts {
+            match p {
+                Part::Literal(s) => out.push_str(s),
+                Part::Ref(_) => return None,
+            }
+        }
+        Some(out)
+    }
+
+    /// The reference, when the template is exactly one `${...}` and nothing else; its value
+    /// then keeps its own type (`memory "${var.memory}"` is an integer).
+    pub fn single_ref(&self) -> Option<&Reference> {
+        match self.parts.as_slice() {
+            [Part::Ref(r)] => Some(r),
+            _ => None,
+        }
+    }
+
+    /// All references in the template.
+    pub fn references(&self) -> impl Iterator<Item = &Reference> {
+        self.parts.iter().filter_map(|p| match p {
+            Part::Ref(r) => Some(r),
+            Part::Literal(_) => None,
+        })
+    }
+}
+
+/// A configuration value before evaluation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(Template),
+    List(Vec<Expr>),
+    Map(BTreeMap<String, Expr>),
+}
+
+impl Expr {
+    /// Visits every reference inside.
+    pub fn for_each_ref<'a>(&'a self, f: &mut dyn FnMut(&'a Reference)) {
+        match self {
+            Expr::Str(t) => t.references().for_each(f),
+            Expr::List(items) => items.iter().for_each(|e| e.for_each_ref(f)),
+            Expr::Map(m) => m.values().for_each(|e| e.for_each_ref(f)),
+            _ => {}
+        }
+    }
+
+    /// All references inside, in order.
+    pub fn references(&self) -> Vec<&Reference> {
+        let mut out = Vec::new();
+        self.for_each_ref(&mut |r| out.push(r));
+        out
+    }
+
+    /// Evaluates with the values a [`Resolver`] knows; unknown values stay unknown.
+    pub fn eval(&self, resolver: &dyn Resolver) -> Result<Value, Diagnostic> {
+        Ok(match self {
+            Expr::Null => Value::Null,
+            Expr::Bool(b) => Value::Bool(*b),
+            Expr::Int(i) => Value::Int(*i),
+            Expr::Float(f) => Value::Float(*f),
+            Expr::Str(t) => eval_template(t, resolver)?,
+            Expr::List(items) => Value::List(
+                items
+                    .iter()
+                    .map(|e| e.eval(resolver))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Expr::Map(m) => Value::Map(
+                m.iter()
+                    .map(|(k, e)| Ok((k.clone(), e.eval(resolver)?)))
+                    .collect::<Result<_, Diagnostic>>()?,
+            ),
+        })
+    }
+}
+
+/// Supplies the values references stand for.
+pub trait Resolver {
+    /// The selected stage's name.
+    fn stage(&self) -> &str;
+    /// A variable's value, `None` when it has none in this stage.
+    fn var(&self, name: &str) -> Option<Value>;
+    /// An attribute of a resource; `Value::Unknown` when not known before apply.
+    fn attribute(&self, address: &Address, path: &[String]) -> Value;
+}
+
+fn resolve(r: &Reference, resolver: &dyn Resolver) -> Result<Value, Diagnostic> {
+    match &r.target {
+        RefTarget::Stage => Ok(Value::String(resolver.stage().to_string())),
+        RefTarget::Var(name) => resolver.var(name).ok_or_else(|| {
+            Diagnostic::new(
+                "eco::var_without_value",
+                format!(
+                    "variable `{name}` has no value in stage `{}`",
+                    resolver.stage()
+                ),
+            )
+            .at(r.span, "used here")
+            .help(format!(
+                "give it a default (`var \"{name}\" default=...`), a value in the stage block \
+                 (`var {name}=...`), or pass `-var {name}=...`"
+            ))
+        }),
+        RefTarget::Resource { address, path } => Ok(resolver.attribute(address, path)),
+    }
+}
+
+fn eval_template(t: &Template, resolver: &dyn Resolver) -> Result<Value, Diagnostic> {
+    if let Some(r) = t.single_ref() {
+        return resolve(r, resolver);
+    }
+    let mut out = String::new();
+    for p in &t.parts {
+        match p {
+            Part::Literal(s) => out.push_str(s),
+            Part::Ref(r) => {
+                let v = resolve(r, resolver)?;
+                match v.interpolated() {
+                    Some(s) => out.push_str(&s),
+                    None if v.contains_unknown() => return Ok(Value::Unknown),
+                    None => {
+                        return Err(Diagnostic::new(
+                            "eco::not_interpolable",
+                            format!(
+                                "`{}` is a list or map and cannot be part of a string",
+                                r.target
+                            ),
+                        )
+                        .at(r.span, "not a string")
+                        .help("use it alone as the whole value: \"${...}\""))
+                    }
+                }
+            }
+        }
+    }
+    Ok(Value::String(out))
+}
+
+/// Parses the `${...}` interpolations of a string.
+///
+/// `raw` is the source text the string came from (quotes included) so that each reference can
+/// be located exactly; when it cannot be found there, the whole string's span is used.
+/// `$${` is a literal `${`.
+pub fn parse_template(value: &str, span: Span, raw: &str) -> Result<Template, Diagnostic> {
+    let mut parts = Vec::new();
+    let mut literal = String::new();
+    let mut rest = value;
+    let mut search_from = 0usize;
+    while let Some(i) = rest.find('$') {
+        let after = &rest[i..];
+        if after.starts_with("$${") {
+            literal.push_str(&rest[..i]);
+            literal.push_str("${");
+            rest = &rest[i + 3..];
+            continue;
+        }
+        if !after.starts_with("${") {
+            literal.push_str(&rest[..=i]);
+            rest = &rest[i + 1..];
+            continue;
+        }
+        literal.push_str(&rest[..i]);
+        let Some(close) = after.find('}') else {
+            return Err(
+                Diagnostic::new("eco::unclosed_interpolation", "`${` is never closed")
+                    .at(span, "missing `}`")
+                    .help("close it: \"${var.name}\", or write `$${` for a literal `${`"),
+            );
+        };
+        let inner = &after[2..close];
+        let text = &after[..=close];
+        let ref_span = match raw[search_from..].find(text) {
+            Some(pos) => {
+                search_from += pos + text.len();
+                Span::new(
+                    span.file,
+                    span.offset + search_from - text.len(),
+                    text.len(),
+                )
+            }
+            None => span,
+        };
+        let target = parse_ref_target(inner.trim()).map_err(|why| {
+            Diagnostic::new(
+                "eco::bad_reference",
+                format!("`${{{inner}}}` is not a reference eco understands: {why}"),
+            )
+            .at(ref_span, "here")
+            .help("references are ${stage}, ${var.NAME} or ${TYPE.NAME.ATTRIBUTE}")
+        })?;
+        if !literal.is_empty() {
+            parts.push(Part::Literal(std::mem::take(&mut literal)));
+        }
+        parts.push(Part::Ref(Reference {
+            target,
+            span: ref_span,
+        }));
+        rest = &after[close + 1..];
+    }
+    literal.push_str(rest);
+    if !literal.is_empty() || parts.is_empty() {
+        parts.push(Part::Literal(literal));
+    }
+    Ok(Template { parts, span })
+}
+
+fn parse_ref_target(s: &str) -> Result<RefTarget, &'static str> {
+    if s == "stage" {
+        return Ok(RefTarget::Stage);
+    }
+    let segments: Vec<&str> = s.split('.').collect();
+    if segments.iter().any(|seg| !is_identifier(seg)) {
+        return Err("each part must be a name of letters, digits, `-` or `_`");
+    }
+    match segments.as_slice() {
+        ["var", name] => Ok(RefTarget::Var(name.to_string())),
+        ["var", ..] => Err("a variable reference is `var.NAME`"),
+        [ty, name, path @ ..] if !path.is_empty() => Ok(RefTarget::Resource {
+            address: Address::new(*ty, *name),
+            path: path.iter().map(|p| p.to_string()).collect(),
+        }),
+        [_, _] => Err("name the attribute too: `TYPE.NAME.ATTRIBUTE`"),
+        _ => Err("unknown form"),
+    }
+}
+
+fn is_identifier(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::FileId;
+
+    fn span() -> Span {
+        Span::new(FileId(0), 10, 20)
+    }
+
+    fn t(s: &str) -> Template {
+        parse_template(s, span(), &format!("{s:?}")).unwrap()
+    }
+
+    struct R;
+    impl Resolver for R {
+        fn stage(&self) -> &str {
+            "dev"
+        }
+        fn var(&self, name: &str) -> Option<Value> {
+            (name == "memory").then_some(Value::Int(256))
+        }
+        fn attribute(&self, address: &Address, path: &[String]) -> Value {
+            if address.name == "known" {
+                Value::String(format!("{}-{}", address.type_name, path.join(".")))
+            } else {
+                Value::Unknown
+            }
+        }
+    }
+
+    #[test]
+    fn parses_literals_and_references() {
+        let tpl = t("ecogy-${stage}-site");
+        assert_eq!(tpl.parts.len(), 3);
+        assert_eq!(tpl.references().count(), 1);
+        assert_eq!(t("plain").as_literal().as_deref(), Some("plain"));
+        assert_eq!(t("").as_literal().as_deref(), Some(""));
+        let r = t("${iam-role.api.arn}");
+        assert_eq!(
+            r.single_ref().unwrap().target,
+            RefTarget::Resource {
+                address: Address::new("iam-role", "api"),
+                path: vec!["arn".into()]
+            }
+        );
+    }
+
+    #[test]
+    fn reference_spans_point_inside_the_string() {
+        // raw source: `name "x-${stage}"` with the string starting at offset 10
+        let tpl =
+            parse_template("x-${stage}", Span::new(FileId(0), 10, 12), "\"x-${stage}\"").unwrap();
+        let r = tpl.references().next().unwrap();
+        assert_eq!((r.span.offset, r.span.len), (13, 8));
+    }
+
+    #[test]
+    fn dollar_escapes_and_lone_dollars() {
+        assert_eq!(
+            t("$${literal} $5").as_literal().as_deref(),
+            Some("${literal} $5")
+        );
+    }
+
+    #[test]
+    fn bad_references_are_diagnostics() {
+        for bad in ["${", "${var}", "${a.b}", "${a b}", "${}", "${var.x.y}"] {
+            assert!(
+                parse_template(bad, span(), bad).is_err(),
+                "{bad} should fail"
+            );
+        }
+    }
+
+    #[test]
+    fn evaluation_keeps_types_and_unknowns() {
+        assert_eq!(
+            Expr::Str(t("${var.memory}")).eval(&R).unwrap(),
+            Value::Int(256)
+        );
+        assert_eq!(
+            Expr::Str(t("m-${var.memory}-${stage}")).eval(&R).unwrap(),
+            Value::String("m-256-dev".into())
+        );
+        assert_eq!(
+            Expr::Str(t("arn:${x.unknown.arn}")).eval(&R).unwrap(),
+            Value::Unknown
+        );
+        assert_eq!(
+            Expr::Str(t("${x.known.arn}")).eval(&R).unwrap(),
+            Value::String("x-arn".into())
+        );
+        let err = Expr::Str(t("${var.nope}")).eval(&R).unwrap_err();
+        assert!(err.message.contains("no value in stage `dev`"));
+    }
+}

@@ -1,0 +1,125 @@
+//! Choosing a stage and resolving variables for it.
+
+use std::collections::BTreeMap;
+
+use eco_schema::{did_you_mean, Value};
+
+use crate::diagnostic::Diagnostic;
+use crate::model::{Config, Stage};
+
+/// The stage name used when a configuration declares no stages.
+pub const DEFAULT_STAGE: &str = "default";
+
+/// A stage chosen for a run, with every variable's value for it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StageContext {
+    pub name: String,
+    /// The stage's block; `None` for the implicit default stage.
+    pub stage: Option<Stage>,
+    /// Variable values: `-var` over the stage's `var` over the declared default.
+    pub vars: BTreeMap<String, Value>,
+}
+
+impl Config {
+    /// Picks the stage for a run: the one asked for, else the declared default, else the only
+    /// one; and resolves variables (`-var k=v` pairs win).
+    pub fn select_stage(
+        &self,
+        requested: Option<&str>,
+        cli_vars: &[(String, String)],
+    ) -> Result<StageContext, Diagnostic> {
+        let stage = match requested {
+            Some(name) => match self.stage(name) {
+                Some(s) => Some(s.clone()),
+                None if self.stages.is_empty() && name == DEFAULT_STAGE => None,
+                None => {
+                    let names: Vec<&str> = self.stages.iter().map(|s| s.name.as_str()).collect();
+                    let hint = match did_you_mean(name, names.iter().copied()) {
+                        Some(s) => format!("did you mean `{s}`? declared stages: {}", names.join(", ")),
+                        None if names.is_empty() => {
+                            "this configuration declares no stages; declare one with stage \"NAME\" { ... } or leave out -stage"
+                                .to_string()
+                        }
+                        None => format!("declared stages: {}", names.join(", ")),
+                    };
+                    return Err(Diagnostic::new(
+                        "eco::unknown_stage",
+                        format!("unknown stage `{name}`"),
+                    )
+                    .help(hint));
+                }
+            },
+            None => match (
+                self.stages.iter().find(|s| s.default),
+                self.stages.as_slice(),
+            ) {
+                (Some(s), _) => Some(s.clone()),
+                (None, []) => None,
+                (None, [only]) => Some(only.clone()),
+                (None, many) => {
+                    let names: Vec<&str> = many.iter().map(|s| s.name.as_str()).collect();
+                    return Err(Diagnostic::new(
+                        "eco::no_stage",
+                        "this configuration has several stages: choose one with -stage",
+                    )
+                    .help(format!(
+                        "declared stages: {} (or mark one `default=#true`)",
+                        names.join(", ")
+                    )));
+                }
+            },
+        };
+        let mut vars = BTreeMap::new();
+        for decl in &self.vars {
+            if let Some(d) = &decl.default {
+                vars.insert(decl.name.clone(), d.clone());
+            }
+        }
+        if let Some(s) = &stage {
+            for (k, v) in &s.vars {
+                vars.insert(k.clone(), v.clone());
+            }
+        }
+        for (k, raw) in cli_vars {
+            let typed = match vars.get(k) {
+                Some(Value::Int(_)) => raw.parse().map(Value::Int).ok(),
+                Some(Value::Float(_)) => raw.parse().map(Value::Float).ok(),
+                Some(Value::Bool(_)) => raw.parse().map(Value::Bool).ok(),
+                _ => Some(Value::String(raw.clone())),
+            };
+            let Some(typed) = typed else {
+                return Err(Diagnostic::new(
+                    "eco::type_error",
+                    format!("-var {k}={raw}: `{k}` is {}", describe(&vars[k])),
+                )
+                .help("give a value of the variable's type"));
+            };
+            vars.insert(k.clone(), typed);
+        }
+        Ok(StageContext {
+            name: stage
+                .as_ref()
+                .map(|s| s.name.clone())
+                .unwrap_or_else(|| DEFAULT_STAGE.to_string()),
+            stage,
+            vars,
+        })
+    }
+}
+
+fn describe(v: &Value) -> &'static str {
+    match v {
+        Value::Int(_) => "an integer",
+        Value::Float(_) => "a number",
+        Value::Bool(_) => "a boolean (true or false)",
+        _ => "a string",
+    }
+}
+
+/// Parses `-var k=v`.
+pub fn parse_cli_var(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+        _ => Err(format!("`{s}` is not of the form NAME=VALUE")),
+    }
+}

@@ -1,0 +1,10 @@
+//! End-to-end tests: the real `eco` binary, run as a user would.
+//!
+//! Tests that need AWS start moto's server on loopback with `eco_test_support::Moto`.
+
+mod support;
+
+mod cli;
+mod fmt;
+mod graph;
+mod validate;
