@@ -1,0 +1,68 @@
+//! Parse + check + graph a generated configuration of 10,000 resources (issue #2's target:
+//! under 200 ms). Run with `cargo bench -p eco-graph`; prints min and median of 10 runs.
+//!
+//! The configuration mixes buckets, tables and roles; every role references a bucket and a
+//! table, so the graph has 2 edges per 3 resources.
+
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
+
+use eco_config::{parse_sources, Sources};
+use eco_graph::ResourceGraph;
+
+fn generate(resources: usize) -> String {
+    let mut s = String::from("project \"bench\"\nstage \"dev\" { account \"123456789012\"; region \"us-east-1\" }\n");
+    for i in 0..resources / 3 {
+        let _ = write!(
+            s,
+            r#"
+s3-bucket "b{i}" {{
+    name "bench-${{stage}}-{i}"
+    versioning #true
+    tags team="platform" n="{i}"
+}}
+dynamodb-table "t{i}" {{
+    name "bench-${{stage}}-{i}"
+    hash-key "pk" type="S"
+    billing-mode "PAY_PER_REQUEST"
+    gsi "by-owner" hash-key="owner" type="S"
+}}
+iam-role "r{i}" {{
+    name "bench-{i}-${{s3-bucket.b{i}.name}}"
+    assume-service "lambda.amazonaws.com"
+    description "reads ${{dynamodb-table.t{i}.arn}}"
+}}
+"#
+        );
+    }
+    s
+}
+
+fn main() {
+    let n = 10_000;
+    let text = generate(n);
+    let registry = eco_aws::registry();
+    let mut times = Vec::new();
+    let mut count = 0;
+    for _ in 0..10 {
+        let start = Instant::now();
+        let mut sources = Sources::new();
+        sources.add("bench.kdl", text.clone());
+        let config = parse_sources(sources, &registry).expect("generated config is valid");
+        let graph = ResourceGraph::from_config(&config).expect("acyclic");
+        times.push(start.elapsed());
+        count = graph.len();
+        assert_eq!(graph.edges().len(), 2 * (n / 3));
+    }
+    times.sort();
+    let t = Instant::now();
+    let _ = kdl::KdlDocument::parse_v2(&text).unwrap();
+    println!("kdl parse alone: {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
+    let median: Duration = times[times.len() / 2];
+    println!(
+        "parse+check+graph of {count} resources ({} KiB of KDL): min {:.1} ms, median {:.1} ms (target < 200 ms)",
+        text.len() / 1024,
+        times[0].as_secs_f64() * 1e3,
+        median.as_secs_f64() * 1e3
+    );
+}
