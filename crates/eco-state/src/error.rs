@@ -208,7 +208,7 @@ fn locked_message(stage: &str, holder: Option<&LockInfo>, waited: &Duration) -> 
         Some(h) => format!(
             "the state of stage {stage} is locked{waited}\n  \
              Lock ID:   {}\n  Held by:   {}\n  Since:     {}\n  Operation: {}\n  Path:      {}\n  \
-             eco {}\n  Next step: wait for that run to finish (or pass -lock-timeout), or if it \
+             Version:   eco {}\n  Next step: wait for that run to finish (or pass -lock-timeout), or if it \
              is gone: `eco force-unlock -stage {stage} {}`",
             h.id, h.who, h.created, h.operation, h.path, h.version, h.id
         ),

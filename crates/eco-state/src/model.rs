@@ -119,7 +119,9 @@ impl PendingIntent {
 
 /// The current time as RFC 3339 (UTC), as recorded in intents and lock info.
 pub fn now_rfc3339() -> String {
-    time::OffsetDateTime::now_utc()
+    let now = time::OffsetDateTime::now_utc();
+    now.replace_nanosecond(0)
+        .unwrap_or(now)
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_else(|_| "unknown".to_string())
 }
