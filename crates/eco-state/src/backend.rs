@@ -160,6 +160,41 @@ pub trait StateBackend: Send + Sync {
     async fn list_stages(&self) -> Result<Vec<String>, StateError>;
 }
 
+/// Runs `work` while holding `stage`'s lock (taken for `operation`, waiting up to `timeout`), then
+/// releases the lock whatever `work` returned. `work` gets the lock info as stored. To release
+/// on Ctrl-C too, race the work against the signal inside `work` (`tokio::select!`) so that it
+/// returns instead of being dropped. An error from `work` wins over one from the release (which is
+/// logged); after successful work, a failed release is the error.
+pub async fn with_lock<B, T, E, F, Fut>(
+    backend: &B,
+    stage: &str,
+    operation: &str,
+    timeout: Duration,
+    work: F,
+) -> Result<T, E>
+where
+    B: StateBackend + ?Sized,
+    E: From<StateError>,
+    F: FnOnce(LockInfo) -> Fut,
+    Fut: std::future::Future<Output = Result<T, E>>,
+{
+    let info = backend
+        .lock(stage, &LockInfo::new(operation), timeout)
+        .await?;
+    let id = info.id.clone();
+    let result = work(info).await;
+    let released = backend.unlock(stage, &id).await;
+    match (result, released) {
+        (Ok(value), Ok(())) => Ok(value),
+        (Ok(_), Err(e)) => Err(e.into()),
+        (Err(e), Ok(())) => Err(e),
+        (Err(e), Err(unlock)) => {
+            tracing::warn!(stage, lock_id = %id, error = %unlock, "could not release the state lock");
+            Err(e)
+        }
+    }
+}
+
 /// Checks that a stage name can name a file or object: letters, digits, `-`, `_`, `.` (not
 /// leading), at most 128 characters.
 pub fn validate_stage(stage: &str) -> Result<(), StateError> {

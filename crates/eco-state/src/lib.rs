@@ -20,7 +20,7 @@ mod redact;
 mod writer;
 
 pub use backend::{
-    check_push, prepare_write, validate_stage, Snapshot, StateBackend, StateVersion,
+    check_push, prepare_write, validate_stage, with_lock, Snapshot, StateBackend, StateVersion,
 };
 pub use error::StateError;
 pub use lock::{retry_locked, who, LockInfo, LOCK_BACKOFF_MAX, LOCK_BACKOFF_START};

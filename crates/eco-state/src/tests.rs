@@ -465,6 +465,56 @@ async fn held_lock_fails_fast_with_holder_details() {
     assert!(b.lock_holder("dev").await.unwrap().is_none());
 }
 
+#[tokio::test]
+async fn with_lock_releases_after_success_and_failure() {
+    let b = MemoryBackend::new();
+    let value = with_lock(&b, "dev", "apply", Duration::ZERO, |info| {
+        let b = &b;
+        async move {
+            assert_eq!(b.lock_holder("dev").await.unwrap().unwrap().id, info.id);
+            assert_eq!(info.operation, "apply");
+            Ok::<_, StateError>(42)
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(value, 42);
+    assert!(b.lock_holder("dev").await.unwrap().is_none());
+
+    let err = with_lock(&b, "dev", "apply", Duration::ZERO, |_| async {
+        Err::<(), _>(StateError::NoSuchResource("s3-bucket.x".into()))
+    })
+    .await
+    .unwrap_err();
+    assert!(matches!(err, StateError::NoSuchResource(_)));
+    assert!(b.lock_holder("dev").await.unwrap().is_none());
+
+    // Work whose lock was taken away (force-unlocked) reports the failed release.
+    let err = with_lock(&b, "dev", "apply", Duration::ZERO, |info| {
+        let b = &b;
+        async move {
+            b.force_unlock("dev", &info.id).await?;
+            b.lock("dev", &LockInfo::new("plan"), Duration::ZERO)
+                .await?;
+            Ok::<_, StateError>(())
+        }
+    })
+    .await
+    .unwrap_err();
+    assert!(matches!(err, StateError::LockIdMismatch { .. }), "{err}");
+
+    // A held lock means the work never runs.
+    let ran = AtomicUsize::new(0);
+    let err = with_lock(&b, "dev", "apply", Duration::ZERO, |_| async {
+        ran.fetch_add(1, Ordering::SeqCst);
+        Ok::<_, StateError>(())
+    })
+    .await
+    .unwrap_err();
+    assert!(err.is_locked());
+    assert_eq!(ran.load(Ordering::SeqCst), 0);
+}
+
 #[tokio::test(start_paused = true)]
 async fn lock_waits_with_doubling_backoff_until_the_timeout() {
     let attempts = Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -562,6 +612,7 @@ async fn concurrent_submissions_share_writes_and_each_is_durable() {
         results.push(t.await.unwrap());
     }
     let writes = backend.write_count();
+    eprintln!("100 concurrent submissions -> {writes} writes");
     assert!(writes < 10, "100 submissions took {writes} writes");
     assert_eq!(backend.max_concurrent_writes(), 1);
     let history = backend.history("dev");

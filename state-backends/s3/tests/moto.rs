@@ -434,3 +434,63 @@ async fn a_waiting_locker_gets_the_lock_once_released() {
     release.await.unwrap();
     assert_eq!(two.lock_holder("dev").await.unwrap().unwrap().id, second.id);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn group_committed_writes_against_s3() {
+    use eco_state::{Mutation, Operation, PendingIntent, StateWriter};
+    use std::sync::Arc;
+
+    let moto = Moto::start();
+    let b = Arc::new(bootstrapped(&moto).await);
+    let (state, version) = b.read("dev").await.unwrap().into_state_or_new("dev");
+    let writer = Arc::new(StateWriter::new(b.clone(), state, version));
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let w = writer.clone();
+        tasks.push(tokio::spawn(async move {
+            let address = format!("s3-bucket.b{i:02}");
+            let intent = PendingIntent::new(&address, Operation::Create, format!("token-{i}"));
+            w.submit(Mutation::Intent(intent)).await.unwrap();
+            w.submit(Mutation::Resolve {
+                address: address.clone(),
+                result: Some(resource(&address)),
+            })
+            .await
+            .unwrap()
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let (last, _) = Arc::try_unwrap(writer)
+        .ok()
+        .unwrap()
+        .finish()
+        .await
+        .unwrap();
+    assert_eq!(last.resources.len(), 40);
+    assert!(last.pending.is_empty());
+    // 80 durable submissions, far fewer conditional writes (each one a serial).
+    assert!(
+        last.serial < 40,
+        "80 submissions took {} writes",
+        last.serial
+    );
+    let stored = b.read("dev").await.unwrap().state.unwrap();
+    assert_eq!(stored, last);
+    let config = sdk_config(&moto).await;
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(true)
+            .build(),
+    );
+    let versions = s3
+        .list_object_versions()
+        .bucket("ecogy-eco-state")
+        .prefix("ams/dev.json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(versions.versions().len() as u64, last.serial);
+    eprintln!("80 submissions -> {} S3 writes", last.serial);
+}
