@@ -3,13 +3,31 @@
 //! Each module under [`resources`] declares one type's [`Schema`](eco_schema::Schema): its
 //! attributes, their shapes, and how a change to each reaches AWS (in place, by replacement, or
 //! refused). [`registry`] gathers them for the configuration checker, the planner and the CLI.
-//! The operations that call AWS are added per type in later work; this crate does not yet depend
-//! on the AWS SDK.
+//!
+//! Types whose operations exist implement [`eco_provider::ResourceProvider`] (read, find, create,
+//! update, delete, import) with the official AWS SDK; [`providers`] gathers them for the engine.
+//! This crate (with `state-backends/s3`) is the only one that knows the AWS SDK.
 
+pub mod aws;
 pub mod docs;
 pub mod resources;
 
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use eco_provider::ResourceProvider;
 use eco_schema::Registry;
+
+pub use aws::Aws;
+
+/// The operations of every type that has them, by type name, for one stage's AWS clients.
+pub fn providers(aws: &Aws) -> BTreeMap<&'static str, Arc<dyn ResourceProvider>> {
+    let mut map: BTreeMap<&'static str, Arc<dyn ResourceProvider>> = BTreeMap::new();
+    for (name, provider) in resources::providers(aws) {
+        map.insert(name, provider);
+    }
+    map
+}
 
 /// Every resource type eco manages.
 pub fn registry() -> Registry {

@@ -82,6 +82,8 @@ pub struct Attribute {
     pub update: Update,
     /// One line for docs and `did you mean` hints.
     pub doc: &'static str,
+    /// A JSON document (a policy): compared semantically, not as text.
+    pub json: bool,
 }
 
 impl Attribute {
@@ -94,6 +96,7 @@ impl Attribute {
             sensitive: false,
             update: Update::InPlace,
             doc: "",
+            json: false,
         }
     }
     /// A single string argument.
@@ -176,6 +179,12 @@ impl Attribute {
     /// A change to this attribute is refused with `why`.
     pub fn guarded(mut self, why: &'static str) -> Self {
         self.update = Update::Guarded(why);
+        self
+    }
+    /// Marks a string attribute as a JSON document, compared semantically (key order,
+    /// whitespace, and single-item lists AWS returns as scalars do not count as changes).
+    pub fn json(mut self) -> Self {
+        self.json = true;
         self
     }
     /// Documentation line.

@@ -33,7 +33,7 @@ pub fn schema() -> Schema {
                 .doc("service principals trusted to assume the role, e.g. lambda.amazonaws.com (UpdateAssumeRolePolicy)"),
         )
         .attr(
-            Attribute::string("assume-policy")
+            Attribute::string("assume-policy").json()
                 .doc("full trust policy JSON, instead of assume-service (UpdateAssumeRolePolicy)"),
         )
         .attr(
@@ -46,7 +46,7 @@ pub fn schema() -> Schema {
                 "name",
                 vec![
                     Attribute::string("name").doc("policy name"),
-                    Attribute::string("document").required().doc("policy JSON document"),
+                    Attribute::string("document").json().required().doc("policy JSON document"),
                 ],
             )
             .doc("an inline policy (PutRolePolicy / DeleteRolePolicy)"),

@@ -24,7 +24,22 @@ pub mod route53_zone;
 pub mod s3_bucket;
 pub mod s3_sync;
 
+use std::sync::Arc;
+
+use eco_provider::ResourceProvider;
 use eco_schema::Schema;
+
+use crate::aws::Aws;
+
+/// The types that have operations, with their providers. A type joins by adding its line here.
+pub fn providers(aws: &Aws) -> Vec<(&'static str, Arc<dyn ResourceProvider>)> {
+    let _ = aws;
+    vec![
+        // (s3_bucket::TYPE_NAME, Arc::new(s3_bucket::Provider::new(aws))),
+        // (dynamodb_table::TYPE_NAME, Arc::new(dynamodb_table::Provider::new(aws))),
+        // (iam_role::TYPE_NAME, Arc::new(iam_role::Provider::new(aws))),
+    ]
+}
 
 /// The schema of every resource type, in the order of the design brief.
 pub fn all() -> Vec<Schema> {

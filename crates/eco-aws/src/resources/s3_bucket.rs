@@ -67,7 +67,7 @@ pub fn schema() -> Schema {
             .doc("a CORS rule (PutBucketCors with every rule / DeleteBucketCors)"),
         )
         .attr(
-            Attribute::string("policy")
+            Attribute::string("policy").json()
                 .doc("bucket policy, a JSON document compared semantically (PutBucketPolicy / DeleteBucketPolicy)"),
         )
         .attr(

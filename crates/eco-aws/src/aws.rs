@@ -1,0 +1,165 @@
+//! Shared AWS plumbing for the resource types: SDK clients built from one `SdkConfig`, and the
+//! translation of SDK errors into [`OpError`]s that name the operation and say what AWS said.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_s3::error::ProvideErrorMetadata;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_types::SdkConfig;
+use eco_provider::{ErrorKind, OpError, Value};
+
+/// SDK clients for one stage's account and region.
+#[derive(Debug, Clone)]
+pub struct Aws {
+    config: SdkConfig,
+}
+
+impl Aws {
+    /// Clients from a loaded SDK configuration (credentials, region, endpoint).
+    pub fn new(config: SdkConfig) -> Self {
+        Aws { config }
+    }
+
+    /// The SDK configuration.
+    pub fn config(&self) -> &SdkConfig {
+        &self.config
+    }
+
+    /// The region in use (`us-east-1` when none is configured).
+    pub fn region(&self) -> String {
+        self.config
+            .region()
+            .map(|r| r.to_string())
+            .unwrap_or_else(|| "us-east-1".to_string())
+    }
+
+    /// S3, with path-style addressing when the endpoint is overridden (a local emulator).
+    pub fn s3(&self) -> aws_sdk_s3::Client {
+        let conf = aws_sdk_s3::config::Builder::from(&self.config)
+            .force_path_style(self.config.endpoint_url().is_some())
+            .build();
+        aws_sdk_s3::Client::from_conf(conf)
+    }
+
+    /// DynamoDB.
+    pub fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
+        aws_sdk_dynamodb::Client::new(&self.config)
+    }
+
+    /// IAM.
+    pub fn iam(&self) -> aws_sdk_iam::Client {
+        aws_sdk_iam::Client::new(&self.config)
+    }
+
+    /// STS.
+    pub fn sts(&self) -> aws_sdk_sts::Client {
+        aws_sdk_sts::Client::new(&self.config)
+    }
+}
+
+/// Error codes AWS uses for "no such resource", across services.
+const NOT_FOUND_CODES: &[&str] = &[
+    "NoSuchBucket",
+    "NotFound",
+    "NoSuchEntity",
+    "ResourceNotFoundException",
+    "NoSuchKey",
+    "404",
+];
+
+const RETRYABLE_CODES: &[&str] = &[
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestLimitExceeded",
+    "TooManyRequestsException",
+    "ProvisionedThroughputExceededException",
+    "ServiceUnavailable",
+    "InternalError",
+    "InternalFailure",
+    "SlowDown",
+    "OperationAborted",
+    "LimitExceededException",
+];
+
+const CONFLICT_CODES: &[&str] = &[
+    "BucketAlreadyExists",
+    "BucketAlreadyOwnedByYou",
+    "EntityAlreadyExists",
+    "ResourceInUseException",
+    "ConflictException",
+    "ConcurrentModification",
+    "DeleteConflict",
+];
+
+/// The AWS error code of an SDK error, if it has one.
+pub fn error_code<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> Option<&str> {
+    match err {
+        SdkError::ServiceError(e) => e.err().code(),
+        _ => None,
+    }
+}
+
+/// Whether the error says the resource does not exist.
+pub fn is_not_found<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
+    match err {
+        SdkError::ServiceError(e) => e.err().code().is_some_and(|c| NOT_FOUND_CODES.contains(&c)),
+        _ => false,
+    }
+}
+
+/// An [`OpError`] for `operation` from an SDK error, classified for the engine's retry policy.
+pub fn op_error<E, R>(operation: &str, err: SdkError<E, R>) -> OpError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    let kind = match &err {
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+            ErrorKind::Retryable
+        }
+        SdkError::ServiceError(e) => match e.err().code() {
+            Some(c) if RETRYABLE_CODES.contains(&c) => ErrorKind::Retryable,
+            Some(c) if CONFLICT_CODES.contains(&c) => ErrorKind::Conflict,
+            Some(c)
+                if c.starts_with("Invalid")
+                    || c.starts_with("Malformed")
+                    || c == "ValidationException"
+                    || c == "ValidationError" =>
+            {
+                ErrorKind::Invalid
+            }
+            _ => ErrorKind::Other,
+        },
+        _ => ErrorKind::Other,
+    };
+    let message = match &err {
+        SdkError::ServiceError(e) => match (e.err().code(), e.err().message()) {
+            (Some(code), Some(msg)) => format!("{code}: {msg}"),
+            (Some(code), None) => code.to_string(),
+            _ => aws_smithy_types::error::display::DisplayErrorContext(&err).to_string(),
+        },
+        _ => aws_smithy_types::error::display::DisplayErrorContext(&err).to_string(),
+    };
+    OpError::new(operation, kind, message)
+}
+
+/// Tags from a `Value::Map` of strings (the `tags` attribute).
+pub fn tags_of(value: Option<&Value>) -> BTreeMap<String, String> {
+    match value {
+        Some(Value::Map(m)) => m
+            .iter()
+            .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
+            .collect(),
+        _ => BTreeMap::new(),
+    }
+}
+
+/// The `tags` attribute value for a tag map.
+pub fn tags_value(tags: &BTreeMap<String, String>) -> Value {
+    Value::Map(
+        tags.iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect(),
+    )
+}

@@ -1,0 +1,177 @@
+//! The operations of a resource type, in one shape for every type.
+//!
+//! As in steno's sagas (oxidecomputer/steno), each operation is **idempotent** (running it twice
+//! has the effect of running it once), **stateless** (it passes data on only through its result,
+//! which the engine writes to state) and free of retry policy (retries, backoff, parallelism and
+//! the write-ahead protocol live in the engine). A type implements [`ResourceProvider`]; the
+//! engine never runs two operations on one address at once.
+//!
+//! Attributes travel as [`Attrs`]: top-level attribute name -> [`Value`], in the same shape the
+//! configuration has after evaluation (a block is a `Value::Map`, a repeated block a `Value::List`
+//! of maps, a list a `Value::List`). `read` reports live values in that shape, so the engine can
+//! diff them against configuration without knowing the type.
+//!
+//! [`standard`] holds the per-type standard tests (success, each operation twice, crash recovery
+//! through `find`), which every type runs against moto.
+
+pub mod standard;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use async_trait::async_trait;
+pub use eco_schema::{Schema, Value};
+
+/// Attributes by name.
+pub type Attrs = BTreeMap<String, Value>;
+
+/// The tag keys eco puts on every taggable resource it manages.
+pub const TAG_PROJECT: &str = "eco:project";
+pub const TAG_STAGE: &str = "eco:stage";
+pub const TAG_ADDRESS: &str = "eco:address";
+
+/// What an operation knows about the resource it works on, besides its attributes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpContext {
+    /// `TYPE.NAME`, for error messages and ownership tags.
+    pub address: String,
+    pub project: String,
+    pub stage: String,
+}
+
+impl OpContext {
+    /// A context for one resource.
+    pub fn new(
+        address: impl Into<String>,
+        project: impl Into<String>,
+        stage: impl Into<String>,
+    ) -> Self {
+        OpContext {
+            address: address.into(),
+            project: project.into(),
+            stage: stage.into(),
+        }
+    }
+
+    /// The ownership tags (`eco:project`, `eco:stage`, `eco:address`) of this resource.
+    pub fn ownership_tags(&self) -> BTreeMap<String, String> {
+        BTreeMap::from([
+            (TAG_PROJECT.to_string(), self.project.clone()),
+            (TAG_STAGE.to_string(), self.stage.clone()),
+            (TAG_ADDRESS.to_string(), self.address.clone()),
+        ])
+    }
+
+    /// Whether live tags say this resource belongs to this address of this project and stage.
+    pub fn owns(&self, tags: &BTreeMap<String, String>) -> bool {
+        self.ownership_tags()
+            .iter()
+            .all(|(k, v)| tags.get(k) == Some(v))
+    }
+}
+
+/// A live resource: its id (what state records) and its attributes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Live {
+    pub id: String,
+    pub attrs: Attrs,
+}
+
+/// How the engine should treat a failed operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// Throttled or a transient failure: the engine retries with backoff.
+    Retryable,
+    /// The request is wrong (bad name, bad value): retrying cannot help.
+    Invalid,
+    /// Someone else holds the name, or the resource is in a state that refuses the call.
+    Conflict,
+    /// Anything else.
+    Other,
+}
+
+/// A failed operation: which AWS call, and what AWS said.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct OpError {
+    /// The AWS API operation, e.g. `CreateBucket`.
+    pub operation: String,
+    pub message: String,
+    pub kind: ErrorKind,
+}
+
+impl OpError {
+    /// An error of `kind` from `operation`.
+    pub fn new(operation: impl Into<String>, kind: ErrorKind, message: impl Into<String>) -> Self {
+        OpError {
+            operation: operation.into(),
+            message: message.into(),
+            kind,
+        }
+    }
+
+    /// A configuration value the type cannot use (caught before any call when possible).
+    pub fn invalid(operation: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(operation, ErrorKind::Invalid, message)
+    }
+}
+
+impl fmt::Display for OpError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.operation, self.message)
+    }
+}
+
+/// The operations of one resource type. See the crate docs for the contract.
+#[async_trait]
+pub trait ResourceProvider: Send + Sync {
+    /// The type's schema.
+    fn schema(&self) -> &Schema;
+
+    /// The live resource with this id, or `None` when it no longer exists (deleted outside
+    /// eco). Only attributes the schema declares are reported, in configuration shape;
+    /// computed attributes (`arn`, ...) are included.
+    async fn read(&self, ctx: &OpContext, id: &str) -> Result<Option<Live>, OpError>;
+
+    /// Finds what a create with this `token` and these attributes made, if anything: the
+    /// resource an interrupted apply created but did not record. Types find it by name,
+    /// idempotency token (CallerReference) or ownership tags. A resource that exists but carries
+    /// another owner's tags is not ours: `Err(Conflict)`.
+    async fn find(
+        &self,
+        ctx: &OpContext,
+        desired: &Attrs,
+        token: &str,
+    ) -> Result<Option<Live>, OpError>;
+
+    /// Creates the resource. Idempotent: when the resource this create would make already
+    /// exists and is ours (see `find`), it is adopted and brought to `desired`.
+    async fn create(&self, ctx: &OpContext, desired: &Attrs, token: &str) -> Result<Live, OpError>;
+
+    /// Changes in place the top-level attributes named in `changed` from `prior` to `desired`
+    /// (only attributes the schema marks updatable in place). Idempotent.
+    async fn update(
+        &self,
+        ctx: &OpContext,
+        id: &str,
+        prior: &Attrs,
+        desired: &Attrs,
+        changed: &[String],
+    ) -> Result<Live, OpError>;
+
+    /// Deletes the resource. One already gone is success.
+    async fn delete(&self, ctx: &OpContext, id: &str, prior: &Attrs) -> Result<(), OpError>;
+
+    /// Reads a resource by the id a user gives `eco import` (its documented import id format).
+    async fn import(&self, ctx: &OpContext, import_id: &str) -> Result<Option<Live>, OpError> {
+        self.read(ctx, import_id).await
+    }
+
+    /// Reads many resources of this type at once (refresh through list calls). `None` means the
+    /// type has no batched read and the engine calls `read` for each.
+    async fn read_many(
+        &self,
+        _requests: &[(OpContext, String)],
+    ) -> Option<Result<Vec<Option<Live>>, OpError>> {
+        None
+    }
+}
