@@ -14,10 +14,79 @@ pub struct Aws {
     config: SdkConfig,
 }
 
+/// Where a stage's AWS calls go and as whom (from its `stage` block).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AwsOptions {
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    /// A role to assume (through STS, honouring `AWS_ENDPOINT_URL`).
+    pub assume_role: Option<String>,
+    pub session_name: Option<String>,
+    pub external_id: Option<String>,
+    /// An endpoint for every service (a local emulator); `AWS_ENDPOINT_URL` works too.
+    pub endpoint: Option<String>,
+}
+
 impl Aws {
     /// Clients from a loaded SDK configuration (credentials, region, endpoint).
     pub fn new(config: SdkConfig) -> Self {
         Aws { config }
+    }
+
+    /// Loads credentials and region with the standard chain (env, profiles, SSO, ...), then
+    /// assumes the stage's role when it names one.
+    pub async fn load(options: &AwsOptions) -> Aws {
+        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+        if let Some(region) = &options.region {
+            loader = loader.region(aws_config::Region::new(region.clone()));
+        }
+        if let Some(profile) = &options.profile {
+            loader = loader.profile_name(profile);
+        }
+        if let Some(endpoint) = &options.endpoint {
+            loader = loader.endpoint_url(endpoint);
+        }
+        let base = loader.load().await;
+        let Some(role) = &options.assume_role else {
+            return Aws::new(base);
+        };
+        let mut provider = aws_config::sts::AssumeRoleProvider::builder(role)
+            .session_name(
+                options
+                    .session_name
+                    .clone()
+                    .unwrap_or_else(|| "eco".to_string()),
+            )
+            .configure(&base);
+        if let Some(id) = &options.external_id {
+            provider = provider.external_id(id);
+        }
+        if let Some(region) = base.region() {
+            provider = provider.region(region.clone());
+        }
+        let provider = provider.build().await;
+        let config = base
+            .into_builder()
+            .credentials_provider(
+                aws_credential_types::provider::SharedCredentialsProvider::new(provider),
+            )
+            .build();
+        Aws::new(config)
+    }
+
+    /// Clients for a local emulator at `endpoint` with static test credentials (tests).
+    pub fn for_endpoint(endpoint: &str, region: &str) -> Aws {
+        let creds =
+            aws_credential_types::Credentials::new("testing", "testing", None, None, "eco-test");
+        let config = SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new(region.to_string()))
+            .endpoint_url(endpoint)
+            .credentials_provider(
+                aws_credential_types::provider::SharedCredentialsProvider::new(creds),
+            )
+            .build();
+        Aws::new(config)
     }
 
     /// The SDK configuration.
