@@ -7,4 +7,5 @@ mod support;
 mod cli;
 mod fmt;
 mod graph;
+mod state;
 mod validate;

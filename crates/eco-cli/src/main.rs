@@ -45,9 +45,9 @@ fn main() -> ExitCode {
         Command::Output(_) => commands::not_yet("output", 4, "the plan/apply engine"),
         Command::Import(_) => commands::not_yet("import", 9, "import and discovery"),
         Command::Discover(_) => commands::not_yet("discover", 9, "import and discovery"),
-        Command::State(_) => commands::not_yet("state", 3, "state and locking"),
-        Command::ForceUnlock(_) => commands::not_yet("force-unlock", 3, "state and locking"),
-        Command::Bootstrap(_) => commands::not_yet("bootstrap", 3, "state and locking"),
+        Command::State(c) => block_on(commands::state::run(&ui, &dir, &c)),
+        Command::ForceUnlock(a) => block_on(commands::state::force_unlock(&ui, &dir, &a)),
+        Command::Bootstrap(a) => block_on(commands::state::bootstrap(&ui, &dir, &a)),
     };
     match result {
         Ok(status) => ExitCode::from(status.code()),
@@ -55,6 +55,20 @@ fn main() -> ExitCode {
             ui.error(&err);
             ExitCode::from(1)
         }
+    }
+}
+
+/// Runs an async command on a multi-threaded runtime.
+fn block_on<F: std::future::Future<Output = commands::CmdResult>>(f: F) -> commands::CmdResult {
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt.block_on(f),
+        Err(e) => Err(commands::CliError::msg(
+            format!("cannot start the async runtime: {e}"),
+            "this is a bug or a resource limit of the machine",
+        )),
     }
 }
 

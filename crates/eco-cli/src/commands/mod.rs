@@ -1,7 +1,9 @@
 //! One module per command.
 
+pub mod backend;
 pub mod fmt;
 pub mod graph;
+pub mod state;
 pub mod validate;
 
 use std::path::Path;
