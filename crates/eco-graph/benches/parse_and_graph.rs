@@ -9,9 +9,50 @@ use std::time::{Duration, Instant};
 
 use eco_config::{parse_sources, Sources};
 use eco_graph::ResourceGraph;
+use eco_schema::{Attribute, Registry, ScalarType, Schema};
+
+/// The attributes the generated configuration uses, as the real types declare them.
+fn registry() -> Registry {
+    let mut r = Registry::new();
+    r.register(
+        Schema::new("s3-bucket", "")
+            .attr(Attribute::string("name").required().forces_replacement())
+            .attr(Attribute::bool("versioning"))
+            .taggable(),
+    );
+    r.register(
+        Schema::new("dynamodb-table", "")
+            .attr(Attribute::string("name").required().forces_replacement())
+            .attr(Attribute::labeled_block(
+                "hash-key",
+                "name",
+                vec![Attribute::string("name"), Attribute::string("type")],
+            ))
+            .attr(Attribute::string("billing-mode"))
+            .attr(Attribute::repeated_block(
+                "gsi",
+                "name",
+                vec![
+                    Attribute::string("name"),
+                    Attribute::string("hash-key"),
+                    Attribute::string("type"),
+                ],
+            ))
+            .attr(Attribute::string("arn").computed()),
+    );
+    r.register(
+        Schema::new("iam-role", "")
+            .attr(Attribute::string("name").required())
+            .attr(Attribute::list("assume-service", ScalarType::String))
+            .attr(Attribute::string("description")),
+    );
+    r
+}
 
 fn generate(resources: usize) -> String {
-    let mut s = String::from("project \"bench\"\nstage \"dev\" { account \"123456789012\"; region \"us-east-1\" }\n");
+    let mut s = String::from(
+        "project \"bench\"\nstage \"dev\" { account \"123456789012\"; region \"us-east-1\" }\n",
+    );
     for i in 0..resources / 3 {
         let _ = write!(
             s,
@@ -41,7 +82,7 @@ iam-role "r{i}" {{
 fn main() {
     let n = 10_000;
     let text = generate(n);
-    let registry = eco_aws::registry();
+    let registry = registry();
     let mut times = Vec::new();
     let mut count = 0;
     for _ in 0..10 {

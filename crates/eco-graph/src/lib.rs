@@ -374,3 +374,60 @@ mod svg_tests {
         assert!(to_svg(&ResourceGraph::new()).contains("<svg"));
     }
 }
+
+impl ResourceGraph {
+    /// Every address, dependencies before dependents (ties broken by address).
+    pub fn topological_order(&self) -> Vec<&Address> {
+        let g = &self.graph;
+        let mut remaining: HashMap<NodeIndex, usize> = g
+            .node_indices()
+            .map(|n| {
+                (
+                    n,
+                    g.neighbors_directed(n, petgraph::Direction::Outgoing)
+                        .count(),
+                )
+            })
+            .collect();
+        let mut ready: BTreeSet<(&Address, NodeIndex)> = remaining
+            .iter()
+            .filter(|(_, c)| **c == 0)
+            .map(|(n, _)| (&g[*n], *n))
+            .collect();
+        let mut out = Vec::with_capacity(g.node_count());
+        while let Some(first) = ready.iter().next().copied() {
+            ready.remove(&first);
+            out.push(first.0);
+            for m in g.neighbors_directed(first.1, petgraph::Direction::Incoming) {
+                let c = remaining.get_mut(&m).expect("counted");
+                *c -= 1;
+                if *c == 0 {
+                    ready.insert((&g[m], m));
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod topo_tests {
+    use super::*;
+    use eco_config::{FileId, Span};
+
+    #[test]
+    fn dependencies_come_first() {
+        let s = Span::new(FileId(0), 0, 0);
+        let a = |n: &str| Address::new("t", n);
+        let mut g = ResourceGraph::new();
+        g.add_dependency(&a("c"), &a("b"), s);
+        g.add_dependency(&a("b"), &a("a"), s);
+        g.add_node(a("d"));
+        let order: Vec<String> = g
+            .topological_order()
+            .iter()
+            .map(|x| x.name.clone())
+            .collect();
+        assert_eq!(order, ["a", "b", "c", "d"]);
+    }
+}

@@ -166,3 +166,72 @@ mod tests {
         assert_eq!(Value::Unknown.to_string(), "(known after apply)");
     }
 }
+
+/// The JSON key that marks an unknown value in saved plans and `-json` output.
+pub const UNKNOWN_MARKER: &str = "$unknown";
+
+impl Value {
+    /// JSON that keeps unknowns (as `{"$unknown": true}`), for saved plans and `-json`.
+    pub fn to_json_with_unknowns(&self) -> serde_json::Value {
+        match self {
+            Value::Unknown => serde_json::json!({ UNKNOWN_MARKER: true }),
+            Value::List(items) => items.iter().map(Value::to_json_with_unknowns).collect(),
+            Value::Map(m) => m
+                .iter()
+                .map(|(k, v)| (k.clone(), v.to_json_with_unknowns()))
+                .collect::<serde_json::Map<_, _>>()
+                .into(),
+            other => other.to_json(),
+        }
+    }
+
+    /// The inverse of [`Value::to_json_with_unknowns`].
+    pub fn from_json_with_unknowns(json: &serde_json::Value) -> Value {
+        match json {
+            serde_json::Value::Object(m)
+                if m.len() == 1
+                    && m.get(UNKNOWN_MARKER) == Some(&serde_json::Value::Bool(true)) =>
+            {
+                Value::Unknown
+            }
+            serde_json::Value::Array(items) => {
+                Value::List(items.iter().map(Value::from_json_with_unknowns).collect())
+            }
+            serde_json::Value::Object(m) => Value::Map(
+                m.iter()
+                    .map(|(k, v)| (k.clone(), Value::from_json_with_unknowns(v)))
+                    .collect(),
+            ),
+            other => Value::from_json(other),
+        }
+    }
+}
+
+impl serde::Serialize for Value {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.to_json_with_unknowns().serialize(serializer)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Value {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let json = serde_json::Value::deserialize(deserializer)?;
+        Ok(Value::from_json_with_unknowns(&json))
+    }
+}
+
+#[cfg(test)]
+mod unknown_tests {
+    use super::*;
+
+    #[test]
+    fn unknowns_survive_serialization() {
+        let v = Value::Map(BTreeMap::from([
+            ("arn".to_string(), Value::Unknown),
+            ("name".to_string(), "x".into()),
+        ]));
+        let text = serde_json::to_string(&v).unwrap();
+        assert_eq!(text, r#"{"arn":{"$unknown":true},"name":"x"}"#);
+        assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), v);
+    }
+}

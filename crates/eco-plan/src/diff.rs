@@ -1,0 +1,222 @@
+//! Comparing what the configuration asks for with what AWS has, attribute by attribute.
+//!
+//! Only what the configuration declares is compared: an attribute the user does not set is not
+//! managed, and inside a block only the fields the user set count (AWS fills in the rest).
+//! Maps (`tags`, `env`) are compared whole: a key AWS has and the config does not is a change.
+//! JSON documents are compared semantically: key order, whitespace, and the single-item lists
+//! AWS returns as scalars are not changes.
+
+use std::collections::BTreeMap;
+
+use eco_schema::{Attribute, Schema, Shape, Update, Value};
+
+/// Whether `live` already satisfies `desired` for this attribute.
+pub fn satisfies(attr: &Attribute, desired: &Value, live: Option<&Value>) -> bool {
+    if desired.contains_unknown() {
+        return false;
+    }
+    let live = live.unwrap_or(&Value::Null);
+    if attr.json {
+        return match (desired.as_str(), live.as_str()) {
+            (Some(d), Some(l)) => json_equal(d, l),
+            _ => desired == live,
+        };
+    }
+    match &attr.shape {
+        Shape::Scalar(_) | Shape::List(_) | Shape::Map(_) => values_equal(desired, live),
+        Shape::Block(block) => {
+            if block.repeated {
+                let (Value::List(want), Value::List(have)) = (desired, live) else {
+                    return matches!((desired, live), (Value::List(w), Value::Null) if w.is_empty());
+                };
+                if want.len() != have.len() {
+                    return false;
+                }
+                match block.label {
+                    // Blocks keyed by label: order does not matter.
+                    Some(label) => want.iter().all(|w| {
+                        let key = w_label(w, label);
+                        have.iter()
+                            .find(|h| w_label(h, label) == key)
+                            .is_some_and(|h| block_satisfies(&block.fields, w, h))
+                    }),
+                    None => want
+                        .iter()
+                        .zip(have)
+                        .all(|(w, h)| block_satisfies(&block.fields, w, h)),
+                }
+            } else {
+                block_satisfies(&block.fields, desired, live)
+            }
+        }
+    }
+}
+
+fn w_label<'v>(v: &'v Value, label: &str) -> Option<&'v Value> {
+    match v {
+        Value::Map(m) => m.get(label),
+        _ => None,
+    }
+}
+
+fn block_satisfies(fields: &[Attribute], desired: &Value, live: &Value) -> bool {
+    let Value::Map(want) = desired else {
+        return desired == live;
+    };
+    let empty = BTreeMap::new();
+    let have = match live {
+        Value::Map(m) => m,
+        Value::Null => &empty,
+        _ => return false,
+    };
+    want.iter()
+        .all(|(k, v)| match fields.iter().find(|f| f.name == k) {
+            Some(f) => satisfies(f, v, have.get(k)),
+            None => Some(v) == have.get(k),
+        })
+}
+
+fn values_equal(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Int(x), Value::Float(y)) | (Value::Float(y), Value::Int(x)) => (*x as f64) == *y,
+        (Value::List(x), Value::Null) | (Value::Null, Value::List(x)) => x.is_empty(),
+        (Value::Map(x), Value::Null) | (Value::Null, Value::Map(x)) => x.is_empty(),
+        _ => a == b,
+    }
+}
+
+/// Whether two JSON texts mean the same document (see the module docs).
+pub fn json_equal(a: &str, b: &str) -> bool {
+    match (serde_json::from_str(a), serde_json::from_str(b)) {
+        (Ok(x), Ok(y)) => canonical_json(&x) == canonical_json(&y),
+        _ => a.trim() == b.trim(),
+    }
+}
+
+/// A canonical form of a JSON document: object keys sorted, one-element arrays as their
+/// element, numbers-as-strings left alone.
+pub fn canonical_json(v: &serde_json::Value) -> serde_json::Value {
+    match v {
+        serde_json::Value::Array(items) if items.len() == 1 => canonical_json(&items[0]),
+        serde_json::Value::Array(items) => {
+            serde_json::Value::Array(items.iter().map(canonical_json).collect())
+        }
+        serde_json::Value::Object(m) => {
+            let sorted: BTreeMap<&String, serde_json::Value> =
+                m.iter().map(|(k, v)| (k, canonical_json(v))).collect();
+            serde_json::Value::Object(sorted.into_iter().map(|(k, v)| (k.clone(), v)).collect())
+        }
+        other => other.clone(),
+    }
+}
+
+/// One attribute that differs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttrDiff {
+    pub name: String,
+    pub before: Option<Value>,
+    pub after: Value,
+    pub update: Update,
+    pub sensitive: bool,
+}
+
+/// The attributes the configuration sets whose live values differ (ignore-changes honoured).
+pub fn diff_attributes(
+    schema: &Schema,
+    desired: &BTreeMap<String, Value>,
+    live: &BTreeMap<String, Value>,
+    ignore: &[String],
+) -> Vec<AttrDiff> {
+    let mut out = Vec::new();
+    for (name, want) in desired {
+        if ignore.iter().any(|i| i == name) {
+            continue;
+        }
+        let Some(attr) = schema.attribute(name) else {
+            continue;
+        };
+        if attr.computed {
+            continue;
+        }
+        if !satisfies(attr, want, live.get(name)) {
+            out.push(AttrDiff {
+                name: name.clone(),
+                before: live.get(name).cloned(),
+                after: want.clone(),
+                update: attr.update.clone(),
+                sensitive: attr.sensitive,
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use eco_schema::ScalarType;
+
+    fn map(pairs: &[(&str, Value)]) -> Value {
+        Value::Map(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn json_documents_compare_semantically() {
+        assert!(json_equal(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject"],"Resource":"*"}]}"#,
+            r#"{ "Statement": {"Resource": "*", "Action": "s3:GetObject", "Effect": "Allow"}, "Version": "2012-10-17" }"#,
+        ));
+        assert!(!json_equal(r#"{"a":1}"#, r#"{"a":2}"#));
+    }
+
+    #[test]
+    fn blocks_compare_only_declared_fields() {
+        let attr = Attribute::block(
+            "website",
+            vec![Attribute::string("index"), Attribute::string("error")],
+        );
+        let want = map(&[("index", "index.html".into())]);
+        let have = map(&[("index", "index.html".into()), ("error", "e.html".into())]);
+        assert!(satisfies(&attr, &want, Some(&have)));
+        assert!(!satisfies(&attr, &want, None));
+    }
+
+    #[test]
+    fn repeated_blocks_match_by_label_in_any_order() {
+        let attr = Attribute::repeated_block(
+            "gsi",
+            "name",
+            vec![Attribute::string("name"), Attribute::string("hash-key")],
+        );
+        let a = map(&[("name", "a".into()), ("hash-key", "x".into())]);
+        let b = map(&[("name", "b".into()), ("hash-key", "y".into())]);
+        let want = Value::List(vec![a.clone(), b.clone()]);
+        assert!(satisfies(
+            &attr,
+            &want,
+            Some(&Value::List(vec![b.clone(), a.clone()]))
+        ));
+        assert!(!satisfies(&attr, &want, Some(&Value::List(vec![a]))));
+    }
+
+    #[test]
+    fn maps_compare_whole_and_unknown_is_a_change() {
+        let attr = Attribute::map("tags", ScalarType::String);
+        let want = map(&[("a", "1".into())]);
+        assert!(!satisfies(
+            &attr,
+            &want,
+            Some(&map(&[("a", "1".into()), ("b", "2".into())]))
+        ));
+        assert!(!satisfies(
+            &Attribute::string("x"),
+            &Value::Unknown,
+            Some(&"v".into())
+        ));
+    }
+}

@@ -1,0 +1,201 @@
+//! What a plan is: per-resource changes, refusals, drift, outputs; and its saved form.
+
+use std::collections::BTreeMap;
+
+use eco_schema::Value;
+use serde::{Deserialize, Serialize};
+
+/// Attributes by name.
+pub type Attrs = BTreeMap<String, Value>;
+
+/// What apply will do to one resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    NoOp,
+    Create,
+    Update,
+    Replace,
+    Delete,
+}
+
+impl Action {
+    /// The verb of progress lines ("Creating...").
+    pub fn progress_verb(self) -> &'static str {
+        match self {
+            Action::NoOp => "Reading",
+            Action::Create => "Creating",
+            Action::Update => "Modifying",
+            Action::Replace => "Replacing",
+            Action::Delete => "Destroying",
+        }
+    }
+    /// The noun of completion lines ("Creation complete").
+    pub fn done_noun(self) -> &'static str {
+        match self {
+            Action::NoOp => "Read",
+            Action::Create => "Creation",
+            Action::Update => "Modifications",
+            Action::Replace => "Replacement",
+            Action::Delete => "Destruction",
+        }
+    }
+}
+
+/// How a changed attribute reaches AWS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UpdateKind {
+    InPlace,
+    ForcesReplacement,
+    Guarded,
+}
+
+/// One attribute that changes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttrChange {
+    pub name: String,
+    /// The live value (absent when the resource is new or the attribute unset live).
+    pub before: Option<Value>,
+    /// The value asked for (may be unknown until apply).
+    pub after: Option<Value>,
+    pub update: UpdateKind,
+    pub sensitive: bool,
+}
+
+/// The plan for one resource.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResourceChange {
+    pub address: String,
+    #[serde(rename = "type")]
+    pub type_name: String,
+    pub action: Action,
+    /// The live id, for resources that exist.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The attributes that change (for create: every attribute set; for delete: what was there).
+    pub changes: Vec<AttrChange>,
+    /// Why a replacement: the attributes that force it, or `-replace`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replace_because: Vec<String>,
+    #[serde(default)]
+    pub create_before_destroy: bool,
+    /// Addresses this resource depends on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dependencies: Vec<String>,
+    /// A note for the reader ("deleted outside eco", "no longer in the configuration").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// A change the plan refuses to make, with the explanation and the options.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Refusal {
+    pub address: String,
+    /// The attribute concerned, if one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attribute: Option<String>,
+    pub message: String,
+}
+
+/// A difference between what state recorded and what AWS has now (found by refresh).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Drift {
+    pub address: String,
+    /// `true` when the resource no longer exists.
+    pub deleted: bool,
+    /// Attributes whose live value changed outside eco.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attributes: Vec<String>,
+}
+
+/// An output's planned value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlannedOutput {
+    pub value: Value,
+    pub sensitive: bool,
+}
+
+/// What kind of plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    #[default]
+    Normal,
+    /// Only record what refresh found; change nothing.
+    RefreshOnly,
+    /// Delete everything the state tracks (`eco destroy`).
+    Destroy,
+}
+
+/// A whole plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub stage: String,
+    pub mode: Mode,
+    /// Every resource with an action other than no-op, sorted by address.
+    pub changes: Vec<ResourceChange>,
+    pub refused: Vec<Refusal>,
+    pub drift: Vec<Drift>,
+    pub outputs: BTreeMap<String, PlannedOutput>,
+}
+
+/// Counts of the plan's summary line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct Summary {
+    pub add: usize,
+    pub change: usize,
+    pub destroy: usize,
+}
+
+impl Plan {
+    /// Whether applying would change anything in AWS (or, refresh-only, in state).
+    pub fn has_changes(&self) -> bool {
+        match self.mode {
+            Mode::RefreshOnly => !self.drift.is_empty(),
+            _ => !self.changes.is_empty(),
+        }
+    }
+
+    /// Terraform's counting: a replacement is one add and one destroy.
+    pub fn summary(&self) -> Summary {
+        let mut s = Summary::default();
+        for c in &self.changes {
+            match c.action {
+                Action::Create => s.add += 1,
+                Action::Update => s.change += 1,
+                Action::Replace => {
+                    s.add += 1;
+                    s.destroy += 1
+                }
+                Action::Delete => s.destroy += 1,
+                Action::NoOp => {}
+            }
+        }
+        s
+    }
+
+    /// The change planned for an address.
+    pub fn change(&self, address: &str) -> Option<&ResourceChange> {
+        self.changes.iter().find(|c| c.address == address)
+    }
+}
+
+/// The current format of saved plan files.
+pub const SAVED_PLAN_FORMAT: u32 = 1;
+
+/// A plan saved with `eco plan -out FILE`: the plan, the configuration it was made from (so that
+/// apply evaluates exactly that configuration), and the state it was made against.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedPlan {
+    pub format_version: u32,
+    pub eco_version: String,
+    /// The configuration files, by display name.
+    pub sources: Vec<(String, String)>,
+    pub vars: BTreeMap<String, Value>,
+    pub targets: Vec<String>,
+    /// The state the plan was made against: apply refuses if it changed since.
+    pub state_lineage: String,
+    pub state_serial: u64,
+    pub plan: Plan,
+}

@@ -1,0 +1,380 @@
+//! Making a plan: desired (configuration, stage, variables) against refreshed state.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+use eco_config::{Address, Diagnostic, Diagnostics};
+use eco_graph::ResourceGraph;
+use eco_schema::{Schema, Update, Value};
+use eco_state::State;
+
+use crate::desired::{attrs_from_json, desired_attrs, eval_expr, shown_values, EvalContext, Known};
+use crate::diff::diff_attributes;
+use crate::model::*;
+
+/// What to plan.
+pub struct PlanRequest<'a> {
+    pub eval: EvalContext<'a>,
+    pub graph: &'a ResourceGraph,
+    /// State after refresh (what AWS has now).
+    pub state: &'a State,
+    /// State before refresh, to report drift; `None` when refresh was skipped.
+    pub prior: Option<&'a State>,
+    /// `-target`: only these and what they need (for destroy: and what needs them).
+    pub targets: &'a [Address],
+    /// `-replace`: replace these even if nothing forces it.
+    pub replace: &'a [Address],
+    pub mode: Mode,
+}
+
+/// Plans. Evaluation problems (a variable without a value) are diagnostics.
+pub fn plan(req: &PlanRequest) -> Result<Plan, Diagnostics> {
+    let ctx = &req.eval;
+    let mut diags = Diagnostics::default();
+    let drift = req.prior.map(|p| drift(p, req.state)).unwrap_or_default();
+    let deleted_outside: HashSet<&str> = drift
+        .iter()
+        .filter(|d| d.deleted)
+        .map(|d| d.address.as_str())
+        .collect();
+    let in_scope = scope(req);
+    let mut changes = Vec::new();
+    let mut refused = Vec::new();
+    let mut known = Known::new();
+    // Every resource shows its live values to references, until its plan says otherwise.
+    for r in &req.state.resources {
+        known.set(r.address.clone(), attrs_from_json(&r.attributes));
+    }
+
+    if req.mode != Mode::Destroy {
+        for address in req.graph.topological_order() {
+            let resource = ctx
+                .config
+                .resource(address)
+                .expect("graph nodes are configured");
+            let key = address.to_string();
+            let schema = ctx
+                .registry
+                .get(&address.type_name)
+                .expect("registered type");
+            let prior = req.state.resource(&key);
+            let live = prior.map(|p| attrs_from_json(&p.attributes));
+            let desired = match desired_attrs(ctx, resource, &known) {
+                Ok(d) => d,
+                Err(d) => {
+                    diags.push(d);
+                    continue;
+                }
+            };
+            if !in_scope.contains(&key) || req.mode == Mode::RefreshOnly {
+                continue;
+            }
+            let force = req.replace.contains(address);
+            let mut change = ResourceChange {
+                address: key.clone(),
+                type_name: address.type_name.clone(),
+                action: Action::NoOp,
+                id: prior.map(|p| p.id.clone()),
+                changes: Vec::new(),
+                replace_because: Vec::new(),
+                create_before_destroy: resource.lifecycle.create_before_destroy,
+                dependencies: req
+                    .graph
+                    .dependencies(address)
+                    .iter()
+                    .map(|a| a.to_string())
+                    .collect(),
+                reason: None,
+            };
+            match &live {
+                None => {
+                    change.action = Action::Create;
+                    change.changes = creation_changes(schema, &desired);
+                    if deleted_outside.contains(key.as_str()) {
+                        change.reason = Some("was deleted outside eco".into());
+                    }
+                }
+                Some(live) => {
+                    let diffs = diff_attributes(schema, &desired, live, &resource.ignore_changes);
+                    let mut guarded = Vec::new();
+                    for d in &diffs {
+                        let update = match &d.update {
+                            Update::InPlace => UpdateKind::InPlace,
+                            Update::Replace => {
+                                change.replace_because.push(d.name.clone());
+                                UpdateKind::ForcesReplacement
+                            }
+                            Update::Guarded(why) => {
+                                guarded.push((d.name.clone(), *why));
+                                UpdateKind::Guarded
+                            }
+                        };
+                        change.changes.push(AttrChange {
+                            name: d.name.clone(),
+                            before: d.before.clone(),
+                            after: Some(d.after.clone()),
+                            update,
+                            sensitive: d.sensitive,
+                        });
+                    }
+                    if force {
+                        change.replace_because.insert(0, "-replace".into());
+                    }
+                    if !guarded.is_empty() && !force {
+                        for (name, why) in guarded {
+                            refused.push(Refusal {
+                                address: key.clone(),
+                                attribute: Some(name.clone()),
+                                message: format!(
+                                    "{key}: a change to `{name}` is refused: {why}\n  Options: keep the current value in the \
+                                     configuration; or `eco state rm {key}` and migrate by hand; or replace it explicitly with \
+                                     `-replace {key}` (the resource and everything in it is deleted and created anew)"
+                                ),
+                            });
+                        }
+                    }
+                    change.action = if !change.replace_because.is_empty() {
+                        for c in computed_unknowns(schema) {
+                            change.changes.push(c);
+                        }
+                        Action::Replace
+                    } else if !change.changes.is_empty() {
+                        Action::Update
+                    } else {
+                        Action::NoOp
+                    };
+                }
+            }
+            if change.action == Action::Replace && resource.lifecycle.prevent_destroy {
+                refused.push(prevent_destroy_refusal(&key, "replace"));
+            }
+            let shown = match change.action {
+                Action::Create | Action::Replace => shown_values(schema, None, &desired),
+                _ => shown_values(schema, live.as_ref(), &desired),
+            };
+            known.set(key, shown);
+            if change.action != Action::NoOp {
+                changes.push(change);
+            }
+        }
+    }
+
+    // Deletions: what state tracks that the configuration no longer has (or everything, for destroy).
+    if req.mode != Mode::RefreshOnly {
+        for r in &req.state.resources {
+            let configured = Address::parse(&r.address).and_then(|a| ctx.config.resource(&a));
+            if req.mode != Mode::Destroy && configured.is_some() {
+                continue;
+            }
+            if !in_scope.contains(&r.address) {
+                continue;
+            }
+            let schema = ctx.registry.get(&r.type_);
+            let prevent = match configured {
+                Some(c) => c.lifecycle.prevent_destroy,
+                None => schema.is_some_and(|s| s.prevent_destroy_by_default),
+            };
+            if prevent {
+                refused.push(prevent_destroy_refusal(&r.address, "destroy"));
+            }
+            let live = attrs_from_json(&r.attributes);
+            changes.push(ResourceChange {
+                address: r.address.clone(),
+                type_name: r.type_.clone(),
+                action: Action::Delete,
+                id: Some(r.id.clone()),
+                changes: live
+                    .iter()
+                    .filter(|(k, _)| {
+                        schema
+                            .and_then(|s| s.attribute(k))
+                            .is_some_and(|a| !a.computed)
+                    })
+                    .map(|(k, v)| AttrChange {
+                        name: k.clone(),
+                        before: Some(v.clone()),
+                        after: None,
+                        update: UpdateKind::InPlace,
+                        sensitive: schema
+                            .and_then(|s| s.attribute(k))
+                            .is_some_and(|a| a.sensitive),
+                    })
+                    .collect(),
+                replace_because: Vec::new(),
+                create_before_destroy: false,
+                dependencies: r.dependencies.clone(),
+                reason: Some(if req.mode == Mode::Destroy {
+                    "eco destroy".into()
+                } else {
+                    "is no longer in the configuration".into()
+                }),
+            });
+        }
+    }
+    changes.sort_by(|a, b| a.address.cmp(&b.address));
+
+    let mut outputs = BTreeMap::new();
+    if req.mode != Mode::Destroy {
+        for o in &ctx.config.outputs {
+            match eval_expr(ctx, &o.value, &known) {
+                Ok(value) => {
+                    outputs.insert(
+                        o.name.clone(),
+                        PlannedOutput {
+                            value,
+                            sensitive: o.sensitive,
+                        },
+                    );
+                }
+                Err(d) => diags.push(d),
+            }
+        }
+    }
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+    Ok(Plan {
+        stage: ctx.stage.name.clone(),
+        mode: req.mode,
+        changes,
+        refused,
+        drift,
+        outputs,
+    })
+}
+
+fn prevent_destroy_refusal(address: &str, what: &str) -> Refusal {
+    Refusal {
+        address: address.to_string(),
+        attribute: None,
+        message: format!(
+            "{address} has lifecycle prevent-destroy, and this plan would {what} it.\n  Options: change the \
+             configuration so that it is kept; or, if it really must go, set `lifecycle prevent-destroy=#false` \
+             on it first (for Cognito user pools this is also needed because they default to prevent-destroy)"
+        ),
+    }
+}
+
+/// The addresses a plan may touch: everything, or the targets and what they depend on (for
+/// destroy: the targets and what depends on them).
+fn scope(req: &PlanRequest) -> HashSet<String> {
+    let mut all: HashSet<String> = req
+        .eval
+        .config
+        .resources
+        .iter()
+        .map(|r| r.address.to_string())
+        .collect();
+    all.extend(req.state.resources.iter().map(|r| r.address.clone()));
+    if req.targets.is_empty() {
+        return all;
+    }
+    let mut keep: BTreeSet<String> = req.targets.iter().map(|a| a.to_string()).collect();
+    let mut todo: Vec<String> = keep.iter().cloned().collect();
+    while let Some(a) = todo.pop() {
+        let next: Vec<String> = if req.mode == Mode::Destroy {
+            let mut v: Vec<String> = req
+                .state
+                .resources
+                .iter()
+                .filter(|r| r.dependencies.contains(&a))
+                .map(|r| r.address.clone())
+                .collect();
+            if let Some(addr) = Address::parse(&a) {
+                v.extend(req.graph.dependents(&addr).iter().map(|x| x.to_string()));
+            }
+            v
+        } else {
+            let mut v: Vec<String> = Address::parse(&a)
+                .map(|addr| {
+                    req.graph
+                        .dependencies(&addr)
+                        .iter()
+                        .map(|x| x.to_string())
+                        .collect()
+                })
+                .unwrap_or_default();
+            if let Some(r) = req.state.resource(&a) {
+                v.extend(r.dependencies.iter().cloned());
+            }
+            v
+        };
+        for n in next {
+            if keep.insert(n.clone()) {
+                todo.push(n);
+            }
+        }
+    }
+    keep.into_iter().filter(|a| all.contains(a)).collect()
+}
+
+fn creation_changes(schema: &Schema, desired: &Attrs) -> Vec<AttrChange> {
+    let mut out: Vec<AttrChange> = desired
+        .iter()
+        .map(|(k, v)| AttrChange {
+            name: k.clone(),
+            before: None,
+            after: Some(v.clone()),
+            update: UpdateKind::InPlace,
+            sensitive: schema.attribute(k).is_some_and(|a| a.sensitive),
+        })
+        .collect();
+    out.extend(computed_unknowns(schema));
+    out
+}
+
+fn computed_unknowns(schema: &Schema) -> Vec<AttrChange> {
+    schema
+        .attributes
+        .iter()
+        .filter(|a| a.computed)
+        .map(|a| AttrChange {
+            name: a.name.to_string(),
+            before: None,
+            after: Some(Value::Unknown),
+            update: UpdateKind::InPlace,
+            sensitive: a.sensitive,
+        })
+        .collect()
+}
+
+/// What changed in AWS since state was written: resources deleted, attributes changed.
+pub fn drift(prior: &State, refreshed: &State) -> Vec<Drift> {
+    let mut out = Vec::new();
+    for p in &prior.resources {
+        match refreshed.resource(&p.address) {
+            None => out.push(Drift {
+                address: p.address.clone(),
+                deleted: true,
+                attributes: Vec::new(),
+            }),
+            Some(r) => {
+                let mut attrs: Vec<String> = p
+                    .attributes
+                    .iter()
+                    .filter(|(k, v)| r.attributes.get(*k) != Some(v))
+                    .map(|(k, _)| k.clone())
+                    .chain(
+                        r.attributes
+                            .keys()
+                            .filter(|k| !p.attributes.contains_key(*k))
+                            .cloned(),
+                    )
+                    .collect();
+                attrs.sort();
+                if !attrs.is_empty() {
+                    out.push(Drift {
+                        address: p.address.clone(),
+                        deleted: false,
+                        attributes: attrs,
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Turns evaluation diagnostics into one (for callers that report a single error).
+pub fn first(diags: Diagnostics) -> Diagnostic {
+    diags.0.into_iter().next().expect("non-empty diagnostics")
+}

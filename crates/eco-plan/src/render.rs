@@ -1,0 +1,185 @@
+//! Plans as people read them (Terraform's layout) and as machines do (`-json`).
+
+use std::fmt::Write as _;
+
+use eco_schema::Value;
+
+use crate::model::*;
+
+/// The value shown in place of a sensitive one.
+pub const SENSITIVE: &str = "(sensitive value)";
+
+struct Style {
+    color: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, s: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+    fn green(&self, s: &str) -> String {
+        self.paint("32", s)
+    }
+    fn yellow(&self, s: &str) -> String {
+        self.paint("33", s)
+    }
+    fn red(&self, s: &str) -> String {
+        self.paint("31", s)
+    }
+    fn bold(&self, s: &str) -> String {
+        self.paint("1", s)
+    }
+}
+
+fn show(v: Option<&Value>, sensitive: bool) -> String {
+    match v {
+        _ if sensitive => SENSITIVE.to_string(),
+        None => "null".to_string(),
+        Some(v) => v.to_string(),
+    }
+}
+
+/// The plan as `eco plan` prints it.
+pub fn render(plan: &Plan, color: bool) -> String {
+    let st = Style { color };
+    let mut out = String::new();
+    if !plan.drift.is_empty() {
+        let _ = writeln!(out, "{}", st.bold("Objects have changed outside of eco:"));
+        for d in &plan.drift {
+            if d.deleted {
+                let _ = writeln!(out, "  # {} was deleted outside eco", st.bold(&d.address));
+            } else {
+                let _ = writeln!(
+                    out,
+                    "  # {} changed outside eco: {}",
+                    st.bold(&d.address),
+                    d.attributes.join(", ")
+                );
+            }
+        }
+        out.push('\n');
+    }
+    if plan.mode == Mode::RefreshOnly {
+        if plan.drift.is_empty() {
+            out.push_str("No changes. State matches what AWS has.\n");
+        } else {
+            out.push_str("Applying this refresh-only plan records these changes in state; nothing in AWS changes.\n");
+        }
+        return out;
+    }
+    if plan.changes.is_empty() {
+        out.push_str(&format!(
+            "{} Your infrastructure matches the configuration.\n",
+            st.green("No changes.")
+        ));
+        return out;
+    }
+    let _ = writeln!(out, "eco will perform the following actions:\n");
+    for c in &plan.changes {
+        render_change(&mut out, c, &st);
+        out.push('\n');
+    }
+    let s = plan.summary();
+    let _ = writeln!(
+        out,
+        "{} {} to add, {} to change, {} to destroy.",
+        st.bold("Plan:"),
+        s.add,
+        s.change,
+        s.destroy
+    );
+    out
+}
+
+fn render_change(out: &mut String, c: &ResourceChange, st: &Style) {
+    let (what, sigil) = match c.action {
+        Action::Create => ("will be created", st.green("+")),
+        Action::Update => ("will be updated in place", st.yellow("~")),
+        Action::Replace => (
+            if c.create_before_destroy {
+                "must be replaced (create before destroy)"
+            } else {
+                "must be replaced"
+            },
+            if c.create_before_destroy {
+                format!("{}/{}", st.green("+"), st.red("-"))
+            } else {
+                format!("{}/{}", st.red("-"), st.green("+"))
+            },
+        ),
+        Action::Delete => ("will be destroyed", st.red("-")),
+        Action::NoOp => ("has no changes", " ".to_string()),
+    };
+    let reason = c
+        .reason
+        .as_ref()
+        .map(|r| format!(" ({r})"))
+        .unwrap_or_default();
+    let _ = writeln!(out, "  # {} {what}{reason}", st.bold(&c.address));
+    let name = c.address.split_once('.').map(|(_, n)| n).unwrap_or("");
+    let pad = if c.action == Action::Replace {
+        ""
+    } else {
+        "  "
+    };
+    let _ = writeln!(out, "{pad}{sigil} {} \"{name}\" {{", c.type_name);
+    let width = c.changes.iter().map(|a| a.name.len()).max().unwrap_or(0);
+    for a in &c.changes {
+        let (line_sigil, text) = match c.action {
+            Action::Create => (st.green("+"), show(a.after.as_ref(), a.sensitive)),
+            Action::Delete => (st.red("-"), show(a.before.as_ref(), a.sensitive)),
+            _ => match (&a.before, &a.after) {
+                (None, after) => (st.green("+"), show(after.as_ref(), a.sensitive)),
+                (before, None) => (st.red("-"), show(before.as_ref(), a.sensitive)),
+                (before, after) => (
+                    st.yellow("~"),
+                    format!(
+                        "{} -> {}",
+                        show(before.as_ref(), a.sensitive),
+                        show(after.as_ref(), a.sensitive)
+                    ),
+                ),
+            },
+        };
+        let note = match a.update {
+            UpdateKind::ForcesReplacement if c.action == Action::Replace => {
+                format!(" {}", st.red("# forces replacement"))
+            }
+            UpdateKind::Guarded => format!(" {}", st.red("# refused: see below")),
+            _ => String::new(),
+        };
+        let _ = writeln!(out, "      {line_sigil} {:width$} = {text}{note}", a.name);
+    }
+    if c.replace_because.iter().any(|r| r == "-replace") {
+        let _ = writeln!(out, "      # replaced because of -replace");
+    }
+    let _ = writeln!(out, "    }}");
+}
+
+/// The plan as `eco plan -json` prints it: stable keys, sensitive values redacted, unknown
+/// values as `{"$unknown": true}`.
+pub fn to_json(plan: &Plan) -> serde_json::Value {
+    let mut redacted = plan.clone();
+    for c in &mut redacted.changes {
+        for a in &mut c.changes {
+            if a.sensitive {
+                a.before = a.before.as_ref().map(|_| Value::String(SENSITIVE.into()));
+                a.after = a.after.as_ref().map(|_| Value::String(SENSITIVE.into()));
+            }
+        }
+    }
+    for o in redacted.outputs.values_mut() {
+        if o.sensitive {
+            o.value = Value::String(SENSITIVE.into());
+        }
+    }
+    let mut json = serde_json::to_value(&redacted).expect("plans serialize");
+    json["summary"] = serde_json::to_value(plan.summary()).expect("summary serializes");
+    json["has_changes"] = plan.has_changes().into();
+    json["format_version"] = 1.into();
+    json
+}

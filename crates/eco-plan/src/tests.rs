@@ -1,0 +1,251 @@
+//! Planning tests: fixture configurations against hand-made states; plan output snapshots.
+
+use eco_config::{parse_sources, Address, Config, Sources};
+use eco_graph::ResourceGraph;
+use eco_schema::{Attribute, Registry, ScalarType, Schema};
+use eco_state::{ResourceState, State};
+
+use crate::*;
+
+fn registry() -> Registry {
+    let mut r = Registry::new();
+    r.register(
+        Schema::new("bucket", "a test bucket")
+            .attr(Attribute::string("name").required().forces_replacement())
+            .attr(Attribute::bool("versioning"))
+            .attr(Attribute::string("policy").json())
+            .attr(Attribute::block(
+                "website",
+                vec![Attribute::string("index"), Attribute::string("error")],
+            ))
+            .attr(Attribute::string("arn").computed())
+            .taggable(),
+    );
+    r.register(
+        Schema::new("pool", "a guarded test pool")
+            .attr(Attribute::string("name").required())
+            .attr(
+                Attribute::list("aliases", ScalarType::String)
+                    .guarded("AWS fixes aliases at creation"),
+            )
+            .attr(Attribute::string("secret").sensitive())
+            .attr(Attribute::string("id").computed())
+            .prevent_destroy_by_default(),
+    );
+    r.register(
+        Schema::new("role", "a test role")
+            .attr(Attribute::string("name").required())
+            .attr(Attribute::string("bucket-arn")),
+    );
+    r
+}
+
+fn config(text: &str) -> Config {
+    let mut s = Sources::new();
+    s.add("main.kdl", text);
+    parse_sources(s, &registry()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn resource(address: &str, id: &str, attrs: serde_json::Value) -> ResourceState {
+    ResourceState {
+        address: address.to_string(),
+        type_: address.split('.').next().unwrap().to_string(),
+        id: id.to_string(),
+        attributes: attrs.as_object().unwrap().clone(),
+        dependencies: Vec::new(),
+    }
+}
+
+fn tags(address: &str) -> serde_json::Value {
+    serde_json::json!({"eco:project": "p", "eco:stage": "dev", "eco:address": address})
+}
+
+fn run_plan(cfg: &Config, state: &State, mode: Mode, replace: &[&str]) -> Plan {
+    let registry = registry();
+    let stage = cfg.select_stage(None, &[]).unwrap();
+    let graph = ResourceGraph::from_config(cfg).unwrap();
+    let replace: Vec<Address> = replace.iter().map(|a| Address::parse(a).unwrap()).collect();
+    plan(&PlanRequest {
+        eval: EvalContext {
+            config: cfg,
+            stage: &stage,
+            registry: &registry,
+        },
+        graph: &graph,
+        state,
+        prior: None,
+        targets: &[],
+        replace: &replace,
+        mode,
+    })
+    .unwrap_or_else(|d| panic!("{d}"))
+}
+
+const BASE: &str = r#"
+project "p"
+stage "dev" { account "123456789012" }
+bucket "site" {
+    name "site-${stage}"
+    versioning #true
+    website index="index.html"
+    policy "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"s3:GetObject\"],\"Resource\":\"*\"}]}"
+}
+role "reader" {
+    name "reader"
+    bucket-arn "${bucket.site.arn}"
+}
+"#;
+
+fn applied_state() -> State {
+    let mut s = State::new("dev");
+    s.resources.push(resource(
+        "bucket.site",
+        "site-dev",
+        serde_json::json!({
+            "name": "site-dev", "versioning": true, "arn": "arn:aws:s3:::site-dev",
+            "website": {"index": "index.html", "error": "error.html"},
+            "policy": "{\"Statement\": {\"Resource\": \"*\", \"Action\": \"s3:GetObject\", \"Effect\": \"Allow\"}, \"Version\": \"2012-10-17\"}",
+            "tags": tags("bucket.site"),
+        }),
+    ));
+    s.resources.push(resource(
+        "role.reader",
+        "reader",
+        serde_json::json!({"name": "reader", "bucket-arn": "arn:aws:s3:::site-dev"}),
+    ));
+    s
+}
+
+#[test]
+fn create_from_empty_state() {
+    let p = run_plan(&config(BASE), &State::new("dev"), Mode::Normal, &[]);
+    assert_eq!(
+        p.summary(),
+        Summary {
+            add: 2,
+            change: 0,
+            destroy: 0
+        }
+    );
+    let role = p.change("role.reader").unwrap();
+    assert_eq!(role.dependencies, ["bucket.site"]);
+    let arn = role
+        .changes
+        .iter()
+        .find(|c| c.name == "bucket-arn")
+        .unwrap();
+    assert_eq!(
+        arn.after,
+        Some(eco_schema::Value::Unknown),
+        "known after apply, never empty"
+    );
+    insta::assert_snapshot!("create", render::render(&p, false));
+}
+
+#[test]
+fn matching_state_is_no_change_despite_json_order_and_api_defaults() {
+    let p = run_plan(&config(BASE), &applied_state(), Mode::Normal, &[]);
+    assert!(!p.has_changes(), "{}", render::render(&p, false));
+    assert!(render::render(&p, false).starts_with("No changes."));
+}
+
+#[test]
+fn in_place_update() {
+    let cfg = config(&BASE.replace("versioning #true", "versioning #false"));
+    let p = run_plan(&cfg, &applied_state(), Mode::Normal, &[]);
+    let c = p.change("bucket.site").unwrap();
+    assert_eq!(c.action, Action::Update);
+    assert_eq!(c.changes.len(), 1);
+    insta::assert_snapshot!("update", render::render(&p, false));
+}
+
+#[test]
+fn rename_replaces_and_names_the_attribute() {
+    let cfg = config(&BASE.replace("name \"site-${stage}\"", "name \"site2-${stage}\""));
+    let p = run_plan(&cfg, &applied_state(), Mode::Normal, &[]);
+    let c = p.change("bucket.site").unwrap();
+    assert_eq!(c.action, Action::Replace);
+    assert_eq!(c.replace_because, ["name"]);
+    // The role references the bucket's ARN, unknown until the replacement exists.
+    assert_eq!(p.change("role.reader").unwrap().action, Action::Update);
+    insta::assert_snapshot!("replace", render::render(&p, false));
+}
+
+#[test]
+fn removed_resource_is_deleted() {
+    let cfg = config(&BASE.replace(
+        "role \"reader\" {\n    name \"reader\"\n    bucket-arn \"${bucket.site.arn}\"\n}",
+        "",
+    ));
+    let p = run_plan(&cfg, &applied_state(), Mode::Normal, &[]);
+    let c = p.change("role.reader").unwrap();
+    assert_eq!(c.action, Action::Delete);
+    insta::assert_snapshot!("delete", render::render(&p, false));
+}
+
+#[test]
+fn guarded_change_is_refused_and_prevent_destroy_holds() {
+    let cfg = config(
+        "project \"p\"\nstage \"dev\" {}\npool \"users\" { name \"u\"; aliases \"email\" }\n",
+    );
+    let mut state = State::new("dev");
+    state.resources.push(resource(
+        "pool.users",
+        "pool-1",
+        serde_json::json!({"name": "u", "aliases": ["phone"], "id": "pool-1"}),
+    ));
+    let p = run_plan(&cfg, &state, Mode::Normal, &[]);
+    assert_eq!(p.refused.len(), 1);
+    assert!(p.refused[0]
+        .message
+        .contains("AWS fixes aliases at creation"));
+    // Destroy of a pool (prevent-destroy by default) is refused too.
+    let p = run_plan(&cfg, &state, Mode::Destroy, &[]);
+    assert_eq!(p.refused.len(), 1, "{:?}", p.refused);
+    assert!(p.refused[0].message.contains("prevent-destroy"));
+    // -replace makes a guarded change an explicit replacement (still refused by prevent-destroy).
+    let p = run_plan(&cfg, &state, Mode::Normal, &["pool.users"]);
+    assert_eq!(p.change("pool.users").unwrap().action, Action::Replace);
+    assert!(p.refused.iter().all(|r| r.attribute.is_none()));
+}
+
+#[test]
+fn sensitive_values_never_render() {
+    let cfg = config("project \"p\"\nstage \"dev\" {}\npool \"users\" { name \"u\"; secret \"hunter2\"; lifecycle prevent-destroy=#false }\n");
+    let p = run_plan(&cfg, &State::new("dev"), Mode::Normal, &[]);
+    let text = render::render(&p, false);
+    assert!(
+        !text.contains("hunter2") && text.contains(render::SENSITIVE),
+        "{text}"
+    );
+    assert!(!render::to_json(&p).to_string().contains("hunter2"));
+}
+
+#[test]
+fn ignore_changes_and_drift() {
+    let cfg = config(&BASE.replace(
+        "versioning #true",
+        "versioning #false\n    ignore-changes \"versioning\"",
+    ));
+    let p = run_plan(&cfg, &applied_state(), Mode::Normal, &[]);
+    assert!(!p.has_changes());
+    let mut refreshed = applied_state();
+    refreshed.resources.retain(|r| r.address != "role.reader");
+    let d = planner::drift(&applied_state(), &refreshed);
+    assert_eq!(
+        d,
+        [Drift {
+            address: "role.reader".into(),
+            deleted: true,
+            attributes: vec![]
+        }]
+    );
+}
+
+#[test]
+fn saved_plans_round_trip_with_unknowns() {
+    let p = run_plan(&config(BASE), &State::new("dev"), Mode::Normal, &[]);
+    let text = serde_json::to_string(&p).unwrap();
+    let back: Plan = serde_json::from_str(&text).unwrap();
+    assert_eq!(back, p);
+}
