@@ -49,7 +49,7 @@ use std::fmt;
 
 /// Maximum nesting depth of children blocks (and of nested slashdashes) that [`parse`]
 /// accepts.
-pub const MAX_DEPTH: usize = 256;
+pub const MAX_DEPTH: usize = 128;
 
 /// Parses a KDL v2 document.
 ///

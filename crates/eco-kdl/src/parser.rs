@@ -67,6 +67,11 @@ pub(crate) struct Parser<'a> {
     b: &'a [u8],
     pos: usize,
     depth: usize,
+    /// Scratch stacks shared by all levels: a node's entries (and a block's nodes) are
+    /// pushed here, then moved into an exactly-sized `Vec` once complete. This avoids the
+    /// repeated reallocation of growing many small vectors.
+    node_stack: Vec<Node>,
+    entry_stack: Vec<Entry>,
 }
 
 impl<'a> Parser<'a> {
@@ -76,6 +81,8 @@ impl<'a> Parser<'a> {
             b: s.as_bytes(),
             pos: 0,
             depth: 0,
+            node_stack: Vec::new(),
+            entry_stack: Vec::new(),
         }
     }
 
@@ -354,8 +361,7 @@ impl<'a> Parser<'a> {
         if self.s.starts_with('\u{FEFF}') {
             self.pos = 3;
         }
-        let mut nodes = Vec::new();
-        self.nodes(&mut nodes)?;
+        let nodes = self.nodes()?;
         if self.pos < self.b.len() {
             return self.fail(
                 self.pos,
@@ -387,14 +393,20 @@ impl<'a> Parser<'a> {
 
     /// `nodes := (line-space* node)* line-space*`, stopping before `}` or eof (or before
     /// whatever follows a node that isn't terminated; the caller checks).
-    fn nodes(&mut self, out: &mut Vec<Node>) -> R<()> {
+    fn nodes(&mut self) -> R<Vec<Node>> {
+        let base = self.node_stack.len();
+        self.nodes_onto_stack()?;
+        Ok(self.node_stack.drain(base..).collect())
+    }
+
+    fn nodes_onto_stack(&mut self) -> R<()> {
         loop {
             self.leading()?;
             if matches!(self.cur(), None | Some(b'}')) {
                 return Ok(());
             }
             let node = self.base_node()?;
-            out.push(node);
+            self.node_stack.push(node);
             if !self.node_terminator() {
                 self.leading()?;
                 return Ok(());
@@ -418,7 +430,7 @@ impl<'a> Parser<'a> {
             None => return self.fail(self.pos, "invalid node name"),
         };
         let mut end = name.span.end();
-        let mut entries = Vec::new();
+        let entry_base = self.entry_stack.len();
         loop {
             let save = self.pos;
             if !self.node_space0()? {
@@ -427,7 +439,7 @@ impl<'a> Parser<'a> {
             match self.node_entry()? {
                 Some(e) => {
                     end = e.span.end();
-                    entries.push(e);
+                    self.entry_stack.push(e);
                 }
                 None => {
                     self.pos = save;
@@ -435,6 +447,7 @@ impl<'a> Parser<'a> {
                 }
             }
         }
+        let entries: Vec<Entry> = self.entry_stack.drain(entry_base..).collect();
         self.before_node_children()?;
         let mut children = None;
         if self.cur() == Some(b'{') {
@@ -538,8 +551,7 @@ impl<'a> Parser<'a> {
         let start = self.pos;
         self.pos += 1;
         self.enter()?;
-        let mut nodes = Vec::new();
-        self.nodes(&mut nodes)?;
+        let nodes = self.nodes()?;
         if self.cur() != Some(b'}') {
             return self.fail(self.pos, "expected '}' closing the children block");
         }
@@ -966,6 +978,16 @@ impl<'a> Parser<'a> {
                         self.pos = e;
                     }
                     seg = self.pos;
+                }
+                Some(b) if (0x20..0x7F).contains(&b) => {
+                    // Fast path: printable ASCII other than `"` and `\`.
+                    self.pos += 1;
+                    while let Some(&b) = self.b.get(self.pos) {
+                        if !(0x20..0x7F).contains(&b) || b == b'"' || b == b'\\' {
+                            break;
+                        }
+                        self.pos += 1;
+                    }
                 }
                 Some(_) => {
                     if self.newline_len(self.pos) > 0 {

@@ -5,6 +5,25 @@ mod common;
 
 use common::{compare, Outcome, Rng};
 
+/// `ECO_KDL_FUZZ_SCALE=n` multiplies the random test sizes (default 1, sized to keep the
+/// debug suite well under 10 s); `ECO_KDL_FUZZ_SEED=n` changes the seeds. For a long run:
+/// `ECO_KDL_FUZZ_SCALE=50 ECO_KDL_FUZZ_SEED=7 cargo test --release -p eco-kdl`.
+fn scaled(n: usize) -> usize {
+    let k = std::env::var("ECO_KDL_FUZZ_SCALE")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(1);
+    n * k.max(1)
+}
+
+fn seeded(seed: u64) -> Rng {
+    let extra = std::env::var("ECO_KDL_FUZZ_SEED")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(0);
+    Rng(seed ^ extra.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+}
+
 /// Runs every case, reports all disagreements at once; returns (accepted, rejected).
 fn run_all<'a>(cases: impl IntoIterator<Item = &'a str>) -> (usize, usize) {
     let (mut acc, mut rej, mut failures) = (0, 0, Vec::new());
@@ -543,6 +562,29 @@ const CORPUS: &[&str] = &[
     "node/-1",
     "node/-{a}",
     "node 1/-{a}",
+    "b { a /-1 /-}",
+    "a /-1 /-",
+    "a /-1 /-;",
+    "a /-1 /- ",
+    "a /-1 /-\n",
+    "a /-1 /-{x} /-",
+    "b { a /-1 /-{x} /-}",
+    "a 1 /-{x} /-",
+    "a {x} /-",
+    "b { a {x} /-}",
+    "a /-{x} /-",
+    "b { a /-{x} /-}",
+    "a /-1 /-{x}/-{y}",
+    "a /-1/-{x}",
+    "a /-1 \\\n /-{x} \\\n {y}",
+    "a /-1 // c\n",
+    "a /-1 /* c */ /-{x} /* c */ {y} /* c */ /-{z} /* c */",
+    "a /-(t)1 /-k=(t)2 /-{x}",
+    "a /-k= /-{x}",
+    "a /-k = 1 b=2",
+    "a /-{x} {y} /-{z}",
+    "a /-{x}\n{y}",
+    "a { b }\n/-{x}",
     // --- misc node-level errors
     "node 1 2 {a} {b}",
     "node \"a\" \"b\" {c}",
@@ -884,8 +926,8 @@ fn mutate(r: &mut Rng, src: &str) -> String {
 
 #[test]
 fn random_documents() {
-    let mut r = Rng(0x9E37_79B9_7F4A_7C15);
-    let docs: Vec<String> = (0..3000).map(|_| random_doc(&mut r)).collect();
+    let mut r = seeded(0x9E37_79B9_7F4A_7C15);
+    let docs: Vec<String> = (0..scaled(1200)).map(|_| random_doc(&mut r)).collect();
     let (acc, rej) = run_all(docs.iter().map(String::as_str));
     println!("random: {acc} accepted, {rej} rejected");
     assert!(
@@ -896,9 +938,9 @@ fn random_documents() {
 
 #[test]
 fn random_mutations() {
-    let mut r = Rng(0xD1B5_4A32_D192_ED03);
+    let mut r = seeded(0xD1B5_4A32_D192_ED03);
     let mut docs = Vec::new();
-    for i in 0..6000 {
+    for i in 0..scaled(2500) {
         let base = if i % 3 == 0 {
             CORPUS[r.below(CORPUS.len())].to_string()
         } else {
@@ -912,4 +954,89 @@ fn random_mutations() {
         rej > 500,
         "mutations should exercise rejection: {acc}/{rej}"
     );
+}
+
+/// Random sequences of grammar tokens: hits unusual combinations of slashdashes, line
+/// continuations, children blocks, type annotations and terminators.
+const TOKENS: &[&str] = &[
+    "a",
+    "b",
+    "n1",
+    "-",
+    ".x",
+    "+.",
+    "1",
+    "-2",
+    "1.5",
+    "0x1",
+    "1e3",
+    "#true",
+    "#null",
+    "#-inf",
+    "#nan",
+    "\"s\"",
+    "\"\"",
+    "\"a\\nb\"",
+    "#\"r\"#",
+    "##\"r\"#\"##",
+    "\"\"\"\nml\n\"\"\"",
+    "\"\"\"\n  ml\n  \"\"\"",
+    "#\"\"\"\nraw\n\"\"\"#",
+    "(t)",
+    "(\"t\")",
+    "( t )",
+    "=",
+    " = ",
+    "{",
+    "}",
+    "{}",
+    ";",
+    "/-",
+    "/- ",
+    "/-\n",
+    " ",
+    " ",
+    " ",
+    "  ",
+    "\t",
+    "\n",
+    "\n",
+    "\r\n",
+    "\\\n",
+    " \\\n ",
+    "\\ // c\n",
+    "// c\n",
+    "/* c */",
+    "/*/**/*/",
+    "\u{A0}",
+    "\u{2028}",
+    "\u{FEFF}",
+    "k=",
+    "k=1",
+    "k = v",
+    "\"k\"=",
+    "\\",
+    "#",
+    "\"",
+    "(",
+    ")",
+    "\u{85}",
+    "\u{0B}",
+];
+
+#[test]
+fn random_token_soup() {
+    let mut r = seeded(0x0123_4567_89AB_CDEF);
+    let docs: Vec<String> = (0..scaled(6000))
+        .map(|_| {
+            let mut s = String::new();
+            for _ in 0..1 + r.below(12) {
+                s.push_str(r.ps(TOKENS));
+            }
+            s
+        })
+        .collect();
+    let (acc, rej) = run_all(docs.iter().map(String::as_str));
+    println!("token soup: {acc} accepted, {rej} rejected");
+    assert!(acc > scaled(300) && rej > scaled(300), "{acc}/{rej}");
 }
