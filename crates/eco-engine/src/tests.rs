@@ -1,0 +1,396 @@
+//! The engine's own tests: ordering, write-ahead intents, failure at each step, recovery of an
+//! interrupted create, group commit. The resource type here is an in-memory one (the engine's
+//! logic is under test; each real type passes the same standard tests against moto).
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use eco_config::{parse_sources, Sources};
+use eco_graph::ResourceGraph;
+use eco_plan::{plan, EvalContext, Mode, PlanRequest};
+use eco_provider::{Attrs, Live, OpContext, OpError, ResourceProvider};
+use eco_schema::{Attribute, Registry, Schema, Value};
+use eco_state::{MemoryBackend, State, StateBackend, StateWriter};
+
+use super::*;
+
+/// An in-memory "cloud" of named things, with ownership tags, that counts calls.
+struct Things {
+    schema: Schema,
+    live: Mutex<BTreeMap<String, Attrs>>,
+    creates: AtomicUsize,
+    fail_names: Vec<String>,
+}
+
+impl Things {
+    fn new(fail_names: &[&str]) -> Arc<Things> {
+        Arc::new(Things {
+            schema: schema(),
+            live: Mutex::new(BTreeMap::new()),
+            creates: AtomicUsize::new(0),
+            fail_names: fail_names.iter().map(|s| s.to_string()).collect(),
+        })
+    }
+    fn with_arn(name: &str, mut attrs: Attrs) -> Live {
+        attrs.insert("arn".into(), Value::String(format!("arn:thing:{name}")));
+        Live {
+            id: name.to_string(),
+            attrs,
+        }
+    }
+}
+
+fn schema() -> Schema {
+    Schema::new("thing", "test")
+        .attr(Attribute::string("name").required().forces_replacement())
+        .attr(Attribute::string("ref"))
+        .attr(Attribute::int("size"))
+        .attr(Attribute::string("arn").computed())
+        .taggable()
+}
+
+fn name_of(attrs: &Attrs) -> String {
+    attrs
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[async_trait]
+impl ResourceProvider for Things {
+    fn schema(&self) -> &Schema {
+        &self.schema
+    }
+    async fn read(&self, _: &OpContext, id: &str) -> Result<Option<Live>, OpError> {
+        Ok(self
+            .live
+            .lock()
+            .unwrap()
+            .get(id)
+            .cloned()
+            .map(|a| Things::with_arn(id, a)))
+    }
+    async fn find(
+        &self,
+        ctx: &OpContext,
+        desired: &Attrs,
+        _: &str,
+    ) -> Result<Option<Live>, OpError> {
+        let name = name_of(desired);
+        let live = self.live.lock().unwrap().get(&name).cloned();
+        match live {
+            Some(a) => {
+                let tags = match a.get("tags") {
+                    Some(Value::Map(m)) => m
+                        .iter()
+                        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
+                        .collect(),
+                    _ => BTreeMap::new(),
+                };
+                if ctx.owns(&tags) {
+                    Ok(Some(Things::with_arn(&name, a)))
+                } else {
+                    Err(OpError::new(
+                        "FindThing",
+                        eco_provider::ErrorKind::Conflict,
+                        "owned by someone else",
+                    ))
+                }
+            }
+            None => Ok(None),
+        }
+    }
+    async fn create(&self, ctx: &OpContext, desired: &Attrs, token: &str) -> Result<Live, OpError> {
+        let name = name_of(desired);
+        if self.fail_names.contains(&name) {
+            return Err(OpError::invalid(
+                "CreateThing",
+                format!("invalid name {name}"),
+            ));
+        }
+        if let Some(found) = self.find(ctx, desired, token).await? {
+            return Ok(found);
+        }
+        self.creates.fetch_add(1, Ordering::SeqCst);
+        self.live
+            .lock()
+            .unwrap()
+            .insert(name.clone(), desired.clone());
+        Ok(Things::with_arn(&name, desired.clone()))
+    }
+    async fn update(
+        &self,
+        _: &OpContext,
+        id: &str,
+        _: &Attrs,
+        desired: &Attrs,
+        _: &[String],
+    ) -> Result<Live, OpError> {
+        self.live
+            .lock()
+            .unwrap()
+            .insert(id.to_string(), desired.clone());
+        Ok(Things::with_arn(id, desired.clone()))
+    }
+    async fn delete(&self, _: &OpContext, id: &str, _: &Attrs) -> Result<(), OpError> {
+        self.live.lock().unwrap().remove(id);
+        Ok(())
+    }
+}
+
+const CONFIG: &str = r#"
+project "p"
+stage "dev" {}
+thing "a" { name "a" }
+thing "b" { name "b"; ref "${thing.a.arn}" }
+thing "c" { name "c"; ref "${thing.b.arn}" }
+thing "d" { name "d" }
+"#;
+
+struct Harness {
+    engine: Engine,
+    graph: ResourceGraph,
+    backend: Arc<MemoryBackend>,
+    things: Arc<Things>,
+}
+
+fn harness(config: &str, things: Arc<Things>, faults: &str) -> Harness {
+    let mut registry = Registry::new();
+    registry.register(schema());
+    let mut sources = Sources::new();
+    sources.add("main.kdl", config);
+    let config = parse_sources(sources, &registry).unwrap();
+    let graph = ResourceGraph::from_config(&config).unwrap();
+    let stage = config.select_stage(None, &[]).unwrap();
+    let mut providers: Providers = BTreeMap::new();
+    providers.insert("thing", things.clone());
+    Harness {
+        engine: Engine {
+            config: Arc::new(config),
+            stage: Arc::new(stage),
+            registry: Arc::new(registry),
+            providers: Arc::new(providers),
+            parallelism: 4,
+            faults: Faults::parse(faults).unwrap(),
+            events: None,
+        },
+        graph,
+        backend: Arc::new(MemoryBackend::new()),
+        things,
+    }
+}
+
+impl Harness {
+    async fn state(&self) -> (State, eco_state::StateVersion) {
+        self.backend
+            .read("dev")
+            .await
+            .unwrap()
+            .into_state_or_new("dev")
+    }
+
+    /// One `eco apply`: resolve intents, refresh, plan, apply. Returns the report.
+    async fn apply(&self) -> ApplyReport {
+        let (state, version) = self.state().await;
+        let (state, _, errors) = self.engine.resolve_pending(&state).await;
+        assert!(errors.is_empty(), "{errors:?}");
+        let (state, errors) = self.engine.refresh(&state, None).await;
+        assert!(errors.is_empty(), "{errors:?}");
+        let p = self.plan(&state);
+        let backend: Arc<dyn StateBackend> = self.backend.clone();
+        let writer = Arc::new(StateWriter::new(backend, state, version));
+        let report = self.engine.apply(&p, &self.graph, writer.clone()).await;
+        Arc::try_unwrap(writer)
+            .ok()
+            .expect("one owner")
+            .finish()
+            .await
+            .unwrap();
+        report
+    }
+
+    fn plan(&self, state: &State) -> eco_plan::Plan {
+        plan(&PlanRequest {
+            eval: EvalContext {
+                config: &self.engine.config,
+                stage: &self.engine.stage,
+                registry: &self.engine.registry,
+            },
+            graph: &self.graph,
+            state,
+            prior: None,
+            targets: &[],
+            replace: &[],
+            mode: Mode::Normal,
+        })
+        .unwrap()
+    }
+}
+
+#[tokio::test]
+async fn creates_in_dependency_order_and_records_everything() {
+    let h = harness(CONFIG, Things::new(&[]), "");
+    let report = h.apply().await;
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(report.done.len(), 4);
+    let (state, _) = h.state().await;
+    assert!(state.pending.is_empty());
+    assert_eq!(state.resources.len(), 4);
+    // c references b's ARN, which existed only after b was created.
+    let c = state.resource("thing.c").unwrap();
+    assert_eq!(c.attributes["ref"], "arn:thing:b");
+    assert_eq!(c.dependencies, ["thing.b"]);
+    assert_eq!(c.attributes["tags"]["eco:address"], "thing.c");
+    // Group commit: 4 creates = 8 intent/result mutations + outputs, in fewer writes.
+    assert!(
+        h.backend.write_count() <= 9,
+        "{} writes",
+        h.backend.write_count()
+    );
+    // A second apply changes nothing.
+    let again = h.apply().await;
+    assert!(again.done.is_empty() && again.errors.is_empty());
+    assert_eq!(h.things.creates.load(Ordering::SeqCst), 4);
+}
+
+#[tokio::test]
+async fn a_failing_resource_leaves_the_rest_applied_and_state_true() {
+    let h = harness(CONFIG, Things::new(&["b"]), "");
+    let report = h.apply().await;
+    assert_eq!(report.errors.len(), 1);
+    let msg = report.errors[0].to_string();
+    assert!(
+        msg.contains("thing.b") && msg.contains("CreateThing"),
+        "{msg}"
+    );
+    assert_eq!(
+        report.skipped,
+        [("thing.c".to_string(), "thing.b".to_string())]
+    );
+    let (state, _) = h.state().await;
+    let mut addrs: Vec<&str> = state.addresses().collect();
+    addrs.sort();
+    assert_eq!(addrs, ["thing.a", "thing.d"]);
+    assert!(state.pending.is_empty(), "a refused call leaves no intent");
+}
+
+#[tokio::test]
+async fn failure_at_each_step_leaves_state_true_and_the_next_apply_finishes() {
+    for step in ["before-intent", "before-call", "after-call", "after-result"] {
+        let things = Things::new(&[]);
+        let h = harness(CONFIG, things.clone(), &format!("fail:{step}:thing.b"));
+        let report = h.apply().await;
+        assert_eq!(report.errors.len(), 1, "{step}: {:?}", report.errors);
+        let (state, _) = h.state().await;
+        let live_b = things.live.lock().unwrap().contains_key("b");
+        match step {
+            "after-call" => {
+                // The call succeeded but its result was not recorded: the intent stays.
+                assert!(live_b);
+                assert_eq!(state.pending.len(), 1, "{step}");
+                assert!(state.resource("thing.b").is_none());
+            }
+            "after-result" => {
+                assert!(live_b && state.resource("thing.b").is_some() && state.pending.is_empty());
+            }
+            _ => {
+                assert!(!live_b, "{step}: no call was made");
+                assert!(state.pending.is_empty(), "{step}: {:?}", state.pending);
+            }
+        }
+        // The next apply (no faults) completes without duplicating anything.
+        let h2 = Harness {
+            engine: Engine {
+                faults: Faults::none(),
+                ..h.engine
+            },
+            ..h
+        };
+        let report = h2.apply().await;
+        assert!(report.errors.is_empty(), "{step}: {:?}", report.errors);
+        let (state, _) = h2.state().await;
+        assert_eq!(state.resources.len(), 4, "{step}");
+        assert!(state.pending.is_empty());
+        assert_eq!(
+            things.creates.load(Ordering::SeqCst),
+            4,
+            "{step}: each thing created exactly once"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_interrupted_create_is_adopted_by_the_next_plan() {
+    let things = Things::new(&[]);
+    let h = harness(CONFIG, things.clone(), "fail:after-call:thing.a");
+    h.apply().await;
+    let (state, _) = h.state().await;
+    assert_eq!(state.pending.len(), 1);
+    let (resolved, found, errors) = h.engine.resolve_pending(&state).await;
+    assert!(errors.is_empty());
+    assert_eq!(
+        found,
+        [Resolution::Adopted {
+            address: "thing.a".into(),
+            id: "a".into()
+        }]
+    );
+    assert!(resolved.pending.is_empty());
+    assert_eq!(resolved.resource("thing.a").unwrap().id, "a");
+}
+
+#[tokio::test]
+async fn refresh_sees_deletion_outside_eco_and_destroy_removes_all() {
+    let things = Things::new(&[]);
+    let h = harness(CONFIG, things.clone(), "");
+    h.apply().await;
+    things.live.lock().unwrap().remove("d");
+    let (state, _) = h.state().await;
+    let (refreshed, _) = h.engine.refresh(&state, None).await;
+    assert!(refreshed.resource("thing.d").is_none());
+    let p = h.plan(&refreshed);
+    assert_eq!(p.change("thing.d").unwrap().action, Action::Create);
+
+    // Destroy: dependents first.
+    let (state, version) = h.state().await;
+    let p = plan(&PlanRequest {
+        eval: EvalContext {
+            config: &h.engine.config,
+            stage: &h.engine.stage,
+            registry: &h.engine.registry,
+        },
+        graph: &h.graph,
+        state: &state,
+        prior: None,
+        targets: &[],
+        replace: &[],
+        mode: Mode::Destroy,
+    })
+    .unwrap();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let engine = Engine {
+        events: Some(tx),
+        ..h.engine
+    };
+    let backend: Arc<dyn StateBackend> = h.backend.clone();
+    let writer = Arc::new(StateWriter::new(backend, state, version));
+    let report = engine.apply(&p, &h.graph, writer.clone()).await;
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let mut order = Vec::new();
+    while let Ok(e) = rx.try_recv() {
+        if let Event::Finished { address, .. } = e {
+            order.push(address);
+        }
+    }
+    let pos = |a: &str| order.iter().position(|x| x == a).unwrap();
+    assert!(
+        pos("thing.c") < pos("thing.b") && pos("thing.b") < pos("thing.a"),
+        "{order:?}"
+    );
+    let (state, _) = writer.durable();
+    assert!(state.resources.is_empty());
+    assert!(things.live.lock().unwrap().is_empty());
+}
