@@ -39,10 +39,10 @@ fn main() -> ExitCode {
             clap_complete::generate(a.shell, &mut Cli::command(), "eco", &mut std::io::stdout());
             Ok(commands::Status::Ok)
         }
-        Command::Plan(_) => commands::not_yet("plan", 4, "the plan/apply engine"),
-        Command::Apply(_) => commands::not_yet("apply", 4, "the plan/apply engine"),
-        Command::Destroy(_) => commands::not_yet("destroy", 4, "the plan/apply engine"),
-        Command::Output(_) => commands::not_yet("output", 4, "the plan/apply engine"),
+        Command::Plan(a) => block_on(commands::run::plan(&ui, &dir, &a)),
+        Command::Apply(a) => block_on(commands::run::apply(&ui, &dir, &a)),
+        Command::Destroy(a) => block_on(commands::run::destroy(&ui, &dir, &a)),
+        Command::Output(a) => block_on(commands::run::output(&ui, &dir, &a)),
         Command::Import(_) => commands::not_yet("import", 9, "import and discovery"),
         Command::Discover(_) => commands::not_yet("discover", 9, "import and discovery"),
         Command::State(c) => block_on(commands::state::run(&ui, &dir, &c)),

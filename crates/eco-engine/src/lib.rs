@@ -741,10 +741,15 @@ async fn forward_op(
             shared
                 .intent(&key, Operation::Create, &token, Action::Create)
                 .await?;
-            let live = match with_retries(|| provider.create(&ctx, &desired, &token)).await {
-                Ok(live) => live,
-                Err(error) => return Err(shared.failed(&key, Action::Create, error).await),
-            };
+            // A failed create keeps its intent: a create of several calls may have made the
+            // resource before failing, and the next plan finds and adopts it (or plans it again).
+            let live = with_retries(|| provider.create(&ctx, &desired, &token))
+                .await
+                .map_err(|error| EngineError::Operation {
+                    address: key.clone(),
+                    action: Action::Create,
+                    error,
+                })?;
             let id = live.id.clone();
             shared
                 .record(
@@ -820,10 +825,13 @@ async fn forward_op(
                     shared.prior.lock().expect("not poisoned").remove(&key);
                 }
             }
-            let live = match with_retries(|| provider.create(&ctx, &desired, &token)).await {
-                Ok(live) => live,
-                Err(error) => return Err(shared.failed(&key, Action::Replace, error).await),
-            };
+            let live = with_retries(|| provider.create(&ctx, &desired, &token))
+                .await
+                .map_err(|error| EngineError::Operation {
+                    address: key.clone(),
+                    action: Action::Replace,
+                    error,
+                })?;
             let id = live.id.clone();
             shared
                 .record(

@@ -274,7 +274,15 @@ async fn a_failing_resource_leaves_the_rest_applied_and_state_true() {
     let mut addrs: Vec<&str> = state.addresses().collect();
     addrs.sort();
     assert_eq!(addrs, ["thing.a", "thing.d"]);
-    assert!(state.pending.is_empty(), "a refused call leaves no intent");
+    // The failed create keeps its intent; the next plan finds it made nothing.
+    assert_eq!(state.pending.len(), 1);
+    let (_, found, _) = h.engine.resolve_pending(&state).await;
+    assert_eq!(
+        found,
+        [Resolution::NotCreated {
+            address: "thing.b".into()
+        }]
+    );
 }
 
 #[tokio::test]

@@ -37,6 +37,14 @@ impl Backend {
             Backend::S3(b) => b,
         }
     }
+
+    /// An owned, shareable handle (for the apply engine's state writer).
+    pub fn into_arc(self) -> std::sync::Arc<dyn StateBackend> {
+        match self {
+            Backend::Local(b) => std::sync::Arc::new(b),
+            Backend::S3(b) => std::sync::Arc::new(b),
+        }
+    }
 }
 
 /// Opens the backend the configuration declares. The S3 backend uses the standard AWS chain

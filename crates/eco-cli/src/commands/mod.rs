@@ -3,6 +3,7 @@
 pub mod backend;
 pub mod fmt;
 pub mod graph;
+pub mod run;
 pub mod state;
 pub mod validate;
 
@@ -17,6 +18,8 @@ pub enum Status {
     Ok,
     /// Exit 1 without an error message of its own (e.g. `fmt -check` found changes).
     Failed,
+    /// Exit 2: changes present (`-detailed-exitcode`).
+    Changes,
 }
 
 impl Status {
@@ -24,6 +27,7 @@ impl Status {
         match self {
             Status::Ok => 0,
             Status::Failed => 1,
+            Status::Changes => 2,
         }
     }
 }
