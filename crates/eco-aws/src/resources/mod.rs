@@ -36,7 +36,10 @@ pub fn providers(aws: &Aws) -> Vec<(&'static str, Arc<dyn ResourceProvider>)> {
     let _ = aws;
     vec![
         (s3_bucket::TYPE_NAME, Arc::new(s3_bucket::Provider::new(aws))),
-        // (dynamodb_table::TYPE_NAME, Arc::new(dynamodb_table::Provider::new(aws))),
+        (
+            dynamodb_table::TYPE_NAME,
+            Arc::new(dynamodb_table::Provider::new(aws)),
+        ),
         (iam_role::TYPE_NAME, Arc::new(iam_role::Provider::new(aws))),
     ]
 }
