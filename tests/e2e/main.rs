@@ -4,6 +4,7 @@
 
 mod support;
 
+mod apply;
 mod cli;
 mod fmt;
 mod graph;

@@ -2,8 +2,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use eco_kdl::{Entry as KdlEntry, Node as KdlNode, Value as KdlValue};
 use eco_schema::{did_you_mean, Attribute, Registry, ScalarType, Schema, Shape, Value};
-use kdl::{KdlDocument, KdlEntry, KdlNode, KdlValue};
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::expr::{parse_template, Address, Expr, RefTarget};
@@ -51,29 +51,12 @@ impl<'a> Parser<'a> {
     /// Parses one file into the configuration being built.
     pub(crate) fn parse_file(&mut self, file: FileId) {
         let text = self.sources.file(file).text.clone();
-        let doc = match KdlDocument::parse_v2(&text) {
+        // The fast parser reads the file; only when it rejects the file is the `kdl` crate (the
+        // reference for the language) asked, for its better error messages.
+        let doc = match eco_kdl::parse(&text) {
             Ok(doc) => doc,
-            Err(err) => {
-                for d in &err.diagnostics {
-                    let span = Span::new(file, d.span.offset(), d.span.len());
-                    let message = d.message.clone().unwrap_or_else(|| "invalid KDL".into());
-                    let label = d.label.clone().unwrap_or_else(|| "here".into());
-                    let help = d.help.clone().unwrap_or_else(|| {
-                        "see docs/language.md; KDL v2 writes booleans as #true/#false and quotes strings"
-                            .into()
-                    });
-                    self.diags.push(
-                        Diagnostic::new("eco::syntax", format!("syntax error: {message}"))
-                            .at(span, label)
-                            .help(help),
-                    );
-                }
-                if err.diagnostics.is_empty() {
-                    self.diags.push(Diagnostic::new(
-                        "eco::syntax",
-                        format!("{}: not a valid KDL document", self.sources.file(file).name),
-                    ));
-                }
+            Err(fast) => {
+                self.syntax_error(file, &text, &fast);
                 return;
             }
         };
@@ -82,7 +65,42 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn span(&self, file: FileId, s: miette::SourceSpan) -> Span {
+    fn syntax_error(&mut self, file: FileId, text: &str, fast: &eco_kdl::ParseError) {
+        let reference = match kdl::KdlDocument::parse_v2(text) {
+            Err(err) => err,
+            Ok(_) => {
+                // Only nesting deeper than eco-kdl's limit gets here.
+                self.diags.push(
+                    Diagnostic::new("eco::syntax", format!("syntax error: {}", fast.message))
+                        .at(Span::new(file, fast.offset, 1), "here")
+                        .help("flatten the configuration: eco reads at most 128 nested blocks"),
+                );
+                return;
+            }
+        };
+        for d in &reference.diagnostics {
+            let span = Span::new(file, d.span.offset(), d.span.len());
+            let message = d.message.clone().unwrap_or_else(|| "invalid KDL".into());
+            let label = d.label.clone().unwrap_or_else(|| "here".into());
+            let help = d.help.clone().unwrap_or_else(|| {
+                "see docs/language.md; KDL v2 writes booleans as #true/#false and quotes strings".into()
+            });
+            self.diags.push(
+                Diagnostic::new("eco::syntax", format!("syntax error: {message}"))
+                    .at(span, label)
+                    .help(help),
+            );
+        }
+        if reference.diagnostics.is_empty() {
+            self.diags.push(
+                Diagnostic::new("eco::syntax", format!("syntax error: {}", fast.message))
+                    .at(Span::new(file, fast.offset, 1), "here")
+                    .help("see docs/language.md"),
+            );
+        }
+    }
+
+    fn span(&self, file: FileId, s: eco_kdl::Span) -> Span {
         Span::new(file, s.offset(), s.len())
     }
 
