@@ -181,7 +181,7 @@ fn two_processes_one_lock_then_force_unlock() {
     .unwrap();
     assert!(run(d, &["state", "push", "in.json"], &env).status.success());
 
-    // Two runs at once, each holding the lock 1.5 s: exactly one wins.
+    // Two runs at once, each holding the lock 4 s: exactly one wins.
     let bin = assert_cmd::cargo::cargo_bin("eco");
     let spawn = |args: &[&str], hold_ms: u64| {
         Command::new(&bin)
@@ -195,8 +195,8 @@ fn two_processes_one_lock_then_force_unlock() {
             .spawn()
             .unwrap()
     };
-    let a = spawn(&["state", "rm", "s3-bucket.data"], 1500);
-    let b = spawn(&["state", "rm", "s3-bucket.data"], 1500);
+    let a = spawn(&["state", "rm", "s3-bucket.data"], 4000);
+    let b = spawn(&["state", "rm", "s3-bucket.data"], 4000);
     let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
     let wins = [&a, &b].iter().filter(|o| o.status.success()).count();
     assert_eq!(wins, 1, "a: {}\nb: {}", stderr(&a), stderr(&b));
@@ -217,7 +217,8 @@ fn two_processes_one_lock_then_force_unlock() {
     let mut holder = spawn(&["state", "rm", "s3-bucket.b"], 60_000);
     let deadline = Instant::now() + Duration::from_secs(20);
     let lock_id = loop {
-        let out = run(d, &["state", "mv", "s3-bucket.b", "s3-bucket.c"], &env);
+        // A probe that changes nothing whether or not it gets the lock.
+        let out = run(d, &["state", "rm", "s3-bucket.probe"], &env);
         let err = stderr(&out);
         if let Some(line) = err.lines().find(|l| l.trim_start().starts_with("Lock ID:")) {
             break line
