@@ -302,3 +302,40 @@ fn apply_without_a_terminal_needs_auto_approve() {
     assert!(stderr(&out).contains("-auto-approve"), "{}", stderr(&out));
     assert!(p.state()["resources"].as_array().unwrap().is_empty());
 }
+
+#[test]
+fn eco_only_settings_and_unordered_lists_give_no_false_changes() {
+    let p = Project::minimal();
+    p.edit(
+        "versioning #true",
+        "versioning #true\n    force-destroy #true",
+    );
+    p.edit(
+        "managed-policy \"arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole\"",
+        "managed-policy \"arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole\" \"arn:aws:iam::aws:policy/ReadOnlyAccess\"",
+    );
+    ok(&p.eco(&["apply", "-auto-approve"]));
+    let out = p.eco(&["plan", "-detailed-exitcode"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    // force-destroy (kept in state, not in AWS) lets destroy empty the bucket first.
+    let aws = p.aws();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        aws.s3()
+            .put_object()
+            .bucket("minimal-dev-data")
+            .key("k")
+            .body(b"x".to_vec().into())
+            .send()
+            .await
+            .unwrap();
+    });
+    let out = ok(&p.eco(&["destroy", "-auto-approve"]));
+    assert!(out.contains("3 destroyed"), "{out}");
+}

@@ -326,7 +326,7 @@ impl Engine {
                 match batched {
                     Ok(lives) => {
                         for ((ctx, _), live) in requests.into_iter().zip(lives) {
-                            apply_read(&mut refreshed, &ctx.address, live);
+                            apply_read(&mut refreshed, &ctx.address, live, &self.registry);
                         }
                     }
                     Err(error) => errors.push(EngineError::Operation {
@@ -350,7 +350,7 @@ impl Engine {
         while let Some(joined) = tasks.join_next().await {
             let (address, result) = joined.expect("refresh tasks do not panic");
             match result {
-                Ok(live) => apply_read(&mut refreshed, &address, live),
+                Ok(live) => apply_read(&mut refreshed, &address, live, &self.registry),
                 Err(error) => errors.push(EngineError::Operation {
                     address,
                     action: Action::NoOp,
@@ -487,12 +487,24 @@ fn known_from_state(state: &State) -> Known {
     known
 }
 
-fn apply_read(state: &mut State, address: &str, live: Option<Live>) {
+/// Records what a read found. Eco-only (`local`) attributes, which AWS does not store, keep
+/// their recorded values.
+fn apply_read(state: &mut State, address: &str, live: Option<Live>, registry: &Registry) {
     match live {
         Some(live) => {
             if let Some(r) = state.resource_mut(address) {
+                let mut attributes = attrs_to_json(&live.attrs);
+                if let Some(schema) = registry.get(&r.type_) {
+                    for a in schema.attributes.iter().filter(|a| a.local) {
+                        if let Some(v) = r.attributes.get(a.name) {
+                            attributes
+                                .entry(a.name.to_string())
+                                .or_insert_with(|| v.clone());
+                        }
+                    }
+                }
                 r.id = live.id;
-                r.attributes = attrs_to_json(&live.attrs);
+                r.attributes = attributes;
             }
         }
         None => {

@@ -23,6 +23,10 @@ pub fn satisfies(attr: &Attribute, desired: &Value, live: Option<&Value>) -> boo
         };
     }
     match &attr.shape {
+        Shape::List(_) if attr.unordered => match (desired, live) {
+            (Value::List(a), Value::List(b)) => sorted(a) == sorted(b),
+            _ => values_equal(desired, live),
+        },
         Shape::Scalar(_) | Shape::List(_) | Shape::Map(_) => values_equal(desired, live),
         Shape::Block(block) => {
             if block.repeated {
@@ -50,6 +54,12 @@ pub fn satisfies(attr: &Attribute, desired: &Value, live: Option<&Value>) -> boo
             }
         }
     }
+}
+
+fn sorted(items: &[Value]) -> Vec<String> {
+    let mut v: Vec<String> = items.iter().map(Value::to_string).collect();
+    v.sort();
+    v
 }
 
 fn w_label<'v>(v: &'v Value, label: &str) -> Option<&'v Value> {
@@ -202,6 +212,16 @@ mod tests {
             Some(&Value::List(vec![b.clone(), a.clone()]))
         ));
         assert!(!satisfies(&attr, &want, Some(&Value::List(vec![a]))));
+    }
+
+    #[test]
+    fn unordered_lists_compare_as_sets() {
+        let set = Attribute::list("p", ScalarType::String).unordered();
+        let list = Attribute::list("p", ScalarType::String);
+        let a = Value::List(vec!["x".into(), "y".into()]);
+        let b = Value::List(vec!["y".into(), "x".into()]);
+        assert!(satisfies(&set, &a, Some(&b)));
+        assert!(!satisfies(&list, &a, Some(&b)));
     }
 
     #[test]

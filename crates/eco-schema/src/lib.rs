@@ -84,6 +84,11 @@ pub struct Attribute {
     pub doc: &'static str,
     /// A JSON document (a policy): compared semantically, not as text.
     pub json: bool,
+    /// An eco-only setting AWS does not store (e.g. `force-destroy`): never read from AWS,
+    /// kept in state, compared against state.
+    pub local: bool,
+    /// A list whose order AWS does not keep: compared as a set.
+    pub unordered: bool,
 }
 
 impl Attribute {
@@ -97,6 +102,8 @@ impl Attribute {
             update: Update::InPlace,
             doc: "",
             json: false,
+            local: false,
+            unordered: false,
         }
     }
     /// A single string argument.
@@ -185,6 +192,16 @@ impl Attribute {
     /// whitespace, and single-item lists AWS returns as scalars do not count as changes).
     pub fn json(mut self) -> Self {
         self.json = true;
+        self
+    }
+    /// Marks an eco-only setting that AWS does not store (see [`Attribute::local`]).
+    pub fn local(mut self) -> Self {
+        self.local = true;
+        self
+    }
+    /// Marks a list whose order does not matter (AWS returns it in its own order).
+    pub fn unordered(mut self) -> Self {
+        self.unordered = true;
         self
     }
     /// Documentation line.

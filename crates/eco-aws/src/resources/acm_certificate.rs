@@ -27,7 +27,7 @@ pub fn schema() -> Schema {
                 .doc("primary domain name, e.g. app.example.com or *.example.com"),
         )
         .attr(
-            Attribute::list("alternative-names", ScalarType::String)
+            Attribute::list("alternative-names", ScalarType::String).unordered()
                 .forces_replacement()
                 .doc("further names (subject alternative names); ACM cannot change them"),
         )

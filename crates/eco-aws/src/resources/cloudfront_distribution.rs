@@ -58,7 +58,7 @@ pub fn schema() -> Schema {
         .attr(Attribute::bool("enabled").doc("serve requests (default #true) (UpdateDistribution)"))
         .attr(Attribute::string("comment").doc("comment (UpdateDistribution)"))
         .attr(
-            Attribute::list("aliases", ScalarType::String)
+            Attribute::list("aliases", ScalarType::String).unordered()
                 .doc("alternate domain names (CNAMEs); need a certificate covering them (UpdateDistribution)"),
         )
         .attr(

@@ -61,12 +61,12 @@ pub fn schema() -> Schema {
     Schema::new(TYPE_NAME, "A Cognito user pool; never replaced, updated with the full merged configuration")
         .attr(Attribute::string("name").required().doc("pool name (UpdateUserPool PoolName)"))
         .attr(
-            Attribute::list("username-attributes", ScalarType::String)
+            Attribute::list("username-attributes", ScalarType::String).unordered()
                 .guarded(USERNAME_FIXED)
                 .doc("email and/or phone_number used as the username; fixed at creation"),
         )
         .attr(
-            Attribute::list("alias-attributes", ScalarType::String)
+            Attribute::list("alias-attributes", ScalarType::String).unordered()
                 .guarded(USERNAME_FIXED)
                 .doc("email, phone_number and/or preferred_username accepted besides the username; fixed at creation"),
         )
@@ -76,7 +76,7 @@ pub fn schema() -> Schema {
                 .doc("whether usernames are case sensitive (default #false); fixed at creation"),
         )
         .attr(
-            Attribute::list("auto-verify", ScalarType::String)
+            Attribute::list("auto-verify", ScalarType::String).unordered()
                 .doc("attributes Cognito verifies by sending a code: email, phone_number (UpdateUserPool)"),
         )
         .attr(

@@ -69,7 +69,7 @@ pub fn schema() -> Schema {
                     Attribute::string("range-key").doc("sort key attribute of the index"),
                     Attribute::string("range-type").doc("type of the sort key: S (default), N or B"),
                     Attribute::string("projection").doc("ALL (default), KEYS_ONLY or INCLUDE"),
-                    Attribute::list("non-key-attributes", ScalarType::String)
+                    Attribute::list("non-key-attributes", ScalarType::String).unordered()
                         .doc("attributes projected when projection is INCLUDE"),
                     Attribute::int("read-capacity").doc("read capacity units when PROVISIONED"),
                     Attribute::int("write-capacity").doc("write capacity units when PROVISIONED"),
@@ -86,7 +86,7 @@ pub fn schema() -> Schema {
                     Attribute::string("range-key").required().doc("sort key attribute of the index"),
                     Attribute::string("type").doc("type of the sort key: S (default), N or B"),
                     Attribute::string("projection").doc("ALL (default), KEYS_ONLY or INCLUDE"),
-                    Attribute::list("non-key-attributes", ScalarType::String)
+                    Attribute::list("non-key-attributes", ScalarType::String).unordered()
                         .doc("attributes projected when projection is INCLUDE"),
                 ],
             )

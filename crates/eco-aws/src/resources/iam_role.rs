@@ -49,7 +49,7 @@ pub fn schema() -> Schema {
                 .doc("full trust policy JSON, instead of assume-service (UpdateAssumeRolePolicy)"),
         )
         .attr(
-            Attribute::list("managed-policy", ScalarType::String)
+            Attribute::list("managed-policy", ScalarType::String).unordered()
                 .doc("ARNs of managed policies to attach (AttachRolePolicy / DetachRolePolicy)"),
         )
         .attr(

@@ -84,10 +84,10 @@ pub fn schema() -> Schema {
             Attribute::block(
                 "vpc",
                 vec![
-                    Attribute::list("subnet-ids", ScalarType::String)
+                    Attribute::list("subnet-ids", ScalarType::String).unordered()
                         .required()
                         .doc("subnets the function's network interfaces are placed in"),
-                    Attribute::list("security-group-ids", ScalarType::String)
+                    Attribute::list("security-group-ids", ScalarType::String).unordered()
                         .required()
                         .doc("security groups of those interfaces"),
                 ],

@@ -35,7 +35,10 @@ use crate::aws::Aws;
 pub fn providers(aws: &Aws) -> Vec<(&'static str, Arc<dyn ResourceProvider>)> {
     let _ = aws;
     vec![
-        (s3_bucket::TYPE_NAME, Arc::new(s3_bucket::Provider::new(aws))),
+        (
+            s3_bucket::TYPE_NAME,
+            Arc::new(s3_bucket::Provider::new(aws)),
+        ),
         (
             dynamodb_table::TYPE_NAME,
             Arc::new(dynamodb_table::Provider::new(aws)),

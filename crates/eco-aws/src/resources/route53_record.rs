@@ -40,6 +40,7 @@ pub fn schema() -> Schema {
     .attr(Attribute::int("ttl").doc("time to live in seconds, for plain records (UPSERT)"))
     .attr(
         Attribute::list("records", ScalarType::String)
+            .unordered()
             .doc("record values; TXT values are quoted by eco (UPSERT)"),
     )
     .attr(

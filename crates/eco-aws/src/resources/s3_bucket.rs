@@ -61,6 +61,7 @@ pub fn schema() -> Schema {
         )
         .attr(
             Attribute::bool("force-destroy")
+                .local()
                 .doc("empty the bucket (every object version) before deleting it; eco-only, no API call"),
         )
         .attr(
