@@ -174,4 +174,74 @@ pub trait ResourceProvider: Send + Sync {
     ) -> Option<Result<Vec<Option<Live>>, OpError>> {
         None
     }
+
+    /// Adds what local inputs determine to the desired attributes, at plan time: e.g. the content
+    /// hash of a `source` directory (`source-hash`), or a file manifest. `base_dir` is the
+    /// configuration's directory (relative paths are relative to it). Reads local files only,
+    /// never AWS; a missing source is an `Invalid` error naming it. Attributes it adds are
+    /// compared with what `read` reports like any other.
+    fn expand(&self, _base_dir: &std::path::Path, _desired: &mut Attrs) -> Result<(), OpError> {
+        Ok(())
+    }
+
+    /// The batch a change belongs to, for types whose API takes many changes in one call
+    /// (Route53: the hosted zone of a record). The engine hands every ready change with the
+    /// same key to [`ResourceProvider::apply_batch`] at once. `attrs` are the desired attributes
+    /// (for a delete: the recorded ones). `None`: no batching.
+    fn batch_key(&self, _attrs: &Attrs) -> Option<String> {
+        None
+    }
+
+    /// Carries out several changes in as few calls as AWS allows; one result per item, in order.
+    /// Only called for types whose `batch_key` returns `Some`. The default runs them one by one.
+    async fn apply_batch(&self, items: Vec<BatchItem>) -> Vec<Result<Option<Live>, OpError>> {
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            out.push(match item.op {
+                BatchOp::Create { desired, token } => {
+                    self.create(&item.ctx, &desired, &token).await.map(Some)
+                }
+                BatchOp::Update {
+                    id,
+                    prior,
+                    desired,
+                    changed,
+                } => self
+                    .update(&item.ctx, &id, &prior, &desired, &changed)
+                    .await
+                    .map(Some),
+                BatchOp::Delete { id, prior } => {
+                    self.delete(&item.ctx, &id, &prior).await.map(|_| None)
+                }
+            });
+        }
+        out
+    }
+}
+
+/// One change in a batch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchItem {
+    pub ctx: OpContext,
+    pub op: BatchOp,
+}
+
+/// What a batched change does (the arguments of the single-resource operations).
+#[derive(Debug, Clone, PartialEq)]
+pub enum BatchOp {
+    Create {
+        desired: Attrs,
+        token: String,
+    },
+    Update {
+        id: String,
+        prior: Attrs,
+        desired: Attrs,
+        changed: Vec<String>,
+    },
+    /// Result: `None`.
+    Delete {
+        id: String,
+        prior: Attrs,
+    },
 }
