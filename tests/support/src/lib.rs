@@ -159,6 +159,27 @@ impl Moto {
             .expect("moto reset failed");
     }
 
+    /// Starts moto's request recorder (every AWS call from now on is logged).
+    pub fn start_recording(&self) {
+        self.http("POST", "/moto-api/recorder/reset-recording")
+            .expect("moto recorder reset");
+        self.http("POST", "/moto-api/recorder/start-recording")
+            .expect("moto recorder start");
+    }
+
+    /// Stops the recorder and returns every AWS call made since [`Moto::start_recording`].
+    pub fn recorded_calls(&self) -> Vec<RecordedCall> {
+        self.http("POST", "/moto-api/recorder/stop-recording")
+            .expect("moto recorder stop");
+        let log = self
+            .http("GET", "/moto-api/recorder/download-recording")
+            .expect("moto recorder download");
+        log.lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .map(|v| RecordedCall::from_json(&v))
+            .collect()
+    }
+
     /// A raw HTTP request to moto's own API; returns the response body.
     pub fn http(&self, method: &str, path: &str) -> std::io::Result<String> {
         let mut stream = TcpStream::connect(("127.0.0.1", self.port))?;
@@ -177,6 +198,53 @@ impl Moto {
             .split_once("\r\n\r\n")
             .map(|(_, body)| body.to_string())
             .unwrap_or_default())
+    }
+}
+
+/// One AWS call moto received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedCall {
+    pub method: String,
+    pub url: String,
+    /// The operation, as far as the request names it: the `X-Amz-Target` operation (JSON
+    /// protocols), the `Action=` parameter (query protocols), else `METHOD path` (REST).
+    pub operation: String,
+    pub body: String,
+}
+
+impl RecordedCall {
+    fn from_json(v: &serde_json::Value) -> RecordedCall {
+        let method = v["method"].as_str().unwrap_or_default().to_string();
+        let url = v["url"].as_str().unwrap_or_default().to_string();
+        let body = v["body"].as_str().unwrap_or_default().to_string();
+        let header = |name: &str| {
+            v["headers"].as_object().and_then(|h| {
+                h.iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                    .and_then(|(_, v)| v.as_str())
+            })
+        };
+        let action = |text: &str| {
+            text.split(['&', '?'])
+                .find_map(|kv| kv.strip_prefix("Action="))
+                .map(str::to_string)
+        };
+        let path = url
+            .split_once("://")
+            .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
+            .unwrap_or("/")
+            .to_string();
+        let operation = header("X-Amz-Target")
+            .map(|t| t.rsplit('.').next().unwrap_or(t).to_string())
+            .or_else(|| action(&body))
+            .or_else(|| action(&url))
+            .unwrap_or_else(|| format!("{method} {path}"));
+        RecordedCall {
+            method,
+            url,
+            operation,
+            body,
+        }
     }
 }
 
