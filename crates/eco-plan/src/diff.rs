@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use eco_schema::{Attribute, Schema, Shape, Update, Value};
+use eco_schema::{Attribute, LabelSet, Schema, Shape, Update, Value};
 
 /// Whether `live` already satisfies `desired` for this attribute.
 pub fn satisfies(attr: &Attribute, desired: &Value, live: Option<&Value>) -> bool {
@@ -33,7 +33,8 @@ pub fn satisfies(attr: &Attribute, desired: &Value, live: Option<&Value>) -> boo
                 let (Value::List(want), Value::List(have)) = (desired, live) else {
                     return matches!((desired, live), (Value::List(w), Value::Null) if w.is_empty());
                 };
-                if want.len() != have.len() {
+                let declared_only = attr.label_set == LabelSet::Declared && block.label.is_some();
+                if want.len() != have.len() && !declared_only {
                     return false;
                 }
                 match block.label {
@@ -120,6 +121,31 @@ pub fn canonical_json(v: &serde_json::Value) -> serde_json::Value {
     }
 }
 
+/// For an additive attribute ([`LabelSet::Additive`]): whether `desired` only adds labels to
+/// `live` (every live label is still declared, and satisfied by its declaration).
+pub fn only_additions(attr: &Attribute, desired: &Value, live: Option<&Value>) -> bool {
+    let Some(block) = attr.block_schema() else {
+        return false;
+    };
+    let (LabelSet::Additive, Some(label)) = (attr.label_set, block.label) else {
+        return false;
+    };
+    let Value::List(want) = desired else {
+        return false;
+    };
+    let have = match live {
+        Some(Value::List(h)) => h.as_slice(),
+        None | Some(Value::Null) => &[],
+        Some(_) => return false,
+    };
+    have.iter().all(|h| {
+        let key = w_label(h, label);
+        want.iter()
+            .find(|w| w_label(w, label) == key)
+            .is_some_and(|w| block_satisfies(&block.fields, w, h))
+    })
+}
+
 /// One attribute that differs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AttrDiff {
@@ -149,11 +175,16 @@ pub fn diff_attributes(
             continue;
         }
         if !satisfies(attr, want, live.get(name)) {
+            let update = if only_additions(attr, want, live.get(name)) {
+                Update::InPlace
+            } else {
+                attr.update.clone()
+            };
             out.push(AttrDiff {
                 name: name.clone(),
                 before: live.get(name).cloned(),
                 after: want.clone(),
-                update: attr.update.clone(),
+                update,
                 sensitive: attr.sensitive,
             });
         }
@@ -212,6 +243,75 @@ mod tests {
             Some(&Value::List(vec![b.clone(), a.clone()]))
         ));
         assert!(!satisfies(&attr, &want, Some(&Value::List(vec![a]))));
+    }
+
+    fn custom(name: &str, ty: &str) -> Value {
+        map(&[("name", name.into()), ("type", ty.into())])
+    }
+
+    #[test]
+    fn additive_blocks_add_in_place_and_guard_changes_and_removals() {
+        let attr = Attribute::repeated_block(
+            "custom",
+            "name",
+            vec![Attribute::string("name"), Attribute::string("type")],
+        )
+        .guarded("fixed")
+        .additive();
+        let schema = Schema::new("pool", "").attr(attr.clone());
+        let diff = |want: Vec<Value>, have: Vec<Value>| {
+            let d: BTreeMap<String, Value> = [("custom".to_string(), Value::List(want))].into();
+            let l: BTreeMap<String, Value> = [("custom".to_string(), Value::List(have))].into();
+            diff_attributes(&schema, &d, &l, &[])
+        };
+        let (org, role) = (custom("org", "String"), custom("role", "String"));
+        assert!(diff(vec![org.clone()], vec![org.clone()]).is_empty());
+        let added = diff(vec![role.clone(), org.clone()], vec![org.clone()]);
+        assert_eq!(added.len(), 1);
+        assert_eq!(
+            added[0].update,
+            Update::InPlace,
+            "an added label is in place"
+        );
+        let changed = diff(vec![custom("org", "Number")], vec![org.clone()]);
+        assert_eq!(changed[0].update, Update::Guarded("fixed"));
+        let changed_and_added = diff(
+            vec![custom("org", "Number"), role.clone()],
+            vec![org.clone()],
+        );
+        assert_eq!(changed_and_added[0].update, Update::Guarded("fixed"));
+        let removed = diff(vec![role.clone()], vec![org.clone(), role.clone()]);
+        assert_eq!(removed[0].update, Update::Guarded("fixed"));
+        // From nothing, everything is an addition.
+        assert!(only_additions(&attr, &Value::List(vec![org]), None));
+    }
+
+    #[test]
+    fn declared_labels_ignore_labels_aws_adds() {
+        let attr = Attribute::repeated_block(
+            "std",
+            "name",
+            vec![Attribute::string("name"), Attribute::bool("required")],
+        )
+        .declared_labels();
+        let email = |r: bool| map(&[("name", "email".into()), ("required", Value::Bool(r))]);
+        let other = map(&[
+            ("name", "given_name".into()),
+            ("required", Value::Bool(false)),
+        ]);
+        let live = Value::List(vec![other, email(true)]);
+        assert!(satisfies(
+            &attr,
+            &Value::List(vec![email(true)]),
+            Some(&live)
+        ));
+        assert!(!satisfies(
+            &attr,
+            &Value::List(vec![email(false)]),
+            Some(&live)
+        ));
+        let missing = map(&[("name", "nickname".into())]);
+        assert!(!satisfies(&attr, &Value::List(vec![missing]), Some(&live)));
     }
 
     #[test]

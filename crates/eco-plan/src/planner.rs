@@ -116,10 +116,15 @@ pub fn plan(req: &PlanRequest) -> Result<Plan, Diagnostics> {
                             sensitive: d.sensitive,
                         });
                     }
+                    let lost = data_at_risk(live);
                     if force {
                         change.replace_because.insert(0, "-replace".into());
+                        if let Some(lost) = &lost {
+                            change.reason = Some(format!("-replace: {lost}"));
+                        }
                     }
                     if !guarded.is_empty() && !force {
+                        let lost = lost.map(|l| format!(": {l}")).unwrap_or_default();
                         for (name, why) in guarded {
                             refused.push(Refusal {
                                 address: key.clone(),
@@ -127,7 +132,7 @@ pub fn plan(req: &PlanRequest) -> Result<Plan, Diagnostics> {
                                 message: format!(
                                     "{key}: a change to `{name}` is refused: {why}\n  Options: keep the current value in the \
                                      configuration; or `eco state rm {key}` and migrate by hand; or replace it explicitly with \
-                                     `-replace {key}` (the resource and everything in it is deleted and created anew)"
+                                     `-replace {key}` (the resource and everything in it is deleted and created anew{lost})"
                                 ),
                             });
                         }
@@ -240,6 +245,15 @@ pub fn plan(req: &PlanRequest) -> Result<Plan, Diagnostics> {
         drift,
         outputs,
     })
+}
+
+/// What a replacement would lose, for types that report it: "about N users would be lost"
+/// from a Cognito pool's computed `estimated-users`. `None` when nothing is known.
+fn data_at_risk(live: &Attrs) -> Option<String> {
+    match live.get("estimated-users") {
+        Some(Value::Int(n)) if *n > 0 => Some(format!("about {n} users would be lost")),
+        _ => None,
+    }
 }
 
 fn prevent_destroy_refusal(address: &str, what: &str) -> Refusal {

@@ -29,7 +29,17 @@ fn registry() -> Registry {
                     .guarded("AWS fixes aliases at creation"),
             )
             .attr(Attribute::string("secret").sensitive())
+            .attr(
+                Attribute::repeated_block(
+                    "custom",
+                    "name",
+                    vec![Attribute::string("name"), Attribute::string("type")],
+                )
+                .guarded("existing custom attributes never change")
+                .additive(),
+            )
             .attr(Attribute::string("id").computed())
+            .attr(Attribute::int("estimated-users").computed())
             .prevent_destroy_by_default(),
     );
     r.register(
@@ -248,4 +258,56 @@ fn saved_plans_round_trip_with_unknowns() {
     let text = serde_json::to_string(&p).unwrap();
     let back: Plan = serde_json::from_str(&text).unwrap();
     assert_eq!(back, p);
+}
+
+#[test]
+fn additive_attribute_adds_in_place_and_refuses_changes() {
+    let pool = |customs: &str| {
+        config(&format!(
+            "project \"p\"\nstage \"dev\" {{}}\npool \"users\" {{\n    name \"u\"\n{customs}}}\n"
+        ))
+    };
+    let mut state = State::new("dev");
+    state.resources.push(resource(
+        "pool.users",
+        "pool-1",
+        serde_json::json!({
+            "name": "u", "id": "pool-1", "estimated-users": 50,
+            "custom": [{"name": "org", "type": "String"}],
+        }),
+    ));
+    let org = "    custom \"org\" type=\"String\"\n";
+    let role = "    custom \"role\" type=\"Number\"\n";
+    // Same attributes: no change.
+    let p = run_plan(&pool(org), &state, Mode::Normal, &[]);
+    assert!(!p.has_changes(), "{}", render::render(&p, false));
+    // A new one: an in-place update, not a replacement, nothing refused.
+    let p = run_plan(&pool(&format!("{org}{role}")), &state, Mode::Normal, &[]);
+    assert!(p.refused.is_empty(), "{:?}", p.refused);
+    let c = p.change("pool.users").unwrap();
+    assert_eq!(c.action, Action::Update);
+    assert_eq!(c.changes[0].update, UpdateKind::InPlace);
+    insta::assert_snapshot!("additive", render::render(&p, false));
+    // Changing or removing an existing one is refused, naming what would be lost on -replace.
+    for customs in [
+        "    custom \"org\" type=\"Number\"\n".to_string(),
+        role.to_string(),
+    ] {
+        let p = run_plan(&pool(&customs), &state, Mode::Normal, &[]);
+        assert_eq!(p.refused.len(), 1, "{customs}: {:?}", p.refused);
+        let msg = &p.refused[0].message;
+        assert!(
+            msg.contains("existing custom attributes never change"),
+            "{msg}"
+        );
+        assert!(msg.contains("about 50 users would be lost"), "{msg}");
+    }
+    // -replace says what it would lose (and prevent-destroy still refuses it).
+    let p = run_plan(&pool(role), &state, Mode::Normal, &["pool.users"]);
+    let c = p.change("pool.users").unwrap();
+    assert_eq!(c.action, Action::Replace);
+    assert_eq!(
+        c.reason.as_deref(),
+        Some("-replace: about 50 users would be lost")
+    );
 }

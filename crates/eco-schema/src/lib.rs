@@ -68,6 +68,21 @@ pub enum Update {
     Guarded(&'static str),
 }
 
+/// How a repeated block keyed by its label is compared and changed, label by label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LabelSet {
+    /// The set of labels is compared whole: a label added, changed or removed is a change of
+    /// the attribute, applied as its [`Update`] says.
+    #[default]
+    Exact,
+    /// New labels are added in place; changing or removing an existing label is a change of the
+    /// attribute as its [`Update`] says (typically guarded). Cognito custom attributes.
+    Additive,
+    /// Only the labels the configuration declares are compared; labels AWS has besides them are
+    /// not managed. Cognito standard attributes (AWS gives every pool all of them).
+    Declared,
+}
+
 /// One attribute of a resource type.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Attribute {
@@ -89,6 +104,8 @@ pub struct Attribute {
     pub local: bool,
     /// A list whose order AWS does not keep: compared as a set.
     pub unordered: bool,
+    /// For a repeated block keyed by label: how its labels compare (see [`LabelSet`]).
+    pub label_set: LabelSet,
 }
 
 impl Attribute {
@@ -104,6 +121,7 @@ impl Attribute {
             json: false,
             local: false,
             unordered: false,
+            label_set: LabelSet::Exact,
         }
     }
     /// A single string argument.
@@ -202,6 +220,19 @@ impl Attribute {
     /// Marks a list whose order does not matter (AWS returns it in its own order).
     pub fn unordered(mut self) -> Self {
         self.unordered = true;
+        self
+    }
+    /// A repeated block keyed by label where adding a label is an in-place update, and
+    /// changing or removing an existing one is a change as the attribute's [`Update`] says
+    /// (with `.guarded(why)`: refused with `why`). See [`LabelSet::Additive`].
+    pub fn additive(mut self) -> Self {
+        self.label_set = LabelSet::Additive;
+        self
+    }
+    /// A repeated block keyed by label where only the declared labels are compared
+    /// ([`LabelSet::Declared`]).
+    pub fn declared_labels(mut self) -> Self {
+        self.label_set = LabelSet::Declared;
         self
     }
     /// Documentation line.
