@@ -21,6 +21,7 @@
 mod hooks;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -139,6 +140,24 @@ pub struct ApplyReport {
     pub skipped: Vec<(String, String)>,
 }
 
+/// Expansion of local inputs through each type's [`ResourceProvider::expand`].
+#[derive(Clone)]
+pub struct ProviderExpander {
+    providers: Arc<Providers>,
+    base_dir: PathBuf,
+}
+
+impl eco_plan::Expander for ProviderExpander {
+    fn expand(&self, type_name: &str, attrs: &mut eco_plan::Attrs) -> Result<(), (String, String)> {
+        match self.providers.get(type_name) {
+            Some(p) => p
+                .expand(&self.base_dir, attrs)
+                .map_err(|e| (e.operation, e.message)),
+            None => Ok(()),
+        }
+    }
+}
+
 /// The engine for one stage's run.
 pub struct Engine {
     pub config: Arc<Config>,
@@ -146,6 +165,8 @@ pub struct Engine {
     pub registry: Arc<Registry>,
     pub providers: Arc<Providers>,
     pub parallelism: usize,
+    /// The configuration's directory: relative `source` paths are relative to it.
+    pub base_dir: PathBuf,
     pub faults: Faults,
     pub events: Option<mpsc::UnboundedSender<Event>>,
 }
@@ -162,14 +183,24 @@ struct Shared {
     known: Mutex<Known>,
     prior: Mutex<HashMap<String, ResourceState>>,
     token_seed: String,
+    expander: ProviderExpander,
 }
 
 impl Engine {
-    fn eval(&self) -> EvalContext<'_> {
+    /// Expansion of local inputs, for planning.
+    pub fn expander(&self) -> ProviderExpander {
+        ProviderExpander {
+            providers: self.providers.clone(),
+            base_dir: self.base_dir.clone(),
+        }
+    }
+
+    fn eval<'a>(&'a self, expander: &'a ProviderExpander) -> EvalContext<'a> {
         EvalContext {
             config: &self.config,
             stage: &self.stage,
             registry: &self.registry,
+            expander: Some(expander),
         }
     }
 
@@ -231,9 +262,10 @@ impl Engine {
             let ctx = self.ctx(&address);
             match intent.operation {
                 Operation::Create | Operation::Replace => {
+                    let expander = self.expander();
                     let desired = Address::parse(&address)
                         .and_then(|a| self.config.resource(&a))
-                        .map(|r| desired_attrs(&self.eval(), r, &known));
+                        .map(|r| desired_attrs(&self.eval(&expander), r, &known));
                     let desired = match desired {
                         Some(Ok(d)) => d,
                         _ => BTreeMap::new(),
@@ -392,6 +424,7 @@ impl Engine {
                     .collect(),
             ),
             token_seed: format!("{}:{}", state.lineage, state.serial),
+            expander: self.expander(),
         });
         let mut report = ApplyReport::default();
 
@@ -436,8 +469,10 @@ impl Engine {
         if plan.mode != eco_plan::Mode::Destroy {
             let known = shared.known.lock().expect("not poisoned").clone();
             let mut outputs = BTreeMap::new();
+            let expander = self.expander();
             for o in &self.config.outputs {
-                if let Ok(v) = eco_plan::desired::eval_expr(&self.eval(), &o.value, &known) {
+                if let Ok(v) = eco_plan::desired::eval_expr(&self.eval(&expander), &o.value, &known)
+                {
                     if !v.contains_unknown() {
                         outputs.insert(
                             o.name.clone(),
@@ -572,6 +607,7 @@ impl Shared {
             config: &self.config,
             stage: &self.stage,
             registry: &self.registry,
+            expander: Some(&self.expander),
         }
     }
 

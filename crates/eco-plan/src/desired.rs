@@ -13,12 +13,22 @@ pub const TAG_PROJECT: &str = "eco:project";
 pub const TAG_STAGE: &str = "eco:stage";
 pub const TAG_ADDRESS: &str = "eco:address";
 
+/// Adds what local inputs determine (source hashes, file manifests) to a resource's desired
+/// attributes at plan time; implemented by the engine through each type's `expand`.
+pub trait Expander: Send + Sync {
+    /// Expands `attrs` of a resource of `type_name`. An error names the attribute at fault
+    /// (`Err((attribute, message))`).
+    fn expand(&self, type_name: &str, attrs: &mut Attrs) -> Result<(), (String, String)>;
+}
+
 /// Everything evaluation needs besides other resources' values.
 #[derive(Clone, Copy)]
 pub struct EvalContext<'a> {
     pub config: &'a Config,
     pub stage: &'a StageContext,
     pub registry: &'a Registry,
+    /// Local inputs (source directories); `None` skips expansion (`eco validate`, tests).
+    pub expander: Option<&'a dyn Expander>,
 }
 
 impl EvalContext<'_> {
@@ -148,6 +158,22 @@ pub fn desired_attrs(
             tags.insert(k, Value::String(v));
         }
         attrs.insert("tags".into(), Value::Map(tags));
+    }
+    if let Some(expander) = ctx.expander {
+        if let Err((attribute, message)) = expander.expand(&resource.address.type_name, &mut attrs)
+        {
+            let span = resource
+                .attributes
+                .get(&attribute)
+                .map(|a| a.span)
+                .unwrap_or(resource.head_span);
+            return Err(Diagnostic::new(
+                "eco::invalid_input",
+                format!("{}: `{attribute}`: {message}", resource.address),
+            )
+            .at(span, "here")
+            .help("fix the path or the files it names; eco reads them at plan time"));
+        }
     }
     Ok(attrs)
 }

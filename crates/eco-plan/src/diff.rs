@@ -168,12 +168,11 @@ pub fn diff_attributes(
         if ignore.iter().any(|i| i == name) {
             continue;
         }
+        // Computed attributes are in `desired` only when a type's `expand` put them there (a
+        // source hash): those are compared like the rest.
         let Some(attr) = schema.attribute(name) else {
             continue;
         };
-        if attr.computed {
-            continue;
-        }
         if !satisfies(attr, want, live.get(name)) {
             let update = if only_additions(attr, want, live.get(name)) {
                 Update::InPlace

@@ -15,7 +15,7 @@ pub mod planner;
 pub mod render;
 
 pub use desired::{
-    attrs_from_json, attrs_to_json, desired_attrs, ownership_tags, EvalContext, Known,
+    attrs_from_json, attrs_to_json, desired_attrs, ownership_tags, EvalContext, Expander, Known,
 };
 pub use model::*;
 pub use planner::{plan, PlanRequest};

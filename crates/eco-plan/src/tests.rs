@@ -80,6 +80,7 @@ fn run_plan(cfg: &Config, state: &State, mode: Mode, replace: &[&str]) -> Plan {
             config: cfg,
             stage: &stage,
             registry: &registry,
+            expander: None,
         },
         graph: &graph,
         state,
@@ -309,5 +310,48 @@ fn additive_attribute_adds_in_place_and_refuses_changes() {
     assert_eq!(
         c.reason.as_deref(),
         Some("-replace: about 50 users would be lost")
+    );
+}
+
+struct FailingExpander;
+impl Expander for FailingExpander {
+    fn expand(&self, type_name: &str, attrs: &mut Attrs) -> Result<(), (String, String)> {
+        if type_name == "bucket" {
+            return Err(("versioning".into(), "the source is missing".into()));
+        }
+        attrs.insert("arn".into(), eco_schema::Value::String("expanded".into()));
+        Ok(())
+    }
+}
+
+#[test]
+fn expansion_errors_are_diagnostics_at_the_attribute() {
+    let cfg = config(BASE);
+    let registry = registry();
+    let stage = cfg.select_stage(None, &[]).unwrap();
+    let graph = ResourceGraph::from_config(&cfg).unwrap();
+    let err = plan(&PlanRequest {
+        eval: EvalContext {
+            config: &cfg,
+            stage: &stage,
+            registry: &registry,
+            expander: Some(&FailingExpander),
+        },
+        graph: &graph,
+        state: &State::new("dev"),
+        prior: None,
+        targets: &[],
+        replace: &[],
+        mode: Mode::Normal,
+    })
+    .unwrap_err();
+    let d = &err.0[0];
+    assert_eq!(
+        d.message,
+        "bucket.site: `versioning`: the source is missing"
+    );
+    assert_eq!(
+        cfg.sources.location(d.primary.as_ref().unwrap().span),
+        "main.kdl:6:5"
     );
 }

@@ -66,6 +66,7 @@ async fn session(
         registry: Arc::new(registry.clone()),
         providers,
         parallelism: run.parallelism.max(1),
+        base_dir: dir.to_path_buf(),
         faults,
         events: None,
     };
@@ -198,11 +199,13 @@ fn make_plan(
     replace: &[Address],
     mode: Mode,
 ) -> Result<Plan, CliError> {
+    let expander = s.engine.expander();
     eco_plan::plan(&eco_plan::PlanRequest {
         eval: EvalContext {
             config: &s.config,
             stage: &s.stage,
             registry: &s.registry,
+            expander: Some(&expander),
         },
         graph: &s.graph,
         state: &p.refreshed,
@@ -476,6 +479,7 @@ async fn execute(
         registry: s.engine.registry.clone(),
         providers: s.engine.providers.clone(),
         parallelism: s.engine.parallelism,
+        base_dir: s.engine.base_dir.clone(),
         faults: s.engine.faults.clone(),
         events: Some(tx),
     };
