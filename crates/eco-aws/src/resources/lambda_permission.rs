@@ -9,7 +9,13 @@
 //! - create: AddPermission
 //! - update: none; every change replaces the statement
 //! - delete: RemovePermission
-//! - import: by `FUNCTION/STATEMENT-ID` (GetPolicy)
+//! - import: by `FUNCTION/STATEMENT-ID` (GetPolicy); `FUNCTION:QUALIFIER/STATEMENT-ID` for a
+//!   permission on a version or alias. The id in state has the same form.
+//!
+//! Statements carry no tags: the statement id (by default `eco-` + the address with `.` turned
+//! into `-`, e.g. `eco-lambda-permission-assets-api`) is what marks one as this address's. A
+//! create that finds a statement with its id adopts it when it grants the same thing, and is a
+//! Conflict otherwise.
 
 use eco_schema::{Attribute, Schema};
 
@@ -57,4 +63,433 @@ pub fn schema() -> Schema {
             .forces_replacement()
             .doc("version or alias the permission applies to"),
     )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Operations
+// ---------------------------------------------------------------------------------------------
+
+use async_trait::async_trait;
+use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider, Value};
+
+use super::serverless::{gone, opt_str, req_str, s};
+use crate::aws::{error_code, op_error, Aws};
+
+const TY: &str = "lambda-permission";
+const DEFAULT_ACTION: &str = "lambda:InvokeFunction";
+
+/// The desired statement.
+#[derive(Debug, Clone, PartialEq, Default)]
+struct Spec {
+    function: String,
+    statement_id: String,
+    action: String,
+    principal: String,
+    source_arn: Option<String>,
+    source_account: Option<String>,
+    qualifier: Option<String>,
+}
+
+impl Spec {
+    /// `FUNCTION[:QUALIFIER]/STATEMENT-ID`.
+    fn id(&self) -> String {
+        match &self.qualifier {
+            Some(q) => format!("{}:{q}/{}", self.function, self.statement_id),
+            None => format!("{}/{}", self.function, self.statement_id),
+        }
+    }
+}
+
+/// The default statement id of an address: `eco-` + the address with every character outside
+/// [A-Za-z0-9_-] turned into `-`, at most 100 characters.
+pub fn default_statement_id(address: &str) -> String {
+    let body: String = address
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let mut id = format!("eco-{body}");
+    id.truncate(100);
+    id
+}
+
+fn spec_of(ctx: &OpContext, desired: &Attrs, op: &str) -> Result<Spec, OpError> {
+    let statement_id = opt_str(desired, "statement-id", TY, op)?
+        .unwrap_or_else(|| default_statement_id(&ctx.address));
+    if statement_id.is_empty()
+        || statement_id.len() > 100
+        || !statement_id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        return Err(OpError::invalid(
+            op,
+            format!(
+                "{TY}: statement-id `{statement_id}` must be 1 to 100 letters, digits, - and _"
+            ),
+        ));
+    }
+    let function = req_str(desired, "function", TY, op)?;
+    if function.contains('/') {
+        return Err(OpError::invalid(
+            op,
+            format!("{TY}: function `{function}` is not a function name or ARN"),
+        ));
+    }
+    Ok(Spec {
+        function,
+        statement_id,
+        action: opt_str(desired, "action", TY, op)?.unwrap_or_else(|| DEFAULT_ACTION.to_string()),
+        principal: req_str(desired, "principal", TY, op)?,
+        source_arn: opt_str(desired, "source-arn", TY, op)?,
+        source_account: opt_str(desired, "source-account", TY, op)?,
+        qualifier: opt_str(desired, "qualifier", TY, op)?,
+    })
+}
+
+/// Splits an id `FUNCTION[:QUALIFIER]/STATEMENT-ID` into (function as given to GetPolicy,
+/// qualifier, statement id). A function ARN's own colons are kept: the qualifier is an 8th
+/// ARN part, or a second part of a plain name.
+pub fn parse_id(id: &str) -> Option<(String, Option<String>, String)> {
+    let (function, sid) = id.rsplit_once('/')?;
+    if function.is_empty() || sid.is_empty() {
+        return None;
+    }
+    let parts: Vec<&str> = function.split(':').collect();
+    let (name, qualifier) = if function.starts_with("arn:") {
+        if parts.len() == 8 {
+            (parts[..7].join(":"), Some(parts[7].to_string()))
+        } else {
+            (function.to_string(), None)
+        }
+    } else if parts.len() == 2 {
+        (parts[0].to_string(), Some(parts[1].to_string()))
+    } else {
+        (function.to_string(), None)
+    };
+    Some((name, qualifier, sid.to_string()))
+}
+
+fn first_string(v: &serde_json::Value) -> Option<String> {
+    match v {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Array(items) if items.len() == 1 => first_string(&items[0]),
+        _ => None,
+    }
+}
+
+/// A condition value by key (keys compared case-insensitively, as IAM does), across operators.
+fn condition(stmt: &serde_json::Value, key: &str) -> Option<String> {
+    stmt.get("Condition")?.as_object()?.values().find_map(|op| {
+        op.as_object()?
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .and_then(|(_, v)| first_string(v))
+    })
+}
+
+/// The statement with `sid` in a policy document, in configuration shape.
+pub fn statement_attrs(
+    policy: &str,
+    function: &str,
+    qualifier: Option<&str>,
+    sid: &str,
+) -> Option<Attrs> {
+    let doc: serde_json::Value = serde_json::from_str(policy).ok()?;
+    let statements = match doc.get("Statement")? {
+        serde_json::Value::Array(items) => items.clone(),
+        one => vec![one.clone()],
+    };
+    let stmt = statements
+        .iter()
+        .find(|st| st.get("Sid").and_then(|v| v.as_str()) == Some(sid))?;
+    let mut a = Attrs::new();
+    a.insert("function".into(), s(function));
+    a.insert("statement-id".into(), s(sid));
+    if let Some(q) = qualifier {
+        a.insert("qualifier".into(), s(q));
+    }
+    if let Some(action) = stmt.get("Action").and_then(first_string) {
+        a.insert("action".into(), s(action));
+    }
+    let principal = match stmt.get("Principal") {
+        Some(serde_json::Value::String(p)) => Some(p.clone()),
+        Some(serde_json::Value::Object(m)) => m
+            .get("Service")
+            .or_else(|| m.get("AWS"))
+            .and_then(first_string),
+        _ => None,
+    };
+    if let Some(p) = principal {
+        // An account principal comes back as its root ARN.
+        let p = match p
+            .strip_prefix("arn:aws:iam::")
+            .and_then(|r| r.strip_suffix(":root"))
+        {
+            Some(account) => account.to_string(),
+            None => p,
+        };
+        a.insert("principal".into(), s(p));
+    }
+    if let Some(arn) = condition(stmt, "AWS:SourceArn") {
+        a.insert("source-arn".into(), s(arn));
+    }
+    if let Some(acct) = condition(stmt, "AWS:SourceAccount") {
+        a.insert("source-account".into(), s(acct));
+    }
+    Some(a)
+}
+
+/// The `lambda-permission` operations.
+pub struct Provider {
+    lambda: aws_sdk_lambda::Client,
+    schema: Schema,
+}
+
+impl Provider {
+    pub fn new(aws: &Aws) -> Provider {
+        Provider {
+            lambda: aws.lambda(),
+            schema: schema(),
+        }
+    }
+
+    async fn read_id(&self, id: &str) -> Result<Option<Live>, OpError> {
+        let Some((function, qualifier, sid)) = parse_id(id) else {
+            return Err(OpError::invalid(
+                "GetPolicy",
+                format!("{TY}: `{id}` is not FUNCTION/STATEMENT-ID"),
+            ));
+        };
+        let out = match self
+            .lambda
+            .get_policy()
+            .function_name(&function)
+            .set_qualifier(qualifier.clone())
+            .send()
+            .await
+        {
+            Ok(out) => out,
+            Err(e) if gone(&e) => return Ok(None),
+            Err(e) => return Err(op_error("GetPolicy", e)),
+        };
+        Ok(out
+            .policy()
+            .and_then(|p| statement_attrs(p, &function, qualifier.as_deref(), &sid))
+            .map(|attrs| Live {
+                id: id.to_string(),
+                attrs,
+            }))
+    }
+}
+
+/// Whether a live statement grants what `spec` asks.
+fn same_grant(spec: &Spec, live: &Attrs) -> bool {
+    let get = |k: &str| live.get(k).and_then(Value::as_str).map(str::to_string);
+    get("action").as_deref() == Some(spec.action.as_str())
+        && get("principal").as_deref() == Some(spec.principal.as_str())
+        && get("source-arn") == spec.source_arn
+        && get("source-account") == spec.source_account
+}
+
+#[async_trait]
+impl ResourceProvider for Provider {
+    fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    async fn read(&self, _ctx: &OpContext, id: &str) -> Result<Option<Live>, OpError> {
+        self.read_id(id).await
+    }
+
+    async fn find(
+        &self,
+        ctx: &OpContext,
+        desired: &Attrs,
+        _token: &str,
+    ) -> Result<Option<Live>, OpError> {
+        let spec = spec_of(ctx, desired, "GetPolicy")?;
+        let Some(live) = self.read_id(&spec.id()).await? else {
+            return Ok(None);
+        };
+        if !same_grant(&spec, &live.attrs) {
+            return Err(OpError::new(
+                "GetPolicy",
+                ErrorKind::Conflict,
+                format!(
+                    "{TY}: function `{}` already has a statement `{}` that grants something else; \
+                     remove it, or give {} another statement-id",
+                    spec.function, spec.statement_id, ctx.address
+                ),
+            ));
+        }
+        Ok(Some(live))
+    }
+
+    async fn create(&self, ctx: &OpContext, desired: &Attrs, token: &str) -> Result<Live, OpError> {
+        let spec = spec_of(ctx, desired, "AddPermission")?;
+        if let Some(live) = self.find(ctx, desired, token).await? {
+            return Ok(live);
+        }
+        let sent = self
+            .lambda
+            .add_permission()
+            .function_name(&spec.function)
+            .statement_id(&spec.statement_id)
+            .action(&spec.action)
+            .principal(&spec.principal)
+            .set_source_arn(spec.source_arn.clone())
+            .set_source_account(spec.source_account.clone())
+            .set_qualifier(spec.qualifier.clone())
+            .send()
+            .await;
+        match sent {
+            Ok(_) => {}
+            // Added meanwhile: find decides whether it is the same grant.
+            Err(e) if error_code(&e) == Some("ResourceConflictException") => {
+                if let Some(live) = self.find(ctx, desired, token).await? {
+                    return Ok(live);
+                }
+                return Err(op_error("AddPermission", e));
+            }
+            Err(e) => return Err(op_error("AddPermission", e)),
+        }
+        self.read_id(&spec.id()).await?.ok_or_else(|| {
+            OpError::new(
+                "AddPermission",
+                ErrorKind::Other,
+                format!(
+                    "{TY}: statement `{}` is not in the policy after AddPermission",
+                    spec.statement_id
+                ),
+            )
+        })
+    }
+
+    async fn update(
+        &self,
+        _ctx: &OpContext,
+        id: &str,
+        _prior: &Attrs,
+        _desired: &Attrs,
+        changed: &[String],
+    ) -> Result<Live, OpError> {
+        if let Some(attr) = changed.first() {
+            return Err(OpError::invalid(
+                "AddPermission",
+                format!("{TY}: Lambda cannot change a statement in place; a change of `{attr}` replaces it"),
+            ));
+        }
+        self.read_id(id).await?.ok_or_else(|| {
+            OpError::new(
+                "GetPolicy",
+                ErrorKind::Other,
+                format!("{TY}: `{id}` no longer exists"),
+            )
+        })
+    }
+
+    async fn delete(&self, _ctx: &OpContext, id: &str, _prior: &Attrs) -> Result<(), OpError> {
+        let Some((function, qualifier, sid)) = parse_id(id) else {
+            return Err(OpError::invalid(
+                "RemovePermission",
+                format!("{TY}: `{id}` is not FUNCTION/STATEMENT-ID"),
+            ));
+        };
+        match self
+            .lambda
+            .remove_permission()
+            .function_name(function)
+            .statement_id(sid)
+            .set_qualifier(qualifier)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if gone(&e) => Ok(()),
+            Err(e) => Err(op_error("RemovePermission", e)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_round_trip() {
+        assert_eq!(
+            parse_id("fn/eco-x"),
+            Some(("fn".to_string(), None, "eco-x".to_string()))
+        );
+        assert_eq!(
+            parse_id("fn:live/sid"),
+            Some((
+                "fn".to_string(),
+                Some("live".to_string()),
+                "sid".to_string()
+            ))
+        );
+        let arn = "arn:aws:lambda:us-east-1:123456789012:function:fn";
+        assert_eq!(
+            parse_id(&format!("{arn}/sid")),
+            Some((arn.to_string(), None, "sid".to_string()))
+        );
+        assert_eq!(
+            parse_id(&format!("{arn}:3/sid")),
+            Some((arn.to_string(), Some("3".to_string()), "sid".to_string()))
+        );
+        assert_eq!(parse_id("no-slash"), None);
+        assert_eq!(
+            default_statement_id("lambda-permission.assets-api"),
+            "eco-lambda-permission-assets-api"
+        );
+    }
+
+    #[test]
+    fn statements_read_in_config_shape() {
+        let policy = r#"{"Version":"2012-10-17","Id":"default","Statement":[
+            {"Sid":"other","Effect":"Allow","Principal":{"Service":"s3.amazonaws.com"},"Action":"lambda:InvokeFunction","Resource":"x"},
+            {"Sid":"eco-p","Effect":"Allow","Principal":{"Service":"apigateway.amazonaws.com"},"Action":"lambda:InvokeFunction","Resource":"x",
+             "Condition":{"ArnLike":{"AWS:SourceArn":"arn:aws:execute-api:us-east-1:1:abc/*/*"},"StringEquals":{"AWS:SourceAccount":"123456789012"}}},
+            {"Sid":"acct","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::210987654321:root"},"Action":"lambda:GetFunction","Resource":"x"}]}"#;
+        let a = statement_attrs(policy, "fn", None, "eco-p").unwrap();
+        assert_eq!(a["principal"], s("apigateway.amazonaws.com"));
+        assert_eq!(a["action"], s("lambda:InvokeFunction"));
+        assert_eq!(
+            a["source-arn"],
+            s("arn:aws:execute-api:us-east-1:1:abc/*/*")
+        );
+        assert_eq!(a["source-account"], s("123456789012"));
+        assert_eq!(a["statement-id"], s("eco-p"));
+        let b = statement_attrs(policy, "fn", Some("live"), "acct").unwrap();
+        assert_eq!(b["principal"], s("210987654321"));
+        assert_eq!(b["qualifier"], s("live"));
+        assert!(!b.contains_key("source-arn"));
+        assert_eq!(statement_attrs(policy, "fn", None, "missing"), None);
+    }
+
+    #[test]
+    fn spec_defaults_and_validation() {
+        let ctx = OpContext::new("lambda-permission.api", "p", "dev");
+        let d = Attrs::from([
+            ("function".to_string(), s("fn")),
+            ("principal".to_string(), s("apigateway.amazonaws.com")),
+        ]);
+        let spec = spec_of(&ctx, &d, "Op").unwrap();
+        assert_eq!(spec.statement_id, "eco-lambda-permission-api");
+        assert_eq!(spec.action, DEFAULT_ACTION);
+        assert_eq!(spec.id(), "fn/eco-lambda-permission-api");
+        let mut bad = d.clone();
+        bad.insert("statement-id".into(), s("has space"));
+        assert_eq!(
+            spec_of(&ctx, &bad, "Op").unwrap_err().kind,
+            ErrorKind::Invalid
+        );
+    }
 }
