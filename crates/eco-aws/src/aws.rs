@@ -124,6 +124,16 @@ impl Aws {
     pub fn sts(&self) -> aws_sdk_sts::Client {
         aws_sdk_sts::Client::new(&self.config)
     }
+
+    /// Lambda.
+    pub fn lambda(&self) -> aws_sdk_lambda::Client {
+        aws_sdk_lambda::Client::new(&self.config)
+    }
+
+    /// API Gateway v2 (HTTP APIs).
+    pub fn apigatewayv2(&self) -> aws_sdk_apigatewayv2::Client {
+        aws_sdk_apigatewayv2::Client::new(&self.config)
+    }
 }
 
 /// Error codes AWS uses for "no such resource", across services.

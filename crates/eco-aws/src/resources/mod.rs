@@ -23,6 +23,7 @@ pub mod route53_record;
 pub mod route53_zone;
 pub mod s3_bucket;
 pub mod s3_sync;
+pub mod serverless;
 
 use std::sync::Arc;
 
@@ -44,6 +45,14 @@ pub fn providers(aws: &Aws) -> Vec<(&'static str, Arc<dyn ResourceProvider>)> {
             Arc::new(dynamodb_table::Provider::new(aws)),
         ),
         (iam_role::TYPE_NAME, Arc::new(iam_role::Provider::new(aws))),
+        (
+            lambda_function::TYPE_NAME,
+            Arc::new(lambda_function::Provider::new(aws)),
+        ),
+        (
+            lambda_permission::TYPE_NAME,
+            Arc::new(lambda_permission::Provider::new(aws)),
+        ),
     ]
 }
 
