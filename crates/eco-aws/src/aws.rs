@@ -125,6 +125,31 @@ impl Aws {
         aws_sdk_sts::Client::new(&self.config)
     }
 
+    /// CloudFront (a global service: its calls go to us-east-1 whatever the stage's region).
+    pub fn cloudfront(&self) -> aws_sdk_cloudfront::Client {
+        let conf = aws_sdk_cloudfront::config::Builder::from(&self.config)
+            .region(aws_types::region::Region::new("us-east-1"))
+            .build();
+        aws_sdk_cloudfront::Client::from_conf(conf)
+    }
+
+    /// Route53 (a global service: its calls go to us-east-1 whatever the stage's region).
+    pub fn route53(&self) -> aws_sdk_route53::Client {
+        let conf = aws_sdk_route53::config::Builder::from(&self.config)
+            .region(aws_types::region::Region::new("us-east-1"))
+            .build();
+        aws_sdk_route53::Client::from_conf(conf)
+    }
+
+    /// ACM in `region` (the stage's when `None`; CloudFront certificates live in us-east-1).
+    pub fn acm(&self, region: Option<&str>) -> aws_sdk_acm::Client {
+        let mut conf = aws_sdk_acm::config::Builder::from(&self.config);
+        if let Some(r) = region {
+            conf = conf.region(aws_types::region::Region::new(r.to_string()));
+        }
+        aws_sdk_acm::Client::from_conf(conf.build())
+    }
+
     /// Lambda.
     pub fn lambda(&self) -> aws_sdk_lambda::Client {
         aws_sdk_lambda::Client::new(&self.config)

@@ -53,6 +53,14 @@ pub fn providers(aws: &Aws) -> Vec<(&'static str, Arc<dyn ResourceProvider>)> {
             lambda_permission::TYPE_NAME,
             Arc::new(lambda_permission::Provider::new(aws)),
         ),
+        (
+            route53_zone::TYPE_NAME,
+            Arc::new(route53_zone::Provider::new(aws)),
+        ),
+        (
+            route53_record::TYPE_NAME,
+            Arc::new(route53_record::Provider::new(aws)),
+        ),
     ]
 }
 
