@@ -26,11 +26,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use eco_config::{Address, Config, StageContext};
-use eco_graph::{walk, Direction, Outcome, ResourceGraph};
+use eco_graph::{walk_grouped, Direction, Outcome, ResourceGraph};
 use eco_plan::{
     attrs_from_json, attrs_to_json, desired_attrs, Action, EvalContext, Known, Plan, ResourceChange,
 };
-use eco_provider::{ErrorKind, Live, OpContext, OpError, ResourceProvider};
+use eco_provider::{BatchItem, BatchOp, ErrorKind, Live, OpContext, OpError, ResourceProvider};
 use eco_schema::{Registry, Value};
 use eco_state::{
     Mutation, Operation, OutputValue, PendingIntent, ResourceState, State, StateBackend,
@@ -429,9 +429,13 @@ impl Engine {
         let mut report = ApplyReport::default();
 
         // Phase 1: creates, updates and replacements, dependencies first.
-        let outcomes = walk(graph, Direction::Forward, self.parallelism, |address| {
-            run_forward(shared.clone(), address)
-        })
+        let outcomes = walk_grouped(
+            graph,
+            Direction::Forward,
+            self.parallelism,
+            |address| shared.batch_key(address, false),
+            |batch| run_group(shared.clone(), batch, false),
+        )
         .await;
         collect(&mut report, outcomes);
 
@@ -458,9 +462,13 @@ impl Engine {
                     }
                 }
             }
-            let outcomes = walk(&g, Direction::Reverse, self.parallelism, |address| {
-                run_delete(shared.clone(), address.to_string())
-            })
+            let outcomes = walk_grouped(
+                &g,
+                Direction::Reverse,
+                self.parallelism,
+                |address| shared.batch_key(address, true),
+                |batch| run_group(shared.clone(), batch, true),
+            )
             .await;
             collect(&mut report, outcomes);
         }
@@ -733,6 +741,270 @@ impl Shared {
             .await?;
         self.fault(Step::AfterResult, address, action)
     }
+}
+
+impl Shared {
+    /// The batch a planned change joins (types that batch, such as Route53 records: their
+    /// zone), decided when the change becomes ready. Replacements are never batched.
+    fn batch_key(&self, address: &Address, deletes: bool) -> Option<String> {
+        let key = address.to_string();
+        let change = self.changes.get(&key)?;
+        if (change.action == Action::Delete) != deletes {
+            return None;
+        }
+        let provider = self.providers.get(address.type_name.as_str())?;
+        let attrs = match change.action {
+            Action::Create | Action::Update => self.final_desired(address).ok()?,
+            Action::Delete => attrs_from_json(
+                &self
+                    .prior
+                    .lock()
+                    .expect("not poisoned")
+                    .get(&key)?
+                    .attributes,
+            ),
+            _ => return None,
+        };
+        provider
+            .batch_key(&attrs)
+            .map(|k| format!("{}:{k}", address.type_name))
+    }
+}
+
+/// Runs a group of ready changes: one alone as usual, several of one batch through the type's
+/// `apply_batch` (intents and results each made durable in one state write). The forward walk
+/// (`deletes` false) leaves deletions to the reverse walk.
+async fn run_group(
+    shared: Arc<Shared>,
+    mut group: Vec<Address>,
+    deletes: bool,
+) -> Vec<(Address, Result<Option<Action>, EngineError>)> {
+    if group.len() == 1 {
+        let address = group.pop().expect("one");
+        let key = address.to_string();
+        let is_delete = shared
+            .changes
+            .get(&key)
+            .is_some_and(|c| c.action == Action::Delete);
+        let result = match (deletes, is_delete) {
+            (true, true) => run_delete(shared, key).await,
+            (false, false) => run_forward(shared, address.clone()).await,
+            _ => Ok(None),
+        };
+        return vec![(address, result)];
+    }
+    run_batch(shared, group).await
+}
+
+async fn run_batch(
+    shared: Arc<Shared>,
+    group: Vec<Address>,
+) -> Vec<(Address, Result<Option<Action>, EngineError>)> {
+    let started = Instant::now();
+    let mut results: Vec<(Address, Result<Option<Action>, EngineError>)> = Vec::new();
+    let type_name = group[0].type_name.clone();
+    let provider = match shared.provider(&group[0].to_string(), &type_name) {
+        Ok(p) => p,
+        Err(e) => return group.into_iter().map(|a| (a, Err(e.clone()))).collect(),
+    };
+    // Prepare every item; what fails here is reported alone.
+    let mut items: Vec<(Address, Action, BatchItem, Option<String>)> = Vec::new();
+    for address in group {
+        let key = address.to_string();
+        let change = shared
+            .changes
+            .get(&key)
+            .cloned()
+            .expect("grouped changes are planned");
+        let ctx = op_context(&shared.config, &shared.stage, &key);
+        let prior = shared
+            .prior
+            .lock()
+            .expect("not poisoned")
+            .get(&key)
+            .cloned();
+        let op = match change.action {
+            Action::Create => match shared.final_desired(&address) {
+                Ok(desired) => Ok(BatchOp::Create {
+                    desired,
+                    token: token(&shared.token_seed, &key),
+                }),
+                Err(e) => Err(e),
+            },
+            Action::Update => match (shared.final_desired(&address), prior) {
+                (Ok(desired), Some(prior)) => {
+                    let prior_attrs = attrs_from_json(&prior.attributes);
+                    let schema = shared
+                        .registry
+                        .get(&address.type_name)
+                        .expect("registered type");
+                    let ignore = shared
+                        .config
+                        .resource(&address)
+                        .map(|r| r.ignore_changes.clone())
+                        .unwrap_or_default();
+                    let changed =
+                        eco_plan::diff::diff_attributes(schema, &desired, &prior_attrs, &ignore)
+                            .into_iter()
+                            .map(|d| d.name)
+                            .collect();
+                    Ok(BatchOp::Update {
+                        id: prior.id,
+                        prior: prior_attrs,
+                        desired,
+                        changed,
+                    })
+                }
+                (Err(e), _) => Err(e),
+                (_, None) => Err(EngineError::Evaluation {
+                    address: key.clone(),
+                    message: "planned as an update, but it is not in state".into(),
+                }),
+            },
+            Action::Delete => match prior {
+                Some(prior) => Ok(BatchOp::Delete {
+                    id: prior.id.clone(),
+                    prior: attrs_from_json(&prior.attributes),
+                }),
+                None => {
+                    results.push((address, Ok(None)));
+                    continue;
+                }
+            },
+            _ => Err(EngineError::Evaluation {
+                address: key.clone(),
+                message: "replacements are not batched".into(),
+            }),
+        };
+        shared.emit(Event::Started {
+            address: key.clone(),
+            action: change.action,
+        });
+        match op.and_then(|op| {
+            shared
+                .fault(Step::BeforeIntent, &key, change.action)
+                .map(|_| op)
+        }) {
+            Ok(op) => {
+                let token = match &op {
+                    BatchOp::Create { token, .. } => Some(token.clone()),
+                    BatchOp::Delete { id, .. } => Some(id.clone()),
+                    BatchOp::Update { .. } => None,
+                };
+                items.push((address, change.action, BatchItem { ctx, op }, token));
+            }
+            Err(e) => results.push((address, Err(e))),
+        }
+    }
+    // Intents of the creates and deletes: one durable write for the whole batch.
+    let intents: Vec<Mutation> = items
+        .iter()
+        .filter_map(|(a, action, _, token)| {
+            let operation = match action {
+                Action::Create => Operation::Create,
+                Action::Delete => Operation::Delete,
+                _ => return None,
+            };
+            Some(Mutation::Intent(PendingIntent::new(
+                a.to_string(),
+                operation,
+                token.clone().unwrap_or_default(),
+            )))
+        })
+        .collect();
+    if let Err(e) = shared.writer.submit_all(intents).await {
+        let e = EngineError::from(e);
+        results.extend(items.into_iter().map(|(a, ..)| (a, Err(e.clone()))));
+        return results;
+    }
+    let mut sent = Vec::new();
+    for (address, action, item, _) in items {
+        match shared.fault(Step::BeforeCall, &address.to_string(), action) {
+            Ok(()) => sent.push((address, action, item)),
+            Err(e) => {
+                let _ = shared.withdraw(&address.to_string()).await;
+                results.push((address, Err(e)));
+            }
+        }
+    }
+    let outcomes = provider
+        .apply_batch(sent.iter().map(|(_, _, item)| item.clone()).collect())
+        .await;
+    let mut resolves = Vec::new();
+    for ((address, action, _), outcome) in sent.into_iter().zip(outcomes) {
+        let key = address.to_string();
+        match outcome {
+            Ok(live) => {
+                if let Err(e) = shared.fault(Step::AfterCall, &key, action) {
+                    results.push((address, Err(e)));
+                    continue;
+                }
+                let deps = shared
+                    .changes
+                    .get(&key)
+                    .map(|c| c.dependencies.clone())
+                    .unwrap_or_default();
+                let result = live.map(|l| resource_state(&key, &address.type_name, l, deps));
+                if let Some(r) = &result {
+                    shared
+                        .known
+                        .lock()
+                        .expect("not poisoned")
+                        .set(key.clone(), attrs_from_json(&r.attributes));
+                }
+                let id = result.as_ref().map(|r| r.id.clone());
+                resolves.push(Mutation::Resolve {
+                    address: key.clone(),
+                    result,
+                });
+                shared.emit(Event::Finished {
+                    address: key,
+                    action,
+                    id,
+                    elapsed: started.elapsed(),
+                });
+                results.push((address, Ok(Some(action))));
+            }
+            Err(error) => {
+                // As alone: a failed create keeps its intent; a failed update or delete leaves
+                // state as it was (the delete's intent is withdrawn).
+                if action == Action::Delete {
+                    let prior = shared
+                        .prior
+                        .lock()
+                        .expect("not poisoned")
+                        .get(&key)
+                        .cloned();
+                    resolves.push(Mutation::Resolve {
+                        address: key.clone(),
+                        result: prior,
+                    });
+                }
+                shared.emit(Event::Failed {
+                    address: key.clone(),
+                    action,
+                    error: error.to_string(),
+                });
+                results.push((
+                    address,
+                    Err(EngineError::Operation {
+                        address: key,
+                        action,
+                        error,
+                    }),
+                ));
+            }
+        }
+    }
+    if let Err(e) = shared.writer.submit_all(resolves).await {
+        let e = EngineError::from(e);
+        for (_, r) in results.iter_mut() {
+            if r.is_ok() {
+                *r = Err(e.clone());
+            }
+        }
+    }
+    results
 }
 
 async fn run_forward(shared: Arc<Shared>, address: Address) -> Result<Option<Action>, EngineError> {

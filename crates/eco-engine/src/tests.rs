@@ -22,6 +22,8 @@ struct Things {
     live: Mutex<BTreeMap<String, Attrs>>,
     creates: AtomicUsize,
     fail_names: Vec<String>,
+    /// Things whose `ref` is set batch by it (like records by zone); sizes of the batches run.
+    batches: Mutex<Vec<usize>>,
 }
 
 impl Things {
@@ -31,6 +33,7 @@ impl Things {
             live: Mutex::new(BTreeMap::new()),
             creates: AtomicUsize::new(0),
             fail_names: fail_names.iter().map(|s| s.to_string()).collect(),
+            batches: Mutex::new(Vec::new()),
         })
     }
     fn with_arn(name: &str, mut attrs: Attrs) -> Live {
@@ -138,6 +141,38 @@ impl ResourceProvider for Things {
     async fn delete(&self, _: &OpContext, id: &str, _: &Attrs) -> Result<(), OpError> {
         self.live.lock().unwrap().remove(id);
         Ok(())
+    }
+    fn batch_key(&self, attrs: &Attrs) -> Option<String> {
+        let name = name_of(attrs);
+        name.starts_with("rec")
+            .then(|| attrs.get("ref").map(|v| v.to_string()).unwrap_or_default())
+    }
+    async fn apply_batch(
+        &self,
+        items: Vec<eco_provider::BatchItem>,
+    ) -> Vec<Result<Option<Live>, OpError>> {
+        self.batches.lock().unwrap().push(items.len());
+        let mut out = Vec::new();
+        for item in items {
+            out.push(match item.op {
+                eco_provider::BatchOp::Create { desired, token } => {
+                    self.create(&item.ctx, &desired, &token).await.map(Some)
+                }
+                eco_provider::BatchOp::Update {
+                    id,
+                    prior,
+                    desired,
+                    changed,
+                } => self
+                    .update(&item.ctx, &id, &prior, &desired, &changed)
+                    .await
+                    .map(Some),
+                eco_provider::BatchOp::Delete { id, prior } => {
+                    self.delete(&item.ctx, &id, &prior).await.map(|_| None)
+                }
+            });
+        }
+        out
     }
 }
 
@@ -404,4 +439,49 @@ async fn refresh_sees_deletion_outside_eco_and_destroy_removes_all() {
     let (state, _) = writer.durable();
     assert!(state.resources.is_empty());
     assert!(things.live.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn ready_changes_of_one_batch_go_in_one_call_and_one_write_each_way() {
+    let mut config =
+        String::from("project \"p\"\nstage \"dev\" {}\nthing \"zone\" { name \"zone\" }\n");
+    for i in 0..20 {
+        config.push_str(&format!(
+            "thing \"rec{i}\" {{ name \"rec{i}\"; ref \"${{thing.zone.arn}}\" }}\n"
+        ));
+    }
+    let things = Things::new(&[]);
+    let h = harness(&config, things.clone(), "");
+    let report = h.apply().await;
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(report.done.len(), 21);
+    assert_eq!(
+        *things.batches.lock().unwrap(),
+        [20],
+        "all 20 records in one batch"
+    );
+    let (state, _) = h.state().await;
+    assert_eq!(state.resources.len(), 21);
+    assert!(state.pending.is_empty());
+    // zone: intent + result; the batch: intents in one write, results in one write; outputs.
+    assert!(
+        h.backend.write_count() <= 5,
+        "{} writes",
+        h.backend.write_count()
+    );
+
+    // Removing them: deletes are batched too.
+    let h2 = harness(
+        "project \"p\"\nstage \"dev\" {}\nthing \"zone\" { name \"zone\" }\n",
+        things.clone(),
+        "",
+    );
+    let h2 = Harness {
+        backend: h.backend.clone(),
+        ..h2
+    };
+    let report = h2.apply().await;
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(*things.batches.lock().unwrap(), [20, 20]);
+    assert_eq!(h2.state().await.0.resources.len(), 1);
 }

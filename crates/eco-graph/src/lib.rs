@@ -16,7 +16,7 @@ use std::fmt::Write as _;
 use eco_config::{Address, Config, Diagnostic, Span};
 use petgraph::graph::{DiGraph, NodeIndex};
 
-pub use walk::{walk, Direction, Outcome};
+pub use walk::{walk, walk_grouped, Direction, Outcome};
 
 /// Resources and the dependencies between them.
 #[derive(Debug, Clone, Default)]

@@ -44,68 +44,120 @@ where
     F: Fn(Address) -> Fut,
     Fut: Future<Output = Result<T, E>> + Send + 'static,
 {
+    walk_grouped(
+        graph,
+        direction,
+        parallelism,
+        |_| None,
+        |mut batch: Vec<Address>| {
+            let address = batch.pop().expect("a group of one");
+            let fut = f(address.clone());
+            async move { vec![(address, fut.await)] }
+        },
+    )
+    .await
+}
+
+/// Like [`walk`], but nodes that are ready at the same time and that `group_of` puts in the
+/// same group run together in one call of `run` (which returns one result per node). A group
+/// counts as one toward `parallelism`. `group_of` is asked when a node becomes ready, so it may
+/// depend on what its predecessors produced. Used for APIs that take many changes in one call
+/// (Route53 ChangeBatch).
+pub async fn walk_grouped<T, E, G, F, Fut>(
+    graph: &ResourceGraph,
+    direction: Direction,
+    parallelism: usize,
+    group_of: G,
+    run: F,
+) -> BTreeMap<Address, Outcome<T, E>>
+where
+    T: Send + 'static,
+    E: Send + 'static,
+    G: Fn(&Address) -> Option<String>,
+    F: Fn(Vec<Address>) -> Fut,
+    Fut: Future<Output = Vec<(Address, Result<T, E>)>> + Send + 'static,
+{
     let g = graph.inner();
     let parallelism = parallelism.max(1);
-    // waits_on[n]: how many nodes must finish before n; unlocks[n]: who n unblocks.
+    // waits_on[n]: how many nodes must finish before n.
     let (wait_dir, unlock_dir) = match direction {
         Direction::Forward => (petgraph::Direction::Outgoing, petgraph::Direction::Incoming),
         Direction::Reverse => (petgraph::Direction::Incoming, petgraph::Direction::Outgoing),
     };
+    let index: HashMap<Address, NodeIndex> = g.node_indices().map(|n| (g[n].clone(), n)).collect();
     let mut waits_on: HashMap<NodeIndex, usize> = g
         .node_indices()
         .map(|n| (n, g.neighbors_directed(n, wait_dir).count()))
         .collect();
-    let mut ready: Vec<NodeIndex> = g.node_indices().filter(|n| waits_on[n] == 0).collect();
-    // Deterministic start order: smallest address first (popped from the end).
-    ready.sort_by(|a, b| g[*b].cmp(&g[*a]));
+    // Ready nodes with their group, in address order (popped from the end: smallest first).
+    let mut ready: Vec<(NodeIndex, Option<String>)> = Vec::new();
+    let mut newly: Vec<NodeIndex> = g.node_indices().filter(|n| waits_on[n] == 0).collect();
     let mut outcomes: BTreeMap<Address, Outcome<T, E>> = BTreeMap::new();
-    let mut running: JoinSet<(NodeIndex, Result<T, E>)> = JoinSet::new();
+    let mut running: JoinSet<Vec<(Address, Result<T, E>)>> = JoinSet::new();
     loop {
+        newly.sort_by(|a, b| g[*b].cmp(&g[*a]));
+        for n in newly.drain(..) {
+            let group = group_of(&g[n]);
+            ready.push((n, group));
+        }
+        ready.sort_by(|a, b| g[b.0].cmp(&g[a.0]));
         while running.len() < parallelism {
-            let Some(n) = ready.pop() else { break };
-            let fut = f(g[n].clone());
-            running.spawn(async move { (n, fut.await) });
+            let Some((n, group)) = ready.pop() else { break };
+            let mut batch = vec![g[n].clone()];
+            if let Some(key) = &group {
+                let mut rest = Vec::new();
+                for (m, k) in ready.drain(..) {
+                    if k.as_ref() == Some(key) {
+                        batch.push(g[m].clone());
+                    } else {
+                        rest.push((m, k));
+                    }
+                }
+                ready = rest;
+            }
+            running.spawn(run(batch));
         }
         let Some(joined) = running.join_next().await else {
             break;
         };
-        let (n, result) = match joined {
+        let results = match joined {
             Ok(r) => r,
             Err(e) => std::panic::resume_unwind(e.into_panic()),
         };
-        match result {
-            Ok(v) => {
-                outcomes.insert(g[n].clone(), Outcome::Done(v));
-                let mut newly: Vec<NodeIndex> = Vec::new();
-                for m in g.neighbors_directed(n, unlock_dir) {
-                    let w = waits_on.get_mut(&m).expect("every node has a count");
-                    *w -= 1;
-                    if *w == 0 {
-                        newly.push(m);
+        for (address, result) in results {
+            let n = index[&address];
+            match result {
+                Ok(v) => {
+                    outcomes.insert(address, Outcome::Done(v));
+                    for m in g.neighbors_directed(n, unlock_dir) {
+                        let w = waits_on.get_mut(&m).expect("every node has a count");
+                        *w -= 1;
+                        if *w == 0 {
+                            newly.push(m);
+                        }
                     }
                 }
-                newly.sort_by(|a, b| g[*b].cmp(&g[*a]));
-                ready.extend(newly);
-            }
-            Err(e) => {
-                outcomes.insert(g[n].clone(), Outcome::Failed(e));
-                // Skip everything downstream of n.
-                let mut todo: Vec<NodeIndex> = g.neighbors_directed(n, unlock_dir).collect();
-                while let Some(m) = todo.pop() {
-                    if outcomes.contains_key(&g[m]) {
-                        continue;
+                Err(e) => {
+                    outcomes.insert(address, Outcome::Failed(e));
+                    // Skip everything downstream of n.
+                    let mut todo: Vec<NodeIndex> = g.neighbors_directed(n, unlock_dir).collect();
+                    while let Some(m) = todo.pop() {
+                        if outcomes.contains_key(&g[m]) {
+                            continue;
+                        }
+                        outcomes.insert(
+                            g[m].clone(),
+                            Outcome::Skipped {
+                                because: g[n].clone(),
+                            },
+                        );
+                        waits_on.insert(m, usize::MAX);
+                        todo.extend(g.neighbors_directed(m, unlock_dir));
                     }
-                    outcomes.insert(
-                        g[m].clone(),
-                        Outcome::Skipped {
-                            because: g[n].clone(),
-                        },
-                    );
-                    waits_on.insert(m, usize::MAX);
-                    todo.extend(g.neighbors_directed(m, unlock_dir));
                 }
             }
         }
+        newly.retain(|m| waits_on[m] != usize::MAX);
     }
     outcomes
 }
@@ -185,6 +237,37 @@ mod tests {
         assert_eq!(out[&a("d")], Outcome::Skipped { because: a("b") });
         assert_eq!(out[&a("c")], Outcome::Done(()));
         assert_eq!(out[&a("e")], Outcome::Done(()));
+    }
+
+    #[tokio::test]
+    async fn ready_nodes_of_one_group_run_together() {
+        // r1..r5 depend on zone; all become ready when zone is done: one batch.
+        let s = Span::new(FileId(0), 0, 0);
+        let mut g = ResourceGraph::new();
+        for i in 1..=5 {
+            g.add_dependency(&a(&format!("r{i}")), &a("zone"), s);
+        }
+        g.add_node(a("other"));
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let c = calls.clone();
+        let out = walk_grouped(
+            &g,
+            Direction::Forward,
+            2,
+            |addr| addr.name.starts_with('r').then(|| "zone-1".to_string()),
+            move |batch: Vec<Address>| {
+                let c = c.clone();
+                async move {
+                    c.lock().unwrap().push(batch.len());
+                    batch.into_iter().map(|x| (x, Ok::<_, ()>(()))).collect()
+                }
+            },
+        )
+        .await;
+        assert_eq!(out.len(), 7);
+        let mut sizes = calls.lock().unwrap().clone();
+        sizes.sort();
+        assert_eq!(sizes, [1, 1, 5]);
     }
 
     #[tokio::test(start_paused = true)]
