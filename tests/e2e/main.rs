@@ -6,7 +6,6 @@ mod support;
 
 mod apply;
 mod cli;
-mod cognito;
 mod fmt;
 mod graph;
 mod state;
