@@ -82,14 +82,6 @@ pub fn providers(aws: &Aws) -> Vec<(&'static str, Arc<dyn ResourceProvider>)> {
             Arc::new(route53_record::Provider::new(aws)),
         ),
         (
-            route53_zone::TYPE_NAME,
-            Arc::new(route53_zone::Provider::new(aws)),
-        ),
-        (
-            route53_record::TYPE_NAME,
-            Arc::new(route53_record::Provider::new(aws)),
-        ),
-        (
             s3_sync::TYPE_NAME,
             Arc::new(s3_sync::Provider::new(aws)),
         ),
