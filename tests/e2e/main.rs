@@ -8,5 +8,6 @@ mod apply;
 mod cli;
 mod fmt;
 mod graph;
+mod serverless;
 mod state;
 mod validate;
