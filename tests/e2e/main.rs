@@ -6,6 +6,7 @@ mod support;
 
 mod apply;
 mod cli;
+mod cognito;
 mod fmt;
 mod graph;
 mod serverless;

@@ -159,6 +159,11 @@ impl Aws {
     pub fn apigatewayv2(&self) -> aws_sdk_apigatewayv2::Client {
         aws_sdk_apigatewayv2::Client::new(&self.config)
     }
+
+    /// Cognito user pools (cognito-idp).
+    pub fn cognito_idp(&self) -> aws_sdk_cognitoidentityprovider::Client {
+        aws_sdk_cognitoidentityprovider::Client::new(&self.config)
+    }
 }
 
 /// Error codes AWS uses for "no such resource", across services.
