@@ -50,6 +50,26 @@ pub fn providers(aws: &Aws) -> Vec<(&'static str, Arc<dyn ResourceProvider>)> {
             Arc::new(cognito_user_pool::Provider::new(aws)),
         ),
         (
+            api::TYPE_NAME,
+            Arc::new(api::Provider::new(aws)),
+        ),
+        (
+            api_integration::TYPE_NAME,
+            Arc::new(api_integration::Provider::new(aws)),
+        ),
+        (
+            api_route::TYPE_NAME,
+            Arc::new(api_route::Provider::new(aws)),
+        ),
+        (
+            api_stage::TYPE_NAME,
+            Arc::new(api_stage::Provider::new(aws)),
+        ),
+        (
+            api_authorizer::TYPE_NAME,
+            Arc::new(api_authorizer::Provider::new(aws)),
+        ),
+        (
             lambda_function::TYPE_NAME,
             Arc::new(lambda_function::Provider::new(aws)),
         ),
@@ -57,11 +77,6 @@ pub fn providers(aws: &Aws) -> Vec<(&'static str, Arc<dyn ResourceProvider>)> {
             lambda_permission::TYPE_NAME,
             Arc::new(lambda_permission::Provider::new(aws)),
         ),
-        (api::TYPE_NAME, Arc::new(api::Provider::new(aws))),
-        (api_integration::TYPE_NAME, Arc::new(api_integration::Provider::new(aws))),
-        (api_route::TYPE_NAME, Arc::new(api_route::Provider::new(aws))),
-        (api_stage::TYPE_NAME, Arc::new(api_stage::Provider::new(aws))),
-        (api_authorizer::TYPE_NAME, Arc::new(api_authorizer::Provider::new(aws))),
         (
             route53_zone::TYPE_NAME,
             Arc::new(route53_zone::Provider::new(aws)),
