@@ -47,8 +47,16 @@ impl Moto {
     /// Panics (failing the test) with an install hint when moto cannot be started.
     pub fn start() -> Moto {
         let path = moto_server_path();
+        // The request recorder writes to a file: keep it out of the working tree.
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let recording = std::env::temp_dir().join(format!(
+            "eco-moto-recording-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+        ));
         let mut child = Command::new(&path)
             .args(["-H", "127.0.0.1", "-p", "0"])
+            .env("MOTO_RECORDER_FILEPATH", &recording)
             .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
             .env("MOTO_ACM_VALIDATION_WAIT", "0")
             .stdin(Stdio::null())
