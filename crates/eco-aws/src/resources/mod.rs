@@ -89,6 +89,10 @@ pub fn providers(aws: &Aws) -> Vec<(&'static str, Arc<dyn ResourceProvider>)> {
             s3_sync::TYPE_NAME,
             Arc::new(s3_sync::Provider::new(aws)),
         ),
+        (
+            cloudfront_distribution::TYPE_NAME,
+            Arc::new(cloudfront_distribution::Provider::new(aws)),
+        ),
     ]
 }
 
