@@ -11,6 +11,7 @@
 mod diagnostic;
 mod expr;
 mod fmt;
+pub mod generate;
 mod model;
 mod parse;
 mod source;
