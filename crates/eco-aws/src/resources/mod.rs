@@ -93,6 +93,10 @@ pub fn providers(aws: &Aws) -> Vec<(&'static str, Arc<dyn ResourceProvider>)> {
             cloudfront_distribution::TYPE_NAME,
             Arc::new(cloudfront_distribution::Provider::new(aws)),
         ),
+        (
+            acm_certificate::TYPE_NAME,
+            Arc::new(acm_certificate::Provider::new(aws)),
+        ),
     ]
 }
 
