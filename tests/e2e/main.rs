@@ -10,5 +10,6 @@ mod cognito;
 mod fmt;
 mod graph;
 mod serverless;
+mod stages;
 mod state;
 mod validate;

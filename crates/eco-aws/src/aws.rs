@@ -85,6 +85,10 @@ impl Aws {
             .credentials_provider(
                 aws_credential_types::provider::SharedCredentialsProvider::new(creds),
             )
+            .time_source(aws_smithy_async::time::SharedTimeSource::default())
+            .sleep_impl(aws_smithy_async::rt::sleep::SharedAsyncSleep::new(
+                aws_smithy_async::rt::sleep::TokioSleep::new(),
+            ))
             .build();
         Aws::new(config)
     }
@@ -123,6 +127,41 @@ impl Aws {
     /// STS.
     pub fn sts(&self) -> aws_sdk_sts::Client {
         aws_sdk_sts::Client::new(&self.config)
+    }
+
+    /// The account the credentials act in (STS GetCallerIdentity).
+    pub async fn caller_account(&self) -> Result<String, OpError> {
+        let out = self
+            .sts()
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| op_error("GetCallerIdentity", e))?;
+        out.account().map(str::to_string).ok_or_else(|| {
+            OpError::new(
+                "GetCallerIdentity",
+                ErrorKind::Other,
+                "no account in the answer",
+            )
+        })
+    }
+
+    /// Clients for a local emulator that first assume `role_arn` (tests of multi-account stages).
+    pub async fn for_endpoint_as(endpoint: &str, region: &str, role_arn: &str) -> Aws {
+        let base = Aws::for_endpoint(endpoint, region).config;
+        let provider = aws_config::sts::AssumeRoleProvider::builder(role_arn)
+            .session_name("eco-test")
+            .configure(&base)
+            .region(aws_config::Region::new(region.to_string()))
+            .build()
+            .await;
+        Aws::new(
+            base.into_builder()
+                .credentials_provider(
+                    aws_credential_types::provider::SharedCredentialsProvider::new(provider),
+                )
+                .build(),
+        )
     }
 
     /// CloudFront (a global service: its calls go to us-east-1 whatever the stage's region).

@@ -224,7 +224,14 @@ impl RecordedCall {
     fn from_json(v: &serde_json::Value) -> RecordedCall {
         let method = v["method"].as_str().unwrap_or_default().to_string();
         let url = v["url"].as_str().unwrap_or_default().to_string();
-        let body = v["body"].as_str().unwrap_or_default().to_string();
+        let raw_body = v["body"].as_str().unwrap_or_default();
+        let body = if v["body_encoded"].as_bool() == Some(true) {
+            decode_base64(raw_body)
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_else(|| raw_body.to_string())
+        } else {
+            raw_body.to_string()
+        };
         let header = |name: &str| {
             v["headers"].as_object().and_then(|h| {
                 h.iter()
@@ -254,6 +261,32 @@ impl RecordedCall {
             body,
         }
     }
+}
+
+/// Standard base64 (moto's recorder encodes bodies with it).
+fn decode_base64(s: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let mut acc = 0u32;
+    let mut bits = 0;
+    for c in s.bytes().filter(|c| !c.is_ascii_whitespace()) {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            b'=' => break,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
 }
 
 impl Drop for Moto {

@@ -53,6 +53,7 @@ async fn session(
     }
     let backend = backend::open(&config, dir, &stage).await?.into_arc();
     let aws = eco_aws::Aws::load(&aws_options(&stage)).await;
+    check_account(&aws, &stage).await?;
     let providers = Arc::new(eco_aws::providers(&aws));
     let faults = match std::env::var("ECO_TEST_FAULTS") {
         Ok(spec) => Faults::parse(&spec).map_err(|e| {
@@ -87,6 +88,37 @@ async fn session(
         backend,
         engine,
     })
+}
+
+/// The guard against deploying one stage into another's account: the credentials' account
+/// (after any assume-role) must be the one the stage declares. Runs before any call that
+/// changes anything.
+async fn check_account(aws: &eco_aws::Aws, stage: &StageContext) -> Result<(), CliError> {
+    let Some(declared) = stage.stage.as_ref().and_then(|s| s.account.clone()) else {
+        return Ok(());
+    };
+    let actual = aws.caller_account().await.map_err(|e| {
+        CliError::msg(
+            format!(
+                "cannot tell which AWS account the credentials of stage `{}` act in: {e}",
+                stage.name
+            ),
+            "check the credentials (AWS_PROFILE, the stage's profile or assume-role)",
+        )
+    })?;
+    if actual != declared {
+        return Err(CliError::msg(
+            format!(
+                "stage `{}` declares account {declared}, but the credentials act in account {actual}; eco changed nothing",
+                stage.name
+            ),
+            format!(
+                "use credentials for account {declared} (a profile, or `assume-role` in the stage block), or run another stage"
+            ),
+        ));
+    }
+    tracing::debug!(stage = %stage.name, account = %actual, "account checked");
+    Ok(())
 }
 
 fn aws_options(stage: &StageContext) -> eco_aws::aws::AwsOptions {
