@@ -7,6 +7,7 @@ mod support;
 mod apply;
 mod cli;
 mod cognito;
+mod cognito_extras;
 mod fmt;
 mod graph;
 mod serverless;

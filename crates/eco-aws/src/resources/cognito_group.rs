@@ -35,3 +35,356 @@ pub fn schema() -> Schema {
                 .doc("ARN of the IAM role members receive through identity pools (UpdateGroup)"),
         )
 }
+
+// ---------------------------------------------------------------------------------------------
+// Operations
+// ---------------------------------------------------------------------------------------------
+
+use async_trait::async_trait;
+use aws_sdk_cognitoidentityprovider::types::GroupType;
+use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider, Value};
+
+use super::serverless::{opt_int_in, opt_str, req_str, s};
+use crate::aws::{is_not_found, op_error, Aws};
+
+const TY: &str = "cognito-group";
+
+/// `POOL-ID/GROUP-NAME` split in two.
+pub fn split_id(id: &str, op: &str) -> Result<(String, String), OpError> {
+    match id.split_once('/') {
+        Some((pool, name)) if !pool.is_empty() && !name.is_empty() => {
+            Ok((pool.to_string(), name.to_string()))
+        }
+        _ => Err(OpError::invalid(
+            op,
+            format!("{TY}: id `{id}` is not POOL-ID/GROUP-NAME"),
+        )),
+    }
+}
+
+/// What UpdateGroup sends: the full merged configuration (the live group with the changed
+/// attributes taken from the configuration), so that no field is reset by omission.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GroupConfig {
+    pub description: Option<String>,
+    pub precedence: Option<i32>,
+    pub role: Option<String>,
+}
+
+impl GroupConfig {
+    pub fn from_live(g: &GroupType) -> GroupConfig {
+        GroupConfig {
+            description: g
+                .description()
+                .filter(|d| !d.is_empty())
+                .map(str::to_string),
+            precedence: g.precedence(),
+            role: g.role_arn().filter(|r| !r.is_empty()).map(str::to_string),
+        }
+    }
+
+    /// The live configuration with the attributes in `changed` taken from `want` (an attribute
+    /// no longer in the configuration is unmanaged: its live value stays).
+    pub fn overlay(
+        &self,
+        want: &Attrs,
+        changed: &[String],
+        op: &str,
+    ) -> Result<GroupConfig, OpError> {
+        let mut out = self.clone();
+        for c in changed {
+            match c.as_str() {
+                "description" => {
+                    if let Some(d) = opt_str(want, c, TY, op)? {
+                        out.description = Some(d);
+                    }
+                }
+                "precedence" => {
+                    if let Some(p) = opt_int_in(want, c, 0..=2_147_483_647, TY, op)? {
+                        out.precedence = Some(p);
+                    }
+                }
+                "role" => {
+                    if let Some(r) = opt_str(want, c, TY, op)? {
+                        out.role = Some(r);
+                    }
+                }
+                "user-pool" | "name" => {
+                    return Err(OpError::invalid(
+                        op,
+                        format!("{TY}: `{c}` cannot change in place (it forces a replacement)"),
+                    ))
+                }
+                _ => {}
+            }
+        }
+        Ok(out)
+    }
+}
+
+type UpdateReq =
+    aws_sdk_cognitoidentityprovider::operation::update_group::builders::UpdateGroupFluentBuilder;
+
+/// UpdateGroup carrying every field of `cfg`.
+pub fn update_request(req: UpdateReq, pool: &str, name: &str, cfg: &GroupConfig) -> UpdateReq {
+    req.user_pool_id(pool)
+        .group_name(name)
+        .set_description(cfg.description.clone())
+        .set_precedence(cfg.precedence)
+        .set_role_arn(cfg.role.clone())
+}
+
+/// The attributes UpdateGroup manages (an adoption brings all of them to the configuration).
+fn managed() -> Vec<String> {
+    ["description", "precedence", "role"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+}
+
+fn to_attrs(g: &GroupType) -> Attrs {
+    let mut a = Attrs::new();
+    if let Some(p) = g.user_pool_id() {
+        a.insert("user-pool".into(), s(p));
+    }
+    if let Some(n) = g.group_name() {
+        a.insert("name".into(), s(n));
+    }
+    if let Some(d) = g.description().filter(|d| !d.is_empty()) {
+        a.insert("description".into(), s(d));
+    }
+    if let Some(p) = g.precedence() {
+        a.insert("precedence".into(), Value::Int(p as i64));
+    }
+    if let Some(r) = g.role_arn().filter(|r| !r.is_empty()) {
+        a.insert("role".into(), s(r));
+    }
+    a
+}
+
+/// The `cognito-group` operations.
+pub struct Provider {
+    client: aws_sdk_cognitoidentityprovider::Client,
+    schema: Schema,
+}
+
+impl Provider {
+    pub fn new(aws: &Aws) -> Provider {
+        Provider {
+            client: aws.cognito_idp(),
+            schema: schema(),
+        }
+    }
+
+    async fn get(&self, pool: &str, name: &str) -> Result<Option<GroupType>, OpError> {
+        match self
+            .client
+            .get_group()
+            .user_pool_id(pool)
+            .group_name(name)
+            .send()
+            .await
+        {
+            Ok(o) => Ok(o.group),
+            Err(e) if is_not_found(&e) => Ok(None),
+            Err(e) => Err(op_error("GetGroup", e)),
+        }
+    }
+
+    fn live(pool: &str, name: &str, g: &GroupType) -> Live {
+        Live {
+            id: format!("{pool}/{name}"),
+            attrs: to_attrs(g),
+        }
+    }
+
+    async fn converge(
+        &self,
+        pool: &str,
+        name: &str,
+        live: &GroupType,
+        want: &Attrs,
+        changed: &[String],
+        op: &str,
+    ) -> Result<Live, OpError> {
+        let current = GroupConfig::from_live(live);
+        let merged = current.overlay(want, changed, op)?;
+        if merged == current {
+            return Ok(Self::live(pool, name, live));
+        }
+        let out = update_request(self.client.update_group(), pool, name, &merged)
+            .send()
+            .await
+            .map_err(|e| op_error("UpdateGroup", e))?;
+        match out.group {
+            Some(g) => Ok(Self::live(pool, name, &g)),
+            None => self.read_required(pool, name, op).await,
+        }
+    }
+
+    async fn read_required(&self, pool: &str, name: &str, op: &str) -> Result<Live, OpError> {
+        match self.get(pool, name).await? {
+            Some(g) => Ok(Self::live(pool, name, &g)),
+            None => Err(OpError::new(
+                op,
+                ErrorKind::Other,
+                format!("{TY}: group `{name}` of pool `{pool}` vanished during {op}"),
+            )),
+        }
+    }
+}
+
+#[async_trait]
+impl ResourceProvider for Provider {
+    fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    async fn read(&self, _ctx: &OpContext, id: &str) -> Result<Option<Live>, OpError> {
+        let (pool, name) = split_id(id, "GetGroup")?;
+        Ok(self
+            .get(&pool, &name)
+            .await?
+            .map(|g| Self::live(&pool, &name, &g)))
+    }
+
+    /// A group is found by its name in the configured pool. Groups carry no tags: the pool
+    /// (this configuration's, by its id) is what makes the group this address's.
+    async fn find(
+        &self,
+        _ctx: &OpContext,
+        desired: &Attrs,
+        _token: &str,
+    ) -> Result<Option<Live>, OpError> {
+        let pool = req_str(desired, "user-pool", TY, "GetGroup")?;
+        let name = req_str(desired, "name", TY, "GetGroup")?;
+        Ok(self
+            .get(&pool, &name)
+            .await?
+            .map(|g| Self::live(&pool, &name, &g)))
+    }
+
+    async fn create(
+        &self,
+        _ctx: &OpContext,
+        desired: &Attrs,
+        _token: &str,
+    ) -> Result<Live, OpError> {
+        let op = "CreateGroup";
+        let pool = req_str(desired, "user-pool", TY, op)?;
+        let name = req_str(desired, "name", TY, op)?;
+        let want = GroupConfig::default().overlay(desired, &managed(), op)?;
+        if let Some(g) = self.get(&pool, &name).await? {
+            // An earlier run made it (or it is adopted): bring it to the configuration.
+            return self
+                .converge(&pool, &name, &g, desired, &managed(), op)
+                .await;
+        }
+        let out = self
+            .client
+            .create_group()
+            .user_pool_id(&pool)
+            .group_name(&name)
+            .set_description(want.description)
+            .set_precedence(want.precedence)
+            .set_role_arn(want.role)
+            .send()
+            .await;
+        match out {
+            Ok(o) => match o.group {
+                Some(g) => Ok(Self::live(&pool, &name, &g)),
+                None => self.read_required(&pool, &name, op).await,
+            },
+            // Created concurrently (or by a run whose result was lost): adopt it.
+            Err(e) if crate::aws::error_code(&e) == Some("GroupExistsException") => {
+                let g = self
+                    .get(&pool, &name)
+                    .await?
+                    .ok_or_else(|| op_error(op, e))?;
+                self.converge(&pool, &name, &g, desired, &managed(), op)
+                    .await
+            }
+            Err(e) => Err(op_error(op, e)),
+        }
+    }
+
+    async fn update(
+        &self,
+        _ctx: &OpContext,
+        id: &str,
+        _prior: &Attrs,
+        desired: &Attrs,
+        changed: &[String],
+    ) -> Result<Live, OpError> {
+        let op = "UpdateGroup";
+        let (pool, name) = split_id(id, op)?;
+        let Some(g) = self.get(&pool, &name).await? else {
+            return Err(OpError::new(
+                op,
+                ErrorKind::Other,
+                format!(
+                    "{TY}: group `{name}` of pool `{pool}` no longer exists (deleted outside eco?)"
+                ),
+            ));
+        };
+        self.converge(&pool, &name, &g, desired, changed, op).await
+    }
+
+    async fn delete(&self, _ctx: &OpContext, id: &str, _prior: &Attrs) -> Result<(), OpError> {
+        let (pool, name) = split_id(id, "DeleteGroup")?;
+        match self
+            .client
+            .delete_group()
+            .user_pool_id(pool)
+            .group_name(name)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if is_not_found(&e) => Ok(()),
+            Err(e) => Err(op_error("DeleteGroup", e)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client() -> aws_sdk_cognitoidentityprovider::Client {
+        crate::aws::Aws::for_endpoint("http://127.0.0.1:9", "us-east-1").cognito_idp()
+    }
+
+    #[test]
+    fn update_group_carries_the_live_fields_it_does_not_change() {
+        let live = GroupType::builder()
+            .group_name("admins")
+            .user_pool_id("p")
+            .description("Administrators")
+            .precedence(1)
+            .role_arn("arn:aws:iam::123456789012:role/admin")
+            .build();
+        let want = Attrs::from([("precedence".to_string(), Value::Int(5))]);
+        let merged = GroupConfig::from_live(&live)
+            .overlay(&want, &["precedence".into()], "UpdateGroup")
+            .unwrap();
+        let req = update_request(client().update_group(), "p", "admins", &merged);
+        assert_eq!(req.get_precedence(), &Some(5));
+        assert_eq!(req.get_description().as_deref(), Some("Administrators"));
+        assert_eq!(
+            req.get_role_arn().as_deref(),
+            Some("arn:aws:iam::123456789012:role/admin")
+        );
+        assert!(GroupConfig::default()
+            .overlay(&want, &["name".into()], "UpdateGroup")
+            .is_err());
+        assert_eq!(
+            split_id("p/admins", "Op").unwrap(),
+            ("p".into(), "admins".into())
+        );
+        assert_eq!(
+            split_id("nogroup", "Op").unwrap_err().kind,
+            ErrorKind::Invalid
+        );
+    }
+}

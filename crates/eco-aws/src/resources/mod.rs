@@ -50,6 +50,22 @@ pub fn providers(aws: &Aws) -> Vec<(&'static str, Arc<dyn ResourceProvider>)> {
             Arc::new(cognito_user_pool::Provider::new(aws)),
         ),
         (
+            cognito_user_pool_client::TYPE_NAME,
+            Arc::new(cognito_user_pool_client::Provider::new(aws)),
+        ),
+        (
+            cognito_user_pool_domain::TYPE_NAME,
+            Arc::new(cognito_user_pool_domain::Provider::new(aws)),
+        ),
+        (
+            cognito_group::TYPE_NAME,
+            Arc::new(cognito_group::Provider::new(aws)),
+        ),
+        (
+            api_domain::TYPE_NAME,
+            Arc::new(api_domain::Provider::new(aws)),
+        ),
+        (
             api::TYPE_NAME,
             Arc::new(api::Provider::new(aws)),
         ),
