@@ -19,6 +19,8 @@ use eco_provider::ResourceProvider;
 use eco_schema::Registry;
 
 pub use aws::Aws;
+/// The operations interface, for the CLI's import and discovery.
+pub use eco_provider;
 
 /// The operations of every type that has them, by type name, for one stage's AWS clients.
 pub fn providers(aws: &Aws) -> BTreeMap<&'static str, Arc<dyn ResourceProvider>> {

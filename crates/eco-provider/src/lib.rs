@@ -166,6 +166,22 @@ pub trait ResourceProvider: Send + Sync {
         self.read(ctx, import_id).await
     }
 
+    /// The attributes a configuration sets to match this live resource (what `read` reported),
+    /// for generated KDL and for adoption's `update`. By default all of them (the generator
+    /// leaves computed ones out). Types whose `read` reports alternatives the configuration
+    /// takes only one of override it (iam-role: `assume-service` or else `assume-policy`).
+    fn config_from_live(&self, live: &Attrs) -> Attrs {
+        live.clone()
+    }
+
+    /// Every live resource of this type in the account and region, each with at least its id
+    /// (the import id `eco import` takes) and, for taggable types, its `tags` (so `eco discover`
+    /// can tell what another project's eco owns). `None`: the type cannot list (`eco discover`
+    /// skips it). Types list through their List/Describe calls, following every page.
+    async fn list(&self, _ctx: &OpContext) -> Option<Result<Vec<Live>, OpError>> {
+        None
+    }
+
     /// Reads many resources of this type at once (refresh through list calls). `None` means the
     /// type has no batched read and the engine calls `read` for each.
     async fn read_many(
@@ -217,6 +233,65 @@ pub trait ResourceProvider: Send + Sync {
         }
         out
     }
+}
+
+/// Adoption of a live resource made outside eco (`eco import`, `import` blocks): for taggable
+/// types whose live tags lack eco's ownership tags, adds them through the type's `update` with
+/// `changed = ["tags"]` and desired tags = live tags + ownership tags (every other attribute as
+/// live). This is the one change an import makes. Returns the resource as it is now and whether
+/// it was tagged. A resource that carries another eco owner's tags is refused (`Conflict`).
+pub async fn adopt(
+    provider: &dyn ResourceProvider,
+    ctx: &OpContext,
+    live: Live,
+) -> Result<(Live, bool), OpError> {
+    if !provider.schema().taggable {
+        return Ok((live, false));
+    }
+    let mut tags: BTreeMap<String, Value> = match live.attrs.get("tags") {
+        Some(Value::Map(m)) => m.clone(),
+        _ => BTreeMap::new(),
+    };
+    let strings: BTreeMap<String, String> = tags
+        .iter()
+        .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
+        .collect();
+    if let Some(owner) = foreign_owner(ctx, &strings) {
+        return Err(OpError::new(
+            "Import",
+            ErrorKind::Conflict,
+            format!(
+                "{} is managed by eco elsewhere ({owner}); importing it here would make two owners",
+                live.id
+            ),
+        ));
+    }
+    if ctx.owns(&strings) {
+        return Ok((live, false));
+    }
+    for (k, v) in ctx.ownership_tags() {
+        tags.insert(k, Value::String(v));
+    }
+    let mut desired = provider.config_from_live(&live.attrs);
+    desired.insert("tags".into(), Value::Map(tags));
+    let updated = provider
+        .update(ctx, &live.id, &live.attrs, &desired, &["tags".to_string()])
+        .await?;
+    Ok((updated, true))
+}
+
+/// When live tags name another eco owner than `ctx` (another project, stage or address): that
+/// owner as `project P, stage S, address A`.
+pub fn foreign_owner(ctx: &OpContext, tags: &BTreeMap<String, String>) -> Option<String> {
+    let project = tags.get(TAG_PROJECT)?;
+    let stage = tags.get(TAG_STAGE).map(String::as_str).unwrap_or("?");
+    let address = tags.get(TAG_ADDRESS).map(String::as_str).unwrap_or("?");
+    if *project == ctx.project && stage == ctx.stage && address == ctx.address {
+        return None;
+    }
+    Some(format!(
+        "project {project}, stage {stage}, address {address}"
+    ))
 }
 
 /// One change in a batch.

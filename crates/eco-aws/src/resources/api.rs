@@ -383,6 +383,38 @@ impl ResourceProvider for Provider {
         &self.schema
     }
 
+    /// GetApis (every page), each API read in full.
+    async fn list(&self, _ctx: &OpContext) -> Option<Result<Vec<Live>, OpError>> {
+        let mut ids = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let out = match self
+                .client
+                .get_apis()
+                .set_next_token(token.take())
+                .send()
+                .await
+            {
+                Ok(o) => o,
+                Err(e) => return Some(Err(crate::aws::op_error("GetApis", e))),
+            };
+            ids.extend(out.items().iter().filter_map(|a| a.api_id().map(str::to_string)));
+            match out.next_token() {
+                Some(t) if !t.is_empty() => token = Some(t.to_string()),
+                _ => break,
+            }
+        }
+        let mut out = Vec::new();
+        for id in ids {
+            match self.read_id(&id).await {
+                Ok(Some((live, _))) => out.push(live),
+                Ok(None) => {}
+                Err(e) => return Some(Err(e)),
+            }
+        }
+        Some(Ok(out))
+    }
+
     async fn read(&self, _ctx: &OpContext, id: &str) -> Result<Option<Live>, OpError> {
         Ok(self.read_id(id).await?.map(|(l, _)| l))
     }

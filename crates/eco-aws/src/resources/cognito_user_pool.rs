@@ -1660,6 +1660,46 @@ impl ResourceProvider for Provider {
         &self.schema
     }
 
+    /// ListUserPools (every page of 60), each pool read in full.
+    async fn list(&self, _ctx: &OpContext) -> Option<Result<Vec<Live>, OpError>> {
+        let mut ids = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let out = match self
+                .client
+                .list_user_pools()
+                .max_results(60)
+                .set_next_token(token.take())
+                .send()
+                .await
+            {
+                Ok(o) => o,
+                Err(e) => return Some(Err(crate::aws::op_error("ListUserPools", e))),
+            };
+            ids.extend(
+                out.user_pools()
+                    .iter()
+                    .filter_map(|p| p.id().map(str::to_string)),
+            );
+            match out.next_token() {
+                Some(t) if !t.is_empty() => token = Some(t.to_string()),
+                _ => break,
+            }
+        }
+        let mut out = Vec::new();
+        for id in ids {
+            match self.read_pool(&id).await {
+                Ok(Some((p, m))) => out.push(Live {
+                    attrs: to_attrs(&p, &m),
+                    id,
+                }),
+                Ok(None) => {}
+                Err(e) => return Some(Err(e)),
+            }
+        }
+        Some(Ok(out))
+    }
+
     async fn read(&self, _ctx: &OpContext, id: &str) -> Result<Option<Live>, OpError> {
         Ok(self.read_pool(id).await?.map(|(p, m)| Live {
             id: id.to_string(),

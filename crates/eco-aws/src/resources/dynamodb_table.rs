@@ -1664,6 +1664,41 @@ impl ResourceProvider for Provider {
         &self.schema
     }
 
+    /// ListTables (every page), each table read in full.
+    async fn list(&self, _ctx: &OpContext) -> Option<Result<Vec<Live>, OpError>> {
+        let mut names = Vec::new();
+        let mut start: Option<String> = None;
+        loop {
+            let out = match self
+                .client
+                .list_tables()
+                .set_exclusive_start_table_name(start.take())
+                .send()
+                .await
+            {
+                Ok(o) => o,
+                Err(e) => return Some(Err(crate::aws::op_error("ListTables", e))),
+            };
+            names.extend(out.table_names().iter().cloned());
+            match out.last_evaluated_table_name() {
+                Some(n) => start = Some(n.to_string()),
+                None => break,
+            }
+        }
+        let mut out = Vec::new();
+        for name in names {
+            match self.read_table(&name).await {
+                Ok(Some(t)) => out.push(Live {
+                    id: name,
+                    attrs: t.to_attrs(),
+                }),
+                Ok(None) => {}
+                Err(e) => return Some(Err(e)),
+            }
+        }
+        Some(Ok(out))
+    }
+
     async fn read(&self, _ctx: &OpContext, id: &str) -> Result<Option<Live>, OpError> {
         Ok(self.read_table(id).await?.map(|t| Live {
             id: id.to_string(),

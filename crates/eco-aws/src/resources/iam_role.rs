@@ -1127,6 +1127,48 @@ impl ResourceProvider for Provider {
         &self.schema
     }
 
+    /// `read` reports the trust policy as `assume-policy` and, when it has eco's generated
+    /// shape, also as `assume-service`: a configuration sets one of them.
+    fn config_from_live(&self, live: &Attrs) -> Attrs {
+        let mut attrs = live.clone();
+        if attrs.contains_key("assume-service") {
+            attrs.remove("assume-policy");
+        }
+        attrs
+    }
+
+    /// ListRoles (every page), without AWS's service-linked roles (path /aws-service-role/),
+    /// each role read in full.
+    async fn list(&self, _ctx: &OpContext) -> Option<Result<Vec<Live>, OpError>> {
+        let mut names = Vec::new();
+        let mut marker: Option<String> = None;
+        loop {
+            let out = match self.iam.list_roles().set_marker(marker.take()).send().await {
+                Ok(o) => o,
+                Err(e) => return Some(Err(crate::aws::op_error("ListRoles", e))),
+            };
+            names.extend(
+                out.roles()
+                    .iter()
+                    .filter(|r| !r.path().starts_with("/aws-service-role/"))
+                    .map(|r| r.role_name().to_string()),
+            );
+            match (out.is_truncated(), out.marker()) {
+                (true, Some(m)) => marker = Some(m.to_string()),
+                _ => break,
+            }
+        }
+        let mut out = Vec::new();
+        for name in names {
+            match self.read_role(&name).await {
+                Ok(Some(live)) => out.push(live),
+                Ok(None) => {}
+                Err(e) => return Some(Err(e)),
+            }
+        }
+        Some(Ok(out))
+    }
+
     async fn read(&self, _ctx: &OpContext, id: &str) -> Result<Option<Live>, OpError> {
         self.read_role(id).await
     }

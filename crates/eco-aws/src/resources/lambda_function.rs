@@ -1375,6 +1375,42 @@ impl ResourceProvider for Provider {
         &self.schema
     }
 
+    /// ListFunctions (every page), each function read in full.
+    async fn list(&self, _ctx: &OpContext) -> Option<Result<Vec<Live>, OpError>> {
+        let mut names = Vec::new();
+        let mut marker: Option<String> = None;
+        loop {
+            let out = match self
+                .lambda
+                .list_functions()
+                .set_marker(marker.take())
+                .send()
+                .await
+            {
+                Ok(o) => o,
+                Err(e) => return Some(Err(crate::aws::op_error("ListFunctions", e))),
+            };
+            names.extend(
+                out.functions()
+                    .iter()
+                    .filter_map(|f| f.function_name().map(str::to_string)),
+            );
+            match out.next_marker() {
+                Some(m) if !m.is_empty() => marker = Some(m.to_string()),
+                _ => break,
+            }
+        }
+        let mut out = Vec::new();
+        for name in names {
+            match self.read_name(&name).await {
+                Ok(Some((live, _))) => out.push(live),
+                Ok(None) => {}
+                Err(e) => return Some(Err(e)),
+            }
+        }
+        Some(Ok(out))
+    }
+
     async fn read(&self, _ctx: &OpContext, id: &str) -> Result<Option<Live>, OpError> {
         Ok(self.read_name(id).await?.map(|(live, _)| live))
     }

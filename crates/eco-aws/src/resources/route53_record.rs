@@ -839,6 +839,35 @@ impl ResourceProvider for Provider {
         &self.schema
     }
 
+    /// Every record set of every hosted zone (ListHostedZones, then ListResourceRecordSets
+    /// pages per zone), without the SOA and apex NS records Route53 makes with each zone.
+    async fn list(&self, _ctx: &OpContext) -> Option<Result<Vec<Live>, OpError>> {
+        let zones = match crate::resources::route53_zone::list_zone_ids(&self.r53).await {
+            Ok(ids) => ids,
+            Err(e) => return Some(Err(e)),
+        };
+        let mut out = Vec::new();
+        for zone in zones {
+            let apex = match self.r53.get_hosted_zone().id(&zone).send().await {
+                Ok(o) => o.hosted_zone().map(|z| normalize_name(z.name())),
+                Err(e) => return Some(Err(crate::aws::op_error("GetHostedZone", e))),
+            };
+            let sets = match self.list_zone(&zone).await {
+                Ok(Some(sets)) => sets,
+                Ok(None) => continue,
+                Err(e) => return Some(Err(e)),
+            };
+            for set in &sets {
+                let k = key_of(set);
+                let automatic = k.1 == "SOA" || (k.1 == "NS" && Some(&k.0) == apex.as_ref());
+                if !automatic {
+                    out.push(Self::live(&zone, set, &Attrs::new()));
+                }
+            }
+        }
+        Some(Ok(out))
+    }
+
     async fn read(&self, _ctx: &OpContext, id: &str) -> Result<Option<Live>, OpError> {
         let (zone, key) = parse_id(id)?;
         Ok(self

@@ -85,6 +85,27 @@ pub fn schema() -> Schema {
 // ---------------------------------------------------------------------------------------------
 
 /// A zone id without the `/hostedzone/` prefix Route53 puts on it.
+/// The ids of every hosted zone of the account (ListHostedZones, every page), bare (no
+/// `/hostedzone/` prefix).
+pub(crate) async fn list_zone_ids(r53: &Client) -> Result<Vec<String>, OpError> {
+    let mut ids = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let out = r53
+            .list_hosted_zones()
+            .set_marker(marker.take())
+            .send()
+            .await
+            .map_err(|e| op_error("ListHostedZones", e))?;
+        ids.extend(out.hosted_zones().iter().map(|z| bare_zone_id(z.id())));
+        match (out.is_truncated(), out.next_marker()) {
+            (true, Some(m)) => marker = Some(m.to_string()),
+            _ => break,
+        }
+    }
+    Ok(ids)
+}
+
 pub(crate) fn bare_zone_id(id: &str) -> String {
     id.trim_start_matches("/hostedzone/").to_string()
 }
@@ -482,6 +503,23 @@ impl Provider {
 impl ResourceProvider for Provider {
     fn schema(&self) -> &Schema {
         &self.schema
+    }
+
+    /// ListHostedZones (every page), each zone read in full.
+    async fn list(&self, _ctx: &OpContext) -> Option<Result<Vec<Live>, OpError>> {
+        let ids = match list_zone_ids(&self.r53).await {
+            Ok(ids) => ids,
+            Err(e) => return Some(Err(e)),
+        };
+        let mut out = Vec::new();
+        for id in ids {
+            match self.read_zone(&id).await {
+                Ok(Some(live)) => out.push(live),
+                Ok(None) => {}
+                Err(e) => return Some(Err(e)),
+            }
+        }
+        Some(Ok(out))
     }
 
     async fn read(&self, _ctx: &OpContext, id: &str) -> Result<Option<Live>, OpError> {

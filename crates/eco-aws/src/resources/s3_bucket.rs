@@ -329,6 +329,60 @@ impl Provider {
 
     /// Reads a bucket by name (see the module doc for the calls; the Get* calls run
     /// concurrently).
+    /// Every bucket of the account in this client's region (ListBuckets, following
+    /// continuation tokens; a bucket whose listing names another region is skipped, and one
+    /// whose region the listing does not name is asked with GetBucketLocation), read in full.
+    async fn list_all(&self) -> Result<Vec<Live>, OpError> {
+        let region = self.aws.region();
+        let mut names = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let out = self
+                .s3
+                .list_buckets()
+                .bucket_region(&region)
+                .set_continuation_token(token.take())
+                .send()
+                .await
+                .map_err(|e| op_error("ListBuckets", e))?;
+            for b in out.buckets() {
+                let Some(name) = b.name() else { continue };
+                match b.bucket_region() {
+                    Some(r) if r != region => continue,
+                    Some(_) => names.push(name.to_string()),
+                    None => {
+                        let loc = self
+                            .s3
+                            .get_bucket_location()
+                            .bucket(name)
+                            .send()
+                            .await
+                            .map_err(|e| op_error("GetBucketLocation", e))?;
+                        let r = loc
+                            .location_constraint()
+                            .map(|c| c.as_str().to_string())
+                            .filter(|c| !c.is_empty())
+                            .unwrap_or_else(|| "us-east-1".to_string());
+                        if r == region {
+                            names.push(name.to_string());
+                        }
+                    }
+                }
+            }
+            match out.continuation_token() {
+                Some(t) if !t.is_empty() => token = Some(t.to_string()),
+                _ => break,
+            }
+        }
+        let mut lives = Vec::new();
+        for name in names {
+            if let Some(live) = self.read_bucket(&name).await? {
+                lives.push(live);
+            }
+        }
+        Ok(lives)
+    }
+
     async fn read_bucket(&self, name: &str) -> Result<Option<Live>, OpError> {
         let region = match self.head(name).await? {
             Head::Absent => return Ok(None),
@@ -717,6 +771,12 @@ impl Provider {
 impl ResourceProvider for Provider {
     fn schema(&self) -> &Schema {
         &self.schema
+    }
+
+    /// ListBuckets (following continuation tokens), keeping the buckets of this region, each
+    /// read in full.
+    async fn list(&self, _ctx: &OpContext) -> Option<Result<Vec<Live>, OpError>> {
+        Some(self.list_all().await)
     }
 
     async fn read(&self, _ctx: &OpContext, id: &str) -> Result<Option<Live>, OpError> {
