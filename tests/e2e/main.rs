@@ -10,6 +10,7 @@ mod cognito;
 mod cognito_extras;
 mod fmt;
 mod graph;
+mod import;
 mod serverless;
 mod stages;
 mod state;

@@ -14,7 +14,10 @@
 //!
 //! Left out: computed attributes, eco's ownership tags (`eco:project`, `eco:stage`,
 //! `eco:address`: eco adds them itself), and sensitive attributes (their values would end up
-//! in a file; a comment names them). `${` in values is written as `$${` (a literal).
+//! in a file; a comment names them). `${` in values is written as `$${` (a literal). A required
+//! attribute the live resource does not have (an eco-only input such as a Lambda function's
+//! `source` directory) is a comment asking for it: the configuration does not load until the
+//! user sets it.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -35,6 +38,13 @@ pub fn generate_resource(schema: &Schema, name: &str, attrs: &BTreeMap<String, V
             continue;
         }
         let Some(value) = attrs.get(attr.name) else {
+            if attr.required {
+                let _ = writeln!(
+                    out,
+                    "    // {} ...  (required, and AWS does not report it: set it; see docs/resources/{}.md)",
+                    attr.name, schema.type_name
+                );
+            }
             continue;
         };
         if attr.sensitive {
@@ -469,6 +479,11 @@ mod tests {
         let text = generate_resource(&schema(), "x", &attrs);
         assert!(!text.contains("hunter2"));
         assert!(text.contains("// `secret` is sensitive"));
+        let mut bare = schema();
+        bare.attributes
+            .push(Attribute::string("source").required().local());
+        let text = generate_resource(&bare, "x", &attrs);
+        assert!(text.contains("    // source ...  (required"), "{text}");
         round_trip(&attrs);
     }
 }

@@ -3,6 +3,7 @@
 pub mod backend;
 pub mod fmt;
 pub mod graph;
+pub mod import;
 pub mod run;
 pub mod state;
 pub mod validate;
@@ -66,12 +67,4 @@ pub fn registry() -> eco_schema::Registry {
 /// Loads the configuration in `dir`.
 pub fn load(dir: &Path) -> Result<Config, CliError> {
     eco_config::load_dir(dir, &registry()).map_err(CliError::Config)
-}
-
-/// The answer of a command whose issue has not landed yet.
-pub fn not_yet(command: &str, issue: u32, what: &str) -> CmdResult {
-    Err(CliError::msg(
-        format!("`eco {command}` is not available yet"),
-        format!("it arrives with {what} (issue #{issue}); `eco validate`, `eco fmt` and `eco graph` work today"),
-    ))
 }

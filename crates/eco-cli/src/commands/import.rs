@@ -1,0 +1,614 @@
+//! `eco import` and `eco discover`: adopting resources made by hand.
+//!
+//! `eco import ADDRESS ID` reads the live resource with its type's `import`, adopts it (adds
+//! eco's ownership tags: see [`eco_provider::adopt`]), records it in the stage's state under the
+//! lock, and prints the plan of what the configuration would change on it. With `-generate` it
+//! first writes the resource's KDL (from the live values) to `generated.kdl`, so that plan is
+//! empty.
+//!
+//! `eco discover` lists every live resource of the types that can list, in the stage's account
+//! and region, that no stage's state of this project tracks, with its `eco import` command
+//! (`-kdl`: its generated KDL). What carries another eco project's ownership tags is shown as
+//! owned elsewhere.
+
+use std::collections::{BTreeMap, HashSet};
+use std::io::Write as _;
+use std::path::Path;
+use std::sync::Arc;
+
+use eco_aws::eco_provider::{self, Live, OpContext, ResourceProvider};
+use eco_config::{Address, Config, StageContext};
+use eco_engine::{Engine, Faults, Providers};
+use eco_graph::ResourceGraph;
+use eco_plan::{EvalContext, Mode};
+use eco_state::ResourceState;
+
+use super::backend::{self, locked};
+use super::{CliError, CmdResult, Status};
+use crate::cli::{DiscoverArgs, ImportArgs};
+use crate::ui::Ui;
+
+/// The file `-generate` appends to, in the configuration directory.
+pub const GENERATED_FILE: &str = "generated.kdl";
+
+/// The import id of a type, as its module documents it.
+pub fn id_format(type_name: &str) -> String {
+    match type_name {
+        "s3-bucket" => "the bucket name".into(),
+        "s3-sync" => "`BUCKET/PREFIX`".into(),
+        "dynamodb-table" => "the table name".into(),
+        "iam-role" => "the role name".into(),
+        "lambda-function" => "the function name".into(),
+        "lambda-permission" => {
+            "`FUNCTION/STATEMENT-ID` (or `FUNCTION:QUALIFIER/STATEMENT-ID`)".into()
+        }
+        "api" => "the API id (e.g. a1b2c3d4e5)".into(),
+        "api-integration" => "`API-ID/INTEGRATION-ID`".into(),
+        "api-route" => "`API-ID/ROUTE-ID`".into(),
+        "api-stage" => "`API-ID/STAGE-NAME`".into(),
+        "api-authorizer" => "`API-ID/AUTHORIZER-ID`".into(),
+        "api-domain" => "the domain name".into(),
+        "acm-certificate" => "the certificate ARN".into(),
+        "cloudfront-distribution" => "the distribution id (e.g. E2QWRUHAPOMQZL)".into(),
+        "route53-zone" => "the hosted zone id (e.g. Z0123456789ABCDEFGHIJ)".into(),
+        "route53-record" => {
+            "`ZONE-ID/NAME/TYPE` (with `/SET-IDENTIFIER` for weighted records)".into()
+        }
+        "cognito-user-pool" => "the pool id (e.g. us-east-1_AbCdEfGhI)".into(),
+        "cognito-user-pool-client" => "`POOL-ID/CLIENT-ID`".into(),
+        "cognito-user-pool-domain" => "the domain prefix (or custom domain)".into(),
+        "cognito-group" => "`POOL-ID/GROUP-NAME`".into(),
+        "codebuild-project" => "the project name".into(),
+        "codepipeline" => "the pipeline name".into(),
+        other => format!("the id documented in docs/resources/{other}.md"),
+    }
+}
+
+struct Ctx {
+    config: Config,
+    stage: StageContext,
+    registry: eco_schema::Registry,
+    providers: Arc<Providers>,
+    backend: Arc<dyn eco_state::StateBackend>,
+}
+
+async fn open(dir: &Path, stage: &crate::cli::StageArgs) -> Result<Ctx, CliError> {
+    let config = super::load(dir)?;
+    let stage = config
+        .select_stage(stage.stage.as_deref(), &stage.vars)
+        .map_err(|d| CliError::Diagnostic(config.sources.clone(), d))?;
+    let backend = backend::open(&config, dir, &stage).await?.into_arc();
+    let aws = eco_aws::Aws::load(&aws_options(&stage)).await;
+    let providers = Arc::new(eco_aws::providers(&aws));
+    Ok(Ctx {
+        config,
+        stage,
+        registry: super::registry(),
+        providers,
+        backend,
+    })
+}
+
+fn aws_options(stage: &StageContext) -> eco_aws::aws::AwsOptions {
+    let s = stage.stage.as_ref();
+    eco_aws::aws::AwsOptions {
+        region: s.and_then(|s| s.region.clone()),
+        profile: s.and_then(|s| s.profile.clone()),
+        assume_role: s.and_then(|s| s.assume_role.as_ref().map(|r| r.role_arn.clone())),
+        session_name: s.and_then(|s| s.assume_role.as_ref().and_then(|r| r.session_name.clone())),
+        external_id: s.and_then(|s| s.assume_role.as_ref().and_then(|r| r.external_id.clone())),
+        endpoint: s.and_then(|s| s.endpoint.clone()),
+    }
+}
+
+fn op_ctx(c: &Ctx, address: &str) -> OpContext {
+    OpContext::new(address, c.config.project_name(), &c.stage.name)
+}
+
+fn provider_for(c: &Ctx, type_name: &str) -> Result<Arc<dyn ResourceProvider>, CliError> {
+    if c.registry.get(type_name).is_none() {
+        let hint = eco_schema::did_you_mean(type_name, c.registry.type_names())
+            .map(|t| format!("did you mean `{t}`?"))
+            .unwrap_or_else(|| "see docs/resources/README.md for the resource types".into());
+        return Err(CliError::msg(
+            format!("unknown resource type `{type_name}`"),
+            hint,
+        ));
+    }
+    c.providers.get(type_name).cloned().ok_or_else(|| {
+        CliError::msg(
+            format!("eco has no operations for `{type_name}` yet, so it cannot import one"),
+            "its resource family's issue brings them",
+        )
+    })
+}
+
+pub async fn import(ui: &Ui, dir: &Path, args: &ImportArgs) -> CmdResult {
+    let address = Address::parse(&args.address).ok_or_else(|| {
+        CliError::msg(
+            format!("{}: not a resource address", args.address),
+            "addresses are TYPE.NAME, e.g. s3-bucket.site",
+        )
+    })?;
+    let c = open(dir, &args.stage).await?;
+    let provider = provider_for(&c, &address.type_name)?;
+    let key = address.to_string();
+    let configured = c.config.resource(&address).is_some();
+    match (configured, args.generate) {
+        (false, false) => {
+            return Err(CliError::msg(
+                format!("{key} is not in the configuration"),
+                format!(
+                    "write its `{} \"{}\" {{ ... }}` block first, or pass -generate to have eco write it (to {GENERATED_FILE})",
+                    address.type_name, address.name
+                ),
+            ))
+        }
+        (true, true) => {
+            return Err(CliError::msg(
+                format!("-generate: {key} is already in the configuration"),
+                "choose another name for the imported resource, or import it without -generate",
+            ))
+        }
+        _ => {}
+    }
+    let ctx = op_ctx(&c, &key);
+    let live = locked(
+        c.backend.as_ref(),
+        &c.stage.name,
+        "import",
+        std::time::Duration::ZERO,
+        |_| async {
+            let (mut state, version) = c
+                .backend
+                .read(&c.stage.name)
+                .await?
+                .into_state_or_new(&c.stage.name);
+            if let Some(r) = state.resource(&key) {
+                return Err(CliError::msg(
+                    format!(
+                        "{key} is already in the state of stage `{}` (id {})",
+                        c.stage.name, r.id
+                    ),
+                    format!(
+                        "to track another resource there, first `eco state rm {key}` (which leaves the live resource alone)"
+                    ),
+                ));
+            }
+            if let Some(other) = state.resources.iter().find(|r| {
+                r.type_ == address.type_name && r.id == args.id
+            }) {
+                return Err(CliError::msg(
+                    format!(
+                        "{} {} is already tracked in this stage, as {}",
+                        address.type_name, args.id, other.address
+                    ),
+                    format!("`eco state mv {} {key}` moves it to the new address", other.address),
+                ));
+            }
+            let live = read_import(&c, provider.as_ref(), &ctx, &address.type_name, &args.id).await?;
+            let (live, tagged) = eco_provider::adopt(provider.as_ref(), &ctx, live)
+                .await
+                .map_err(|e| {
+                    CliError::msg(
+                        format!("{key}: {e}"),
+                        "nothing was recorded; the resource was not changed",
+                    )
+                })?;
+            let dependencies = ResourceGraph::from_config(&c.config)
+                .map(|g| g.dependencies(&address).iter().map(|a| a.to_string()).collect())
+                .unwrap_or_default();
+            // Eco-only settings (a function's `source`, a bucket's `force-destroy`) are not in
+            // AWS: state records what the configuration sets, as after a create.
+            let mut recorded = live.attrs.clone();
+            recorded.extend(local_settings(dir, &c, &address, &state));
+            state.upsert(ResourceState {
+                address: key.clone(),
+                type_: address.type_name.clone(),
+                id: live.id.clone(),
+                attributes: eco_plan::attrs_to_json(&recorded),
+                dependencies,
+            });
+            c.backend.write(&mut state, &version).await?;
+            ui.out(format!(
+                "{key}: imported {} {} into the state of stage `{}`.",
+                address.type_name, live.id, c.stage.name
+            ));
+            if tagged {
+                ui.out(format!(
+                    "{key}: added eco's ownership tags (eco:project={}, eco:stage={}, eco:address={key}); \
+                     that is the only change import makes.",
+                    c.config.project_name(),
+                    c.stage.name
+                ));
+            }
+            Ok(live)
+        },
+    )
+    .await?;
+    let config = if args.generate {
+        let text = eco_config::generate::generate_resource(
+            c.registry.get(&address.type_name).expect("checked above"),
+            &address.name,
+            &provider.config_from_live(&live.attrs),
+        );
+        append_generated(dir, &text)?;
+        ui.out(format!("\nWrote to {GENERATED_FILE}:\n"));
+        ui.out(text.trim_end());
+        ui.out("");
+        match super::load(dir) {
+            Ok(config) => config,
+            Err(e) => {
+                // The import is done; the configuration needs the user's hand (e.g. a Lambda
+                // function's source, which AWS does not give back).
+                ui.error(&e);
+                ui.out(format!(
+                    "\n{key} is imported; complete its configuration as shown above, then run `eco plan`."
+                ));
+                return Ok(Status::Ok);
+            }
+        }
+    } else {
+        c.config.clone()
+    };
+    show_import_plan(ui, dir, &c, config, &address).await
+}
+
+/// The eco-only (`local`) attributes the configuration sets on `address`, evaluated.
+fn local_settings(
+    dir: &Path,
+    c: &Ctx,
+    address: &Address,
+    state: &eco_state::State,
+) -> BTreeMap<String, eco_schema::Value> {
+    let (Some(resource), Some(schema)) = (
+        c.config.resource(address),
+        c.registry.get(&address.type_name),
+    ) else {
+        return BTreeMap::new();
+    };
+    let engine = engine(dir, c, c.config.clone());
+    let expander = engine.expander();
+    let mut known = eco_plan::Known::new();
+    for r in &state.resources {
+        known.set(r.address.clone(), eco_plan::attrs_from_json(&r.attributes));
+    }
+    let eval = EvalContext {
+        config: &c.config,
+        stage: &c.stage,
+        registry: &c.registry,
+        expander: Some(&expander),
+    };
+    match eco_plan::desired_attrs(&eval, resource, &known) {
+        Ok(desired) => desired
+            .into_iter()
+            .filter(|(k, v)| !v.contains_unknown() && schema.attribute(k).is_some_and(|a| a.local))
+            .collect(),
+        Err(_) => BTreeMap::new(),
+    }
+}
+
+fn engine(dir: &Path, c: &Ctx, config: Config) -> Engine {
+    Engine {
+        config: Arc::new(config),
+        stage: Arc::new(c.stage.clone()),
+        registry: Arc::new(c.registry.clone()),
+        providers: c.providers.clone(),
+        parallelism: 1,
+        base_dir: dir.to_path_buf(),
+        faults: Faults::none(),
+        events: None,
+    }
+}
+
+/// Reads the live resource by its import id; absent is an error naming the id format.
+async fn read_import(
+    c: &Ctx,
+    provider: &dyn ResourceProvider,
+    ctx: &OpContext,
+    type_name: &str,
+    id: &str,
+) -> Result<Live, CliError> {
+    match provider.import(ctx, id).await {
+        Ok(Some(live)) => Ok(live),
+        Ok(None) => Err(CliError::msg(
+            format!(
+                "there is no {type_name} with import id `{id}` in stage `{}`'s account and region",
+                c.stage.name
+            ),
+            format!(
+                "the import id of {type_name} is {}; `eco discover -type {type_name}` lists what exists",
+                id_format(type_name)
+            ),
+        )),
+        Err(e) => Err(CliError::msg(
+            format!("{}: {e}", ctx.address),
+            format!(
+                "the import id of {type_name} is {}",
+                id_format(type_name)
+            ),
+        )),
+    }
+}
+
+fn append_generated(dir: &Path, text: &str) -> Result<(), CliError> {
+    let path = dir.join(GENERATED_FILE);
+    let existing = std::fs::read_to_string(&path).unwrap_or_default();
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .map_err(|e| {
+            CliError::msg(
+                format!("cannot write {}: {e}", path.display()),
+                "check the directory's permissions",
+            )
+        })?;
+    let sep = if existing.is_empty() { "" } else { "\n" };
+    f.write_all(format!("{sep}{text}").as_bytes()).map_err(|e| {
+        CliError::msg(
+            format!("cannot write {}: {e}", path.display()),
+            "check the disk",
+        )
+    })
+}
+
+/// Prints what a plan of the configuration would do to the imported resource.
+async fn show_import_plan(
+    ui: &Ui,
+    dir: &Path,
+    c: &Ctx,
+    config: Config,
+    address: &Address,
+) -> CmdResult {
+    // Read back the state as recorded (what was just written).
+    let state = c
+        .backend
+        .read(&c.stage.name)
+        .await?
+        .into_state_or_new(&c.stage.name)
+        .0;
+    let graph = ResourceGraph::from_config(&config)
+        .map_err(|d| CliError::Diagnostic(config.sources.clone(), d))?;
+    let engine = engine(dir, c, config.clone());
+    let expander = engine.expander();
+    let plan = eco_plan::plan(&eco_plan::PlanRequest {
+        eval: EvalContext {
+            config: &config,
+            stage: &c.stage,
+            registry: &c.registry,
+            expander: Some(&expander),
+        },
+        graph: &graph,
+        state: &state,
+        prior: None,
+        targets: std::slice::from_ref(address),
+        replace: &[],
+        mode: Mode::Normal,
+    });
+    match plan {
+        Ok(plan) => {
+            ui.out(format!(
+                "\nWhat `eco plan -target {address}` would change now:\n"
+            ));
+            ui.out(eco_plan::render::render(&plan, ui.color).trim_end());
+            Ok(Status::Ok)
+        }
+        Err(diagnostics) => {
+            ui.error(&CliError::Config(eco_config::LoadError {
+                sources: config.sources.clone(),
+                diagnostics,
+            }));
+            ui.out(format!(
+                "\n{address} is imported; fix the configuration above, then run `eco plan`."
+            ));
+            Ok(Status::Ok)
+        }
+    }
+}
+
+/// Addresses and ids every stage's state of this project tracks, by type.
+async fn tracked(c: &Ctx) -> Result<HashSet<(String, String)>, CliError> {
+    let mut out = HashSet::new();
+    let mut stages = c.backend.list_stages().await?;
+    if !stages.contains(&c.stage.name) {
+        stages.push(c.stage.name.clone());
+    }
+    for stage in stages {
+        let (state, _) = c.backend.read(&stage).await?.into_state_or_new(&stage);
+        for r in state.resources {
+            out.insert((r.type_, r.id));
+        }
+    }
+    Ok(out)
+}
+
+/// A name for a discovered resource's address: its id made into a KDL-friendly name.
+fn suggested_name(live: &Live, taken: &mut HashSet<String>, type_name: &str) -> String {
+    let base = live
+        .attrs
+        .get("name")
+        .and_then(|v| v.as_str())
+        .unwrap_or(&live.id);
+    let mut name: String = base
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    name = name.trim_matches('-').to_string();
+    while name.contains("--") {
+        name = name.replace("--", "-");
+    }
+    if name.is_empty() || !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        name = format!("imported-{name}");
+    }
+    let mut candidate = name.clone();
+    let mut n = 2;
+    while !taken.insert(format!("{type_name}.{candidate}")) {
+        candidate = format!("{name}-{n}");
+        n += 1;
+    }
+    candidate
+}
+
+pub async fn discover(ui: &Ui, dir: &Path, args: &DiscoverArgs) -> CmdResult {
+    let c = open(dir, &args.stage).await?;
+    if let Some(t) = &args.type_name {
+        provider_for(&c, t)?;
+    }
+    let tracked = tracked(&c).await?;
+    let mut taken: HashSet<String> = c
+        .config
+        .resources
+        .iter()
+        .map(|r| r.address.to_string())
+        .collect();
+    let mut found: BTreeMap<&str, Vec<(Live, Option<String>)>> = BTreeMap::new();
+    let mut cannot_list = Vec::new();
+    let mut errors = Vec::new();
+    let types: Vec<&'static str> = c
+        .providers
+        .keys()
+        .copied()
+        .filter(|t| args.type_name.as_deref().is_none_or(|want| want == *t))
+        .collect();
+    let mut tasks = tokio::task::JoinSet::new();
+    for t in types {
+        let p = c.providers[t].clone();
+        let ctx = op_ctx(&c, &format!("{t}.discover"));
+        tasks.spawn(async move { (t, p.list(&ctx).await) });
+    }
+    let mut results = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        results.push(joined.expect("listing tasks do not panic"));
+    }
+    results.sort_by_key(|(t, _)| *t);
+    for (t, result) in results {
+        match result {
+            None => cannot_list.push(t),
+            Some(Err(e)) => errors.push(format!("{t}: {e}")),
+            Some(Ok(lives)) => {
+                for live in lives {
+                    if tracked.contains(&(t.to_string(), live.id.clone())) {
+                        continue;
+                    }
+                    let owner = live_tags(&live).and_then(|tags| {
+                        let ctx = op_ctx(&c, "");
+                        eco_provider::foreign_owner(&ctx, &tags)
+                    });
+                    found.entry(t).or_default().push((live, owner));
+                }
+            }
+        }
+    }
+    if let (Some(t), [only]) = (&args.type_name, cannot_list.as_slice()) {
+        return Err(CliError::msg(
+            format!("eco cannot list {only} resources"),
+            format!(
+                "import one you know with `eco import {t}.NAME ID` (its id is {})",
+                id_format(t)
+            ),
+        ));
+    }
+    let total: usize = found
+        .values()
+        .map(|v| v.iter().filter(|(_, o)| o.is_none()).count())
+        .sum();
+    let stage_flag = if args.stage.stage.is_some() {
+        format!(" -stage {}", c.stage.name)
+    } else {
+        String::new()
+    };
+    if args.kdl {
+        for (t, items) in &found {
+            let schema = c.registry.get(t).expect("registered");
+            for (live, owner) in items {
+                if owner.is_some() {
+                    continue;
+                }
+                let name = suggested_name(live, &mut taken, t);
+                ui.out(format!("// eco import{stage_flag} {t}.{name} {}", live.id));
+                ui.out(
+                    eco_config::generate::generate_resource(
+                        schema,
+                        &name,
+                        &full(&c, t, live).await,
+                    )
+                    .trim_end(),
+                );
+                ui.out("");
+            }
+        }
+    } else {
+        ui.out(format!(
+            "Live resources in stage `{}`'s account and region that no state of project `{}` tracks:\n",
+            c.stage.name,
+            c.config.project_name()
+        ));
+        for (t, items) in &found {
+            for (live, owner) in items {
+                match owner {
+                    Some(owner) => ui.out(format!("  {t} {}  (owned elsewhere: {owner})", live.id)),
+                    None => {
+                        let name = suggested_name(live, &mut taken, t);
+                        ui.out(format!(
+                            "  {t} {}\n      eco import{stage_flag} -generate {t}.{name} {}",
+                            live.id, live.id
+                        ));
+                    }
+                }
+            }
+        }
+        ui.out(format!(
+            "\n{total} resource{} to import.",
+            if total == 1 { "" } else { "s" }
+        ));
+        if !cannot_list.is_empty() {
+            ui.out(format!(
+                "Not listed (import them by id): {}",
+                cannot_list.join(", ")
+            ));
+        }
+    }
+    for e in &errors {
+        eprintln!("Error: {e}");
+    }
+    if errors.is_empty() {
+        Ok(Status::Ok)
+    } else {
+        Err(CliError::msg(
+            format!(
+                "{} type{} could not be listed",
+                errors.len(),
+                if errors.len() == 1 { "" } else { "s" }
+            ),
+            "check the credentials' permissions for those List calls",
+        ))
+    }
+}
+
+fn live_tags(live: &Live) -> Option<BTreeMap<String, String>> {
+    match live.attrs.get("tags") {
+        Some(eco_schema::Value::Map(m)) => Some(
+            m.iter()
+                .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
+/// A listed resource's full attributes (listings may carry only the id and tags).
+async fn full(c: &Ctx, type_name: &str, live: &Live) -> BTreeMap<String, eco_schema::Value> {
+    let ctx = op_ctx(c, &format!("{type_name}.discover"));
+    let provider = &c.providers[type_name];
+    match provider.import(&ctx, &live.id).await {
+        Ok(Some(l)) => provider.config_from_live(&l.attrs),
+        _ => provider.config_from_live(&live.attrs),
+    }
+}
