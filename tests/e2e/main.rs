@@ -12,6 +12,7 @@ mod fmt;
 mod graph;
 mod import;
 mod serverless;
+mod site;
 mod stages;
 mod state;
 mod validate;

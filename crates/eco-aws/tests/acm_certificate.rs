@@ -130,6 +130,15 @@ async fn validation_records_feed_route53_records_and_a_validation_zone_is_writte
             .any(|r| r.name().trim_end_matches('.') == vname),
         "validation record written to the zone"
     );
+    // Deleting the certificate removes the records it wrote, so the zone can go after it.
+    p.delete(&other, &live.id, &live.attrs).await.unwrap();
+    let listed = records.list_zone(&zone).await.unwrap().unwrap();
+    assert!(!listed
+        .iter()
+        .any(|r| r.name().trim_end_matches('.') == vname));
+    p.delete(&other, &live.id, &live.attrs)
+        .await
+        .expect("deleting what is gone is success");
 }
 
 #[tokio::test]

@@ -37,9 +37,10 @@ impl Drop for TempDir {
 fn site(files: &[(&str, &str)]) -> TempDir {
     static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-    let root = std::env::temp_dir().join(format!("eco-s3-sync-{}-{n}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&root);
-    let dir = root.join("site");
+    // Every site of a test process under one configuration directory, as in one project.
+    let root = std::env::temp_dir().join(format!("eco-s3-sync-{}", std::process::id()));
+    let dir = root.join(format!("site-{n}"));
+    let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     write(&dir, files);
     TempDir(dir)

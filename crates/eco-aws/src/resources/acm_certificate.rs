@@ -23,9 +23,10 @@
 //! - update: AddTagsToCertificate / RemoveTagsFromCertificate; ChangeResourceRecordSets UPSERT into
 //!   a changed `validation-zone` (and the wait)
 //! - delete: DeleteCertificate (ACM refuses while the certificate is in use: the plan deletes
-//!   users first); a certificate already gone is success. Records eco wrote into a
-//!   `validation-zone` stay (they are harmless, and another certificate of the same names uses the
-//!   same records).
+//!   users first); a certificate already gone is success. Then the records eco wrote into a
+//!   `validation-zone` are deleted with their recorded values (ChangeResourceRecordSets DELETE;
+//!   records already gone or changed, and a zone already gone, are left alone), so the zone can
+//!   be deleted after it.
 //! - import: by certificate ARN
 
 use eco_schema::{Attribute, ScalarType, Schema};
@@ -480,6 +481,78 @@ impl Provider {
         Ok(())
     }
 
+    /// After the delete: the records eco wrote into `validation-zone` (from the recorded
+    /// attributes), deleted with their recorded values in one ChangeBatch. Records already gone
+    /// or changed since (Route53 refuses the batch) and a zone already gone are left alone.
+    async fn remove_validation_records(&self, prior: &Attrs) -> Result<(), OpError> {
+        let Some(zone) = str_of(prior, "validation-zone") else {
+            return Ok(());
+        };
+        let mut seen = std::collections::BTreeSet::new();
+        let changes: Vec<Change> = match prior.get("validation-records") {
+            Some(Value::List(items)) => items
+                .iter()
+                .filter_map(|v| match v {
+                    Value::Map(m) => Some((
+                        m.get("name")?.as_str()?.to_string(),
+                        m.get("type")?.as_str()?.to_string(),
+                        m.get("value")?.as_str()?.to_string(),
+                    )),
+                    _ => None,
+                })
+                .filter(|(n, ..)| seen.insert(n.clone()))
+                .map(|(name, ty, value)| {
+                    let rrset = ResourceRecordSet::builder()
+                        .name(name)
+                        .r#type(RrType::from(ty.as_str()))
+                        .ttl(300)
+                        .resource_records(
+                            ResourceRecord::builder()
+                                .value(value)
+                                .build()
+                                .expect("value set"),
+                        )
+                        .build()
+                        .expect("name and type set");
+                    Change::builder()
+                        .action(ChangeAction::Delete)
+                        .resource_record_set(rrset)
+                        .build()
+                        .expect("set")
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        if changes.is_empty() {
+            return Ok(());
+        }
+        match self
+            .aws
+            .route53()
+            .change_resource_record_sets()
+            .hosted_zone_id(super::route53_zone::bare_zone_id(zone))
+            .change_batch(
+                ChangeBatch::builder()
+                    .set_changes(Some(changes))
+                    .build()
+                    .expect("set"),
+            )
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e)
+                if matches!(
+                    error_code(&e),
+                    Some("InvalidChangeBatch" | "NoSuchHostedZone")
+                ) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(op_error("ChangeResourceRecordSets", e)),
+        }
+    }
+
     fn with_local(mut live: Live, desired: &Attrs) -> Live {
         if let Some(v) = desired.get("validation-zone") {
             live.attrs.insert("validation-zone".into(), v.clone());
@@ -596,11 +669,13 @@ impl ResourceProvider for Provider {
         self.finish(id, desired).await
     }
 
-    async fn delete(&self, _ctx: &OpContext, id: &str, _prior: &Attrs) -> Result<(), OpError> {
+    async fn delete(&self, _ctx: &OpContext, id: &str, prior: &Attrs) -> Result<(), OpError> {
         let acm = self.acm(arn_region(id));
         match acm.delete_certificate().certificate_arn(id).send().await {
-            Ok(_) => Ok(()),
-            Err(e) if matches!(error_code(&e), Some("ResourceNotFoundException")) => Ok(()),
+            Ok(_) => self.remove_validation_records(prior).await,
+            Err(e) if matches!(error_code(&e), Some("ResourceNotFoundException")) => {
+                self.remove_validation_records(prior).await
+            }
             Err(e) if matches!(error_code(&e), Some("ResourceInUseException")) => Err(OpError::new(
                 "DeleteCertificate",
                 ErrorKind::Conflict,

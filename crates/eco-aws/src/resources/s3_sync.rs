@@ -126,10 +126,6 @@ pub fn schema() -> Schema {
 // The local side: manifest, content types, rules, globs
 // ---------------------------------------------------------------------------------------------
 
-/// Where `expand` records the source directory, resolved against the configuration's directory,
-/// for create and update. Not a schema attribute: never diffed, never stored in state.
-pub const SOURCE_DIR_KEY: &str = "source-dir (resolved)";
-
 /// Files whose number of changed paths exceeds this are invalidated with one wildcard.
 const MAX_INVALIDATION_PATHS: usize = 15;
 /// Concurrent uploads and HEADs.
@@ -377,12 +373,12 @@ pub fn scan(dir: &Path, attrs: &Attrs) -> Result<Vec<LocalFile>, String> {
     Ok(out)
 }
 
-/// The source directory of desired attributes: the one `expand` resolved, else `source` as is.
-fn source_dir(desired: &Attrs) -> Result<PathBuf, OpError> {
-    str_of(desired, SOURCE_DIR_KEY)
-        .or_else(|| str_of(desired, "source"))
-        .map(PathBuf::from)
-        .ok_or_else(|| OpError::invalid("PutObject", "`source` is required"))
+/// The source directory of desired attributes: `source`, relative to the configuration's
+/// directory (which `expand` recorded; the working directory when nothing was expanded).
+fn source_dir(base: Option<PathBuf>, desired: &Attrs) -> Result<PathBuf, OpError> {
+    let source = str_of(desired, "source")
+        .ok_or_else(|| OpError::invalid("PutObject", "`source` is required"))?;
+    Ok(base.unwrap_or_else(|| PathBuf::from(".")).join(source))
 }
 
 /// The key of a relative path under a prefix.
@@ -502,6 +498,9 @@ pub struct Provider {
     schema: Schema,
     s3: aws_sdk_s3::Client,
     cloudfront: aws_sdk_cloudfront::Client,
+    /// The configuration's directory, as the plan's `expand` was given it (create and update run
+    /// in the same process, after the plan).
+    base_dir: std::sync::Mutex<Option<PathBuf>>,
 }
 
 impl Provider {
@@ -510,6 +509,7 @@ impl Provider {
             schema: schema(),
             s3: aws.s3(),
             cloudfront: aws.cloudfront(),
+            base_dir: std::sync::Mutex::new(None),
         }
     }
 
@@ -654,7 +654,8 @@ impl Provider {
             .unwrap_or("")
             .trim_start_matches('/')
             .to_string();
-        let dir = source_dir(desired)?;
+        let base = self.base_dir.lock().expect("not poisoned").clone();
+        let dir = source_dir(base, desired)?;
         let local = scan(&dir, desired).map_err(|m| OpError::invalid("PutObject", m))?;
         let remote = self.remote(&bucket, &prefix).await?.ok_or_else(|| {
             OpError::new(
@@ -1028,10 +1029,7 @@ impl ResourceProvider for Provider {
         let manifest: BTreeMap<String, String> =
             files.iter().map(|f| (f.rel.clone(), f.hash())).collect();
         manifest_attrs(desired, &manifest);
-        desired.insert(
-            SOURCE_DIR_KEY.to_string(),
-            Value::String(dir.to_string_lossy().into_owned()),
-        );
+        *self.base_dir.lock().expect("not poisoned") = Some(base_dir.to_path_buf());
         Ok(())
     }
 }

@@ -1,0 +1,349 @@
+//! The static site family end to end (s3-sync, cloudfront-distribution, acm-certificate,
+//! route53-zone, route53-record): examples/static-site applies from empty and plans clean; one
+//! changed file is exactly one upload and one invalidation; a removed file's key is deleted;
+//! distribution changes are in place; 100 records of a zone go in one ChangeBatch and refresh
+//! in one listing.
+
+use std::path::{Path, PathBuf};
+
+use eco_test_support::Moto;
+
+use crate::support::{eco, repo, stderr, stdout};
+
+struct Project {
+    dir: tempfile::TempDir,
+    moto: Moto,
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+impl Project {
+    fn static_site() -> Project {
+        let dir = tempfile::tempdir().unwrap();
+        copy_dir(&repo().join("examples/static-site"), dir.path());
+        Project {
+            dir,
+            moto: Moto::start(),
+        }
+    }
+    fn with(main: &str) -> Project {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("main.kdl"), main).unwrap();
+        Project {
+            dir,
+            moto: Moto::start(),
+        }
+    }
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+    fn file(&self, rel: &str) -> PathBuf {
+        self.path().join(rel)
+    }
+    fn eco(&self, args: &[&str]) -> std::process::Output {
+        eco()
+            .args(args)
+            .arg("-no-color")
+            .current_dir(self.path())
+            .envs(self.moto.env())
+            .output()
+            .unwrap()
+    }
+    fn edit(&self, from: &str, to: &str) {
+        let file = self.file("main.kdl");
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(text.contains(from), "main.kdl has no {from:?}");
+        std::fs::write(&file, text.replacen(from, to, 1)).unwrap();
+    }
+    fn state(&self) -> serde_json::Value {
+        let out = self.eco(&["state", "pull"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+    fn id_of(&self, address: &str) -> String {
+        self.state()["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["address"] == address)
+            .unwrap_or_else(|| panic!("{address} not in state"))["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+    fn aws(&self) -> eco_aws::Aws {
+        eco_aws::Aws::for_endpoint(&self.moto.endpoint(), "us-east-1")
+    }
+    fn no_changes(&self) {
+        let out = self.eco(&["plan", "-detailed-exitcode"]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "expected no changes:\n{}\n{}",
+            stdout(&out),
+            stderr(&out)
+        );
+    }
+    /// `eco plan -json`'s change of one address.
+    fn planned(&self, address: &str) -> serde_json::Value {
+        let out = ok(&self.eco(&["plan", "-json"]));
+        let plan: serde_json::Value = serde_json::from_str(&out).unwrap();
+        plan["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["address"] == address)
+            .cloned()
+            .unwrap_or(serde_json::Value::Null)
+    }
+}
+
+fn ok(out: &std::process::Output) -> String {
+    assert!(
+        out.status.success(),
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status.code(),
+        stdout(out),
+        stderr(out)
+    );
+    stdout(out)
+}
+
+/// The keys whose values differ between two JSON maps (added, changed or removed).
+fn differing_keys(before: &serde_json::Value, after: &serde_json::Value) -> Vec<String> {
+    let empty = serde_json::Map::new();
+    let b = before.as_object().unwrap_or(&empty);
+    let a = after.as_object().unwrap_or(&empty);
+    let mut keys: Vec<String> = b
+        .keys()
+        .chain(a.keys())
+        .filter(|k| b.get(*k) != a.get(*k))
+        .cloned()
+        .collect();
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+fn invalidated_paths(p: &Project, dist: &str) -> Vec<Vec<String>> {
+    let cf = p.aws().cloudfront();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let list = cf
+            .list_invalidations()
+            .distribution_id(dist)
+            .send()
+            .await
+            .unwrap();
+        let mut out = Vec::new();
+        for item in list
+            .invalidation_list()
+            .map(|l| l.items())
+            .unwrap_or_default()
+        {
+            let inv = cf
+                .get_invalidation()
+                .distribution_id(dist)
+                .id(item.id())
+                .send()
+                .await
+                .unwrap();
+            let mut paths: Vec<String> = inv
+                .invalidation()
+                .and_then(|i| i.invalidation_batch())
+                .and_then(|b| b.paths())
+                .map(|p| p.items().to_vec())
+                .unwrap_or_default();
+            paths.sort();
+            out.push(paths);
+        }
+        out
+    })
+}
+
+fn object_exists(p: &Project, bucket: &str, key: &str) -> bool {
+    let s3 = p.aws().s3();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        s3.head_object()
+            .bucket(bucket)
+            .key(key)
+            .send()
+            .await
+            .is_ok()
+    })
+}
+
+#[test]
+fn static_site_applies_plans_clean_and_syncs_exactly_what_changed() {
+    let p = Project::static_site();
+    let out = ok(&p.eco(&["apply", "-auto-approve"]));
+    assert!(
+        out.contains("Apply complete! Resources: 7 added, 0 changed, 0 destroyed."),
+        "{out}"
+    );
+    assert!(object_exists(&p, "static-site-dev-web", "index.html"));
+    assert!(object_exists(
+        &p,
+        "static-site-dev-web",
+        "static/js/main.8b4e2d.js"
+    ));
+    p.no_changes();
+    let dist = p.id_of("cloudfront-distribution.site");
+    assert!(
+        invalidated_paths(&p, &dist).is_empty(),
+        "nothing cached yet"
+    );
+
+    // One file changes: the plan names exactly it; the apply uploads it and invalidates it.
+    let index = p.file("site/index.html");
+    let text = std::fs::read_to_string(&index).unwrap();
+    std::fs::write(&index, text.replace("static-site", "static-site v2")).unwrap();
+    let change = p.planned("s3-sync.site");
+    assert_eq!(change["action"], "update", "{change:#}");
+    let files = change["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "files")
+        .expect("files differ");
+    assert_eq!(
+        differing_keys(&files["before"], &files["after"]),
+        vec!["index.html"]
+    );
+    let plan = ok(&p.eco(&["plan", "-json"]));
+    let plan: serde_json::Value = serde_json::from_str(&plan).unwrap();
+    assert_eq!(plan["summary"]["change"], 1, "only the sync: {plan:#}");
+    p.moto.start_recording();
+    ok(&p.eco(&["apply", "-auto-approve"]));
+    let calls = p.moto.recorded_calls();
+    let puts: Vec<&str> = calls
+        .iter()
+        .filter(|c| c.method == "PUT" && c.url.contains("/static-site-dev-web/"))
+        .map(|c| c.url.as_str())
+        .collect();
+    assert_eq!(puts.len(), 1, "one upload: {puts:?}");
+    assert!(
+        puts[0].split('?').next().unwrap().ends_with("/index.html"),
+        "{puts:?}"
+    );
+    assert_eq!(
+        invalidated_paths(&p, &dist),
+        vec![vec!["/".to_string(), "/index.html".to_string()]]
+    );
+    p.no_changes();
+
+    // A removed file: its key is deleted.
+    std::fs::remove_file(p.file("site/robots.txt")).unwrap();
+    let change = p.planned("s3-sync.site");
+    let files = change["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "files")
+        .unwrap();
+    assert_eq!(
+        differing_keys(&files["before"], &files["after"]),
+        vec!["robots.txt"]
+    );
+    ok(&p.eco(&["apply", "-auto-approve"]));
+    assert!(!object_exists(&p, "static-site-dev-web", "robots.txt"));
+    assert!(object_exists(&p, "static-site-dev-web", "index.html"));
+    p.no_changes();
+
+    // The distribution's comment, then its default behavior: updated in place, same id.
+    p.edit(
+        "comment \"static-site ${stage}\"",
+        "comment \"static-site ${stage} (v2)\"",
+    );
+    let out = ok(&p.eco(&["plan"]));
+    assert!(
+        out.contains("# cloudfront-distribution.site will be updated in place"),
+        "{out}"
+    );
+    ok(&p.eco(&["apply", "-auto-approve"]));
+    assert_eq!(p.id_of("cloudfront-distribution.site"), dist);
+    p.no_changes();
+    p.edit(
+        "viewer-protocol-policy=\"redirect-to-https\"",
+        "viewer-protocol-policy=\"https-only\"",
+    );
+    let out = ok(&p.eco(&["plan"]));
+    assert!(
+        out.contains("# cloudfront-distribution.site will be updated in place"),
+        "{out}"
+    );
+    assert!(!out.contains("must be replaced"), "{out}");
+    ok(&p.eco(&["apply", "-auto-approve"]));
+    assert_eq!(p.id_of("cloudfront-distribution.site"), dist);
+    p.no_changes();
+
+    // Destroy: everything goes, the distribution disabled first.
+    let out = ok(&p.eco(&["destroy", "-auto-approve"]));
+    assert!(out.contains("7 destroyed"), "{out}");
+}
+
+#[test]
+fn a_hundred_records_of_a_zone_are_one_change_batch_and_one_listing() {
+    let mut main = String::from(
+        "project \"records\"\n\nstage \"dev\" {\n    account \"123456789012\"\n    region \"us-east-1\"\n}\n\n\
+         route53-zone \"main\" {\n    name \"records.example.com\"\n}\n",
+    );
+    for i in 0..100 {
+        main.push_str(&format!(
+            "\nroute53-record \"r{i}\" {{\n    zone \"${{route53-zone.main.id}}\"\n    name \"host{i}.records.example.com\"\n    \
+             type \"A\"\n    ttl 300\n    records \"192.0.2.{}\"\n}}\n",
+            i + 1
+        ));
+    }
+    let p = Project::with(&main);
+    ok(&p.eco(&["apply", "-auto-approve", "-target", "route53-zone.main"]));
+    p.moto.start_recording();
+    let out = ok(&p.eco(&["apply", "-auto-approve"]));
+    let calls = p.moto.recorded_calls();
+    assert!(
+        out.contains("Apply complete! Resources: 100 added"),
+        "{out}"
+    );
+    let changes = calls
+        .iter()
+        .filter(|c| c.method == "POST" && c.url.split('?').next().unwrap().ends_with("/rrset"))
+        .count();
+    assert_eq!(changes, 1, "one ChangeResourceRecordSets for 100 records");
+
+    // A plan with nothing to do: at most one ListResourceRecordSets per 300 records of the zone.
+    p.moto.start_recording();
+    p.no_changes();
+    let calls = p.moto.recorded_calls();
+    let listings = calls
+        .iter()
+        .filter(|c| c.method == "GET" && c.url.contains("/rrset"))
+        .count();
+    assert_eq!(listings, 1, "one listing for 100 records");
+
+    // One record changed: one UPSERT batch.
+    let zone = p.id_of("route53-zone.main");
+    p.edit("records \"192.0.2.8\"", "records \"192.0.2.208\"");
+    p.moto.start_recording();
+    ok(&p.eco(&["apply", "-auto-approve"]));
+    let calls = p.moto.recorded_calls();
+    assert_eq!(
+        calls
+            .iter()
+            .filter(|c| c.method == "POST" && c.url.contains(&format!("{zone}/rrset")))
+            .count(),
+        1
+    );
+    p.no_changes();
+}
