@@ -393,6 +393,96 @@ impl Engine {
         (refreshed, errors)
     }
 
+    /// Reads the live resources `import` blocks name (each type's `import`), for the plan: every
+    /// block whose address state does not track yet is read and put into the returned state
+    /// (not persisted: apply records it), with the eco-only settings its configuration sets.
+    /// Returns that state and the imported addresses with their ids. A block whose id finds
+    /// nothing is an error naming the type.
+    pub async fn import_blocks(
+        &self,
+        state: &State,
+    ) -> (State, BTreeMap<String, String>, Vec<EngineError>) {
+        let mut state = state.clone();
+        let mut imported = BTreeMap::new();
+        let mut errors = Vec::new();
+        let expander = self.expander();
+        for block in &self.config.imports {
+            let key = block.to.to_string();
+            if state.resource(&key).is_some() {
+                continue;
+            }
+            let known = known_from_state(&state);
+            let id = match eco_plan::desired::eval_expr(&self.eval(&expander), &block.id, &known) {
+                Ok(Value::String(id)) => id,
+                Ok(other) => {
+                    errors.push(EngineError::Evaluation {
+                        address: key,
+                        message: format!("import id must be a known string, not {other}"),
+                    });
+                    continue;
+                }
+                Err(d) => {
+                    errors.push(EngineError::Evaluation {
+                        address: key,
+                        message: d.message,
+                    });
+                    continue;
+                }
+            };
+            let provider = match self.provider(&key, &block.to.type_name) {
+                Ok(p) => p,
+                Err(e) => {
+                    errors.push(e);
+                    continue;
+                }
+            };
+            let ctx = self.ctx(&key);
+            match with_retries(|| provider.import(&ctx, &id)).await {
+                Ok(Some(live)) => {
+                    let mut attrs = live.attrs;
+                    let schema = self.registry.get(&block.to.type_name);
+                    if let (Some(resource), Some(schema)) = (self.config.resource(&block.to), schema) {
+                        if let Ok(desired) = desired_attrs(&self.eval(&expander), resource, &known) {
+                            for (k, v) in desired {
+                                if !v.contains_unknown()
+                                    && schema.attribute(&k).is_some_and(|a| a.local)
+                                {
+                                    attrs.insert(k, v);
+                                }
+                            }
+                        }
+                    }
+                    imported.insert(key.clone(), live.id.clone());
+                    state.upsert(ResourceState {
+                        address: key,
+                        type_: block.to.type_name.clone(),
+                        id: live.id,
+                        attributes: attrs_to_json(&attrs),
+                        dependencies: Vec::new(),
+                    });
+                }
+                Ok(None) => errors.push(EngineError::Operation {
+                    address: key,
+                    action: Action::NoOp,
+                    error: OpError::new(
+                        "Import",
+                        ErrorKind::Invalid,
+                        format!(
+                            "there is no {} with import id `{id}` (see docs/resources/{}.md for its id format)",
+                            block.to.type_name, block.to.type_name
+                        ),
+                    ),
+                }),
+                Err(error) => errors.push(EngineError::Operation {
+                    address: key,
+                    action: Action::NoOp,
+                    error,
+                }),
+            }
+        }
+        (state, imported, errors)
+    }
+
     /// Carries out `plan`, writing state through `writer` (whose state is the refreshed state the
     /// plan was made against). `graph` is the configuration's dependency graph.
     pub async fn apply(
@@ -1012,6 +1102,28 @@ async fn run_forward(shared: Arc<Shared>, address: Address) -> Result<Option<Act
     let Some(change) = shared.changes.get(&key).cloned() else {
         return Ok(None);
     };
+    if change.import_id.is_some() {
+        // An `import` block: the resource plan time read is recorded first.
+        let imported = shared
+            .prior
+            .lock()
+            .expect("not poisoned")
+            .get(&key)
+            .cloned();
+        if let Some(mut r) = imported {
+            r.dependencies = change.dependencies.clone();
+            shared.writer.submit(Mutation::Upsert(r)).await?;
+        }
+        if change.action == Action::NoOp {
+            shared.emit(Event::Finished {
+                address: key,
+                action: Action::NoOp,
+                id: change.import_id.clone(),
+                elapsed: Duration::ZERO,
+            });
+            return Ok(Some(Action::NoOp));
+        }
+    }
     if !matches!(
         change.action,
         Action::Create | Action::Update | Action::Replace

@@ -485,3 +485,111 @@ async fn ready_changes_of_one_batch_go_in_one_call_and_one_write_each_way() {
     assert_eq!(*things.batches.lock().unwrap(), [20, 20]);
     assert_eq!(h2.state().await.0.resources.len(), 1);
 }
+
+#[tokio::test]
+async fn import_blocks_are_read_at_plan_time_recorded_first_and_updated() {
+    let config = r#"
+project "p"
+stage "dev" { account "123456789012" }
+import to="thing.old" id="old-thing"
+import to="thing.same" id="same-thing"
+thing "old" {
+    name "old-thing"
+    size 3
+}
+thing "same" {
+    name "same-thing"
+}
+"#;
+    let things = Things::new(&[]);
+    {
+        let mut live = things.live.lock().unwrap();
+        // Made by hand: no ownership tags; `old` differs from its configuration.
+        live.insert(
+            "old-thing".into(),
+            Attrs::from([
+                ("name".into(), Value::String("old-thing".into())),
+                ("size".into(), Value::Int(1)),
+            ]),
+        );
+        let tags = Value::Map(
+            OpContext::new("thing.same", "p", "dev")
+                .ownership_tags()
+                .into_iter()
+                .map(|(k, v)| (k, Value::String(v)))
+                .collect(),
+        );
+        live.insert(
+            "same-thing".into(),
+            Attrs::from([
+                ("name".into(), Value::String("same-thing".into())),
+                ("tags".into(), tags),
+            ]),
+        );
+    }
+    let h = harness(config, things, "");
+    let (state, version) = h.state().await;
+    let (state, imported, errors) = h.engine.import_blocks(&state).await;
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(
+        imported,
+        BTreeMap::from([
+            ("thing.old".to_string(), "old-thing".to_string()),
+            ("thing.same".to_string(), "same-thing".to_string())
+        ])
+    );
+    let mut p = h.plan(&state);
+    p.mark_imports(&imported);
+    let old = p.change("thing.old").unwrap();
+    assert_eq!(old.action, Action::Update);
+    assert_eq!(old.import_id.as_deref(), Some("old-thing"));
+    let same = p.change("thing.same").unwrap();
+    assert_eq!(
+        (same.action, same.import_id.as_deref()),
+        (Action::NoOp, Some("same-thing"))
+    );
+    // Nothing is persisted before apply.
+    assert!(h.state().await.0.resources.is_empty());
+
+    let backend: Arc<dyn StateBackend> = h.backend.clone();
+    let writer = Arc::new(StateWriter::new(backend, state, version));
+    let report = h.engine.apply(&p, &h.graph, writer.clone()).await;
+    Arc::try_unwrap(writer)
+        .ok()
+        .unwrap()
+        .finish()
+        .await
+        .unwrap();
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let (state, _) = h.state().await;
+    assert_eq!(state.resource("thing.same").unwrap().id, "same-thing");
+    let old = state.resource("thing.old").unwrap();
+    assert_eq!(old.attributes["size"], 3);
+    assert_eq!(old.attributes["tags"]["eco:address"], "thing.old");
+    assert_eq!(
+        h.things.creates.load(Ordering::SeqCst),
+        0,
+        "nothing created"
+    );
+
+    // The next run: already in state, so the blocks import nothing; the plan is empty.
+    let (state, imported, errors) = h.engine.import_blocks(&state).await;
+    assert!(imported.is_empty() && errors.is_empty());
+    let (state, _) = h.engine.refresh(&state, None).await;
+    assert!(!h.plan(&state).has_changes());
+
+    // An id that finds nothing is an error naming the type.
+    let h = harness(
+        &config.replace("id=\"same-thing\"", "id=\"missing\""),
+        Things::new(&[]),
+        "",
+    );
+    let (state, _) = h.state().await;
+    let (_, _, errors) = h.engine.import_blocks(&state).await;
+    assert!(
+        errors.iter().any(|e| e
+            .to_string()
+            .contains("there is no thing with import id `missing`")),
+        "{errors:?}"
+    );
+}

@@ -86,6 +86,10 @@ pub struct ResourceChange {
     /// A note for the reader ("deleted outside eco", "no longer in the configuration").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// An `import` block adopts this live resource (this id) on apply: it is recorded in state
+    /// first, then `action` (no-op, or the update the configuration implies) runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub import_id: Option<String>,
 }
 
 /// A change the plan refuses to make, with the explanation and the options.
@@ -133,7 +137,7 @@ pub enum Mode {
 pub struct Plan {
     pub stage: String,
     pub mode: Mode,
-    /// Every resource with an action other than no-op, sorted by address.
+    /// Every resource with an action other than no-op (or to be imported), sorted by address.
     pub changes: Vec<ResourceChange>,
     pub refused: Vec<Refusal>,
     pub drift: Vec<Drift>,
@@ -143,6 +147,7 @@ pub struct Plan {
 /// Counts of the plan's summary line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub struct Summary {
+    pub import: usize,
     pub add: usize,
     pub change: usize,
     pub destroy: usize,
@@ -161,6 +166,9 @@ impl Plan {
     pub fn summary(&self) -> Summary {
         let mut s = Summary::default();
         for c in &self.changes {
+            if c.import_id.is_some() {
+                s.import += 1;
+            }
             match c.action {
                 Action::Create => s.add += 1,
                 Action::Update => s.change += 1,
@@ -173,6 +181,29 @@ impl Plan {
             }
         }
         s
+    }
+
+    /// Marks the resources `import` blocks adopt (address -> live id): their change says so,
+    /// and one whose configuration already matches gets a no-op change that only imports.
+    pub fn mark_imports(&mut self, imports: &BTreeMap<String, String>) {
+        for (address, id) in imports {
+            match self.changes.iter_mut().find(|c| &c.address == address) {
+                Some(c) => c.import_id = Some(id.clone()),
+                None => self.changes.push(ResourceChange {
+                    address: address.clone(),
+                    type_name: address.split('.').next().unwrap_or_default().to_string(),
+                    action: Action::NoOp,
+                    id: Some(id.clone()),
+                    changes: Vec::new(),
+                    replace_because: Vec::new(),
+                    create_before_destroy: false,
+                    dependencies: Vec::new(),
+                    reason: None,
+                    import_id: Some(id.clone()),
+                }),
+            }
+        }
+        self.changes.sort_by(|a, b| a.address.cmp(&b.address));
     }
 
     /// The change planned for an address.

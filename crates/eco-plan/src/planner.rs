@@ -84,6 +84,7 @@ pub fn plan(req: &PlanRequest) -> Result<Plan, Diagnostics> {
                     .map(|a| a.to_string())
                     .collect(),
                 reason: None,
+                import_id: None,
             };
             match &live {
                 None => {
@@ -212,6 +213,7 @@ pub fn plan(req: &PlanRequest) -> Result<Plan, Diagnostics> {
                 } else {
                     "is no longer in the configuration".into()
                 }),
+                import_id: None,
             });
         }
     }

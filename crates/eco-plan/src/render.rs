@@ -84,9 +84,14 @@ pub fn render(plan: &Plan, color: bool) -> String {
         out.push('\n');
     }
     let s = plan.summary();
+    let imports = if s.import > 0 {
+        format!(" {} to import,", s.import)
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         out,
-        "{} {} to add, {} to change, {} to destroy.",
+        "{}{imports} {} to add, {} to change, {} to destroy.",
         st.bold("Plan:"),
         s.add,
         s.change,
@@ -119,7 +124,22 @@ fn render_change(out: &mut String, c: &ResourceChange, st: &Style) {
         .as_ref()
         .map(|r| format!(" ({r})"))
         .unwrap_or_default();
-    let _ = writeln!(out, "  # {} {what}{reason}", st.bold(&c.address));
+    if let Some(id) = &c.import_id {
+        let then = match c.action {
+            Action::NoOp => String::new(),
+            _ => format!(", then {what}"),
+        };
+        let _ = writeln!(
+            out,
+            "  # {} will be imported (id {id}){then}{reason}",
+            st.bold(&c.address)
+        );
+        if c.action == Action::NoOp {
+            return;
+        }
+    } else {
+        let _ = writeln!(out, "  # {} {what}{reason}", st.bold(&c.address));
+    }
     let name = c.address.split_once('.').map(|(_, n)| n).unwrap_or("");
     let pad = if c.action == Action::Replace {
         ""

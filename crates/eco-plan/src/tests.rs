@@ -133,6 +133,7 @@ fn create_from_empty_state() {
     assert_eq!(
         p.summary(),
         Summary {
+            import: 0,
             add: 2,
             change: 0,
             destroy: 0
@@ -354,4 +355,53 @@ fn expansion_errors_are_diagnostics_at_the_attribute() {
         cfg.sources.location(d.primary.as_ref().unwrap().span),
         "main.kdl:6:5"
     );
+}
+
+#[test]
+fn imports_are_shown_and_counted() {
+    // What `import` blocks read at plan time: the bucket as made by hand (no ownership tags),
+    // the role already as configured.
+    let mut state = applied_state();
+    state.resources[0]
+        .attributes
+        .insert("tags".into(), serde_json::json!({"team": "web"}));
+    let mut p = run_plan(&config(BASE), &state, Mode::Normal, &[]);
+    p.mark_imports(&std::collections::BTreeMap::from([
+        ("bucket.site".to_string(), "site-dev".to_string()),
+        ("role.reader".to_string(), "reader".to_string()),
+    ]));
+    assert_eq!(
+        p.summary(),
+        Summary {
+            import: 2,
+            add: 0,
+            change: 1,
+            destroy: 0
+        }
+    );
+    assert!(p.has_changes());
+    let role = p.change("role.reader").unwrap();
+    assert_eq!(
+        (role.action, role.import_id.as_deref()),
+        (Action::NoOp, Some("reader"))
+    );
+    let text = render::render(&p, false);
+    assert!(
+        text.contains(
+            "# bucket.site will be imported (id site-dev), then will be updated in place"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("~ tags"), "{text}");
+    assert!(
+        text.contains("# role.reader will be imported (id reader)\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Plan: 2 to import, 0 to add, 1 to change, 0 to destroy."),
+        "{text}"
+    );
+    let json = render::to_json(&p);
+    assert_eq!(json["summary"]["import"], 2);
+    assert_eq!(json["changes"][1]["import_id"], "reader");
 }
