@@ -225,6 +225,13 @@ fn static_site_applies_plans_clean_and_syncs_exactly_what_changed() {
     let plan = ok(&p.eco(&["plan", "-json"]));
     let plan: serde_json::Value = serde_json::from_str(&plan).unwrap();
     assert_eq!(plan["summary"]["change"], 1, "only the sync: {plan:#}");
+    // People see the counts and the file's name.
+    let human = ok(&p.eco(&["plan"]));
+    assert!(
+        human.contains("files") && human.contains("= { 0 added, 1 changed, 0 removed }"),
+        "{human}"
+    );
+    assert!(human.contains("~ index.html = "), "{human}");
     p.moto.start_recording();
     ok(&p.eco(&["apply", "-auto-approve"]));
     let calls = p.moto.recorded_calls();
@@ -256,6 +263,11 @@ fn static_site_applies_plans_clean_and_syncs_exactly_what_changed() {
     assert_eq!(
         differing_keys(&files["before"], &files["after"]),
         vec!["robots.txt"]
+    );
+    let human = ok(&p.eco(&["plan"]));
+    assert!(
+        human.contains("= { 0 added, 0 changed, 1 removed }") && human.contains("- robots.txt"),
+        "{human}"
     );
     ok(&p.eco(&["apply", "-auto-approve"]));
     assert!(!object_exists(&p, "static-site-dev-web", "robots.txt"));

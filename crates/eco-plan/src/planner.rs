@@ -139,8 +139,10 @@ pub fn plan(req: &PlanRequest) -> Result<Plan, Diagnostics> {
                         }
                     }
                     change.action = if !change.replace_because.is_empty() {
-                        for c in computed_unknowns(schema) {
-                            change.changes.push(c);
+                        for c in computed_unknowns(schema, &desired) {
+                            if !change.changes.iter().any(|x| x.name == c.name) {
+                                change.changes.push(c);
+                            }
                         }
                         Action::Replace
                     } else if !change.changes.is_empty() {
@@ -334,15 +336,17 @@ fn creation_changes(schema: &Schema, desired: &Attrs) -> Vec<AttrChange> {
             sensitive: schema.attribute(k).is_some_and(|a| a.sensitive),
         })
         .collect();
-    out.extend(computed_unknowns(schema));
+    out.extend(computed_unknowns(schema, desired));
     out
 }
 
-fn computed_unknowns(schema: &Schema) -> Vec<AttrChange> {
+/// The computed attributes a new resource will have, except those already known (a source
+/// hash `expand` computed).
+fn computed_unknowns(schema: &Schema, desired: &Attrs) -> Vec<AttrChange> {
     schema
         .attributes
         .iter()
-        .filter(|a| a.computed)
+        .filter(|a| a.computed && !desired.contains_key(a.name))
         .map(|a| AttrChange {
             name: a.name.to_string(),
             before: None,

@@ -172,12 +172,64 @@ fn render_change(out: &mut String, c: &ResourceChange, st: &Style) {
             UpdateKind::Guarded => format!(" {}", st.red("# refused: see below")),
             _ => String::new(),
         };
+        // A map that changes in place (tags, a file manifest): key by key, with counts.
+        if let (
+            Some(Value::Map(before)),
+            Some(Value::Map(after)),
+            false,
+            Action::Update | Action::Replace,
+        ) = (&a.before, &a.after, a.sensitive, c.action)
+        {
+            render_map_change(out, st, &a.name, width, before, after, &note);
+            continue;
+        }
         let _ = writeln!(out, "      {line_sigil} {:width$} = {text}{note}", a.name);
     }
     if c.replace_because.iter().any(|r| r == "-replace") {
         let _ = writeln!(out, "      # replaced because of -replace");
     }
     let _ = writeln!(out, "    }}");
+}
+
+fn render_map_change(
+    out: &mut String,
+    st: &Style,
+    name: &str,
+    width: usize,
+    before: &std::collections::BTreeMap<String, Value>,
+    after: &std::collections::BTreeMap<String, Value>,
+    note: &str,
+) {
+    let added: Vec<&String> = after.keys().filter(|k| !before.contains_key(*k)).collect();
+    let removed: Vec<&String> = before.keys().filter(|k| !after.contains_key(*k)).collect();
+    let changed: Vec<&String> = after
+        .iter()
+        .filter(|(k, v)| before.get(*k).is_some_and(|b| b != *v))
+        .map(|(k, _)| k)
+        .collect();
+    let _ = writeln!(
+        out,
+        "      {} {name:width$} = {{ {} added, {} changed, {} removed }}{note}",
+        st.yellow("~"),
+        added.len(),
+        changed.len(),
+        removed.len()
+    );
+    for k in added {
+        let _ = writeln!(out, "          {} {k} = {}", st.green("+"), after[k]);
+    }
+    for k in changed {
+        let _ = writeln!(
+            out,
+            "          {} {k} = {} -> {}",
+            st.yellow("~"),
+            before[k],
+            after[k]
+        );
+    }
+    for k in removed {
+        let _ = writeln!(out, "          {} {k}", st.red("-"));
+    }
 }
 
 /// The plan as `eco plan -json` prints it: stable keys, sensitive values redacted, unknown

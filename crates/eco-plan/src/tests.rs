@@ -405,3 +405,28 @@ fn imports_are_shown_and_counted() {
     assert_eq!(json["summary"]["import"], 2);
     assert_eq!(json["changes"][1]["import_id"], "reader");
 }
+
+#[test]
+fn map_changes_render_key_by_key_with_counts() {
+    let cfg = config(&BASE.replace(
+        "versioning #true",
+        "versioning #true\n    tags team=\"web\" owner=\"ops\"",
+    ));
+    let mut state = applied_state();
+    let site = state
+        .resources
+        .iter_mut()
+        .find(|r| r.address == "bucket.site")
+        .unwrap();
+    site.attributes["tags"]["team"] = "platform".into();
+    site.attributes["tags"]["old"] = "x".into();
+    let p = run_plan(&cfg, &state, Mode::Normal, &[]);
+    let text = render::render(&p, false);
+    assert!(
+        text.contains("~ tags = { 1 added, 1 changed, 1 removed }"),
+        "{text}"
+    );
+    assert!(text.contains("+ owner = \"ops\""), "{text}");
+    assert!(text.contains("~ team = \"platform\" -> \"web\""), "{text}");
+    assert!(text.contains("- old"), "{text}");
+}
