@@ -466,3 +466,114 @@ fn import_errors_are_clear() {
         stderr(&plan)
     );
 }
+
+#[test]
+fn import_blocks_are_planned_applied_and_then_quiet() {
+    let p = Project::new(
+        r#"
+import to="s3-bucket.site" id="blocks-site"
+s3-bucket "site" {
+    name "blocks-site"
+    versioning #true
+    tags team="web"
+}
+
+import to="dynamodb-table.items" id="blocks-items"
+dynamodb-table "items" {
+    name "blocks-items"
+    hash-key "pk" type="S"
+    billing-mode "PAY_PER_REQUEST"
+}
+"#,
+    );
+    let aws = p.aws();
+    rt().block_on(async {
+        let s3 = aws.s3();
+        s3.create_bucket()
+            .bucket("blocks-site")
+            .send()
+            .await
+            .unwrap();
+        s3.put_bucket_versioning()
+            .bucket("blocks-site")
+            .versioning_configuration(
+                VersioningConfiguration::builder()
+                    .status(BucketVersioningStatus::Enabled)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        aws.dynamodb()
+            .create_table()
+            .table_name("blocks-items")
+            .attribute_definitions(
+                AttributeDefinition::builder()
+                    .attribute_name("pk")
+                    .attribute_type(ScalarAttributeType::S)
+                    .build()
+                    .unwrap(),
+            )
+            .key_schema(
+                KeySchemaElement::builder()
+                    .attribute_name("pk")
+                    .key_type(KeyType::Hash)
+                    .build()
+                    .unwrap(),
+            )
+            .billing_mode(BillingMode::PayPerRequest)
+            .send()
+            .await
+            .unwrap();
+    });
+
+    let plan = p.eco(&["plan", "-detailed-exitcode"]);
+    let text = stdout(&plan);
+    assert_eq!(plan.status.code(), Some(2), "{text}{}", stderr(&plan));
+    assert!(
+        text.contains(
+            "# s3-bucket.site will be imported (id blocks-site), then will be updated in place"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("# dynamodb-table.items will be imported (id blocks-items)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Plan: 2 to import, 0 to add, 2 to change, 0 to destroy."),
+        "{text}"
+    );
+    // Planning persisted nothing.
+    assert_eq!(p.state()["resources"], serde_json::json!([]));
+
+    let out = ok(&p.eco(&["apply", "-auto-approve"]));
+    assert!(
+        out.contains("Resources: 2 imported, 0 added, 2 changed, 0 destroyed."),
+        "{out}"
+    );
+    assert_eq!(p.id_of("s3-bucket.site"), "blocks-site");
+    assert_eq!(p.id_of("dynamodb-table.items"), "blocks-items");
+    let plan = p.eco(&["plan", "-detailed-exitcode"]);
+    assert_eq!(
+        plan.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&plan),
+        stderr(&plan)
+    );
+    rt().block_on(async {
+        let tags = aws
+            .s3()
+            .get_bucket_tagging()
+            .bucket("blocks-site")
+            .send()
+            .await
+            .unwrap();
+        let keys: Vec<&str> = tags.tag_set().iter().map(|t| t.key()).collect();
+        assert!(
+            keys.contains(&"team") && keys.contains(&"eco:project"),
+            "{keys:?}"
+        );
+    });
+}

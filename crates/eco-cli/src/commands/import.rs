@@ -79,6 +79,7 @@ async fn open(dir: &Path, stage: &crate::cli::StageArgs) -> Result<Ctx, CliError
         .map_err(|d| CliError::Diagnostic(config.sources.clone(), d))?;
     let backend = backend::open(&config, dir, &stage).await?.into_arc();
     let aws = eco_aws::Aws::load(&aws_options(&stage)).await;
+    super::run::check_account(&aws, &stage).await?;
     let providers = Arc::new(eco_aws::providers(&aws));
     Ok(Ctx {
         config,

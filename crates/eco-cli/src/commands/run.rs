@@ -43,14 +43,6 @@ async fn session(
 ) -> Result<Session, CliError> {
     let registry = super::registry();
     let graph = ResourceGraph::from_config(&config).map_err(|d| config_error(&config, d))?;
-    if let Some(i) = config.imports.first() {
-        return Err(CliError::Diagnostic(
-            config.sources.clone(),
-            eco_config::Diagnostic::new("eco::not_yet", "`import` blocks are not carried out yet")
-                .at(i.span, "import block")
-                .help("they arrive with import and discovery (issue #9); until then remove the block (planning it would create a second resource)"),
-        ));
-    }
     let backend = backend::open(&config, dir, &stage).await?.into_arc();
     let aws = eco_aws::Aws::load(&aws_options(&stage)).await;
     check_account(&aws, &stage).await?;
@@ -93,7 +85,7 @@ async fn session(
 /// The guard against deploying one stage into another's account: the credentials' account
 /// (after any assume-role) must be the one the stage declares. Runs before any call that
 /// changes anything.
-async fn check_account(aws: &eco_aws::Aws, stage: &StageContext) -> Result<(), CliError> {
+pub(super) async fn check_account(aws: &eco_aws::Aws, stage: &StageContext) -> Result<(), CliError> {
     let Some(declared) = stage.stage.as_ref().and_then(|s| s.account.clone()) else {
         return Ok(());
     };
@@ -151,6 +143,8 @@ struct Prepared {
     refreshed: State,
     version: StateVersion,
     prior: Option<State>,
+    /// What `import` blocks adopt: address -> live id (read, in `refreshed`, not yet persisted).
+    imports: BTreeMap<String, String>,
 }
 
 async fn prepare(
@@ -158,6 +152,7 @@ async fn prepare(
     s: &Session,
     refresh: bool,
     targets: &[Address],
+    imports: bool,
 ) -> Result<Prepared, CliError> {
     let snapshot = s.backend.read(&s.stage.name).await?;
     let (state, mut version) = snapshot.into_state_or_new(&s.stage.name);
@@ -178,11 +173,17 @@ async fn prepare(
         }
         resolved
     };
+    let (state, imported) = if imports {
+        read_imports(ui, s, &state).await?
+    } else {
+        (state, BTreeMap::new())
+    };
     if !refresh {
         return Ok(Prepared {
             refreshed: state,
             version,
             prior: None,
+            imports: imported,
         });
     }
     let scope: Option<HashSet<String>> = if targets.is_empty() {
@@ -215,7 +216,28 @@ async fn prepare(
         refreshed,
         version,
         prior: Some(state),
+        imports: imported,
     })
+}
+
+/// Reads what the configuration's `import` blocks name (see `Engine::import_blocks`).
+async fn read_imports(
+    ui: &Ui,
+    s: &Session,
+    state: &State,
+) -> Result<(State, BTreeMap<String, String>), CliError> {
+    if s.config.imports.is_empty() {
+        return Ok((state.clone(), BTreeMap::new()));
+    }
+    let (state, imported, errors) = s.engine.import_blocks(state).await;
+    if !errors.is_empty() {
+        report_errors(ui, &errors);
+        return Err(CliError::msg(
+            "an `import` block could not be read",
+            "check each block's id (docs/import.md lists every type's id format); state was not changed",
+        ));
+    }
+    Ok((state, imported))
 }
 
 fn report_errors(_ui: &Ui, errors: &[eco_engine::EngineError]) {
@@ -245,6 +267,18 @@ fn make_plan(
         targets,
         replace,
         mode,
+    })
+    .map(|mut plan| {
+        if mode == Mode::Normal && !p.imports.is_empty() {
+            let imports: BTreeMap<String, String> = p
+                .imports
+                .iter()
+                .filter(|(a, _)| targets.is_empty() || targets.iter().any(|t| t.to_string() == **a))
+                .map(|(a, id)| (a.clone(), id.clone()))
+                .collect();
+            plan.mark_imports(&imports);
+        }
+        plan
     })
     .map_err(|d| {
         CliError::Config(eco_config::LoadError {
@@ -297,7 +331,7 @@ pub async fn plan(ui: &Ui, dir: &Path, args: &PlanArgs) -> CmdResult {
         "plan",
         timeout,
         |_| async {
-            let p = prepare(ui, &s, args.refresh, &targets).await?;
+            let p = prepare(ui, &s, args.refresh, &targets, true).await?;
             let plan = make_plan(&s, &p, &targets, &replace, mode)?;
             Ok((plan, p.version))
         },
@@ -390,7 +424,7 @@ pub async fn apply(ui: &Ui, dir: &Path, args: &ApplyArgs) -> CmdResult {
         "apply",
         timeout,
         |_| async {
-            let p = prepare(ui, &s, args.plan.refresh, &targets).await?;
+            let p = prepare(ui, &s, args.plan.refresh, &targets, true).await?;
             let plan = make_plan(&s, &p, &targets, &replace, mode)?;
             show_plan(ui, &plan, args.plan.json);
             check_refusals(&plan)?;
@@ -411,7 +445,7 @@ pub async fn destroy(ui: &Ui, dir: &Path, args: &DestroyArgs) -> CmdResult {
         "destroy",
         timeout,
         |_| async {
-            let p = prepare(ui, &s, true, &targets).await?;
+            let p = prepare(ui, &s, true, &targets, false).await?;
             let plan = make_plan(&s, &p, &targets, &[], Mode::Destroy)?;
             show_plan(ui, &plan, false);
             check_refusals(&plan)?;
@@ -470,6 +504,12 @@ async fn apply_saved(ui: &Ui, dir: &Path, args: &ApplyArgs, file: &Path) -> CmdR
             ));
         }
         show_plan(ui, &saved.plan, false);
+        // The resources the plan imports were read at plan time, not persisted: read again.
+        let state = if saved.plan.changes.iter().any(|c| c.import_id.is_some()) {
+            read_imports(ui, &s, &state).await?.0
+        } else {
+            state
+        };
         execute(ui, &s, saved.plan.clone(), state, version, true).await
     })
     .await
@@ -527,6 +567,16 @@ async fn execute(
         *counts.entry(*action).or_insert(0usize) += 1;
     }
     let count = |a| counts.get(&a).copied().unwrap_or(0);
+    let imported = plan
+        .changes
+        .iter()
+        .filter(|c| c.import_id.is_some() && report.done.iter().any(|(a, _)| *a == c.address))
+        .count();
+    let imported = if imported > 0 {
+        format!("{imported} imported, ")
+    } else {
+        String::new()
+    };
     let (added, changed, destroyed) = (
         count(eco_plan::Action::Create) + count(eco_plan::Action::Replace),
         count(eco_plan::Action::Update),
@@ -539,7 +589,7 @@ async fn execute(
     let (final_state, _) = finished?;
     if report.errors.is_empty() {
         ui.out(format!(
-            "\n{} Resources: {added} added, {changed} changed, {destroyed} destroyed.",
+            "\n{} Resources: {imported}{added} added, {changed} changed, {destroyed} destroyed.",
             ui.green(if plan.mode == Mode::Destroy {
                 "Destroy complete!"
             } else {
@@ -594,7 +644,11 @@ async fn print_progress(mut rx: tokio::sync::mpsc::UnboundedReceiver<Event>) {
                 Some(Event::Finished { address, action, id, elapsed }) => {
                     running.remove(&address);
                     let id = id.map(|i| format!(" [id={i}]")).unwrap_or_default();
-                    println!("{address}: {} complete after {}s{id}", action.done_noun(), elapsed.as_secs());
+                    if action == eco_plan::Action::NoOp {
+                        println!("{address}: Import complete{id}");
+                    } else {
+                        println!("{address}: {} complete after {}s{id}", action.done_noun(), elapsed.as_secs());
+                    }
                 }
                 Some(Event::Failed { address, action, .. }) => {
                     running.remove(&address);
