@@ -577,3 +577,46 @@ dynamodb-table "items" {
         );
     });
 }
+
+#[test]
+fn plan_generate_config_out_writes_kdl_for_unconfigured_import_targets() {
+    let p = Project::new("import to=\"s3-bucket.logs\" id=\"gen-logs\"\n");
+    rt().block_on(async {
+        p.aws()
+            .s3()
+            .create_bucket()
+            .bucket("gen-logs")
+            .send()
+            .await
+            .unwrap();
+    });
+    // Without the flag, the unconfigured target is an error that names the flag.
+    let err = fails(&p.eco(&["plan"]));
+    assert!(err.contains("-generate-config-out"), "{err}");
+    let out = ok(&p.eco(&["plan", "-generate-config-out", "logs.kdl"]));
+    assert!(
+        out.contains("Wrote the configuration of the imported resources to logs.kdl"),
+        "{out}"
+    );
+    assert!(
+        out.contains("# s3-bucket.logs will be imported (id gen-logs)"),
+        "{out}"
+    );
+    let kdl = std::fs::read_to_string(p.path().join("logs.kdl")).unwrap();
+    assert!(
+        kdl.starts_with("s3-bucket \"logs\" {\n    name \"gen-logs\"\n"),
+        "{kdl}"
+    );
+    // An existing file is never overwritten.
+    let err = fails(&p.eco(&["plan", "-generate-config-out", "logs.kdl"]));
+    assert!(err.contains("already exists"), "{err}");
+    ok(&p.eco(&["apply", "-auto-approve"]));
+    let plan = p.eco(&["plan", "-detailed-exitcode"]);
+    assert_eq!(
+        plan.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&plan),
+        stderr(&plan)
+    );
+}

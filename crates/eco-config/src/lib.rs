@@ -50,6 +50,17 @@ impl std::error::Error for LoadError {}
 ///
 /// Files are named in diagnostics as `dir/file.kdl` (just `file.kdl` when `dir` is `.`).
 pub fn load_dir(dir: &Path, registry: &Registry) -> Result<Config, LoadError> {
+    parse_sources(read_dir_sources(dir)?, registry)
+}
+
+/// Like [`load_dir`], except that `import` blocks may target resources the configuration does
+/// not declare yet (what `eco plan -generate-config-out FILE` writes KDL for).
+pub fn load_dir_for_generation(dir: &Path, registry: &Registry) -> Result<Config, LoadError> {
+    parse(read_dir_sources(dir)?, registry, true)
+}
+
+/// The `*.kdl` files of `dir`, sorted by name.
+fn read_dir_sources(dir: &Path) -> Result<Sources, LoadError> {
     let mut sources = Sources::new();
     let read_error = |message: String, help: &str| LoadError {
         sources: Sources::new(),
@@ -81,7 +92,7 @@ pub fn load_dir(dir: &Path, registry: &Registry) -> Result<Config, LoadError> {
         })?;
         sources.add(display_name(dir, &path), text);
     }
-    parse_sources(sources, registry)
+    Ok(sources)
 }
 
 fn display_name(dir: &Path, path: &Path) -> String {
@@ -100,6 +111,14 @@ fn display_name(dir: &Path, path: &Path) -> String {
 
 /// Parses and checks configuration already in memory.
 pub fn parse_sources(sources: Sources, registry: &Registry) -> Result<Config, LoadError> {
+    parse(sources, registry, false)
+}
+
+fn parse(
+    sources: Sources,
+    registry: &Registry,
+    unconfigured_imports: bool,
+) -> Result<Config, LoadError> {
     let mut parser = parse::Parser::new(registry, &sources);
     let ids: Vec<FileId> = sources.iter().map(|(id, _)| id).collect();
     for id in ids {
@@ -110,6 +129,11 @@ pub fn parse_sources(sources: Sources, registry: &Registry) -> Result<Config, Lo
     drop(parser);
     if diagnostics.is_empty() {
         parse::check_references(&config, registry, &mut diagnostics);
+        if unconfigured_imports {
+            diagnostics.0.retain(|d| {
+                !(d.code == "eco::unknown_reference" && d.message.starts_with("import target"))
+            });
+        }
     }
     if !diagnostics.is_empty() {
         return Err(LoadError {

@@ -315,6 +315,9 @@ fn load_for_run(dir: &Path, run: &RunArgs) -> Result<(Config, StageContext), Cli
 }
 
 pub async fn plan(ui: &Ui, dir: &Path, args: &PlanArgs) -> CmdResult {
+    if let Some(out) = &args.generate_config_out {
+        super::import::generate_config_out(ui, dir, &args.run.stage, out).await?;
+    }
     let (config, stage) = load_for_run(dir, &args.run)?;
     let s = session(ui, dir, config, stage, &args.run).await?;
     let targets = parse_addresses(&args.run.target, "target")?;
