@@ -1272,6 +1272,41 @@ impl ResourceProvider for Provider {
         &self.schema
     }
 
+    /// ListDistributions (every page, Marker / NextMarker), each distribution read in full.
+    async fn list(&self, ctx: &OpContext) -> Option<Result<Vec<Live>, OpError>> {
+        let mut ids = Vec::new();
+        let mut marker: Option<String> = None;
+        loop {
+            let out = match self
+                .cf
+                .list_distributions()
+                .set_marker(marker.take())
+                .send()
+                .await
+            {
+                Ok(o) => o,
+                Err(e) => return Some(Err(op_error("ListDistributions", e))),
+            };
+            let Some(list) = out.distribution_list() else {
+                break;
+            };
+            ids.extend(list.items().iter().map(|d| d.id().to_string()));
+            match (list.is_truncated(), list.next_marker()) {
+                (true, Some(m)) => marker = Some(m.to_string()),
+                _ => break,
+            }
+        }
+        let mut out = Vec::new();
+        for id in ids {
+            match self.read_dist(ctx, &id).await {
+                Ok(Some(live)) => out.push(live),
+                Ok(None) => {}
+                Err(e) => return Some(Err(e)),
+            }
+        }
+        Some(Ok(out))
+    }
+
     async fn read(&self, ctx: &OpContext, id: &str) -> Result<Option<Live>, OpError> {
         self.read_dist(ctx, id).await
     }
