@@ -328,12 +328,14 @@ impl Provider {
                     send = true;
                 }
                 "tags" | "id" | "api-endpoint" | "execution-arn" | "arn" => {}
-                "protocol-type" => return Err(OpError::invalid(
-                    op,
-                    format!(
+                "protocol-type" => {
+                    return Err(OpError::invalid(
+                        op,
+                        format!(
                         "{TY}: `protocol-type` cannot change in place (it forces a replacement)"
                     ),
-                )),
+                    ))
+                }
                 _ => {}
             }
         }
@@ -398,7 +400,11 @@ impl ResourceProvider for Provider {
                 Ok(o) => o,
                 Err(e) => return Some(Err(crate::aws::op_error("GetApis", e))),
             };
-            ids.extend(out.items().iter().filter_map(|a| a.api_id().map(str::to_string)));
+            ids.extend(
+                out.items()
+                    .iter()
+                    .filter_map(|a| a.api_id().map(str::to_string)),
+            );
             match out.next_token() {
                 Some(t) if !t.is_empty() => token = Some(t.to_string()),
                 _ => break,

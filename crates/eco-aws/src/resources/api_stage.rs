@@ -109,12 +109,14 @@ fn spec_of(desired: &Attrs, op: &str) -> Result<Spec, OpError> {
                 None => None,
                 Some(Value::Float(x)) if *x >= 0.0 => Some(*x),
                 Some(Value::Int(n)) if *n >= 0 => Some(*n as f64),
-                Some(other) => return Err(OpError::invalid(
-                    op,
-                    format!(
+                Some(other) => {
+                    return Err(OpError::invalid(
+                        op,
+                        format!(
                         "{TY}: throttling rate-limit must be a non-negative number, got {other:?}"
                     ),
-                )),
+                    ))
+                }
             };
             Some((burst, rate))
         }

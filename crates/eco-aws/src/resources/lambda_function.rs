@@ -1363,7 +1363,9 @@ fn differing(desired: &Attrs, live: &Attrs) -> Vec<String> {
     desired
         .iter()
         .filter(|(k, v)| {
-            !LOCAL_ATTRS.contains(&k.as_str()) && !matches!(v, Value::Unknown) && live.get(*k) != Some(*v)
+            !LOCAL_ATTRS.contains(&k.as_str())
+                && !matches!(v, Value::Unknown)
+                && live.get(*k) != Some(*v)
         })
         .map(|(k, _)| k.clone())
         .collect()

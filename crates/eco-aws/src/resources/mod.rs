@@ -65,10 +65,7 @@ pub fn providers(aws: &Aws) -> Vec<(&'static str, Arc<dyn ResourceProvider>)> {
             api_domain::TYPE_NAME,
             Arc::new(api_domain::Provider::new(aws)),
         ),
-        (
-            api::TYPE_NAME,
-            Arc::new(api::Provider::new(aws)),
-        ),
+        (api::TYPE_NAME, Arc::new(api::Provider::new(aws))),
         (
             api_integration::TYPE_NAME,
             Arc::new(api_integration::Provider::new(aws)),
@@ -101,10 +98,7 @@ pub fn providers(aws: &Aws) -> Vec<(&'static str, Arc<dyn ResourceProvider>)> {
             route53_record::TYPE_NAME,
             Arc::new(route53_record::Provider::new(aws)),
         ),
-        (
-            s3_sync::TYPE_NAME,
-            Arc::new(s3_sync::Provider::new(aws)),
-        ),
+        (s3_sync::TYPE_NAME, Arc::new(s3_sync::Provider::new(aws))),
         (
             cloudfront_distribution::TYPE_NAME,
             Arc::new(cloudfront_distribution::Provider::new(aws)),

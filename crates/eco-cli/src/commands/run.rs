@@ -85,7 +85,10 @@ async fn session(
 /// The guard against deploying one stage into another's account: the credentials' account
 /// (after any assume-role) must be the one the stage declares. Runs before any call that
 /// changes anything.
-pub(super) async fn check_account(aws: &eco_aws::Aws, stage: &StageContext) -> Result<(), CliError> {
+pub(super) async fn check_account(
+    aws: &eco_aws::Aws,
+    stage: &StageContext,
+) -> Result<(), CliError> {
     let Some(declared) = stage.stage.as_ref().and_then(|s| s.account.clone()) else {
         return Ok(());
     };
