@@ -1,83 +1,10 @@
 //! plan / apply / destroy of real resource types against moto: the engine end to end.
 
-use std::path::Path;
-
-use eco_test_support::Moto;
-
-use crate::support::{eco, repo, stderr, stdout};
-
-/// A copy of examples/minimal in a temp dir, with moto's environment.
-struct Project {
-    dir: tempfile::TempDir,
-    moto: Moto,
-}
-
-impl Project {
-    fn minimal() -> Project {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::copy(
-            repo().join("examples/minimal/main.kdl"),
-            dir.path().join("main.kdl"),
-        )
-        .unwrap();
-        Project {
-            dir,
-            moto: Moto::start(),
-        }
-    }
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-    fn eco(&self, args: &[&str]) -> std::process::Output {
-        eco()
-            .args(args)
-            .current_dir(self.path())
-            .envs(self.moto.env())
-            .output()
-            .unwrap()
-    }
-    fn edit(&self, from: &str, to: &str) {
-        let file = self.path().join("main.kdl");
-        let text = std::fs::read_to_string(&file).unwrap();
-        assert!(text.contains(from), "main.kdl has no {from:?}");
-        std::fs::write(&file, text.replacen(from, to, 1)).unwrap();
-    }
-    fn state(&self) -> serde_json::Value {
-        let out = self.eco(&["state", "pull"]);
-        assert!(out.status.success(), "{}", stderr(&out));
-        serde_json::from_slice(&out.stdout).unwrap()
-    }
-    fn id_of(&self, address: &str) -> String {
-        let state = self.state();
-        state["resources"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["address"] == address)
-            .unwrap_or_else(|| panic!("{address} not in state"))["id"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    }
-    fn aws(&self) -> eco_aws::Aws {
-        eco_aws::Aws::for_endpoint(&self.moto.endpoint(), "us-east-1")
-    }
-}
-
-fn ok(out: &std::process::Output) -> String {
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status.code(),
-        stdout(out),
-        stderr(out)
-    );
-    stdout(out)
-}
+use crate::support::{eco, ok, stderr, stdout, Project};
 
 #[test]
 fn minimal_applies_from_empty_then_plans_no_change_then_updates_in_place() {
-    let p = Project::minimal();
+    let p = Project::from_example("examples/minimal");
     let out = ok(&p.eco(&["apply", "-auto-approve"]));
     assert!(
         out.contains("Apply complete! Resources: 3 added, 0 changed, 0 destroyed."),
@@ -149,7 +76,7 @@ fn minimal_applies_from_empty_then_plans_no_change_then_updates_in_place() {
 
 #[test]
 fn rename_replaces_and_deletion_outside_eco_is_seen() {
-    let p = Project::minimal();
+    let p = Project::from_example("examples/minimal");
     ok(&p.eco(&["apply", "-auto-approve"]));
 
     let out = ok(&p.eco(&["plan"]));
@@ -193,7 +120,7 @@ fn rename_replaces_and_deletion_outside_eco_is_seen() {
 
 #[test]
 fn a_saved_plan_runs_exactly_and_is_refused_once_state_changed() {
-    let p = Project::minimal();
+    let p = Project::from_example("examples/minimal");
     let out = ok(&p.eco(&["plan", "-out", "first.plan"]));
     assert!(out.contains("Saved the plan"), "{out}");
     let out = ok(&p.eco(&["apply", "first.plan"]));
@@ -214,7 +141,7 @@ fn a_saved_plan_runs_exactly_and_is_refused_once_state_changed() {
 
 #[test]
 fn a_failing_resource_leaves_the_rest_applied_and_state_correct() {
-    let p = Project::minimal();
+    let p = Project::from_example("examples/minimal");
     p.edit(
         "name \"minimal-${stage}-data\"",
         "name \"Invalid_Bucket_Name\"",
@@ -241,7 +168,7 @@ fn a_failing_resource_leaves_the_rest_applied_and_state_correct() {
 
 #[test]
 fn a_crash_right_after_create_is_adopted_by_the_next_apply() {
-    let p = Project::minimal();
+    let p = Project::from_example("examples/minimal");
     let out = eco()
         .args(["apply", "-auto-approve"])
         .current_dir(p.path())
@@ -276,7 +203,7 @@ fn a_crash_right_after_create_is_adopted_by_the_next_apply() {
 
 #[test]
 fn destroy_removes_everything_in_reverse_order() {
-    let p = Project::minimal();
+    let p = Project::from_example("examples/minimal");
     ok(&p.eco(&["apply", "-auto-approve"]));
     let out = ok(&p.eco(&["destroy", "-auto-approve"]));
     assert!(
@@ -296,7 +223,7 @@ fn destroy_removes_everything_in_reverse_order() {
 
 #[test]
 fn apply_without_a_terminal_needs_auto_approve() {
-    let p = Project::minimal();
+    let p = Project::from_example("examples/minimal");
     let out = p.eco(&["apply"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("-auto-approve"), "{}", stderr(&out));
@@ -305,7 +232,7 @@ fn apply_without_a_terminal_needs_auto_approve() {
 
 #[test]
 fn eco_only_settings_and_unordered_lists_give_no_false_changes() {
-    let p = Project::minimal();
+    let p = Project::from_example("examples/minimal");
     p.edit(
         "versioning #true",
         "versioning #true\n    force-destroy #true",

@@ -3,95 +3,11 @@
 //! in-place UpdateUserPoolClient; the whole examples/serverless-api (with auth.kdl: the pool and
 //! client whose issuer and id the API's JWT authorizer uses) applies and then plans no changes.
 
-use std::path::Path;
-
-use eco_test_support::Moto;
-
-use crate::support::{eco, repo, stderr, stdout};
-
-struct Project {
-    dir: tempfile::TempDir,
-    moto: Moto,
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let p = entry.unwrap().path();
-        let dest = to.join(p.file_name().unwrap());
-        if p.is_dir() {
-            copy_dir(&p, &dest);
-        } else {
-            std::fs::copy(&p, &dest).unwrap();
-        }
-    }
-}
-
-impl Project {
-    /// A copy of `examples/NAME` with its own moto.
-    fn example(name: &str) -> Project {
-        let dir = tempfile::tempdir().unwrap();
-        copy_dir(&repo().join("examples").join(name), dir.path());
-        Project {
-            dir,
-            moto: Moto::start(),
-        }
-    }
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-    fn eco(&self, args: &[&str]) -> std::process::Output {
-        eco()
-            .args(args)
-            .current_dir(self.path())
-            .envs(self.moto.env())
-            .output()
-            .unwrap()
-    }
-    fn edit(&self, file: &str, from: &str, to: &str) {
-        let file = self.path().join(file);
-        let text = std::fs::read_to_string(&file).unwrap();
-        assert!(text.contains(from), "{} has no {from:?}", file.display());
-        std::fs::write(&file, text.replacen(from, to, 1)).unwrap();
-    }
-    fn resource(&self, address: &str) -> serde_json::Value {
-        let out = self.eco(&["state", "pull"]);
-        assert!(out.status.success(), "{}", stderr(&out));
-        let state: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        state["resources"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["address"] == address)
-            .unwrap_or_else(|| panic!("{address} in state"))
-            .clone()
-    }
-    fn no_changes(&self) {
-        let out = self.eco(&["plan", "-detailed-exitcode"]);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "a second plan must show no changes:\n{}\n{}",
-            stdout(&out),
-            stderr(&out)
-        );
-    }
-}
-
-fn ok(out: &std::process::Output) -> String {
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status.code(),
-        stdout(out),
-        stderr(out)
-    );
-    stdout(out)
-}
+use crate::support::*;
 
 #[test]
 fn cognito_example_applies_from_empty_and_then_plans_no_changes() {
-    let p = Project::example("cognito");
+    let p = Project::from_example(&format!("examples/{}", "cognito"));
     let out = ok(&p.eco(&["apply", "-auto-approve", "-stage", "dev"]));
     assert!(out.contains("Apply complete! Resources: 4 added"), "{out}");
 
@@ -115,7 +31,7 @@ fn cognito_example_applies_from_empty_and_then_plans_no_changes() {
     p.no_changes();
 
     // One client attribute changed: one in-place update of the client, nothing else.
-    p.edit(
+    p.edit_file(
         "main.kdl",
         "logout-urls \"https://${var.domain}/\"",
         "logout-urls \"https://${var.domain}/bye\"",
@@ -167,7 +83,7 @@ fn cognito_example_applies_from_empty_and_then_plans_no_changes() {
 
 #[test]
 fn serverless_api_example_with_its_cognito_pool_applies_and_then_plans_no_changes() {
-    let p = Project::example("serverless-api");
+    let p = Project::from_example(&format!("examples/{}", "serverless-api"));
     let out = ok(&p.eco(&["apply", "-auto-approve"]));
     assert!(out.contains("Apply complete! Resources: 14 added"), "{out}");
 

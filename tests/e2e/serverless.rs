@@ -6,35 +6,13 @@
 //! (auth.kdl); this test applies main.kdl alone, with a literal issuer and audience, so that it
 //! does not depend on the Cognito types.
 
-use std::path::Path;
-
-use eco_test_support::Moto;
-
-use crate::support::{eco, repo, stderr, stdout};
-
-struct Project {
-    dir: tempfile::TempDir,
-    moto: Moto,
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let p = entry.unwrap().path();
-        let dest = to.join(p.file_name().unwrap());
-        if p.is_dir() {
-            copy_dir(&p, &dest);
-        } else {
-            std::fs::copy(&p, &dest).unwrap();
-        }
-    }
-}
+use crate::support::*;
 
 impl Project {
     fn serverless() -> Project {
-        let dir = tempfile::tempdir().unwrap();
+        let p = Project::empty();
         let example = repo().join("examples/serverless-api");
-        copy_dir(&example.join("functions"), &dir.path().join("functions"));
+        copy_dir(&example.join("functions"), &p.file("functions"));
         let text = std::fs::read_to_string(example.join("main.kdl")).unwrap();
         let text = text
             .replace(
@@ -46,62 +24,9 @@ impl Project {
                 "audience \"test-client\"",
             );
         assert!(!text.contains("cognito-user-pool"), "{text}");
-        std::fs::write(dir.path().join("main.kdl"), text).unwrap();
-        Project {
-            dir,
-            moto: Moto::start(),
-        }
+        p.write("main.kdl", &text);
+        p
     }
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-    fn eco(&self, args: &[&str]) -> std::process::Output {
-        eco()
-            .args(args)
-            .current_dir(self.path())
-            .envs(self.moto.env())
-            .output()
-            .unwrap()
-    }
-    fn edit(&self, file: &str, from: &str, to: &str) {
-        let file = self.path().join(file);
-        let text = std::fs::read_to_string(&file).unwrap();
-        assert!(text.contains(from), "{} has no {from:?}", file.display());
-        std::fs::write(&file, text.replacen(from, to, 1)).unwrap();
-    }
-    fn state(&self) -> serde_json::Value {
-        let out = self.eco(&["state", "pull"]);
-        assert!(out.status.success(), "{}", stderr(&out));
-        serde_json::from_slice(&out.stdout).unwrap()
-    }
-    fn attr(&self, address: &str, attr: &str) -> String {
-        let state = self.state();
-        let r = state["resources"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["address"] == address)
-            .unwrap_or_else(|| panic!("{address} not in state"))
-            .clone();
-        if attr == "id" {
-            return r["id"].as_str().unwrap().to_string();
-        }
-        r["attributes"][attr]
-            .as_str()
-            .unwrap_or_default()
-            .to_string()
-    }
-}
-
-fn ok(out: &std::process::Output) -> String {
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status.code(),
-        stdout(out),
-        stderr(out)
-    );
-    stdout(out)
 }
 
 #[test]
@@ -137,7 +62,7 @@ fn serverless_api_applies_then_plans_code_and_configuration_updates_separately()
     );
 
     // One source file edited: a code update of that function only.
-    p.edit(
+    p.edit_file(
         "functions/users/index.js",
         "stage: process.env.STAGE",
         "stage: process.env.STAGE, v: 2",
@@ -159,7 +84,7 @@ fn serverless_api_applies_then_plans_code_and_configuration_updates_separately()
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
 
     // An env value changed: a configuration update only (no source-hash change).
-    p.edit("main.kdl", "LOG_LEVEL=\"info\"", "LOG_LEVEL=\"debug\"");
+    p.edit_file("main.kdl", "LOG_LEVEL=\"info\"", "LOG_LEVEL=\"debug\"");
     let out = p.eco(&["plan", "-detailed-exitcode"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let text = stdout(&out);
@@ -175,12 +100,12 @@ fn serverless_api_applies_then_plans_code_and_configuration_updates_separately()
     // Route and integration changes update in place: same API, same route.
     let api = p.attr("api.main", "id");
     let route = p.attr("api-route.assets", "id");
-    p.edit(
+    p.edit_file(
         "main.kdl",
         "route-key \"GET /assets\"",
         "route-key \"GET /assets/list\"",
     );
-    p.edit(
+    p.edit_file(
         "main.kdl",
         "uri \"${lambda-function.assets.arn}\"\n    payload-format-version \"2.0\"",
         "uri \"${lambda-function.assets.arn}\"\n    payload-format-version \"2.0\"\n    timeout-ms 5000",
@@ -204,7 +129,7 @@ fn serverless_api_applies_then_plans_code_and_configuration_updates_separately()
 #[test]
 fn a_missing_source_or_handler_file_is_a_plan_time_diagnostic() {
     let p = Project::serverless();
-    p.edit(
+    p.edit_file(
         "main.kdl",
         "source \"./functions/assets\"",
         "source \"./functions/nope\"",
@@ -216,12 +141,12 @@ fn a_missing_source_or_handler_file_is_a_plan_time_diagnostic() {
     assert!(err.contains("source"), "{err}");
     assert!(err.contains("functions/nope"), "{err}");
 
-    p.edit(
+    p.edit_file(
         "main.kdl",
         "source \"./functions/nope\"",
         "source \"./functions/assets\"",
     );
-    p.edit(
+    p.edit_file(
         "main.kdl",
         "handler \"index.handler\"",
         "handler \"app.handler\"",

@@ -4,123 +4,8 @@
 //! distribution changes are in place; 100 records of a zone go in one ChangeBatch and refresh
 //! in one listing.
 
-use std::path::{Path, PathBuf};
+use crate::support::*;
 
-use eco_test_support::Moto;
-
-use crate::support::{eco, repo, stderr, stdout};
-
-struct Project {
-    dir: tempfile::TempDir,
-    moto: Moto,
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
-impl Project {
-    fn static_site() -> Project {
-        let dir = tempfile::tempdir().unwrap();
-        copy_dir(&repo().join("examples/static-site"), dir.path());
-        Project {
-            dir,
-            moto: Moto::start(),
-        }
-    }
-    fn with(main: &str) -> Project {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("main.kdl"), main).unwrap();
-        Project {
-            dir,
-            moto: Moto::start(),
-        }
-    }
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-    fn file(&self, rel: &str) -> PathBuf {
-        self.path().join(rel)
-    }
-    fn eco(&self, args: &[&str]) -> std::process::Output {
-        eco()
-            .args(args)
-            .arg("-no-color")
-            .current_dir(self.path())
-            .envs(self.moto.env())
-            .output()
-            .unwrap()
-    }
-    fn edit(&self, from: &str, to: &str) {
-        let file = self.file("main.kdl");
-        let text = std::fs::read_to_string(&file).unwrap();
-        assert!(text.contains(from), "main.kdl has no {from:?}");
-        std::fs::write(&file, text.replacen(from, to, 1)).unwrap();
-    }
-    fn state(&self) -> serde_json::Value {
-        let out = self.eco(&["state", "pull"]);
-        assert!(out.status.success(), "{}", stderr(&out));
-        serde_json::from_slice(&out.stdout).unwrap()
-    }
-    fn id_of(&self, address: &str) -> String {
-        self.state()["resources"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["address"] == address)
-            .unwrap_or_else(|| panic!("{address} not in state"))["id"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    }
-    fn aws(&self) -> eco_aws::Aws {
-        eco_aws::Aws::for_endpoint(&self.moto.endpoint(), "us-east-1")
-    }
-    fn no_changes(&self) {
-        let out = self.eco(&["plan", "-detailed-exitcode"]);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "expected no changes:\n{}\n{}",
-            stdout(&out),
-            stderr(&out)
-        );
-    }
-    /// `eco plan -json`'s change of one address.
-    fn planned(&self, address: &str) -> serde_json::Value {
-        let out = ok(&self.eco(&["plan", "-json"]));
-        let plan: serde_json::Value = serde_json::from_str(&out).unwrap();
-        plan["changes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["address"] == address)
-            .cloned()
-            .unwrap_or(serde_json::Value::Null)
-    }
-}
-
-fn ok(out: &std::process::Output) -> String {
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status.code(),
-        stdout(out),
-        stderr(out)
-    );
-    stdout(out)
-}
-
-/// The keys whose values differ between two JSON maps (added, changed or removed).
 fn differing_keys(before: &serde_json::Value, after: &serde_json::Value) -> Vec<String> {
     let empty = serde_json::Map::new();
     let b = before.as_object().unwrap_or(&empty);
@@ -187,7 +72,7 @@ fn object_exists(p: &Project, bucket: &str, key: &str) -> bool {
 
 #[test]
 fn static_site_applies_plans_clean_and_syncs_exactly_what_changed() {
-    let p = Project::static_site();
+    let p = Project::from_example("examples/static-site");
     let out = ok(&p.eco(&["apply", "-auto-approve"]));
     assert!(
         out.contains("Apply complete! Resources: 7 added, 0 changed, 0 destroyed."),
@@ -319,7 +204,7 @@ fn a_hundred_records_of_a_zone_are_one_change_batch_and_one_listing() {
             i + 1
         ));
     }
-    let p = Project::with(&main);
+    let p = Project::with_main(&main);
     ok(&p.eco(&["apply", "-auto-approve", "-target", "route53-zone.main"]));
     p.moto.start_recording();
     let out = ok(&p.eco(&["apply", "-auto-approve"]));

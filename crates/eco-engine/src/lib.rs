@@ -834,6 +834,43 @@ impl Shared {
 }
 
 impl Shared {
+    /// The top-level attributes whose live values differ from `desired` (what an update sends).
+    fn changed_attributes(
+        &self,
+        address: &Address,
+        desired: &eco_plan::Attrs,
+        prior: &eco_plan::Attrs,
+    ) -> Vec<String> {
+        let schema = self
+            .registry
+            .get(&address.type_name)
+            .expect("registered type");
+        let ignore = self
+            .config
+            .resource(address)
+            .map(|r| r.ignore_changes.clone())
+            .unwrap_or_default();
+        eco_plan::diff::diff_attributes(schema, desired, prior, &ignore)
+            .into_iter()
+            .map(|d| d.name)
+            .collect()
+    }
+
+    /// Records what an operation made (the result replaces the intent) and returns its id.
+    async fn record_live(
+        &self,
+        key: &str,
+        address: &Address,
+        live: Live,
+        change: &ResourceChange,
+        action: Action,
+    ) -> Result<String, EngineError> {
+        let id = live.id.clone();
+        let state = resource_state(key, &address.type_name, live, change.dependencies.clone());
+        self.record(key, Some(state), action).await?;
+        Ok(id)
+    }
+
     /// The batch a planned change joins (types that batch, such as Route53 records: their
     /// zone), decided when the change becomes ready. Replacements are never batched.
     fn batch_key(&self, address: &Address, deletes: bool) -> Option<String> {
@@ -924,20 +961,7 @@ async fn run_batch(
             Action::Update => match (shared.final_desired(&address), prior) {
                 (Ok(desired), Some(prior)) => {
                     let prior_attrs = attrs_from_json(&prior.attributes);
-                    let schema = shared
-                        .registry
-                        .get(&address.type_name)
-                        .expect("registered type");
-                    let ignore = shared
-                        .config
-                        .resource(&address)
-                        .map(|r| r.ignore_changes.clone())
-                        .unwrap_or_default();
-                    let changed =
-                        eco_plan::diff::diff_attributes(schema, &desired, &prior_attrs, &ignore)
-                            .into_iter()
-                            .map(|d| d.name)
-                            .collect();
+                    let changed = shared.changed_attributes(&address, &desired, &prior_attrs);
                     Ok(BatchOp::Update {
                         id: prior.id,
                         prior: prior_attrs,
@@ -1182,18 +1206,8 @@ async fn forward_op(
                     action: Action::Create,
                     error,
                 })?;
-            let id = live.id.clone();
-            shared
-                .record(
-                    &key,
-                    Some(resource_state(
-                        &key,
-                        &address.type_name,
-                        live,
-                        change.dependencies.clone(),
-                    )),
-                    Action::Create,
-                )
+            let id = shared
+                .record_live(&key, address, live, change, Action::Create)
                 .await?;
             Ok(Some(id))
         }
@@ -1203,20 +1217,7 @@ async fn forward_op(
                 message: "planned as an update, but it is not in state".into(),
             })?;
             let prior_attrs = attrs_from_json(&prior.attributes);
-            let schema = shared
-                .registry
-                .get(&address.type_name)
-                .expect("registered type");
-            let ignore = shared
-                .config
-                .resource(address)
-                .map(|r| r.ignore_changes.clone())
-                .unwrap_or_default();
-            let changed: Vec<String> =
-                eco_plan::diff::diff_attributes(schema, &desired, &prior_attrs, &ignore)
-                    .into_iter()
-                    .map(|d| d.name)
-                    .collect();
+            let changed = shared.changed_attributes(address, &desired, &prior_attrs);
             shared.fault(Step::BeforeCall, &key, Action::Update)?;
             let live =
                 with_retries(|| provider.update(&ctx, &prior.id, &prior_attrs, &desired, &changed))
@@ -1226,18 +1227,8 @@ async fn forward_op(
                         action: Action::Update,
                         error,
                     })?;
-            let id = live.id.clone();
-            shared
-                .record(
-                    &key,
-                    Some(resource_state(
-                        &key,
-                        &address.type_name,
-                        live,
-                        change.dependencies.clone(),
-                    )),
-                    Action::Update,
-                )
+            let id = shared
+                .record_live(&key, address, live, change, Action::Update)
                 .await?;
             Ok(Some(id))
         }
@@ -1264,18 +1255,8 @@ async fn forward_op(
                     action: Action::Replace,
                     error,
                 })?;
-            let id = live.id.clone();
-            shared
-                .record(
-                    &key,
-                    Some(resource_state(
-                        &key,
-                        &address.type_name,
-                        live,
-                        change.dependencies.clone(),
-                    )),
-                    Action::Replace,
-                )
+            let id = shared
+                .record_live(&key, address, live, change, Action::Replace)
                 .await?;
             if let Some(old) = &prior {
                 if change.create_before_destroy && old.id != id {
