@@ -2,12 +2,10 @@
 //! false changes, refused changes that touch nothing, and destroy only after an explicit opt-out.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use aws_sdk_cognitoidentityprovider::types::AttributeType;
-use eco_test_support::Moto;
 
-use crate::support::{eco, stderr, stdout};
+use crate::support::{ok, stderr, stdout, Project};
 
 const CONFIG: &str = r#"project "ecogy"
 
@@ -29,65 +27,13 @@ cognito-user-pool "users" {
 }
 "#;
 
-struct Project {
-    dir: tempfile::TempDir,
-    moto: Moto,
-}
-
 impl Project {
-    fn new() -> Project {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("main.kdl"), CONFIG).unwrap();
-        Project {
-            dir,
-            moto: Moto::start(),
-        }
-    }
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-    fn eco(&self, args: &[&str]) -> std::process::Output {
-        eco()
-            .args(args)
-            .current_dir(self.path())
-            .envs(self.moto.env())
-            .output()
-            .unwrap()
-    }
-    fn edit(&self, from: &str, to: &str) {
-        let file = self.path().join("main.kdl");
-        let text = std::fs::read_to_string(&file).unwrap();
-        assert!(text.contains(from), "main.kdl has no {from:?}");
-        std::fs::write(&file, text.replacen(from, to, 1)).unwrap();
-    }
     fn pool_id(&self) -> String {
-        let out = self.eco(&["state", "pull"]);
-        assert!(out.status.success(), "{}", stderr(&out));
-        let state: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        state["resources"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["address"] == "cognito-user-pool.users")
-            .expect("pool in state")["id"]
-            .as_str()
-            .unwrap()
-            .to_string()
+        self.id_of("cognito-user-pool.users")
     }
     fn client(&self) -> aws_sdk_cognitoidentityprovider::Client {
-        eco_aws::Aws::for_endpoint(&self.moto.endpoint(), "us-east-1").cognito_idp()
+        self.aws().cognito_idp()
     }
-}
-
-fn ok(out: &std::process::Output) -> String {
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status.code(),
-        stdout(out),
-        stderr(out)
-    );
-    stdout(out)
 }
 
 fn exit_code(p: &Project, args: &[&str]) -> (Option<i32>, String) {
@@ -206,7 +152,7 @@ fn add_users(p: &Project, id: &str, n: usize) {
 
 #[test]
 fn custom_attribute_is_added_in_place_to_a_pool_with_users_and_changes_are_refused() {
-    let p = Project::new();
+    let p = Project::with_main(CONFIG);
     ok(&p.eco(&["apply", "-auto-approve"]));
     let id = p.pool_id();
     let (code, text) = exit_code(&p, &["plan", "-detailed-exitcode"]);
@@ -296,7 +242,7 @@ fn custom_attribute_is_added_in_place_to_a_pool_with_users_and_changes_are_refus
 
 #[test]
 fn destroy_is_refused_without_the_opt_out_and_works_with_it() {
-    let p = Project::new();
+    let p = Project::with_main(CONFIG);
     ok(&p.eco(&["apply", "-auto-approve"]));
     let id = p.pool_id();
     let (code, text) = exit_code(&p, &["destroy", "-auto-approve"]);

@@ -2,8 +2,7 @@
 //! discovered, imported with generated KDL (after which a plan is empty), and never recreated;
 //! `import` blocks are planned and applied; mistakes are clear errors.
 
-use std::path::Path;
-
+use crate::support::{ok, stderr, stdout, Project};
 use aws_sdk_cognitoidentityprovider::types::{AttributeDataType, SchemaAttributeType};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
@@ -16,9 +15,6 @@ use aws_sdk_s3::types::{
     BucketVersioningStatus, ErrorDocument, IndexDocument, VersioningConfiguration,
     WebsiteConfiguration,
 };
-use eco_test_support::Moto;
-
-use crate::support::{eco, stderr, stdout};
 
 const CONFIG: &str = r#"project "legacy"
 
@@ -28,61 +24,8 @@ stage "dev" {
 }
 "#;
 
-struct Project {
-    dir: tempfile::TempDir,
-    moto: Moto,
-}
-
-impl Project {
-    fn new(extra: &str) -> Project {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("main.kdl"), format!("{CONFIG}{extra}")).unwrap();
-        Project {
-            dir,
-            moto: Moto::start(),
-        }
-    }
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-    fn eco(&self, args: &[&str]) -> std::process::Output {
-        eco()
-            .args(args)
-            .current_dir(self.path())
-            .envs(self.moto.env())
-            .output()
-            .unwrap()
-    }
-    fn aws(&self) -> eco_aws::Aws {
-        eco_aws::Aws::for_endpoint(&self.moto.endpoint(), "us-east-1")
-    }
-    fn state(&self) -> serde_json::Value {
-        let out = self.eco(&["state", "pull"]);
-        assert!(out.status.success(), "{}", stderr(&out));
-        serde_json::from_slice(&out.stdout).unwrap()
-    }
-    fn id_of(&self, address: &str) -> String {
-        self.state()["resources"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["address"] == address)
-            .unwrap_or_else(|| panic!("{address} not in state"))["id"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    }
-}
-
-fn ok(out: &std::process::Output) -> String {
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status.code(),
-        stdout(out),
-        stderr(out)
-    );
-    stdout(out)
+fn project(extra: &str) -> Project {
+    Project::with_main(&format!("{CONFIG}{extra}"))
 }
 
 fn fails(out: &std::process::Output) -> String {
@@ -293,7 +236,7 @@ fn make_by_hand(p: &Project) -> Handmade {
 
 #[test]
 fn discover_then_import_generate_gives_an_empty_plan_and_recreates_nothing() {
-    let p = Project::new("");
+    let p = project("");
     let started = std::time::Instant::now();
     let made = make_by_hand(&p);
 
@@ -416,7 +359,7 @@ fn discover_then_import_generate_gives_an_empty_plan_and_recreates_nothing() {
 
 #[test]
 fn import_errors_are_clear() {
-    let p = Project::new("s3-bucket \"site\" {\n    name \"errs-site\"\n}\n");
+    let p = project("s3-bucket \"site\" {\n    name \"errs-site\"\n}\n");
     rt().block_on(async {
         p.aws()
             .s3()
@@ -469,7 +412,7 @@ fn import_errors_are_clear() {
 
 #[test]
 fn import_blocks_are_planned_applied_and_then_quiet() {
-    let p = Project::new(
+    let p = project(
         r#"
 import to="s3-bucket.site" id="blocks-site"
 s3-bucket "site" {
@@ -580,7 +523,7 @@ dynamodb-table "items" {
 
 #[test]
 fn plan_generate_config_out_writes_kdl_for_unconfigured_import_targets() {
-    let p = Project::new("import to=\"s3-bucket.logs\" id=\"gen-logs\"\n");
+    let p = project("import to=\"s3-bucket.logs\" id=\"gen-logs\"\n");
     rt().block_on(async {
         p.aws()
             .s3()
