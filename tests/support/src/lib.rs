@@ -215,8 +215,7 @@ pub struct RecordedCall {
     pub method: String,
     pub url: String,
     /// The operation, as far as the request names it: the `X-Amz-Target` operation (JSON
-    /// protocols), the `Action=` parameter (query protocols), else for REST the method and the
-    /// sub-resource (`GET ?versioning`, `PUT /{name}` for a bucket, `POST rrset`).
+    /// protocols), the `Action=` parameter (query protocols), else `METHOD path` (REST).
     pub operation: String,
     pub body: String,
 }
@@ -250,36 +249,11 @@ impl RecordedCall {
             .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
             .unwrap_or("/")
             .to_string();
-        // REST calls are named by method and sub-resource (`GET ?versioning`), not by the
-        // resource names in their path, so that counts group by operation.
-        let rest = || {
-            let query_key = url
-                .split_once('?')
-                .and_then(|(_, q)| q.split('&').next())
-                .map(|kv| kv.split('=').next().unwrap_or(kv).to_string());
-            match query_key {
-                Some(k) if !k.is_empty() && !k.starts_with("x-id") => format!("{method} ?{k}"),
-                _ => format!(
-                    "{method} {}",
-                    path.split('?')
-                        .next()
-                        .unwrap_or("/")
-                        .rsplit('/')
-                        .find(|s| !s.is_empty())
-                        .map(|last| if path.matches('/').count() <= 2 {
-                            "/{name}"
-                        } else {
-                            last
-                        })
-                        .unwrap_or("/")
-                ),
-            }
-        };
         let operation = header("X-Amz-Target")
             .map(|t| t.rsplit('.').next().unwrap_or(t).to_string())
             .or_else(|| action(&body))
             .or_else(|| action(&url))
-            .unwrap_or_else(rest);
+            .unwrap_or_else(|| format!("{method} {path}"));
         RecordedCall {
             method,
             url,
