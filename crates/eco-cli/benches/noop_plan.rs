@@ -10,6 +10,18 @@ use std::time::Instant;
 
 use eco_test_support::Moto;
 
+/// The operation of a call, with REST paths (which name resources) folded to their method and
+/// sub-resource (`GET ?versioning`), so that counts group by operation.
+fn group(c: &eco_test_support::RecordedCall) -> String {
+    if !c.operation.starts_with(&format!("{} /", c.method)) {
+        return c.operation.clone();
+    }
+    match c.url.split_once('?').and_then(|(_, q)| q.split('&').next()) {
+        Some(kv) => format!("{} ?{}", c.method, kv.split('=').next().unwrap_or(kv)),
+        None => format!("{} (resource)", c.method),
+    }
+}
+
 fn main() {
     let n: usize = std::env::var("ECO_BENCH_N")
         .ok()
@@ -63,7 +75,7 @@ fn main() {
         let calls = moto.recorded_calls();
         let mut by_op: BTreeMap<String, usize> = BTreeMap::new();
         for c in &calls {
-            *by_op.entry(c.operation.clone()).or_default() += 1;
+            *by_op.entry(group(c)).or_default() += 1;
         }
         let top: Vec<String> = by_op.iter().map(|(k, v)| format!("{k}={v}")).collect();
         println!(
