@@ -132,3 +132,56 @@ fn a_stage_whose_account_differs_from_the_credentials_is_refused_before_any_chan
         "nothing but the identity check reached AWS"
     );
 }
+
+#[test]
+fn state_can_live_in_a_tooling_account_while_resources_go_to_the_stage_account() {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let config = PLATFORM.replace(
+        "project \"ecogy\"\n",
+        "project \"ecogy\"\nbackend \"s3\" bucket=\"ecogy-tooling-state\" key=\"platform\" region=\"us-east-1\" lock-table=\"eco-locks\"\n",
+    );
+    std::fs::write(dir.path().join("main.kdl"), config).unwrap();
+    let run = |args: &[&str]| {
+        eco()
+            .args(args)
+            .current_dir(dir.path())
+            .envs(moto.env())
+            .output()
+            .unwrap()
+    };
+    let out = run(&["bootstrap", "-stage", "prod"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run(&["apply", "-stage", "prod", "-auto-approve"]);
+    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let tooling = eco_aws::Aws::for_endpoint(&moto.endpoint(), "us-east-1");
+    let prod = rt.block_on(eco_aws::Aws::for_endpoint_as(
+        &moto.endpoint(),
+        "us-east-1",
+        "arn:aws:iam::222222222222:role/eco-deploy",
+    ));
+    // The state object (and the lock table) are in the tooling account; the table in prod's only.
+    let keys: Vec<String> = rt
+        .block_on(async {
+            tooling
+                .s3()
+                .list_objects_v2()
+                .bucket("ecogy-tooling-state")
+                .send()
+                .await
+                .unwrap()
+        })
+        .contents()
+        .iter()
+        .filter_map(|o| o.key().map(str::to_string))
+        .collect();
+    assert_eq!(keys, ["platform/prod.json"]);
+    assert_eq!(tables(&rt, &prod), ["ecogy-assets"]);
+    assert_eq!(
+        tables(&rt, &tooling),
+        ["eco-locks"],
+        "only the lock table in the tooling account"
+    );
+}
