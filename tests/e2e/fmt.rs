@@ -61,7 +61,13 @@ fn fmt_refuses_invalid_kdl_with_a_location() {
 
 #[test]
 fn the_examples_are_formatted() {
-    for example in ["examples/minimal", "examples/ecogy-platform"] {
+    for example in [
+        "examples/minimal",
+        "examples/ecogy-platform",
+        "examples/static-site",
+        "examples/serverless-api",
+        "examples/cognito",
+    ] {
         let out = eco()
             .args(["fmt", "-check", "-chdir"])
             .arg(crate::support::repo().join(example))

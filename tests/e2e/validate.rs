@@ -4,7 +4,13 @@ use crate::support::{eco, repo, stderr, temp_with};
 
 #[test]
 fn examples_validate() {
-    for example in ["examples/minimal", "examples/ecogy-platform"] {
+    for example in [
+        "examples/minimal",
+        "examples/ecogy-platform",
+        "examples/static-site",
+        "examples/serverless-api",
+        "examples/cognito",
+    ] {
         let out = eco()
             .args(["validate", "-chdir"])
             .arg(repo().join(example))
