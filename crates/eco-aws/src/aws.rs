@@ -203,6 +203,16 @@ impl Aws {
     pub fn cognito_idp(&self) -> aws_sdk_cognitoidentityprovider::Client {
         aws_sdk_cognitoidentityprovider::Client::new(&self.config)
     }
+
+    /// CodeBuild.
+    pub fn codebuild(&self) -> aws_sdk_codebuild::Client {
+        aws_sdk_codebuild::Client::new(&self.config)
+    }
+
+    /// CodePipeline.
+    pub fn codepipeline(&self) -> aws_sdk_codepipeline::Client {
+        aws_sdk_codepipeline::Client::new(&self.config)
+    }
 }
 
 /// Error codes AWS uses for "no such resource", across services.

@@ -107,6 +107,14 @@ pub fn providers(aws: &Aws) -> Vec<(&'static str, Arc<dyn ResourceProvider>)> {
             acm_certificate::TYPE_NAME,
             Arc::new(acm_certificate::Provider::new(aws)),
         ),
+        (
+            codebuild_project::TYPE_NAME,
+            Arc::new(codebuild_project::Provider::new(aws)),
+        ),
+        (
+            codepipeline::TYPE_NAME,
+            Arc::new(codepipeline::Provider::new(aws)),
+        ),
     ]
 }
 
