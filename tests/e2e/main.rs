@@ -11,6 +11,7 @@ mod cognito_extras;
 mod fmt;
 mod graph;
 mod import;
+mod platform;
 mod serverless;
 mod site;
 mod stages;
