@@ -4,15 +4,12 @@
 
 use crate::support::*;
 
-/// Ignored until two moto gaps outside the CI/CD types are handled by their families (both
-/// reproduced with this test; codebuild-project and codepipeline apply and plan clean):
-/// - route53-record.api: "the value of `alias` is still unknown at apply time" — its alias takes
-///   api-domain.main's `target-domain-name` / `hosted-zone-id`, which moto's GetDomainName does
-///   not return (35 of 36 resources apply);
-/// - cognito-user-pool-domain.hosted: the plan after apply wants `managed-login-version = 2`
-///   again, as moto's DescribeUserPoolDomain omits ManagedLoginVersion.
+/// The copy departs from the example only where moto departs from AWS (docs/testing.md):
+/// - moto's CreateProject wants a location for every CodeBuild source and artifacts type;
+/// - moto's GetDomainName returns no `target-domain-name` / `hosted-zone-id` for an API custom
+///   domain (AWS always does), so the API's alias record is given literal values;
+/// - moto's DescribeUserPoolDomain leaves out ManagedLoginVersion, so the copy does not set it.
 #[test]
-#[ignore = "moto: api-domain target-domain-name/hosted-zone-id and user-pool-domain managed-login-version are not returned"]
 fn ecogy_platform_applies_for_dev_then_plans_clean() {
     let p = Project::from_example("examples/ecogy-platform");
     // moto's CreateProject wants a location for every source and artifacts type, CODEPIPELINE
@@ -28,6 +25,12 @@ fn ecogy_platform_applies_for_dev_then_plans_clean() {
         r#"artifacts type="CODEPIPELINE""#,
         r#"artifacts type="CODEPIPELINE" location="ecogy-dev-pipeline-artifacts""#,
     );
+    p.edit_file(
+        "api.kdl",
+        r#"alias name="${api-domain.main.target-domain-name}" zone-id="${api-domain.main.hosted-zone-id}""#,
+        r#"alias name="d-moto.execute-api.us-east-1.amazonaws.com" zone-id="Z1UJRXOUMOOFQ8""#,
+    );
+    p.edit_file("auth.kdl", "    managed-login-version 2\n", "");
     // The example keeps its state in S3 with a DynamoDB lock table: made once per account.
     ok(&p.eco(&["bootstrap", "-stage", "dev"]));
     let started = std::time::Instant::now();
@@ -81,4 +84,44 @@ fn ecogy_platform_applies_for_dev_then_plans_clean() {
             .collect();
         assert_eq!(stages, vec!["Source", "Deploy"]);
     });
+
+    // The same platform for prod: into account 222222222222 (assume-role), its own state.
+    ok(&p.eco(&["bootstrap", "-stage", "prod"]));
+    let out = p.eco(&["apply", "-stage", "prod", "-auto-approve"]);
+    assert!(
+        out.status.success(),
+        "prod apply failed:\n{}\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    p.no_changes_in("prod");
+    let prod = rt.block_on(eco_aws::Aws::for_endpoint_as(
+        &p.moto.endpoint(),
+        "us-east-1",
+        "arn:aws:iam::222222222222:role/eco-deploy",
+    ));
+    let functions = |aws: &eco_aws::Aws| -> Vec<String> {
+        let mut names: Vec<String> = rt
+            .block_on(async { aws.lambda().list_functions().send().await.unwrap() })
+            .functions()
+            .iter()
+            .filter_map(|f| f.function_name().map(str::to_string))
+            .collect();
+        names.sort();
+        names
+    };
+    let prod_functions = functions(&prod);
+    let dev_functions = functions(&aws);
+    assert!(
+        !prod_functions.is_empty() && prod_functions.iter().all(|f| f.contains("-prod-")),
+        "{prod_functions:?}"
+    );
+    assert!(
+        !dev_functions.is_empty() && dev_functions.iter().all(|f| f.contains("-dev-")),
+        "{dev_functions:?}"
+    );
+    for stage in ["dev", "prod"] {
+        let out = ok(&p.eco(&["state", "list", "-stage", stage]));
+        assert_eq!(out.lines().count(), 36, "{stage}: {out}");
+    }
 }

@@ -184,6 +184,18 @@ impl Project {
         );
     }
 
+    /// Asserts that `eco plan -stage STAGE -detailed-exitcode` finds nothing to do.
+    pub fn no_changes_in(&self, stage: &str) {
+        let out = self.eco(&["plan", "-stage", stage, "-detailed-exitcode"]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "expected no changes in {stage}:\n{}\n{}",
+            stdout(&out),
+            stderr(&out)
+        );
+    }
+
     /// `eco plan -json`'s change of one address (null when none).
     pub fn planned(&self, address: &str) -> serde_json::Value {
         let out = ok(&self.eco(&["plan", "-json"]));
