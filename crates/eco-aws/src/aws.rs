@@ -321,3 +321,35 @@ pub fn tags_value(tags: &BTreeMap<String, String>) -> Value {
             .collect(),
     )
 }
+
+/// Reads each listed id in turn (the second half of every type's `list`): what vanished since the
+/// listing is skipped; the first error ends it.
+pub(crate) async fn read_each<T, F, Fut>(ids: Vec<String>, mut read: F) -> Result<Vec<T>, OpError>
+where
+    F: FnMut(String) -> Fut,
+    Fut: std::future::Future<Output = Result<Option<T>, OpError>>,
+{
+    let mut out = Vec::new();
+    for id in ids {
+        if let Some(found) = read(id).await? {
+            out.push(found);
+        }
+    }
+    Ok(out)
+}
+
+/// Top-level attributes of `desired` whose value differs from `live`, leaving out `skip` (eco-only
+/// settings) and values not known yet: what an adopting create must still update.
+pub(crate) fn differing(
+    desired: &eco_provider::Attrs,
+    live: &eco_provider::Attrs,
+    skip: &[&str],
+) -> Vec<String> {
+    desired
+        .iter()
+        .filter(|(k, v)| {
+            !skip.contains(&k.as_str()) && !matches!(v, Value::Unknown) && live.get(*k) != Some(*v)
+        })
+        .map(|(k, _)| k.clone())
+        .collect()
+}

@@ -368,16 +368,7 @@ impl Provider {
     }
 }
 
-/// Top-level attributes of `desired` whose value differs from `live` (adoption).
-pub(crate) fn differing(desired: &Attrs, live: &Attrs, skip: &[&str]) -> Vec<String> {
-    desired
-        .iter()
-        .filter(|(k, v)| {
-            !skip.contains(&k.as_str()) && !matches!(v, Value::Unknown) && live.get(*k) != Some(*v)
-        })
-        .map(|(k, _)| k.clone())
-        .collect()
-}
+pub(crate) use crate::aws::differing;
 
 #[async_trait]
 impl ResourceProvider for Provider {
@@ -410,15 +401,12 @@ impl ResourceProvider for Provider {
                 _ => break,
             }
         }
-        let mut out = Vec::new();
-        for id in ids {
-            match self.read_id(&id).await {
-                Ok(Some((live, _))) => out.push(live),
-                Ok(None) => {}
-                Err(e) => return Some(Err(e)),
-            }
-        }
-        Some(Ok(out))
+        Some(
+            crate::aws::read_each(ids, |id| async move {
+                Ok(self.read_id(&id).await?.map(|(live, _)| live))
+            })
+            .await,
+        )
     }
 
     async fn read(&self, _ctx: &OpContext, id: &str) -> Result<Option<Live>, OpError> {

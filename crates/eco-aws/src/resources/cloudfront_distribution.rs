@@ -1296,15 +1296,7 @@ impl ResourceProvider for Provider {
                 _ => break,
             }
         }
-        let mut out = Vec::new();
-        for id in ids {
-            match self.read_dist(ctx, &id).await {
-                Ok(Some(live)) => out.push(live),
-                Ok(None) => {}
-                Err(e) => return Some(Err(e)),
-            }
-        }
-        Some(Ok(out))
+        Some(crate::aws::read_each(ids, |id| async move { self.read_dist(ctx, &id).await }).await)
     }
 
     async fn read(&self, ctx: &OpContext, id: &str) -> Result<Option<Live>, OpError> {

@@ -833,15 +833,12 @@ impl ResourceProvider for Provider {
                 _ => break,
             }
         }
-        let mut out = Vec::new();
-        for name in names {
-            match self.get(&name).await {
-                Ok(Some(p)) => out.push(p.live()),
-                Ok(None) => {}
-                Err(e) => return Some(Err(e)),
-            }
-        }
-        Some(Ok(out))
+        Some(
+            crate::aws::read_each(names, |name| async move {
+                Ok(self.get(&name).await?.map(|p| p.live()))
+            })
+            .await,
+        )
     }
 
     async fn find(

@@ -1686,18 +1686,15 @@ impl ResourceProvider for Provider {
                 _ => break,
             }
         }
-        let mut out = Vec::new();
-        for id in ids {
-            match self.read_pool(&id).await {
-                Ok(Some((p, m))) => out.push(Live {
+        Some(
+            crate::aws::read_each(ids, |id| async move {
+                Ok(self.read_pool(&id).await?.map(|(p, m)| Live {
                     attrs: to_attrs(&p, &m),
                     id,
-                }),
-                Ok(None) => {}
-                Err(e) => return Some(Err(e)),
-            }
-        }
-        Some(Ok(out))
+                }))
+            })
+            .await,
+        )
     }
 
     async fn read(&self, _ctx: &OpContext, id: &str) -> Result<Option<Live>, OpError> {

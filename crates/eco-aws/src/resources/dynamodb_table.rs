@@ -1685,18 +1685,15 @@ impl ResourceProvider for Provider {
                 None => break,
             }
         }
-        let mut out = Vec::new();
-        for name in names {
-            match self.read_table(&name).await {
-                Ok(Some(t)) => out.push(Live {
+        Some(
+            crate::aws::read_each(names, |name| async move {
+                Ok(self.read_table(&name).await?.map(|t| Live {
                     id: name,
                     attrs: t.to_attrs(),
-                }),
-                Ok(None) => {}
-                Err(e) => return Some(Err(e)),
-            }
-        }
-        Some(Ok(out))
+                }))
+            })
+            .await,
+        )
     }
 
     async fn read(&self, _ctx: &OpContext, id: &str) -> Result<Option<Live>, OpError> {

@@ -1158,15 +1158,7 @@ impl ResourceProvider for Provider {
                 _ => break,
             }
         }
-        let mut out = Vec::new();
-        for name in names {
-            match self.read_role(&name).await {
-                Ok(Some(live)) => out.push(live),
-                Ok(None) => {}
-                Err(e) => return Some(Err(e)),
-            }
-        }
-        Some(Ok(out))
+        Some(crate::aws::read_each(names, |name| async move { self.read_role(&name).await }).await)
     }
 
     async fn read(&self, _ctx: &OpContext, id: &str) -> Result<Option<Live>, OpError> {

@@ -1360,15 +1360,7 @@ fn with_local(mut live: Live, desired: &Attrs) -> Live {
 
 /// The attributes of `spec` that differ from `live` (for adoption by create).
 fn differing(desired: &Attrs, live: &Attrs) -> Vec<String> {
-    desired
-        .iter()
-        .filter(|(k, v)| {
-            !LOCAL_ATTRS.contains(&k.as_str())
-                && !matches!(v, Value::Unknown)
-                && live.get(*k) != Some(*v)
-        })
-        .map(|(k, _)| k.clone())
-        .collect()
+    crate::aws::differing(desired, live, LOCAL_ATTRS)
 }
 
 #[async_trait]
@@ -1402,15 +1394,12 @@ impl ResourceProvider for Provider {
                 _ => break,
             }
         }
-        let mut out = Vec::new();
-        for name in names {
-            match self.read_name(&name).await {
-                Ok(Some((live, _))) => out.push(live),
-                Ok(None) => {}
-                Err(e) => return Some(Err(e)),
-            }
-        }
-        Some(Ok(out))
+        Some(
+            crate::aws::read_each(names, |name| async move {
+                Ok(self.read_name(&name).await?.map(|(live, _)| live))
+            })
+            .await,
+        )
     }
 
     async fn read(&self, _ctx: &OpContext, id: &str) -> Result<Option<Live>, OpError> {

@@ -511,15 +511,7 @@ impl ResourceProvider for Provider {
             Ok(ids) => ids,
             Err(e) => return Some(Err(e)),
         };
-        let mut out = Vec::new();
-        for id in ids {
-            match self.read_zone(&id).await {
-                Ok(Some(live)) => out.push(live),
-                Ok(None) => {}
-                Err(e) => return Some(Err(e)),
-            }
-        }
-        Some(Ok(out))
+        Some(crate::aws::read_each(ids, |id| async move { self.read_zone(&id).await }).await)
     }
 
     async fn read(&self, _ctx: &OpContext, id: &str) -> Result<Option<Live>, OpError> {
