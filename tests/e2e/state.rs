@@ -214,8 +214,12 @@ fn two_processes_one_lock_then_force_unlock() {
     }
 
     // A run that dies holding the lock leaves it behind; force-unlock clears it.
-    let mut holder = spawn(&["state", "rm", "s3-bucket.b"], 60_000);
-    let deadline = Instant::now() + Duration::from_secs(20);
+    // It waits for the lock (the probes below take it for a moment while it is free).
+    let mut holder = spawn(
+        &["state", "rm", "s3-bucket.b", "-lock-timeout", "60s"],
+        60_000,
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
     let lock_id = loop {
         // A probe that changes nothing whether or not it gets the lock.
         let out = run(d, &["state", "rm", "s3-bucket.probe"], &env);
@@ -226,6 +230,13 @@ fn two_processes_one_lock_then_force_unlock() {
                 .trim_start_matches("Lock ID:")
                 .trim()
                 .to_string();
+        }
+        if let Some(status) = holder.try_wait().unwrap() {
+            let out = holder.wait_with_output().unwrap();
+            panic!(
+                "the holder exited ({status}) before holding the lock: {}",
+                stderr(&out)
+            );
         }
         assert!(
             Instant::now() < deadline,
