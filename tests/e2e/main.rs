@@ -5,6 +5,7 @@
 mod support;
 
 mod apply;
+mod architecture;
 mod cli;
 mod cognito;
 mod cognito_extras;

@@ -159,3 +159,124 @@ fn a_directory_without_kdl_files_is_a_clear_error() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("no *.kdl files"));
 }
+
+/// Every attribute that takes one of a fixed set of values (an enum in its schema), at any
+/// depth of blocks, refuses another value at validate time: with the file:line:col of the value
+/// and the allowed values in the help.
+#[test]
+fn values_outside_an_allowed_set_are_refused_at_validate_for_every_type() {
+    use eco_schema::{Attribute, Shape};
+
+    /// KDL lines that set the attribute at `path` (outermost first) to `bad`, the index of the
+    /// line holding `bad` and the (0-based) column where it starts.
+    fn nodes(path: &[&Attribute], bad: &str, indent: usize) -> (Vec<String>, usize, usize) {
+        let pad = " ".repeat(indent);
+        let attr = path[0];
+        match &attr.shape {
+            Shape::Block(b) => {
+                let label = b.label.map(|_| " \"x\"").unwrap_or("");
+                let (inner, at, col) = nodes(&path[1..], bad, indent + 4);
+                let mut lines = vec![format!("{pad}{}{label} {{", attr.name)];
+                lines.extend(inner);
+                lines.push(format!("{pad}}}"));
+                (lines, at + 1, col)
+            }
+            _ => {
+                let line = format!("{pad}{} \"{bad}\"", attr.name);
+                (vec![line], 0, indent + attr.name.len() + 1)
+            }
+        }
+    }
+    fn with_allowed<'a>(
+        attrs: &'a [Attribute],
+        prefix: &mut Vec<&'a Attribute>,
+        out: &mut Vec<Vec<&'a Attribute>>,
+    ) {
+        for a in attrs {
+            prefix.push(a);
+            if !a.allowed.is_empty() {
+                out.push(prefix.clone());
+            }
+            if let Some(b) = a.block_schema() {
+                with_allowed(&b.fields, prefix, out);
+            }
+            prefix.pop();
+        }
+    }
+
+    let registry = eco_aws::registry();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("main.kdl"), "project \"enums\"\n").unwrap();
+    let mut expected = Vec::new();
+    let mut types_with_enums = 0;
+    for schema in registry.schemas() {
+        let mut paths = Vec::new();
+        with_allowed(&schema.attributes, &mut Vec::new(), &mut paths);
+        if paths.is_empty() {
+            continue;
+        }
+        types_with_enums += 1;
+        let file = format!("{}.kdl", schema.type_name);
+        let mut text = String::new();
+        let mut line = 1;
+        for (i, path) in paths.iter().enumerate() {
+            text.push_str(&format!("{} \"bad-{i}\" {{\n", schema.type_name));
+            line += 1;
+            let (lines, at, col) = nodes(path, "NOT-ALLOWED", 4);
+            let bad_line = line + at;
+            for l in &lines {
+                text.push_str(l);
+                text.push('\n');
+            }
+            line += lines.len();
+            text.push_str("}\n");
+            line += 1;
+            let leaf = path.last().unwrap();
+            expected.push((
+                format!("{file}:{bad_line}:{}", col + 1),
+                format!("`{}` does not take the value \"NOT-ALLOWED\"", leaf.name),
+                leaf.allowed
+                    .iter()
+                    .map(|a| format!("\"{a}\""))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ));
+        }
+        std::fs::write(dir.path().join(&file), text).unwrap();
+    }
+    assert!(
+        types_with_enums >= 14,
+        "only {types_with_enums} types have enums"
+    );
+
+    let out = eco()
+        .args(["validate", "-chdir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    // miette wraps long lines (continuing them after a `│`): compare without the wrapping.
+    let squash = |s: &str| {
+        s.chars()
+            .filter(|c| !c.is_whitespace() && *c != '│')
+            .collect::<String>()
+    };
+    let err = squash(&stderr(&out));
+    for (location, message, allowed) in &expected {
+        let located = squash(&format!("{location}: {message}"));
+        assert!(
+            err.contains(&located),
+            "no diagnostic `{location}: {message}` in:\n{}",
+            stderr(&out)
+        );
+        assert!(
+            err.contains(&squash(&format!("takes one of: {allowed}"))),
+            "the allowed values {allowed} are not listed for {location}"
+        );
+    }
+    assert!(
+        expected.len() >= 50,
+        "only {} enum attributes",
+        expected.len()
+    );
+}

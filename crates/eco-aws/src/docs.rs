@@ -56,6 +56,13 @@ fn render_type(out: &mut String, schema: &Schema) {
     for note in notes {
         let _ = writeln!(out, "{note}\n");
     }
+    if !schema.import_id.is_empty() {
+        let _ = writeln!(
+            out,
+            "Import id (`eco import {}.NAME ID`): {}.\n",
+            schema.type_name, schema.import_id
+        );
+    }
     out.push_str(
         "| Attribute | Shape | Required | Update | Description |\n|---|---|---|---|---|\n",
     );
@@ -99,7 +106,7 @@ fn render_attribute(out: &mut String, attribute: &Attribute, prefix: &str) {
         out,
         "| `{}` | {} | {} | {} | {} |",
         name,
-        shape_name(&attribute.shape),
+        shape_text(attribute, false),
         required,
         update,
         escape(attribute.doc)
@@ -114,11 +121,7 @@ fn render_attribute(out: &mut String, attribute: &Attribute, prefix: &str) {
 fn render_field(out: &mut String, field: &Attribute, parent: &str, is_label: bool) {
     let name = format!("{parent}.{}", field.name);
     let required = if field.required { "yes" } else { "" };
-    let shape = if is_label {
-        format!("{} (label)", shape_name(&field.shape))
-    } else {
-        shape_name(&field.shape)
-    };
+    let shape = shape_text(field, is_label);
     let _ = writeln!(
         out,
         "| `{}` | {} | {} | | {} |",
@@ -132,6 +135,22 @@ fn render_field(out: &mut String, field: &Attribute, parent: &str, is_label: boo
             render_field(out, inner, &name, block.label == Some(inner.name));
         }
     }
+}
+
+/// The shape column: the shape, `(label)`, and the values or range AWS accepts.
+fn shape_text(attribute: &Attribute, is_label: bool) -> String {
+    let mut text = shape_name(&attribute.shape);
+    if is_label {
+        text.push_str(" (label)");
+    }
+    if !attribute.allowed.is_empty() {
+        let values: Vec<String> = attribute.allowed.iter().map(|v| format!("`{v}`")).collect();
+        let _ = write!(text, ", one of {}", values.join(" "));
+    }
+    if let Some((min, max)) = attribute.range {
+        let _ = write!(text, ", {min} to {max}");
+    }
+    text
 }
 
 fn scalar_name(t: ScalarType) -> &'static str {

@@ -6,7 +6,8 @@ use eco_config::{Diagnostic, Sources};
 
 use crate::commands::CliError;
 
-/// How eco writes to the terminal.
+/// How eco writes to the terminal: every line eco prints goes through here.
+#[derive(Debug, Clone, Copy)]
 pub struct Ui {
     pub color: bool,
 }
@@ -71,6 +72,18 @@ impl Ui {
     /// A line of normal output.
     pub fn out(&self, line: impl AsRef<str>) {
         println!("{}", line.as_ref());
+    }
+
+    /// A line on standard error (warnings, errors of a run that goes on).
+    pub fn err_line(&self, line: impl AsRef<str>) {
+        eprintln!("{}", line.as_ref());
+    }
+
+    /// A question on standard output, without a newline, flushed so it shows before the answer.
+    pub fn prompt(&self, text: &str) {
+        use std::io::Write;
+        print!("{text}");
+        let _ = std::io::stdout().flush();
     }
 
     /// Green when colored.

@@ -968,7 +968,9 @@ impl<'a> Parser<'a> {
                 self.no_props(file, node, &example);
                 let args: Vec<&KdlEntry> = Self::args(node).collect();
                 match args.as_slice() {
-                    [e] => self.scalar(file, e, *ty, name),
+                    [e] => self
+                        .scalar(file, e, *ty, name)
+                        .filter(|v| self.allowed(file, e, attr, v)),
                     [] => {
                         self.error(
                             Diagnostic::new("eco::missing_value", format!("`{name}` has no value"))
@@ -998,7 +1000,10 @@ impl<'a> Parser<'a> {
                 self.no_children(file, node, &example);
                 self.no_props(file, node, &example);
                 let items: Vec<Expr> = Self::args(node)
-                    .filter_map(|e| self.scalar(file, e, *ty, name))
+                    .filter_map(|e| {
+                        self.scalar(file, e, *ty, name)
+                            .filter(|v| self.allowed(file, e, attr, v))
+                    })
                     .collect();
                 Some(Expr::List(items))
             }
@@ -1095,7 +1100,10 @@ impl<'a> Parser<'a> {
                         );
                         continue;
                     };
-                    if let Some(v) = self.scalar(file, e, ty, k) {
+                    if let Some(v) = self
+                        .scalar(file, e, ty, k)
+                        .filter(|v| self.allowed(file, e, field, v))
+                    {
                         self.merge(k, field, v, espan, &mut fields, &mut first_spans);
                     }
                 }
@@ -1130,6 +1138,62 @@ impl<'a> Parser<'a> {
                 })
             }
         }
+    }
+
+    /// Whether a literal value is one the attribute allows (see [`Attribute::allowed`] and
+    /// [`Attribute::range`]); an interpolated one is checked once known. Reports the diagnostic
+    /// when it is not.
+    fn allowed(&mut self, file: FileId, e: &KdlEntry, attr: &Attribute, value: &Expr) -> bool {
+        if let (Some((min, max)), Expr::Int(i)) = (attr.range, value) {
+            if *i < min || *i > max {
+                self.error(
+                    Diagnostic::new(
+                        "eco::out_of_range",
+                        format!("`{}` must be between {min} and {max}, found {i}", attr.name),
+                    )
+                    .at(self.span(file, e.span()), "out of range")
+                    .help(format!("AWS accepts {min} to {max} for `{}`", attr.name)),
+                );
+                return false;
+            }
+        }
+        if attr.allowed.is_empty() {
+            return true;
+        }
+        let Expr::Str(template) = value else {
+            return true;
+        };
+        let Some(text) = template.as_literal() else {
+            return true;
+        };
+        if attr.allowed.contains(&text.as_str()) {
+            return true;
+        }
+        let list = attr
+            .allowed
+            .iter()
+            .map(|a| format!("\"{a}\""))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let close = attr
+            .allowed
+            .iter()
+            .find(|a| a.eq_ignore_ascii_case(&text))
+            .copied()
+            .or_else(|| did_you_mean(&text, attr.allowed.iter().copied()));
+        let help = match close {
+            Some(c) => format!("did you mean \"{c}\"? `{}` takes one of: {list}", attr.name),
+            None => format!("`{}` takes one of: {list}", attr.name),
+        };
+        self.error(
+            Diagnostic::new(
+                "eco::not_allowed",
+                format!("`{}` does not take the value \"{text}\"", attr.name),
+            )
+            .at(self.span(file, e.span()), "not an allowed value")
+            .help(help),
+        );
+        false
     }
 
     fn no_props(&mut self, file: FileId, node: &KdlNode, example: &str) {

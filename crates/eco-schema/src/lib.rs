@@ -5,8 +5,15 @@
 //! crate reads schemas: `eco-config` type-checks against them, `eco-plan` diffs with them, and each
 //! module of `eco-aws` declares one. This crate is pure data: no I/O, no AWS.
 
+// The derives name `::eco_schema::...`; this lets them be used inside this crate too.
+extern crate self as eco_schema;
+
+pub mod spec;
 mod value;
 
+// Each derive beside its trait, under the same name (as serde's `Serialize`).
+pub use eco_schema_derive::{Spec, SpecEnum};
+pub use spec::{Spec, SpecEnum};
 pub use value::Value;
 
 use std::collections::BTreeMap;
@@ -106,6 +113,12 @@ pub struct Attribute {
     pub unordered: bool,
     /// For a repeated block keyed by label: how its labels compare (see [`LabelSet`]).
     pub label_set: LabelSet,
+    /// The values AWS accepts, for a string attribute (or each item of a list of strings) that
+    /// takes one of a fixed set; empty when any value goes. `eco validate` refuses others.
+    pub allowed: &'static [&'static str],
+    /// The inclusive range AWS accepts, for an integer attribute; `eco validate` refuses a
+    /// literal outside it.
+    pub range: Option<(i64, i64)>,
 }
 
 impl Attribute {
@@ -122,6 +135,8 @@ impl Attribute {
             local: false,
             unordered: false,
             label_set: LabelSet::Exact,
+            allowed: &[],
+            range: None,
         }
     }
     /// A single string argument.
@@ -235,6 +250,18 @@ impl Attribute {
         self.label_set = LabelSet::Declared;
         self
     }
+    /// Restricts a string attribute (or each item of a list of strings) to `values`, exactly as
+    /// AWS spells them; `eco validate` refuses any other literal value. Typically the
+    /// `ALLOWED` of a [`SpecEnum`](spec::SpecEnum): `.one_of(BillingMode::ALLOWED)`.
+    pub fn one_of(mut self, values: &'static [&'static str]) -> Self {
+        self.allowed = values;
+        self
+    }
+    /// Restricts an integer attribute to `min..=max` (see [`Attribute::range`]).
+    pub fn range(mut self, min: i64, max: i64) -> Self {
+        self.range = Some((min, max));
+        self
+    }
     /// Documentation line.
     pub fn doc(mut self, doc: &'static str) -> Self {
         self.doc = doc;
@@ -261,6 +288,9 @@ pub struct Schema {
     pub taggable: bool,
     /// Whether `lifecycle prevent-destroy` defaults to true (Cognito user pools).
     pub prevent_destroy_by_default: bool,
+    /// What `eco import ADDRESS ID` takes as `ID`, in words (`the bucket name`,
+    /// `` `API-ID/ROUTE-ID` ``); empty for a type that cannot be imported.
+    pub import_id: &'static str,
 }
 
 impl Schema {
@@ -272,7 +302,13 @@ impl Schema {
             attributes: Vec::new(),
             taggable: false,
             prevent_destroy_by_default: false,
+            import_id: "",
         }
+    }
+    /// Documents the id `eco import` takes for this type (see [`Schema::import_id`]).
+    pub fn import_id(mut self, format: &'static str) -> Self {
+        self.import_id = format;
+        self
     }
     /// Adds an attribute.
     pub fn attr(mut self, attribute: Attribute) -> Self {

@@ -35,6 +35,7 @@ pub const TYPE_NAME: &str = "acm-certificate";
 
 pub fn schema() -> Schema {
     Schema::new(TYPE_NAME, "A public ACM certificate with DNS validation")
+        .import_id("the certificate ARN")
         .attr(
             Attribute::string("domain-name")
                 .required()
@@ -49,12 +50,12 @@ pub fn schema() -> Schema {
         .attr(
             Attribute::string("validation-method")
                 .forces_replacement()
-                .doc("DNS (the only method eco supports; EMAIL is refused)"),
+                .one_of(&["DNS"]).doc("DNS (the only method eco supports; EMAIL is refused)"),
         )
         .attr(
             Attribute::string("key-algorithm")
                 .forces_replacement()
-                .doc("RSA_2048 (default), EC_prime256v1 or EC_secp384r1"),
+                .one_of(&["RSA_2048", "EC_prime256v1", "EC_secp384r1"]).doc("RSA_2048 (default), EC_prime256v1 or EC_secp384r1"),
         )
         .attr(
             Attribute::string("region")

@@ -14,6 +14,7 @@ pub const TYPE_NAME: &str = "api";
 
 pub fn schema() -> Schema {
     Schema::new(TYPE_NAME, "An API Gateway v2 HTTP API")
+        .import_id("the API id (e.g. a1b2c3d4e5)")
         .attr(
             Attribute::string("name")
                 .required()
@@ -22,7 +23,7 @@ pub fn schema() -> Schema {
         .attr(
             Attribute::string("protocol-type")
                 .forces_replacement()
-                .doc("HTTP (default) or WEBSOCKET; fixed at creation"),
+                .one_of(&["HTTP", "WEBSOCKET"]).doc("HTTP (default) or WEBSOCKET; fixed at creation"),
         )
         .attr(Attribute::string("description").doc("description (UpdateApi)"))
         .attr(

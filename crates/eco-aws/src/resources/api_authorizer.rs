@@ -16,6 +16,7 @@ pub fn schema() -> Schema {
         TYPE_NAME,
         "An authorizer of an HTTP API: JWT (Cognito, OIDC) or a Lambda function",
     )
+    .import_id("`API-ID/AUTHORIZER-ID`")
     .attr(
         Attribute::string("api")
             .required()
@@ -30,6 +31,7 @@ pub fn schema() -> Schema {
     .attr(
         Attribute::string("type")
             .required()
+            .one_of(&["JWT", "REQUEST"])
             .doc("JWT or REQUEST (Lambda) (UpdateAuthorizer)"),
     )
     .attr(
@@ -56,6 +58,7 @@ pub fn schema() -> Schema {
     )
     .attr(
         Attribute::string("payload-format-version")
+            .one_of(&["1.0", "2.0"])
             .doc("1.0 or 2.0 for Lambda authorizers (UpdateAuthorizer)"),
     )
     .attr(

@@ -22,6 +22,7 @@ pub fn schema() -> Schema {
         TYPE_NAME,
         "A custom domain name for HTTP APIs and its API mappings",
     )
+    .import_id("the domain name")
     .attr(
         Attribute::string("domain-name")
             .required()
@@ -36,9 +37,14 @@ pub fn schema() -> Schema {
     .attr(
         Attribute::string("endpoint-type")
             .forces_replacement()
+            .one_of(&["REGIONAL", "EDGE"])
             .doc("REGIONAL (the only type HTTP APIs support)"),
     )
-    .attr(Attribute::string("security-policy").doc("TLS_1_2 (default) (UpdateDomainName)"))
+    .attr(
+        Attribute::string("security-policy")
+            .one_of(&["TLS_1_0", "TLS_1_2"])
+            .doc("TLS_1_2 (default) (UpdateDomainName)"),
+    )
     .attr(
         Attribute::repeated_block(
             "mapping",

@@ -16,6 +16,7 @@ pub fn schema() -> Schema {
         TYPE_NAME,
         "An integration of an HTTP API: where its routes send requests",
     )
+    .import_id("`API-ID/INTEGRATION-ID`")
     .attr(
         Attribute::string("api")
             .required()
@@ -25,6 +26,7 @@ pub fn schema() -> Schema {
     .attr(
         Attribute::string("type")
             .required()
+            .one_of(&["AWS", "AWS_PROXY", "HTTP", "HTTP_PROXY", "MOCK"])
             .doc("AWS_PROXY (Lambda) or HTTP_PROXY (UpdateIntegration)"),
     )
     .attr(
@@ -38,6 +40,7 @@ pub fn schema() -> Schema {
     )
     .attr(
         Attribute::string("payload-format-version")
+            .one_of(&["1.0", "2.0"])
             .doc("1.0 or 2.0 (default for Lambda; UpdateIntegration)"),
     )
     .attr(

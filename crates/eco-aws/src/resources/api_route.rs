@@ -13,6 +13,7 @@ pub const TYPE_NAME: &str = "api-route";
 
 pub fn schema() -> Schema {
     Schema::new(TYPE_NAME, "A route of an HTTP API")
+        .import_id("`API-ID/ROUTE-ID`")
         .attr(
             Attribute::string("api")
                 .required()
@@ -29,6 +30,7 @@ pub fn schema() -> Schema {
         ))
         .attr(
             Attribute::string("authorization-type")
+                .one_of(&["NONE", "JWT", "AWS_IAM", "CUSTOM"])
                 .doc("NONE (default), JWT, AWS_IAM or CUSTOM (UpdateRoute)"),
         )
         .attr(

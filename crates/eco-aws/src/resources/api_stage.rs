@@ -13,6 +13,7 @@ pub const TYPE_NAME: &str = "api-stage";
 
 pub fn schema() -> Schema {
     Schema::new(TYPE_NAME, "A stage of an HTTP API")
+        .import_id("`API-ID/STAGE-NAME`")
         .attr(
             Attribute::string("api")
                 .required()

@@ -39,6 +39,7 @@ fn behavior_fields(key: Option<Attribute>) -> Vec<Attribute> {
             .required()
             .doc("id of the origin requests go to"),
         Attribute::string("viewer-protocol-policy")
+            .one_of(&["allow-all", "https-only", "redirect-to-https"])
             .doc("redirect-to-https (default), https-only or allow-all"),
         Attribute::list("allowed-methods", ScalarType::String)
             .unordered()
@@ -55,7 +56,14 @@ fn behavior_fields(key: Option<Attribute>) -> Vec<Attribute> {
             "function",
             "event-type",
             vec![
-                Attribute::string("event-type").doc("viewer-request or viewer-response"),
+                Attribute::string("event-type")
+                    .one_of(&[
+                        "viewer-request",
+                        "viewer-response",
+                        "origin-request",
+                        "origin-response",
+                    ])
+                    .doc("viewer-request or viewer-response"),
                 Attribute::string("arn")
                     .required()
                     .doc("CloudFront function ARN"),
@@ -68,6 +76,7 @@ fn behavior_fields(key: Option<Attribute>) -> Vec<Attribute> {
 
 pub fn schema() -> Schema {
     Schema::new(TYPE_NAME, "A CloudFront distribution with origin access control for S3 origins")
+        .import_id("the distribution id (e.g. E2QWRUHAPOMQZL)")
         .attr(Attribute::bool("enabled").doc("serve requests (default #true) (UpdateDistribution)"))
         .attr(Attribute::string("comment").doc("comment (UpdateDistribution)"))
         .attr(
@@ -88,11 +97,11 @@ pub fn schema() -> Schema {
         )
         .attr(
             Attribute::string("price-class")
-                .doc("PriceClass_All (default), PriceClass_200 or PriceClass_100 (UpdateDistribution)"),
+                .one_of(&["PriceClass_All", "PriceClass_200", "PriceClass_100", "None"]).doc("PriceClass_All (default), PriceClass_200 or PriceClass_100 (UpdateDistribution)"),
         )
         .attr(
             Attribute::string("http-version")
-                .doc("http2 (default), http2and3, http3 or http1.1 (UpdateDistribution)"),
+                .one_of(&["http1.1", "http2", "http2and3", "http3"]).doc("http2 (default), http2and3, http3 or http1.1 (UpdateDistribution)"),
         )
         .attr(Attribute::bool("ipv6").doc("answer on IPv6 (default #true) (UpdateDistribution)"))
         .attr(Attribute::string("web-acl").doc("AWS WAF web ACL ARN (UpdateDistribution)"))
@@ -114,7 +123,7 @@ pub fn schema() -> Schema {
                             Attribute::int("http-port").doc("HTTP port (default 80)"),
                             Attribute::int("https-port").doc("HTTPS port (default 443)"),
                             Attribute::string("protocol-policy")
-                                .doc("https-only (default), http-only or match-viewer"),
+                                .one_of(&["http-only", "match-viewer", "https-only"]).doc("https-only (default), http-only or match-viewer"),
                             Attribute::list("ssl-protocols", ScalarType::String)
                                 .doc("TLS versions towards the origin (default TLSv1.2)"),
                             Attribute::int("read-timeout").doc("seconds to wait for a response (default 30)"),
@@ -165,7 +174,7 @@ pub fn schema() -> Schema {
             Attribute::block(
                 "geo-restriction",
                 vec![
-                    Attribute::string("type").required().doc("none, whitelist or blacklist"),
+                    Attribute::string("type").required().one_of(&["none", "whitelist", "blacklist"]).doc("none, whitelist or blacklist"),
                     Attribute::list("locations", ScalarType::String).unordered().doc("ISO 3166-1 alpha-2 country codes"),
                 ],
             )

@@ -19,6 +19,7 @@ pub const TYPE_NAME: &str = "codebuild-project";
 
 pub fn schema() -> Schema {
     Schema::new(TYPE_NAME, "A CodeBuild project")
+        .import_id("the project name")
         .attr(
             Attribute::string("name")
                 .required()
@@ -37,6 +38,7 @@ pub fn schema() -> Schema {
                 vec![
                     Attribute::string("type")
                         .required()
+                        .one_of(SOURCE_TYPES)
                         .doc("CODEPIPELINE, GITHUB, CODECOMMIT, S3 or NO_SOURCE"),
                     Attribute::string("location")
                         .doc("repository URL or bucket/key, unless CODEPIPELINE"),
@@ -54,11 +56,14 @@ pub fn schema() -> Schema {
                 vec![
                     Attribute::string("type")
                         .required()
+                        .one_of(ARTIFACT_TYPES)
                         .doc("CODEPIPELINE, S3 or NO_ARTIFACTS"),
                     Attribute::string("location").doc("bucket name, for S3"),
                     Attribute::string("path").doc("key prefix, for S3"),
                     Attribute::string("name").doc("artifact name, for S3"),
-                    Attribute::string("packaging").doc("NONE (default) or ZIP, for S3"),
+                    Attribute::string("packaging")
+                        .one_of(&["NONE", "ZIP"])
+                        .doc("NONE (default) or ZIP, for S3"),
                 ],
             )
             .required()
@@ -76,9 +81,11 @@ pub fn schema() -> Schema {
                         .doc("build image, e.g. aws/codebuild/standard:7.0"),
                     Attribute::string("type")
                         .required()
+                        .one_of(ENVIRONMENT_TYPES)
                         .doc("LINUX_CONTAINER, ARM_CONTAINER, LINUX_LAMBDA_CONTAINER, ..."),
                     Attribute::bool("privileged-mode").doc("allow Docker builds"),
                     Attribute::string("image-pull-credentials")
+                        .one_of(&["CODEBUILD", "SERVICE_ROLE"])
                         .doc("CODEBUILD (default) or SERVICE_ROLE"),
                     Attribute::map("env", ScalarType::String)
                         .doc("plaintext environment variables"),
@@ -109,6 +116,7 @@ pub fn schema() -> Schema {
                 vec![
                     Attribute::string("type")
                         .required()
+                        .one_of(CACHE_TYPES)
                         .doc("NO_CACHE, S3 or LOCAL"),
                     Attribute::string("location").doc("bucket/prefix, for S3"),
                     Attribute::list("modes", ScalarType::String)
@@ -169,6 +177,20 @@ const SOURCE_TYPES: &[&str] = &[
     "NO_SOURCE",
 ];
 const ARTIFACT_TYPES: &[&str] = &["CODEPIPELINE", "S3", "NO_ARTIFACTS"];
+const ENVIRONMENT_TYPES: &[&str] = &[
+    "ARM_CONTAINER",
+    "ARM_EC2",
+    "ARM_LAMBDA_CONTAINER",
+    "LINUX_CONTAINER",
+    "LINUX_EC2",
+    "LINUX_GPU_CONTAINER",
+    "LINUX_LAMBDA_CONTAINER",
+    "MAC_ARM",
+    "WINDOWS_CONTAINER",
+    "WINDOWS_EC2",
+    "WINDOWS_SERVER_2019_CONTAINER",
+    "WINDOWS_SERVER_2022_CONTAINER",
+];
 const CACHE_TYPES: &[&str] = &["NO_CACHE", "S3", "LOCAL"];
 
 /// The attributes UpdateProject manages (an adoption brings all of them to the configuration).

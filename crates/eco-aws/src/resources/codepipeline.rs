@@ -27,9 +27,11 @@ pub fn schema() -> Schema {
             Attribute::string("name").doc("action name, unique in the stage"),
             Attribute::string("category")
                 .required()
+                .one_of(CATEGORIES)
                 .doc("Source, Build, Test, Deploy, Approval or Invoke"),
             Attribute::string("owner")
                 .required()
+                .one_of(OWNERS)
                 .doc("AWS, ThirdParty or Custom"),
             Attribute::string("provider")
                 .required()
@@ -51,6 +53,7 @@ pub fn schema() -> Schema {
     .doc("an action of the stage");
 
     Schema::new(TYPE_NAME, "A CodePipeline pipeline")
+        .import_id("the pipeline name")
         .attr(
             Attribute::string("name")
                 .required()
@@ -62,9 +65,14 @@ pub fn schema() -> Schema {
                 .required()
                 .doc("ARN of the role the pipeline runs as (UpdatePipeline)"),
         )
-        .attr(Attribute::string("pipeline-type").doc("V2 (default) or V1 (UpdatePipeline)"))
+        .attr(
+            Attribute::string("pipeline-type")
+                .one_of(PIPELINE_TYPES)
+                .doc("V2 (default) or V1 (UpdatePipeline)"),
+        )
         .attr(
             Attribute::string("execution-mode")
+                .one_of(EXECUTION_MODES)
                 .doc("QUEUED, SUPERSEDED (default) or PARALLEL (UpdatePipeline)"),
         )
         .attr(
@@ -74,7 +82,9 @@ pub fn schema() -> Schema {
                     Attribute::string("location")
                         .required()
                         .doc("artifact bucket name"),
-                    Attribute::string("type").doc("S3 (the only type)"),
+                    Attribute::string("type")
+                        .one_of(&["S3"])
+                        .doc("S3 (the only type)"),
                     Attribute::string("encryption-key")
                         .doc("KMS key ARN (default: the AWS managed key)"),
                 ],

@@ -13,6 +13,7 @@ pub const TYPE_NAME: &str = "cognito-group";
 
 pub fn schema() -> Schema {
     Schema::new(TYPE_NAME, "A group in a Cognito user pool")
+        .import_id("`POOL-ID/GROUP-NAME`")
         .attr(
             Attribute::string("user-pool")
                 .required()

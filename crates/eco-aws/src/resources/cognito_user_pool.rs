@@ -52,7 +52,9 @@ fn string_constraints() -> [Attribute; 2] {
 pub fn schema() -> Schema {
     let mut custom_fields = vec![
         Attribute::string("name").doc("attribute name, stored by Cognito as custom:NAME"),
-        Attribute::string("type").doc("String (default), Number, DateTime or Boolean"),
+        Attribute::string("type")
+            .one_of(&["String", "Number", "DateTime", "Boolean"])
+            .doc("String (default), Number, DateTime or Boolean"),
         Attribute::bool("mutable")
             .doc("whether the value may change after the user is created; write it explicitly"),
         Attribute::bool("developer-only")
@@ -65,16 +67,17 @@ pub fn schema() -> Schema {
     ]);
 
     Schema::new(TYPE_NAME, "A Cognito user pool; never replaced, updated with the full merged configuration")
+        .import_id("the pool id (e.g. us-east-1_AbCdEfGhI)")
         .attr(Attribute::string("name").required().doc("pool name (UpdateUserPool PoolName)"))
         .attr(
             Attribute::list("username-attributes", ScalarType::String).unordered()
                 .guarded(USERNAME_FIXED)
-                .doc("email and/or phone_number used as the username; fixed at creation"),
+                .one_of(&["email", "phone_number"]).doc("email and/or phone_number used as the username; fixed at creation"),
         )
         .attr(
             Attribute::list("alias-attributes", ScalarType::String).unordered()
                 .guarded(USERNAME_FIXED)
-                .doc("email, phone_number and/or preferred_username accepted besides the username; fixed at creation"),
+                .one_of(&["email", "phone_number", "preferred_username"]).doc("email, phone_number and/or preferred_username accepted besides the username; fixed at creation"),
         )
         .attr(
             Attribute::bool("case-sensitive")
@@ -127,7 +130,7 @@ pub fn schema() -> Schema {
                 "mfa",
                 "mode",
                 vec![
-                    Attribute::string("mode").doc("OFF (default), OPTIONAL or ON"),
+                    Attribute::string("mode").one_of(&["OFF", "ON", "OPTIONAL"]).doc("OFF (default), OPTIONAL or ON"),
                     Attribute::bool("software-token").doc("allow authenticator-app (TOTP) codes"),
                     Attribute::bool("sms").doc("allow SMS codes (needs the sms block)"),
                     Attribute::bool("email").doc("allow email codes (needs developer email sending)"),
@@ -137,13 +140,13 @@ pub fn schema() -> Schema {
         )
         .attr(
             Attribute::list("account-recovery", ScalarType::String)
-                .doc("recovery methods in priority order: verified_email, verified_phone_number, admin_only (UpdateUserPool)"),
+                .one_of(&["verified_email", "verified_phone_number", "admin_only"]).doc("recovery methods in priority order: verified_email, verified_phone_number, admin_only (UpdateUserPool)"),
         )
         .attr(
             Attribute::block(
                 "email",
                 vec![
-                    Attribute::string("sending-account").doc("COGNITO_DEFAULT (default) or DEVELOPER (SES)"),
+                    Attribute::string("sending-account").one_of(&["COGNITO_DEFAULT", "DEVELOPER"]).doc("COGNITO_DEFAULT (default) or DEVELOPER (SES)"),
                     Attribute::string("source-arn").doc("ARN of the verified SES identity, for DEVELOPER"),
                     Attribute::string("from").doc("sender address, e.g. Ecogy <no-reply@ecogy.io>"),
                     Attribute::string("reply-to").doc("reply-to address"),
@@ -172,7 +175,7 @@ pub fn schema() -> Schema {
                 "verification-message",
                 vec![
                     Attribute::string("default-email-option")
-                        .doc("CONFIRM_WITH_CODE (default) or CONFIRM_WITH_LINK"),
+                        .one_of(&["CONFIRM_WITH_CODE", "CONFIRM_WITH_LINK"]).doc("CONFIRM_WITH_CODE (default) or CONFIRM_WITH_LINK"),
                     Attribute::string("email-subject").doc("subject of the code email"),
                     Attribute::string("email-message").doc("body of the code email, containing {####}"),
                     Attribute::string("email-subject-by-link").doc("subject of the link email"),
@@ -225,7 +228,7 @@ pub fn schema() -> Schema {
         )
         .attr(
             Attribute::string("tier")
-                .doc("feature plan: LITE, ESSENTIALS (default) or PLUS (UpdateUserPool UserPoolTier)"),
+                .one_of(&["LITE", "ESSENTIALS", "PLUS"]).doc("feature plan: LITE, ESSENTIALS (default) or PLUS (UpdateUserPool UserPoolTier)"),
         )
         .attr(Attribute::string("id").computed().doc("pool id, REGION_xxxxxxxxx"))
         .attr(Attribute::string("arn").computed().doc("pool ARN"))

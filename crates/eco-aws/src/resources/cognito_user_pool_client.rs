@@ -23,6 +23,7 @@ pub const TYPE_NAME: &str = "cognito-user-pool-client";
 
 pub fn schema() -> Schema {
     Schema::new(TYPE_NAME, "An app client of a Cognito user pool")
+        .import_id("`POOL-ID/CLIENT-ID`")
         .attr(
             Attribute::string("user-pool")
                 .required()
@@ -38,7 +39,7 @@ pub fn schema() -> Schema {
         .attr(
             Attribute::list("explicit-auth-flows", ScalarType::String)
                 .unordered()
-                .doc("e.g. ALLOW_USER_SRP_AUTH, ALLOW_REFRESH_TOKEN_AUTH (UpdateUserPoolClient)"),
+                .one_of(AUTH_FLOWS).doc("e.g. ALLOW_USER_SRP_AUTH, ALLOW_REFRESH_TOKEN_AUTH (UpdateUserPoolClient)"),
         )
         .attr(
             Attribute::bool("oauth-enabled")
@@ -47,7 +48,7 @@ pub fn schema() -> Schema {
         .attr(
             Attribute::list("allowed-oauth-flows", ScalarType::String)
                 .unordered()
-                .doc("code, implicit and/or client_credentials (UpdateUserPoolClient)"),
+                .one_of(OAUTH_FLOWS).doc("code, implicit and/or client_credentials (UpdateUserPoolClient)"),
         )
         .attr(
             Attribute::list("allowed-oauth-scopes", ScalarType::String)
@@ -90,9 +91,9 @@ pub fn schema() -> Schema {
                     Attribute::int("access").doc("access token validity"),
                     Attribute::int("id").doc("id token validity"),
                     Attribute::int("refresh").doc("refresh token validity"),
-                    Attribute::string("access-unit").doc("seconds, minutes, hours (default) or days"),
-                    Attribute::string("id-unit").doc("seconds, minutes, hours (default) or days"),
-                    Attribute::string("refresh-unit").doc("seconds, minutes, hours or days (default)"),
+                    Attribute::string("access-unit").one_of(UNITS).doc("seconds, minutes, hours (default) or days"),
+                    Attribute::string("id-unit").one_of(UNITS).doc("seconds, minutes, hours (default) or days"),
+                    Attribute::string("refresh-unit").one_of(UNITS).doc("seconds, minutes, hours or days (default)"),
                 ],
             )
             .doc("token lifetimes, e.g. token-validity access=1 id=1 refresh=30 (UpdateUserPoolClient)"),
@@ -103,7 +104,7 @@ pub fn schema() -> Schema {
         )
         .attr(
             Attribute::string("prevent-user-existence-errors")
-                .doc("ENABLED (default) or LEGACY (UpdateUserPoolClient)"),
+                .one_of(&["ENABLED", "LEGACY"]).doc("ENABLED (default) or LEGACY (UpdateUserPoolClient)"),
         )
         .attr(
             Attribute::bool("enable-token-revocation")

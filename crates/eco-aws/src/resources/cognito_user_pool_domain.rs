@@ -23,6 +23,7 @@ pub fn schema() -> Schema {
         TYPE_NAME,
         "The hosted UI and OAuth domain of a Cognito user pool",
     )
+    .import_id("the domain prefix (or custom domain)")
     .attr(
         Attribute::string("domain")
             .required()

@@ -33,6 +33,7 @@ fn key(name: &'static str, what: &'static str) -> Attribute {
                 .doc("key attribute name"),
             Attribute::string("type")
                 .required()
+                .one_of(KEY_TYPES)
                 .doc("S (string), N (number) or B (binary)"),
         ],
     )
@@ -42,6 +43,7 @@ fn key(name: &'static str, what: &'static str) -> Attribute {
 
 pub fn schema() -> Schema {
     Schema::new(TYPE_NAME, "A DynamoDB table: keys, billing, global and local secondary indexes, TTL, point-in-time recovery, stream")
+        .import_id("the table name")
         .attr(
             Attribute::string("name")
                 .required()
@@ -54,7 +56,7 @@ pub fn schema() -> Schema {
         .attr(key("range-key", "sort key and its type; fixed at creation"))
         .attr(
             Attribute::string("billing-mode")
-                .doc("PAY_PER_REQUEST (default) or PROVISIONED (UpdateTable)"),
+                .one_of(&[PAY_PER_REQUEST, PROVISIONED]).doc("PAY_PER_REQUEST (default) or PROVISIONED (UpdateTable)"),
         )
         .attr(Attribute::int("read-capacity").doc("read capacity units when PROVISIONED (UpdateTable)"))
         .attr(Attribute::int("write-capacity").doc("write capacity units when PROVISIONED (UpdateTable)"))
@@ -65,10 +67,10 @@ pub fn schema() -> Schema {
                 vec![
                     Attribute::string("name").doc("index name"),
                     Attribute::string("hash-key").required().doc("partition key attribute of the index"),
-                    Attribute::string("type").doc("type of the partition key: S (default), N or B"),
+                    Attribute::string("type").one_of(KEY_TYPES).doc("type of the partition key: S (default), N or B"),
                     Attribute::string("range-key").doc("sort key attribute of the index"),
-                    Attribute::string("range-type").doc("type of the sort key: S (default), N or B"),
-                    Attribute::string("projection").doc("ALL (default), KEYS_ONLY or INCLUDE"),
+                    Attribute::string("range-type").one_of(KEY_TYPES).doc("type of the sort key: S (default), N or B"),
+                    Attribute::string("projection").one_of(PROJECTIONS).doc("ALL (default), KEYS_ONLY or INCLUDE"),
                     Attribute::list("non-key-attributes", ScalarType::String).unordered()
                         .doc("attributes projected when projection is INCLUDE"),
                     Attribute::int("read-capacity").doc("read capacity units when PROVISIONED"),
@@ -84,8 +86,8 @@ pub fn schema() -> Schema {
                 vec![
                     Attribute::string("name").doc("index name"),
                     Attribute::string("range-key").required().doc("sort key attribute of the index"),
-                    Attribute::string("type").doc("type of the sort key: S (default), N or B"),
-                    Attribute::string("projection").doc("ALL (default), KEYS_ONLY or INCLUDE"),
+                    Attribute::string("type").one_of(KEY_TYPES).doc("type of the sort key: S (default), N or B"),
+                    Attribute::string("projection").one_of(PROJECTIONS).doc("ALL (default), KEYS_ONLY or INCLUDE"),
                     Attribute::list("non-key-attributes", ScalarType::String).unordered()
                         .doc("attributes projected when projection is INCLUDE"),
                 ],
@@ -103,11 +105,11 @@ pub fn schema() -> Schema {
         )
         .attr(
             Attribute::string("stream-view-type")
-                .doc("enables the stream: KEYS_ONLY, NEW_IMAGE, OLD_IMAGE or NEW_AND_OLD_IMAGES (UpdateTable)"),
+                .one_of(STREAM_VIEW_TYPES).doc("enables the stream: KEYS_ONLY, NEW_IMAGE, OLD_IMAGE or NEW_AND_OLD_IMAGES (UpdateTable)"),
         )
         .attr(
             Attribute::string("table-class")
-                .doc("STANDARD (default) or STANDARD_INFREQUENT_ACCESS (UpdateTable)"),
+                .one_of(TABLE_CLASSES).doc("STANDARD (default) or STANDARD_INFREQUENT_ACCESS (UpdateTable)"),
         )
         .attr(
             Attribute::bool("deletion-protection")

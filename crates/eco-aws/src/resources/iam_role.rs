@@ -28,6 +28,7 @@ pub const TYPE_NAME: &str = "iam-role";
 
 pub fn schema() -> Schema {
     Schema::new(TYPE_NAME, "An IAM role: trust policy, managed and inline policies")
+        .import_id("the role name")
         .attr(
             Attribute::string("name")
                 .required()

@@ -30,6 +30,7 @@ pub const TYPE_NAME: &str = "lambda-function";
 
 pub fn schema() -> Schema {
     Schema::new(TYPE_NAME, "A Lambda function built from a local source directory")
+        .import_id("the function name")
         .attr(
             Attribute::string("name")
                 .required()
@@ -80,7 +81,7 @@ pub fn schema() -> Schema {
         )
         .attr(
             Attribute::list("architectures", ScalarType::String)
-                .doc("x86_64 (default) or arm64 (UpdateFunctionCode)"),
+                .one_of(&["x86_64", "arm64"]).doc("x86_64 (default) or arm64 (UpdateFunctionCode)"),
         )
         .attr(
             Attribute::int("reserved-concurrency")
@@ -92,7 +93,7 @@ pub fn schema() -> Schema {
         )
         .attr(
             Attribute::string("tracing")
-                .doc("X-Ray tracing mode: PassThrough (default) or Active (UpdateFunctionConfiguration)"),
+                .one_of(&["PassThrough", "Active"]).doc("X-Ray tracing mode: PassThrough (default) or Active (UpdateFunctionConfiguration)"),
         )
         .attr(
             Attribute::block(

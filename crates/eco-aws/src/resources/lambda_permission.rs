@@ -26,6 +26,7 @@ pub fn schema() -> Schema {
         TYPE_NAME,
         "A statement in a Lambda function's resource policy",
     )
+    .import_id("`FUNCTION/STATEMENT-ID` (or `FUNCTION:QUALIFIER/STATEMENT-ID`)")
     .attr(
         Attribute::string("function")
             .required()

@@ -56,6 +56,7 @@ pub fn schema() -> Schema {
         TYPE_NAME,
         "A Route53 record set: values with a TTL, or an alias to an AWS resource",
     )
+        .import_id("`ZONE-ID/NAME/TYPE` (with `/SET-IDENTIFIER` for weighted records)")
     .attr(
         Attribute::string("zone")
             .required()

@@ -37,6 +37,7 @@ pub const TYPE_NAME: &str = "route53-zone";
 
 pub fn schema() -> Schema {
     Schema::new(TYPE_NAME, "A Route53 hosted zone, public or private")
+        .import_id("the hosted zone id (e.g. Z0123456789ABCDEFGHIJ)")
         .attr(
             Attribute::string("name")
                 .required()

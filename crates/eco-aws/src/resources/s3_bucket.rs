@@ -53,6 +53,7 @@ pub const TYPE_NAME: &str = "s3-bucket";
 
 pub fn schema() -> Schema {
     Schema::new(TYPE_NAME, "An S3 bucket: versioning, website hosting, CORS, policy, encryption, public access block")
+        .import_id("the bucket name")
         .attr(
             Attribute::string("name")
                 .required()
@@ -91,7 +92,7 @@ pub fn schema() -> Schema {
                         .doc("origins allowed to make cross-origin requests"),
                     Attribute::list("allowed-methods", ScalarType::String)
                         .required()
-                        .doc("HTTP methods allowed: GET, PUT, POST, DELETE, HEAD"),
+                        .one_of(CORS_METHODS).doc("HTTP methods allowed: GET, PUT, POST, DELETE, HEAD"),
                     Attribute::list("allowed-headers", ScalarType::String)
                         .doc("request headers allowed in a preflight request"),
                     Attribute::list("expose-headers", ScalarType::String)
@@ -109,7 +110,7 @@ pub fn schema() -> Schema {
             Attribute::block(
                 "encryption",
                 vec![
-                    Attribute::string("algorithm").doc("AES256 (default) or aws:kms"),
+                    Attribute::string("algorithm").one_of(SSE_ALGORITHMS).doc("AES256 (default) or aws:kms"),
                     Attribute::string("kms-key").doc("KMS key id or ARN when algorithm is aws:kms"),
                     Attribute::bool("bucket-key").doc("use an S3 bucket key to cut KMS requests"),
                 ],
@@ -131,7 +132,7 @@ pub fn schema() -> Schema {
         )
         .attr(
             Attribute::string("object-ownership")
-                .doc("BucketOwnerEnforced (default, ACLs off), BucketOwnerPreferred or ObjectWriter (PutBucketOwnershipControls)"),
+                .one_of(OWNERSHIPS).doc("BucketOwnerEnforced (default, ACLs off), BucketOwnerPreferred or ObjectWriter (PutBucketOwnershipControls)"),
         )
         .attr(
             Attribute::repeated_block(

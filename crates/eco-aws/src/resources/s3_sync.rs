@@ -44,6 +44,7 @@ pub const TYPE_NAME: &str = "s3-sync";
 
 pub fn schema() -> Schema {
     Schema::new(TYPE_NAME, "Uploads a local folder to an S3 bucket: content types, cache-control, hashing, deletes of stale keys")
+        .import_id("`BUCKET/PREFIX`")
         .attr(
             Attribute::string("bucket")
                 .required()

@@ -71,10 +71,10 @@ pub fn run(ui: &Ui, dir: &Path, args: &FmtArgs) -> CmdResult {
         ui.out(p.display().to_string());
     }
     if args.check && !changed.is_empty() {
-        eprintln!(
+        ui.err_line(format!(
             "{} file(s) are not formatted; run `eco fmt` to fix",
             changed.len()
-        );
+        ));
         return Ok(Status::Failed);
     }
     Ok(Status::Ok)

@@ -31,36 +31,11 @@ use crate::ui::Ui;
 /// The file `-generate` appends to, in the configuration directory.
 pub const GENERATED_FILE: &str = "generated.kdl";
 
-/// The import id of a type, as its module documents it.
-pub fn id_format(type_name: &str) -> String {
-    match type_name {
-        "s3-bucket" => "the bucket name".into(),
-        "s3-sync" => "`BUCKET/PREFIX`".into(),
-        "dynamodb-table" => "the table name".into(),
-        "iam-role" => "the role name".into(),
-        "lambda-function" => "the function name".into(),
-        "lambda-permission" => {
-            "`FUNCTION/STATEMENT-ID` (or `FUNCTION:QUALIFIER/STATEMENT-ID`)".into()
-        }
-        "api" => "the API id (e.g. a1b2c3d4e5)".into(),
-        "api-integration" => "`API-ID/INTEGRATION-ID`".into(),
-        "api-route" => "`API-ID/ROUTE-ID`".into(),
-        "api-stage" => "`API-ID/STAGE-NAME`".into(),
-        "api-authorizer" => "`API-ID/AUTHORIZER-ID`".into(),
-        "api-domain" => "the domain name".into(),
-        "acm-certificate" => "the certificate ARN".into(),
-        "cloudfront-distribution" => "the distribution id (e.g. E2QWRUHAPOMQZL)".into(),
-        "route53-zone" => "the hosted zone id (e.g. Z0123456789ABCDEFGHIJ)".into(),
-        "route53-record" => {
-            "`ZONE-ID/NAME/TYPE` (with `/SET-IDENTIFIER` for weighted records)".into()
-        }
-        "cognito-user-pool" => "the pool id (e.g. us-east-1_AbCdEfGhI)".into(),
-        "cognito-user-pool-client" => "`POOL-ID/CLIENT-ID`".into(),
-        "cognito-user-pool-domain" => "the domain prefix (or custom domain)".into(),
-        "cognito-group" => "`POOL-ID/GROUP-NAME`".into(),
-        "codebuild-project" => "the project name".into(),
-        "codepipeline" => "the pipeline name".into(),
-        other => format!("the id documented in docs/resources/{other}.md"),
+/// The import id of a type, as its schema documents it.
+pub fn id_format(registry: &eco_schema::Registry, type_name: &str) -> String {
+    match registry.get(type_name).map(|s| s.import_id) {
+        Some(format) if !format.is_empty() => format.to_string(),
+        _ => format!("the id documented in docs/resources/{type_name}.md"),
     }
 }
 
@@ -319,14 +294,14 @@ async fn read_import(
             ),
             format!(
                 "the import id of {type_name} is {}; `eco discover -type {type_name}` lists what exists",
-                id_format(type_name)
+                id_format(&c.registry, type_name)
             ),
         )),
         Err(e) => Err(CliError::msg(
             format!("{}: {e}", ctx.address),
             format!(
                 "the import id of {type_name} is {}",
-                id_format(type_name)
+                id_format(&c.registry, type_name)
             ),
         )),
     }
@@ -512,7 +487,7 @@ pub async fn discover(ui: &Ui, dir: &Path, args: &DiscoverArgs) -> CmdResult {
             format!("eco cannot list {only} resources"),
             format!(
                 "import one you know with `eco import {t}.NAME ID` (its id is {})",
-                id_format(t)
+                id_format(&c.registry, t)
             ),
         ));
     }
@@ -577,7 +552,7 @@ pub async fn discover(ui: &Ui, dir: &Path, args: &DiscoverArgs) -> CmdResult {
         }
     }
     for e in &errors {
-        eprintln!("Error: {e}");
+        ui.err_line(format!("Error: {e}"));
     }
     if errors.is_empty() {
         Ok(Status::Ok)
@@ -675,7 +650,7 @@ pub async fn generate_config_out(
                     format!(
                         "the import id of {} is {}",
                         block.to.type_name,
-                        id_format(&block.to.type_name)
+                        id_format(&registry, &block.to.type_name)
                     ),
                 ))
             }

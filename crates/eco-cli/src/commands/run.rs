@@ -243,9 +243,9 @@ async fn read_imports(
     Ok((state, imported))
 }
 
-fn report_errors(_ui: &Ui, errors: &[eco_engine::EngineError]) {
+fn report_errors(ui: &Ui, errors: &[eco_engine::EngineError]) {
     for e in errors {
-        eprintln!("Error: {e}");
+        ui.err_line(format!("Error: {e}"));
     }
 }
 
@@ -292,12 +292,12 @@ fn make_plan(
 }
 
 /// Prints refusals; they make the plan an error.
-fn check_refusals(plan: &Plan) -> Result<(), CliError> {
+fn check_refusals(ui: &Ui, plan: &Plan) -> Result<(), CliError> {
     if plan.refused.is_empty() {
         return Ok(());
     }
     for r in &plan.refused {
-        eprintln!("Error: {}\n", r.message);
+        ui.err_line(format!("Error: {}\n", r.message));
     }
     Err(CliError::msg(
         format!(
@@ -344,7 +344,7 @@ pub async fn plan(ui: &Ui, dir: &Path, args: &PlanArgs) -> CmdResult {
     )
     .await?;
     show_plan(ui, &plan, args.json);
-    check_refusals(&plan)?;
+    check_refusals(ui, &plan)?;
     if let Some(out) = &args.out {
         save_plan(&s, &plan, &version, args, out)?;
         ui.out(format!(
@@ -433,7 +433,7 @@ pub async fn apply(ui: &Ui, dir: &Path, args: &ApplyArgs) -> CmdResult {
             let p = prepare(ui, &s, args.plan.refresh, &targets, true).await?;
             let plan = make_plan(&s, &p, &targets, &replace, mode)?;
             show_plan(ui, &plan, args.plan.json);
-            check_refusals(&plan)?;
+            check_refusals(ui, &plan)?;
             execute(ui, &s, plan, p.refreshed, p.version, args.auto_approve).await
         },
     )
@@ -454,7 +454,7 @@ pub async fn destroy(ui: &Ui, dir: &Path, args: &DestroyArgs) -> CmdResult {
             let p = prepare(ui, &s, true, &targets, false).await?;
             let plan = make_plan(&s, &p, &targets, &[], Mode::Destroy)?;
             show_plan(ui, &plan, false);
-            check_refusals(&plan)?;
+            check_refusals(ui, &plan)?;
             execute(ui, &s, plan, p.refreshed, p.version, args.auto_approve).await
         },
     )
@@ -550,7 +550,7 @@ async fn execute(
         return Ok(Status::Ok);
     }
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let printer = tokio::spawn(print_progress(rx));
+    let printer = tokio::spawn(print_progress(*ui, rx));
     let engine = Engine {
         config: s.engine.config.clone(),
         stage: s.engine.stage.clone(),
@@ -589,7 +589,9 @@ async fn execute(
         count(eco_plan::Action::Delete) + count(eco_plan::Action::Replace),
     );
     for (address, because) in &report.skipped {
-        eprintln!("Skipped {address}: it depends on {because}, which failed");
+        ui.err_line(format!(
+            "Skipped {address}: it depends on {because}, which failed"
+        ));
     }
     report_errors(ui, &report.errors);
     let (final_state, _) = finished?;
@@ -624,8 +626,7 @@ fn confirm(ui: &Ui) -> Result<bool, CliError> {
         ));
     }
     ui.out("\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n");
-    print!("  Enter a value: ");
-    let _ = std::io::stdout().flush();
+    ui.prompt("  Enter a value: ");
     let mut line = String::new();
     std::io::stdin()
         .lock()
@@ -635,7 +636,7 @@ fn confirm(ui: &Ui) -> Result<bool, CliError> {
 }
 
 /// Progress lines: "Creating...", "Still creating... [10s elapsed]", "Creation complete after 2s".
-async fn print_progress(mut rx: tokio::sync::mpsc::UnboundedReceiver<Event>) {
+async fn print_progress(ui: Ui, mut rx: tokio::sync::mpsc::UnboundedReceiver<Event>) {
     let mut running: BTreeMap<String, (eco_plan::Action, Instant)> = BTreeMap::new();
     let mut tick = tokio::time::interval(Duration::from_secs(10));
     tick.tick().await;
@@ -644,27 +645,27 @@ async fn print_progress(mut rx: tokio::sync::mpsc::UnboundedReceiver<Event>) {
             event = rx.recv() => match event {
                 None => break,
                 Some(Event::Started { address, action }) => {
-                    println!("{address}: {}...", action.progress_verb());
+                    ui.out(format!("{address}: {}...", action.progress_verb()));
                     running.insert(address, (action, Instant::now()));
                 }
                 Some(Event::Finished { address, action, id, elapsed }) => {
                     running.remove(&address);
                     let id = id.map(|i| format!(" [id={i}]")).unwrap_or_default();
                     if action == eco_plan::Action::NoOp {
-                        println!("{address}: Import complete{id}");
+                        ui.out(format!("{address}: Import complete{id}"));
                     } else {
-                        println!("{address}: {} complete after {}s{id}", action.done_noun(), elapsed.as_secs());
+                        ui.out(format!("{address}: {} complete after {}s{id}", action.done_noun(), elapsed.as_secs()));
                     }
                 }
                 Some(Event::Failed { address, action, .. }) => {
                     running.remove(&address);
-                    println!("{address}: {} failed", action.progress_verb());
+                    ui.out(format!("{address}: {} failed", action.progress_verb()));
                 }
                 Some(Event::Skipped { .. }) => {}
             },
             _ = tick.tick() => {
                 for (address, (action, since)) in &running {
-                    println!("{address}: Still {}... [{}s elapsed]", action.progress_verb().to_lowercase(), since.elapsed().as_secs());
+                    ui.out(format!("{address}: Still {}... [{}s elapsed]", action.progress_verb().to_lowercase(), since.elapsed().as_secs()));
                 }
             }
         }

@@ -1,0 +1,380 @@
+//! `#[derive(Spec)]` and `#[derive(SpecEnum)]` for eco's typed resource specs.
+//!
+//! The traits, their contract and the field types they accept are documented in
+//! `eco_schema::spec`; this crate only generates their implementations, so that an attribute's
+//! name, shape, update strategy and documentation are written once, on a struct field.
+//!
+//! ```ignore
+//! #[derive(Spec)]
+//! #[eco(resource = "cognito-group", doc = "A group in a Cognito user pool",
+//!       import_id = "`POOL-ID/GROUP-NAME`")]
+//! pub struct CognitoGroup {
+//!     #[eco(replace, doc = "id of the user pool")]
+//!     pub user_pool: String,
+//!     #[eco(doc = "description (UpdateGroup)")]
+//!     pub description: Option<String>,
+//! }
+//!
+//! #[derive(SpecEnum)]
+//! pub enum BillingMode {
+//!     #[eco(rename = "PAY_PER_REQUEST")]
+//!     PayPerRequest,
+//!     #[eco(rename = "PROVISIONED")]
+//!     Provisioned,
+//! }
+//! ```
+
+use proc_macro::TokenStream;
+use proc_macro2::{Span, TokenStream as TokenStream2};
+use quote::quote;
+use syn::{parse_macro_input, Data, DeriveInput, Fields, LitStr};
+
+/// Derives `eco_schema::spec::Spec` (and `SpecValue`/`SpecItem`, so the struct can be a block
+/// of another spec). With `#[eco(resource = "type-name", doc = "..")]` it also gives the struct
+/// `TYPE_NAME` and `schema()`.
+#[proc_macro_derive(Spec, attributes(eco))]
+pub fn derive_spec(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    spec(input)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// Derives `eco_schema::spec::SpecEnum` (and `SpecValue`/`SpecItem`) for a fieldless enum;
+/// each variant is spelled by `#[eco(rename = "..")]`, or else by its name.
+#[proc_macro_derive(SpecEnum, attributes(eco))]
+pub fn derive_spec_enum(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    spec_enum(input)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+#[derive(Default)]
+struct ContainerOpts {
+    resource: Option<LitStr>,
+    doc: Option<LitStr>,
+    import_id: Option<LitStr>,
+    label: Option<LitStr>,
+    prevent_destroy_by_default: bool,
+}
+
+#[derive(Default)]
+struct FieldOpts {
+    rename: Option<LitStr>,
+    doc: Option<LitStr>,
+    guarded: Option<LitStr>,
+    min: Option<syn::LitInt>,
+    max: Option<syn::LitInt>,
+    required: bool,
+    replace: bool,
+    computed: bool,
+    sensitive: bool,
+    json: bool,
+    local: bool,
+    unordered: bool,
+    additive: bool,
+    declared_labels: bool,
+    tags: bool,
+}
+
+fn container_opts(attrs: &[syn::Attribute]) -> syn::Result<ContainerOpts> {
+    let mut o = ContainerOpts::default();
+    for attr in attrs.iter().filter(|a| a.path().is_ident("eco")) {
+        attr.parse_nested_meta(|m| {
+            let key = m
+                .path
+                .get_ident()
+                .map(|i| i.to_string())
+                .unwrap_or_default();
+            match key.as_str() {
+                "resource" => o.resource = Some(m.value()?.parse()?),
+                "doc" => o.doc = Some(m.value()?.parse()?),
+                "import_id" => o.import_id = Some(m.value()?.parse()?),
+                "label" => o.label = Some(m.value()?.parse()?),
+                "prevent_destroy_by_default" => o.prevent_destroy_by_default = true,
+                _ => return Err(m.error(format!("unknown eco container option `{key}`"))),
+            }
+            Ok(())
+        })?;
+    }
+    Ok(o)
+}
+
+fn field_opts(attrs: &[syn::Attribute]) -> syn::Result<FieldOpts> {
+    let mut o = FieldOpts::default();
+    for attr in attrs.iter().filter(|a| a.path().is_ident("eco")) {
+        attr.parse_nested_meta(|m| {
+            let key = m
+                .path
+                .get_ident()
+                .map(|i| i.to_string())
+                .unwrap_or_default();
+            match key.as_str() {
+                "rename" => o.rename = Some(m.value()?.parse()?),
+                "doc" => o.doc = Some(m.value()?.parse()?),
+                "guarded" => o.guarded = Some(m.value()?.parse()?),
+                "min" => o.min = Some(m.value()?.parse()?),
+                "max" => o.max = Some(m.value()?.parse()?),
+                "required" => o.required = true,
+                "replace" => o.replace = true,
+                "computed" => o.computed = true,
+                "sensitive" => o.sensitive = true,
+                "json" => o.json = true,
+                "local" => o.local = true,
+                "unordered" => o.unordered = true,
+                "additive" => o.additive = true,
+                "declared_labels" => o.declared_labels = true,
+                "tags" => o.tags = true,
+                _ => return Err(m.error(format!("unknown eco field option `{key}`"))),
+            }
+            Ok(())
+        })?;
+    }
+    Ok(o)
+}
+
+/// `user_pool` -> `user-pool`.
+fn kebab(ident: &syn::Ident) -> String {
+    ident.to_string().trim_start_matches("r#").replace('_', "-")
+}
+
+fn spec(input: DeriveInput) -> syn::Result<TokenStream2> {
+    let name = &input.ident;
+    let opts = container_opts(&input.attrs)?;
+    let Data::Struct(data) = &input.data else {
+        return Err(syn::Error::new_spanned(
+            &input.ident,
+            "#[derive(Spec)] takes a struct with named fields",
+        ));
+    };
+    let Fields::Named(fields) = &data.fields else {
+        return Err(syn::Error::new_spanned(
+            &input.ident,
+            "#[derive(Spec)] takes a struct with named fields",
+        ));
+    };
+
+    let label = opts.label.as_ref().map(LitStr::value);
+    let mut attribute_exprs = Vec::new();
+    let mut readers = Vec::new();
+    let mut writers = Vec::new();
+    let mut schema_steps = Vec::new();
+    let mut label_seen = false;
+    for (index, field) in fields.named.iter().enumerate() {
+        let ident = field.ident.as_ref().expect("named field");
+        let ty = &field.ty;
+        let f = field_opts(&field.attrs)?;
+        let attr_name = f
+            .rename
+            .as_ref()
+            .map(LitStr::value)
+            .unwrap_or_else(|| kebab(ident));
+        let attr_lit = LitStr::new(&attr_name, Span::call_site());
+        let is_label = label.as_deref() == Some(attr_name.as_str());
+        label_seen |= is_label;
+
+        let mut modifiers = Vec::new();
+        if f.required {
+            modifiers.push(quote!(.required()));
+        }
+        if f.replace {
+            modifiers.push(quote!(.forces_replacement()));
+        }
+        if let Some(why) = &f.guarded {
+            modifiers.push(quote!(.guarded(#why)));
+        }
+        for (on, m) in [
+            (f.computed, quote!(.computed())),
+            (f.sensitive, quote!(.sensitive())),
+            (f.json, quote!(.json())),
+            (f.local, quote!(.local())),
+            (f.unordered, quote!(.unordered())),
+            (f.additive, quote!(.additive())),
+            (f.declared_labels, quote!(.declared_labels())),
+        ] {
+            if on {
+                modifiers.push(m);
+            }
+        }
+        match (&f.min, &f.max) {
+            (None, None) => {}
+            (min, max) => {
+                let min = min.as_ref().map(|m| quote!(#m)).unwrap_or(quote!(i64::MIN));
+                let max = max.as_ref().map(|m| quote!(#m)).unwrap_or(quote!(i64::MAX));
+                modifiers.push(quote!(.range(#min, #max)));
+            }
+        }
+        if let Some(doc) = &f.doc {
+            modifiers.push(quote!(.doc(#doc)));
+        }
+        let attribute = if is_label {
+            // The node's argument sets the label: the field itself is never written.
+            quote!({
+                let mut a = ::eco_schema::spec::field_attribute::<#ty>(#attr_lit) #(#modifiers)*;
+                a.required = false;
+                a
+            })
+        } else {
+            quote!(::eco_schema::spec::field_attribute::<#ty>(#attr_lit) #(#modifiers)*)
+        };
+        if f.tags {
+            schema_steps.push(quote!(schema = schema.taggable();));
+        } else {
+            schema_steps.push(quote!(schema = schema.attr(#attribute);));
+        }
+        attribute_exprs.push(attribute);
+        readers.push(quote!(#ident: ::eco_schema::spec::read_checked::<#ty>(
+            attrs,
+            &fields[#index],
+            path,
+        )?));
+        writers.push(quote!(
+            if let Some(v) = ::eco_schema::spec::SpecValue::to_value(&self.#ident) {
+                out.insert(#attr_lit.to_string(), v);
+            }
+        ));
+    }
+    if let (Some(l), false) = (&opts.label, label_seen) {
+        return Err(syn::Error::new_spanned(
+            l,
+            "the label names no field of this struct",
+        ));
+    }
+
+    let label_fn = match &opts.label {
+        Some(l) => quote!(fn label() -> Option<&'static str> { Some(#l) }),
+        None => quote!(),
+    };
+    let resource = match &opts.resource {
+        Some(type_name) => {
+            let doc = opts
+                .doc
+                .clone()
+                .unwrap_or_else(|| LitStr::new("", Span::call_site()));
+            let import_id = opts
+                .import_id
+                .clone()
+                .unwrap_or_else(|| LitStr::new("", Span::call_site()));
+            let prevent = if opts.prevent_destroy_by_default {
+                quote!(schema = schema.prevent_destroy_by_default();)
+            } else {
+                quote!()
+            };
+            quote!(
+                impl #name {
+                    /// The KDL node name of this resource type.
+                    pub const TYPE_NAME: &'static str = #type_name;
+                    /// This resource type's schema, from its fields.
+                    pub fn schema() -> ::eco_schema::Schema {
+                        let mut schema = ::eco_schema::Schema::new(#type_name, #doc).import_id(#import_id);
+                        #(#schema_steps)*
+                        #prevent
+                        schema
+                    }
+                }
+            )
+        }
+        None => quote!(),
+    };
+
+    Ok(quote!(
+        impl ::eco_schema::spec::Spec for #name {
+            fn fields() -> Vec<::eco_schema::Attribute> {
+                vec![#(#attribute_exprs),*]
+            }
+            #label_fn
+            fn from_attrs_at(
+                attrs: &::std::collections::BTreeMap<String, ::eco_schema::Value>,
+                path: &str,
+            ) -> Result<Self, ::eco_schema::spec::SpecError> {
+                let fields = <Self as ::eco_schema::spec::Spec>::fields();
+                Ok(#name { #(#readers),* })
+            }
+            fn to_attrs(&self) -> ::std::collections::BTreeMap<String, ::eco_schema::Value> {
+                let mut out = ::std::collections::BTreeMap::new();
+                #(#writers)*
+                out
+            }
+        }
+        impl ::eco_schema::spec::SpecValue for #name {
+            fn shape() -> ::eco_schema::Shape {
+                ::eco_schema::spec::block_shape::<#name>(false)
+            }
+            fn from_value(
+                v: &::eco_schema::Value,
+                path: &str,
+            ) -> Result<Self, ::eco_schema::spec::SpecError> {
+                ::eco_schema::spec::block_from_value(v, path)
+            }
+            fn to_value(&self) -> Option<::eco_schema::Value> {
+                Some(::eco_schema::Value::Map(::eco_schema::spec::Spec::to_attrs(self)))
+            }
+        }
+        impl ::eco_schema::spec::SpecItem for #name {
+            fn list_shape() -> ::eco_schema::Shape {
+                ::eco_schema::spec::block_shape::<#name>(true)
+            }
+        }
+        #resource
+    ))
+}
+
+fn spec_enum(input: DeriveInput) -> syn::Result<TokenStream2> {
+    let name = &input.ident;
+    let Data::Enum(data) = &input.data else {
+        return Err(syn::Error::new_spanned(
+            &input.ident,
+            "#[derive(SpecEnum)] takes a fieldless enum",
+        ));
+    };
+    let mut spellings = Vec::new();
+    let mut variants = Vec::new();
+    for v in &data.variants {
+        if !matches!(v.fields, Fields::Unit) {
+            return Err(syn::Error::new_spanned(
+                v,
+                "SpecEnum variants take no fields",
+            ));
+        }
+        let f = field_opts(&v.attrs)?;
+        let spelled = f
+            .rename
+            .unwrap_or_else(|| LitStr::new(&v.ident.to_string(), Span::call_site()));
+        spellings.push(spelled);
+        variants.push(&v.ident);
+    }
+    Ok(quote!(
+        impl ::eco_schema::spec::SpecEnum for #name {
+            const ALLOWED: &'static [&'static str] = &[#(#spellings),*];
+            const VARIANTS: &'static [Self] = &[#(#name::#variants),*];
+            fn as_str(&self) -> &'static str {
+                match self { #(#name::#variants => #spellings),* }
+            }
+        }
+        impl ::eco_schema::spec::SpecValue for #name {
+            fn shape() -> ::eco_schema::Shape {
+                ::eco_schema::Shape::Scalar(::eco_schema::ScalarType::String)
+            }
+            fn allowed() -> &'static [&'static str] {
+                <#name as ::eco_schema::spec::SpecEnum>::ALLOWED
+            }
+            fn from_value(
+                v: &::eco_schema::Value,
+                path: &str,
+            ) -> Result<Self, ::eco_schema::spec::SpecError> {
+                ::eco_schema::spec::enum_from_value(v, path)
+            }
+            fn to_value(&self) -> Option<::eco_schema::Value> {
+                Some(::eco_schema::Value::String(
+                    ::eco_schema::spec::SpecEnum::as_str(self).to_string(),
+                ))
+            }
+        }
+        impl ::eco_schema::spec::SpecItem for #name {
+            fn list_shape() -> ::eco_schema::Shape {
+                ::eco_schema::Shape::List(::eco_schema::ScalarType::String)
+            }
+        }
+    ))
+}
