@@ -24,6 +24,8 @@ struct Things {
     fail_names: Vec<String>,
     /// Things whose `ref` is set batch by it (like records by zone); sizes of the batches run.
     batches: Mutex<Vec<usize>>,
+    /// The calls made, in order (`create a`, `delete a`, ...).
+    calls: Mutex<Vec<String>>,
 }
 
 impl Things {
@@ -34,6 +36,7 @@ impl Things {
             creates: AtomicUsize::new(0),
             fail_names: fail_names.iter().map(|s| s.to_string()).collect(),
             batches: Mutex::new(Vec::new()),
+            calls: Mutex::new(Vec::new()),
         })
     }
     fn with_arn(name: &str, mut attrs: Attrs) -> Live {
@@ -118,6 +121,7 @@ impl ResourceProvider for Things {
             return Ok(found);
         }
         self.creates.fetch_add(1, Ordering::SeqCst);
+        self.calls.lock().unwrap().push(format!("create {name}"));
         self.live
             .lock()
             .unwrap()
@@ -139,6 +143,7 @@ impl ResourceProvider for Things {
         Ok(Things::with_arn(id, desired.clone()))
     }
     async fn delete(&self, _: &OpContext, id: &str, _: &Attrs) -> Result<(), OpError> {
+        self.calls.lock().unwrap().push(format!("delete {id}"));
         self.live.lock().unwrap().remove(id);
         Ok(())
     }
@@ -592,4 +597,118 @@ thing "same" {
             .contains("there is no thing with import id `missing`")),
         "{errors:?}"
     );
+}
+
+fn records(n: usize) -> String {
+    let mut config =
+        String::from("project \"p\"\nstage \"dev\" {}\nthing \"zone\" { name \"zone\" }\n");
+    for i in 0..n {
+        config.push_str(&format!(
+            "thing \"rec{i}\" {{ name \"rec{i}\"; ref \"${{thing.zone.arn}}\" }}\n"
+        ));
+    }
+    config
+}
+
+#[tokio::test]
+async fn a_batch_fires_every_hook_a_single_change_does() {
+    let things = Things::new(&[]);
+    let h = harness(
+        &records(6),
+        things.clone(),
+        "fail:before-intent:thing.rec1,fail:before-call:thing.rec2,\
+         fail:after-call:thing.rec3,fail:after-result:thing.rec4",
+    );
+    let report = h.apply().await;
+    let mut failed: Vec<String> = report
+        .errors
+        .iter()
+        .map(|e| match e {
+            EngineError::Operation { address, .. } => address.clone(),
+            other => panic!("{other}"),
+        })
+        .collect();
+    failed.sort();
+    assert_eq!(
+        failed,
+        ["thing.rec1", "thing.rec2", "thing.rec3", "thing.rec4"]
+    );
+    // rec1 and rec2 never reached AWS; the other four went in one batch.
+    assert_eq!(*things.batches.lock().unwrap(), [4]);
+    let (state, _) = h.state().await;
+    let live = things.live.lock().unwrap().clone();
+    assert!(!live.contains_key("rec1") && !live.contains_key("rec2"));
+    assert!(state.resource("thing.rec1").is_none() && state.resource("thing.rec2").is_none());
+    // After the call, before the result: the intent stays for the next run to settle.
+    assert!(live.contains_key("rec3") && state.resource("thing.rec3").is_none());
+    assert_eq!(
+        state
+            .pending
+            .iter()
+            .map(|p| p.address.as_str())
+            .collect::<Vec<_>>(),
+        ["thing.rec3"]
+    );
+    // After the result: recorded.
+    assert!(state.resource("thing.rec4").is_some());
+    assert!(state.resource("thing.rec5").is_some());
+
+    // The next apply settles rec3 and finishes the rest, creating nothing twice.
+    let h2 = Harness {
+        engine: Engine {
+            faults: Faults::none(),
+            ..h.engine
+        },
+        ..h
+    };
+    let report = h2.apply().await;
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let (state, _) = h2.state().await;
+    assert_eq!(state.resources.len(), 7);
+    assert!(state.pending.is_empty());
+    assert_eq!(things.creates.load(Ordering::SeqCst), 7);
+}
+
+#[tokio::test]
+async fn replacements_run_in_the_order_their_lifecycle_asks() {
+    for (cbd, expected) in [
+        (false, ["delete a", "create a2"]),
+        (true, ["create a2", "delete a"]),
+    ] {
+        let things = Things::new(&[]);
+        let h = harness(
+            "project \"p\"\nstage \"dev\" {}\nthing \"a\" { name \"a\" }\n",
+            things.clone(),
+            "",
+        );
+        assert!(h.apply().await.errors.is_empty());
+        things.calls.lock().unwrap().clear();
+        let lifecycle = if cbd {
+            "lifecycle create-before-destroy=#true"
+        } else {
+            ""
+        };
+        let h2 = harness(
+            &format!(
+                "project \"p\"\nstage \"dev\" {{}}\nthing \"a\" {{ name \"a2\"; {lifecycle} }}\n"
+            ),
+            things.clone(),
+            "",
+        );
+        let h2 = Harness {
+            backend: h.backend.clone(),
+            ..h2
+        };
+        let report = h2.apply().await;
+        assert!(report.errors.is_empty(), "{:?}", report.errors);
+        assert_eq!(report.done, [("thing.a".to_string(), Action::Replace)]);
+        assert_eq!(*things.calls.lock().unwrap(), expected, "cbd {cbd}");
+        let (state, _) = h2.state().await;
+        assert_eq!(state.resource("thing.a").unwrap().id, "a2");
+        assert!(state.pending.is_empty());
+        assert_eq!(
+            things.live.lock().unwrap().keys().collect::<Vec<_>>(),
+            ["a2"]
+        );
+    }
 }
