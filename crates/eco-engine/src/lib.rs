@@ -12,15 +12,24 @@
 //!   writes are group-committed by [`eco_state::StateWriter`]. A failure is reported with the
 //!   resource and the AWS operation; what does not depend on it goes on.
 //!
-//! Retries (of errors a type classifies as retryable) live here, not in the types.
-//! [`Faults`] injects crashes and failures at each step for the standard tests.
+//! Retries (of errors a type classifies as retryable) live here, not in the types:
+//! [`RetryPolicy`] is their one owner. [`Faults`] injects crashes and failures at each step for
+//! the standard tests.
+//!
+//! Code map: `protocol.rs` (the write-ahead protocol of one change, a pure transition function
+//! and its table), `apply.rs` (the apply walk and the one executor that drives every change,
+//! alone or batched, through the protocol), `settle.rs` ([`Engine::resolve_pending`]),
+//! `refresh.rs` ([`Engine::refresh`]), `import.rs` ([`Engine::import_blocks`]), `retry.rs`
+//! ([`RetryPolicy`]), `hooks.rs` ([`Faults`]). This file keeps the public types.
 
 // Diagnostics are the cold error path; keeping them unboxed keeps their construction simple.
 #![allow(clippy::result_large_err)]
 
 mod apply;
 mod hooks;
+mod import;
 mod protocol;
+mod refresh;
 mod retry;
 mod settle;
 
@@ -30,8 +39,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use eco_config::{Config, StageContext};
-use eco_plan::{attrs_from_json, attrs_to_json, desired_attrs, Action, EvalContext, Known};
-use eco_provider::{ErrorKind, Live, OpContext, OpError, ResourceProvider};
+use eco_plan::{attrs_from_json, attrs_to_json, Action, EvalContext, Known};
+use eco_provider::{Live, OpContext, OpError, ResourceProvider};
 use eco_schema::{Registry, Value};
 use eco_state::{ResourceState, State, StateError};
 use tokio::sync::mpsc;
@@ -225,165 +234,6 @@ impl Engine {
             })
             .collect()
     }
-
-    /// Reads every resource state tracks (those in `scope`, when given). Resources that no
-    /// longer exist drop out of the returned state.
-    pub async fn refresh(
-        &self,
-        state: &State,
-        scope: Option<&HashSet<String>>,
-    ) -> (State, Vec<EngineError>) {
-        let mut refreshed = state.clone();
-        let mut errors = Vec::new();
-        let mut by_type: BTreeMap<String, Vec<(OpContext, String)>> = BTreeMap::new();
-        for r in &state.resources {
-            if scope.is_some_and(|s| !s.contains(&r.address)) {
-                continue;
-            }
-            by_type
-                .entry(r.type_.clone())
-                .or_default()
-                .push((self.ctx(&r.address), r.id.clone()));
-        }
-        let semaphore = Arc::new(tokio::sync::Semaphore::new(self.parallelism.max(1)));
-        let retry = self.retry_policy();
-        let mut tasks = tokio::task::JoinSet::new();
-        for (type_name, requests) in by_type {
-            let provider = match self.provider(&requests[0].0.address, &type_name) {
-                Ok(p) => p,
-                Err(e) => {
-                    errors.push(e);
-                    continue;
-                }
-            };
-            if let Some(batched) = provider.read_many(&requests).await {
-                match batched {
-                    Ok(lives) => {
-                        for ((ctx, _), live) in requests.into_iter().zip(lives) {
-                            apply_read(&mut refreshed, &ctx.address, live, &self.registry);
-                        }
-                    }
-                    Err(error) => errors.push(EngineError::Operation {
-                        address: type_name.clone(),
-                        action: Action::NoOp,
-                        error,
-                    }),
-                }
-                continue;
-            }
-            for (ctx, id) in requests {
-                let provider = provider.clone();
-                let semaphore = semaphore.clone();
-                tasks.spawn(async move {
-                    let _permit = semaphore.acquire_owned().await.expect("semaphore open");
-                    let result = retry.run(|| provider.read(&ctx, &id)).await;
-                    (ctx.address, result)
-                });
-            }
-        }
-        while let Some(joined) = tasks.join_next().await {
-            let (address, result) = joined.expect("refresh tasks do not panic");
-            match result {
-                Ok(live) => apply_read(&mut refreshed, &address, live, &self.registry),
-                Err(error) => errors.push(EngineError::Operation {
-                    address,
-                    action: Action::NoOp,
-                    error,
-                }),
-            }
-        }
-        (refreshed, errors)
-    }
-
-    /// Reads the live resources `import` blocks name (each type's `import`), for the plan: every
-    /// block whose address state does not track yet is read and put into the returned state
-    /// (not persisted: apply records it), with the eco-only settings its configuration sets.
-    /// Returns that state and the imported addresses with their ids. A block whose id finds
-    /// nothing is an error naming the type.
-    pub async fn import_blocks(
-        &self,
-        state: &State,
-    ) -> (State, BTreeMap<String, String>, Vec<EngineError>) {
-        let mut state = state.clone();
-        let mut imported = BTreeMap::new();
-        let mut errors = Vec::new();
-        let expander = self.expander();
-        for block in &self.config.imports {
-            let key = block.to.to_string();
-            if state.resource(&key).is_some() {
-                continue;
-            }
-            let known = known_from_state(&state);
-            let id = match eco_plan::desired::eval_expr(&self.eval(&expander), &block.id, &known) {
-                Ok(Value::String(id)) => id,
-                Ok(other) => {
-                    errors.push(EngineError::Evaluation {
-                        address: key,
-                        message: format!("import id must be a known string, not {other}"),
-                    });
-                    continue;
-                }
-                Err(d) => {
-                    errors.push(EngineError::Evaluation {
-                        address: key,
-                        message: d.message,
-                    });
-                    continue;
-                }
-            };
-            let provider = match self.provider(&key, &block.to.type_name) {
-                Ok(p) => p,
-                Err(e) => {
-                    errors.push(e);
-                    continue;
-                }
-            };
-            let ctx = self.ctx(&key);
-            match self.retry_policy().run(|| provider.import(&ctx, &id)).await {
-                Ok(Some(live)) => {
-                    let mut attrs = live.attrs;
-                    let schema = self.registry.get(&block.to.type_name);
-                    if let (Some(resource), Some(schema)) = (self.config.resource(&block.to), schema) {
-                        if let Ok(desired) = desired_attrs(&self.eval(&expander), resource, &known) {
-                            for (k, v) in desired {
-                                if !v.contains_unknown()
-                                    && schema.attribute(&k).is_some_and(|a| a.local)
-                                {
-                                    attrs.insert(k, v);
-                                }
-                            }
-                        }
-                    }
-                    imported.insert(key.clone(), live.id.clone());
-                    state.upsert(ResourceState {
-                        address: key,
-                        type_: block.to.type_name.clone(),
-                        id: live.id,
-                        attributes: attrs_to_json(&attrs),
-                        dependencies: Vec::new(),
-                    });
-                }
-                Ok(None) => errors.push(EngineError::Operation {
-                    address: key,
-                    action: Action::NoOp,
-                    error: OpError::new(
-                        "Import",
-                        ErrorKind::Invalid,
-                        format!(
-                            "there is no {} with import id `{id}` (see docs/resources/{}.md for its id format)",
-                            block.to.type_name, block.to.type_name
-                        ),
-                    ),
-                }),
-                Err(error) => errors.push(EngineError::Operation {
-                    address: key,
-                    action: Action::NoOp,
-                    error,
-                }),
-            }
-        }
-        (state, imported, errors)
-    }
 }
 
 pub(crate) fn op_context(config: &Config, stage: &StageContext, address: &str) -> OpContext {
@@ -396,32 +246,6 @@ pub(crate) fn known_from_state(state: &State) -> Known {
         known.set(r.address.clone(), attrs_from_json(&r.attributes));
     }
     known
-}
-
-/// Records what a read found. Eco-only (`local`) attributes, which AWS does not store, keep
-/// their recorded values.
-fn apply_read(state: &mut State, address: &str, live: Option<Live>, registry: &Registry) {
-    match live {
-        Some(live) => {
-            if let Some(r) = state.resource_mut(address) {
-                let mut attributes = attrs_to_json(&live.attrs);
-                if let Some(schema) = registry.get(&r.type_) {
-                    for a in schema.attributes.iter().filter(|a| a.local) {
-                        if let Some(v) = r.attributes.get(a.name) {
-                            attributes
-                                .entry(a.name.to_string())
-                                .or_insert_with(|| v.clone());
-                        }
-                    }
-                }
-                r.id = live.id;
-                r.attributes = attributes;
-            }
-        }
-        None => {
-            let _ = state.remove(address);
-        }
-    }
 }
 
 pub(crate) fn resource_state(
