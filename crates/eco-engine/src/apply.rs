@@ -60,7 +60,7 @@ impl Engine {
             registry: self.registry.clone(),
             providers: self.providers.clone(),
             faults: self.faults.clone(),
-            retry: self.retry_policy(),
+            retry: self.retry,
             events: self.events.clone(),
             writer: writer.clone(),
             changes: plan
@@ -780,8 +780,10 @@ async fn execute(shared: &Shared, mut items: Vec<Item>, batched: bool) -> GroupR
         .collect()
 }
 
-/// Feeds a call's outcome to its change: retried when the policy says so (batched calls are
-/// not retried), else final.
+/// Feeds a call's outcome to its change: retried when the policy says so, else final. A
+/// batched create is never retried (the engine has not retried those: whether a create in a
+/// failed batch took effect is for the next run's settle to find); batched updates and deletes
+/// are retried like single ones, re-sent together.
 fn returned(
     shared: &Shared,
     item: &mut Item,
@@ -798,7 +800,7 @@ fn returned(
             item.feed(Ev::Returned(Outcome::Ok));
         }
         Err(error) => {
-            let retry = if batched {
+            let retry = if batched && call == Call::Create {
                 None
             } else {
                 shared.retry.retry_after(&error, item.attempt)

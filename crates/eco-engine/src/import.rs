@@ -54,7 +54,7 @@ impl Engine {
                 }
             };
             let ctx = self.ctx(&key);
-            match self.retry_policy().run(|| provider.import(&ctx, &id)).await {
+            match self.retry.run(|| provider.import(&ctx, &id)).await {
                 Ok(Some(live)) => {
                     let mut attrs = live.attrs;
                     let schema = self.registry.get(&block.to.type_name);

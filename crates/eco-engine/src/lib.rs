@@ -176,6 +176,8 @@ pub struct Engine {
     /// The configuration's directory: relative `source` paths are relative to it.
     pub base_dir: PathBuf,
     pub faults: Faults,
+    /// How every AWS call the engine makes is retried (operations, batches, reads, settling).
+    pub retry: RetryPolicy,
     pub events: Option<mpsc::UnboundedSender<Event>>,
 }
 
@@ -213,11 +215,6 @@ impl Engine {
                 address: address.to_string(),
                 type_name: type_name.to_string(),
             })
-    }
-
-    /// The retry policy of every AWS call the engine makes.
-    pub(crate) fn retry_policy(&self) -> RetryPolicy {
-        RetryPolicy::default()
     }
 
     /// Checks that every configured type has operations.

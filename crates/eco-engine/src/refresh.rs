@@ -32,7 +32,7 @@ impl Engine {
                 .push((self.ctx(&r.address), r.id.clone()));
         }
         let semaphore = Arc::new(tokio::sync::Semaphore::new(self.parallelism.max(1)));
-        let retry = self.retry_policy();
+        let retry = self.retry;
         let mut tasks = tokio::task::JoinSet::new();
         for (type_name, requests) in by_type {
             let provider = match self.provider(&requests[0].0.address, &type_name) {
@@ -42,7 +42,7 @@ impl Engine {
                     continue;
                 }
             };
-            if let Some(batched) = provider.read_many(&requests).await {
+            if let Some(batched) = retry.run_optional(|| provider.read_many(&requests)).await {
                 match batched {
                     Ok(lives) => {
                         for ((ctx, _), live) in requests.into_iter().zip(lives) {

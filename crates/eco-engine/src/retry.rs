@@ -74,6 +74,28 @@ impl RetryPolicy {
     }
 }
 
+impl RetryPolicy {
+    /// [`RetryPolicy::run`] for operations a type may not have (`None`: it has none, as
+    /// `read_many` and `list`), retried like any other.
+    pub async fn run_optional<T, F, Fut>(&self, mut f: F) -> Option<Result<T, OpError>>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Option<Result<T, OpError>>>,
+    {
+        self.run(|| {
+            let call = f();
+            async move {
+                match call.await {
+                    None => Ok(None),
+                    Some(result) => result.map(Some),
+                }
+            }
+        })
+        .await
+        .transpose()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,5 +117,35 @@ mod tests {
         let invalid = OpError::invalid("Op", "bad name");
         assert_eq!(p.retry_after(&invalid, 1), None);
         assert_eq!(RetryPolicy::none().retry_after(&e, 1), None);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn run_retries_retryable_errors_until_the_tries_are_spent() {
+        let calls = std::sync::atomic::AtomicU32::new(0);
+        let started = tokio::time::Instant::now();
+        let result: Result<(), OpError> = RetryPolicy::default()
+            .run(|| async {
+                calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                Err(OpError::new("Op", ErrorKind::Retryable, "throttled"))
+            })
+            .await;
+        assert!(result.is_err());
+        assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 4);
+        assert_eq!(started.elapsed(), Duration::from_millis(3500));
+
+        // An operation a type does not have is not called again; one that recovers succeeds.
+        let none: Option<Result<u8, OpError>> =
+            RetryPolicy::default().run_optional(|| async { None }).await;
+        assert!(none.is_none());
+        let tries = std::sync::atomic::AtomicU32::new(0);
+        let ok = RetryPolicy::default()
+            .run_optional(|| async {
+                match tries.fetch_add(1, std::sync::atomic::Ordering::SeqCst) {
+                    0 => Some(Err(OpError::new("Op", ErrorKind::Retryable, "slow down"))),
+                    _ => Some(Ok(7u8)),
+                }
+            })
+            .await;
+        assert_eq!(ok, Some(Ok(7)));
     }
 }

@@ -72,7 +72,11 @@ impl Engine {
                         Some(Ok(d)) => d,
                         _ => BTreeMap::new(),
                     };
-                    match provider.find(&ctx, &desired, &intent.token).await {
+                    match self
+                        .retry
+                        .run(|| provider.find(&ctx, &desired, &intent.token))
+                        .await
+                    {
                         Ok(live) => match (settle(intent.operation, live.is_some()), live) {
                             (Settled::Adopt, Some(live)) => {
                                 found.push(Resolution::Adopted {
@@ -107,7 +111,7 @@ impl Engine {
                         found.push(Resolution::Deleted { address });
                         continue;
                     };
-                    match provider.read(&ctx, &id).await {
+                    match self.retry.run(|| provider.read(&ctx, &id)).await {
                         Ok(live) => match settle(Operation::Delete, live.is_some()) {
                             Settled::Deleted => {
                                 let _ = state.remove(&address);

@@ -26,6 +26,24 @@ struct Things {
     batches: Mutex<Vec<usize>>,
     /// The calls made, in order (`create a`, `delete a`, ...).
     calls: Mutex<Vec<String>>,
+    /// How many of the next reads (read, find) and batches answer "throttled".
+    throttle_reads: AtomicUsize,
+    throttle_batches: AtomicUsize,
+}
+
+/// Takes one from a throttle counter: whether this call is throttled.
+fn throttled(counter: &AtomicUsize) -> bool {
+    counter
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        .is_ok()
+}
+
+fn throttle_error() -> OpError {
+    OpError::new(
+        "Thing",
+        eco_provider::ErrorKind::Retryable,
+        "Throttling: slow down",
+    )
 }
 
 impl Things {
@@ -37,6 +55,8 @@ impl Things {
             fail_names: fail_names.iter().map(|s| s.to_string()).collect(),
             batches: Mutex::new(Vec::new()),
             calls: Mutex::new(Vec::new()),
+            throttle_reads: AtomicUsize::new(0),
+            throttle_batches: AtomicUsize::new(0),
         })
     }
     fn with_arn(name: &str, mut attrs: Attrs) -> Live {
@@ -71,6 +91,9 @@ impl ResourceProvider for Things {
         &self.schema
     }
     async fn read(&self, _: &OpContext, id: &str) -> Result<Option<Live>, OpError> {
+        if throttled(&self.throttle_reads) {
+            return Err(throttle_error());
+        }
         Ok(self
             .live
             .lock()
@@ -85,6 +108,9 @@ impl ResourceProvider for Things {
         desired: &Attrs,
         _: &str,
     ) -> Result<Option<Live>, OpError> {
+        if throttled(&self.throttle_reads) {
+            return Err(throttle_error());
+        }
         let name = name_of(desired);
         let live = self.live.lock().unwrap().get(&name).cloned();
         match live {
@@ -157,6 +183,9 @@ impl ResourceProvider for Things {
         items: Vec<eco_provider::BatchItem>,
     ) -> Vec<Result<Option<Live>, OpError>> {
         self.batches.lock().unwrap().push(items.len());
+        if throttled(&self.throttle_batches) {
+            return items.iter().map(|_| Err(throttle_error())).collect();
+        }
         let mut out = Vec::new();
         for item in items {
             out.push(match item.op {
@@ -216,6 +245,7 @@ fn harness(config: &str, things: Arc<Things>, faults: &str) -> Harness {
             parallelism: 4,
             base_dir: std::env::temp_dir(),
             faults: Faults::parse(faults).unwrap(),
+            retry: RetryPolicy::default(),
             events: None,
         },
         graph,
@@ -711,4 +741,56 @@ async fn replacements_run_in_the_order_their_lifecycle_asks() {
             ["a2"]
         );
     }
+}
+
+#[tokio::test(start_paused = true)]
+async fn one_retry_policy_covers_reads_settling_and_batches_but_not_batched_creates() {
+    let things = Things::new(&[]);
+    let h = harness(&records(3), things.clone(), "");
+    // A throttled batch of creates is not retried: the creates keep their intents.
+    things.throttle_batches.store(1, Ordering::SeqCst);
+    let report = h.apply().await;
+    assert_eq!(report.errors.len(), 3, "{:?}", report.errors);
+    assert_eq!(*things.batches.lock().unwrap(), [3]);
+    let (state, _) = h.state().await;
+    assert_eq!(state.pending.len(), 3);
+
+    // Settling (find) and refresh (read) are retried when throttled.
+    things.throttle_reads.store(2, Ordering::SeqCst);
+    let report = h.apply().await;
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(things.throttle_reads.load(Ordering::SeqCst), 0);
+    let (state, _) = h.state().await;
+    assert_eq!(state.resources.len(), 4);
+    assert!(state.pending.is_empty());
+
+    // A throttled batch of deletes is sent again, as a batch.
+    things.throttle_batches.store(1, Ordering::SeqCst);
+    let h2 = harness(
+        "project \"p\"\nstage \"dev\" {}\nthing \"zone\" { name \"zone\" }\n",
+        things.clone(),
+        "",
+    );
+    let h2 = Harness {
+        backend: h.backend.clone(),
+        ..h2
+    };
+    let report = h2.apply().await;
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(*things.batches.lock().unwrap(), [3, 3, 3, 3]);
+    assert_eq!(h2.state().await.0.resources.len(), 1);
+
+    // With no retries, the same throttling fails the read.
+    let h3 = harness(&records(3), things.clone(), "");
+    let h3 = Harness {
+        engine: Engine {
+            retry: RetryPolicy::none(),
+            ..h3.engine
+        },
+        ..h3
+    };
+    things.throttle_reads.store(1, Ordering::SeqCst);
+    let (state, _) = h2.state().await;
+    let (_, errors) = h3.engine.refresh(&state, None).await;
+    assert_eq!(errors.len(), 1, "{errors:?}");
 }
