@@ -30,6 +30,11 @@ pub struct AwsOptions {
 impl Aws {
     /// Clients from a loaded SDK configuration (credentials, region, endpoint).
     pub fn new(config: SdkConfig) -> Self {
+        // The engine's RetryPolicy owns retries; the SDK's own would stack under it.
+        let config = config
+            .into_builder()
+            .retry_config(aws_config::retry::RetryConfig::disabled())
+            .build();
         Aws { config }
     }
 

@@ -24,6 +24,26 @@ struct Things {
     fail_names: Vec<String>,
     /// Things whose `ref` is set batch by it (like records by zone); sizes of the batches run.
     batches: Mutex<Vec<usize>>,
+    /// The calls made, in order (`create a`, `delete a`, ...).
+    calls: Mutex<Vec<String>>,
+    /// How many of the next reads (read, find) and batches answer "throttled".
+    throttle_reads: AtomicUsize,
+    throttle_batches: AtomicUsize,
+}
+
+/// Takes one from a throttle counter: whether this call is throttled.
+fn throttled(counter: &AtomicUsize) -> bool {
+    counter
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        .is_ok()
+}
+
+fn throttle_error() -> OpError {
+    OpError::new(
+        "Thing",
+        eco_provider::ErrorKind::Retryable,
+        "Throttling: slow down",
+    )
 }
 
 impl Things {
@@ -34,6 +54,9 @@ impl Things {
             creates: AtomicUsize::new(0),
             fail_names: fail_names.iter().map(|s| s.to_string()).collect(),
             batches: Mutex::new(Vec::new()),
+            calls: Mutex::new(Vec::new()),
+            throttle_reads: AtomicUsize::new(0),
+            throttle_batches: AtomicUsize::new(0),
         })
     }
     fn with_arn(name: &str, mut attrs: Attrs) -> Live {
@@ -68,6 +91,9 @@ impl ResourceProvider for Things {
         &self.schema
     }
     async fn read(&self, _: &OpContext, id: &str) -> Result<Option<Live>, OpError> {
+        if throttled(&self.throttle_reads) {
+            return Err(throttle_error());
+        }
         Ok(self
             .live
             .lock()
@@ -82,6 +108,9 @@ impl ResourceProvider for Things {
         desired: &Attrs,
         _: &str,
     ) -> Result<Option<Live>, OpError> {
+        if throttled(&self.throttle_reads) {
+            return Err(throttle_error());
+        }
         let name = name_of(desired);
         let live = self.live.lock().unwrap().get(&name).cloned();
         match live {
@@ -118,6 +147,7 @@ impl ResourceProvider for Things {
             return Ok(found);
         }
         self.creates.fetch_add(1, Ordering::SeqCst);
+        self.calls.lock().unwrap().push(format!("create {name}"));
         self.live
             .lock()
             .unwrap()
@@ -139,6 +169,7 @@ impl ResourceProvider for Things {
         Ok(Things::with_arn(id, desired.clone()))
     }
     async fn delete(&self, _: &OpContext, id: &str, _: &Attrs) -> Result<(), OpError> {
+        self.calls.lock().unwrap().push(format!("delete {id}"));
         self.live.lock().unwrap().remove(id);
         Ok(())
     }
@@ -152,6 +183,9 @@ impl ResourceProvider for Things {
         items: Vec<eco_provider::BatchItem>,
     ) -> Vec<Result<Option<Live>, OpError>> {
         self.batches.lock().unwrap().push(items.len());
+        if throttled(&self.throttle_batches) {
+            return items.iter().map(|_| Err(throttle_error())).collect();
+        }
         let mut out = Vec::new();
         for item in items {
             out.push(match item.op {
@@ -211,6 +245,7 @@ fn harness(config: &str, things: Arc<Things>, faults: &str) -> Harness {
             parallelism: 4,
             base_dir: std::env::temp_dir(),
             faults: Faults::parse(faults).unwrap(),
+            retry: RetryPolicy::default(),
             events: None,
         },
         graph,
@@ -592,4 +627,170 @@ thing "same" {
             .contains("there is no thing with import id `missing`")),
         "{errors:?}"
     );
+}
+
+fn records(n: usize) -> String {
+    let mut config =
+        String::from("project \"p\"\nstage \"dev\" {}\nthing \"zone\" { name \"zone\" }\n");
+    for i in 0..n {
+        config.push_str(&format!(
+            "thing \"rec{i}\" {{ name \"rec{i}\"; ref \"${{thing.zone.arn}}\" }}\n"
+        ));
+    }
+    config
+}
+
+#[tokio::test]
+async fn a_batch_fires_every_hook_a_single_change_does() {
+    let things = Things::new(&[]);
+    let h = harness(
+        &records(6),
+        things.clone(),
+        "fail:before-intent:thing.rec1,fail:before-call:thing.rec2,\
+         fail:after-call:thing.rec3,fail:after-result:thing.rec4",
+    );
+    let report = h.apply().await;
+    let mut failed: Vec<String> = report
+        .errors
+        .iter()
+        .map(|e| match e {
+            EngineError::Operation { address, .. } => address.clone(),
+            other => panic!("{other}"),
+        })
+        .collect();
+    failed.sort();
+    assert_eq!(
+        failed,
+        ["thing.rec1", "thing.rec2", "thing.rec3", "thing.rec4"]
+    );
+    // rec1 and rec2 never reached AWS; the other four went in one batch.
+    assert_eq!(*things.batches.lock().unwrap(), [4]);
+    let (state, _) = h.state().await;
+    let live = things.live.lock().unwrap().clone();
+    assert!(!live.contains_key("rec1") && !live.contains_key("rec2"));
+    assert!(state.resource("thing.rec1").is_none() && state.resource("thing.rec2").is_none());
+    // After the call, before the result: the intent stays for the next run to settle.
+    assert!(live.contains_key("rec3") && state.resource("thing.rec3").is_none());
+    assert_eq!(
+        state
+            .pending
+            .iter()
+            .map(|p| p.address.as_str())
+            .collect::<Vec<_>>(),
+        ["thing.rec3"]
+    );
+    // After the result: recorded.
+    assert!(state.resource("thing.rec4").is_some());
+    assert!(state.resource("thing.rec5").is_some());
+
+    // The next apply settles rec3 and finishes the rest, creating nothing twice.
+    let h2 = Harness {
+        engine: Engine {
+            faults: Faults::none(),
+            ..h.engine
+        },
+        ..h
+    };
+    let report = h2.apply().await;
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let (state, _) = h2.state().await;
+    assert_eq!(state.resources.len(), 7);
+    assert!(state.pending.is_empty());
+    assert_eq!(things.creates.load(Ordering::SeqCst), 7);
+}
+
+#[tokio::test]
+async fn replacements_run_in_the_order_their_lifecycle_asks() {
+    for (cbd, expected) in [
+        (false, ["delete a", "create a2"]),
+        (true, ["create a2", "delete a"]),
+    ] {
+        let things = Things::new(&[]);
+        let h = harness(
+            "project \"p\"\nstage \"dev\" {}\nthing \"a\" { name \"a\" }\n",
+            things.clone(),
+            "",
+        );
+        assert!(h.apply().await.errors.is_empty());
+        things.calls.lock().unwrap().clear();
+        let lifecycle = if cbd {
+            "lifecycle create-before-destroy=#true"
+        } else {
+            ""
+        };
+        let h2 = harness(
+            &format!(
+                "project \"p\"\nstage \"dev\" {{}}\nthing \"a\" {{ name \"a2\"; {lifecycle} }}\n"
+            ),
+            things.clone(),
+            "",
+        );
+        let h2 = Harness {
+            backend: h.backend.clone(),
+            ..h2
+        };
+        let report = h2.apply().await;
+        assert!(report.errors.is_empty(), "{:?}", report.errors);
+        assert_eq!(report.done, [("thing.a".to_string(), Action::Replace)]);
+        assert_eq!(*things.calls.lock().unwrap(), expected, "cbd {cbd}");
+        let (state, _) = h2.state().await;
+        assert_eq!(state.resource("thing.a").unwrap().id, "a2");
+        assert!(state.pending.is_empty());
+        assert_eq!(
+            things.live.lock().unwrap().keys().collect::<Vec<_>>(),
+            ["a2"]
+        );
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn one_retry_policy_covers_reads_settling_and_batches_but_not_batched_creates() {
+    let things = Things::new(&[]);
+    let h = harness(&records(3), things.clone(), "");
+    // A throttled batch of creates is not retried: the creates keep their intents.
+    things.throttle_batches.store(1, Ordering::SeqCst);
+    let report = h.apply().await;
+    assert_eq!(report.errors.len(), 3, "{:?}", report.errors);
+    assert_eq!(*things.batches.lock().unwrap(), [3]);
+    let (state, _) = h.state().await;
+    assert_eq!(state.pending.len(), 3);
+
+    // Settling (find) and refresh (read) are retried when throttled.
+    things.throttle_reads.store(2, Ordering::SeqCst);
+    let report = h.apply().await;
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(things.throttle_reads.load(Ordering::SeqCst), 0);
+    let (state, _) = h.state().await;
+    assert_eq!(state.resources.len(), 4);
+    assert!(state.pending.is_empty());
+
+    // A throttled batch of deletes is sent again, as a batch.
+    things.throttle_batches.store(1, Ordering::SeqCst);
+    let h2 = harness(
+        "project \"p\"\nstage \"dev\" {}\nthing \"zone\" { name \"zone\" }\n",
+        things.clone(),
+        "",
+    );
+    let h2 = Harness {
+        backend: h.backend.clone(),
+        ..h2
+    };
+    let report = h2.apply().await;
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(*things.batches.lock().unwrap(), [3, 3, 3, 3]);
+    assert_eq!(h2.state().await.0.resources.len(), 1);
+
+    // With no retries, the same throttling fails the read.
+    let h3 = harness(&records(3), things.clone(), "");
+    let h3 = Harness {
+        engine: Engine {
+            retry: RetryPolicy::none(),
+            ..h3.engine
+        },
+        ..h3
+    };
+    things.throttle_reads.store(1, Ordering::SeqCst);
+    let (state, _) = h2.state().await;
+    let (_, errors) = h3.engine.refresh(&state, None).await;
+    assert_eq!(errors.len(), 1, "{errors:?}");
 }

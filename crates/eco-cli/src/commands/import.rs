@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use eco_aws::eco_provider::{self, Live, OpContext, ResourceProvider};
 use eco_config::{Address, Config, StageContext};
-use eco_engine::{Engine, Faults, Providers};
+use eco_engine::{Engine, Faults, Providers, RetryPolicy};
 use eco_graph::ResourceGraph;
 use eco_plan::{EvalContext, Mode};
 use eco_state::ResourceState;
@@ -273,6 +273,7 @@ fn engine(dir: &Path, c: &Ctx, config: Config) -> Engine {
         parallelism: 1,
         base_dir: dir.to_path_buf(),
         faults: Faults::none(),
+        retry: RetryPolicy::default(),
         events: None,
     }
 }
@@ -285,7 +286,7 @@ async fn read_import(
     type_name: &str,
     id: &str,
 ) -> Result<Live, CliError> {
-    match provider.import(ctx, id).await {
+    match RetryPolicy::default().run(|| provider.import(ctx, id)).await {
         Ok(Some(live)) => Ok(live),
         Ok(None) => Err(CliError::msg(
             format!(
@@ -457,7 +458,12 @@ pub async fn discover(ui: &Ui, dir: &Path, args: &DiscoverArgs) -> CmdResult {
     for t in types {
         let p = c.providers[t].clone();
         let ctx = op_ctx(&c, &format!("{t}.discover"));
-        tasks.spawn(async move { (t, p.list(&ctx).await) });
+        tasks.spawn(async move {
+            (
+                t,
+                RetryPolicy::default().run_optional(|| p.list(&ctx)).await,
+            )
+        });
     }
     let mut results = Vec::new();
     while let Some(joined) = tasks.join_next().await {
@@ -583,7 +589,10 @@ fn live_tags(live: &Live) -> Option<BTreeMap<String, String>> {
 async fn full(c: &Ctx, type_name: &str, live: &Live) -> BTreeMap<String, eco_schema::Value> {
     let ctx = op_ctx(c, &format!("{type_name}.discover"));
     let provider = &c.providers[type_name];
-    match provider.import(&ctx, &live.id).await {
+    match RetryPolicy::default()
+        .run(|| provider.import(&ctx, &live.id))
+        .await
+    {
         Ok(Some(l)) => provider.config_from_live(&l.attrs),
         _ => provider.config_from_live(&live.attrs),
     }
@@ -642,7 +651,10 @@ pub async fn generate_config_out(
             )
         })?;
         let ctx = OpContext::new(&key, config.project_name(), &stage_ctx.name);
-        let live = match provider.import(&ctx, &id).await {
+        let live = match RetryPolicy::default()
+            .run(|| provider.import(&ctx, &id))
+            .await
+        {
             Ok(Some(live)) => live,
             Ok(None) => {
                 return Err(CliError::msg(

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use eco_config::{Address, Config, StageContext};
-use eco_engine::{Engine, Event, Faults};
+use eco_engine::{Engine, Event, Faults, RetryPolicy};
 use eco_graph::ResourceGraph;
 use eco_plan::{EvalContext, Mode, Plan, SavedPlan, SAVED_PLAN_FORMAT};
 use eco_state::{State, StateBackend, StateVersion, StateWriter};
@@ -61,6 +61,7 @@ async fn session(
         parallelism: run.parallelism.max(1),
         base_dir: dir.to_path_buf(),
         faults,
+        retry: RetryPolicy::default(),
         events: None,
     };
     let missing = engine.check_providers();
@@ -559,6 +560,7 @@ async fn execute(
         parallelism: s.engine.parallelism,
         base_dir: s.engine.base_dir.clone(),
         faults: s.engine.faults.clone(),
+        retry: s.engine.retry,
         events: Some(tx),
     };
     let writer = Arc::new(StateWriter::new(s.backend.clone(), state, version));

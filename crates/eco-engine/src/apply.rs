@@ -1,0 +1,840 @@
+//! The apply walk and its one executor. The walk (eco-graph's `walk_grouped`) hands ready
+//! changes over in groups: one change alone, or several of one batch key (Route53 records of
+//! one zone). Every group, whatever its size and whatever its changes (create, update, replace
+//! in either order, delete), runs through [`execute`], which drives each change through the
+//! protocol of `protocol.rs`: it asks each change's hook, performs the effects the protocol
+//! names (the writes of a group in one state write, the calls of a batch in one `apply_batch`),
+//! and feeds back what happened. A single change is a batch of one.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use eco_config::{Address, Config, StageContext};
+use eco_graph::{walk_grouped, Direction, Outcome as WalkOutcome, ResourceGraph};
+use eco_plan::{attrs_from_json, desired_attrs, Action, EvalContext, Known, Plan, ResourceChange};
+use eco_provider::{BatchItem, BatchOp, Live, OpContext, OpError, ResourceProvider};
+use eco_state::{Mutation, OutputValue, PendingIntent, ResourceState, StateBackend, StateWriter};
+use tokio::sync::mpsc;
+
+use crate::protocol::{self, Call, Effect, Event as Ev, Kind, Order, Outcome, Phase};
+use crate::{
+    known_from_state, op_context, resource_state, token, ApplyReport, Engine, EngineError, Event,
+    Faults, ProviderExpander, Providers, RetryPolicy, Step,
+};
+
+struct Shared {
+    config: Arc<Config>,
+    stage: Arc<StageContext>,
+    registry: Arc<Registry>,
+    providers: Arc<Providers>,
+    faults: Faults,
+    retry: RetryPolicy,
+    events: Option<mpsc::UnboundedSender<Event>>,
+    writer: Arc<StateWriter<dyn StateBackend>>,
+    changes: HashMap<String, ResourceChange>,
+    known: Mutex<Known>,
+    /// What state held for each address when the apply began.
+    prior: HashMap<String, ResourceState>,
+    token_seed: String,
+    expander: ProviderExpander,
+}
+
+use eco_schema::Registry;
+
+type GroupResult = Vec<(Address, Result<Option<Action>, EngineError>)>;
+
+impl Engine {
+    /// Carries out `plan`, writing state through `writer` (whose state is the refreshed state the
+    /// plan was made against). `graph` is the configuration's dependency graph.
+    pub async fn apply(
+        &self,
+        plan: &Plan,
+        graph: &ResourceGraph,
+        writer: Arc<StateWriter<dyn StateBackend>>,
+    ) -> ApplyReport {
+        let (state, _) = writer.durable();
+        let shared = Arc::new(Shared {
+            config: self.config.clone(),
+            stage: self.stage.clone(),
+            registry: self.registry.clone(),
+            providers: self.providers.clone(),
+            faults: self.faults.clone(),
+            retry: self.retry,
+            events: self.events.clone(),
+            writer: writer.clone(),
+            changes: plan
+                .changes
+                .iter()
+                .map(|c| (c.address.clone(), c.clone()))
+                .collect(),
+            known: Mutex::new(known_from_state(&state)),
+            prior: state
+                .resources
+                .iter()
+                .map(|r| (r.address.clone(), r.clone()))
+                .collect(),
+            token_seed: format!("{}:{}", state.lineage, state.serial),
+            expander: self.expander(),
+        });
+        let mut report = ApplyReport::default();
+
+        // Phase 1: creates, updates and replacements, dependencies first.
+        let outcomes = walk_grouped(
+            graph,
+            Direction::Forward,
+            self.parallelism,
+            |address| shared.batch_key(address, false),
+            |batch| run_group(shared.clone(), batch, false),
+        )
+        .await;
+        collect(&mut report, outcomes);
+
+        // Phase 2: deletions, dependents first (by the dependencies state recorded).
+        let deletes: Vec<&ResourceChange> = plan
+            .changes
+            .iter()
+            .filter(|c| c.action == Action::Delete)
+            .collect();
+        if !deletes.is_empty() {
+            let mut g = ResourceGraph::new();
+            let names: HashSet<&str> = deletes.iter().map(|c| c.address.as_str()).collect();
+            let span = eco_config::Span::new(eco_config::FileId(0), 0, 0);
+            for c in &deletes {
+                let Some(a) = Address::parse(&c.address) else {
+                    continue;
+                };
+                g.add_node(a.clone());
+                for d in &c.dependencies {
+                    if names.contains(d.as_str()) {
+                        if let Some(b) = Address::parse(d) {
+                            g.add_dependency(&a, &b, span);
+                        }
+                    }
+                }
+            }
+            let outcomes = walk_grouped(
+                &g,
+                Direction::Reverse,
+                self.parallelism,
+                |address| shared.batch_key(address, true),
+                |batch| run_group(shared.clone(), batch, true),
+            )
+            .await;
+            collect(&mut report, outcomes);
+        }
+
+        // Outputs, from the values as they are now.
+        if plan.mode != eco_plan::Mode::Destroy {
+            let known = shared.known.lock().expect("not poisoned").clone();
+            let mut outputs = BTreeMap::new();
+            let expander = self.expander();
+            for o in &self.config.outputs {
+                if let Ok(v) = eco_plan::desired::eval_expr(&self.eval(&expander), &o.value, &known)
+                {
+                    if !v.contains_unknown() {
+                        outputs.insert(
+                            o.name.clone(),
+                            OutputValue {
+                                value: v.to_json(),
+                                sensitive: o.sensitive,
+                            },
+                        );
+                    }
+                }
+            }
+            if let Err(e) = writer.submit(Mutation::SetOutputs(outputs)).await {
+                report.errors.push(e.into());
+            }
+        } else if let Err(e) = writer.submit(Mutation::SetOutputs(BTreeMap::new())).await {
+            report.errors.push(e.into());
+        }
+        report
+    }
+}
+
+fn collect(
+    report: &mut ApplyReport,
+    outcomes: BTreeMap<Address, WalkOutcome<Option<Action>, EngineError>>,
+) {
+    for (address, outcome) in outcomes {
+        match outcome {
+            WalkOutcome::Done(Some(action)) => report.done.push((address.to_string(), action)),
+            WalkOutcome::Done(None) => {}
+            WalkOutcome::Failed(e) => report.errors.push(e),
+            WalkOutcome::Skipped { because } => report
+                .skipped
+                .push((address.to_string(), because.to_string())),
+        }
+    }
+}
+
+impl Shared {
+    fn emit(&self, event: Event) {
+        if let Some(tx) = &self.events {
+            let _ = tx.send(event);
+        }
+    }
+
+    fn eval(&self) -> EvalContext<'_> {
+        EvalContext {
+            config: &self.config,
+            stage: &self.stage,
+            registry: &self.registry,
+            expander: Some(&self.expander),
+        }
+    }
+
+    fn provider(
+        &self,
+        address: &str,
+        type_name: &str,
+    ) -> Result<Arc<dyn ResourceProvider>, EngineError> {
+        self.providers
+            .get(type_name)
+            .cloned()
+            .ok_or_else(|| EngineError::NoProvider {
+                address: address.to_string(),
+                type_name: type_name.to_string(),
+            })
+    }
+
+    fn fault(&self, step: Step, address: &str, action: Action) -> Result<(), EngineError> {
+        self.faults
+            .at(step, address, action.progress_verb())
+            .map_err(|error| EngineError::Operation {
+                address: address.to_string(),
+                action,
+                error,
+            })
+    }
+
+    /// The resource's desired attributes with every value now known.
+    fn final_desired(&self, address: &Address) -> Result<eco_plan::Attrs, EngineError> {
+        let key = address.to_string();
+        let resource = self
+            .config
+            .resource(address)
+            .ok_or_else(|| EngineError::Evaluation {
+                address: key.clone(),
+                message: "not in the configuration".into(),
+            })?;
+        let known = self.known.lock().expect("not poisoned").clone();
+        let desired =
+            desired_attrs(&self.eval(), resource, &known).map_err(|d| EngineError::Evaluation {
+                address: key.clone(),
+                message: d.message,
+            })?;
+        if let Some((name, _)) = desired.iter().find(|(_, v)| v.contains_unknown()) {
+            return Err(EngineError::Evaluation {
+                address: key,
+                message: format!("the value of `{name}` is still unknown at apply time (what it references was not created)"),
+            });
+        }
+        Ok(desired)
+    }
+
+    /// The top-level attributes whose live values differ from `desired` (what an update sends).
+    fn changed_attributes(
+        &self,
+        address: &Address,
+        desired: &eco_plan::Attrs,
+        prior: &eco_plan::Attrs,
+    ) -> Vec<String> {
+        let schema = self
+            .registry
+            .get(&address.type_name)
+            .expect("registered type");
+        let ignore = self
+            .config
+            .resource(address)
+            .map(|r| r.ignore_changes.clone())
+            .unwrap_or_default();
+        eco_plan::diff::diff_attributes(schema, desired, prior, &ignore)
+            .into_iter()
+            .map(|d| d.name)
+            .collect()
+    }
+
+    /// The batch a planned change joins (types that batch, such as Route53 records: their
+    /// zone), decided when the change becomes ready. Replacements are never batched.
+    fn batch_key(&self, address: &Address, deletes: bool) -> Option<String> {
+        let key = address.to_string();
+        let change = self.changes.get(&key)?;
+        if (change.action == Action::Delete) != deletes {
+            return None;
+        }
+        let provider = self.providers.get(address.type_name.as_str())?;
+        let attrs = match change.action {
+            Action::Create | Action::Update => self.final_desired(address).ok()?,
+            Action::Delete => attrs_from_json(&self.prior.get(&key)?.attributes),
+            _ => return None,
+        };
+        provider
+            .batch_key(&attrs)
+            .map(|k| format!("{}:{k}", address.type_name))
+    }
+}
+
+/// One change on its way through the protocol.
+struct Item {
+    address: Address,
+    key: String,
+    action: Action,
+    kind: Kind,
+    provider: Arc<dyn ResourceProvider>,
+    ctx: OpContext,
+    /// Desired attributes (empty for a delete).
+    desired: eco_plan::Attrs,
+    /// What state held before (required for an update or a delete).
+    prior: Option<ResourceState>,
+    /// What an update changes.
+    changed: Vec<String>,
+    /// The idempotency token of a create.
+    token: String,
+    dependencies: Vec<String>,
+    phase: Phase,
+    effect: Effect,
+    /// The try of the current call (from 1), and the wait before re-sending it.
+    attempt: u32,
+    delay: Duration,
+    /// What the create or update call made.
+    made: Option<Live>,
+    error: Option<EngineError>,
+    started: Instant,
+}
+
+impl Item {
+    fn feed(&mut self, event: Ev) {
+        match protocol::next(self.kind, self.phase, event) {
+            Some(t) => {
+                self.phase = t.phase;
+                self.effect = t.effect;
+            }
+            None => {
+                // The executor feeds only events the protocol takes; anything else is a bug,
+                // reported rather than hidden.
+                self.error.get_or_insert(EngineError::Evaluation {
+                    address: self.key.clone(),
+                    message: format!(
+                        "internal: the apply protocol does not take {event:?} in {:?}",
+                        self.phase
+                    ),
+                });
+                self.phase = Phase::Failed(protocol::kept(self.kind, self.phase));
+                self.effect = Effect::Stop;
+            }
+        }
+    }
+
+    fn fail(&mut self, event: Ev, error: EngineError) {
+        self.error = Some(error);
+        self.feed(event);
+    }
+
+    fn operation_error(&self, error: OpError) -> EngineError {
+        EngineError::Operation {
+            address: self.key.clone(),
+            action: self.action,
+            error,
+        }
+    }
+
+    /// The arguments of a call, as a batch item.
+    fn batch_item(&self, call: Call) -> BatchItem {
+        let op = match call {
+            Call::Create => BatchOp::Create {
+                desired: self.desired.clone(),
+                token: self.token.clone(),
+            },
+            Call::Update => {
+                let prior = self.prior.as_ref().expect("an update has its prior state");
+                BatchOp::Update {
+                    id: prior.id.clone(),
+                    prior: attrs_from_json(&prior.attributes),
+                    desired: self.desired.clone(),
+                    changed: self.changed.clone(),
+                }
+            }
+            Call::Delete | Call::DeleteOld => {
+                let prior = self.prior.as_ref().expect("a delete has its prior state");
+                BatchOp::Delete {
+                    id: prior.id.clone(),
+                    prior: attrs_from_json(&prior.attributes),
+                }
+            }
+        };
+        BatchItem {
+            ctx: self.ctx.clone(),
+            op,
+        }
+    }
+
+    /// Makes one call alone.
+    async fn call(&self, call: Call) -> Result<Option<Live>, OpError> {
+        if call == Call::DeleteOld {
+            // Nothing to delete: no old resource, or the create adopted it (same id).
+            let same = match (&self.prior, &self.made) {
+                (None, _) => true,
+                (Some(old), Some(new)) => old.id == new.id,
+                (Some(_), None) => false,
+            };
+            if same {
+                return Ok(None);
+            }
+        }
+        let p = &self.provider;
+        match self.batch_item(call).op {
+            BatchOp::Create { desired, token } => {
+                p.create(&self.ctx, &desired, &token).await.map(Some)
+            }
+            BatchOp::Update {
+                id,
+                prior,
+                desired,
+                changed,
+            } => p
+                .update(&self.ctx, &id, &prior, &desired, &changed)
+                .await
+                .map(Some),
+            BatchOp::Delete { id, prior } => p.delete(&self.ctx, &id, &prior).await.map(|_| None),
+        }
+    }
+
+    /// The state write its current effect makes, if any.
+    fn mutation(&self) -> Option<Mutation> {
+        match self.effect {
+            Effect::WriteIntent => {
+                let operation = self.kind.intent()?;
+                let token = match self.kind {
+                    Kind::Delete => self
+                        .prior
+                        .as_ref()
+                        .map(|p| p.id.clone())
+                        .unwrap_or_default(),
+                    _ => self.token.clone(),
+                };
+                Some(Mutation::Intent(PendingIntent::new(
+                    self.key.clone(),
+                    operation,
+                    token,
+                )))
+            }
+            Effect::WriteResult => {
+                let result = match self.kind {
+                    Kind::Delete => None,
+                    _ => self.made.clone().map(|live| {
+                        resource_state(
+                            &self.key,
+                            &self.address.type_name,
+                            live,
+                            self.dependencies.clone(),
+                        )
+                    }),
+                };
+                Some(Mutation::Resolve {
+                    address: self.key.clone(),
+                    result,
+                })
+            }
+            Effect::Withdraw => Some(Mutation::Resolve {
+                address: self.key.clone(),
+                result: self.prior.clone(),
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// What preparing a change found.
+enum Prepared {
+    Item(Box<Item>),
+    /// A delete of something state no longer has: nothing to do.
+    NothingToDelete,
+}
+
+fn prepare(
+    shared: &Shared,
+    address: &Address,
+    change: &ResourceChange,
+) -> Result<Prepared, EngineError> {
+    let key = address.to_string();
+    let prior = shared.prior.get(&key).cloned();
+    let kind = match change.action {
+        Action::Create => Kind::Create,
+        Action::Update => Kind::Update,
+        Action::Delete => Kind::Delete,
+        Action::Replace if change.create_before_destroy => {
+            Kind::Replace(Order::CreateBeforeDestroy)
+        }
+        Action::Replace => Kind::Replace(Order::DestroyBeforeCreate),
+        Action::NoOp => {
+            return Err(EngineError::Evaluation {
+                address: key,
+                message: "internal: nothing to apply".into(),
+            })
+        }
+    };
+    let (provider, desired) = if kind == Kind::Delete {
+        let Some(prior) = &prior else {
+            return Ok(Prepared::NothingToDelete);
+        };
+        (shared.provider(&key, &prior.type_)?, eco_plan::Attrs::new())
+    } else {
+        let provider = shared.provider(&key, &address.type_name)?;
+        (provider, shared.final_desired(address)?)
+    };
+    let changed = if kind == Kind::Update {
+        let prior = prior.as_ref().ok_or_else(|| EngineError::Evaluation {
+            address: key.clone(),
+            message: "planned as an update, but it is not in state".into(),
+        })?;
+        shared.changed_attributes(address, &desired, &attrs_from_json(&prior.attributes))
+    } else {
+        Vec::new()
+    };
+    let begin = protocol::begin(kind);
+    Ok(Prepared::Item(Box::new(Item {
+        address: address.clone(),
+        ctx: op_context(&shared.config, &shared.stage, &key),
+        token: token(&shared.token_seed, &key),
+        key,
+        action: change.action,
+        kind,
+        provider,
+        desired,
+        prior,
+        changed,
+        dependencies: change.dependencies.clone(),
+        phase: begin.phase,
+        effect: begin.effect,
+        attempt: 1,
+        delay: Duration::ZERO,
+        made: None,
+        error: None,
+        started: Instant::now(),
+    })))
+}
+
+/// Runs a group of ready changes (see the module docs). The forward walk (`deletes` false)
+/// leaves deletions to the reverse walk.
+async fn run_group(shared: Arc<Shared>, group: Vec<Address>, deletes: bool) -> GroupResult {
+    let batched = group.len() > 1;
+    let mut results: GroupResult = Vec::new();
+    let mut items = Vec::new();
+    for address in group {
+        let key = address.to_string();
+        let Some(change) = shared.changes.get(&key).cloned() else {
+            results.push((address, Ok(None)));
+            continue;
+        };
+        if (change.action == Action::Delete) != deletes {
+            results.push((address, Ok(None)));
+            continue;
+        }
+        if change.import_id.is_some() {
+            // An `import` block: the resource plan time read is recorded first.
+            if let Some(mut r) = shared.prior.get(&key).cloned() {
+                r.dependencies = change.dependencies.clone();
+                if let Err(e) = shared.writer.submit(Mutation::Upsert(r)).await {
+                    results.push((address, Err(e.into())));
+                    continue;
+                }
+            }
+            if change.action == Action::NoOp {
+                shared.emit(Event::Finished {
+                    address: key,
+                    action: Action::NoOp,
+                    id: change.import_id.clone(),
+                    elapsed: Duration::ZERO,
+                });
+                results.push((address, Ok(Some(Action::NoOp))));
+                continue;
+            }
+        }
+        if change.action == Action::NoOp {
+            results.push((address, Ok(None)));
+            continue;
+        }
+        shared.emit(Event::Started {
+            address: key.clone(),
+            action: change.action,
+        });
+        match prepare(&shared, &address, &change) {
+            Ok(Prepared::Item(item)) => items.push(*item),
+            Ok(Prepared::NothingToDelete) => {
+                shared.emit(Event::Finished {
+                    address: key,
+                    action: change.action,
+                    id: None,
+                    elapsed: Duration::ZERO,
+                });
+                results.push((address, Ok(Some(change.action))));
+            }
+            Err(e) => {
+                shared.emit(Event::Failed {
+                    address: key,
+                    action: change.action,
+                    error: e.to_string(),
+                });
+                results.push((address, Err(e)));
+            }
+        }
+    }
+    if !items.is_empty() {
+        results.extend(execute(&shared, items, batched).await);
+    }
+    results
+}
+
+/// Drives `items` through the protocol to their ends. Each round, every change takes one step:
+/// its hook is asked; then the round's state writes go in one write, and its calls in one
+/// `apply_batch` when `batched` (else one by one).
+async fn execute(shared: &Shared, mut items: Vec<Item>, batched: bool) -> GroupResult {
+    loop {
+        let active: Vec<usize> = (0..items.len())
+            .filter(|&i| !items[i].phase.is_terminal())
+            .collect();
+        if active.is_empty() {
+            break;
+        }
+        // Items take at most one step per round.
+        let mut moved = vec![false; items.len()];
+
+        // Hooks: the phase's fault step, before its effect.
+        for &i in &active {
+            let item = &mut items[i];
+            if let Some(step) = protocol::hook(item.phase) {
+                if let Err(e) = shared.fault(step, &item.key, item.action) {
+                    item.fail(Ev::Fault, e);
+                    moved[i] = true;
+                }
+            }
+        }
+
+        // Done but for the last hook.
+        for &i in &active {
+            if !moved[i] && items[i].effect == Effect::Complete {
+                items[i].feed(Ev::Completed);
+                moved[i] = true;
+            }
+        }
+
+        // State writes: intents, results and withdrawals of the round, in one write.
+        let writes: Vec<usize> = active
+            .iter()
+            .copied()
+            .filter(|&i| {
+                !moved[i]
+                    && matches!(
+                        items[i].effect,
+                        Effect::WriteIntent | Effect::WriteResult | Effect::Withdraw
+                    )
+            })
+            .collect();
+        if !writes.is_empty() {
+            let mut mutations = Vec::new();
+            for &i in &writes {
+                let item = &items[i];
+                if let Some(m) = item.mutation() {
+                    if let (
+                        Effect::WriteResult,
+                        Mutation::Resolve {
+                            result: Some(r), ..
+                        },
+                    ) = (item.effect, &m)
+                    {
+                        shared
+                            .known
+                            .lock()
+                            .expect("not poisoned")
+                            .set(item.key.clone(), attrs_from_json(&r.attributes));
+                    }
+                    mutations.push(m);
+                }
+            }
+            // Updates record no intent: nothing to wait for.
+            let written = if mutations.is_empty() {
+                Ok(())
+            } else {
+                shared.writer.submit_all(mutations).await.map(|_| ())
+            };
+            for &i in &writes {
+                let item = &mut items[i];
+                match &written {
+                    Ok(()) => {
+                        let event = if item.effect == Effect::WriteIntent {
+                            Ev::IntentWritten
+                        } else {
+                            Ev::ResultWritten
+                        };
+                        item.feed(event);
+                    }
+                    Err(e) => item.fail(Ev::WriteFailed, e.clone().into()),
+                }
+                moved[i] = true;
+            }
+        }
+
+        // Calls.
+        let sends: Vec<usize> = active
+            .iter()
+            .copied()
+            .filter(|&i| !moved[i] && matches!(items[i].effect, Effect::Send(_)))
+            .collect();
+        if !sends.is_empty() {
+            let wait = sends
+                .iter()
+                .map(|&i| items[i].delay)
+                .max()
+                .unwrap_or_default();
+            if !wait.is_zero() {
+                tokio::time::sleep(wait).await;
+            }
+            let mut calls = Vec::new();
+            for &i in &sends {
+                let item = &mut items[i];
+                item.delay = Duration::ZERO;
+                item.feed(Ev::Sent);
+                if let (Phase::CallSent(call), Effect::Await) = (item.phase, item.effect) {
+                    calls.push((i, call));
+                }
+            }
+            let (together, alone): (Vec<_>, Vec<_>) = calls
+                .into_iter()
+                .partition(|(_, call)| batched && *call != Call::DeleteOld);
+            if !together.is_empty() {
+                let batch = together
+                    .iter()
+                    .map(|&(i, call)| items[i].batch_item(call))
+                    .collect();
+                let mut outcomes = items[together[0].0].provider.apply_batch(batch).await;
+                outcomes.resize_with(together.len(), || {
+                    Err(OpError::new(
+                        "ApplyBatch",
+                        eco_provider::ErrorKind::Other,
+                        "the batch returned no result for this change",
+                    ))
+                });
+                for (&(i, call), outcome) in together.iter().zip(outcomes) {
+                    returned(shared, &mut items[i], call, outcome, batched);
+                }
+            }
+            for (i, call) in alone {
+                let outcome = items[i].call(call).await;
+                returned(shared, &mut items[i], call, outcome, batched);
+            }
+            for &i in &sends {
+                moved[i] = true;
+            }
+        }
+
+        // Every effect is one of the above; a change that took no step would wait forever.
+        for &i in &active {
+            if !moved[i] {
+                let item = &mut items[i];
+                item.error.get_or_insert(EngineError::Evaluation {
+                    address: item.key.clone(),
+                    message: format!(
+                        "internal: no step for {:?} in {:?}",
+                        item.effect, item.phase
+                    ),
+                });
+                item.phase = Phase::Failed(protocol::kept(item.kind, item.phase));
+                item.effect = Effect::Stop;
+            }
+        }
+    }
+
+    items
+        .into_iter()
+        .map(|item| {
+            let result = match item.phase {
+                Phase::Done => {
+                    shared.emit(Event::Finished {
+                        address: item.key.clone(),
+                        action: item.action,
+                        id: match item.kind {
+                            Kind::Delete => None,
+                            _ => item.made.as_ref().map(|l| l.id.clone()),
+                        },
+                        elapsed: item.started.elapsed(),
+                    });
+                    Ok(Some(item.action))
+                }
+                _ => {
+                    let error = item.error.unwrap_or_else(|| EngineError::Evaluation {
+                        address: item.key.clone(),
+                        message: format!("internal: the change stopped in {:?}", item.phase),
+                    });
+                    shared.emit(Event::Failed {
+                        address: item.key.clone(),
+                        action: item.action,
+                        error: error.to_string(),
+                    });
+                    Err(error)
+                }
+            };
+            (item.address, result)
+        })
+        .collect()
+}
+
+/// Feeds a call's outcome to its change: retried when the policy says so, else final. A
+/// batched create is never retried (the engine has not retried those: whether a create in a
+/// failed batch took effect is for the next run's settle to find); batched updates and deletes
+/// are retried like single ones, re-sent together.
+fn returned(
+    shared: &Shared,
+    item: &mut Item,
+    call: Call,
+    outcome: Result<Option<Live>, OpError>,
+    batched: bool,
+) {
+    match outcome {
+        Ok(live) => {
+            if matches!(call, Call::Create | Call::Update) {
+                item.made = live;
+            }
+            item.attempt = 1;
+            item.feed(Ev::Returned(Outcome::Ok));
+        }
+        Err(error) => {
+            let retry = if batched && call == Call::Create {
+                None
+            } else {
+                shared.retry.retry_after(&error, item.attempt)
+            };
+            match retry {
+                Some(delay) => {
+                    tracing::debug!(address = %item.key, operation = %error.operation, attempt = item.attempt, "retrying: {}", error.message);
+                    item.attempt += 1;
+                    item.delay = delay;
+                    item.feed(Ev::Returned(Outcome::Retry));
+                }
+                None => {
+                    let error = if item.kind == Kind::Replace(Order::CreateBeforeDestroy)
+                        && call == Call::DeleteOld
+                    {
+                        // Stuck: the replacement is in state; the old one is no longer tracked.
+                        let new_id = item.made.as_ref().map(|l| l.id.as_str()).unwrap_or("?");
+                        let old_id = item.prior.as_ref().map(|p| p.id.as_str()).unwrap_or("?");
+                        OpError::new(
+                            error.operation,
+                            error.kind,
+                            format!(
+                                "{}; the replacement (id {new_id}) is in state, but the old resource (id {old_id}) \
+                                 could not be deleted: delete it by hand",
+                                error.message
+                            ),
+                        )
+                    } else {
+                        error
+                    };
+                    let error = item.operation_error(error);
+                    item.fail(Ev::Returned(Outcome::Err), error);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,109 @@
+//! Refresh: reading what state tracks, in parallel (bounded), through a type's batched read
+//! when it has one. Resources deleted outside eco drop out.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+
+use eco_plan::{attrs_to_json, Action};
+use eco_provider::{Live, OpContext};
+use eco_schema::Registry;
+use eco_state::State;
+
+use crate::{Engine, EngineError};
+
+impl Engine {
+    /// Reads every resource state tracks (those in `scope`, when given). Resources that no
+    /// longer exist drop out of the returned state.
+    pub async fn refresh(
+        &self,
+        state: &State,
+        scope: Option<&HashSet<String>>,
+    ) -> (State, Vec<EngineError>) {
+        let mut refreshed = state.clone();
+        let mut errors = Vec::new();
+        let mut by_type: BTreeMap<String, Vec<(OpContext, String)>> = BTreeMap::new();
+        for r in &state.resources {
+            if scope.is_some_and(|s| !s.contains(&r.address)) {
+                continue;
+            }
+            by_type
+                .entry(r.type_.clone())
+                .or_default()
+                .push((self.ctx(&r.address), r.id.clone()));
+        }
+        let semaphore = Arc::new(tokio::sync::Semaphore::new(self.parallelism.max(1)));
+        let retry = self.retry;
+        let mut tasks = tokio::task::JoinSet::new();
+        for (type_name, requests) in by_type {
+            let provider = match self.provider(&requests[0].0.address, &type_name) {
+                Ok(p) => p,
+                Err(e) => {
+                    errors.push(e);
+                    continue;
+                }
+            };
+            if let Some(batched) = retry.run_optional(|| provider.read_many(&requests)).await {
+                match batched {
+                    Ok(lives) => {
+                        for ((ctx, _), live) in requests.into_iter().zip(lives) {
+                            apply_read(&mut refreshed, &ctx.address, live, &self.registry);
+                        }
+                    }
+                    Err(error) => errors.push(EngineError::Operation {
+                        address: type_name.clone(),
+                        action: Action::NoOp,
+                        error,
+                    }),
+                }
+                continue;
+            }
+            for (ctx, id) in requests {
+                let provider = provider.clone();
+                let semaphore = semaphore.clone();
+                tasks.spawn(async move {
+                    let _permit = semaphore.acquire_owned().await.expect("semaphore open");
+                    let result = retry.run(|| provider.read(&ctx, &id)).await;
+                    (ctx.address, result)
+                });
+            }
+        }
+        while let Some(joined) = tasks.join_next().await {
+            let (address, result) = joined.expect("refresh tasks do not panic");
+            match result {
+                Ok(live) => apply_read(&mut refreshed, &address, live, &self.registry),
+                Err(error) => errors.push(EngineError::Operation {
+                    address,
+                    action: Action::NoOp,
+                    error,
+                }),
+            }
+        }
+        (refreshed, errors)
+    }
+}
+
+/// Records what a read found. Eco-only (`local`) attributes, which AWS does not store, keep
+/// their recorded values.
+fn apply_read(state: &mut State, address: &str, live: Option<Live>, registry: &Registry) {
+    match live {
+        Some(live) => {
+            if let Some(r) = state.resource_mut(address) {
+                let mut attributes = attrs_to_json(&live.attrs);
+                if let Some(schema) = registry.get(&r.type_) {
+                    for a in schema.attributes.iter().filter(|a| a.local) {
+                        if let Some(v) = r.attributes.get(a.name) {
+                            attributes
+                                .entry(a.name.to_string())
+                                .or_insert_with(|| v.clone());
+                        }
+                    }
+                }
+                r.id = live.id;
+                r.attributes = attributes;
+            }
+        }
+        None => {
+            let _ = state.remove(address);
+        }
+    }
+}

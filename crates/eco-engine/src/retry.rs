@@ -1,0 +1,151 @@
+//! The one owner of retries: which failed operations are tried again, how often, and how long
+//! the engine waits in between. Resource types never retry (their operations return
+//! [`ErrorKind::Retryable`] for throttling and transient failures), and the AWS SDK's own retries
+//! are off, so this policy is the only one: it does not stack under another.
+
+use std::future::Future;
+use std::time::Duration;
+
+use eco_provider::{ErrorKind, OpError};
+
+/// How the engine retries operations that fail with [`ErrorKind::Retryable`]: up to `attempts`
+/// tries in all, waiting `first_delay` before the second and `multiplier` times longer before
+/// each next one. The default is 4 attempts, waiting 0.5 s, 1 s, 2 s.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Tries in all (1: no retries).
+    pub attempts: u32,
+    pub first_delay: Duration,
+    pub multiplier: u32,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            attempts: 4,
+            first_delay: Duration::from_millis(500),
+            multiplier: 2,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// No retries: every error is final.
+    pub fn none() -> Self {
+        RetryPolicy {
+            attempts: 1,
+            ..Self::default()
+        }
+    }
+
+    /// How long to wait before trying again after `error` ended try number `attempt` (from 1),
+    /// or `None` when the error is final.
+    pub fn retry_after(&self, error: &OpError, attempt: u32) -> Option<Duration> {
+        if error.kind != ErrorKind::Retryable || attempt >= self.attempts {
+            return None;
+        }
+        let factor = self
+            .multiplier
+            .max(1)
+            .saturating_pow(attempt.saturating_sub(1));
+        Some(self.first_delay.saturating_mul(factor))
+    }
+
+    /// Runs `f`, trying again while it fails with a retryable error and tries are left.
+    pub async fn run<T, F, Fut>(&self, mut f: F) -> Result<T, OpError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, OpError>>,
+    {
+        let mut attempt = 1;
+        loop {
+            match f().await {
+                Err(e) => match self.retry_after(&e, attempt) {
+                    Some(delay) => {
+                        tracing::debug!(operation = %e.operation, attempt, "retrying: {}", e.message);
+                        tokio::time::sleep(delay).await;
+                        attempt += 1;
+                    }
+                    None => return Err(e),
+                },
+                ok => return ok,
+            }
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// [`RetryPolicy::run`] for operations a type may not have (`None`: it has none, as
+    /// `read_many` and `list`), retried like any other.
+    pub async fn run_optional<T, F, Fut>(&self, mut f: F) -> Option<Result<T, OpError>>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Option<Result<T, OpError>>>,
+    {
+        self.run(|| {
+            let call = f();
+            async move {
+                match call.await {
+                    None => Ok(None),
+                    Some(result) => result.map(Some),
+                }
+            }
+        })
+        .await
+        .transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_is_four_tries_half_a_second_doubling() {
+        let p = RetryPolicy::default();
+        let e = OpError::new("Op", ErrorKind::Retryable, "slow down");
+        let delays: Vec<_> = (1..=4).map(|a| p.retry_after(&e, a)).collect();
+        assert_eq!(
+            delays,
+            [
+                Some(Duration::from_millis(500)),
+                Some(Duration::from_secs(1)),
+                Some(Duration::from_secs(2)),
+                None
+            ]
+        );
+        let invalid = OpError::invalid("Op", "bad name");
+        assert_eq!(p.retry_after(&invalid, 1), None);
+        assert_eq!(RetryPolicy::none().retry_after(&e, 1), None);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn run_retries_retryable_errors_until_the_tries_are_spent() {
+        let calls = std::sync::atomic::AtomicU32::new(0);
+        let started = tokio::time::Instant::now();
+        let result: Result<(), OpError> = RetryPolicy::default()
+            .run(|| async {
+                calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                Err(OpError::new("Op", ErrorKind::Retryable, "throttled"))
+            })
+            .await;
+        assert!(result.is_err());
+        assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 4);
+        assert_eq!(started.elapsed(), Duration::from_millis(3500));
+
+        // An operation a type does not have is not called again; one that recovers succeeds.
+        let none: Option<Result<u8, OpError>> =
+            RetryPolicy::default().run_optional(|| async { None }).await;
+        assert!(none.is_none());
+        let tries = std::sync::atomic::AtomicU32::new(0);
+        let ok = RetryPolicy::default()
+            .run_optional(|| async {
+                match tries.fetch_add(1, std::sync::atomic::Ordering::SeqCst) {
+                    0 => Some(Err(OpError::new("Op", ErrorKind::Retryable, "slow down"))),
+                    _ => Some(Ok(7u8)),
+                }
+            })
+            .await;
+        assert_eq!(ok, Some(Ok(7)));
+    }
+}
