@@ -169,8 +169,10 @@ fn a_failing_resource_leaves_the_rest_applied_and_state_correct() {
 #[test]
 fn a_crash_right_after_create_is_adopted_by_the_next_apply() {
     let p = Project::from_example("examples/minimal");
+    // One operation at a time: the crash cannot catch another create in flight (which would
+    // leave a second pending intent, depending on timing).
     let out = eco()
-        .args(["apply", "-auto-approve"])
+        .args(["apply", "-auto-approve", "-parallelism", "1"])
         .current_dir(p.path())
         .envs(p.moto.env())
         .env("ECO_TEST_FAULTS", "crash:after-call:s3-bucket.data")
