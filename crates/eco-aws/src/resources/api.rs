@@ -77,10 +77,10 @@ use async_trait::async_trait;
 use aws_sdk_apigatewayv2::types::{Cors, ProtocolType};
 use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider, Value};
 
-use super::serverless::{
-    gone, opt_block, opt_bool, opt_str, req_str, s, str_list, str_list_value, tag_diff,
-};
-use crate::aws::{op_error, tags_of, tags_value, Aws};
+use crate::attrs::{opt_block, opt_bool, opt_str, req_str, s, str_list, str_list_value};
+use crate::aws::{is_gone, op_error, Aws};
+use crate::tags::tag_diff;
+use crate::tags::{tags_of, tags_value};
 
 const TY: &str = "api";
 
@@ -183,7 +183,7 @@ impl Provider {
     async fn read_id(&self, id: &str) -> Result<Option<(Live, BTreeMap<String, String>)>, OpError> {
         let out = match self.client.get_api().api_id(id).send().await {
             Ok(o) => o,
-            Err(e) if gone(&e) => return Ok(None),
+            Err(e) if is_gone(&e) => return Ok(None),
             Err(e) => return Err(op_error("GetApi", e)),
         };
         let account = account_id(&self.sts, &self.account).await?;
@@ -312,7 +312,7 @@ impl Provider {
                             .await
                         {
                             Ok(_) => {}
-                            Err(e) if gone(&e) => {}
+                            Err(e) if is_gone(&e) => {}
                             Err(e) => return Err(op_error("DeleteCorsConfiguration", e)),
                         }
                     }
@@ -487,7 +487,7 @@ impl ResourceProvider for Provider {
     async fn delete(&self, _ctx: &OpContext, id: &str, _prior: &Attrs) -> Result<(), OpError> {
         match self.client.delete_api().api_id(id).send().await {
             Ok(_) => Ok(()),
-            Err(e) if gone(&e) => Ok(()),
+            Err(e) if is_gone(&e) => Ok(()),
             Err(e) => Err(op_error("DeleteApi", e)),
         }
     }

@@ -83,11 +83,10 @@ use aws_sdk_apigatewayv2::types::{AuthorizerType, JwtConfiguration};
 use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider, Value};
 
 use super::api_integration::split_id;
-use super::serverless::{
-    gone, opt_block, opt_bool, opt_int_in, opt_str, opt_str_list, req_str, s, str_list,
-    str_list_value,
+use crate::attrs::{
+    opt_block, opt_bool, opt_int_in, opt_str, opt_str_list, req_str, s, str_list, str_list_value,
 };
-use crate::aws::{op_error, Aws};
+use crate::aws::{is_gone, op_error, Aws};
 
 const TY: &str = "api-authorizer";
 
@@ -253,7 +252,7 @@ impl Provider {
             .await
         {
             Ok(o) => o,
-            Err(e) if gone(&e) => return Ok(None),
+            Err(e) if is_gone(&e) => return Ok(None),
             Err(e) => return Err(op_error("GetAuthorizer", e)),
         };
         let mut a = Attrs::new();
@@ -333,7 +332,7 @@ impl ResourceProvider for Provider {
                 .await
             {
                 Ok(o) => o,
-                Err(e) if gone(&e) => return Ok(None),
+                Err(e) if is_gone(&e) => return Ok(None),
                 Err(e) => return Err(op_error("GetAuthorizers", e)),
             };
             if let Some(zid) = by_name(out.items(), &spec.name) {
@@ -431,7 +430,7 @@ impl ResourceProvider for Provider {
             .await
         {
             Ok(_) => Ok(()),
-            Err(e) if gone(&e) => Ok(()),
+            Err(e) if is_gone(&e) => Ok(()),
             Err(e) => Err(op_error("DeleteAuthorizer", e)),
         }
     }

@@ -81,8 +81,11 @@ use aws_sdk_apigatewayv2::types::{
 };
 use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider, Value};
 
-use super::serverless::{gone, not_ours, opt_str, req_str, s, tag_diff};
-use crate::aws::{op_error, tags_of, tags_value, Aws};
+use crate::attrs::{opt_str, req_str, s};
+use crate::aws::{is_gone, op_error, Aws};
+use crate::ownership::not_ours;
+use crate::tags::tag_diff;
+use crate::tags::{tags_of, tags_value};
 
 const TY: &str = "api-domain";
 
@@ -343,7 +346,7 @@ impl Provider {
                 .await
             {
                 Ok(p) => p,
-                Err(e) if gone(&e) => return Ok(out),
+                Err(e) if is_gone(&e) => return Ok(out),
                 Err(e) => return Err(op_error("GetApiMappings", e)),
             };
             out.extend(page.items().iter().filter_map(mapping_of));
@@ -366,7 +369,7 @@ impl Provider {
             .await
         {
             Ok(o) => o,
-            Err(e) if gone(&e) => return Ok(None),
+            Err(e) if is_gone(&e) => return Ok(None),
             Err(e) => return Err(op_error("GetDomainName", e)),
         };
         let mappings = self.mappings(domain).await?;
@@ -446,7 +449,7 @@ impl Provider {
             .await
         {
             Ok(_) => Ok(()),
-            Err(e) if gone(&e) => Ok(()),
+            Err(e) if is_gone(&e) => Ok(()),
             Err(e) => Err(op_error("DeleteApiMapping", e)),
         }
     }
@@ -615,7 +618,7 @@ impl ResourceProvider for Provider {
             .await
         {
             Ok(_) => Ok(()),
-            Err(e) if gone(&e) => Ok(()),
+            Err(e) if is_gone(&e) => Ok(()),
             Err(e) => Err(op_error("DeleteDomainName", e)),
         }
     }

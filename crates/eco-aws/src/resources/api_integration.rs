@@ -66,20 +66,14 @@ use async_trait::async_trait;
 use aws_sdk_apigatewayv2::types::IntegrationType;
 use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider, Value};
 
-use super::serverless::{gone, opt_int_in, opt_str, opt_str_map, req_str, s, str_map_value};
-use crate::aws::{op_error, Aws};
+use crate::attrs::{opt_int_in, opt_str, opt_str_map, req_str, s, str_map_value};
+use crate::aws::{is_gone, op_error, Aws};
 
 const TY: &str = "api-integration";
 
 /// Splits `API-ID/CHILD-ID` (the id and import id of the API children).
 pub fn split_id(id: &str, ty: &str, op: &str) -> Result<(String, String), OpError> {
-    match id.split_once('/') {
-        Some((a, b)) if !a.is_empty() && !b.is_empty() => Ok((a.to_string(), b.to_string())),
-        _ => Err(OpError::invalid(
-            op,
-            format!("{ty}: `{id}` is not API-ID/ID"),
-        )),
-    }
+    crate::ids::split_pair(id, ty, op, "API-ID/ID")
 }
 
 /// The request fields of an integration, validated.
@@ -159,7 +153,7 @@ impl Provider {
             .await
         {
             Ok(o) => o,
-            Err(e) if gone(&e) => return Ok(None),
+            Err(e) if is_gone(&e) => return Ok(None),
             Err(e) => return Err(op_error("GetIntegration", e)),
         };
         let mut a = Attrs::new();
@@ -228,7 +222,7 @@ impl ResourceProvider for Provider {
                 .await
             {
                 Ok(o) => o,
-                Err(e) if gone(&e) => return Ok(None),
+                Err(e) if is_gone(&e) => return Ok(None),
                 Err(e) => return Err(op_error("GetIntegrations", e)),
             };
             for i in out.items() {
@@ -317,7 +311,7 @@ impl ResourceProvider for Provider {
             .await
         {
             Ok(_) => Ok(()),
-            Err(e) if gone(&e) => Ok(()),
+            Err(e) if is_gone(&e) => Ok(()),
             Err(e) => Err(op_error("DeleteIntegration", e)),
         }
     }

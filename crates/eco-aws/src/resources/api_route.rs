@@ -52,8 +52,8 @@ use aws_sdk_apigatewayv2::types::AuthorizationType;
 use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider};
 
 use super::api_integration::split_id;
-use super::serverless::{gone, opt_str, opt_str_list, req_str, s, str_list_value};
-use crate::aws::{op_error, Aws};
+use crate::attrs::{opt_str, opt_str_list, req_str, s, str_list_value};
+use crate::aws::{is_gone, op_error, Aws};
 
 const TY: &str = "api-route";
 
@@ -125,7 +125,7 @@ impl Provider {
             .await
         {
             Ok(o) => o,
-            Err(e) if gone(&e) => return Ok(None),
+            Err(e) if is_gone(&e) => return Ok(None),
             Err(e) => return Err(op_error("GetRoute", e)),
         };
         let mut a = Attrs::new();
@@ -227,7 +227,7 @@ impl ResourceProvider for Provider {
                 .await
             {
                 Ok(o) => o,
-                Err(e) if gone(&e) => return Ok(None),
+                Err(e) if is_gone(&e) => return Ok(None),
                 Err(e) => return Err(op_error("GetRoutes", e)),
             };
             if let Some(r) = out
@@ -318,7 +318,7 @@ impl ResourceProvider for Provider {
             .await
         {
             Ok(_) => Ok(()),
-            Err(e) if gone(&e) => Ok(()),
+            Err(e) if is_gone(&e) => Ok(()),
             Err(e) => Err(op_error("DeleteRoute", e)),
         }
     }

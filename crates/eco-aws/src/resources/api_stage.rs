@@ -77,10 +77,11 @@ use aws_sdk_apigatewayv2::types::{AccessLogSettings, RouteSettings};
 use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider, Value};
 
 use super::api_integration::split_id;
-use super::serverless::{
-    gone, not_ours, opt_block, opt_bool, opt_str, opt_str_map, req_str, s, str_map_value, tag_diff,
-};
-use crate::aws::{op_error, tags_of, tags_value, Aws};
+use crate::attrs::{opt_block, opt_bool, opt_str, opt_str_map, req_str, s, str_map_value};
+use crate::aws::{is_gone, op_error, Aws};
+use crate::ownership::not_ours;
+use crate::tags::tag_diff;
+use crate::tags::{tags_of, tags_value};
 
 const TY: &str = "api-stage";
 
@@ -234,7 +235,7 @@ impl Provider {
             .await
         {
             Ok(o) => o,
-            Err(e) if gone(&e) => return Ok(None),
+            Err(e) if is_gone(&e) => return Ok(None),
             Err(e) => return Err(op_error("GetStage", e)),
         };
         let mut a = Attrs::new();
@@ -444,7 +445,7 @@ impl ResourceProvider for Provider {
             .await
         {
             Ok(_) => Ok(()),
-            Err(e) if gone(&e) => Ok(()),
+            Err(e) if is_gone(&e) => Ok(()),
             Err(e) => Err(op_error("DeleteStage", e)),
         }
     }

@@ -118,11 +118,15 @@ use aws_sdk_codepipeline::types::{
 };
 use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider, Value};
 
-use super::serverless::{
-    not_ours, opt_block, opt_str, opt_str_map, req_str, s, str_list, str_list_value, str_map_value,
-    tag_diff,
+use crate::attrs::blocks_with;
+use crate::attrs::one_of;
+use crate::attrs::{
+    opt_block, opt_str, opt_str_map, req_str, s, str_list, str_list_value, str_map_value,
 };
-use crate::aws::{error_code, op_error, tags_of, tags_value, Aws};
+use crate::aws::{error_code, op_error, Aws};
+use crate::ownership::not_ours;
+use crate::tags::tag_diff;
+use crate::tags::{tags_of, tags_value};
 
 const TY: &str = TYPE_NAME;
 const CATEGORIES: &[&str] = &[
@@ -143,20 +147,6 @@ const STRUCTURE: &[&str] = &[
     "stage",
     "variables",
 ];
-
-fn one_of(op: &str, what: &str, value: &str, allowed: &[&str]) -> Result<(), OpError> {
-    if allowed.contains(&value) {
-        Ok(())
-    } else {
-        Err(OpError::invalid(
-            op,
-            format!(
-                "{TY}: {what} is `{value}`; expected one of {}",
-                allowed.join(", ")
-            ),
-        ))
-    }
-}
 
 fn build_err(op: &str, e: impl std::fmt::Display) -> OpError {
     OpError::invalid(op, format!("{TY}: {e}"))
@@ -287,24 +277,12 @@ fn blocks<'a>(
     what: &str,
     op: &str,
 ) -> Result<Vec<&'a BTreeMap<String, Value>>, OpError> {
-    match value {
-        None | Some(Value::Null) => Ok(Vec::new()),
-        Some(Value::Map(m)) => Ok(vec![m]),
-        Some(Value::List(items)) => items
-            .iter()
-            .map(|v| match v {
-                Value::Map(m) => Ok(m),
-                other => Err(OpError::invalid(
-                    op,
-                    format!("{TY}: each `{what}` must be a block, got {other:?}"),
-                )),
-            })
-            .collect(),
-        Some(other) => Err(OpError::invalid(
-            op,
-            format!("{TY}: `{what}` must be blocks, got {other:?}"),
-        )),
-    }
+    blocks_with(
+        op,
+        value,
+        |other| format!("{TY}: each `{what}` must be a block, got {other:?}"),
+        |other| format!("{TY}: `{what}` must be blocks, got {other:?}"),
+    )
 }
 
 fn field_str(
@@ -359,9 +337,15 @@ fn action_of(
             .ok_or_else(|| OpError::invalid(op, format!("{TY}: {what} needs `{k}`")))
     };
     let category = need("category")?;
-    one_of(op, &format!("{what} category"), &category, CATEGORIES)?;
+    one_of(
+        op,
+        Some(TY),
+        &format!("{what} category"),
+        &category,
+        CATEGORIES,
+    )?;
     let owner = need("owner")?;
-    one_of(op, &format!("{what} owner"), &owner, OWNERS)?;
+    one_of(op, Some(TY), &format!("{what} owner"), &owner, OWNERS)?;
     let type_id = ActionTypeId::builder()
         .category(ActionCategory::from(category.as_str()))
         .owner(ActionOwner::from(owner.as_str()))
@@ -490,7 +474,7 @@ fn artifact_store_of(
     let location = field_str(m, "location", "artifact-store", op)?;
     let ty = field_str(m, "type", "artifact-store", op)?;
     if let Some(t) = &ty {
-        one_of(op, "`artifact-store.type`", t, &["S3"])?;
+        one_of(op, Some(TY), "`artifact-store.type`", t, &["S3"])?;
     }
     let mut store = match live {
         Some(l) => l.clone(),
@@ -547,13 +531,13 @@ pub fn structure(
             }
             "pipeline-type" => {
                 if let Some(t) = opt_str(desired, c, TY, op)? {
-                    one_of(op, "`pipeline-type`", &t, PIPELINE_TYPES)?;
+                    one_of(op, Some(TY), "`pipeline-type`", &t, PIPELINE_TYPES)?;
                     p.pipeline_type = Some(PipelineType::from(t.as_str()));
                 }
             }
             "execution-mode" => {
                 if let Some(m) = opt_str(desired, c, TY, op)? {
-                    one_of(op, "`execution-mode`", &m, EXECUTION_MODES)?;
+                    one_of(op, Some(TY), "`execution-mode`", &m, EXECUTION_MODES)?;
                     p.execution_mode = Some(ExecutionMode::from(m.as_str()));
                 }
             }

@@ -44,22 +44,14 @@ use async_trait::async_trait;
 use aws_sdk_cognitoidentityprovider::types::GroupType;
 use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider, Value};
 
-use super::serverless::{opt_int_in, opt_str, req_str, s};
+use crate::attrs::{opt_int_in, opt_str, req_str, s};
 use crate::aws::{is_not_found, op_error, Aws};
 
 const TY: &str = "cognito-group";
 
 /// `POOL-ID/GROUP-NAME` split in two.
 pub fn split_id(id: &str, op: &str) -> Result<(String, String), OpError> {
-    match id.split_once('/') {
-        Some((pool, name)) if !pool.is_empty() && !name.is_empty() => {
-            Ok((pool.to_string(), name.to_string()))
-        }
-        _ => Err(OpError::invalid(
-            op,
-            format!("{TY}: id `{id}` is not POOL-ID/GROUP-NAME"),
-        )),
-    }
+    crate::ids::split_pair(id, TY, op, "POOL-ID/GROUP-NAME")
 }
 
 /// What UpdateGroup sends: the full merged configuration (the live group with the changed

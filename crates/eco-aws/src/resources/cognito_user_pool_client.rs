@@ -132,7 +132,7 @@ use aws_sdk_cognitoidentityprovider::types::{
 };
 use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider, Value};
 
-use super::serverless::{
+use crate::attrs::{
     opt_block, opt_bool, opt_int_in, opt_str, opt_str_list, req_str, s, str_list_value,
 };
 use crate::aws::{is_not_found, op_error, Aws};
@@ -155,15 +155,7 @@ const UNITS: &[&str] = &["seconds", "minutes", "hours", "days"];
 
 /// `POOL-ID/CLIENT-ID` split in two.
 pub fn split_id(id: &str, op: &str) -> Result<(String, String), OpError> {
-    match id.split_once('/') {
-        Some((pool, client)) if !pool.is_empty() && !client.is_empty() => {
-            Ok((pool.to_string(), client.to_string()))
-        }
-        _ => Err(OpError::invalid(
-            op,
-            format!("{TY}: id `{id}` is not POOL-ID/CLIENT-ID"),
-        )),
-    }
+    crate::ids::split_pair(id, TY, op, "POOL-ID/CLIENT-ID")
 }
 
 fn checked(

@@ -67,7 +67,7 @@ use aws_sdk_cognitoidentityprovider::types::{
 };
 use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider, Value};
 
-use super::serverless::{opt_int_in, opt_str, req_str, s};
+use crate::attrs::{opt_int_in, opt_str, req_str, s};
 use crate::aws::{is_not_found, op_error, Aws};
 
 const TY: &str = "cognito-user-pool-domain";

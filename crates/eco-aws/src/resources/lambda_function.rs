@@ -162,11 +162,14 @@ use base64::Engine as _;
 use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider, Value};
 use sha2::Digest as _;
 
-use super::serverless::{
-    any_changed, gone, not_ours, opt_block, opt_bool, opt_int_in, opt_str, opt_str_list,
-    opt_str_map, req_str, s, str_list, str_list_value, str_map_value, tag_diff,
+use crate::attrs::{
+    any_changed, opt_block, opt_bool, opt_int_in, opt_str, opt_str_list, opt_str_map, req_str, s,
+    str_list, str_list_value, str_map_value,
 };
-use crate::aws::{op_error, tags_of, tags_value, Aws};
+use crate::aws::{is_gone, op_error, Aws};
+use crate::ownership::not_ours;
+use crate::tags::tag_diff;
+use crate::tags::{tags_of, tags_value};
 
 /// Zipped packages above this size cannot be sent in the request: they go through S3.
 pub const DIRECT_UPLOAD_LIMIT: usize = 50 * 1024 * 1024;
@@ -849,7 +852,7 @@ impl Provider {
     ) -> Result<Option<aws_sdk_lambda::operation::get_function::GetFunctionOutput>, OpError> {
         match self.lambda.get_function().function_name(name).send().await {
             Ok(out) => Ok(Some(out)),
-            Err(e) if gone(&e) => Ok(None),
+            Err(e) if is_gone(&e) => Ok(None),
             Err(e) => Err(op_error("GetFunction", e)),
         }
     }
@@ -1137,7 +1140,7 @@ impl Provider {
                 .await
             {
                 Ok(_) => {}
-                Err(e) if gone(&e) => {}
+                Err(e) if is_gone(&e) => {}
                 Err(e) => return Err(op_error("DeleteAlias", e)),
             }
         }
@@ -1494,7 +1497,7 @@ impl ResourceProvider for Provider {
     async fn delete(&self, _ctx: &OpContext, id: &str, _prior: &Attrs) -> Result<(), OpError> {
         match self.lambda.delete_function().function_name(id).send().await {
             Ok(_) => Ok(()),
-            Err(e) if gone(&e) => Ok(()),
+            Err(e) if is_gone(&e) => Ok(()),
             Err(e) => Err(op_error("DeleteFunction", e)),
         }
     }

@@ -72,8 +72,8 @@ pub fn schema() -> Schema {
 use async_trait::async_trait;
 use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider, Value};
 
-use super::serverless::{gone, opt_str, req_str, s};
-use crate::aws::{error_code, op_error, Aws};
+use crate::attrs::{opt_str, req_str, s};
+use crate::aws::{error_code, is_gone, op_error, Aws};
 
 const TY: &str = "lambda-permission";
 const DEFAULT_ACTION: &str = "lambda:InvokeFunction";
@@ -275,7 +275,7 @@ impl Provider {
             .await
         {
             Ok(out) => out,
-            Err(e) if gone(&e) => return Ok(None),
+            Err(e) if is_gone(&e) => return Ok(None),
             Err(e) => return Err(op_error("GetPolicy", e)),
         };
         Ok(out
@@ -411,7 +411,7 @@ impl ResourceProvider for Provider {
             .await
         {
             Ok(_) => Ok(()),
-            Err(e) if gone(&e) => Ok(()),
+            Err(e) if is_gone(&e) => Ok(()),
             Err(e) => Err(op_error("RemovePermission", e)),
         }
     }
