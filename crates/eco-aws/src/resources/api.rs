@@ -79,6 +79,7 @@ use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider,
 
 use crate::attrs::{opt_block, opt_bool, opt_str, req_str, s, str_list, str_list_value};
 use crate::aws::{is_gone, op_error, Aws};
+use crate::calls::{delete_if_present, get_optional};
 use crate::tags::tag_diff;
 use crate::tags::{tags_of, tags_value};
 
@@ -181,10 +182,10 @@ impl Provider {
     }
 
     async fn read_id(&self, id: &str) -> Result<Option<(Live, BTreeMap<String, String>)>, OpError> {
-        let out = match self.client.get_api().api_id(id).send().await {
-            Ok(o) => o,
-            Err(e) if is_gone(&e) => return Ok(None),
-            Err(e) => return Err(op_error("GetApi", e)),
+        let Some(out) =
+            get_optional("GetApi", is_gone, self.client.get_api().api_id(id).send()).await?
+        else {
+            return Ok(None);
         };
         let account = account_id(&self.sts, &self.account).await?;
         let mut a = Attrs::new();
@@ -485,11 +486,12 @@ impl ResourceProvider for Provider {
     }
 
     async fn delete(&self, _ctx: &OpContext, id: &str, _prior: &Attrs) -> Result<(), OpError> {
-        match self.client.delete_api().api_id(id).send().await {
-            Ok(_) => Ok(()),
-            Err(e) if is_gone(&e) => Ok(()),
-            Err(e) => Err(op_error("DeleteApi", e)),
-        }
+        delete_if_present(
+            "DeleteApi",
+            is_gone,
+            self.client.delete_api().api_id(id).send(),
+        )
+        .await
     }
 }
 

@@ -83,6 +83,7 @@ use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider,
 
 use crate::attrs::{opt_str, req_str, s};
 use crate::aws::{is_gone, op_error, Aws};
+use crate::calls::{delete_if_present, get_optional};
 use crate::ownership::not_ours;
 use crate::tags::tag_diff;
 use crate::tags::{tags_of, tags_value};
@@ -361,16 +362,14 @@ impl Provider {
     }
 
     async fn read_domain(&self, domain: &str) -> Result<Option<LiveDomain>, OpError> {
-        let out = match self
-            .client
-            .get_domain_name()
-            .domain_name(domain)
-            .send()
-            .await
-        {
-            Ok(o) => o,
-            Err(e) if is_gone(&e) => return Ok(None),
-            Err(e) => return Err(op_error("GetDomainName", e)),
+        let Some(out) = get_optional(
+            "GetDomainName",
+            is_gone,
+            self.client.get_domain_name().domain_name(domain).send(),
+        )
+        .await?
+        else {
+            return Ok(None);
         };
         let mappings = self.mappings(domain).await?;
         let conf = out.domain_name_configurations().first();
@@ -440,18 +439,16 @@ impl Provider {
     }
 
     async fn delete_mapping(&self, domain: &str, id: &str) -> Result<(), OpError> {
-        match self
-            .client
-            .delete_api_mapping()
-            .domain_name(domain)
-            .api_mapping_id(id)
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if is_gone(&e) => Ok(()),
-            Err(e) => Err(op_error("DeleteApiMapping", e)),
-        }
+        delete_if_present(
+            "DeleteApiMapping",
+            is_gone,
+            self.client
+                .delete_api_mapping()
+                .domain_name(domain)
+                .api_mapping_id(id)
+                .send(),
+        )
+        .await
     }
 
     async fn change(
@@ -610,17 +607,12 @@ impl ResourceProvider for Provider {
         for (mapping_id, _) in self.mappings(id).await?.values() {
             self.delete_mapping(id, mapping_id).await?;
         }
-        match self
-            .client
-            .delete_domain_name()
-            .domain_name(id)
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if is_gone(&e) => Ok(()),
-            Err(e) => Err(op_error("DeleteDomainName", e)),
-        }
+        delete_if_present(
+            "DeleteDomainName",
+            is_gone,
+            self.client.delete_domain_name().domain_name(id).send(),
+        )
+        .await
     }
 }
 

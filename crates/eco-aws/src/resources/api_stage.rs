@@ -79,6 +79,7 @@ use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider,
 use super::api_integration::split_id;
 use crate::attrs::{opt_block, opt_bool, opt_str, opt_str_map, req_str, s, str_map_value};
 use crate::aws::{is_gone, op_error, Aws};
+use crate::calls::{delete_if_present, get_optional};
 use crate::ownership::not_ours;
 use crate::tags::tag_diff;
 use crate::tags::{tags_of, tags_value};
@@ -226,17 +227,18 @@ impl Provider {
 
     async fn read_id(&self, id: &str) -> Result<Option<(Live, BTreeMap<String, String>)>, OpError> {
         let (api, name) = split_id(id, TY, "GetStage")?;
-        let o = match self
-            .client
-            .get_stage()
-            .api_id(&api)
-            .stage_name(&name)
-            .send()
-            .await
-        {
-            Ok(o) => o,
-            Err(e) if is_gone(&e) => return Ok(None),
-            Err(e) => return Err(op_error("GetStage", e)),
+        let Some(o) = get_optional(
+            "GetStage",
+            is_gone,
+            self.client
+                .get_stage()
+                .api_id(&api)
+                .stage_name(&name)
+                .send(),
+        )
+        .await?
+        else {
+            return Ok(None);
         };
         let mut a = Attrs::new();
         a.insert("api".into(), s(&api));
@@ -436,18 +438,16 @@ impl ResourceProvider for Provider {
 
     async fn delete(&self, _ctx: &OpContext, id: &str, _prior: &Attrs) -> Result<(), OpError> {
         let (api, name) = split_id(id, TY, "DeleteStage")?;
-        match self
-            .client
-            .delete_stage()
-            .api_id(api)
-            .stage_name(name)
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if is_gone(&e) => Ok(()),
-            Err(e) => Err(op_error("DeleteStage", e)),
-        }
+        delete_if_present(
+            "DeleteStage",
+            is_gone,
+            self.client
+                .delete_stage()
+                .api_id(api)
+                .stage_name(name)
+                .send(),
+        )
+        .await
     }
 }
 

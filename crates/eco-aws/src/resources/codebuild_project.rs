@@ -153,6 +153,7 @@ use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider,
 use crate::attrs::one_of;
 use crate::attrs::{opt_block, opt_int, opt_str, opt_str_map, req_str, s};
 use crate::aws::{error_code, op_error, Aws};
+use crate::calls::delete_if_present;
 use crate::ownership::not_ours;
 use crate::tags::{tags_of, tags_value};
 
@@ -1033,11 +1034,12 @@ impl ResourceProvider for Provider {
     }
 
     async fn delete(&self, _ctx: &OpContext, id: &str, _prior: &Attrs) -> Result<(), OpError> {
-        match self.client.delete_project().name(id).send().await {
-            Ok(_) => Ok(()),
-            Err(e) if crate::aws::is_not_found(&e) => Ok(()),
-            Err(e) => Err(op_error("DeleteProject", e)),
-        }
+        delete_if_present(
+            "DeleteProject",
+            crate::aws::is_not_found,
+            self.client.delete_project().name(id).send(),
+        )
+        .await
     }
 }
 

@@ -124,6 +124,7 @@ use crate::attrs::{
     opt_block, opt_str, opt_str_map, req_str, s, str_list, str_list_value, str_map_value,
 };
 use crate::aws::{error_code, op_error, Aws};
+use crate::calls::{delete_if_present, get_optional};
 use crate::ownership::not_ours;
 use crate::tags::tag_diff;
 use crate::tags::{tags_of, tags_value};
@@ -656,10 +657,14 @@ impl Provider {
     }
 
     async fn get(&self, name: &str) -> Result<Option<LivePipeline>, OpError> {
-        let out = match self.client.get_pipeline().name(name).send().await {
-            Ok(o) => o,
-            Err(e) if gone(&e) => return Ok(None),
-            Err(e) => return Err(op_error("GetPipeline", e)),
+        let Some(out) = get_optional(
+            "GetPipeline",
+            gone,
+            self.client.get_pipeline().name(name).send(),
+        )
+        .await?
+        else {
+            return Ok(None);
         };
         let Some(decl) = out.pipeline().cloned() else {
             return Ok(None);
@@ -677,17 +682,18 @@ impl Provider {
         let mut tags = BTreeMap::new();
         let mut token: Option<String> = None;
         loop {
-            let page = match self
-                .client
-                .list_tags_for_resource()
-                .resource_arn(&arn)
-                .set_next_token(token.take())
-                .send()
-                .await
-            {
-                Ok(p) => p,
-                Err(e) if gone(&e) => return Ok(None),
-                Err(e) => return Err(op_error("ListTagsForResource", e)),
+            let Some(page) = get_optional(
+                "ListTagsForResource",
+                gone,
+                self.client
+                    .list_tags_for_resource()
+                    .resource_arn(&arn)
+                    .set_next_token(token.take())
+                    .send(),
+            )
+            .await?
+            else {
+                return Ok(None);
             };
             for t in page.tags() {
                 tags.insert(t.key.clone(), t.value.clone());
@@ -893,11 +899,12 @@ impl ResourceProvider for Provider {
     }
 
     async fn delete(&self, _ctx: &OpContext, id: &str, _prior: &Attrs) -> Result<(), OpError> {
-        match self.client.delete_pipeline().name(id).send().await {
-            Ok(_) => Ok(()),
-            Err(e) if gone(&e) => Ok(()),
-            Err(e) => Err(op_error("DeletePipeline", e)),
-        }
+        delete_if_present(
+            "DeletePipeline",
+            gone,
+            self.client.delete_pipeline().name(id).send(),
+        )
+        .await
     }
 }
 

@@ -46,6 +46,7 @@ use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider,
 
 use crate::attrs::{opt_int_in, opt_str, req_str, s};
 use crate::aws::{is_not_found, op_error, Aws};
+use crate::calls::delete_if_present;
 
 const TY: &str = "cognito-group";
 
@@ -324,18 +325,16 @@ impl ResourceProvider for Provider {
 
     async fn delete(&self, _ctx: &OpContext, id: &str, _prior: &Attrs) -> Result<(), OpError> {
         let (pool, name) = split_id(id, "DeleteGroup")?;
-        match self
-            .client
-            .delete_group()
-            .user_pool_id(pool)
-            .group_name(name)
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if is_not_found(&e) => Ok(()),
-            Err(e) => Err(op_error("DeleteGroup", e)),
-        }
+        delete_if_present(
+            "DeleteGroup",
+            is_not_found,
+            self.client
+                .delete_group()
+                .user_pool_id(pool)
+                .group_name(name)
+                .send(),
+        )
+        .await
     }
 }
 

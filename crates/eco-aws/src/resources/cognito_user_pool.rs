@@ -270,6 +270,7 @@ use aws_sdk_cognitoidentityprovider::types::{
 use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider, Value};
 
 use crate::aws::{is_not_found, op_error, Aws};
+use crate::calls::delete_if_present;
 use crate::ownership::not_ours_by_tags;
 use crate::tags::{tags_of, tags_value};
 
@@ -1773,11 +1774,12 @@ impl ResourceProvider for Provider {
                 ),
             ));
         }
-        match self.client.delete_user_pool().user_pool_id(id).send().await {
-            Ok(_) => Ok(()),
-            Err(e) if is_not_found(&e) => Ok(()),
-            Err(e) => Err(op_error("DeleteUserPool", e)),
-        }
+        delete_if_present(
+            "DeleteUserPool",
+            is_not_found,
+            self.client.delete_user_pool().user_pool_id(id).send(),
+        )
+        .await
     }
 }
 

@@ -154,6 +154,7 @@ use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider,
 use crate::attrs::blocks_with;
 use crate::attrs::one_of;
 use crate::aws::{error_code, is_not_found, op_error, Aws};
+use crate::calls::get_optional;
 use crate::ownership::not_ours_by_tags;
 use crate::tags::{tags_of, tags_value};
 
@@ -1433,17 +1434,18 @@ impl Provider {
         let mut tags = BTreeMap::new();
         let mut token: Option<String> = None;
         loop {
-            let out = match self
-                .client
-                .list_tags_of_resource()
-                .resource_arn(arn)
-                .set_next_token(token.take())
-                .send()
-                .await
-            {
-                Ok(out) => out,
-                Err(e) if table_gone(&e) => return Ok(None),
-                Err(e) => return Err(op_error("ListTagsOfResource", e)),
+            let Some(out) = get_optional(
+                "ListTagsOfResource",
+                table_gone,
+                self.client
+                    .list_tags_of_resource()
+                    .resource_arn(arn)
+                    .set_next_token(token.take())
+                    .send(),
+            )
+            .await?
+            else {
+                return Ok(None);
             };
             for t in out.tags() {
                 tags.insert(t.key().to_string(), t.value().to_string());

@@ -167,6 +167,7 @@ use crate::attrs::{
     str_list, str_list_value, str_map_value,
 };
 use crate::aws::{is_gone, op_error, Aws};
+use crate::calls::delete_if_present;
 use crate::ownership::not_ours;
 use crate::tags::tag_diff;
 use crate::tags::{tags_of, tags_value};
@@ -1495,11 +1496,12 @@ impl ResourceProvider for Provider {
     }
 
     async fn delete(&self, _ctx: &OpContext, id: &str, _prior: &Attrs) -> Result<(), OpError> {
-        match self.lambda.delete_function().function_name(id).send().await {
-            Ok(_) => Ok(()),
-            Err(e) if is_gone(&e) => Ok(()),
-            Err(e) => Err(op_error("DeleteFunction", e)),
-        }
+        delete_if_present(
+            "DeleteFunction",
+            is_gone,
+            self.lambda.delete_function().function_name(id).send(),
+        )
+        .await
     }
 
     fn expand(&self, base_dir: &Path, desired: &mut Attrs) -> Result<(), OpError> {

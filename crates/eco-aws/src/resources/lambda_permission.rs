@@ -74,6 +74,7 @@ use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider,
 
 use crate::attrs::{opt_str, req_str, s};
 use crate::aws::{error_code, is_gone, op_error, Aws};
+use crate::calls::{delete_if_present, get_optional};
 
 const TY: &str = "lambda-permission";
 const DEFAULT_ACTION: &str = "lambda:InvokeFunction";
@@ -266,17 +267,18 @@ impl Provider {
                 format!("{TY}: `{id}` is not FUNCTION/STATEMENT-ID"),
             ));
         };
-        let out = match self
-            .lambda
-            .get_policy()
-            .function_name(&function)
-            .set_qualifier(qualifier.clone())
-            .send()
-            .await
-        {
-            Ok(out) => out,
-            Err(e) if is_gone(&e) => return Ok(None),
-            Err(e) => return Err(op_error("GetPolicy", e)),
+        let Some(out) = get_optional(
+            "GetPolicy",
+            is_gone,
+            self.lambda
+                .get_policy()
+                .function_name(&function)
+                .set_qualifier(qualifier.clone())
+                .send(),
+        )
+        .await?
+        else {
+            return Ok(None);
         };
         Ok(out
             .policy()
@@ -401,19 +403,17 @@ impl ResourceProvider for Provider {
                 format!("{TY}: `{id}` is not FUNCTION/STATEMENT-ID"),
             ));
         };
-        match self
-            .lambda
-            .remove_permission()
-            .function_name(function)
-            .statement_id(sid)
-            .set_qualifier(qualifier)
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if is_gone(&e) => Ok(()),
-            Err(e) => Err(op_error("RemovePermission", e)),
-        }
+        delete_if_present(
+            "RemovePermission",
+            is_gone,
+            self.lambda
+                .remove_permission()
+                .function_name(function)
+                .statement_id(sid)
+                .set_qualifier(qualifier)
+                .send(),
+        )
+        .await
     }
 }
 
