@@ -80,7 +80,7 @@ use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider,
 use crate::attrs::{opt_block, opt_bool, opt_str, req_str, s, str_list, str_list_value};
 use crate::aws::{is_gone, op_error, Aws};
 use crate::calls::{delete_if_present, get_optional};
-use crate::tags::tag_diff;
+use crate::tags::{retag, TagByKey};
 use crate::tags::{tags_of, tags_value};
 
 const TY: &str = "api";
@@ -344,32 +344,45 @@ impl Provider {
             req.send().await.map_err(|e| op_error(op, e))?;
         }
         if changed.iter().any(|c| c == "tags") {
-            let (set, remove) = tag_diff(live_tags, &tags_of(desired.get("tags")), &[]);
             let arn = self.arn(id);
-            if !set.is_empty() {
-                self.client
-                    .tag_resource()
-                    .resource_arn(&arn)
-                    .set_tags(Some(set.into_iter().collect()))
-                    .send()
-                    .await
-                    .map_err(|e| op_error("TagResource", e))?;
-            }
-            if !remove.is_empty() {
-                self.client
-                    .untag_resource()
-                    .resource_arn(&arn)
-                    .set_tag_keys(Some(remove))
-                    .send()
-                    .await
-                    .map_err(|e| op_error("UntagResource", e))?;
-            }
+            retag(
+                &self.client,
+                &arn,
+                live_tags,
+                &tags_of(desired.get("tags")),
+                &[],
+            )
+            .await?;
         }
         Ok(())
     }
 }
 
 pub(crate) use crate::aws::differing;
+
+/// API Gateway v2 tags any of its resources by ARN: TagResource with a map, UntagResource by key.
+#[async_trait]
+impl TagByKey for aws_sdk_apigatewayv2::Client {
+    async fn tag(&self, arn: &str, tags: BTreeMap<String, String>) -> Result<(), OpError> {
+        self.tag_resource()
+            .resource_arn(arn)
+            .set_tags(Some(tags.into_iter().collect()))
+            .send()
+            .await
+            .map_err(|e| op_error("TagResource", e))?;
+        Ok(())
+    }
+
+    async fn untag(&self, arn: &str, keys: Vec<String>) -> Result<(), OpError> {
+        self.untag_resource()
+            .resource_arn(arn)
+            .set_tag_keys(Some(keys))
+            .send()
+            .await
+            .map_err(|e| op_error("UntagResource", e))?;
+        Ok(())
+    }
+}
 
 #[async_trait]
 impl ResourceProvider for Provider {

@@ -85,7 +85,7 @@ use crate::attrs::{opt_str, req_str, s};
 use crate::aws::{is_gone, op_error, Aws};
 use crate::calls::{delete_if_present, get_optional};
 use crate::ownership::not_ours;
-use crate::tags::tag_diff;
+use crate::tags::retag;
 use crate::tags::{tags_of, tags_value};
 
 const TY: &str = "api-domain";
@@ -490,7 +490,6 @@ impl Provider {
             }
         }
         if changed.iter().any(|c| c == "tags") {
-            let (set, remove) = tag_diff(&live.tags, &tags_of(desired.get("tags")), &[]);
             let arn = live
                 .live
                 .attrs
@@ -498,24 +497,14 @@ impl Provider {
                 .and_then(Value::as_str)
                 .unwrap_or_default()
                 .to_string();
-            if !set.is_empty() {
-                self.client
-                    .tag_resource()
-                    .resource_arn(&arn)
-                    .set_tags(Some(set.into_iter().collect()))
-                    .send()
-                    .await
-                    .map_err(|e| op_error("TagResource", e))?;
-            }
-            if !remove.is_empty() {
-                self.client
-                    .untag_resource()
-                    .resource_arn(&arn)
-                    .set_tag_keys(Some(remove))
-                    .send()
-                    .await
-                    .map_err(|e| op_error("UntagResource", e))?;
-            }
+            retag(
+                &self.client,
+                &arn,
+                &live.tags,
+                &tags_of(desired.get("tags")),
+                &[],
+            )
+            .await?;
         }
         Ok(())
     }

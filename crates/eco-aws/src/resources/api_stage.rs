@@ -81,7 +81,7 @@ use crate::attrs::{opt_block, opt_bool, opt_str, opt_str_map, req_str, s, str_ma
 use crate::aws::{is_gone, op_error, Aws};
 use crate::calls::{delete_if_present, get_optional};
 use crate::ownership::not_ours;
-use crate::tags::tag_diff;
+use crate::tags::retag;
 use crate::tags::{tags_of, tags_value};
 
 const TY: &str = "api-stage";
@@ -333,26 +333,8 @@ impl Provider {
             req.send().await.map_err(|e| op_error("UpdateStage", e))?;
         }
         if changed.iter().any(|c| c == "tags") {
-            let (set, remove) = tag_diff(live_tags, &spec.tags, &[]);
             let arn = self.arn(&api, &name);
-            if !set.is_empty() {
-                self.client
-                    .tag_resource()
-                    .resource_arn(&arn)
-                    .set_tags(Some(set.into_iter().collect()))
-                    .send()
-                    .await
-                    .map_err(|e| op_error("TagResource", e))?;
-            }
-            if !remove.is_empty() {
-                self.client
-                    .untag_resource()
-                    .resource_arn(&arn)
-                    .set_tag_keys(Some(remove))
-                    .send()
-                    .await
-                    .map_err(|e| op_error("UntagResource", e))?;
-            }
+            retag(&self.client, &arn, live_tags, &spec.tags, &[]).await?;
         }
         Ok(())
     }

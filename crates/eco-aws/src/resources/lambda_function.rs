@@ -169,7 +169,7 @@ use crate::attrs::{
 use crate::aws::{is_gone, op_error, Aws};
 use crate::calls::delete_if_present;
 use crate::ownership::not_ours;
-use crate::tags::tag_diff;
+use crate::tags::{tag_diff, TagByKey};
 use crate::tags::{tags_of, tags_value};
 
 /// Zipped packages above this size cannot be sent in the request: they go through S3.
@@ -1294,22 +1294,10 @@ impl Provider {
                     )
                 })?;
             if !set.is_empty() {
-                self.lambda
-                    .tag_resource()
-                    .resource(&arn)
-                    .set_tags(Some(set.into_iter().collect()))
-                    .send()
-                    .await
-                    .map_err(|e| op_error("TagResource", e))?;
+                self.lambda.tag(&arn, set).await?;
             }
             if !remove.is_empty() {
-                self.lambda
-                    .untag_resource()
-                    .resource(&arn)
-                    .set_tag_keys(Some(remove))
-                    .send()
-                    .await
-                    .map_err(|e| op_error("UntagResource", e))?;
+                self.lambda.untag(&arn, remove).await?;
             }
         }
         Ok(())
@@ -1365,6 +1353,30 @@ fn with_local(mut live: Live, desired: &Attrs) -> Live {
 /// The attributes of `spec` that differ from `live` (for adoption by create).
 fn differing(desired: &Attrs, live: &Attrs) -> Vec<String> {
     crate::aws::differing(desired, live, LOCAL_ATTRS)
+}
+
+/// Lambda tags a function by ARN: TagResource with a map, UntagResource by key.
+#[async_trait]
+impl TagByKey for aws_sdk_lambda::Client {
+    async fn tag(&self, arn: &str, tags: BTreeMap<String, String>) -> Result<(), OpError> {
+        self.tag_resource()
+            .resource(arn)
+            .set_tags(Some(tags.into_iter().collect()))
+            .send()
+            .await
+            .map_err(|e| op_error("TagResource", e))?;
+        Ok(())
+    }
+
+    async fn untag(&self, arn: &str, keys: Vec<String>) -> Result<(), OpError> {
+        self.untag_resource()
+            .resource(arn)
+            .set_tag_keys(Some(keys))
+            .send()
+            .await
+            .map_err(|e| op_error("UntagResource", e))?;
+        Ok(())
+    }
 }
 
 #[async_trait]
