@@ -1,12 +1,13 @@
 //! Shared AWS plumbing for the resource types: SDK clients built from one `SdkConfig`, and the
 //! translation of SDK errors into [`OpError`]s that name the operation and say what AWS said.
 
-use std::collections::BTreeMap;
-
 use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_types::SdkConfig;
 use eco_provider::{ErrorKind, OpError, Value};
+
+/// The `tags` attribute helpers, where they were first published (see [`crate::tags`]).
+pub use crate::tags::{tags_of, tags_value};
 
 /// SDK clients for one stage's account and region.
 #[derive(Debug, Clone)]
@@ -271,6 +272,17 @@ pub fn is_not_found<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
     }
 }
 
+/// Whether the error carries one of these AWS error codes.
+pub fn has_code<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>, codes: &[&str]) -> bool {
+    error_code(err).is_some_and(|c| codes.contains(&c))
+}
+
+/// Whether the error says the resource does not exist, counting API Gateway's and Lambda's
+/// `NotFoundException` too.
+pub fn is_gone<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
+    is_not_found(err) || error_code(err) == Some("NotFoundException")
+}
+
 /// An [`OpError`] for `operation` from an SDK error, classified for the engine's retry policy.
 pub fn op_error<E, R>(operation: &str, err: SdkError<E, R>) -> OpError
 where
@@ -304,27 +316,10 @@ where
         },
         _ => aws_smithy_types::error::display::DisplayErrorContext(&err).to_string(),
     };
-    OpError::new(operation, kind, message)
-}
-
-/// Tags from a `Value::Map` of strings (the `tags` attribute).
-pub fn tags_of(value: Option<&Value>) -> BTreeMap<String, String> {
-    match value {
-        Some(Value::Map(m)) => m
-            .iter()
-            .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
-            .collect(),
-        _ => BTreeMap::new(),
-    }
-}
-
-/// The `tags` attribute value for a tag map.
-pub fn tags_value(tags: &BTreeMap<String, String>) -> Value {
-    Value::Map(
-        tags.iter()
-            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-            .collect(),
-    )
+    let code = error_code(&err).map(str::to_string);
+    let mut error = OpError::new(operation, kind, message).with_source(err);
+    error.code = code;
+    error
 }
 
 /// Reads each listed id in turn (the second half of every type's `list`): what vanished since the

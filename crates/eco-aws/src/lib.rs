@@ -8,9 +8,14 @@
 //! update, delete, import) with the official AWS SDK; [`providers`] gathers them for the engine.
 //! This crate (with `state-backends/s3`) is the only one that knows the AWS SDK.
 
+pub mod attrs;
 pub mod aws;
+pub mod calls;
 pub mod docs;
+pub mod ids;
+pub mod ownership;
 pub mod resources;
+pub mod tags;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -24,11 +29,7 @@ pub use eco_provider;
 
 /// The operations of every type that has them, by type name, for one stage's AWS clients.
 pub fn providers(aws: &Aws) -> BTreeMap<&'static str, Arc<dyn ResourceProvider>> {
-    let mut map: BTreeMap<&'static str, Arc<dyn ResourceProvider>> = BTreeMap::new();
-    for (name, provider) in resources::providers(aws) {
-        map.insert(name, provider);
-    }
-    map
+    resources::providers(aws).into_iter().collect()
 }
 
 /// Every resource type eco manages.

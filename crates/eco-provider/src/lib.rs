@@ -18,6 +18,7 @@ pub mod standard;
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 pub use eco_schema::{Schema, Value};
@@ -90,13 +91,20 @@ pub enum ErrorKind {
     Other,
 }
 
-/// A failed operation: which AWS call, and what AWS said.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// A failed operation: which AWS call, what AWS said, and (for errors from AWS) its error code
+/// and the SDK error itself.
+///
+/// Equality compares what the error says (operation, message, kind, code), never the source.
+#[derive(Debug, Clone)]
 pub struct OpError {
     /// The AWS API operation, e.g. `CreateBucket`.
     pub operation: String,
     pub message: String,
     pub kind: ErrorKind,
+    /// The AWS error code, e.g. `NoSuchBucket`, when AWS answered with one.
+    pub code: Option<String>,
+    /// The error this one was made from (the SDK's), for `Error::source` chains.
+    pub source: Option<Arc<dyn std::error::Error + Send + Sync>>,
 }
 
 impl OpError {
@@ -106,6 +114,8 @@ impl OpError {
             operation: operation.into(),
             message: message.into(),
             kind,
+            code: None,
+            source: None,
         }
     }
 
@@ -113,11 +123,42 @@ impl OpError {
     pub fn invalid(operation: impl Into<String>, message: impl Into<String>) -> Self {
         Self::new(operation, ErrorKind::Invalid, message)
     }
+
+    /// The same error, recording the AWS error code it came with.
+    pub fn with_code(mut self, code: impl Into<String>) -> Self {
+        self.code = Some(code.into());
+        self
+    }
+
+    /// The same error, recording the error it was made from.
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(Arc::new(source));
+        self
+    }
 }
+
+impl PartialEq for OpError {
+    fn eq(&self, other: &Self) -> bool {
+        self.operation == other.operation
+            && self.message == other.message
+            && self.kind == other.kind
+            && self.code == other.code
+    }
+}
+
+impl Eq for OpError {}
 
 impl fmt::Display for OpError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.operation, self.message)
+    }
+}
+
+impl std::error::Error for OpError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
     }
 }
 
@@ -319,4 +360,39 @@ pub enum BatchOp {
         id: String,
         prior: Attrs,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug)]
+    struct Cause;
+
+    impl fmt::Display for Cause {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("the cause")
+        }
+    }
+
+    impl std::error::Error for Cause {}
+
+    #[test]
+    fn op_error_keeps_code_and_source_and_displays_as_before() {
+        let plain = OpError::new("GetBucket", ErrorKind::Other, "NoSuchBucket: gone");
+        let full = plain.clone().with_code("NoSuchBucket").with_source(Cause);
+        assert_eq!(full.to_string(), "GetBucket: NoSuchBucket: gone");
+        assert_eq!(full.code.as_deref(), Some("NoSuchBucket"));
+        let source = std::error::Error::source(&full).expect("a source");
+        assert_eq!(source.to_string(), "the cause");
+        assert!(std::error::Error::source(&plain).is_none());
+        assert_eq!(full.clone(), full, "a clone shares its source");
+    }
+
+    #[test]
+    fn op_error_equality_ignores_the_source_but_not_the_code() {
+        let a = OpError::invalid("Op", "bad").with_code("InvalidX");
+        assert_eq!(a.clone().with_source(Cause), a);
+        assert_ne!(a, OpError::invalid("Op", "bad"));
+    }
 }

@@ -122,16 +122,14 @@ use aws_sdk_route53::types::{
 };
 use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider, Value};
 
-use crate::aws::{error_code, op_error, tags_of, tags_value, Aws};
+use crate::attrs::str_of;
+use crate::aws::{error_code, op_error, Aws};
+use crate::tags::{tags_of, tags_value};
 
 /// The longest eco waits for ISSUED after publishing the records.
 const ISSUE_WAIT: Duration = Duration::from_secs(45 * 60);
 /// The longest eco waits for ACM to assign the validation records.
 const RECORDS_WAIT: Duration = Duration::from_secs(60);
-
-fn str_of<'a>(attrs: &'a Attrs, name: &str) -> Option<&'a str> {
-    attrs.get(name).and_then(Value::as_str)
-}
 
 fn sv(s: impl Into<String>) -> Value {
     Value::String(s.into())

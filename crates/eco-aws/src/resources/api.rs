@@ -78,10 +78,11 @@ use async_trait::async_trait;
 use aws_sdk_apigatewayv2::types::{Cors, ProtocolType};
 use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider, Value};
 
-use super::serverless::{
-    gone, opt_block, opt_bool, opt_str, req_str, s, str_list, str_list_value, tag_diff,
-};
-use crate::aws::{op_error, tags_of, tags_value, Aws};
+use crate::attrs::{opt_block, opt_bool, opt_str, req_str, s, str_list, str_list_value};
+use crate::aws::{is_gone, op_error, Aws};
+use crate::calls::{delete_if_present, get_optional};
+use crate::tags::{retag, TagByKey};
+use crate::tags::{tags_of, tags_value};
 
 const TY: &str = "api";
 
@@ -182,10 +183,10 @@ impl Provider {
     }
 
     async fn read_id(&self, id: &str) -> Result<Option<(Live, BTreeMap<String, String>)>, OpError> {
-        let out = match self.client.get_api().api_id(id).send().await {
-            Ok(o) => o,
-            Err(e) if gone(&e) => return Ok(None),
-            Err(e) => return Err(op_error("GetApi", e)),
+        let Some(out) =
+            get_optional("GetApi", is_gone, self.client.get_api().api_id(id).send()).await?
+        else {
+            return Ok(None);
         };
         let account = account_id(&self.sts, &self.account).await?;
         let mut a = Attrs::new();
@@ -313,7 +314,7 @@ impl Provider {
                             .await
                         {
                             Ok(_) => {}
-                            Err(e) if gone(&e) => {}
+                            Err(e) if is_gone(&e) => {}
                             Err(e) => return Err(op_error("DeleteCorsConfiguration", e)),
                         }
                     }
@@ -344,32 +345,45 @@ impl Provider {
             req.send().await.map_err(|e| op_error(op, e))?;
         }
         if changed.iter().any(|c| c == "tags") {
-            let (set, remove) = tag_diff(live_tags, &tags_of(desired.get("tags")), &[]);
             let arn = self.arn(id);
-            if !set.is_empty() {
-                self.client
-                    .tag_resource()
-                    .resource_arn(&arn)
-                    .set_tags(Some(set.into_iter().collect()))
-                    .send()
-                    .await
-                    .map_err(|e| op_error("TagResource", e))?;
-            }
-            if !remove.is_empty() {
-                self.client
-                    .untag_resource()
-                    .resource_arn(&arn)
-                    .set_tag_keys(Some(remove))
-                    .send()
-                    .await
-                    .map_err(|e| op_error("UntagResource", e))?;
-            }
+            retag(
+                &self.client,
+                &arn,
+                live_tags,
+                &tags_of(desired.get("tags")),
+                &[],
+            )
+            .await?;
         }
         Ok(())
     }
 }
 
 pub(crate) use crate::aws::differing;
+
+/// API Gateway v2 tags any of its resources by ARN: TagResource with a map, UntagResource by key.
+#[async_trait]
+impl TagByKey for aws_sdk_apigatewayv2::Client {
+    async fn tag(&self, arn: &str, tags: BTreeMap<String, String>) -> Result<(), OpError> {
+        self.tag_resource()
+            .resource_arn(arn)
+            .set_tags(Some(tags.into_iter().collect()))
+            .send()
+            .await
+            .map_err(|e| op_error("TagResource", e))?;
+        Ok(())
+    }
+
+    async fn untag(&self, arn: &str, keys: Vec<String>) -> Result<(), OpError> {
+        self.untag_resource()
+            .resource_arn(arn)
+            .set_tag_keys(Some(keys))
+            .send()
+            .await
+            .map_err(|e| op_error("UntagResource", e))?;
+        Ok(())
+    }
+}
 
 #[async_trait]
 impl ResourceProvider for Provider {
@@ -486,11 +500,12 @@ impl ResourceProvider for Provider {
     }
 
     async fn delete(&self, _ctx: &OpContext, id: &str, _prior: &Attrs) -> Result<(), OpError> {
-        match self.client.delete_api().api_id(id).send().await {
-            Ok(_) => Ok(()),
-            Err(e) if gone(&e) => Ok(()),
-            Err(e) => Err(op_error("DeleteApi", e)),
-        }
+        delete_if_present(
+            "DeleteApi",
+            is_gone,
+            self.client.delete_api().api_id(id).send(),
+        )
+        .await
     }
 }
 

@@ -83,14 +83,14 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use aws_sdk_apigatewayv2::types::{AuthorizerType, JwtConfiguration};
-use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider, Value};
+use eco_provider::{Attrs, Live, OpContext, OpError, ResourceProvider, Value};
 
 use super::api_integration::split_id;
-use super::serverless::{
-    gone, opt_block, opt_bool, opt_int_in, opt_str, opt_str_list, req_str, s, str_list,
-    str_list_value,
+use crate::attrs::{
+    opt_block, opt_bool, opt_int_in, opt_str, opt_str_list, req_str, s, str_list, str_list_value,
 };
-use crate::aws::{op_error, Aws};
+use crate::aws::{is_gone, op_error, Aws};
+use crate::calls::{bring_to, delete_if_present, get_optional, still_there};
 
 const TY: &str = "api-authorizer";
 
@@ -247,17 +247,18 @@ impl Provider {
 
     async fn read_id(&self, id: &str) -> Result<Option<Live>, OpError> {
         let (api, zid) = split_id(id, TY, "GetAuthorizer")?;
-        let o = match self
-            .client
-            .get_authorizer()
-            .api_id(&api)
-            .authorizer_id(&zid)
-            .send()
-            .await
-        {
-            Ok(o) => o,
-            Err(e) if gone(&e) => return Ok(None),
-            Err(e) => return Err(op_error("GetAuthorizer", e)),
+        let Some(o) = get_optional(
+            "GetAuthorizer",
+            is_gone,
+            self.client
+                .get_authorizer()
+                .api_id(&api)
+                .authorizer_id(&zid)
+                .send(),
+        )
+        .await?
+        else {
+            return Ok(None);
         };
         let mut a = Attrs::new();
         a.insert("api".into(), s(&api));
@@ -327,17 +328,18 @@ impl ResourceProvider for Provider {
         let spec = spec_of(desired, "GetAuthorizers")?;
         let mut token = None;
         loop {
-            let out = match self
-                .client
-                .get_authorizers()
-                .api_id(&spec.api)
-                .set_next_token(token)
-                .send()
-                .await
-            {
-                Ok(o) => o,
-                Err(e) if gone(&e) => return Ok(None),
-                Err(e) => return Err(op_error("GetAuthorizers", e)),
+            let Some(out) = get_optional(
+                "GetAuthorizers",
+                is_gone,
+                self.client
+                    .get_authorizers()
+                    .api_id(&spec.api)
+                    .set_next_token(token)
+                    .send(),
+            )
+            .await?
+            else {
+                return Ok(None);
             };
             if let Some(zid) = by_name(out.items(), &spec.name) {
                 return self.read_id(&format!("{}/{zid}", spec.api)).await;
@@ -378,20 +380,12 @@ impl ResourceProvider for Provider {
                     .find(ctx, desired, token)
                     .await?
                     .ok_or_else(|| op_error(op, e))?;
-                let changed = super::api::differing(desired, &live.attrs, &["api"]);
-                if changed.is_empty() {
-                    return Ok(live);
-                }
-                return self
-                    .update(ctx, &live.id.clone(), &live.attrs, desired, &changed)
-                    .await;
+                return bring_to(self, ctx, live, desired, &["api"]).await;
             }
             Err(e) => return Err(op_error(op, e)),
         };
         let id = format!("{}/{}", spec.api, out.authorizer_id().unwrap_or_default());
-        self.read_id(&id)
-            .await?
-            .ok_or_else(|| OpError::new(op, ErrorKind::Other, format!("{TY}: `{id}` vanished")))
+        still_there(self.read_id(&id).await?, op, TY, &id)
     }
 
     async fn update(
@@ -418,31 +412,28 @@ impl ResourceProvider for Provider {
             .await
             .map_err(|e| op_error(op, e))?;
         }
-        self.read_id(id)
-            .await?
-            .ok_or_else(|| OpError::new(op, ErrorKind::Other, format!("{TY}: `{id}` vanished")))
+        still_there(self.read_id(id).await?, op, TY, id)
     }
 
     async fn delete(&self, _ctx: &OpContext, id: &str, _prior: &Attrs) -> Result<(), OpError> {
         let (api, zid) = split_id(id, TY, "DeleteAuthorizer")?;
-        match self
-            .client
-            .delete_authorizer()
-            .api_id(api)
-            .authorizer_id(zid)
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if gone(&e) => Ok(()),
-            Err(e) => Err(op_error("DeleteAuthorizer", e)),
-        }
+        delete_if_present(
+            "DeleteAuthorizer",
+            is_gone,
+            self.client
+                .delete_authorizer()
+                .api_id(api)
+                .authorizer_id(zid)
+                .send(),
+        )
+        .await
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use eco_provider::ErrorKind;
 
     fn client() -> aws_sdk_apigatewayv2::Client {
         let conf = aws_sdk_apigatewayv2::Config::builder()

@@ -87,8 +87,12 @@ use aws_sdk_apigatewayv2::types::{
 };
 use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider, Value};
 
-use super::serverless::{gone, not_ours, opt_str, req_str, s, tag_diff};
-use crate::aws::{op_error, tags_of, tags_value, Aws};
+use crate::attrs::{opt_str, req_str, s};
+use crate::aws::{is_gone, op_error, Aws};
+use crate::calls::{delete_if_present, get_optional};
+use crate::ownership::not_ours;
+use crate::tags::retag;
+use crate::tags::{tags_of, tags_value};
 
 const TY: &str = "api-domain";
 
@@ -349,7 +353,7 @@ impl Provider {
                 .await
             {
                 Ok(p) => p,
-                Err(e) if gone(&e) => return Ok(out),
+                Err(e) if is_gone(&e) => return Ok(out),
                 Err(e) => return Err(op_error("GetApiMappings", e)),
             };
             out.extend(page.items().iter().filter_map(mapping_of));
@@ -364,16 +368,14 @@ impl Provider {
     }
 
     async fn read_domain(&self, domain: &str) -> Result<Option<LiveDomain>, OpError> {
-        let out = match self
-            .client
-            .get_domain_name()
-            .domain_name(domain)
-            .send()
-            .await
-        {
-            Ok(o) => o,
-            Err(e) if gone(&e) => return Ok(None),
-            Err(e) => return Err(op_error("GetDomainName", e)),
+        let Some(out) = get_optional(
+            "GetDomainName",
+            is_gone,
+            self.client.get_domain_name().domain_name(domain).send(),
+        )
+        .await?
+        else {
+            return Ok(None);
         };
         let mappings = self.mappings(domain).await?;
         let conf = out.domain_name_configurations().first();
@@ -443,18 +445,16 @@ impl Provider {
     }
 
     async fn delete_mapping(&self, domain: &str, id: &str) -> Result<(), OpError> {
-        match self
-            .client
-            .delete_api_mapping()
-            .domain_name(domain)
-            .api_mapping_id(id)
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if gone(&e) => Ok(()),
-            Err(e) => Err(op_error("DeleteApiMapping", e)),
-        }
+        delete_if_present(
+            "DeleteApiMapping",
+            is_gone,
+            self.client
+                .delete_api_mapping()
+                .domain_name(domain)
+                .api_mapping_id(id)
+                .send(),
+        )
+        .await
     }
 
     async fn change(
@@ -496,7 +496,6 @@ impl Provider {
             }
         }
         if changed.iter().any(|c| c == "tags") {
-            let (set, remove) = tag_diff(&live.tags, &tags_of(desired.get("tags")), &[]);
             let arn = live
                 .live
                 .attrs
@@ -504,24 +503,14 @@ impl Provider {
                 .and_then(Value::as_str)
                 .unwrap_or_default()
                 .to_string();
-            if !set.is_empty() {
-                self.client
-                    .tag_resource()
-                    .resource_arn(&arn)
-                    .set_tags(Some(set.into_iter().collect()))
-                    .send()
-                    .await
-                    .map_err(|e| op_error("TagResource", e))?;
-            }
-            if !remove.is_empty() {
-                self.client
-                    .untag_resource()
-                    .resource_arn(&arn)
-                    .set_tag_keys(Some(remove))
-                    .send()
-                    .await
-                    .map_err(|e| op_error("UntagResource", e))?;
-            }
+            retag(
+                &self.client,
+                &arn,
+                &live.tags,
+                &tags_of(desired.get("tags")),
+                &[],
+            )
+            .await?;
         }
         Ok(())
     }
@@ -613,17 +602,12 @@ impl ResourceProvider for Provider {
         for (mapping_id, _) in self.mappings(id).await?.values() {
             self.delete_mapping(id, mapping_id).await?;
         }
-        match self
-            .client
-            .delete_domain_name()
-            .domain_name(id)
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if gone(&e) => Ok(()),
-            Err(e) => Err(op_error("DeleteDomainName", e)),
-        }
+        delete_if_present(
+            "DeleteDomainName",
+            is_gone,
+            self.client.delete_domain_name().domain_name(id).send(),
+        )
+        .await
     }
 }
 

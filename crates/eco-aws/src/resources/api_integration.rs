@@ -67,22 +67,17 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use aws_sdk_apigatewayv2::types::IntegrationType;
-use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider, Value};
+use eco_provider::{Attrs, Live, OpContext, OpError, ResourceProvider, Value};
 
-use super::serverless::{gone, opt_int_in, opt_str, opt_str_map, req_str, s, str_map_value};
-use crate::aws::{op_error, Aws};
+use crate::attrs::{opt_int_in, opt_str, opt_str_map, req_str, s, str_map_value};
+use crate::aws::{is_gone, op_error, Aws};
+use crate::calls::{bring_to, delete_if_present, get_optional, still_there};
 
 const TY: &str = "api-integration";
 
 /// Splits `API-ID/CHILD-ID` (the id and import id of the API children).
 pub fn split_id(id: &str, ty: &str, op: &str) -> Result<(String, String), OpError> {
-    match id.split_once('/') {
-        Some((a, b)) if !a.is_empty() && !b.is_empty() => Ok((a.to_string(), b.to_string())),
-        _ => Err(OpError::invalid(
-            op,
-            format!("{ty}: `{id}` is not API-ID/ID"),
-        )),
-    }
+    crate::ids::split_pair(id, ty, op, "API-ID/ID")
 }
 
 /// The request fields of an integration, validated.
@@ -153,17 +148,18 @@ impl Provider {
 
     async fn read_id(&self, id: &str) -> Result<Option<Live>, OpError> {
         let (api, iid) = split_id(id, TY, "GetIntegration")?;
-        let o = match self
-            .client
-            .get_integration()
-            .api_id(&api)
-            .integration_id(&iid)
-            .send()
-            .await
-        {
-            Ok(o) => o,
-            Err(e) if gone(&e) => return Ok(None),
-            Err(e) => return Err(op_error("GetIntegration", e)),
+        let Some(o) = get_optional(
+            "GetIntegration",
+            is_gone,
+            self.client
+                .get_integration()
+                .api_id(&api)
+                .integration_id(&iid)
+                .send(),
+        )
+        .await?
+        else {
+            return Ok(None);
         };
         let mut a = Attrs::new();
         a.insert("api".into(), s(&api));
@@ -222,17 +218,18 @@ impl ResourceProvider for Provider {
         let spec = spec_of(desired, "GetIntegrations")?;
         let mut token = None;
         loop {
-            let out = match self
-                .client
-                .get_integrations()
-                .api_id(&spec.api)
-                .set_next_token(token)
-                .send()
-                .await
-            {
-                Ok(o) => o,
-                Err(e) if gone(&e) => return Ok(None),
-                Err(e) => return Err(op_error("GetIntegrations", e)),
+            let Some(out) = get_optional(
+                "GetIntegrations",
+                is_gone,
+                self.client
+                    .get_integrations()
+                    .api_id(&spec.api)
+                    .set_next_token(token)
+                    .send(),
+            )
+            .await?
+            else {
+                return Ok(None);
             };
             for i in out.items() {
                 if i.integration_uri() == Some(spec.uri.as_str())
@@ -253,13 +250,7 @@ impl ResourceProvider for Provider {
         let op = "CreateIntegration";
         let spec = spec_of(desired, op)?;
         if let Some(live) = self.find(ctx, desired, token).await? {
-            let changed = super::api::differing(desired, &live.attrs, &["api"]);
-            if changed.is_empty() {
-                return Ok(live);
-            }
-            return self
-                .update(ctx, &live.id.clone(), &live.attrs, desired, &changed)
-                .await;
+            return bring_to(self, ctx, live, desired, &["api"]).await;
         }
         let out = self
             .client
@@ -277,9 +268,7 @@ impl ResourceProvider for Provider {
             .await
             .map_err(|e| op_error(op, e))?;
         let id = format!("{}/{}", spec.api, out.integration_id().unwrap_or_default());
-        self.read_id(&id)
-            .await?
-            .ok_or_else(|| OpError::new(op, ErrorKind::Other, format!("{TY}: `{id}` vanished")))
+        still_there(self.read_id(&id).await?, op, TY, &id)
     }
 
     async fn update(
@@ -304,25 +293,21 @@ impl ResourceProvider for Provider {
         if let Some(req) = req {
             req.send().await.map_err(|e| op_error(op, e))?;
         }
-        self.read_id(id)
-            .await?
-            .ok_or_else(|| OpError::new(op, ErrorKind::Other, format!("{TY}: `{id}` vanished")))
+        still_there(self.read_id(id).await?, op, TY, id)
     }
 
     async fn delete(&self, _ctx: &OpContext, id: &str, _prior: &Attrs) -> Result<(), OpError> {
         let (api, iid) = split_id(id, TY, "DeleteIntegration")?;
-        match self
-            .client
-            .delete_integration()
-            .api_id(api)
-            .integration_id(iid)
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if gone(&e) => Ok(()),
-            Err(e) => Err(op_error("DeleteIntegration", e)),
-        }
+        delete_if_present(
+            "DeleteIntegration",
+            is_gone,
+            self.client
+                .delete_integration()
+                .api_id(api)
+                .integration_id(iid)
+                .send(),
+        )
+        .await
     }
 }
 

@@ -51,11 +51,12 @@ pub fn schema() -> Schema {
 
 use async_trait::async_trait;
 use aws_sdk_apigatewayv2::types::AuthorizationType;
-use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider};
+use eco_provider::{Attrs, Live, OpContext, OpError, ResourceProvider};
 
 use super::api_integration::split_id;
-use super::serverless::{gone, opt_str, opt_str_list, req_str, s, str_list_value};
-use crate::aws::{op_error, Aws};
+use crate::attrs::{opt_str, opt_str_list, req_str, s, str_list_value};
+use crate::aws::{is_gone, op_error, Aws};
+use crate::calls::{bring_to, delete_if_present, get_optional, still_there};
 
 const TY: &str = "api-route";
 
@@ -118,17 +119,14 @@ impl Provider {
 
     async fn read_id(&self, id: &str) -> Result<Option<Live>, OpError> {
         let (api, rid) = split_id(id, TY, "GetRoute")?;
-        let o = match self
-            .client
-            .get_route()
-            .api_id(&api)
-            .route_id(&rid)
-            .send()
-            .await
-        {
-            Ok(o) => o,
-            Err(e) if gone(&e) => return Ok(None),
-            Err(e) => return Err(op_error("GetRoute", e)),
+        let Some(o) = get_optional(
+            "GetRoute",
+            is_gone,
+            self.client.get_route().api_id(&api).route_id(&rid).send(),
+        )
+        .await?
+        else {
+            return Ok(None);
         };
         let mut a = Attrs::new();
         a.insert("api".into(), s(&api));
@@ -220,17 +218,18 @@ impl ResourceProvider for Provider {
         let spec = spec_of(desired, "GetRoutes")?;
         let mut token = None;
         loop {
-            let out = match self
-                .client
-                .get_routes()
-                .api_id(&spec.api)
-                .set_next_token(token)
-                .send()
-                .await
-            {
-                Ok(o) => o,
-                Err(e) if gone(&e) => return Ok(None),
-                Err(e) => return Err(op_error("GetRoutes", e)),
+            let Some(out) = get_optional(
+                "GetRoutes",
+                is_gone,
+                self.client
+                    .get_routes()
+                    .api_id(&spec.api)
+                    .set_next_token(token)
+                    .send(),
+            )
+            .await?
+            else {
+                return Ok(None);
             };
             if let Some(r) = out
                 .items()
@@ -256,13 +255,7 @@ impl ResourceProvider for Provider {
         let op = "CreateRoute";
         let spec = spec_of(desired, op)?;
         if let Some(live) = self.find(ctx, desired, token).await? {
-            let changed = super::api::differing(desired, &live.attrs, &["api"]);
-            if changed.is_empty() {
-                return Ok(live);
-            }
-            return self
-                .update(ctx, &live.id.clone(), &live.attrs, desired, &changed)
-                .await;
+            return bring_to(self, ctx, live, desired, &["api"]).await;
         }
         let out = self
             .client
@@ -278,9 +271,7 @@ impl ResourceProvider for Provider {
             .await
             .map_err(|e| op_error(op, e))?;
         let id = format!("{}/{}", spec.api, out.route_id().unwrap_or_default());
-        self.read_id(&id)
-            .await?
-            .ok_or_else(|| OpError::new(op, ErrorKind::Other, format!("{TY}: `{id}` vanished")))
+        still_there(self.read_id(&id).await?, op, TY, &id)
     }
 
     async fn update(
@@ -304,25 +295,17 @@ impl ResourceProvider for Provider {
             .await
             .map_err(|e| op_error(op, e))?;
         }
-        self.read_id(id)
-            .await?
-            .ok_or_else(|| OpError::new(op, ErrorKind::Other, format!("{TY}: `{id}` vanished")))
+        still_there(self.read_id(id).await?, op, TY, id)
     }
 
     async fn delete(&self, _ctx: &OpContext, id: &str, _prior: &Attrs) -> Result<(), OpError> {
         let (api, rid) = split_id(id, TY, "DeleteRoute")?;
-        match self
-            .client
-            .delete_route()
-            .api_id(api)
-            .route_id(rid)
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if gone(&e) => Ok(()),
-            Err(e) => Err(op_error("DeleteRoute", e)),
-        }
+        delete_if_present(
+            "DeleteRoute",
+            is_gone,
+            self.client.delete_route().api_id(api).route_id(rid).send(),
+        )
+        .await
     }
 }
 

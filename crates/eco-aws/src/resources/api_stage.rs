@@ -78,10 +78,12 @@ use aws_sdk_apigatewayv2::types::{AccessLogSettings, RouteSettings};
 use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider, Value};
 
 use super::api_integration::split_id;
-use super::serverless::{
-    gone, not_ours, opt_block, opt_bool, opt_str, opt_str_map, req_str, s, str_map_value, tag_diff,
-};
-use crate::aws::{op_error, tags_of, tags_value, Aws};
+use crate::attrs::{opt_block, opt_bool, opt_str, opt_str_map, req_str, s, str_map_value};
+use crate::aws::{is_gone, op_error, Aws};
+use crate::calls::{delete_if_present, get_optional};
+use crate::ownership::not_ours;
+use crate::tags::retag;
+use crate::tags::{tags_of, tags_value};
 
 const TY: &str = "api-stage";
 
@@ -226,17 +228,18 @@ impl Provider {
 
     async fn read_id(&self, id: &str) -> Result<Option<(Live, BTreeMap<String, String>)>, OpError> {
         let (api, name) = split_id(id, TY, "GetStage")?;
-        let o = match self
-            .client
-            .get_stage()
-            .api_id(&api)
-            .stage_name(&name)
-            .send()
-            .await
-        {
-            Ok(o) => o,
-            Err(e) if gone(&e) => return Ok(None),
-            Err(e) => return Err(op_error("GetStage", e)),
+        let Some(o) = get_optional(
+            "GetStage",
+            is_gone,
+            self.client
+                .get_stage()
+                .api_id(&api)
+                .stage_name(&name)
+                .send(),
+        )
+        .await?
+        else {
+            return Ok(None);
         };
         let mut a = Attrs::new();
         a.insert("api".into(), s(&api));
@@ -331,26 +334,8 @@ impl Provider {
             req.send().await.map_err(|e| op_error("UpdateStage", e))?;
         }
         if changed.iter().any(|c| c == "tags") {
-            let (set, remove) = tag_diff(live_tags, &spec.tags, &[]);
             let arn = self.arn(&api, &name);
-            if !set.is_empty() {
-                self.client
-                    .tag_resource()
-                    .resource_arn(&arn)
-                    .set_tags(Some(set.into_iter().collect()))
-                    .send()
-                    .await
-                    .map_err(|e| op_error("TagResource", e))?;
-            }
-            if !remove.is_empty() {
-                self.client
-                    .untag_resource()
-                    .resource_arn(&arn)
-                    .set_tag_keys(Some(remove))
-                    .send()
-                    .await
-                    .map_err(|e| op_error("UntagResource", e))?;
-            }
+            retag(&self.client, &arn, live_tags, &spec.tags, &[]).await?;
         }
         Ok(())
     }
@@ -436,18 +421,16 @@ impl ResourceProvider for Provider {
 
     async fn delete(&self, _ctx: &OpContext, id: &str, _prior: &Attrs) -> Result<(), OpError> {
         let (api, name) = split_id(id, TY, "DeleteStage")?;
-        match self
-            .client
-            .delete_stage()
-            .api_id(api)
-            .stage_name(name)
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if gone(&e) => Ok(()),
-            Err(e) => Err(op_error("DeleteStage", e)),
-        }
+        delete_if_present(
+            "DeleteStage",
+            is_gone,
+            self.client
+                .delete_stage()
+                .api_id(api)
+                .stage_name(name)
+                .send(),
+        )
+        .await
     }
 }
 

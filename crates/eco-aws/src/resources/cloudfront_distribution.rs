@@ -241,7 +241,9 @@ use aws_sdk_cloudfront::Client;
 use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider, Value};
 use sha2::{Digest, Sha256};
 
-use crate::aws::{error_code, op_error, tags_of, tags_value, Aws};
+use crate::attrs::block_list;
+use crate::aws::{error_code, op_error, Aws};
+use crate::tags::{tags_of, tags_value};
 
 /// The managed CachingOptimized cache policy, used when a behavior names none.
 pub const CACHING_OPTIMIZED: &str = "658327ea-f89d-4fab-a63d-7e88639e58f6";
@@ -278,19 +280,6 @@ fn glist(m: &BTreeMap<String, Value>, k: &str) -> Vec<String> {
             .iter()
             .filter_map(|v| v.as_str().map(str::to_string))
             .collect(),
-        _ => Vec::new(),
-    }
-}
-fn blocks<'a>(m: &'a BTreeMap<String, Value>, k: &str) -> Vec<&'a BTreeMap<String, Value>> {
-    match m.get(k) {
-        Some(Value::List(items)) => items
-            .iter()
-            .filter_map(|v| match v {
-                Value::Map(b) => Some(b),
-                _ => None,
-            })
-            .collect(),
-        Some(Value::Map(b)) => vec![b],
         _ => Vec::new(),
     }
 }
@@ -391,7 +380,7 @@ fn behavior_parts(b: &BTreeMap<String, Value>, op: &str) -> Result<BehaviorParts
         )
         .build()
         .map_err(bad(op))?;
-    let fns: Vec<FunctionAssociation> = blocks(b, "function")
+    let fns: Vec<FunctionAssociation> = block_list(b, "function")
         .into_iter()
         .map(|f| {
             FunctionAssociation::builder()
@@ -431,7 +420,7 @@ pub fn distribution_config(
 ) -> Result<DistributionConfig, OpError> {
     const OP: &str = "CreateDistribution";
     let mut origins = Vec::new();
-    for o in blocks(desired, "origin") {
+    for o in block_list(desired, "origin") {
         let id = gs(o, "id").ok_or_else(|| OpError::invalid(OP, "an origin needs an id"))?;
         let mut b = Origin::builder()
             .id(id)
@@ -561,7 +550,7 @@ pub fn distribution_config(
         .build()
         .map_err(bad(OP))?;
     let mut behaviors = Vec::new();
-    for b in blocks(desired, "cache-behavior") {
+    for b in block_list(desired, "cache-behavior") {
         let path = gs(b, "path-pattern")
             .ok_or_else(|| OpError::invalid(OP, "a cache-behavior needs a path pattern"))?;
         let p = behavior_parts(b, OP)?;
@@ -582,7 +571,7 @@ pub fn distribution_config(
         );
     }
     let mut errors = Vec::new();
-    for e in blocks(desired, "custom-error-response") {
+    for e in block_list(desired, "custom-error-response") {
         let code: i32 = gs(e, "error-code")
             .and_then(|c| c.parse().ok())
             .ok_or_else(|| {
@@ -1053,7 +1042,7 @@ impl Provider {
         ctx: &OpContext,
         desired: &Attrs,
     ) -> Result<HashMap<String, String>, OpError> {
-        let wanted: Vec<String> = blocks(desired, "origin")
+        let wanted: Vec<String> = block_list(desired, "origin")
             .into_iter()
             .filter(|o| gb(o, "origin-access-control") == Some(true))
             .filter_map(|o| gs(o, "id").map(str::to_string))
@@ -1473,7 +1462,7 @@ fn format_arn(live: &Option<Live>, id: &str) -> String {
 
 impl Provider {
     async fn delete_oacs(&self, ctx: &OpContext, prior: &Attrs) -> Result<(), OpError> {
-        let origins: Vec<String> = blocks(prior, "origin")
+        let origins: Vec<String> = block_list(prior, "origin")
             .into_iter()
             .filter_map(|o| gs(o, "id").map(str::to_string))
             .collect();

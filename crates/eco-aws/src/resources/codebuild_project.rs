@@ -158,8 +158,12 @@ use aws_sdk_codebuild::types::{
 };
 use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider, Value};
 
-use super::serverless::{not_ours, opt_block, opt_int, opt_str, opt_str_map, req_str, s};
-use crate::aws::{error_code, op_error, tags_of, tags_value, Aws};
+use crate::attrs::one_of;
+use crate::attrs::{opt_block, opt_int, opt_str, opt_str_map, req_str, s};
+use crate::aws::{error_code, op_error, Aws};
+use crate::calls::delete_if_present;
+use crate::ownership::not_ours;
+use crate::tags::{tags_of, tags_value};
 
 const TY: &str = TYPE_NAME;
 /// BatchGetProjects takes at most this many names.
@@ -215,20 +219,6 @@ const ENV_MAPS: &[(&str, EnvironmentVariableType)] = &[
     ("parameter-env", EnvironmentVariableType::ParameterStore),
     ("secret-env", EnvironmentVariableType::SecretsManager),
 ];
-
-fn one_of(op: &str, what: &str, value: &str, allowed: &[&str]) -> Result<(), OpError> {
-    if allowed.contains(&value) {
-        Ok(())
-    } else {
-        Err(OpError::invalid(
-            op,
-            format!(
-                "{TY}: {what} is `{value}`; expected one of {}",
-                allowed.join(", ")
-            ),
-        ))
-    }
-}
 
 fn int32(op: &str, what: &str, v: i64) -> Result<i32, OpError> {
     i32::try_from(v).map_err(|_| OpError::invalid(op, format!("{TY}: {what} {v} is out of range")))
@@ -453,7 +443,7 @@ pub fn source_over(
 ) -> Result<ProjectSource, OpError> {
     let ty = block_str(m, "type", "source", op)?;
     if let Some(t) = &ty {
-        one_of(op, "`source.type`", t, SOURCE_TYPES)?;
+        one_of(op, Some(TY), "`source.type`", t, SOURCE_TYPES)?;
     }
     let mut src = match base {
         Some(b) => b.clone(),
@@ -502,7 +492,7 @@ pub fn artifacts_over(
 ) -> Result<ProjectArtifacts, OpError> {
     let ty = block_str(m, "type", "artifacts", op)?;
     if let Some(t) = &ty {
-        one_of(op, "`artifacts.type`", t, ARTIFACT_TYPES)?;
+        one_of(op, Some(TY), "`artifacts.type`", t, ARTIFACT_TYPES)?;
     }
     let mut a = match base {
         Some(b) => b.clone(),
@@ -530,7 +520,7 @@ pub fn artifacts_over(
         a.name = Some(v);
     }
     if let Some(v) = block_str(m, "packaging", "artifacts", op)? {
-        one_of(op, "`artifacts.packaging`", &v, &["NONE", "ZIP"])?;
+        one_of(op, Some(TY), "`artifacts.packaging`", &v, &["NONE", "ZIP"])?;
         a.packaging = Some(ArtifactPackaging::from(v.as_str()));
     }
     if a.r#type.as_str() == "S3" && a.location.as_deref().unwrap_or("").is_empty() {
@@ -583,6 +573,7 @@ pub fn environment_over(
     if let Some(c) = block_str(m, "image-pull-credentials", "environment", op)? {
         one_of(
             op,
+            Some(TY),
             "`environment.image-pull-credentials`",
             &c,
             &["CODEBUILD", "SERVICE_ROLE"],
@@ -617,7 +608,7 @@ pub fn cache_over(
 ) -> Result<ProjectCache, OpError> {
     let ty = block_str(m, "type", "cache", op)?;
     if let Some(t) = &ty {
-        one_of(op, "`cache.type`", t, CACHE_TYPES)?;
+        one_of(op, Some(TY), "`cache.type`", t, CACHE_TYPES)?;
     }
     let mut c = match base {
         Some(b) => b.clone(),
@@ -641,7 +632,7 @@ pub fn cache_over(
     match m.get("modes") {
         None | Some(Value::Null) => {}
         Some(v) => {
-            let modes = super::serverless::str_list(v, "cache.modes", TY, op)?;
+            let modes = crate::attrs::str_list(v, "cache.modes", TY, op)?;
             c.modes = Some(modes.iter().map(|x| CacheMode::from(x.as_str())).collect());
         }
     }
@@ -1065,11 +1056,12 @@ impl ResourceProvider for Provider {
     }
 
     async fn delete(&self, _ctx: &OpContext, id: &str, _prior: &Attrs) -> Result<(), OpError> {
-        match self.client.delete_project().name(id).send().await {
-            Ok(_) => Ok(()),
-            Err(e) if crate::aws::is_not_found(&e) => Ok(()),
-            Err(e) => Err(op_error("DeleteProject", e)),
-        }
+        delete_if_present(
+            "DeleteProject",
+            crate::aws::is_not_found,
+            self.client.delete_project().name(id).send(),
+        )
+        .await
     }
 }
 

@@ -128,11 +128,16 @@ use aws_sdk_codepipeline::types::{
 };
 use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider, Value};
 
-use super::serverless::{
-    not_ours, opt_block, opt_str, opt_str_map, req_str, s, str_list, str_list_value, str_map_value,
-    tag_diff,
+use crate::attrs::blocks_with;
+use crate::attrs::one_of;
+use crate::attrs::{
+    opt_block, opt_str, opt_str_map, req_str, s, str_list, str_list_value, str_map_value,
 };
-use crate::aws::{error_code, op_error, tags_of, tags_value, Aws};
+use crate::aws::{error_code, op_error, Aws};
+use crate::calls::{delete_if_present, get_optional};
+use crate::ownership::not_ours;
+use crate::tags::tag_diff;
+use crate::tags::{tags_of, tags_value};
 
 const TY: &str = TYPE_NAME;
 const CATEGORIES: &[&str] = &[
@@ -153,20 +158,6 @@ const STRUCTURE: &[&str] = &[
     "stage",
     "variables",
 ];
-
-fn one_of(op: &str, what: &str, value: &str, allowed: &[&str]) -> Result<(), OpError> {
-    if allowed.contains(&value) {
-        Ok(())
-    } else {
-        Err(OpError::invalid(
-            op,
-            format!(
-                "{TY}: {what} is `{value}`; expected one of {}",
-                allowed.join(", ")
-            ),
-        ))
-    }
-}
 
 fn build_err(op: &str, e: impl std::fmt::Display) -> OpError {
     OpError::invalid(op, format!("{TY}: {e}"))
@@ -297,24 +288,12 @@ fn blocks<'a>(
     what: &str,
     op: &str,
 ) -> Result<Vec<&'a BTreeMap<String, Value>>, OpError> {
-    match value {
-        None | Some(Value::Null) => Ok(Vec::new()),
-        Some(Value::Map(m)) => Ok(vec![m]),
-        Some(Value::List(items)) => items
-            .iter()
-            .map(|v| match v {
-                Value::Map(m) => Ok(m),
-                other => Err(OpError::invalid(
-                    op,
-                    format!("{TY}: each `{what}` must be a block, got {other:?}"),
-                )),
-            })
-            .collect(),
-        Some(other) => Err(OpError::invalid(
-            op,
-            format!("{TY}: `{what}` must be blocks, got {other:?}"),
-        )),
-    }
+    blocks_with(
+        op,
+        value,
+        |other| format!("{TY}: each `{what}` must be a block, got {other:?}"),
+        |other| format!("{TY}: `{what}` must be blocks, got {other:?}"),
+    )
 }
 
 fn field_str(
@@ -369,9 +348,15 @@ fn action_of(
             .ok_or_else(|| OpError::invalid(op, format!("{TY}: {what} needs `{k}`")))
     };
     let category = need("category")?;
-    one_of(op, &format!("{what} category"), &category, CATEGORIES)?;
+    one_of(
+        op,
+        Some(TY),
+        &format!("{what} category"),
+        &category,
+        CATEGORIES,
+    )?;
     let owner = need("owner")?;
-    one_of(op, &format!("{what} owner"), &owner, OWNERS)?;
+    one_of(op, Some(TY), &format!("{what} owner"), &owner, OWNERS)?;
     let type_id = ActionTypeId::builder()
         .category(ActionCategory::from(category.as_str()))
         .owner(ActionOwner::from(owner.as_str()))
@@ -500,7 +485,7 @@ fn artifact_store_of(
     let location = field_str(m, "location", "artifact-store", op)?;
     let ty = field_str(m, "type", "artifact-store", op)?;
     if let Some(t) = &ty {
-        one_of(op, "`artifact-store.type`", t, &["S3"])?;
+        one_of(op, Some(TY), "`artifact-store.type`", t, &["S3"])?;
     }
     let mut store = match live {
         Some(l) => l.clone(),
@@ -557,13 +542,13 @@ pub fn structure(
             }
             "pipeline-type" => {
                 if let Some(t) = opt_str(desired, c, TY, op)? {
-                    one_of(op, "`pipeline-type`", &t, PIPELINE_TYPES)?;
+                    one_of(op, Some(TY), "`pipeline-type`", &t, PIPELINE_TYPES)?;
                     p.pipeline_type = Some(PipelineType::from(t.as_str()));
                 }
             }
             "execution-mode" => {
                 if let Some(m) = opt_str(desired, c, TY, op)? {
-                    one_of(op, "`execution-mode`", &m, EXECUTION_MODES)?;
+                    one_of(op, Some(TY), "`execution-mode`", &m, EXECUTION_MODES)?;
                     p.execution_mode = Some(ExecutionMode::from(m.as_str()));
                 }
             }
@@ -682,10 +667,14 @@ impl Provider {
     }
 
     async fn get(&self, name: &str) -> Result<Option<LivePipeline>, OpError> {
-        let out = match self.client.get_pipeline().name(name).send().await {
-            Ok(o) => o,
-            Err(e) if gone(&e) => return Ok(None),
-            Err(e) => return Err(op_error("GetPipeline", e)),
+        let Some(out) = get_optional(
+            "GetPipeline",
+            gone,
+            self.client.get_pipeline().name(name).send(),
+        )
+        .await?
+        else {
+            return Ok(None);
         };
         let Some(decl) = out.pipeline().cloned() else {
             return Ok(None);
@@ -703,17 +692,18 @@ impl Provider {
         let mut tags = BTreeMap::new();
         let mut token: Option<String> = None;
         loop {
-            let page = match self
-                .client
-                .list_tags_for_resource()
-                .resource_arn(&arn)
-                .set_next_token(token.take())
-                .send()
-                .await
-            {
-                Ok(p) => p,
-                Err(e) if gone(&e) => return Ok(None),
-                Err(e) => return Err(op_error("ListTagsForResource", e)),
+            let Some(page) = get_optional(
+                "ListTagsForResource",
+                gone,
+                self.client
+                    .list_tags_for_resource()
+                    .resource_arn(&arn)
+                    .set_next_token(token.take())
+                    .send(),
+            )
+            .await?
+            else {
+                return Ok(None);
             };
             for t in page.tags() {
                 tags.insert(t.key.clone(), t.value.clone());
@@ -919,11 +909,12 @@ impl ResourceProvider for Provider {
     }
 
     async fn delete(&self, _ctx: &OpContext, id: &str, _prior: &Attrs) -> Result<(), OpError> {
-        match self.client.delete_pipeline().name(id).send().await {
-            Ok(_) => Ok(()),
-            Err(e) if gone(&e) => Ok(()),
-            Err(e) => Err(op_error("DeletePipeline", e)),
-        }
+        delete_if_present(
+            "DeletePipeline",
+            gone,
+            self.client.delete_pipeline().name(id).send(),
+        )
+        .await
     }
 }
 

@@ -45,22 +45,15 @@ use async_trait::async_trait;
 use aws_sdk_cognitoidentityprovider::types::GroupType;
 use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider, Value};
 
-use super::serverless::{opt_int_in, opt_str, req_str, s};
+use crate::attrs::{opt_int_in, opt_str, req_str, s};
 use crate::aws::{is_not_found, op_error, Aws};
+use crate::calls::delete_if_present;
 
 const TY: &str = "cognito-group";
 
 /// `POOL-ID/GROUP-NAME` split in two.
 pub fn split_id(id: &str, op: &str) -> Result<(String, String), OpError> {
-    match id.split_once('/') {
-        Some((pool, name)) if !pool.is_empty() && !name.is_empty() => {
-            Ok((pool.to_string(), name.to_string()))
-        }
-        _ => Err(OpError::invalid(
-            op,
-            format!("{TY}: id `{id}` is not POOL-ID/GROUP-NAME"),
-        )),
-    }
+    crate::ids::split_pair(id, TY, op, "POOL-ID/GROUP-NAME")
 }
 
 /// What UpdateGroup sends: the full merged configuration (the live group with the changed
@@ -333,18 +326,16 @@ impl ResourceProvider for Provider {
 
     async fn delete(&self, _ctx: &OpContext, id: &str, _prior: &Attrs) -> Result<(), OpError> {
         let (pool, name) = split_id(id, "DeleteGroup")?;
-        match self
-            .client
-            .delete_group()
-            .user_pool_id(pool)
-            .group_name(name)
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if is_not_found(&e) => Ok(()),
-            Err(e) => Err(op_error("DeleteGroup", e)),
-        }
+        delete_if_present(
+            "DeleteGroup",
+            is_not_found,
+            self.client
+                .delete_group()
+                .user_pool_id(pool)
+                .group_name(name)
+                .send(),
+        )
+        .await
     }
 }
 

@@ -271,9 +271,11 @@ use aws_sdk_cognitoidentityprovider::types::{
     VerificationMessageTemplateType, VerifiedAttributeType,
 };
 use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider, Value};
-use eco_provider::{TAG_ADDRESS, TAG_PROJECT, TAG_STAGE};
 
-use crate::aws::{is_not_found, op_error, tags_of, tags_value, Aws};
+use crate::aws::{is_not_found, op_error, Aws};
+use crate::calls::delete_if_present;
+use crate::ownership::not_ours_by_tags;
+use crate::tags::{tags_of, tags_value};
 
 /// Attributes AWS fixes at creation; the planner refuses changes, and `update` does too.
 const FIXED: &[&str] = &[
@@ -1390,41 +1392,6 @@ fn new_customs(want: &Attrs, live: &Attrs, op: &str) -> Result<Vec<Custom>, OpEr
     Ok(out)
 }
 
-fn not_ours(
-    ctx: &OpContext,
-    op: &str,
-    name: &str,
-    id: &str,
-    tags: &BTreeMap<String, String>,
-) -> OpError {
-    let owner: Vec<String> = [TAG_PROJECT, TAG_STAGE, TAG_ADDRESS]
-        .iter()
-        .filter_map(|k| tags.get(*k).map(|v| format!("{k}={v}")))
-        .collect();
-    let who = if owner.is_empty() {
-        format!(
-            "it carries no eco ownership tags (made outside eco); to manage it, `eco import {} {id}`",
-            ctx.address
-        )
-    } else {
-        format!("its ownership tags say {}", owner.join(", "))
-    };
-    OpError::new(
-        op,
-        ErrorKind::Conflict,
-        format!(
-            "a user pool named `{name}` ({id}) already exists and does not belong to {} of project {} stage {}: {who}",
-            ctx.address, ctx.project, ctx.stage
-        ),
-    )
-}
-
-fn pool_gone<E: aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata, R>(
-    err: &aws_smithy_runtime_api::client::result::SdkError<E, R>,
-) -> bool {
-    is_not_found(err)
-}
-
 /// The operations of `cognito-user-pool`.
 pub struct Provider {
     client: aws_sdk_cognitoidentityprovider::Client,
@@ -1449,7 +1416,7 @@ impl Provider {
             .await
         {
             Ok(out) => Ok(out.user_pool),
-            Err(e) if pool_gone(&e) => Ok(None),
+            Err(e) if is_not_found(&e) => Ok(None),
             Err(e) => Err(op_error("DescribeUserPool", e)),
         }
     }
@@ -1463,7 +1430,7 @@ impl Provider {
             .await
         {
             Ok(out) => Ok(Some(out)),
-            Err(e) if pool_gone(&e) => Ok(None),
+            Err(e) if is_not_found(&e) => Ok(None),
             Err(e) => Err(op_error("GetUserPoolMfaConfig", e)),
         }
     }
@@ -1737,7 +1704,13 @@ impl ResourceProvider for Provider {
             foreign.get_or_insert((id, tags));
         }
         match foreign {
-            Some((id, tags)) => Err(not_ours(ctx, "ListUserPools", name, &id, &tags)),
+            Some((id, tags)) => Err(not_ours_by_tags(
+                ctx,
+                "ListUserPools",
+                &format!("a user pool named `{name}` ({id})"),
+                &id,
+                &tags,
+            )),
             None => Ok(None),
         }
     }
@@ -1804,11 +1777,12 @@ impl ResourceProvider for Provider {
                 ),
             ));
         }
-        match self.client.delete_user_pool().user_pool_id(id).send().await {
-            Ok(_) => Ok(()),
-            Err(e) if pool_gone(&e) => Ok(()),
-            Err(e) => Err(op_error("DeleteUserPool", e)),
-        }
+        delete_if_present(
+            "DeleteUserPool",
+            is_not_found,
+            self.client.delete_user_pool().user_pool_id(id).send(),
+        )
+        .await
     }
 }
 

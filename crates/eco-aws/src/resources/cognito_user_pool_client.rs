@@ -133,10 +133,11 @@ use aws_sdk_cognitoidentityprovider::types::{
 };
 use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider, Value};
 
-use super::serverless::{
+use crate::attrs::{
     opt_block, opt_bool, opt_int_in, opt_str, opt_str_list, req_str, s, str_list_value,
 };
 use crate::aws::{is_not_found, op_error, Aws};
+use crate::calls::{delete_if_present, get_optional};
 
 const TY: &str = "cognito-user-pool-client";
 
@@ -156,15 +157,7 @@ const UNITS: &[&str] = &["seconds", "minutes", "hours", "days"];
 
 /// `POOL-ID/CLIENT-ID` split in two.
 pub fn split_id(id: &str, op: &str) -> Result<(String, String), OpError> {
-    match id.split_once('/') {
-        Some((pool, client)) if !pool.is_empty() && !client.is_empty() => {
-            Ok((pool.to_string(), client.to_string()))
-        }
-        _ => Err(OpError::invalid(
-            op,
-            format!("{TY}: id `{id}` is not POOL-ID/CLIENT-ID"),
-        )),
-    }
+    crate::ids::split_pair(id, TY, op, "POOL-ID/CLIENT-ID")
 }
 
 fn checked(
@@ -609,18 +602,19 @@ impl Provider {
     async fn id_named(&self, pool: &str, name: &str) -> Result<Option<String>, OpError> {
         let mut token: Option<String> = None;
         loop {
-            let out = match self
-                .client
-                .list_user_pool_clients()
-                .user_pool_id(pool)
-                .max_results(60)
-                .set_next_token(token.take())
-                .send()
-                .await
-            {
-                Ok(o) => o,
-                Err(e) if is_not_found(&e) => return Ok(None),
-                Err(e) => return Err(op_error("ListUserPoolClients", e)),
+            let Some(out) = get_optional(
+                "ListUserPoolClients",
+                is_not_found,
+                self.client
+                    .list_user_pool_clients()
+                    .user_pool_id(pool)
+                    .max_results(60)
+                    .set_next_token(token.take())
+                    .send(),
+            )
+            .await?
+            else {
+                return Ok(None);
             };
             if let Some(c) = out
                 .user_pool_clients()
@@ -766,18 +760,16 @@ impl ResourceProvider for Provider {
 
     async fn delete(&self, _ctx: &OpContext, id: &str, _prior: &Attrs) -> Result<(), OpError> {
         let (pool, client) = split_id(id, "DeleteUserPoolClient")?;
-        match self
-            .client
-            .delete_user_pool_client()
-            .user_pool_id(pool)
-            .client_id(client)
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if is_not_found(&e) => Ok(()),
-            Err(e) => Err(op_error("DeleteUserPoolClient", e)),
-        }
+        delete_if_present(
+            "DeleteUserPoolClient",
+            is_not_found,
+            self.client
+                .delete_user_pool_client()
+                .user_pool_id(pool)
+                .client_id(client)
+                .send(),
+        )
+        .await
     }
 }
 

@@ -68,8 +68,9 @@ use aws_sdk_cognitoidentityprovider::types::{
 };
 use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider, Value};
 
-use super::serverless::{opt_int_in, opt_str, req_str, s};
+use crate::attrs::{opt_int_in, opt_str, req_str, s};
 use crate::aws::{is_not_found, op_error, Aws};
+use crate::calls::delete_if_present;
 
 const TY: &str = "cognito-user-pool-domain";
 
@@ -397,18 +398,16 @@ impl ResourceProvider for Provider {
         let Some(d) = self.describe(id).await? else {
             return Ok(());
         };
-        match self
-            .client
-            .delete_user_pool_domain()
-            .domain(id)
-            .user_pool_id(d.user_pool_id().unwrap_or_default())
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if is_not_found(&e) => Ok(()),
-            Err(e) => Err(op_error("DeleteUserPoolDomain", e)),
-        }
+        delete_if_present(
+            "DeleteUserPoolDomain",
+            is_not_found,
+            self.client
+                .delete_user_pool_domain()
+                .domain(id)
+                .user_pool_id(d.user_pool_id().unwrap_or_default())
+                .send(),
+        )
+        .await
     }
 }
 

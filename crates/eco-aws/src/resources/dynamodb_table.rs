@@ -151,12 +151,14 @@ use aws_sdk_dynamodb::types::{
     UpdateGlobalSecondaryIndexAction,
 };
 use aws_smithy_runtime_api::client::result::SdkError;
-use eco_provider::{
-    Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider, Value, TAG_ADDRESS, TAG_PROJECT,
-    TAG_STAGE,
-};
+use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider, Value};
 
-use crate::aws::{error_code, is_not_found, op_error, tags_of, tags_value, Aws};
+use crate::attrs::blocks_with;
+use crate::attrs::one_of;
+use crate::aws::{error_code, is_not_found, op_error, Aws};
+use crate::calls::get_optional;
+use crate::ownership::not_ours_by_tags;
+use crate::tags::{tags_of, tags_value};
 
 const KEY_TYPES: &[&str] = &["S", "N", "B"];
 const PROJECTIONS: &[&str] = &["ALL", "KEYS_ONLY", "INCLUDE"];
@@ -248,20 +250,6 @@ struct LiveTable {
     stream_label: Option<String>,
 }
 
-fn one_of(op: &str, what: &str, value: &str, allowed: &[&str]) -> Result<(), OpError> {
-    if allowed.contains(&value) {
-        Ok(())
-    } else {
-        Err(OpError::invalid(
-            op,
-            format!(
-                "{what} is `{value}`; expected one of {}",
-                allowed.join(", ")
-            ),
-        ))
-    }
-}
-
 fn get_str<'a>(
     op: &str,
     map: &'a BTreeMap<String, Value>,
@@ -312,7 +300,7 @@ fn get_bool(
 
 fn key_type(op: &str, value: Option<&str>, what: &str) -> Result<String, OpError> {
     let ty = value.unwrap_or("S");
-    one_of(op, what, ty, KEY_TYPES)?;
+    one_of(op, None, what, ty, KEY_TYPES)?;
     Ok(ty.to_string())
 }
 
@@ -341,7 +329,7 @@ fn key_block(op: &str, value: Option<&Value>, attr: &str) -> Result<Option<KeyAt
 
 fn projection_of(op: &str, map: &BTreeMap<String, Value>, what: &str) -> Result<Proj, OpError> {
     let kind = get_str(op, map, "projection", &format!("{what} projection"))?.unwrap_or("ALL");
-    one_of(op, &format!("{what} projection"), kind, PROJECTIONS)?;
+    one_of(op, None, &format!("{what} projection"), kind, PROJECTIONS)?;
     let non_key: Vec<String> = match map.get("non-key-attributes") {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::List(items)) => items
@@ -382,24 +370,12 @@ fn blocks<'a>(
     value: Option<&'a Value>,
     attr: &str,
 ) -> Result<Vec<&'a BTreeMap<String, Value>>, OpError> {
-    match value {
-        None | Some(Value::Null) => Ok(Vec::new()),
-        Some(Value::Map(m)) => Ok(vec![m]),
-        Some(Value::List(items)) => items
-            .iter()
-            .map(|v| match v {
-                Value::Map(m) => Ok(m),
-                other => Err(OpError::invalid(
-                    op,
-                    format!("each `{attr}` must be a block, not {other}"),
-                )),
-            })
-            .collect(),
-        Some(other) => Err(OpError::invalid(
-            op,
-            format!("`{attr}` must be a list of blocks, not {other}"),
-        )),
-    }
+    blocks_with(
+        op,
+        value,
+        |other| format!("each `{attr}` must be a block, not {other}"),
+        |other| format!("`{attr}` must be a list of blocks, not {other}"),
+    )
 }
 
 fn index_name(op: &str, map: &BTreeMap<String, Value>, attr: &str) -> Result<String, OpError> {
@@ -444,7 +420,13 @@ impl TableSpec {
         let range = key_block(op, attrs.get("range-key"), "range-key")?;
 
         let mode = get_str(op, attrs, "billing-mode", "`billing-mode`")?.unwrap_or(PAY_PER_REQUEST);
-        one_of(op, "`billing-mode`", mode, &[PAY_PER_REQUEST, PROVISIONED])?;
+        one_of(
+            op,
+            None,
+            "`billing-mode`",
+            mode,
+            &[PAY_PER_REQUEST, PROVISIONED],
+        )?;
         let read = get_int(op, attrs, "read-capacity", "`read-capacity`")?;
         let write = get_int(op, attrs, "write-capacity", "`write-capacity`")?;
         let billing = match (mode, read, write) {
@@ -594,10 +576,10 @@ impl TableSpec {
         }
         let stream = get_str(op, attrs, "stream-view-type", "`stream-view-type`")?;
         if let Some(s) = stream {
-            one_of(op, "`stream-view-type`", s, STREAM_VIEW_TYPES)?;
+            one_of(op, None, "`stream-view-type`", s, STREAM_VIEW_TYPES)?;
         }
         let table_class = get_str(op, attrs, "table-class", "`table-class`")?.unwrap_or("STANDARD");
-        one_of(op, "`table-class`", table_class, TABLE_CLASSES)?;
+        one_of(op, None, "`table-class`", table_class, TABLE_CLASSES)?;
         let kms_key = get_str(op, attrs, "kms-key", "`kms-key`")?
             .filter(|k| !k.is_empty())
             .map(str::to_string);
@@ -1328,27 +1310,7 @@ fn status_of(d: Option<&TableDescription>) -> String {
 }
 
 fn not_ours(ctx: &OpContext, op: &str, name: &str, tags: &BTreeMap<String, String>) -> OpError {
-    let owner: Vec<String> = [TAG_PROJECT, TAG_STAGE, TAG_ADDRESS]
-        .iter()
-        .filter_map(|k| tags.get(*k).map(|v| format!("{k}={v}")))
-        .collect();
-    let who = if owner.is_empty() {
-        format!(
-            "it carries no eco ownership tags (made outside eco); to manage it, \
-             `eco import {} {name}`",
-            ctx.address
-        )
-    } else {
-        format!("its ownership tags say {}", owner.join(", "))
-    };
-    OpError::new(
-        op,
-        ErrorKind::Conflict,
-        format!(
-            "table `{name}` already exists and does not belong to {} of project {} stage {}: {who}",
-            ctx.address, ctx.project, ctx.stage
-        ),
-    )
+    not_ours_by_tags(ctx, op, &format!("table `{name}`"), name, tags)
 }
 
 /// The operations of `dynamodb-table`.
@@ -1474,17 +1436,18 @@ impl Provider {
         let mut tags = BTreeMap::new();
         let mut token: Option<String> = None;
         loop {
-            let out = match self
-                .client
-                .list_tags_of_resource()
-                .resource_arn(arn)
-                .set_next_token(token.take())
-                .send()
-                .await
-            {
-                Ok(out) => out,
-                Err(e) if table_gone(&e) => return Ok(None),
-                Err(e) => return Err(op_error("ListTagsOfResource", e)),
+            let Some(out) = get_optional(
+                "ListTagsOfResource",
+                table_gone,
+                self.client
+                    .list_tags_of_resource()
+                    .resource_arn(arn)
+                    .set_next_token(token.take())
+                    .send(),
+            )
+            .await?
+            else {
+                return Ok(None);
             };
             for t in out.tags() {
                 tags.insert(t.key().to_string(), t.value().to_string());
@@ -1825,6 +1788,7 @@ mod tests {
         BillingModeSummary, GlobalSecondaryIndexDescription, LocalSecondaryIndexDescription,
         ProvisionedThroughputDescription, SseDescription, TableClassSummary,
     };
+    use eco_provider::{TAG_PROJECT, TAG_STAGE};
 
     fn s(v: &str) -> Value {
         Value::String(v.to_string())

@@ -16,13 +16,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_iam::error::SdkError;
 use aws_sdk_iam::types::{Role, Tag};
-use eco_provider::{
-    Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider, Value, TAG_ADDRESS, TAG_PROJECT,
-    TAG_STAGE,
-};
+use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider, Value};
 use eco_schema::{Attribute, ScalarType, Schema};
 
-use crate::aws::{is_not_found, op_error, tags_of, tags_value, Aws};
+use crate::aws::{is_not_found, op_error, Aws};
+use crate::tags::{tags_of, tags_value};
 
 pub const TYPE_NAME: &str = "iam-role";
 
@@ -801,32 +799,7 @@ fn not_ours(
     name: &str,
     tags: &BTreeMap<String, String>,
 ) -> OpError {
-    let tag = |k: &str| tags.get(k).map(String::as_str).unwrap_or("?");
-    let owner = if [TAG_PROJECT, TAG_STAGE, TAG_ADDRESS]
-        .iter()
-        .any(|k| tags.contains_key(*k))
-    {
-        format!(
-            "it belongs to eco project `{}`, stage `{}`, address `{}`",
-            tag(TAG_PROJECT),
-            tag(TAG_STAGE),
-            tag(TAG_ADDRESS)
-        )
-    } else {
-        format!(
-            "it has no eco ownership tags (made outside eco); to manage it here, adopt it with \
-             `eco import {} {name}`",
-            ctx.address
-        )
-    };
-    OpError::new(
-        operation,
-        ErrorKind::Conflict,
-        format!(
-            "IAM role `{name}` already exists and is not {} of project `{}` stage `{}`: {owner}",
-            ctx.address, ctx.project, ctx.stage
-        ),
-    )
+    crate::ownership::not_ours(ctx, operation, &format!("IAM role `{name}`"), name, tags)
 }
 
 /// `Ok(None)` for "no such entity", the value otherwise.
@@ -1351,6 +1324,7 @@ impl ResourceProvider for Provider {
 mod tests {
     use super::*;
     use aws_sdk_iam::types::AttachedPermissionsBoundary;
+    use eco_provider::{TAG_ADDRESS, TAG_PROJECT, TAG_STAGE};
 
     fn s(v: &str) -> Value {
         Value::String(v.to_string())

@@ -163,11 +163,15 @@ use base64::Engine as _;
 use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider, Value};
 use sha2::Digest as _;
 
-use super::serverless::{
-    any_changed, gone, not_ours, opt_block, opt_bool, opt_int_in, opt_str, opt_str_list,
-    opt_str_map, req_str, s, str_list, str_list_value, str_map_value, tag_diff,
+use crate::attrs::{
+    any_changed, opt_block, opt_bool, opt_int_in, opt_str, opt_str_list, opt_str_map, req_str, s,
+    str_list, str_list_value, str_map_value,
 };
-use crate::aws::{op_error, tags_of, tags_value, Aws};
+use crate::aws::{is_gone, op_error, Aws};
+use crate::calls::delete_if_present;
+use crate::ownership::not_ours;
+use crate::tags::{tag_diff, TagByKey};
+use crate::tags::{tags_of, tags_value};
 
 /// Zipped packages above this size cannot be sent in the request: they go through S3.
 pub const DIRECT_UPLOAD_LIMIT: usize = 50 * 1024 * 1024;
@@ -850,7 +854,7 @@ impl Provider {
     ) -> Result<Option<aws_sdk_lambda::operation::get_function::GetFunctionOutput>, OpError> {
         match self.lambda.get_function().function_name(name).send().await {
             Ok(out) => Ok(Some(out)),
-            Err(e) if gone(&e) => Ok(None),
+            Err(e) if is_gone(&e) => Ok(None),
             Err(e) => Err(op_error("GetFunction", e)),
         }
     }
@@ -1138,7 +1142,7 @@ impl Provider {
                 .await
             {
                 Ok(_) => {}
-                Err(e) if gone(&e) => {}
+                Err(e) if is_gone(&e) => {}
                 Err(e) => return Err(op_error("DeleteAlias", e)),
             }
         }
@@ -1291,22 +1295,10 @@ impl Provider {
                     )
                 })?;
             if !set.is_empty() {
-                self.lambda
-                    .tag_resource()
-                    .resource(&arn)
-                    .set_tags(Some(set.into_iter().collect()))
-                    .send()
-                    .await
-                    .map_err(|e| op_error("TagResource", e))?;
+                self.lambda.tag(&arn, set).await?;
             }
             if !remove.is_empty() {
-                self.lambda
-                    .untag_resource()
-                    .resource(&arn)
-                    .set_tag_keys(Some(remove))
-                    .send()
-                    .await
-                    .map_err(|e| op_error("UntagResource", e))?;
+                self.lambda.untag(&arn, remove).await?;
             }
         }
         Ok(())
@@ -1362,6 +1354,30 @@ fn with_local(mut live: Live, desired: &Attrs) -> Live {
 /// The attributes of `spec` that differ from `live` (for adoption by create).
 fn differing(desired: &Attrs, live: &Attrs) -> Vec<String> {
     crate::aws::differing(desired, live, LOCAL_ATTRS)
+}
+
+/// Lambda tags a function by ARN: TagResource with a map, UntagResource by key.
+#[async_trait]
+impl TagByKey for aws_sdk_lambda::Client {
+    async fn tag(&self, arn: &str, tags: BTreeMap<String, String>) -> Result<(), OpError> {
+        self.tag_resource()
+            .resource(arn)
+            .set_tags(Some(tags.into_iter().collect()))
+            .send()
+            .await
+            .map_err(|e| op_error("TagResource", e))?;
+        Ok(())
+    }
+
+    async fn untag(&self, arn: &str, keys: Vec<String>) -> Result<(), OpError> {
+        self.untag_resource()
+            .resource(arn)
+            .set_tag_keys(Some(keys))
+            .send()
+            .await
+            .map_err(|e| op_error("UntagResource", e))?;
+        Ok(())
+    }
 }
 
 #[async_trait]
@@ -1493,11 +1509,12 @@ impl ResourceProvider for Provider {
     }
 
     async fn delete(&self, _ctx: &OpContext, id: &str, _prior: &Attrs) -> Result<(), OpError> {
-        match self.lambda.delete_function().function_name(id).send().await {
-            Ok(_) => Ok(()),
-            Err(e) if gone(&e) => Ok(()),
-            Err(e) => Err(op_error("DeleteFunction", e)),
-        }
+        delete_if_present(
+            "DeleteFunction",
+            is_gone,
+            self.lambda.delete_function().function_name(id).send(),
+        )
+        .await
     }
 
     fn expand(&self, base_dir: &Path, desired: &mut Attrs) -> Result<(), OpError> {

@@ -73,8 +73,9 @@ pub fn schema() -> Schema {
 use async_trait::async_trait;
 use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider, Value};
 
-use super::serverless::{gone, opt_str, req_str, s};
-use crate::aws::{error_code, op_error, Aws};
+use crate::attrs::{opt_str, req_str, s};
+use crate::aws::{error_code, is_gone, op_error, Aws};
+use crate::calls::{delete_if_present, get_optional};
 
 const TY: &str = "lambda-permission";
 const DEFAULT_ACTION: &str = "lambda:InvokeFunction";
@@ -267,17 +268,18 @@ impl Provider {
                 format!("{TY}: `{id}` is not FUNCTION/STATEMENT-ID"),
             ));
         };
-        let out = match self
-            .lambda
-            .get_policy()
-            .function_name(&function)
-            .set_qualifier(qualifier.clone())
-            .send()
-            .await
-        {
-            Ok(out) => out,
-            Err(e) if gone(&e) => return Ok(None),
-            Err(e) => return Err(op_error("GetPolicy", e)),
+        let Some(out) = get_optional(
+            "GetPolicy",
+            is_gone,
+            self.lambda
+                .get_policy()
+                .function_name(&function)
+                .set_qualifier(qualifier.clone())
+                .send(),
+        )
+        .await?
+        else {
+            return Ok(None);
         };
         Ok(out
             .policy()
@@ -402,19 +404,17 @@ impl ResourceProvider for Provider {
                 format!("{TY}: `{id}` is not FUNCTION/STATEMENT-ID"),
             ));
         };
-        match self
-            .lambda
-            .remove_permission()
-            .function_name(function)
-            .statement_id(sid)
-            .set_qualifier(qualifier)
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if gone(&e) => Ok(()),
-            Err(e) => Err(op_error("RemovePermission", e)),
-        }
+        delete_if_present(
+            "RemovePermission",
+            is_gone,
+            self.lambda
+                .remove_permission()
+                .function_name(function)
+                .statement_id(sid)
+                .set_qualifier(qualifier)
+                .send(),
+        )
+        .await
     }
 }
 

@@ -1,5 +1,6 @@
-//! One module per resource type. Each declares `TYPE_NAME` and `schema()`; its module doc names
-//! the AWS API calls that read, create, update, delete and import it.
+//! One module per resource type. Each declares `TYPE_NAME`, `schema()` and a `Provider`; its
+//! module doc names the AWS API calls that read, create, update, delete and import it. [`TYPES`]
+//! is the one list of them: the registry and the providers both come from it.
 
 pub mod acm_certificate;
 pub mod api;
@@ -23,7 +24,6 @@ pub mod route53_record;
 pub mod route53_zone;
 pub mod s3_bucket;
 pub mod s3_sync;
-pub mod serverless;
 
 use std::sync::Arc;
 
@@ -32,116 +32,57 @@ use eco_schema::Schema;
 
 use crate::aws::Aws;
 
-/// The types that have operations, with their providers. A type joins by adding its line here.
-pub fn providers(aws: &Aws) -> Vec<(&'static str, Arc<dyn ResourceProvider>)> {
-    let _ = aws;
-    vec![
-        (
-            s3_bucket::TYPE_NAME,
-            Arc::new(s3_bucket::Provider::new(aws)),
-        ),
-        (
-            dynamodb_table::TYPE_NAME,
-            Arc::new(dynamodb_table::Provider::new(aws)),
-        ),
-        (iam_role::TYPE_NAME, Arc::new(iam_role::Provider::new(aws))),
-        (
-            cognito_user_pool::TYPE_NAME,
-            Arc::new(cognito_user_pool::Provider::new(aws)),
-        ),
-        (
-            cognito_user_pool_client::TYPE_NAME,
-            Arc::new(cognito_user_pool_client::Provider::new(aws)),
-        ),
-        (
-            cognito_user_pool_domain::TYPE_NAME,
-            Arc::new(cognito_user_pool_domain::Provider::new(aws)),
-        ),
-        (
-            cognito_group::TYPE_NAME,
-            Arc::new(cognito_group::Provider::new(aws)),
-        ),
-        (
-            api_domain::TYPE_NAME,
-            Arc::new(api_domain::Provider::new(aws)),
-        ),
-        (api::TYPE_NAME, Arc::new(api::Provider::new(aws))),
-        (
-            api_integration::TYPE_NAME,
-            Arc::new(api_integration::Provider::new(aws)),
-        ),
-        (
-            api_route::TYPE_NAME,
-            Arc::new(api_route::Provider::new(aws)),
-        ),
-        (
-            api_stage::TYPE_NAME,
-            Arc::new(api_stage::Provider::new(aws)),
-        ),
-        (
-            api_authorizer::TYPE_NAME,
-            Arc::new(api_authorizer::Provider::new(aws)),
-        ),
-        (
-            lambda_function::TYPE_NAME,
-            Arc::new(lambda_function::Provider::new(aws)),
-        ),
-        (
-            lambda_permission::TYPE_NAME,
-            Arc::new(lambda_permission::Provider::new(aws)),
-        ),
-        (
-            route53_zone::TYPE_NAME,
-            Arc::new(route53_zone::Provider::new(aws)),
-        ),
-        (
-            route53_record::TYPE_NAME,
-            Arc::new(route53_record::Provider::new(aws)),
-        ),
-        (s3_sync::TYPE_NAME, Arc::new(s3_sync::Provider::new(aws))),
-        (
-            cloudfront_distribution::TYPE_NAME,
-            Arc::new(cloudfront_distribution::Provider::new(aws)),
-        ),
-        (
-            acm_certificate::TYPE_NAME,
-            Arc::new(acm_certificate::Provider::new(aws)),
-        ),
-        (
-            codebuild_project::TYPE_NAME,
-            Arc::new(codebuild_project::Provider::new(aws)),
-        ),
-        (
-            codepipeline::TYPE_NAME,
-            Arc::new(codepipeline::Provider::new(aws)),
-        ),
-    ]
+/// One resource type as registered: its name, its schema and how to make its provider.
+#[derive(Clone, Copy)]
+pub struct TypeEntry {
+    pub name: &'static str,
+    pub schema: fn() -> Schema,
+    pub provider: fn(&Aws) -> Arc<dyn ResourceProvider>,
 }
 
-/// The schema of every resource type, in the order of the design brief.
+/// The entry of a module with the standard shape (`TYPE_NAME`, `schema()`, `Provider::new`).
+macro_rules! entry {
+    ($module:ident) => {
+        TypeEntry {
+            name: $module::TYPE_NAME,
+            schema: $module::schema,
+            provider: |aws| Arc::new($module::Provider::new(aws)),
+        }
+    };
+}
+
+/// Every resource type, in the order of the design brief. A type joins by adding its line here.
+pub const TYPES: &[TypeEntry] = &[
+    entry!(s3_bucket),
+    entry!(s3_sync),
+    entry!(dynamodb_table),
+    entry!(iam_role),
+    entry!(lambda_function),
+    entry!(lambda_permission),
+    entry!(api),
+    entry!(api_integration),
+    entry!(api_route),
+    entry!(api_stage),
+    entry!(api_authorizer),
+    entry!(api_domain),
+    entry!(acm_certificate),
+    entry!(cloudfront_distribution),
+    entry!(route53_zone),
+    entry!(route53_record),
+    entry!(cognito_user_pool),
+    entry!(cognito_user_pool_client),
+    entry!(cognito_user_pool_domain),
+    entry!(cognito_group),
+    entry!(codebuild_project),
+    entry!(codepipeline),
+];
+
+/// Every type's provider for one stage's AWS clients, in [`TYPES`] order.
+pub fn providers(aws: &Aws) -> Vec<(&'static str, Arc<dyn ResourceProvider>)> {
+    TYPES.iter().map(|t| (t.name, (t.provider)(aws))).collect()
+}
+
+/// The schema of every resource type, in [`TYPES`] order.
 pub fn all() -> Vec<Schema> {
-    vec![
-        s3_bucket::schema(),
-        s3_sync::schema(),
-        dynamodb_table::schema(),
-        iam_role::schema(),
-        lambda_function::schema(),
-        lambda_permission::schema(),
-        api::schema(),
-        api_integration::schema(),
-        api_route::schema(),
-        api_stage::schema(),
-        api_authorizer::schema(),
-        api_domain::schema(),
-        acm_certificate::schema(),
-        cloudfront_distribution::schema(),
-        route53_zone::schema(),
-        route53_record::schema(),
-        cognito_user_pool::schema(),
-        cognito_user_pool_client::schema(),
-        cognito_user_pool_domain::schema(),
-        cognito_group::schema(),
-        codebuild_project::schema(),
-        codepipeline::schema(),
-    ]
+    TYPES.iter().map(|t| (t.schema)()).collect()
 }

@@ -46,8 +46,9 @@ use eco_provider::{
 };
 use eco_schema::{Attribute, ScalarType, Schema};
 
-use super::route53_zone::{bare_zone_id, has_code, normalize_name};
-use crate::aws::{op_error, Aws};
+use super::route53_zone::{bare_zone_id, normalize_name};
+use crate::attrs::{int_of, str_of};
+use crate::aws::{has_code, op_error, Aws};
 
 pub const TYPE_NAME: &str = "route53-record";
 
@@ -132,17 +133,6 @@ const MAX_VALUE_CHARS: usize = 32_000;
 
 /// Zones with at most this many requested records are read record by record in `read_many`.
 const LIST_THRESHOLD: usize = 3;
-
-fn str_of<'a>(attrs: &'a Attrs, name: &str) -> Option<&'a str> {
-    attrs.get(name).and_then(Value::as_str)
-}
-
-fn int_of(attrs: &Attrs, name: &str) -> Option<i64> {
-    match attrs.get(name) {
-        Some(Value::Int(i)) => Some(*i),
-        _ => None,
-    }
-}
 
 fn is_quoted_type(ty: &str) -> bool {
     matches!(ty, "TXT" | "SPF")

@@ -31,7 +31,9 @@ use aws_sdk_route53::Client;
 use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider, Value};
 use eco_schema::{Attribute, ScalarType, Schema};
 
-use crate::aws::{error_code, op_error, tags_of, tags_value, Aws};
+use crate::attrs::str_of;
+use crate::aws::{has_code, op_error, Aws};
+use crate::tags::{tags_of, tags_value};
 
 pub const TYPE_NAME: &str = "route53-zone";
 
@@ -138,18 +140,6 @@ pub(crate) fn normalize_name(name: &str) -> String {
         i += 1;
     }
     out.to_ascii_lowercase()
-}
-
-/// Whether an SDK error has one of these codes.
-pub(crate) fn has_code<E: aws_sdk_route53::error::ProvideErrorMetadata, R>(
-    err: &aws_smithy_runtime_api::client::result::SdkError<E, R>,
-    codes: &[&str],
-) -> bool {
-    error_code(err).is_some_and(|c| codes.contains(&c))
-}
-
-fn str_of<'a>(attrs: &'a Attrs, name: &str) -> Option<&'a str> {
-    attrs.get(name).and_then(Value::as_str)
 }
 
 /// The VPCs of the `vpc` attribute: (id, region).

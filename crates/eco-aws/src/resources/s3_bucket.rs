@@ -46,7 +46,8 @@ use eco_provider::{
     TAG_STAGE,
 };
 
-use crate::aws::{error_code, op_error, tags_of, tags_value, Aws};
+use crate::aws::{error_code, op_error, Aws};
+use crate::tags::{tags_of, tags_value};
 use eco_schema::{Attribute, ScalarType, Schema};
 
 pub const TYPE_NAME: &str = "s3-bucket";

@@ -38,6 +38,7 @@ use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider,
 use eco_schema::{Attribute, ScalarType, Schema};
 use sha2::{Digest, Sha256};
 
+use crate::attrs::str_of;
 use crate::aws::{error_code, op_error, Aws};
 
 pub const TYPE_NAME: &str = "s3-sync";
@@ -272,10 +273,6 @@ fn strings(attrs: &Attrs, name: &str) -> Vec<String> {
             .collect(),
         _ => Vec::new(),
     }
-}
-
-fn str_of<'a>(attrs: &'a Attrs, name: &str) -> Option<&'a str> {
-    attrs.get(name).and_then(Value::as_str)
 }
 
 /// How eco uploads one file.

@@ -1,15 +1,14 @@
-//! Helpers shared by the serverless types (`lambda-*`, `api*`): typed access to desired
-//! attributes, ownership conflicts, tag diffs, and API Gateway v2 "not found".
+//! Typed access to attribute values (desired or recorded `Attrs`, and the fields of a block),
+//! written once for every resource type.
+//!
+//! The `opt_*` / `req_*` readers take the type name and the AWS operation for their error: a
+//! value of the wrong shape is an `Invalid` [`OpError`] that names the type and the attribute.
+//! The lenient readers (`str_of`, `int_of`, `block_list`) answer `None` / empty for a value that
+//! is absent or of another shape (for recorded attributes, which eco itself wrote).
 
 use std::collections::BTreeMap;
 
-use aws_sdk_apigatewayv2::error::ProvideErrorMetadata;
-use aws_smithy_runtime_api::client::result::SdkError;
-use eco_provider::{
-    Attrs, ErrorKind, OpContext, OpError, Value, TAG_ADDRESS, TAG_PROJECT, TAG_STAGE,
-};
-
-use crate::aws::is_not_found;
+use eco_provider::{Attrs, OpError, Value};
 
 /// A string attribute, if set.
 pub fn opt_str(desired: &Attrs, key: &str, ty: &str, op: &str) -> Result<Option<String>, OpError> {
@@ -172,14 +171,17 @@ pub fn opt_block<'a>(
     }
 }
 
+/// A string [`Value`].
 pub fn s(v: impl Into<String>) -> Value {
     Value::String(v.into())
 }
 
+/// A list of strings as a [`Value`].
 pub fn str_list_value<I: IntoIterator<Item = S>, S: Into<String>>(items: I) -> Value {
     Value::List(items.into_iter().map(|i| Value::String(i.into())).collect())
 }
 
+/// A map of strings as a [`Value`].
 pub fn str_map_value<'a, I: IntoIterator<Item = (&'a String, &'a String)>>(items: I) -> Value {
     Value::Map(
         items
@@ -189,98 +191,88 @@ pub fn str_map_value<'a, I: IntoIterator<Item = (&'a String, &'a String)>>(items
     )
 }
 
-/// The Conflict error for a resource that exists under this name and is not this address's.
-pub fn not_ours(
-    ctx: &OpContext,
-    operation: &str,
-    what: &str,
-    import_id: &str,
-    tags: &BTreeMap<String, String>,
-) -> OpError {
-    let tag = |k: &str| tags.get(k).map(String::as_str).unwrap_or("?");
-    let owner = if [TAG_PROJECT, TAG_STAGE, TAG_ADDRESS]
-        .iter()
-        .any(|k| tags.contains_key(*k))
-    {
-        format!(
-            "it belongs to eco project `{}`, stage `{}`, address `{}`",
-            tag(TAG_PROJECT),
-            tag(TAG_STAGE),
-            tag(TAG_ADDRESS)
-        )
-    } else {
-        format!(
-            "it has no eco ownership tags (made outside eco); to manage it here, adopt it with \
-             `eco import {} {import_id}`",
-            ctx.address
-        )
-    };
-    OpError::new(
-        operation,
-        ErrorKind::Conflict,
-        format!(
-            "{what} already exists and is not {} of project `{}` stage `{}`: {owner}",
-            ctx.address, ctx.project, ctx.stage
-        ),
-    )
-}
-
-/// Tags to set (new or changed) and keys to remove, going from `live` to `desired`. Keys in
-/// `keep` are never removed.
-pub fn tag_diff(
-    live: &BTreeMap<String, String>,
-    desired: &BTreeMap<String, String>,
-    keep: &[&str],
-) -> (BTreeMap<String, String>, Vec<String>) {
-    let set = desired
-        .iter()
-        .filter(|(k, v)| live.get(*k) != Some(*v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    let remove = live
-        .keys()
-        .filter(|k| !desired.contains_key(*k) && !keep.contains(&k.as_str()))
-        .cloned()
-        .collect();
-    (set, remove)
-}
-
-/// Whether an API Gateway v2 (or Lambda) error says the resource does not exist.
-pub fn gone<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
-    is_not_found(err)
-        || matches!(err, SdkError::ServiceError(e) if e.err().code() == Some("NotFoundException"))
-}
-
 /// Attributes whose names are in `changed`, intersected with `names`.
 pub fn any_changed(changed: &[String], names: &[&str]) -> bool {
     changed.iter().any(|c| names.contains(&c.as_str()))
 }
 
+/// A string attribute, if it is one.
+pub fn str_of<'a>(attrs: &'a Attrs, name: &str) -> Option<&'a str> {
+    attrs.get(name).and_then(Value::as_str)
+}
+
+/// An integer attribute, if it is one.
+pub fn int_of(attrs: &Attrs, name: &str) -> Option<i64> {
+    match attrs.get(name) {
+        Some(Value::Int(i)) => Some(*i),
+        _ => None,
+    }
+}
+
+/// The maps of a repeated block field of `m` (one map alone is one block); anything else is
+/// none.
+pub fn block_list<'a>(m: &'a BTreeMap<String, Value>, k: &str) -> Vec<&'a BTreeMap<String, Value>> {
+    match m.get(k) {
+        Some(Value::List(items)) => items
+            .iter()
+            .filter_map(|v| match v {
+                Value::Map(b) => Some(b),
+                _ => None,
+            })
+            .collect(),
+        Some(Value::Map(b)) => vec![b],
+        _ => Vec::new(),
+    }
+}
+
+/// Refuses `value` unless it is one of `allowed`: "`TYPE: {what} is `{value}`; expected one of
+/// A, B`" (without `TYPE: ` when `ty` is `None`).
+pub fn one_of(
+    op: &str,
+    ty: Option<&str>,
+    what: &str,
+    value: &str,
+    allowed: &[&str],
+) -> Result<(), OpError> {
+    if allowed.contains(&value) {
+        return Ok(());
+    }
+    let prefix = ty.map(|t| format!("{t}: ")).unwrap_or_default();
+    Err(OpError::invalid(
+        op,
+        format!(
+            "{prefix}{what} is `{value}`; expected one of {}",
+            allowed.join(", ")
+        ),
+    ))
+}
+
+/// The maps of a repeated block (one map alone is taken as one block); `each` words the error
+/// for an item that is not a block, `whole` the error for a value that is neither.
+pub fn blocks_with<'a>(
+    op: &str,
+    value: Option<&'a Value>,
+    each: impl Fn(&Value) -> String,
+    whole: impl Fn(&Value) -> String,
+) -> Result<Vec<&'a BTreeMap<String, Value>>, OpError> {
+    match value {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Map(m)) => Ok(vec![m]),
+        Some(Value::List(items)) => items
+            .iter()
+            .map(|v| match v {
+                Value::Map(m) => Ok(m),
+                other => Err(OpError::invalid(op, each(other))),
+            })
+            .collect(),
+        Some(other) => Err(OpError::invalid(op, whole(other))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn tag_diff_sets_changed_and_removes_dropped_but_kept() {
-        let live = BTreeMap::from([
-            ("a".to_string(), "1".to_string()),
-            ("b".to_string(), "1".to_string()),
-            ("keep".to_string(), "x".to_string()),
-        ]);
-        let desired = BTreeMap::from([
-            ("a".to_string(), "2".to_string()),
-            ("c".to_string(), "3".to_string()),
-        ]);
-        let (set, remove) = tag_diff(&live, &desired, &["keep"]);
-        assert_eq!(
-            set,
-            BTreeMap::from([
-                ("a".to_string(), "2".to_string()),
-                ("c".to_string(), "3".to_string())
-            ])
-        );
-        assert_eq!(remove, vec!["b".to_string()]);
-    }
+    use eco_provider::ErrorKind;
 
     #[test]
     fn typed_access_refuses_wrong_types() {
@@ -293,5 +285,23 @@ mod tests {
             req_str(&d, "missing", "t", "Op").unwrap_err().kind,
             ErrorKind::Invalid
         );
+    }
+
+    #[test]
+    fn lenient_readers_and_one_of() {
+        let d = Attrs::from([("n".to_string(), Value::Int(5)), ("s".to_string(), s("x"))]);
+        assert_eq!(str_of(&d, "s"), Some("x"));
+        assert_eq!(str_of(&d, "n"), None);
+        assert_eq!(int_of(&d, "n"), Some(5));
+        assert!(one_of("Op", Some("t"), "mode", "A", &["A", "B"]).is_ok());
+        assert_eq!(
+            one_of("Op", Some("t"), "mode", "C", &["A", "B"])
+                .unwrap_err()
+                .message,
+            "t: mode is `C`; expected one of A, B"
+        );
+        let one = BTreeMap::from([("b".to_string(), Value::Map(BTreeMap::new()))]);
+        assert_eq!(block_list(&one, "b").len(), 1);
+        assert!(block_list(&one, "none").is_empty());
     }
 }

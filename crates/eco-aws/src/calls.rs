@@ -1,0 +1,72 @@
+//! The shapes of AWS calls every resource type makes, written once: a read whose not-found
+//! answer means "no such resource" ([`get_optional`]), a delete whose not-found answer means
+//! "already done" ([`delete_if_present`]), a resource that must be there after a write
+//! ([`still_there`]), and adopting what a create finds already made ([`bring_to`]).
+//!
+//! Which answers mean not-found differs by service, so each call takes the test (`is_not_found`,
+//! `is_gone`, or a type's own); errors become [`OpError`]s through [`op_error`].
+
+use std::future::Future;
+
+use aws_sdk_s3::error::ProvideErrorMetadata;
+use aws_smithy_runtime_api::client::result::SdkError;
+use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider};
+
+use crate::aws::{differing, op_error};
+
+/// Runs `call`; an answer `gone` accepts as not-found is `Ok(None)`, any other error an
+/// [`OpError`] of `op`.
+pub async fn get_optional<T, E, R>(
+    op: &str,
+    gone: impl FnOnce(&SdkError<E, R>) -> bool,
+    call: impl Future<Output = Result<T, SdkError<E, R>>>,
+) -> Result<Option<T>, OpError>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    match call.await {
+        Ok(out) => Ok(Some(out)),
+        Err(e) if gone(&e) => Ok(None),
+        Err(e) => Err(op_error(op, e)),
+    }
+}
+
+/// Runs the delete `call`; an answer `gone` accepts as not-found is success (the resource is
+/// already gone), any other error an [`OpError`] of `op`.
+pub async fn delete_if_present<T, E, R>(
+    op: &str,
+    gone: impl FnOnce(&SdkError<E, R>) -> bool,
+    call: impl Future<Output = Result<T, SdkError<E, R>>>,
+) -> Result<(), OpError>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    get_optional(op, gone, call).await.map(|_| ())
+}
+
+/// What a read right after `op` wrote `id` found, which must be there: `None` is the error
+/// "`{ty}: `{id}` vanished`".
+pub fn still_there<T>(found: Option<T>, op: &str, ty: &str, id: &str) -> Result<T, OpError> {
+    found.ok_or_else(|| OpError::new(op, ErrorKind::Other, format!("{ty}: `{id}` vanished")))
+}
+
+/// Adopts `live`, a resource of ours that a create found already made: brings it to `desired`
+/// through the type's own `update` for the top-level attributes that differ (leaving out `skip`,
+/// settings that are not the resource's); when none differs it is taken as it is.
+pub async fn bring_to<P: ResourceProvider + ?Sized>(
+    provider: &P,
+    ctx: &OpContext,
+    live: Live,
+    desired: &Attrs,
+    skip: &[&str],
+) -> Result<Live, OpError> {
+    let changed = differing(desired, &live.attrs, skip);
+    if changed.is_empty() {
+        return Ok(live);
+    }
+    provider
+        .update(ctx, &live.id, &live.attrs, desired, &changed)
+        .await
+}

@@ -1,0 +1,107 @@
+//! Tags, written once: the `tags` attribute as a map, the one tag diff (what to add or change and
+//! what to remove, never removing keys eco must keep), and one small trait per shape of tagging
+//! API, so that a type says how to call its service and [`retag`] does the rest.
+//!
+//! Shapes: [`TagByKey`] is "tag with key-value pairs, untag by key" (TagResource/UntagResource of
+//! API Gateway, Lambda, CodePipeline, CloudFront, DynamoDB; TagRole/UntagRole of IAM).
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use eco_provider::{OpError, Value};
+
+/// Tags from a `Value::Map` of strings (the `tags` attribute).
+pub fn tags_of(value: Option<&Value>) -> BTreeMap<String, String> {
+    match value {
+        Some(Value::Map(m)) => m
+            .iter()
+            .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
+            .collect(),
+        _ => BTreeMap::new(),
+    }
+}
+
+/// The `tags` attribute value for a tag map.
+pub fn tags_value(tags: &BTreeMap<String, String>) -> Value {
+    Value::Map(
+        tags.iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect(),
+    )
+}
+
+/// Tags to set (new or changed) and keys to remove, going from `live` to `desired`. Keys in
+/// `keep` are never removed.
+pub fn tag_diff(
+    live: &BTreeMap<String, String>,
+    desired: &BTreeMap<String, String>,
+    keep: &[&str],
+) -> (BTreeMap<String, String>, Vec<String>) {
+    let set = desired
+        .iter()
+        .filter(|(k, v)| live.get(*k) != Some(*v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let remove = live
+        .keys()
+        .filter(|k| !desired.contains_key(*k) && !keep.contains(&k.as_str()))
+        .cloned()
+        .collect();
+    (set, remove)
+}
+
+/// A tagging API that adds or changes tags given as key-value pairs and removes tags by key.
+/// `resource` is what the API names the resource by (an ARN, a role name).
+#[async_trait]
+pub trait TagByKey: Sync {
+    /// Adds or changes these tags (never called with none).
+    async fn tag(&self, resource: &str, tags: BTreeMap<String, String>) -> Result<(), OpError>;
+    /// Removes the tags with these keys (never called with none).
+    async fn untag(&self, resource: &str, keys: Vec<String>) -> Result<(), OpError>;
+}
+
+/// Takes `resource`'s tags from `live` to `desired` through `api`: one tag call for what is new
+/// or changed, one untag call for what is dropped (keys in `keep` stay), none when nothing is.
+pub async fn retag<T: TagByKey + ?Sized>(
+    api: &T,
+    resource: &str,
+    live: &BTreeMap<String, String>,
+    desired: &BTreeMap<String, String>,
+    keep: &[&str],
+) -> Result<(), OpError> {
+    let (set, remove) = tag_diff(live, desired, keep);
+    if !set.is_empty() {
+        api.tag(resource, set).await?;
+    }
+    if !remove.is_empty() {
+        api.untag(resource, remove).await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tag_diff_sets_changed_and_removes_dropped_but_kept() {
+        let live = BTreeMap::from([
+            ("a".to_string(), "1".to_string()),
+            ("b".to_string(), "1".to_string()),
+            ("keep".to_string(), "x".to_string()),
+        ]);
+        let desired = BTreeMap::from([
+            ("a".to_string(), "2".to_string()),
+            ("c".to_string(), "3".to_string()),
+        ]);
+        let (set, remove) = tag_diff(&live, &desired, &["keep"]);
+        assert_eq!(
+            set,
+            BTreeMap::from([
+                ("a".to_string(), "2".to_string()),
+                ("c".to_string(), "3".to_string())
+            ])
+        );
+        assert_eq!(remove, vec!["b".to_string()]);
+    }
+}
