@@ -15,8 +15,14 @@ fn s(v: &str) -> Value {
     Value::String(v.to_string())
 }
 
+/// The configuration directory every site of this test process lives in (see `site`).
+fn config_dir() -> PathBuf {
+    std::env::temp_dir().join(format!("eco-s3-sync-{}", std::process::id()))
+}
+
+/// The operations' context: `source` is relative to the configuration's directory.
 fn ctx() -> OpContext {
-    OpContext::new("s3-sync.site", "ecogy", "dev")
+    OpContext::new("s3-sync.site", "ecogy", "dev").with_base_dir(config_dir())
 }
 
 /// A temporary site folder, removed on drop.
@@ -38,8 +44,7 @@ fn site(files: &[(&str, &str)]) -> TempDir {
     static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     // Every site of a test process under one configuration directory, as in one project.
-    let root = std::env::temp_dir().join(format!("eco-s3-sync-{}", std::process::id()));
-    let dir = root.join(format!("site-{n}"));
+    let dir = config_dir().join(format!("site-{n}"));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     write(&dir, files);
@@ -453,7 +458,7 @@ async fn another_syncs_prefix_is_a_conflict_and_import_reads_it() {
     let dir = site(&[("index.html", "1")]);
     let d = desired(&p, "site-d", dir.path(), &[]);
     let live = p.create(&ctx(), &d, "t").await.unwrap();
-    let other = OpContext::new("s3-sync.other", "ecogy", "dev");
+    let other = OpContext::new("s3-sync.other", "ecogy", "dev").with_base_dir(config_dir());
     let err = p.create(&other, &d, "t").await.unwrap_err();
     assert_eq!(err.kind, ErrorKind::Conflict, "{err}");
     assert!(err.message.contains("s3-sync.site"), "{err}");

@@ -496,7 +496,12 @@ fn prepare(
     let begin = protocol::begin(kind);
     Ok(Prepared::Item(Box::new(Item {
         address: address.clone(),
-        ctx: op_context(&shared.config, &shared.stage, &key),
+        ctx: op_context(
+            &shared.config,
+            &shared.stage,
+            &shared.expander.base_dir,
+            &key,
+        ),
         token: token(&shared.token_seed, &key),
         key,
         action: change.action,

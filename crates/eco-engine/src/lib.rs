@@ -200,7 +200,7 @@ impl Engine {
     }
 
     pub(crate) fn ctx(&self, address: &str) -> OpContext {
-        op_context(&self.config, &self.stage, address)
+        op_context(&self.config, &self.stage, &self.base_dir, address)
     }
 
     pub(crate) fn provider(
@@ -233,8 +233,13 @@ impl Engine {
     }
 }
 
-pub(crate) fn op_context(config: &Config, stage: &StageContext, address: &str) -> OpContext {
-    OpContext::new(address, config.project_name(), &stage.name)
+pub(crate) fn op_context(
+    config: &Config,
+    stage: &StageContext,
+    base_dir: &std::path::Path,
+    address: &str,
+) -> OpContext {
+    OpContext::new(address, config.project_name(), &stage.name).with_base_dir(base_dir)
 }
 
 pub(crate) fn known_from_state(state: &State) -> Known {

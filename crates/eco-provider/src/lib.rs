@@ -38,10 +38,14 @@ pub struct OpContext {
     pub address: String,
     pub project: String,
     pub stage: String,
+    /// The configuration's directory: local inputs (`source` directories) are relative to it.
+    /// Operations get it here, never from state kept in the provider.
+    pub base_dir: std::path::PathBuf,
 }
 
 impl OpContext {
-    /// A context for one resource.
+    /// A context for one resource (local inputs relative to the working directory; see
+    /// [`OpContext::with_base_dir`]).
     pub fn new(
         address: impl Into<String>,
         project: impl Into<String>,
@@ -51,7 +55,14 @@ impl OpContext {
             address: address.into(),
             project: project.into(),
             stage: stage.into(),
+            base_dir: std::path::PathBuf::from("."),
         }
+    }
+
+    /// The same context with local inputs relative to `dir`.
+    pub fn with_base_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.base_dir = dir.into();
+        self
     }
 
     /// The ownership tags (`eco:project`, `eco:stage`, `eco:address`) of this resource.

@@ -76,6 +76,7 @@ struct FieldOpts {
     additive: bool,
     declared_labels: bool,
     tags: bool,
+    flatten: bool,
 }
 
 fn container_opts(attrs: &[syn::Attribute]) -> syn::Result<ContainerOpts> {
@@ -126,6 +127,7 @@ fn field_opts(attrs: &[syn::Attribute]) -> syn::Result<FieldOpts> {
                 "additive" => o.additive = true,
                 "declared_labels" => o.declared_labels = true,
                 "tags" => o.tags = true,
+                "flatten" => o.flatten = true,
                 _ => return Err(m.error(format!("unknown eco field option `{key}`"))),
             }
             Ok(())
@@ -161,10 +163,24 @@ fn spec(input: DeriveInput) -> syn::Result<TokenStream2> {
     let mut writers = Vec::new();
     let mut schema_steps = Vec::new();
     let mut label_seen = false;
-    for (index, field) in fields.named.iter().enumerate() {
+    for field in &fields.named {
         let ident = field.ident.as_ref().expect("named field");
         let ty = &field.ty;
         let f = field_opts(&field.attrs)?;
+        if f.flatten {
+            // The fields of another spec, written at this level.
+            attribute_exprs.push(quote!(out.extend(<#ty as ::eco_schema::spec::Spec>::fields());));
+            schema_steps.push(quote!(
+                for a in <#ty as ::eco_schema::spec::Spec>::fields() {
+                    schema = schema.attr(a);
+                }
+            ));
+            readers.push(
+                quote!(#ident: <#ty as ::eco_schema::spec::Spec>::from_attrs_at(attrs, path)?),
+            );
+            writers.push(quote!(out.extend(::eco_schema::spec::Spec::to_attrs(&self.#ident));));
+            continue;
+        }
         let attr_name = f
             .rename
             .as_ref()
@@ -223,10 +239,10 @@ fn spec(input: DeriveInput) -> syn::Result<TokenStream2> {
         } else {
             schema_steps.push(quote!(schema = schema.attr(#attribute);));
         }
-        attribute_exprs.push(attribute);
+        attribute_exprs.push(quote!(out.push(#attribute);));
         readers.push(quote!(#ident: ::eco_schema::spec::read_checked::<#ty>(
             attrs,
-            &fields[#index],
+            &#attribute,
             path,
         )?));
         writers.push(quote!(
@@ -281,14 +297,15 @@ fn spec(input: DeriveInput) -> syn::Result<TokenStream2> {
     Ok(quote!(
         impl ::eco_schema::spec::Spec for #name {
             fn fields() -> Vec<::eco_schema::Attribute> {
-                vec![#(#attribute_exprs),*]
+                let mut out = Vec::new();
+                #(#attribute_exprs)*
+                out
             }
             #label_fn
             fn from_attrs_at(
                 attrs: &::std::collections::BTreeMap<String, ::eco_schema::Value>,
                 path: &str,
             ) -> Result<Self, ::eco_schema::spec::SpecError> {
-                let fields = <Self as ::eco_schema::spec::Spec>::fields();
                 Ok(#name { #(#readers),* })
             }
             fn to_attrs(&self) -> ::std::collections::BTreeMap<String, ::eco_schema::Value> {

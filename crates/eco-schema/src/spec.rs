@@ -10,6 +10,9 @@
 //!   with a [`SpecError`] naming the attribute when a value has the wrong shape;
 //! - `to_attrs`: the attributes back, in the shape configuration and state use.
 //!
+//! `#[eco(flatten)]` on a field of a `Spec` type writes that spec's fields at this level (a
+//! resource's updatable part as its own struct, say).
+//!
 //! Integer fields take `min = N` / `max = N`, which become the attribute's [`Attribute::range`].
 //!
 //! `#[derive(SpecEnum)]` turns a fieldless enum into a closed set of values: its
@@ -348,6 +351,23 @@ impl SpecValue for BTreeMap<String, String> {
     }
 }
 
+/// `live` with the attributes named in `changed` taken from `desired` (an attribute no longer
+/// in `desired` is unmanaged: its live value stays). What an update that must send a full
+/// configuration (AWS resets what it is not given) sends.
+pub fn overlay<S: Spec>(
+    live: &S,
+    desired: &BTreeMap<String, Value>,
+    changed: &[String],
+) -> Result<S, SpecError> {
+    let mut merged = live.to_attrs();
+    for name in changed {
+        if let Some(v) = desired.get(name).filter(|v| **v != Value::Null) {
+            merged.insert(name.clone(), v.clone());
+        }
+    }
+    S::from_attrs(&merged)
+}
+
 /// [`SpecValue::from_value`] for a [`SpecEnum`] (what the derive generates calls it).
 pub fn enum_from_value<E: SpecEnum>(v: &Value, path: &str) -> Result<E, SpecError> {
     let s = String::from_value(v, path)?;
@@ -560,6 +580,51 @@ mod tests {
         assert_eq!(
             Table::from_attrs(&bad).unwrap_err().to_string(),
             "`name` is required"
+        );
+    }
+
+    #[derive(Debug, Clone, PartialEq, Default, Spec)]
+    struct Settings {
+        description: Option<String>,
+        #[eco(min = 0, max = 10)]
+        precedence: Option<i64>,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Spec)]
+    #[eco(resource = "demo-group")]
+    struct Group {
+        #[eco(replace)]
+        name: String,
+        #[eco(flatten)]
+        settings: Settings,
+    }
+
+    #[test]
+    fn flattened_fields_sit_beside_their_siblings_and_overlay_takes_only_what_changed() {
+        let names: Vec<&str> = Group::schema().attributes.iter().map(|a| a.name).collect();
+        assert_eq!(names, ["name", "description", "precedence"]);
+        let desired = BTreeMap::from([
+            ("name".to_string(), Value::from("admins")),
+            ("description".to_string(), Value::from("new")),
+            ("precedence".to_string(), Value::Int(3)),
+        ]);
+        let group = Group::from_attrs(&desired).unwrap();
+        assert_eq!(group.settings.precedence, Some(3));
+        assert_eq!(group.to_attrs(), desired);
+
+        let live = Settings {
+            description: Some("old".into()),
+            precedence: Some(1),
+        };
+        let merged = overlay(&live, &desired, &["precedence".to_string()]).unwrap();
+        assert_eq!(merged.description.as_deref(), Some("old"));
+        assert_eq!(merged.precedence, Some(3));
+        let mut too_big = desired.clone();
+        too_big.insert("precedence".into(), Value::Int(11));
+        let e = overlay(&live, &too_big, &["precedence".to_string()]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "`precedence` must be between 0 and 10, found 11"
         );
     }
 }

@@ -7,62 +7,71 @@
 //! - delete: DeleteGroup
 //! - import: by `POOL-ID/GROUP-NAME` (GetGroup)
 
-use eco_schema::{Attribute, Schema};
-
-pub const TYPE_NAME: &str = "cognito-group";
-
-pub fn schema() -> Schema {
-    Schema::new(TYPE_NAME, "A group in a Cognito user pool")
-        .import_id("`POOL-ID/GROUP-NAME`")
-        .attr(
-            Attribute::string("user-pool")
-                .required()
-                .forces_replacement()
-                .doc("id of the user pool"),
-        )
-        .attr(
-            Attribute::string("name")
-                .required()
-                .forces_replacement()
-                .doc("group name; Cognito cannot rename a group"),
-        )
-        .attr(Attribute::string("description").doc("description (UpdateGroup)"))
-        .attr(
-            Attribute::int("precedence")
-                .doc("lower wins when a user's groups carry different roles (UpdateGroup)"),
-        )
-        .attr(
-            Attribute::string("role")
-                .doc("ARN of the IAM role members receive through identity pools (UpdateGroup)"),
-        )
-}
-
-// ---------------------------------------------------------------------------------------------
-// Operations
-// ---------------------------------------------------------------------------------------------
-
 use async_trait::async_trait;
 use aws_sdk_cognitoidentityprovider::types::GroupType;
-use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider, Value};
+use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider};
+use eco_schema::spec::{overlay, SpecError};
+use eco_schema::{Schema, Spec};
 
-use crate::attrs::{opt_int_in, opt_str, req_str, s};
 use crate::aws::{is_not_found, op_error, Aws};
-use crate::calls::delete_if_present;
+use crate::calls::{delete_if_present, get_optional};
 
-const TY: &str = "cognito-group";
-
-/// `POOL-ID/GROUP-NAME` split in two.
-pub fn split_id(id: &str, op: &str) -> Result<(String, String), OpError> {
-    crate::ids::split_pair(id, TY, op, "POOL-ID/GROUP-NAME")
+/// A group's attributes, declared once: the schema, the typed reading of a configuration and
+/// the attributes a read reports all come from here.
+#[derive(Debug, Clone, PartialEq, Default, Spec)]
+#[eco(
+    resource = "cognito-group",
+    doc = "A group in a Cognito user pool",
+    import_id = "`POOL-ID/GROUP-NAME`"
+)]
+pub struct CognitoGroup {
+    #[eco(replace, doc = "id of the user pool")]
+    pub user_pool: String,
+    #[eco(replace, doc = "group name; Cognito cannot rename a group")]
+    pub name: String,
+    #[eco(flatten)]
+    pub config: GroupConfig,
 }
 
 /// What UpdateGroup sends: the full merged configuration (the live group with the changed
 /// attributes taken from the configuration), so that no field is reset by omission.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Spec)]
 pub struct GroupConfig {
+    #[eco(doc = "description (UpdateGroup)")]
     pub description: Option<String>,
+    #[eco(
+        min = 0,
+        max = 2147483647,
+        doc = "lower wins when a user's groups carry different roles (UpdateGroup)"
+    )]
     pub precedence: Option<i32>,
+    #[eco(doc = "ARN of the IAM role members receive through identity pools (UpdateGroup)")]
     pub role: Option<String>,
+}
+
+pub const TYPE_NAME: &str = CognitoGroup::TYPE_NAME;
+const TY: &str = TYPE_NAME;
+
+pub fn schema() -> Schema {
+    CognitoGroup::schema()
+}
+
+/// A configuration the type cannot use, as an error of `op`.
+fn invalid(op: &str) -> impl Fn(SpecError) -> OpError + '_ {
+    move |e| OpError::invalid(op, format!("{TY}: {e}"))
+}
+
+/// The attributes UpdateGroup manages (an adoption brings all of them to the configuration).
+fn managed() -> Vec<String> {
+    GroupConfig::fields()
+        .iter()
+        .map(|a| a.name.to_string())
+        .collect()
+}
+
+/// `POOL-ID/GROUP-NAME` split in two.
+pub fn split_id(id: &str, op: &str) -> Result<(String, String), OpError> {
+    crate::ids::split_pair(id, TY, op, "POOL-ID/GROUP-NAME")
 }
 
 impl GroupConfig {
@@ -85,34 +94,13 @@ impl GroupConfig {
         changed: &[String],
         op: &str,
     ) -> Result<GroupConfig, OpError> {
-        let mut out = self.clone();
-        for c in changed {
-            match c.as_str() {
-                "description" => {
-                    if let Some(d) = opt_str(want, c, TY, op)? {
-                        out.description = Some(d);
-                    }
-                }
-                "precedence" => {
-                    if let Some(p) = opt_int_in(want, c, 0..=2_147_483_647, TY, op)? {
-                        out.precedence = Some(p);
-                    }
-                }
-                "role" => {
-                    if let Some(r) = opt_str(want, c, TY, op)? {
-                        out.role = Some(r);
-                    }
-                }
-                "user-pool" | "name" => {
-                    return Err(OpError::invalid(
-                        op,
-                        format!("{TY}: `{c}` cannot change in place (it forces a replacement)"),
-                    ))
-                }
-                _ => {}
-            }
+        if let Some(fixed) = changed.iter().find(|c| *c == "user-pool" || *c == "name") {
+            return Err(OpError::invalid(
+                op,
+                format!("{TY}: `{fixed}` cannot change in place (it forces a replacement)"),
+            ));
         }
-        Ok(out)
+        overlay(self, want, changed).map_err(invalid(op))
     }
 }
 
@@ -126,34 +114,6 @@ pub fn update_request(req: UpdateReq, pool: &str, name: &str, cfg: &GroupConfig)
         .set_description(cfg.description.clone())
         .set_precedence(cfg.precedence)
         .set_role_arn(cfg.role.clone())
-}
-
-/// The attributes UpdateGroup manages (an adoption brings all of them to the configuration).
-fn managed() -> Vec<String> {
-    ["description", "precedence", "role"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect()
-}
-
-fn to_attrs(g: &GroupType) -> Attrs {
-    let mut a = Attrs::new();
-    if let Some(p) = g.user_pool_id() {
-        a.insert("user-pool".into(), s(p));
-    }
-    if let Some(n) = g.group_name() {
-        a.insert("name".into(), s(n));
-    }
-    if let Some(d) = g.description().filter(|d| !d.is_empty()) {
-        a.insert("description".into(), s(d));
-    }
-    if let Some(p) = g.precedence() {
-        a.insert("precedence".into(), Value::Int(p as i64));
-    }
-    if let Some(r) = g.role_arn().filter(|r| !r.is_empty()) {
-        a.insert("role".into(), s(r));
-    }
-    a
 }
 
 /// The `cognito-group` operations.
@@ -171,24 +131,26 @@ impl Provider {
     }
 
     async fn get(&self, pool: &str, name: &str) -> Result<Option<GroupType>, OpError> {
-        match self
+        let call = self
             .client
             .get_group()
             .user_pool_id(pool)
             .group_name(name)
-            .send()
-            .await
-        {
-            Ok(o) => Ok(o.group),
-            Err(e) if is_not_found(&e) => Ok(None),
-            Err(e) => Err(op_error("GetGroup", e)),
-        }
+            .send();
+        Ok(get_optional("GetGroup", is_not_found, call)
+            .await?
+            .and_then(|o| o.group))
     }
 
     fn live(pool: &str, name: &str, g: &GroupType) -> Live {
+        let spec = CognitoGroup {
+            user_pool: g.user_pool_id().unwrap_or(pool).to_string(),
+            name: g.group_name().unwrap_or(name).to_string(),
+            config: GroupConfig::from_live(g),
+        };
         Live {
             id: format!("{pool}/{name}"),
-            attrs: to_attrs(g),
+            attrs: spec.to_attrs(),
         }
     }
 
@@ -250,12 +212,11 @@ impl ResourceProvider for Provider {
         desired: &Attrs,
         _token: &str,
     ) -> Result<Option<Live>, OpError> {
-        let pool = req_str(desired, "user-pool", TY, "GetGroup")?;
-        let name = req_str(desired, "name", TY, "GetGroup")?;
+        let want = CognitoGroup::from_attrs(desired).map_err(invalid("GetGroup"))?;
         Ok(self
-            .get(&pool, &name)
+            .get(&want.user_pool, &want.name)
             .await?
-            .map(|g| Self::live(&pool, &name, &g)))
+            .map(|g| Self::live(&want.user_pool, &want.name, &g)))
     }
 
     async fn create(
@@ -265,9 +226,11 @@ impl ResourceProvider for Provider {
         _token: &str,
     ) -> Result<Live, OpError> {
         let op = "CreateGroup";
-        let pool = req_str(desired, "user-pool", TY, op)?;
-        let name = req_str(desired, "name", TY, op)?;
-        let want = GroupConfig::default().overlay(desired, &managed(), op)?;
+        let CognitoGroup {
+            user_pool: pool,
+            name,
+            config: want,
+        } = CognitoGroup::from_attrs(desired).map_err(invalid(op))?;
         if let Some(g) = self.get(&pool, &name).await? {
             // An earlier run made it (or it is adopted): bring it to the configuration.
             return self
@@ -342,6 +305,7 @@ impl ResourceProvider for Provider {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use eco_provider::Value;
 
     fn client() -> aws_sdk_cognitoidentityprovider::Client {
         crate::aws::Aws::for_endpoint("http://127.0.0.1:9", "us-east-1").cognito_idp()

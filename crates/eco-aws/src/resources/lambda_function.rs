@@ -417,6 +417,8 @@ const CODE_ATTRS: &[&str] = &["source-hash", "architectures"];
 #[derive(Debug, Clone, PartialEq, Default)]
 struct Spec {
     name: String,
+    /// The configuration's directory, from the operation's context: `source` is relative to it.
+    base_dir: PathBuf,
     description: Option<String>,
     runtime: Option<String>,
     handler: Option<String>,
@@ -518,6 +520,7 @@ fn spec_of(desired: &Attrs, op: &str) -> Result<Spec, OpError> {
         _ => None,
     };
     Ok(Spec {
+        base_dir: PathBuf::from("."),
         name,
         description: opt_str(desired, "description", TY, op)?,
         runtime: opt_str(desired, "runtime", TY, op)?,
@@ -762,14 +765,13 @@ fn live_tags(
 ///
 /// `expand` packages each source once per plan and keeps the zip in memory (keyed by its hash)
 /// for create and update; when it is not there (another process planned), the source is
-/// packaged again relative to the last configuration directory seen (or the working directory)
+/// packaged again relative to the operation's configuration directory (`OpContext::base_dir`)
 /// and must still have the planned hash.
 pub struct Provider {
     lambda: aws_sdk_lambda::Client,
     s3: aws_sdk_s3::Client,
     schema: Schema,
     packages: Mutex<HashMap<String, Arc<Vec<u8>>>>,
-    base_dir: Mutex<Option<PathBuf>>,
 }
 
 impl Provider {
@@ -779,7 +781,6 @@ impl Provider {
             s3: aws.s3(),
             schema: schema(),
             packages: Mutex::new(HashMap::new()),
-            base_dir: Mutex::new(None),
         }
     }
 
@@ -796,13 +797,7 @@ impl Provider {
         let Some(source) = &spec.source else {
             return Err(OpError::invalid(op, format!("{TY}: `source` is required")));
         };
-        let base = self
-            .base_dir
-            .lock()
-            .unwrap()
-            .clone()
-            .unwrap_or_else(|| PathBuf::from("."));
-        let pkg = package_source(&base, source, None, None)
+        let pkg = package_source(&spec.base_dir, source, None, None)
             .map_err(|e| OpError::invalid(op, format!("{TY}: {}", e.message)))?;
         if let Some(hash) = &spec.source_hash {
             if hash != &pkg.hash {
@@ -1446,7 +1441,10 @@ impl ResourceProvider for Provider {
     }
 
     async fn create(&self, ctx: &OpContext, desired: &Attrs, token: &str) -> Result<Live, OpError> {
-        let spec = spec_of(desired, "CreateFunction")?;
+        let spec = Spec {
+            base_dir: ctx.base_dir.clone(),
+            ..spec_of(desired, "CreateFunction")?
+        };
         if let Some(existing) = self.find(ctx, desired, token).await? {
             let (_, tags) = self.read_required(&spec.name, "CreateFunction").await?;
             let changed = differing(desired, &existing.attrs);
@@ -1475,13 +1473,16 @@ impl ResourceProvider for Provider {
 
     async fn update(
         &self,
-        _ctx: &OpContext,
+        ctx: &OpContext,
         id: &str,
         prior: &Attrs,
         desired: &Attrs,
         changed: &[String],
     ) -> Result<Live, OpError> {
-        let spec = spec_of(desired, "UpdateFunctionConfiguration")?;
+        let spec = Spec {
+            base_dir: ctx.base_dir.clone(),
+            ..spec_of(desired, "UpdateFunctionConfiguration")?
+        };
         if let Some(bad) = changed.iter().find(|c| c.as_str() == "name") {
             return Err(OpError::invalid(
                 "UpdateFunctionConfiguration",
@@ -1528,7 +1529,6 @@ impl ResourceProvider for Provider {
         let runtime = desired.get("runtime").and_then(Value::as_str);
         let handler = desired.get("handler").and_then(Value::as_str);
         let pkg = package_source(base_dir, source, runtime, handler)?;
-        *self.base_dir.lock().unwrap() = Some(base_dir.to_path_buf());
         self.packages
             .lock()
             .unwrap()

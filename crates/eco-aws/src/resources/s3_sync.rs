@@ -373,10 +373,10 @@ pub fn scan(dir: &Path, attrs: &Attrs) -> Result<Vec<LocalFile>, String> {
 
 /// The source directory of desired attributes: `source`, relative to the configuration's
 /// directory (which `expand` recorded; the working directory when nothing was expanded).
-fn source_dir(base: Option<PathBuf>, desired: &Attrs) -> Result<PathBuf, OpError> {
+fn source_dir(base: &Path, desired: &Attrs) -> Result<PathBuf, OpError> {
     let source = str_of(desired, "source")
         .ok_or_else(|| OpError::invalid("PutObject", "`source` is required"))?;
-    Ok(base.unwrap_or_else(|| PathBuf::from(".")).join(source))
+    Ok(base.join(source))
 }
 
 /// The key of a relative path under a prefix.
@@ -496,9 +496,6 @@ pub struct Provider {
     schema: Schema,
     s3: aws_sdk_s3::Client,
     cloudfront: aws_sdk_cloudfront::Client,
-    /// The configuration's directory, as the plan's `expand` was given it (create and update run
-    /// in the same process, after the plan).
-    base_dir: std::sync::Mutex<Option<PathBuf>>,
 }
 
 impl Provider {
@@ -507,7 +504,6 @@ impl Provider {
             schema: schema(),
             s3: aws.s3(),
             cloudfront: aws.cloudfront(),
-            base_dir: std::sync::Mutex::new(None),
         }
     }
 
@@ -652,8 +648,7 @@ impl Provider {
             .unwrap_or("")
             .trim_start_matches('/')
             .to_string();
-        let base = self.base_dir.lock().expect("not poisoned").clone();
-        let dir = source_dir(base, desired)?;
+        let dir = source_dir(&ctx.base_dir, desired)?;
         let local = scan(&dir, desired).map_err(|m| OpError::invalid("PutObject", m))?;
         let remote = self.remote(&bucket, &prefix).await?.ok_or_else(|| {
             OpError::new(
@@ -1027,7 +1022,6 @@ impl ResourceProvider for Provider {
         let manifest: BTreeMap<String, String> =
             files.iter().map(|f| (f.rel.clone(), f.hash())).collect();
         manifest_attrs(desired, &manifest);
-        *self.base_dir.lock().expect("not poisoned") = Some(base_dir.to_path_buf());
         Ok(())
     }
 }
