@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use eco_plan::{attrs_to_json, desired_attrs, Action};
-use eco_provider::{ErrorKind, OpError};
+use eco_provider::{ErrorKind, Live, OpError};
 use eco_schema::Value;
 use eco_state::{ResourceState, State};
 
@@ -18,6 +18,16 @@ impl Engine {
     pub async fn import_blocks(
         &self,
         state: &State,
+    ) -> (State, BTreeMap<String, String>, Vec<EngineError>) {
+        self.import_blocks_preread(state, &BTreeMap::new()).await
+    }
+
+    /// [`Engine::import_blocks`], except that targets in `preread` (by address) were read by
+    /// the caller already and are not read again.
+    pub async fn import_blocks_preread(
+        &self,
+        state: &State,
+        preread: &BTreeMap<String, Live>,
     ) -> (State, BTreeMap<String, String>, Vec<EngineError>) {
         let mut state = state.clone();
         let mut imported = BTreeMap::new();
@@ -54,7 +64,11 @@ impl Engine {
                 }
             };
             let ctx = self.ctx(&key);
-            match self.retry.run(|| provider.import(&ctx, &id)).await {
+            let read = match preread.get(&key) {
+                Some(live) => Ok(Some(live.clone())),
+                None => self.retry.run(|| provider.import(&ctx, &id)).await,
+            };
+            match read {
                 Ok(Some(live)) => {
                     let mut attrs = live.attrs;
                     let schema = self.registry.get(&block.to.type_name);

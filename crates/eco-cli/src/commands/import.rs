@@ -24,20 +24,14 @@ use eco_plan::{EvalContext, Mode};
 use eco_state::ResourceState;
 
 use super::backend::{self, locked};
+use super::id_format;
+use super::session::StageAws;
 use super::{CliError, CmdResult, Status};
 use crate::cli::{DiscoverArgs, ImportArgs};
 use crate::ui::Ui;
 
 /// The file `-generate` appends to, in the configuration directory.
 pub const GENERATED_FILE: &str = "generated.kdl";
-
-/// The import id of a type, as its schema documents it.
-pub fn id_format(registry: &eco_schema::Registry, type_name: &str) -> String {
-    match registry.get(type_name).map(|s| s.import_id) {
-        Some(format) if !format.is_empty() => format.to_string(),
-        _ => format!("the id documented in docs/resources/{type_name}.md"),
-    }
-}
 
 struct Ctx {
     config: Config,
@@ -53,28 +47,15 @@ async fn open(dir: &Path, stage: &crate::cli::StageArgs) -> Result<Ctx, CliError
         .select_stage(stage.stage.as_deref(), &stage.vars)
         .map_err(|d| CliError::Diagnostic(config.sources.clone(), d))?;
     let backend = backend::open(&config, dir, &stage).await?.into_arc();
-    let aws = eco_aws::Aws::load(&aws_options(&stage)).await;
-    super::run::check_account(&aws, &stage).await?;
-    let providers = Arc::new(eco_aws::providers(&aws));
+    let aws = StageAws::load(&stage).await;
+    aws.check_account(&stage).await?;
     Ok(Ctx {
         config,
         stage,
         registry: super::registry(),
-        providers,
+        providers: aws.providers,
         backend,
     })
-}
-
-fn aws_options(stage: &StageContext) -> eco_aws::aws::AwsOptions {
-    let s = stage.stage.as_ref();
-    eco_aws::aws::AwsOptions {
-        region: s.and_then(|s| s.region.clone()),
-        profile: s.and_then(|s| s.profile.clone()),
-        assume_role: s.and_then(|s| s.assume_role.as_ref().map(|r| r.role_arn.clone())),
-        session_name: s.and_then(|s| s.assume_role.as_ref().and_then(|r| r.session_name.clone())),
-        external_id: s.and_then(|s| s.assume_role.as_ref().and_then(|r| r.external_id.clone())),
-        endpoint: s.and_then(|s| s.endpoint.clone()),
-    }
 }
 
 fn op_ctx(c: &Ctx, address: &str) -> OpContext {
@@ -595,112 +576,5 @@ async fn full(c: &Ctx, type_name: &str, live: &Live) -> BTreeMap<String, eco_sch
     {
         Ok(Some(l)) => provider.config_from_live(&l.attrs),
         _ => provider.config_from_live(&live.attrs),
-    }
-}
-
-/// `eco plan -generate-config-out FILE`: writes KDL for every `import` block whose target the
-/// configuration does not declare yet (read live with the type's `import`). FILE must not exist.
-/// Returns whether anything was written.
-pub async fn generate_config_out(
-    ui: &Ui,
-    dir: &Path,
-    stage: &crate::cli::StageArgs,
-    out: &Path,
-) -> Result<bool, CliError> {
-    if out.exists() {
-        return Err(CliError::msg(
-            format!("-generate-config-out: {} already exists", out.display()),
-            "name a new file: eco never overwrites configuration",
-        ));
-    }
-    let registry = super::registry();
-    let config = eco_config::load_dir_for_generation(dir, &registry).map_err(CliError::Config)?;
-    let missing: Vec<&eco_config::ImportBlock> = config
-        .imports
-        .iter()
-        .filter(|i| config.resource(&i.to).is_none())
-        .collect();
-    if missing.is_empty() {
-        ui.out(
-            "-generate-config-out: every import block's target is configured; nothing to write.",
-        );
-        return Ok(false);
-    }
-    let stage_ctx = config
-        .select_stage(stage.stage.as_deref(), &stage.vars)
-        .map_err(|d| CliError::Diagnostic(config.sources.clone(), d))?;
-    let aws = eco_aws::Aws::load(&aws_options(&stage_ctx)).await;
-    super::run::check_account(&aws, &stage_ctx).await?;
-    let providers = eco_aws::providers(&aws);
-    let mut text = String::new();
-    for block in missing {
-        let key = block.to.to_string();
-        let id = match block.id.eval(&StageOnly(&stage_ctx)) {
-            Ok(eco_schema::Value::String(id)) => id,
-            _ => {
-                return Err(CliError::msg(
-                    format!("import to=\"{key}\": its id must be a string known before apply"),
-                    "write the id literally, or from ${stage} and ${var.NAME}",
-                ))
-            }
-        };
-        let provider = providers.get(block.to.type_name.as_str()).ok_or_else(|| {
-            CliError::msg(
-                format!("eco has no operations for `{}` yet", block.to.type_name),
-                "its resource family's issue brings them",
-            )
-        })?;
-        let ctx = OpContext::new(&key, config.project_name(), &stage_ctx.name);
-        let live = match RetryPolicy::default()
-            .run(|| provider.import(&ctx, &id))
-            .await
-        {
-            Ok(Some(live)) => live,
-            Ok(None) => {
-                return Err(CliError::msg(
-                    format!("there is no {} with import id `{id}`", block.to.type_name),
-                    format!(
-                        "the import id of {} is {}",
-                        block.to.type_name,
-                        id_format(&registry, &block.to.type_name)
-                    ),
-                ))
-            }
-            Err(e) => return Err(CliError::msg(format!("{key}: {e}"), "check the id")),
-        };
-        if !text.is_empty() {
-            text.push('\n');
-        }
-        text.push_str(&eco_config::generate::generate_resource(
-            registry.get(&block.to.type_name).expect("registered"),
-            &block.to.name,
-            &provider.config_from_live(&live.attrs),
-        ));
-    }
-    std::fs::write(out, &text).map_err(|e| {
-        CliError::msg(
-            format!("cannot write {}: {e}", out.display()),
-            "check the path",
-        )
-    })?;
-    ui.out(format!(
-        "Wrote the configuration of the imported resources to {}.\n",
-        out.display()
-    ));
-    Ok(true)
-}
-
-/// Evaluates import ids: `${stage}` and variables only.
-struct StageOnly<'a>(&'a StageContext);
-
-impl eco_config::Resolver for StageOnly<'_> {
-    fn stage(&self) -> &str {
-        &self.0.name
-    }
-    fn var(&self, name: &str) -> Option<eco_schema::Value> {
-        self.0.vars.get(name).cloned()
-    }
-    fn attribute(&self, _address: &Address, _path: &[String]) -> eco_schema::Value {
-        eco_schema::Value::Unknown
     }
 }
