@@ -48,10 +48,11 @@ use eco_state::{ResourceState, State, StateError};
 use tokio::sync::mpsc;
 
 pub use hooks::{Fault, Faults, Step};
+pub use import::{AdoptError, Adopted};
 pub use retry::RetryPolicy;
 pub use run::{
-    check_account, AccountSource, Applied, LockRequest, PlanOptions, PlannedRun, Quiet, Run,
-    RunError, RunInputs, RunView,
+    check_account, generate_import_targets, id_format, AccountSource, Applied, GeneratedConfig,
+    LockRequest, PlanOptions, PlannedRun, Quiet, Run, RunError, RunInputs, RunView,
 };
 
 /// The operations of every type that has them, by type name.

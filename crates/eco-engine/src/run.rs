@@ -85,6 +85,22 @@ pub enum RunError {
     Refused(usize),
     #[error("apply refused: what it would do now differs from the approved plan ({0}); nothing was changed")]
     Differs(String),
+    #[error("import to=\"{0}\": its id must be a string known before apply")]
+    ImportId(String),
+    #[error("eco has no operations for `{0}` yet")]
+    NoOperations(String),
+    #[error("there is no {type_name} with import id `{id}`")]
+    NoSuchImport {
+        type_name: String,
+        id: String,
+        /// The type's import id format.
+        format: String,
+    },
+    #[error("{address}: {error}")]
+    ImportRead {
+        address: String,
+        error: eco_provider::OpError,
+    },
     #[error("{0}")]
     State(#[from] StateError),
 }
@@ -120,6 +136,12 @@ impl RunError {
             RunError::Differs(_) => {
                 "make the plan again (`eco plan`) and approve that one".into()
             }
+            RunError::ImportId(_) => "write the id literally, or from ${stage} and ${var.NAME}".into(),
+            RunError::NoOperations(_) => "its resource family's issue brings them".into(),
+            RunError::NoSuchImport { type_name, format, .. } => {
+                format!("the import id of {type_name} is {format}")
+            }
+            RunError::ImportRead { .. } => "check the id".into(),
         })
     }
 
@@ -157,6 +179,95 @@ pub async fn check_account(
     }
     tracing::debug!(stage = %stage.name, account = %actual, "account checked");
     Ok(())
+}
+
+/// The import id of a type, as its schema documents it.
+pub fn id_format(registry: &Registry, type_name: &str) -> String {
+    match registry.get(type_name).map(|s| s.import_id) {
+        Some(format) if !format.is_empty() => format.to_string(),
+        _ => format!("the id documented in docs/resources/{type_name}.md"),
+    }
+}
+
+/// What `plan -generate-config-out` found: the KDL of the targets read, and the targets (by
+/// address) for [`PlanOptions::preread`], so that the plan does not read them again.
+#[derive(Debug, Default)]
+pub struct GeneratedConfig {
+    pub text: String,
+    pub read: BTreeMap<String, Live>,
+}
+
+/// Reads every `import` block target `config` does not declare yet (its id evaluated from
+/// `${stage}` and variables only) and writes its KDL from the live values. Before a run is
+/// opened: the configuration is not whole until the generated KDL joins it. The caller checks
+/// the account first.
+pub async fn generate_import_targets(
+    config: &Config,
+    stage: &StageContext,
+    registry: &Registry,
+    providers: &Providers,
+    retry: RetryPolicy,
+) -> Result<GeneratedConfig, RunError> {
+    let mut out = GeneratedConfig::default();
+    for block in config
+        .imports
+        .iter()
+        .filter(|i| config.resource(&i.to).is_none())
+    {
+        let key = block.to.to_string();
+        let type_name = block.to.type_name.as_str();
+        let id = match block.id.eval(&StageOnly(stage)) {
+            Ok(eco_schema::Value::String(id)) => id,
+            _ => return Err(RunError::ImportId(key)),
+        };
+        let provider = providers
+            .get(type_name)
+            .ok_or_else(|| RunError::NoOperations(type_name.to_string()))?;
+        let ctx = crate::op_context(config, stage, &key);
+        let live = match retry.run(|| provider.import(&ctx, &id)).await {
+            Ok(Some(live)) => live,
+            Ok(None) => {
+                return Err(RunError::NoSuchImport {
+                    type_name: type_name.to_string(),
+                    id,
+                    format: id_format(registry, type_name),
+                })
+            }
+            Err(error) => {
+                return Err(RunError::ImportRead {
+                    address: key,
+                    error,
+                })
+            }
+        };
+        if !out.text.is_empty() {
+            out.text.push('\n');
+        }
+        out.text.push_str(&eco_config::generate::generate_resource(
+            registry
+                .get(type_name)
+                .expect("configured types are registered"),
+            &block.to.name,
+            &provider.config_from_live(&live.attrs),
+        ));
+        out.read.insert(key, live);
+    }
+    Ok(out)
+}
+
+/// Evaluates import ids: `${stage}` and variables only.
+struct StageOnly<'a>(&'a StageContext);
+
+impl eco_config::Resolver for StageOnly<'_> {
+    fn stage(&self) -> &str {
+        &self.0.name
+    }
+    fn var(&self, name: &str) -> Option<eco_schema::Value> {
+        self.0.vars.get(name).cloned()
+    }
+    fn attribute(&self, _address: &Address, _path: &[String]) -> eco_schema::Value {
+        eco_schema::Value::Unknown
+    }
 }
 
 /// What a run is given: everything already opened by the caller.

@@ -969,3 +969,46 @@ mod run_pipeline {
         first.close(Ok::<_, RunError>(())).await.unwrap();
     }
 }
+
+/// `eco import ADDRESS ID`'s engine half ([`Engine::adopt`]).
+mod adopt {
+    use super::*;
+    use crate::AdoptError;
+    use eco_config::Address;
+
+    #[tokio::test]
+    async fn records_a_live_resource_and_refuses_what_state_tracks() {
+        let h = harness(CONFIG, Things::new(&[]), "");
+        h.things
+            .live
+            .lock()
+            .unwrap()
+            .insert("a".into(), Attrs::new());
+        let mut state = State::new("dev");
+        let a = Address::parse("thing.a").unwrap();
+        let adopted = h.engine.adopt(&mut state, &a, "a").await.unwrap();
+        assert_eq!(adopted.live.id, "a");
+        assert_eq!(state.resource("thing.a").unwrap().id, "a");
+
+        // The address is taken now, and so is the live resource.
+        let err = h.engine.adopt(&mut state, &a, "a").await.unwrap_err();
+        assert!(matches!(err, AdoptError::AddressTaken { .. }), "{err}");
+        assert!(err.help().contains("eco state rm thing.a"));
+        let d = Address::parse("thing.d").unwrap();
+        let err = h.engine.adopt(&mut state, &d, "a").await.unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "thing a is already tracked in this stage, as thing.a"
+        );
+
+        // Nothing live by that id: an error naming the stage.
+        let err = h.engine.adopt(&mut state, &d, "nope").await.unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("there is no thing with import id `nope` in stage `dev`"),
+            "{err}"
+        );
+        assert_eq!(state.resources.len(), 1);
+        assert_eq!(h.things.creates.load(Ordering::SeqCst), 0);
+    }
+}

@@ -21,7 +21,6 @@ use eco_config::{Address, Config, StageContext};
 use eco_engine::{Engine, Faults, Providers, RetryPolicy};
 use eco_graph::ResourceGraph;
 use eco_plan::{EvalContext, Mode};
-use eco_state::ResourceState;
 
 use super::backend::{self, locked};
 use super::id_format;
@@ -109,7 +108,7 @@ pub async fn import(ui: &Ui, dir: &Path, args: &ImportArgs) -> CmdResult {
         }
         _ => {}
     }
-    let ctx = op_ctx(&c, &key);
+    let engine = engine(dir, &c, c.config.clone());
     let live = locked(
         c.backend.as_ref(),
         &c.stage.name,
@@ -121,57 +120,16 @@ pub async fn import(ui: &Ui, dir: &Path, args: &ImportArgs) -> CmdResult {
                 .read(&c.stage.name)
                 .await?
                 .into_state_or_new(&c.stage.name);
-            if let Some(r) = state.resource(&key) {
-                return Err(CliError::msg(
-                    format!(
-                        "{key} is already in the state of stage `{}` (id {})",
-                        c.stage.name, r.id
-                    ),
-                    format!(
-                        "to track another resource there, first `eco state rm {key}` (which leaves the live resource alone)"
-                    ),
-                ));
-            }
-            if let Some(other) = state.resources.iter().find(|r| {
-                r.type_ == address.type_name && r.id == args.id
-            }) {
-                return Err(CliError::msg(
-                    format!(
-                        "{} {} is already tracked in this stage, as {}",
-                        address.type_name, args.id, other.address
-                    ),
-                    format!("`eco state mv {} {key}` moves it to the new address", other.address),
-                ));
-            }
-            let live = read_import(&c, provider.as_ref(), &ctx, &address.type_name, &args.id).await?;
-            let (live, tagged) = eco_provider::adopt(provider.as_ref(), &ctx, live)
+            let adopted = engine
+                .adopt(&mut state, &address, &args.id)
                 .await
-                .map_err(|e| {
-                    CliError::msg(
-                        format!("{key}: {e}"),
-                        "nothing was recorded; the resource was not changed",
-                    )
-                })?;
-            let dependencies = ResourceGraph::from_config(&c.config)
-                .map(|g| g.dependencies(&address).iter().map(|a| a.to_string()).collect())
-                .unwrap_or_default();
-            // Eco-only settings (a function's `source`, a bucket's `force-destroy`) are not in
-            // AWS: state records what the configuration sets, as after a create.
-            let mut recorded = live.attrs.clone();
-            recorded.extend(local_settings(dir, &c, &address, &state));
-            state.upsert(ResourceState {
-                address: key.clone(),
-                type_: address.type_name.clone(),
-                id: live.id.clone(),
-                attributes: eco_plan::attrs_to_json(&recorded),
-                dependencies,
-            });
+                .map_err(|e| CliError::msg(e.to_string(), e.help()))?;
             c.backend.write(&mut state, &version).await?;
             ui.out(format!(
                 "{key}: imported {} {} into the state of stage `{}`.",
-                address.type_name, live.id, c.stage.name
+                address.type_name, adopted.live.id, c.stage.name
             ));
-            if tagged {
+            if adopted.tagged {
                 ui.out(format!(
                     "{key}: added eco's ownership tags (eco:project={}, eco:stage={}, eco:address={key}); \
                      that is the only change import makes.",
@@ -179,7 +137,7 @@ pub async fn import(ui: &Ui, dir: &Path, args: &ImportArgs) -> CmdResult {
                     c.stage.name
                 ));
             }
-            Ok(live)
+            Ok(adopted.live)
         },
     )
     .await?;
@@ -211,40 +169,6 @@ pub async fn import(ui: &Ui, dir: &Path, args: &ImportArgs) -> CmdResult {
     show_import_plan(ui, dir, &c, config, &address).await
 }
 
-/// The eco-only (`local`) attributes the configuration sets on `address`, evaluated.
-fn local_settings(
-    dir: &Path,
-    c: &Ctx,
-    address: &Address,
-    state: &eco_state::State,
-) -> BTreeMap<String, eco_schema::Value> {
-    let (Some(resource), Some(schema)) = (
-        c.config.resource(address),
-        c.registry.get(&address.type_name),
-    ) else {
-        return BTreeMap::new();
-    };
-    let engine = engine(dir, c, c.config.clone());
-    let expander = engine.expander();
-    let mut known = eco_plan::Known::new();
-    for r in &state.resources {
-        known.set(r.address.clone(), eco_plan::attrs_from_json(&r.attributes));
-    }
-    let eval = EvalContext {
-        config: &c.config,
-        stage: &c.stage,
-        registry: &c.registry,
-        expander: Some(&expander),
-    };
-    match eco_plan::desired_attrs(&eval, resource, &known) {
-        Ok(desired) => desired
-            .into_iter()
-            .filter(|(k, v)| !v.contains_unknown() && schema.attribute(k).is_some_and(|a| a.local))
-            .collect(),
-        Err(_) => BTreeMap::new(),
-    }
-}
-
 fn engine(dir: &Path, c: &Ctx, config: Config) -> Engine {
     Engine {
         config: Arc::new(config),
@@ -256,36 +180,6 @@ fn engine(dir: &Path, c: &Ctx, config: Config) -> Engine {
         faults: Faults::none(),
         retry: RetryPolicy::default(),
         events: None,
-    }
-}
-
-/// Reads the live resource by its import id; absent is an error naming the id format.
-async fn read_import(
-    c: &Ctx,
-    provider: &dyn ResourceProvider,
-    ctx: &OpContext,
-    type_name: &str,
-    id: &str,
-) -> Result<Live, CliError> {
-    match RetryPolicy::default().run(|| provider.import(ctx, id)).await {
-        Ok(Some(live)) => Ok(live),
-        Ok(None) => Err(CliError::msg(
-            format!(
-                "there is no {type_name} with import id `{id}` in stage `{}`'s account and region",
-                c.stage.name
-            ),
-            format!(
-                "the import id of {type_name} is {}; `eco discover -type {type_name}` lists what exists",
-                id_format(&c.registry, type_name)
-            ),
-        )),
-        Err(e) => Err(CliError::msg(
-            format!("{}: {e}", ctx.address),
-            format!(
-                "the import id of {type_name} is {}",
-                id_format(&c.registry, type_name)
-            ),
-        )),
     }
 }
 

@@ -70,10 +70,4 @@ pub fn load(dir: &Path) -> Result<Config, CliError> {
     eco_config::load_dir(dir, &registry()).map_err(CliError::Config)
 }
 
-/// The import id of a type, as its schema documents it.
-pub fn id_format(registry: &eco_schema::Registry, type_name: &str) -> String {
-    match registry.get(type_name).map(|s| s.import_id) {
-        Some(format) if !format.is_empty() => format.to_string(),
-        _ => format!("the id documented in docs/resources/{type_name}.md"),
-    }
-}
+pub use eco_engine::id_format;

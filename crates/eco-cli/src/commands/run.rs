@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use eco_aws::eco_provider::{self, Live};
+use eco_aws::eco_provider::Live;
 use eco_config::{Address, Config, StageContext};
 use eco_engine::{
     Applied, Event, Faults, LockRequest, PlanOptions, PlannedRun, Resolution, RetryPolicy, Run,
@@ -205,56 +205,15 @@ async fn generate_config_out(
     }
     let aws = StageAws::load(&stage).await;
     aws.check_account(&stage).await?;
-    let mut text = String::new();
-    let mut read = BTreeMap::new();
-    for block in missing {
-        let key = block.to.to_string();
-        let id = match block.id.eval(&StageOnly(&stage)) {
-            Ok(eco_schema::Value::String(id)) => id,
-            _ => {
-                return Err(CliError::msg(
-                    format!("import to=\"{key}\": its id must be a string known before apply"),
-                    "write the id literally, or from ${stage} and ${var.NAME}",
-                ))
-            }
-        };
-        let provider = aws
-            .providers
-            .get(block.to.type_name.as_str())
-            .ok_or_else(|| {
-                CliError::msg(
-                    format!("eco has no operations for `{}` yet", block.to.type_name),
-                    "its resource family's issue brings them",
-                )
-            })?;
-        let ctx = eco_provider::OpContext::new(&key, config.project_name(), &stage.name);
-        let live = match RetryPolicy::default()
-            .run(|| provider.import(&ctx, &id))
-            .await
-        {
-            Ok(Some(live)) => live,
-            Ok(None) => {
-                return Err(CliError::msg(
-                    format!("there is no {} with import id `{id}`", block.to.type_name),
-                    format!(
-                        "the import id of {} is {}",
-                        block.to.type_name,
-                        super::id_format(&registry, &block.to.type_name)
-                    ),
-                ))
-            }
-            Err(e) => return Err(CliError::msg(format!("{key}: {e}"), "check the id")),
-        };
-        if !text.is_empty() {
-            text.push('\n');
-        }
-        text.push_str(&eco_config::generate::generate_resource(
-            registry.get(&block.to.type_name).expect("registered"),
-            &block.to.name,
-            &provider.config_from_live(&live.attrs),
-        ));
-        read.insert(key, live);
-    }
+    let generated = eco_engine::generate_import_targets(
+        &config,
+        &stage,
+        &registry,
+        &aws.providers,
+        RetryPolicy::default(),
+    )
+    .await?;
+    let text = generated.text;
     std::fs::write(out, &text).map_err(|e| {
         CliError::msg(
             format!("cannot write {}: {e}", out.display()),
@@ -266,7 +225,7 @@ async fn generate_config_out(
         out.display()
     ));
     let config = with_generated(dir, &config, out, &text, &registry)?;
-    Ok((config, stage, Some(aws), read))
+    Ok((config, stage, Some(aws), generated.read))
 }
 
 /// The configuration as `eco_config::load_dir` would read it now that `out` is written: its
@@ -299,21 +258,6 @@ fn with_generated(
         sources.add(name, text);
     }
     eco_config::parse_sources(sources, registry).map_err(CliError::Config)
-}
-
-/// Evaluates import ids: `${stage}` and variables only.
-struct StageOnly<'a>(&'a StageContext);
-
-impl eco_config::Resolver for StageOnly<'_> {
-    fn stage(&self) -> &str {
-        &self.0.name
-    }
-    fn var(&self, name: &str) -> Option<eco_schema::Value> {
-        self.0.vars.get(name).cloned()
-    }
-    fn attribute(&self, _address: &Address, _path: &[String]) -> eco_schema::Value {
-        eco_schema::Value::Unknown
-    }
 }
 
 fn show_plan(ui: &Ui, plan: &Plan, json: bool) {
