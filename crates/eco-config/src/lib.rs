@@ -95,7 +95,8 @@ fn read_dir_sources(dir: &Path) -> Result<Sources, LoadError> {
     Ok(sources)
 }
 
-fn display_name(dir: &Path, path: &Path) -> String {
+/// How a file of `dir` is named in diagnostics: `dir/file.kdl`, or `file.kdl` when `dir` is `.`.
+pub fn display_name(dir: &Path, path: &Path) -> String {
     let file = path
         .file_name()
         .map(|f| f.to_string_lossy().into_owned())

@@ -19,7 +19,8 @@
 //! Code map: `protocol.rs` (the write-ahead protocol of one change, a pure transition function
 //! and its table), `apply.rs` (the apply walk and the one executor that drives every change,
 //! alone or batched, through the protocol), `settle.rs` ([`Engine::resolve_pending`]),
-//! `refresh.rs` ([`Engine::refresh`]), `import.rs` ([`Engine::import_blocks`]), `retry.rs`
+//! `refresh.rs` ([`Engine::refresh`]), `import.rs` ([`Engine::import_blocks`]), `run.rs` (the run pipeline:
+//! [`Run::open`] -> [`Run::plan`] -> [`Run::apply`] -> [`Run::close`]), `retry.rs`
 //! ([`RetryPolicy`]), `hooks.rs` ([`Faults`]). This file keeps the public types.
 
 // Diagnostics are the cold error path; keeping them unboxed keeps their construction simple.
@@ -31,6 +32,7 @@ mod import;
 mod protocol;
 mod refresh;
 mod retry;
+pub mod run;
 mod settle;
 
 use std::collections::{BTreeMap, HashSet};
@@ -46,7 +48,12 @@ use eco_state::{ResourceState, State, StateError};
 use tokio::sync::mpsc;
 
 pub use hooks::{Fault, Faults, Step};
+pub use import::{AdoptError, Adopted};
 pub use retry::RetryPolicy;
+pub use run::{
+    check_account, generate_import_targets, id_format, AccountSource, Applied, GeneratedConfig,
+    LockRequest, PlanOptions, PlannedRun, Quiet, Run, RunError, RunInputs, RunView,
+};
 
 /// The operations of every type that has them, by type name.
 pub type Providers = BTreeMap<&'static str, Arc<dyn ResourceProvider>>;

@@ -794,3 +794,221 @@ async fn one_retry_policy_covers_reads_settling_and_batches_but_not_batched_crea
     let (_, errors) = h3.engine.refresh(&state, None).await;
     assert_eq!(errors.len(), 1, "{errors:?}");
 }
+
+/// The run pipeline ([`Run`]): open (account, lock) -> plan -> apply the approved plan -> close.
+mod run_pipeline {
+    use super::*;
+    use crate::{
+        AccountSource, Applied, LockRequest, PlanOptions, Quiet, Run, RunError, RunInputs,
+    };
+
+    struct Account(&'static str);
+
+    #[async_trait]
+    impl AccountSource for Account {
+        async fn caller_account(&self) -> Result<String, String> {
+            Ok(self.0.to_string())
+        }
+    }
+
+    fn inputs(h: &Harness) -> RunInputs {
+        RunInputs {
+            config: h.engine.config.clone(),
+            stage: h.engine.stage.clone(),
+            registry: h.engine.registry.clone(),
+            providers: h.engine.providers.clone(),
+            backend: h.backend.clone(),
+            parallelism: 4,
+            base_dir: std::env::temp_dir(),
+            faults: Faults::none(),
+            retry: RetryPolicy::default(),
+            view: Arc::new(Quiet),
+        }
+    }
+
+    fn lock() -> LockRequest<'static> {
+        LockRequest {
+            operation: "apply",
+            timeout: std::time::Duration::ZERO,
+        }
+    }
+
+    fn normal() -> PlanOptions {
+        PlanOptions {
+            refresh: true,
+            ..PlanOptions::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn applies_the_approved_plan_and_releases_the_lock() {
+        let h = harness(CONFIG, Things::new(&[]), "");
+        let run = Run::open(inputs(&h), &Account("any"), lock())
+            .await
+            .unwrap();
+        assert!(h.backend.lock_holder("dev").await.unwrap().is_some());
+        let planned = run.plan(normal()).await.unwrap();
+        assert_eq!(planned.plan.changes.len(), 4);
+        let approved = planned.plan.clone();
+        let Applied::Walked { report, state } = run.apply(planned, &approved, None).await.unwrap()
+        else {
+            panic!("the walk should run");
+        };
+        assert!(report.errors.is_empty(), "{:?}", report.errors);
+        assert_eq!(report.done.len(), 4);
+        assert_eq!(state.unwrap().resources.len(), 4);
+        run.close(Ok::<_, RunError>(())).await.unwrap();
+        assert!(h.backend.lock_holder("dev").await.unwrap().is_none());
+
+        // The next run finds nothing to do.
+        let run = Run::open(inputs(&h), &Account("any"), lock())
+            .await
+            .unwrap();
+        let planned = run.plan(normal()).await.unwrap();
+        assert!(planned.plan.changes.is_empty());
+        let approved = planned.plan.clone();
+        assert!(matches!(
+            run.apply(planned, &approved, None).await.unwrap(),
+            Applied::NoChanges
+        ));
+        run.close(Ok::<_, RunError>(())).await.unwrap();
+        assert_eq!(h.things.creates.load(Ordering::SeqCst), 4);
+    }
+
+    #[tokio::test]
+    async fn apply_refuses_a_plan_that_differs_from_what_it_would_do() {
+        let h = harness(CONFIG, Things::new(&[]), "");
+        let run = Run::open(inputs(&h), &Account("any"), lock())
+            .await
+            .unwrap();
+
+        // The user approved a plan without thing.d.
+        let planned = run.plan(normal()).await.unwrap();
+        let mut approved = planned.plan.clone();
+        approved.changes.retain(|c| c.address != "thing.d");
+        let err = run.apply(planned, &approved, None).await.unwrap_err();
+        assert!(matches!(err, RunError::Differs(_)), "{err}");
+        assert!(
+            err.to_string()
+                .contains("thing.d: not approved, now create"),
+            "{err}"
+        );
+
+        // ... or one where thing.a is changed otherwise.
+        let planned = run.plan(normal()).await.unwrap();
+        let mut approved = planned.plan.clone();
+        approved.changes[0].changes.pop();
+        let err = run.apply(planned, &approved, None).await.unwrap_err();
+        assert!(
+            err.to_string().contains("thing.a: its create differs"),
+            "{err}"
+        );
+
+        // ... or one that does more than this run would.
+        let planned = run.plan(normal()).await.unwrap();
+        let mut approved = planned.plan.clone();
+        let mut extra = approved.changes[0].clone();
+        extra.address = "thing.z".into();
+        approved.changes.push(extra);
+        let err = run.apply(planned, &approved, None).await.unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("thing.z: approved create, now nothing"),
+            "{err}"
+        );
+        assert!(err.help().unwrap().contains("eco plan"));
+
+        // Nothing was done.
+        run.close(Ok::<_, RunError>(())).await.unwrap();
+        assert_eq!(h.things.creates.load(Ordering::SeqCst), 0);
+        let (state, _) = h.state().await;
+        assert!(state.resources.is_empty() && state.pending.is_empty());
+    }
+
+    #[tokio::test]
+    async fn open_refuses_another_account_before_taking_the_lock() {
+        let config = CONFIG.replace(
+            "stage \"dev\" {}",
+            "stage \"dev\" { account \"111111111111\"; }",
+        );
+        let h = harness(&config, Things::new(&[]), "");
+        let err = Run::open(inputs(&h), &Account("222222222222"), lock())
+            .await
+            .err()
+            .expect("another account is refused");
+        assert_eq!(
+            err.to_string(),
+            "stage `dev` declares account 111111111111, but the credentials act in account 222222222222; eco changed nothing"
+        );
+        assert!(h.backend.lock_holder("dev").await.unwrap().is_none());
+        let run = Run::open(inputs(&h), &Account("111111111111"), lock())
+            .await
+            .unwrap();
+        run.close(Ok::<_, RunError>(())).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_second_run_waits_for_the_lock_and_a_stale_plan_is_refused() {
+        let h = harness(CONFIG, Things::new(&[]), "");
+        let first = Run::open(inputs(&h), &Account("any"), lock())
+            .await
+            .unwrap();
+        let err = Run::open(inputs(&h), &Account("any"), lock())
+            .await
+            .err()
+            .expect("the lock is held");
+        assert!(matches!(err, RunError::State(_)), "{err}");
+        let err = first
+            .plan(PlanOptions {
+                expect_state: Some(("elsewhere".into(), 7)),
+                ..normal()
+            })
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("the saved plan is stale"), "{err}");
+        first.close(Ok::<_, RunError>(())).await.unwrap();
+    }
+}
+
+/// `eco import ADDRESS ID`'s engine half ([`Engine::adopt`]).
+mod adopt {
+    use super::*;
+    use crate::AdoptError;
+    use eco_config::Address;
+
+    #[tokio::test]
+    async fn records_a_live_resource_and_refuses_what_state_tracks() {
+        let h = harness(CONFIG, Things::new(&[]), "");
+        h.things
+            .live
+            .lock()
+            .unwrap()
+            .insert("a".into(), Attrs::new());
+        let mut state = State::new("dev");
+        let a = Address::parse("thing.a").unwrap();
+        let adopted = h.engine.adopt(&mut state, &a, "a").await.unwrap();
+        assert_eq!(adopted.live.id, "a");
+        assert_eq!(state.resource("thing.a").unwrap().id, "a");
+
+        // The address is taken now, and so is the live resource.
+        let err = h.engine.adopt(&mut state, &a, "a").await.unwrap_err();
+        assert!(matches!(err, AdoptError::AddressTaken { .. }), "{err}");
+        assert!(err.help().contains("eco state rm thing.a"));
+        let d = Address::parse("thing.d").unwrap();
+        let err = h.engine.adopt(&mut state, &d, "a").await.unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "thing a is already tracked in this stage, as thing.a"
+        );
+
+        // Nothing live by that id: an error naming the stage.
+        let err = h.engine.adopt(&mut state, &d, "nope").await.unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("there is no thing with import id `nope` in stage `dev`"),
+            "{err}"
+        );
+        assert_eq!(state.resources.len(), 1);
+        assert_eq!(h.things.creates.load(Ordering::SeqCst), 0);
+    }
+}

@@ -125,17 +125,25 @@ where
     F: FnOnce(eco_state::LockInfo) -> Fut,
     Fut: std::future::Future<Output = Result<T, CliError>>,
 {
-    eco_state::with_lock(backend, stage, operation, timeout, |info| async move {
-        test_hook_hold_lock().await;
-        tokio::select! {
-            result = work(info) => result,
-            _ = tokio::signal::ctrl_c() => Err(CliError::msg(
-                "interrupted",
-                "the state lock was released; state holds everything done before the interrupt",
-            )),
-        }
+    eco_state::with_lock(backend, stage, operation, timeout, |info| {
+        interruptible(work(info))
     })
     .await
+}
+
+/// Work done under a lock the caller holds (and releases after, whatever the outcome): Ctrl-C
+/// ends it with an error.
+pub async fn interruptible<T>(
+    work: impl std::future::Future<Output = Result<T, CliError>>,
+) -> Result<T, CliError> {
+    test_hook_hold_lock().await;
+    tokio::select! {
+        result = work => result,
+        _ = tokio::signal::ctrl_c() => Err(CliError::msg(
+            "interrupted",
+            "the state lock was released; state holds everything done before the interrupt",
+        )),
+    }
 }
 
 /// Test hook: `ECO_TEST_HOLD_LOCK_MS=N` holds the lock N ms before working, so that end-to-end

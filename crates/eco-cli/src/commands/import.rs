@@ -21,23 +21,16 @@ use eco_config::{Address, Config, StageContext};
 use eco_engine::{Engine, Faults, Providers, RetryPolicy};
 use eco_graph::ResourceGraph;
 use eco_plan::{EvalContext, Mode};
-use eco_state::ResourceState;
 
 use super::backend::{self, locked};
+use super::id_format;
+use super::session::StageAws;
 use super::{CliError, CmdResult, Status};
 use crate::cli::{DiscoverArgs, ImportArgs};
 use crate::ui::Ui;
 
 /// The file `-generate` appends to, in the configuration directory.
 pub const GENERATED_FILE: &str = "generated.kdl";
-
-/// The import id of a type, as its schema documents it.
-pub fn id_format(registry: &eco_schema::Registry, type_name: &str) -> String {
-    match registry.get(type_name).map(|s| s.import_id) {
-        Some(format) if !format.is_empty() => format.to_string(),
-        _ => format!("the id documented in docs/resources/{type_name}.md"),
-    }
-}
 
 struct Ctx {
     config: Config,
@@ -53,28 +46,15 @@ async fn open(dir: &Path, stage: &crate::cli::StageArgs) -> Result<Ctx, CliError
         .select_stage(stage.stage.as_deref(), &stage.vars)
         .map_err(|d| CliError::Diagnostic(config.sources.clone(), d))?;
     let backend = backend::open(&config, dir, &stage).await?.into_arc();
-    let aws = eco_aws::Aws::load(&aws_options(&stage)).await;
-    super::run::check_account(&aws, &stage).await?;
-    let providers = Arc::new(eco_aws::providers(&aws));
+    let aws = StageAws::load(&stage).await;
+    aws.check_account(&stage).await?;
     Ok(Ctx {
         config,
         stage,
         registry: super::registry(),
-        providers,
+        providers: aws.providers,
         backend,
     })
-}
-
-fn aws_options(stage: &StageContext) -> eco_aws::aws::AwsOptions {
-    let s = stage.stage.as_ref();
-    eco_aws::aws::AwsOptions {
-        region: s.and_then(|s| s.region.clone()),
-        profile: s.and_then(|s| s.profile.clone()),
-        assume_role: s.and_then(|s| s.assume_role.as_ref().map(|r| r.role_arn.clone())),
-        session_name: s.and_then(|s| s.assume_role.as_ref().and_then(|r| r.session_name.clone())),
-        external_id: s.and_then(|s| s.assume_role.as_ref().and_then(|r| r.external_id.clone())),
-        endpoint: s.and_then(|s| s.endpoint.clone()),
-    }
 }
 
 fn op_ctx(c: &Ctx, address: &str) -> OpContext {
@@ -128,7 +108,7 @@ pub async fn import(ui: &Ui, dir: &Path, args: &ImportArgs) -> CmdResult {
         }
         _ => {}
     }
-    let ctx = op_ctx(&c, &key);
+    let engine = engine(dir, &c, c.config.clone());
     let live = locked(
         c.backend.as_ref(),
         &c.stage.name,
@@ -140,57 +120,16 @@ pub async fn import(ui: &Ui, dir: &Path, args: &ImportArgs) -> CmdResult {
                 .read(&c.stage.name)
                 .await?
                 .into_state_or_new(&c.stage.name);
-            if let Some(r) = state.resource(&key) {
-                return Err(CliError::msg(
-                    format!(
-                        "{key} is already in the state of stage `{}` (id {})",
-                        c.stage.name, r.id
-                    ),
-                    format!(
-                        "to track another resource there, first `eco state rm {key}` (which leaves the live resource alone)"
-                    ),
-                ));
-            }
-            if let Some(other) = state.resources.iter().find(|r| {
-                r.type_ == address.type_name && r.id == args.id
-            }) {
-                return Err(CliError::msg(
-                    format!(
-                        "{} {} is already tracked in this stage, as {}",
-                        address.type_name, args.id, other.address
-                    ),
-                    format!("`eco state mv {} {key}` moves it to the new address", other.address),
-                ));
-            }
-            let live = read_import(&c, provider.as_ref(), &ctx, &address.type_name, &args.id).await?;
-            let (live, tagged) = eco_provider::adopt(provider.as_ref(), &ctx, live)
+            let adopted = engine
+                .adopt(&mut state, &address, &args.id)
                 .await
-                .map_err(|e| {
-                    CliError::msg(
-                        format!("{key}: {e}"),
-                        "nothing was recorded; the resource was not changed",
-                    )
-                })?;
-            let dependencies = ResourceGraph::from_config(&c.config)
-                .map(|g| g.dependencies(&address).iter().map(|a| a.to_string()).collect())
-                .unwrap_or_default();
-            // Eco-only settings (a function's `source`, a bucket's `force-destroy`) are not in
-            // AWS: state records what the configuration sets, as after a create.
-            let mut recorded = live.attrs.clone();
-            recorded.extend(local_settings(dir, &c, &address, &state));
-            state.upsert(ResourceState {
-                address: key.clone(),
-                type_: address.type_name.clone(),
-                id: live.id.clone(),
-                attributes: eco_plan::attrs_to_json(&recorded),
-                dependencies,
-            });
+                .map_err(|e| CliError::msg(e.to_string(), e.help()))?;
             c.backend.write(&mut state, &version).await?;
             ui.out(format!(
                 "{key}: imported {} {} into the state of stage `{}`.",
-                address.type_name, live.id, c.stage.name
+                address.type_name, adopted.live.id, c.stage.name
             ));
-            if tagged {
+            if adopted.tagged {
                 ui.out(format!(
                     "{key}: added eco's ownership tags (eco:project={}, eco:stage={}, eco:address={key}); \
                      that is the only change import makes.",
@@ -198,7 +137,7 @@ pub async fn import(ui: &Ui, dir: &Path, args: &ImportArgs) -> CmdResult {
                     c.stage.name
                 ));
             }
-            Ok(live)
+            Ok(adopted.live)
         },
     )
     .await?;
@@ -230,40 +169,6 @@ pub async fn import(ui: &Ui, dir: &Path, args: &ImportArgs) -> CmdResult {
     show_import_plan(ui, dir, &c, config, &address).await
 }
 
-/// The eco-only (`local`) attributes the configuration sets on `address`, evaluated.
-fn local_settings(
-    dir: &Path,
-    c: &Ctx,
-    address: &Address,
-    state: &eco_state::State,
-) -> BTreeMap<String, eco_schema::Value> {
-    let (Some(resource), Some(schema)) = (
-        c.config.resource(address),
-        c.registry.get(&address.type_name),
-    ) else {
-        return BTreeMap::new();
-    };
-    let engine = engine(dir, c, c.config.clone());
-    let expander = engine.expander();
-    let mut known = eco_plan::Known::new();
-    for r in &state.resources {
-        known.set(r.address.clone(), eco_plan::attrs_from_json(&r.attributes));
-    }
-    let eval = EvalContext {
-        config: &c.config,
-        stage: &c.stage,
-        registry: &c.registry,
-        expander: Some(&expander),
-    };
-    match eco_plan::desired_attrs(&eval, resource, &known) {
-        Ok(desired) => desired
-            .into_iter()
-            .filter(|(k, v)| !v.contains_unknown() && schema.attribute(k).is_some_and(|a| a.local))
-            .collect(),
-        Err(_) => BTreeMap::new(),
-    }
-}
-
 fn engine(dir: &Path, c: &Ctx, config: Config) -> Engine {
     Engine {
         config: Arc::new(config),
@@ -275,36 +180,6 @@ fn engine(dir: &Path, c: &Ctx, config: Config) -> Engine {
         faults: Faults::none(),
         retry: RetryPolicy::default(),
         events: None,
-    }
-}
-
-/// Reads the live resource by its import id; absent is an error naming the id format.
-async fn read_import(
-    c: &Ctx,
-    provider: &dyn ResourceProvider,
-    ctx: &OpContext,
-    type_name: &str,
-    id: &str,
-) -> Result<Live, CliError> {
-    match RetryPolicy::default().run(|| provider.import(ctx, id)).await {
-        Ok(Some(live)) => Ok(live),
-        Ok(None) => Err(CliError::msg(
-            format!(
-                "there is no {type_name} with import id `{id}` in stage `{}`'s account and region",
-                c.stage.name
-            ),
-            format!(
-                "the import id of {type_name} is {}; `eco discover -type {type_name}` lists what exists",
-                id_format(&c.registry, type_name)
-            ),
-        )),
-        Err(e) => Err(CliError::msg(
-            format!("{}: {e}", ctx.address),
-            format!(
-                "the import id of {type_name} is {}",
-                id_format(&c.registry, type_name)
-            ),
-        )),
     }
 }
 
@@ -595,112 +470,5 @@ async fn full(c: &Ctx, type_name: &str, live: &Live) -> BTreeMap<String, eco_sch
     {
         Ok(Some(l)) => provider.config_from_live(&l.attrs),
         _ => provider.config_from_live(&live.attrs),
-    }
-}
-
-/// `eco plan -generate-config-out FILE`: writes KDL for every `import` block whose target the
-/// configuration does not declare yet (read live with the type's `import`). FILE must not exist.
-/// Returns whether anything was written.
-pub async fn generate_config_out(
-    ui: &Ui,
-    dir: &Path,
-    stage: &crate::cli::StageArgs,
-    out: &Path,
-) -> Result<bool, CliError> {
-    if out.exists() {
-        return Err(CliError::msg(
-            format!("-generate-config-out: {} already exists", out.display()),
-            "name a new file: eco never overwrites configuration",
-        ));
-    }
-    let registry = super::registry();
-    let config = eco_config::load_dir_for_generation(dir, &registry).map_err(CliError::Config)?;
-    let missing: Vec<&eco_config::ImportBlock> = config
-        .imports
-        .iter()
-        .filter(|i| config.resource(&i.to).is_none())
-        .collect();
-    if missing.is_empty() {
-        ui.out(
-            "-generate-config-out: every import block's target is configured; nothing to write.",
-        );
-        return Ok(false);
-    }
-    let stage_ctx = config
-        .select_stage(stage.stage.as_deref(), &stage.vars)
-        .map_err(|d| CliError::Diagnostic(config.sources.clone(), d))?;
-    let aws = eco_aws::Aws::load(&aws_options(&stage_ctx)).await;
-    super::run::check_account(&aws, &stage_ctx).await?;
-    let providers = eco_aws::providers(&aws);
-    let mut text = String::new();
-    for block in missing {
-        let key = block.to.to_string();
-        let id = match block.id.eval(&StageOnly(&stage_ctx)) {
-            Ok(eco_schema::Value::String(id)) => id,
-            _ => {
-                return Err(CliError::msg(
-                    format!("import to=\"{key}\": its id must be a string known before apply"),
-                    "write the id literally, or from ${stage} and ${var.NAME}",
-                ))
-            }
-        };
-        let provider = providers.get(block.to.type_name.as_str()).ok_or_else(|| {
-            CliError::msg(
-                format!("eco has no operations for `{}` yet", block.to.type_name),
-                "its resource family's issue brings them",
-            )
-        })?;
-        let ctx = OpContext::new(&key, config.project_name(), &stage_ctx.name);
-        let live = match RetryPolicy::default()
-            .run(|| provider.import(&ctx, &id))
-            .await
-        {
-            Ok(Some(live)) => live,
-            Ok(None) => {
-                return Err(CliError::msg(
-                    format!("there is no {} with import id `{id}`", block.to.type_name),
-                    format!(
-                        "the import id of {} is {}",
-                        block.to.type_name,
-                        id_format(&registry, &block.to.type_name)
-                    ),
-                ))
-            }
-            Err(e) => return Err(CliError::msg(format!("{key}: {e}"), "check the id")),
-        };
-        if !text.is_empty() {
-            text.push('\n');
-        }
-        text.push_str(&eco_config::generate::generate_resource(
-            registry.get(&block.to.type_name).expect("registered"),
-            &block.to.name,
-            &provider.config_from_live(&live.attrs),
-        ));
-    }
-    std::fs::write(out, &text).map_err(|e| {
-        CliError::msg(
-            format!("cannot write {}: {e}", out.display()),
-            "check the path",
-        )
-    })?;
-    ui.out(format!(
-        "Wrote the configuration of the imported resources to {}.\n",
-        out.display()
-    ));
-    Ok(true)
-}
-
-/// Evaluates import ids: `${stage}` and variables only.
-struct StageOnly<'a>(&'a StageContext);
-
-impl eco_config::Resolver for StageOnly<'_> {
-    fn stage(&self) -> &str {
-        &self.0.name
-    }
-    fn var(&self, name: &str) -> Option<eco_schema::Value> {
-        self.0.vars.get(name).cloned()
-    }
-    fn attribute(&self, _address: &Address, _path: &[String]) -> eco_schema::Value {
-        eco_schema::Value::Unknown
     }
 }

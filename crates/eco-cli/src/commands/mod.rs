@@ -5,6 +5,7 @@ pub mod fmt;
 pub mod graph;
 pub mod import;
 pub mod run;
+pub mod session;
 pub mod state;
 pub mod validate;
 
@@ -68,3 +69,5 @@ pub fn registry() -> eco_schema::Registry {
 pub fn load(dir: &Path) -> Result<Config, CliError> {
     eco_config::load_dir(dir, &registry()).map_err(CliError::Config)
 }
+
+pub use eco_engine::id_format;

@@ -1,132 +1,80 @@
-//! `eco plan`, `eco apply`, `eco destroy`, `eco output`: the run pipeline.
-//!
-//! load configuration -> graph -> open state backend and take the stage's lock -> settle
-//! interrupted operations -> refresh -> plan -> (apply: confirm, walk, persist) -> release lock.
+//! `eco plan`, `eco apply`, `eco destroy`, `eco output`: flags in, rendering out. The pipeline
+//! in between (lock, account guard, settle intents, import blocks, refresh, plan, apply) is
+//! the engine's [`eco_engine::Run`].
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use eco_aws::eco_provider::Live;
 use eco_config::{Address, Config, StageContext};
-use eco_engine::{Engine, Event, Faults, RetryPolicy};
-use eco_graph::ResourceGraph;
-use eco_plan::{EvalContext, Mode, Plan, SavedPlan, SAVED_PLAN_FORMAT};
-use eco_state::{State, StateBackend, StateVersion, StateWriter};
+use eco_engine::{
+    Applied, Event, Faults, LockRequest, PlanOptions, PlannedRun, Resolution, RetryPolicy, Run,
+    RunInputs, RunView,
+};
+use eco_plan::{Mode, Plan, SavedPlan, SAVED_PLAN_FORMAT};
+use eco_state::{State, StateVersion};
 
-use super::backend::{self, locked, parse_duration};
+use super::backend::{self, interruptible, parse_duration};
+use super::session::{run_error, StageAws};
 use super::{CliError, CmdResult, Status};
 use crate::cli::{ApplyArgs, DestroyArgs, OutputArgs, PlanArgs, RunArgs};
 use crate::ui::Ui;
-
-/// Everything a run needs, loaded.
-struct Session {
-    config: Arc<Config>,
-    stage: Arc<StageContext>,
-    registry: Arc<eco_schema::Registry>,
-    graph: ResourceGraph,
-    backend: Arc<dyn StateBackend>,
-    engine: Engine,
-}
 
 fn config_error(config: &Config, d: eco_config::Diagnostic) -> CliError {
     CliError::Diagnostic(config.sources.clone(), d)
 }
 
-async fn session(
+/// Shows what the run reports on its way.
+struct Shown(Ui);
+
+impl RunView for Shown {
+    fn interrupted(&self, found: &Resolution) {
+        self.0.out(format!("Interrupted operation: {found}"));
+    }
+}
+
+/// Opens the stage's backend and AWS (unless given) and the engine's run, which checks the
+/// account and takes the stage's lock for `operation`.
+async fn open_run(
     ui: &Ui,
     dir: &Path,
     config: Config,
     stage: StageContext,
+    aws: Option<StageAws>,
     run: &RunArgs,
-) -> Result<Session, CliError> {
-    let registry = super::registry();
-    let graph = ResourceGraph::from_config(&config).map_err(|d| config_error(&config, d))?;
+    operation: &str,
+) -> Result<Run, CliError> {
+    let timeout = parse_duration(&run.lock_timeout)?;
     let backend = backend::open(&config, dir, &stage).await?.into_arc();
-    let aws = eco_aws::Aws::load(&aws_options(&stage)).await;
-    check_account(&aws, &stage).await?;
-    let providers = Arc::new(eco_aws::providers(&aws));
+    let aws = match aws {
+        Some(aws) => aws,
+        None => StageAws::load(&stage).await,
+    };
     let faults = match std::env::var("ECO_TEST_FAULTS") {
         Ok(spec) => Faults::parse(&spec).map_err(|e| {
             CliError::msg(format!("ECO_TEST_FAULTS: {e}"), "FAULT:STEP:ADDRESS,...")
         })?,
         Err(_) => Faults::none(),
     };
-    let engine = Engine {
-        config: Arc::new(config.clone()),
-        stage: Arc::new(stage.clone()),
-        registry: Arc::new(registry.clone()),
-        providers,
-        parallelism: run.parallelism.max(1),
+    let sources = config.sources.clone();
+    let inputs = RunInputs {
+        config: Arc::new(config),
+        stage: Arc::new(stage),
+        registry: Arc::new(super::registry()),
+        providers: aws.providers.clone(),
+        backend,
+        parallelism: run.parallelism,
         base_dir: dir.to_path_buf(),
         faults,
         retry: RetryPolicy::default(),
-        events: None,
+        view: Arc::new(Shown(*ui)),
     };
-    let missing = engine.check_providers();
-    if !missing.is_empty() {
-        let names: Vec<String> = missing.iter().map(|e| e.to_string()).collect();
-        return Err(CliError::msg(
-            format!("eco cannot manage every resource type in this configuration yet:\n  {}", names.join("\n  ")),
-            "the operations of each resource family arrive with its issue; `eco validate` checks these configurations today",
-        ));
-    }
-    let _ = ui;
-    Ok(Session {
-        config: engine.config.clone(),
-        stage: engine.stage.clone(),
-        registry: engine.registry.clone(),
-        graph,
-        backend,
-        engine,
-    })
-}
-
-/// The guard against deploying one stage into another's account: the credentials' account
-/// (after any assume-role) must be the one the stage declares. Runs before any call that
-/// changes anything.
-pub(super) async fn check_account(
-    aws: &eco_aws::Aws,
-    stage: &StageContext,
-) -> Result<(), CliError> {
-    let Some(declared) = stage.stage.as_ref().and_then(|s| s.account.clone()) else {
-        return Ok(());
-    };
-    let actual = aws.caller_account().await.map_err(|e| {
-        CliError::msg(
-            format!(
-                "cannot tell which AWS account the credentials of stage `{}` act in: {e}",
-                stage.name
-            ),
-            "check the credentials (AWS_PROFILE, the stage's profile or assume-role)",
-        )
-    })?;
-    if actual != declared {
-        return Err(CliError::msg(
-            format!(
-                "stage `{}` declares account {declared}, but the credentials act in account {actual}; eco changed nothing",
-                stage.name
-            ),
-            format!(
-                "use credentials for account {declared} (a profile, or `assume-role` in the stage block), or run another stage"
-            ),
-        ));
-    }
-    tracing::debug!(stage = %stage.name, account = %actual, "account checked");
-    Ok(())
-}
-
-fn aws_options(stage: &StageContext) -> eco_aws::aws::AwsOptions {
-    let s = stage.stage.as_ref();
-    eco_aws::aws::AwsOptions {
-        region: s.and_then(|s| s.region.clone()),
-        profile: s.and_then(|s| s.profile.clone()),
-        assume_role: s.and_then(|s| s.assume_role.as_ref().map(|r| r.role_arn.clone())),
-        session_name: s.and_then(|s| s.assume_role.as_ref().and_then(|r| r.session_name.clone())),
-        external_id: s.and_then(|s| s.assume_role.as_ref().and_then(|r| r.external_id.clone())),
-        endpoint: s.and_then(|s| s.endpoint.clone()),
-    }
+    Run::open(inputs, &aws.account, LockRequest { operation, timeout })
+        .await
+        .map_err(|e| run_error(ui, &sources, e))
 }
 
 fn parse_addresses(list: &[String], flag: &str) -> Result<Vec<Address>, CliError> {
@@ -142,154 +90,11 @@ fn parse_addresses(list: &[String], flag: &str) -> Result<Vec<Address>, CliError
         .collect()
 }
 
-/// The state to plan against, after settling interrupted operations (persisted) and refreshing.
-struct Prepared {
-    refreshed: State,
-    version: StateVersion,
-    prior: Option<State>,
-    /// What `import` blocks adopt: address -> live id (read, in `refreshed`, not yet persisted).
-    imports: BTreeMap<String, String>,
-}
-
-async fn prepare(
-    ui: &Ui,
-    s: &Session,
-    refresh: bool,
-    targets: &[Address],
-    imports: bool,
-) -> Result<Prepared, CliError> {
-    let snapshot = s.backend.read(&s.stage.name).await?;
-    let (state, mut version) = snapshot.into_state_or_new(&s.stage.name);
-    let state = if state.pending.is_empty() {
-        state
-    } else {
-        let (mut resolved, found, errors) = s.engine.resolve_pending(&state).await;
-        for f in &found {
-            ui.out(format!("Interrupted operation: {f}"));
-        }
-        report_errors(ui, &errors);
-        version = s.backend.write(&mut resolved, &version).await?;
-        if !errors.is_empty() {
-            return Err(CliError::msg(
-                "could not settle the operations an interrupted apply left",
-                "fix the errors above and run again; state keeps the unsettled intents",
-            ));
-        }
-        resolved
-    };
-    let (state, imported) = if imports {
-        read_imports(ui, s, &state).await?
-    } else {
-        (state, BTreeMap::new())
-    };
-    if !refresh {
-        return Ok(Prepared {
-            refreshed: state,
-            version,
-            prior: None,
-            imports: imported,
-        });
-    }
-    let scope: Option<HashSet<String>> = if targets.is_empty() {
-        None
-    } else {
-        let mut keep: HashSet<String> = HashSet::new();
-        for t in targets {
-            keep.insert(t.to_string());
-            for d in s
-                .graph
-                .with_dependencies_of(std::slice::from_ref(t))
-                .addresses()
-            {
-                keep.insert(d.to_string());
-            }
-        }
-        Some(keep)
-    };
-    let started = Instant::now();
-    let (refreshed, errors) = s.engine.refresh(&state, scope.as_ref()).await;
-    tracing::debug!(resources = state.resources.len(), elapsed = ?started.elapsed(), "refreshed");
-    if !errors.is_empty() {
-        report_errors(ui, &errors);
-        return Err(CliError::msg(
-            "refresh failed",
-            "check credentials and the errors above; state was not changed",
-        ));
-    }
-    Ok(Prepared {
-        refreshed,
-        version,
-        prior: Some(state),
-        imports: imported,
-    })
-}
-
-/// Reads what the configuration's `import` blocks name (see `Engine::import_blocks`).
-async fn read_imports(
-    ui: &Ui,
-    s: &Session,
-    state: &State,
-) -> Result<(State, BTreeMap<String, String>), CliError> {
-    if s.config.imports.is_empty() {
-        return Ok((state.clone(), BTreeMap::new()));
-    }
-    let (state, imported, errors) = s.engine.import_blocks(state).await;
-    if !errors.is_empty() {
-        report_errors(ui, &errors);
-        return Err(CliError::msg(
-            "an `import` block could not be read",
-            "check each block's id (docs/import.md lists every type's id format); state was not changed",
-        ));
-    }
-    Ok((state, imported))
-}
-
-fn report_errors(ui: &Ui, errors: &[eco_engine::EngineError]) {
-    for e in errors {
-        ui.err_line(format!("Error: {e}"));
-    }
-}
-
-fn make_plan(
-    s: &Session,
-    p: &Prepared,
-    targets: &[Address],
-    replace: &[Address],
-    mode: Mode,
-) -> Result<Plan, CliError> {
-    let expander = s.engine.expander();
-    eco_plan::plan(&eco_plan::PlanRequest {
-        eval: EvalContext {
-            config: &s.config,
-            stage: &s.stage,
-            registry: &s.registry,
-            expander: Some(&expander),
-        },
-        graph: &s.graph,
-        state: &p.refreshed,
-        prior: p.prior.as_ref(),
-        targets,
-        replace,
-        mode,
-    })
-    .map(|mut plan| {
-        if mode == Mode::Normal && !p.imports.is_empty() {
-            let imports: BTreeMap<String, String> = p
-                .imports
-                .iter()
-                .filter(|(a, _)| targets.is_empty() || targets.iter().any(|t| t.to_string() == **a))
-                .map(|(a, id)| (a.clone(), id.clone()))
-                .collect();
-            plan.mark_imports(&imports);
-        }
-        plan
-    })
-    .map_err(|d| {
-        CliError::Config(eco_config::LoadError {
-            sources: s.config.sources.clone(),
-            diagnostics: d,
-        })
-    })
+/// The run's plan, its errors rendered.
+async fn plan_run(ui: &Ui, run: &Run, options: PlanOptions) -> Result<PlannedRun, CliError> {
+    run.plan(options)
+        .await
+        .map_err(|e| run_error(ui, &run.config().sources, e))
 }
 
 /// Prints refusals; they make the plan an error.
@@ -300,14 +105,7 @@ fn check_refusals(ui: &Ui, plan: &Plan) -> Result<(), CliError> {
     for r in &plan.refused {
         ui.err_line(format!("Error: {}\n", r.message));
     }
-    Err(CliError::msg(
-        format!(
-            "the plan was refused ({} problem{}); nothing was changed",
-            plan.refused.len(),
-            if plan.refused.len() == 1 { "" } else { "s" }
-        ),
-        "see each explanation above",
-    ))
+    Err(eco_engine::RunError::Refused(plan.refused.len()).into())
 }
 
 fn load_for_run(dir: &Path, run: &RunArgs) -> Result<(Config, StageContext), CliError> {
@@ -318,47 +116,148 @@ fn load_for_run(dir: &Path, run: &RunArgs) -> Result<(Config, StageContext), Cli
     Ok((config, stage))
 }
 
-pub async fn plan(ui: &Ui, dir: &Path, args: &PlanArgs) -> CmdResult {
-    if let Some(out) = &args.generate_config_out {
-        super::import::generate_config_out(ui, dir, &args.run.stage, out).await?;
-    }
-    let (config, stage) = load_for_run(dir, &args.run)?;
-    let s = session(ui, dir, config, stage, &args.run).await?;
-    let targets = parse_addresses(&args.run.target, "target")?;
-    let replace = parse_addresses(&args.replace, "replace")?;
-    let timeout = parse_duration(&args.run.lock_timeout)?;
-    let mode = if args.refresh_only {
+fn mode(refresh_only: bool) -> Mode {
+    if refresh_only {
         Mode::RefreshOnly
     } else {
         Mode::Normal
+    }
+}
+
+pub async fn plan(ui: &Ui, dir: &Path, args: &PlanArgs) -> CmdResult {
+    let (config, stage, aws, preread) = match &args.generate_config_out {
+        Some(out) => generate_config_out(ui, dir, &args.run, out).await?,
+        None => {
+            let (config, stage) = load_for_run(dir, &args.run)?;
+            (config, stage, None, BTreeMap::new())
+        }
     };
-    let (plan, version) = locked(
-        s.backend.as_ref(),
-        &s.stage.name,
-        "plan",
-        timeout,
-        |_| async {
-            let p = prepare(ui, &s, args.refresh, &targets, true).await?;
-            let plan = make_plan(&s, &p, &targets, &replace, mode)?;
-            Ok((plan, p.version))
-        },
-    )
-    .await?;
-    show_plan(ui, &plan, args.json);
-    check_refusals(ui, &plan)?;
-    if let Some(out) = &args.out {
-        save_plan(&s, &plan, &version, args, out)?;
-        ui.out(format!(
-            "\nSaved the plan to {}. To carry it out exactly: eco apply {}",
-            out.display(),
-            out.display()
+    let options = PlanOptions {
+        mode: mode(args.refresh_only),
+        refresh: args.refresh,
+        targets: parse_addresses(&args.run.target, "target")?,
+        replace: parse_addresses(&args.replace, "replace")?,
+        expect_state: None,
+        preread,
+    };
+    let run = open_run(ui, dir, config, stage, aws, &args.run, "plan").await?;
+    let result = interruptible(async {
+        let planned = plan_run(ui, &run, options).await?;
+        show_plan(ui, &planned.plan, args.json);
+        check_refusals(ui, &planned.plan)?;
+        if let Some(out) = &args.out {
+            save_plan(&run, &planned.plan, &planned.version, args, out)?;
+            ui.out(format!(
+                "\nSaved the plan to {}. To carry it out exactly: eco apply {}",
+                out.display(),
+                out.display()
+            ));
+        }
+        Ok(if args.detailed_exitcode && planned.plan.has_changes() {
+            Status::Changes
+        } else {
+            Status::Ok
+        })
+    })
+    .await;
+    run.close(result).await
+}
+
+/// `eco plan -generate-config-out FILE`: writes KDL for every `import` block whose target the
+/// configuration does not declare yet (read live with the type's `import`). FILE must not exist.
+/// Returns the configuration (loaded once, with FILE when it is one of the directory's), the
+/// stage, its AWS when it was opened, and the targets read (the plan does not read them again).
+async fn generate_config_out(
+    ui: &Ui,
+    dir: &Path,
+    run: &RunArgs,
+    out: &Path,
+) -> Result<
+    (
+        Config,
+        StageContext,
+        Option<StageAws>,
+        BTreeMap<String, Live>,
+    ),
+    CliError,
+> {
+    if out.exists() {
+        return Err(CliError::msg(
+            format!("-generate-config-out: {} already exists", out.display()),
+            "name a new file: eco never overwrites configuration",
         ));
     }
-    Ok(if args.detailed_exitcode && plan.has_changes() {
-        Status::Changes
-    } else {
-        Status::Ok
-    })
+    let registry = super::registry();
+    let config = eco_config::load_dir_for_generation(dir, &registry).map_err(CliError::Config)?;
+    let missing: Vec<&eco_config::ImportBlock> = config
+        .imports
+        .iter()
+        .filter(|i| config.resource(&i.to).is_none())
+        .collect();
+    let stage = config
+        .select_stage(run.stage.stage.as_deref(), &run.stage.vars)
+        .map_err(|d| config_error(&config, d))?;
+    if missing.is_empty() {
+        ui.out(
+            "-generate-config-out: every import block's target is configured; nothing to write.",
+        );
+        return Ok((config, stage, None, BTreeMap::new()));
+    }
+    let aws = StageAws::load(&stage).await;
+    aws.check_account(&stage).await?;
+    let generated = eco_engine::generate_import_targets(
+        &config,
+        &stage,
+        &registry,
+        &aws.providers,
+        RetryPolicy::default(),
+    )
+    .await?;
+    let text = generated.text;
+    std::fs::write(out, &text).map_err(|e| {
+        CliError::msg(
+            format!("cannot write {}: {e}", out.display()),
+            "check the path",
+        )
+    })?;
+    ui.out(format!(
+        "Wrote the configuration of the imported resources to {}.\n",
+        out.display()
+    ));
+    let config = with_generated(dir, &config, out, &text, &registry)?;
+    Ok((config, stage, Some(aws), generated.read))
+}
+
+/// The configuration as `eco_config::load_dir` would read it now that `out` is written: its
+/// files (already read) and `out` when it is one of the directory's `*.kdl` files.
+fn with_generated(
+    dir: &Path,
+    config: &Config,
+    out: &Path,
+    text: &str,
+    registry: &eco_schema::Registry,
+) -> Result<Config, CliError> {
+    let mut files: Vec<(String, String)> = config
+        .sources
+        .iter()
+        .map(|(_, f)| (f.name.clone(), f.text.to_string()))
+        .collect();
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let in_dir = out.extension().is_some_and(|x| x == "kdl")
+        && parent.canonicalize().ok().is_some()
+        && parent.canonicalize().ok() == dir.canonicalize().ok();
+    if in_dir {
+        files.push((eco_config::display_name(dir, out), text.to_string()));
+        files.sort_by(|a, b| a.0.cmp(&b.0));
+    }
+    let mut sources = eco_config::Sources::new();
+    for (name, text) in files {
+        sources.add(name, text);
+    }
+    eco_config::parse_sources(sources, registry).map_err(CliError::Config)
 }
 
 fn show_plan(ui: &Ui, plan: &Plan, json: bool) {
@@ -370,7 +269,7 @@ fn show_plan(ui: &Ui, plan: &Plan, json: bool) {
 }
 
 fn save_plan(
-    s: &Session,
+    run: &Run,
     plan: &Plan,
     version: &StateVersion,
     args: &PlanArgs,
@@ -379,13 +278,13 @@ fn save_plan(
     let saved = SavedPlan {
         format_version: SAVED_PLAN_FORMAT,
         eco_version: eco_state::ECO_VERSION.to_string(),
-        sources: s
-            .config
+        sources: run
+            .config()
             .sources
             .iter()
             .map(|(_, f)| (f.name.clone(), f.text.to_string()))
             .collect(),
-        vars: s.stage.vars.clone(),
+        vars: run.stage().vars.clone(),
         targets: args.run.target.clone(),
         state_lineage: version.lineage().unwrap_or_default().to_string(),
         state_serial: version.serial().unwrap_or(0),
@@ -416,50 +315,60 @@ pub async fn apply(ui: &Ui, dir: &Path, args: &ApplyArgs) -> CmdResult {
         return apply_saved(ui, dir, args, file).await;
     }
     let (config, stage) = load_for_run(dir, &args.plan.run)?;
-    let s = session(ui, dir, config, stage, &args.plan.run).await?;
-    let targets = parse_addresses(&args.plan.run.target, "target")?;
-    let replace = parse_addresses(&args.plan.replace, "replace")?;
-    let timeout = parse_duration(&args.plan.run.lock_timeout)?;
-    let mode = if args.plan.refresh_only {
-        Mode::RefreshOnly
-    } else {
-        Mode::Normal
+    let options = PlanOptions {
+        mode: mode(args.plan.refresh_only),
+        refresh: args.plan.refresh,
+        targets: parse_addresses(&args.plan.run.target, "target")?,
+        replace: parse_addresses(&args.plan.replace, "replace")?,
+        expect_state: None,
+        preread: BTreeMap::new(),
     };
-    locked(
-        s.backend.as_ref(),
-        &s.stage.name,
-        "apply",
-        timeout,
-        |_| async {
-            let p = prepare(ui, &s, args.plan.refresh, &targets, true).await?;
-            let plan = make_plan(&s, &p, &targets, &replace, mode)?;
-            show_plan(ui, &plan, args.plan.json);
-            check_refusals(ui, &plan)?;
-            execute(ui, &s, plan, p.refreshed, p.version, args.auto_approve).await
-        },
-    )
-    .await
+    let run = open_run(ui, dir, config, stage, None, &args.plan.run, "apply").await?;
+    let result = interruptible(async {
+        let planned = plan_run(ui, &run, options).await?;
+        show_plan(ui, &planned.plan, args.plan.json);
+        check_refusals(ui, &planned.plan)?;
+        approve_and_apply(ui, &run, planned, args.auto_approve).await
+    })
+    .await;
+    run.close(result).await
 }
 
 pub async fn destroy(ui: &Ui, dir: &Path, args: &DestroyArgs) -> CmdResult {
     let (config, stage) = load_for_run(dir, &args.run)?;
-    let s = session(ui, dir, config, stage, &args.run).await?;
-    let targets = parse_addresses(&args.run.target, "target")?;
-    let timeout = parse_duration(&args.run.lock_timeout)?;
-    locked(
-        s.backend.as_ref(),
-        &s.stage.name,
-        "destroy",
-        timeout,
-        |_| async {
-            let p = prepare(ui, &s, true, &targets, false).await?;
-            let plan = make_plan(&s, &p, &targets, &[], Mode::Destroy)?;
-            show_plan(ui, &plan, false);
-            check_refusals(ui, &plan)?;
-            execute(ui, &s, plan, p.refreshed, p.version, args.auto_approve).await
-        },
-    )
-    .await
+    let options = PlanOptions {
+        mode: Mode::Destroy,
+        refresh: true,
+        targets: parse_addresses(&args.run.target, "target")?,
+        replace: Vec::new(),
+        expect_state: None,
+        preread: BTreeMap::new(),
+    };
+    let run = open_run(ui, dir, config, stage, None, &args.run, "destroy").await?;
+    let result = interruptible(async {
+        let planned = plan_run(ui, &run, options).await?;
+        show_plan(ui, &planned.plan, false);
+        check_refusals(ui, &planned.plan)?;
+        approve_and_apply(ui, &run, planned, args.auto_approve).await
+    })
+    .await;
+    run.close(result).await
+}
+
+/// Asks for approval when the plan changes anything (unless -auto-approve), then applies the
+/// plan shown.
+async fn approve_and_apply(
+    ui: &Ui,
+    run: &Run,
+    planned: PlannedRun,
+    auto_approve: bool,
+) -> CmdResult {
+    if planned.plan.has_changes() && !auto_approve && !confirm(ui)? {
+        ui.out("Apply cancelled.");
+        return Ok(Status::Failed);
+    }
+    let approved = planned.plan.clone();
+    execute(ui, run, planned, &approved).await
 }
 
 async fn apply_saved(ui: &Ui, dir: &Path, args: &ApplyArgs, file: &Path) -> CmdResult {
@@ -496,86 +405,52 @@ async fn apply_saved(ui: &Ui, dir: &Path, args: &ApplyArgs, file: &Path) -> CmdR
         stage: config.stage(&saved.plan.stage).cloned(),
         vars: saved.vars.clone(),
     };
-    let s = session(ui, dir, config, stage, &args.plan.run).await?;
-    let timeout = parse_duration(&args.plan.run.lock_timeout)?;
-    locked(s.backend.as_ref(), &s.stage.name, "apply", timeout, |_| async {
-        let (state, version) = s.backend.read(&s.stage.name).await?.into_state_or_new(&s.stage.name);
-        let now = (version.lineage().unwrap_or_default().to_string(), version.serial().unwrap_or(0));
-        if now != (saved.state_lineage.clone(), saved.state_serial) {
-            return Err(CliError::msg(
-                format!(
-                    "the saved plan is stale: it was made against state serial {} (lineage {}), but the state of stage `{}` is now serial {} (lineage {})",
-                    saved.state_serial, saved.state_lineage, s.stage.name, now.1, now.0
-                ),
-                "someone changed this stage since the plan was made: run `eco plan` again",
-            ));
-        }
+    // What the plan was made with: its targets, and the replacements `-replace` asked for.
+    let replace = saved
+        .plan
+        .changes
+        .iter()
+        .filter(|c| c.replace_because.iter().any(|r| r == "-replace"))
+        .filter_map(|c| Address::parse(&c.address))
+        .collect();
+    let options = PlanOptions {
+        mode: saved.plan.mode,
+        refresh: true,
+        targets: parse_addresses(&saved.targets, "target")?,
+        replace,
+        expect_state: Some((saved.state_lineage.clone(), saved.state_serial)),
+        preread: BTreeMap::new(),
+    };
+    let run = open_run(ui, dir, config, stage, None, &args.plan.run, "apply").await?;
+    let result = interruptible(async {
+        let planned = plan_run(ui, &run, options).await?;
         show_plan(ui, &saved.plan, false);
-        // The resources the plan imports were read at plan time, not persisted: read again.
-        let state = if saved.plan.changes.iter().any(|c| c.import_id.is_some()) {
-            read_imports(ui, &s, &state).await?.0
-        } else {
-            state
-        };
-        execute(ui, &s, saved.plan.clone(), state, version, true).await
+        execute(ui, &run, planned, &saved.plan).await
     })
-    .await
+    .await;
+    run.close(result).await
 }
 
-/// Confirms, applies, persists, and reports.
-async fn execute(
-    ui: &Ui,
-    s: &Session,
-    plan: Plan,
-    state: State,
-    version: StateVersion,
-    auto_approve: bool,
-) -> CmdResult {
-    if !plan.has_changes() {
-        if plan.mode == Mode::RefreshOnly || state.serial == 0 {
-            return Ok(Status::Ok);
-        }
-        // Record what refresh found (drift), as Terraform's apply does.
-        let mut state = state;
-        s.backend.write(&mut state, &version).await?;
-        return Ok(Status::Ok);
-    }
-    if !auto_approve && !confirm(ui)? {
-        ui.out("Apply cancelled.");
-        return Ok(Status::Failed);
-    }
-    if plan.mode == Mode::RefreshOnly {
-        let mut state = state;
-        s.backend.write(&mut state, &version).await?;
-        ui.out("\nApply complete! State now records what AWS has.");
-        return Ok(Status::Ok);
-    }
+/// Applies the approved plan (the engine refuses it if this run would do otherwise) and reports.
+async fn execute(ui: &Ui, run: &Run, planned: PlannedRun, approved: &Plan) -> CmdResult {
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let printer = tokio::spawn(print_progress(*ui, rx));
-    let engine = Engine {
-        config: s.engine.config.clone(),
-        stage: s.engine.stage.clone(),
-        registry: s.engine.registry.clone(),
-        providers: s.engine.providers.clone(),
-        parallelism: s.engine.parallelism,
-        base_dir: s.engine.base_dir.clone(),
-        faults: s.engine.faults.clone(),
-        retry: s.engine.retry,
-        events: Some(tx),
-    };
-    let writer = Arc::new(StateWriter::new(s.backend.clone(), state, version));
-    let report = engine.apply(&plan, &s.graph, writer.clone()).await;
-    drop(engine);
+    let applied = run.apply(planned, approved, Some(tx)).await;
     let _ = printer.await;
-    let writer = Arc::try_unwrap(writer)
-        .map_err(|_| CliError::msg("internal: state writer still shared", "this is a bug"))?;
-    let finished = writer.finish().await;
+    let (report, finished) = match applied.map_err(|e| run_error(ui, &run.config().sources, e))? {
+        Applied::NoChanges => return Ok(Status::Ok),
+        Applied::Recorded => {
+            ui.out("\nApply complete! State now records what AWS has.");
+            return Ok(Status::Ok);
+        }
+        Applied::Walked { report, state } => (report, state),
+    };
     let mut counts = BTreeMap::new();
     for (_, action) in &report.done {
         *counts.entry(*action).or_insert(0usize) += 1;
     }
     let count = |a| counts.get(&a).copied().unwrap_or(0);
-    let imported = plan
+    let imported = approved
         .changes
         .iter()
         .filter(|c| c.import_id.is_some() && report.done.iter().any(|(a, _)| *a == c.address))
@@ -595,12 +470,14 @@ async fn execute(
             "Skipped {address}: it depends on {because}, which failed"
         ));
     }
-    report_errors(ui, &report.errors);
-    let (final_state, _) = finished?;
+    for e in &report.errors {
+        ui.err_line(format!("Error: {e}"));
+    }
+    let final_state = finished?;
     if report.errors.is_empty() {
         ui.out(format!(
             "\n{} Resources: {imported}{added} added, {changed} changed, {destroyed} destroyed.",
-            ui.green(if plan.mode == Mode::Destroy {
+            ui.green(if approved.mode == Mode::Destroy {
                 "Destroy complete!"
             } else {
                 "Apply complete!"
