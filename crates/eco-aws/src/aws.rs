@@ -231,19 +231,42 @@ const NOT_FOUND_CODES: &[&str] = &[
     "404",
 ];
 
+/// Errors a later attempt may not meet: the AWS SDK standard retry strategy's throttling and
+/// transient codes (eco turns the SDK's own retries off, so the engine's retry policy must know
+/// them), and the codes AWS services answer a 5xx with.
 const RETRYABLE_CODES: &[&str] = &[
+    // Throttling.
     "Throttling",
     "ThrottlingException",
     "ThrottledException",
-    "RequestLimitExceeded",
+    "RequestThrottledException",
     "TooManyRequestsException",
     "ProvisionedThroughputExceededException",
+    "TransactionInProgressException",
+    "RequestLimitExceeded",
+    "BandwidthLimitExceeded",
+    "LimitExceededException",
+    "RequestThrottled",
+    "SlowDown",
+    "PriorRequestNotComplete",
+    "EC2ThrottledException",
+    // Transient.
+    "RequestTimeout",
+    "RequestTimeoutException",
+    "OperationAborted",
+    // A 5xx answer, by service.
     "ServiceUnavailable",
+    "ServiceUnavailableException",
     "InternalError",
     "InternalFailure",
-    "SlowDown",
-    "OperationAborted",
-    "LimitExceededException",
+    "InternalErrorException",
+    "InternalServerError",
+    "InternalServerErrorException",
+    "InternalServerException",
+    "InternalServiceError",
+    "InternalServiceErrorException",
+    "ServiceException",
+    "ServiceFailure",
 ];
 
 const CONFLICT_CODES: &[&str] = &[
@@ -352,4 +375,35 @@ pub(crate) fn differing(
         })
         .map(|(k, _)| k.clone())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_smithy_runtime_api::http::{Response, StatusCode};
+    use aws_smithy_types::body::SdkBody;
+    use aws_smithy_types::error::ErrorMetadata;
+
+    /// The SDK's own retries are off: what it used to retry must be retryable for the engine.
+    #[test]
+    fn throttling_transient_and_server_side_codes_are_retryable() {
+        for (code, status, kind) in [
+            ("PriorRequestNotComplete", 400, ErrorKind::Retryable),
+            ("RequestThrottledException", 400, ErrorKind::Retryable),
+            ("RequestTimeout", 400, ErrorKind::Retryable),
+            ("InternalServerError", 500, ErrorKind::Retryable),
+            ("ServiceException", 500, ErrorKind::Retryable),
+            ("ServiceUnavailableException", 503, ErrorKind::Retryable),
+            ("ConflictException", 409, ErrorKind::Conflict),
+            ("InvalidParameterValueException", 400, ErrorKind::Invalid),
+            ("NoSuchBucket", 404, ErrorKind::Other),
+        ] {
+            let meta = ErrorMetadata::builder().code(code).message("m").build();
+            let raw = Response::new(StatusCode::try_from(status).unwrap(), SdkBody::empty());
+            let error = op_error("Op", SdkError::service_error(meta, raw));
+            assert_eq!(error.kind, kind, "{code}");
+            assert_eq!(error.code.as_deref(), Some(code));
+            assert_eq!(error.to_string(), format!("Op: {code}: m"));
+        }
+    }
 }

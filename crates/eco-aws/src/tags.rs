@@ -60,6 +60,45 @@ pub trait TagByKey: Sync {
     async fn untag(&self, resource: &str, keys: Vec<String>) -> Result<(), OpError>;
 }
 
+/// Implements [`TagByKey`] for an SDK client whose TagResource takes the tags as a map and whose
+/// UntagResource takes `tag_keys`, both naming the resource through the builder method `$by`
+/// (`resource_arn` for API Gateway v2, `resource` for Lambda).
+macro_rules! tag_by_key {
+    ($client:ty, $by:ident) => {
+        #[async_trait::async_trait]
+        impl $crate::tags::TagByKey for $client {
+            async fn tag(
+                &self,
+                resource: &str,
+                tags: std::collections::BTreeMap<String, String>,
+            ) -> Result<(), eco_provider::OpError> {
+                self.tag_resource()
+                    .$by(resource)
+                    .set_tags(Some(tags.into_iter().collect()))
+                    .send()
+                    .await
+                    .map_err(|e| $crate::aws::op_error("TagResource", e))?;
+                Ok(())
+            }
+
+            async fn untag(
+                &self,
+                resource: &str,
+                keys: Vec<String>,
+            ) -> Result<(), eco_provider::OpError> {
+                self.untag_resource()
+                    .$by(resource)
+                    .set_tag_keys(Some(keys))
+                    .send()
+                    .await
+                    .map_err(|e| $crate::aws::op_error("UntagResource", e))?;
+                Ok(())
+            }
+        }
+    };
+}
+pub(crate) use tag_by_key;
+
 /// Takes `resource`'s tags from `live` to `desired` through `api`: one tag call for what is new
 /// or changed, one untag call for what is dropped (keys in `keep` stay), none when nothing is.
 pub async fn retag<T: TagByKey + ?Sized>(

@@ -190,13 +190,7 @@ impl Shared {
         address: &str,
         type_name: &str,
     ) -> Result<Arc<dyn ResourceProvider>, EngineError> {
-        self.providers
-            .get(type_name)
-            .cloned()
-            .ok_or_else(|| EngineError::NoProvider {
-                address: address.to_string(),
-                type_name: type_name.to_string(),
-            })
+        crate::provider_for(&self.providers, address, type_name)
     }
 
     fn fault(&self, step: Step, address: &str, action: Action) -> Result<(), EngineError> {

@@ -215,13 +215,7 @@ impl Engine {
         address: &str,
         type_name: &str,
     ) -> Result<Arc<dyn ResourceProvider>, EngineError> {
-        self.providers
-            .get(type_name)
-            .cloned()
-            .ok_or_else(|| EngineError::NoProvider {
-                address: address.to_string(),
-                type_name: type_name.to_string(),
-            })
+        provider_for(&self.providers, address, type_name)
     }
 
     /// Checks that every configured type has operations.
@@ -238,6 +232,21 @@ impl Engine {
             })
             .collect()
     }
+}
+
+/// The operations of `type_name`, or the error that `address` has none.
+pub(crate) fn provider_for(
+    providers: &Providers,
+    address: &str,
+    type_name: &str,
+) -> Result<Arc<dyn ResourceProvider>, EngineError> {
+    providers
+        .get(type_name)
+        .cloned()
+        .ok_or_else(|| EngineError::NoProvider {
+            address: address.to_string(),
+            type_name: type_name.to_string(),
+        })
 }
 
 pub(crate) fn op_context(

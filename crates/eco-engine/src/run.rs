@@ -223,7 +223,8 @@ pub async fn generate_import_targets(
         let provider = providers
             .get(type_name)
             .ok_or_else(|| RunError::NoOperations(type_name.to_string()))?;
-        let ctx = crate::op_context(config, stage, &key);
+        // Reads only: no local inputs are needed.
+        let ctx = crate::op_context(config, stage, std::path::Path::new("."), &key);
         let live = match retry.run(|| provider.import(&ctx, &id)).await {
             Ok(Some(live)) => live,
             Ok(None) => {

@@ -79,8 +79,11 @@ struct FieldOpts {
     flatten: bool,
 }
 
-fn container_opts(attrs: &[syn::Attribute]) -> syn::Result<ContainerOpts> {
-    let mut o = ContainerOpts::default();
+/// Calls `option` with each `key` (and its meta, to read `= value`) of every `#[eco(...)]`.
+fn each_option(
+    attrs: &[syn::Attribute],
+    mut option: impl FnMut(&str, &syn::meta::ParseNestedMeta) -> syn::Result<bool>,
+) -> syn::Result<()> {
     for attr in attrs.iter().filter(|a| a.path().is_ident("eco")) {
         attr.parse_nested_meta(|m| {
             let key = m
@@ -88,51 +91,56 @@ fn container_opts(attrs: &[syn::Attribute]) -> syn::Result<ContainerOpts> {
                 .get_ident()
                 .map(|i| i.to_string())
                 .unwrap_or_default();
-            match key.as_str() {
-                "resource" => o.resource = Some(m.value()?.parse()?),
-                "doc" => o.doc = Some(m.value()?.parse()?),
-                "import_id" => o.import_id = Some(m.value()?.parse()?),
-                "label" => o.label = Some(m.value()?.parse()?),
-                "prevent_destroy_by_default" => o.prevent_destroy_by_default = true,
-                _ => return Err(m.error(format!("unknown eco container option `{key}`"))),
+            if option(&key, &m)? {
+                Ok(())
+            } else {
+                Err(m.error(format!("unknown eco option `{key}`")))
             }
-            Ok(())
         })?;
     }
+    Ok(())
+}
+
+fn container_opts(attrs: &[syn::Attribute]) -> syn::Result<ContainerOpts> {
+    let mut o = ContainerOpts::default();
+    each_option(attrs, |key, m| {
+        match key {
+            "resource" => o.resource = Some(m.value()?.parse()?),
+            "doc" => o.doc = Some(m.value()?.parse()?),
+            "import_id" => o.import_id = Some(m.value()?.parse()?),
+            "label" => o.label = Some(m.value()?.parse()?),
+            "prevent_destroy_by_default" => o.prevent_destroy_by_default = true,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    })?;
     Ok(o)
 }
 
 fn field_opts(attrs: &[syn::Attribute]) -> syn::Result<FieldOpts> {
     let mut o = FieldOpts::default();
-    for attr in attrs.iter().filter(|a| a.path().is_ident("eco")) {
-        attr.parse_nested_meta(|m| {
-            let key = m
-                .path
-                .get_ident()
-                .map(|i| i.to_string())
-                .unwrap_or_default();
-            match key.as_str() {
-                "rename" => o.rename = Some(m.value()?.parse()?),
-                "doc" => o.doc = Some(m.value()?.parse()?),
-                "guarded" => o.guarded = Some(m.value()?.parse()?),
-                "min" => o.min = Some(m.value()?.parse()?),
-                "max" => o.max = Some(m.value()?.parse()?),
-                "required" => o.required = true,
-                "replace" => o.replace = true,
-                "computed" => o.computed = true,
-                "sensitive" => o.sensitive = true,
-                "json" => o.json = true,
-                "local" => o.local = true,
-                "unordered" => o.unordered = true,
-                "additive" => o.additive = true,
-                "declared_labels" => o.declared_labels = true,
-                "tags" => o.tags = true,
-                "flatten" => o.flatten = true,
-                _ => return Err(m.error(format!("unknown eco field option `{key}`"))),
-            }
-            Ok(())
-        })?;
-    }
+    each_option(attrs, |key, m| {
+        match key {
+            "rename" => o.rename = Some(m.value()?.parse()?),
+            "doc" => o.doc = Some(m.value()?.parse()?),
+            "guarded" => o.guarded = Some(m.value()?.parse()?),
+            "min" => o.min = Some(m.value()?.parse()?),
+            "max" => o.max = Some(m.value()?.parse()?),
+            "required" => o.required = true,
+            "replace" => o.replace = true,
+            "computed" => o.computed = true,
+            "sensitive" => o.sensitive = true,
+            "json" => o.json = true,
+            "local" => o.local = true,
+            "unordered" => o.unordered = true,
+            "additive" => o.additive = true,
+            "declared_labels" => o.declared_labels = true,
+            "tags" => o.tags = true,
+            "flatten" => o.flatten = true,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    })?;
     Ok(o)
 }
 

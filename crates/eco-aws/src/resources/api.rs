@@ -81,7 +81,7 @@ use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider,
 use crate::attrs::{opt_block, opt_bool, opt_str, req_str, s, str_list, str_list_value};
 use crate::aws::{is_gone, op_error, Aws};
 use crate::calls::{delete_if_present, get_optional};
-use crate::tags::{retag, TagByKey};
+use crate::tags::retag;
 use crate::tags::{tags_of, tags_value};
 
 const TY: &str = "api";
@@ -361,29 +361,8 @@ impl Provider {
 
 pub(crate) use crate::aws::differing;
 
-/// API Gateway v2 tags any of its resources by ARN: TagResource with a map, UntagResource by key.
-#[async_trait]
-impl TagByKey for aws_sdk_apigatewayv2::Client {
-    async fn tag(&self, arn: &str, tags: BTreeMap<String, String>) -> Result<(), OpError> {
-        self.tag_resource()
-            .resource_arn(arn)
-            .set_tags(Some(tags.into_iter().collect()))
-            .send()
-            .await
-            .map_err(|e| op_error("TagResource", e))?;
-        Ok(())
-    }
-
-    async fn untag(&self, arn: &str, keys: Vec<String>) -> Result<(), OpError> {
-        self.untag_resource()
-            .resource_arn(arn)
-            .set_tag_keys(Some(keys))
-            .send()
-            .await
-            .map_err(|e| op_error("UntagResource", e))?;
-        Ok(())
-    }
-}
+// API Gateway v2 tags any of its resources by ARN: TagResource with a map, UntagResource by key.
+crate::tags::tag_by_key!(aws_sdk_apigatewayv2::Client, resource_arn);
 
 #[async_trait]
 impl ResourceProvider for Provider {

@@ -1351,29 +1351,8 @@ fn differing(desired: &Attrs, live: &Attrs) -> Vec<String> {
     crate::aws::differing(desired, live, LOCAL_ATTRS)
 }
 
-/// Lambda tags a function by ARN: TagResource with a map, UntagResource by key.
-#[async_trait]
-impl TagByKey for aws_sdk_lambda::Client {
-    async fn tag(&self, arn: &str, tags: BTreeMap<String, String>) -> Result<(), OpError> {
-        self.tag_resource()
-            .resource(arn)
-            .set_tags(Some(tags.into_iter().collect()))
-            .send()
-            .await
-            .map_err(|e| op_error("TagResource", e))?;
-        Ok(())
-    }
-
-    async fn untag(&self, arn: &str, keys: Vec<String>) -> Result<(), OpError> {
-        self.untag_resource()
-            .resource(arn)
-            .set_tag_keys(Some(keys))
-            .send()
-            .await
-            .map_err(|e| op_error("UntagResource", e))?;
-        Ok(())
-    }
-}
+// Lambda tags a function by ARN: TagResource with a map, UntagResource by key.
+crate::tags::tag_by_key!(aws_sdk_lambda::Client, resource);
 
 #[async_trait]
 impl ResourceProvider for Provider {
