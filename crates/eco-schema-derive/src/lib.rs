@@ -209,10 +209,12 @@ fn spec(input: DeriveInput) -> syn::Result<TokenStream2> {
             modifiers.push(quote!(.doc(#doc)));
         }
         let attribute = if is_label {
-            // The node's argument sets the label: the field itself is never written.
+            // The node's argument sets the label: the field itself is never written, so it is
+            // not required unless marked so (a block written once whose argument must be given).
+            let required = f.required;
             quote!({
                 let mut a = ::eco_schema::spec::field_attribute::<#ty>(#attr_lit) #(#modifiers)*;
-                a.required = false;
+                a.required = #required;
                 a
             })
         } else {

@@ -520,6 +520,36 @@ mod tests {
         );
     }
 
+    #[derive(Debug, Clone, PartialEq, Spec)]
+    #[eco(label = "name")]
+    struct KeyBlock {
+        #[eco(required)]
+        name: String,
+        #[eco(rename = "type")]
+        key_type: KeyType,
+    }
+
+    #[test]
+    fn a_label_field_is_optional_unless_marked_required() {
+        assert!(!Index::fields()[0].required);
+        let key = KeyBlock::fields();
+        assert!(key[0].required && key[1].required);
+        assert_eq!(
+            block_shape::<KeyBlock>(false),
+            Attribute::labeled_block(
+                "key",
+                "name",
+                vec![
+                    Attribute::string("name").required(),
+                    Attribute::string("type")
+                        .required()
+                        .one_of(&["S", "N", "B"]),
+                ],
+            )
+            .shape
+        );
+    }
+
     #[test]
     fn a_derived_spec_round_trips_and_names_the_bad_attribute() {
         let t = Table {
