@@ -14,7 +14,9 @@
 //!
 //! `#[derive(SpecEnum)]` turns a fieldless enum into a closed set of values: its
 //! [`SpecEnum::ALLOWED`] is what the schema's [`Attribute::allowed`] holds, so `eco validate`
-//! refuses any other value with the allowed ones listed.
+//! refuses any other value with the allowed ones listed. A variant is spelled as written, or as
+//! `#[eco(rename = "..")]` says, or (with `#[eco(rename_all = "SCREAMING_SNAKE_CASE")]` on the
+//! enum) `PayPerRequest` -> `PAY_PER_REQUEST`.
 //!
 //! Field types: `String`, `i64`, `i32`, `f64`, `bool`, a `SpecEnum`, a `Spec` struct (a block;
 //! `#[eco(label = "field")]` on the struct takes the node's argument into that field), and
@@ -518,6 +520,21 @@ mod tests {
             derived.attributes[1].update,
             Update::Guarded("fixed at creation")
         );
+    }
+
+    #[derive(Debug, Clone, Copy, PartialEq, SpecEnum)]
+    #[eco(rename_all = "SCREAMING_SNAKE_CASE")]
+    enum Billing {
+        PayPerRequest,
+        #[eco(rename = "prov")]
+        Provisioned,
+        Standard,
+    }
+
+    #[test]
+    fn rename_all_spells_variants_in_screaming_snake_case() {
+        assert_eq!(Billing::ALLOWED, ["PAY_PER_REQUEST", "prov", "STANDARD"]);
+        assert_eq!(Billing::parse("PAY_PER_REQUEST"), Some(Billing::PayPerRequest));
     }
 
     #[derive(Debug, Clone, PartialEq, Spec)]

@@ -40,7 +40,8 @@ use self::read::{from_description, to_attrs};
 use self::requests::{create_table_request, update_table_request};
 pub use self::spec::DynamodbTable;
 use self::updates::{plan_table_updates, tag_changes};
-use crate::aws::{error_code, is_not_found, op_error, Aws};
+use crate::attrs::any_changed;
+use crate::aws::{error_code, has_code, is_not_found, op_error, read_each, Aws};
 use crate::calls::get_optional;
 use crate::ownership::not_ours_by_tags;
 
@@ -62,11 +63,13 @@ const POLL_MAX: Duration = Duration::from_secs(8);
 /// Whether an error says the table is gone (DescribeContinuousBackups answers
 /// TableNotFoundException; moto's TTL calls answer ResourceNotFound).
 fn table_gone<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
-    is_not_found(err)
-        || matches!(
-            error_code(err),
-            Some("TableNotFoundException" | "ResourceNotFound")
-        )
+    is_not_found(err) || has_code(err, &["TableNotFoundException", "ResourceNotFound"])
+}
+
+/// A table that vanished while `op` worked on it.
+fn gone(op: &str, name: &str) -> OpError {
+    let message = format!("table `{name}` no longer exists (deleted outside eco?)");
+    OpError::new(op, ErrorKind::Other, message)
 }
 
 fn is_settled(d: &TableDescription) -> bool {
@@ -82,15 +85,12 @@ fn status_of(d: Option<&TableDescription>) -> String {
     };
     let mut s = d
         .table_status()
-        .map(|s| s.as_str().to_string())
-        .unwrap_or_else(|| "unknown".to_string());
+        .map_or("unknown", |s| s.as_str())
+        .to_string();
     for g in d.global_secondary_indexes() {
         if let Some(st) = g.index_status().filter(|s| **s != IndexStatus::Active) {
-            s.push_str(&format!(
-                ", index {} {}",
-                g.index_name().unwrap_or_default(),
-                st.as_str()
-            ));
+            let index = g.index_name().unwrap_or_default();
+            s.push_str(&format!(", index {index} {}", st.as_str()));
         }
     }
     s
@@ -98,6 +98,13 @@ fn status_of(d: Option<&TableDescription>) -> String {
 
 fn not_ours(ctx: &OpContext, op: &str, name: &str, tags: &BTreeMap<String, String>) -> OpError {
     not_ours_by_tags(ctx, op, &format!("table `{name}`"), name, tags)
+}
+
+fn live(id: &str, table: &DynamodbTable) -> Live {
+    Live {
+        id: id.to_string(),
+        attrs: to_attrs(table),
+    }
 }
 
 /// The operations of `dynamodb-table`.
@@ -117,11 +124,10 @@ impl Provider {
 
     /// DescribeTable; `None` when there is no such table.
     async fn describe(&self, name: &str) -> Result<Option<TableDescription>, OpError> {
-        match self.client.describe_table().table_name(name).send().await {
-            Ok(out) => Ok(out.table),
-            Err(e) if table_gone(&e) => Ok(None),
-            Err(e) => Err(op_error("DescribeTable", e)),
-        }
+        let call = self.client.describe_table().table_name(name).send();
+        Ok(get_optional("DescribeTable", table_gone, call)
+            .await?
+            .and_then(|o| o.table))
     }
 
     /// Polls DescribeTable until `done` holds. The first poll is immediate (an emulator, or a
@@ -143,16 +149,12 @@ impl Provider {
                 return Ok(d);
             }
             if start.elapsed() + pause > limit {
-                return Err(OpError::new(
-                    "DescribeTable",
-                    ErrorKind::Other,
-                    format!(
-                        "table `{name}` did not become {what} within {} min (now: {}); \
-                         the next apply continues from there",
-                        limit.as_secs() / 60,
-                        status_of(d.as_ref())
-                    ),
-                ));
+                let (minutes, now) = (limit.as_secs() / 60, status_of(d.as_ref()));
+                let message = format!(
+                    "table `{name}` did not become {what} within {minutes} min (now: {now}); \
+                     the next apply continues from there"
+                );
+                return Err(OpError::new("DescribeTable", ErrorKind::Other, message));
             }
             tokio::time::sleep(pause).await;
             pause = (pause * 2).min(POLL_MAX);
@@ -167,55 +169,41 @@ impl Provider {
 
     /// Like `wait_active`, but a table that is gone is an error of `op`.
     async fn settled(&self, name: &str, op: &str) -> Result<DynamodbTable, OpError> {
-        match self.wait_active(name).await? {
-            Some(d) => Ok(from_description(&d)),
-            None => Err(OpError::new(
-                op,
-                ErrorKind::Other,
-                format!("table `{name}` no longer exists (deleted outside eco?)"),
-            )),
-        }
+        let d = self
+            .wait_active(name)
+            .await?
+            .ok_or_else(|| gone(op, name))?;
+        Ok(from_description(&d))
     }
 
     /// The TTL attribute when TTL is on (ENABLED or ENABLING); outer `None` = table gone.
     async fn ttl(&self, name: &str) -> Result<Option<Option<String>>, OpError> {
-        match self
-            .client
-            .describe_time_to_live()
-            .table_name(name)
-            .send()
-            .await
-        {
-            Ok(out) => Ok(Some(out.time_to_live_description.and_then(|t| {
-                let on = matches!(
-                    t.time_to_live_status(),
-                    Some(TimeToLiveStatus::Enabled | TimeToLiveStatus::Enabling)
-                );
-                on.then(|| t.attribute_name().map(str::to_string)).flatten()
-            }))),
-            Err(e) if table_gone(&e) => Ok(None),
-            Err(e) => Err(op_error("DescribeTimeToLive", e)),
-        }
+        let call = self.client.describe_time_to_live().table_name(name).send();
+        let out = get_optional("DescribeTimeToLive", table_gone, call).await?;
+        Ok(out.map(|o| {
+            let t = o.time_to_live_description?;
+            let on = matches!(
+                t.time_to_live_status(),
+                Some(TimeToLiveStatus::Enabled | TimeToLiveStatus::Enabling)
+            );
+            on.then(|| t.attribute_name().map(str::to_string)).flatten()
+        }))
     }
 
     /// Whether point-in-time recovery is on; `None` = table gone.
     async fn pitr(&self, name: &str) -> Result<Option<bool>, OpError> {
-        match self
+        let call = self
             .client
             .describe_continuous_backups()
             .table_name(name)
-            .send()
-            .await
-        {
-            Ok(out) => Ok(Some(
-                out.continuous_backups_description()
-                    .and_then(|c| c.point_in_time_recovery_description())
-                    .and_then(|p| p.point_in_time_recovery_status())
-                    == Some(&PointInTimeRecoveryStatus::Enabled),
-            )),
-            Err(e) if table_gone(&e) => Ok(None),
-            Err(e) => Err(op_error("DescribeContinuousBackups", e)),
-        }
+            .send();
+        let out = get_optional("DescribeContinuousBackups", table_gone, call).await?;
+        Ok(out.map(|o| {
+            o.continuous_backups_description()
+                .and_then(|c| c.point_in_time_recovery_description())
+                .and_then(|p| p.point_in_time_recovery_status())
+                == Some(&PointInTimeRecoveryStatus::Enabled)
+        }))
     }
 
     /// All tags of the table (every page); `None` = table gone.
@@ -223,22 +211,16 @@ impl Provider {
         let mut tags = BTreeMap::new();
         let mut token: Option<String> = None;
         loop {
-            let Some(out) = get_optional(
-                "ListTagsOfResource",
-                table_gone,
-                self.client
-                    .list_tags_of_resource()
-                    .resource_arn(arn)
-                    .set_next_token(token.take())
-                    .send(),
-            )
-            .await?
-            else {
+            let call = self.client.list_tags_of_resource().resource_arn(arn);
+            let call = call.set_next_token(token.take()).send();
+            let Some(out) = get_optional("ListTagsOfResource", table_gone, call).await? else {
                 return Ok(None);
             };
-            for t in out.tags() {
-                tags.insert(t.key().to_string(), t.value().to_string());
-            }
+            tags.extend(
+                out.tags()
+                    .iter()
+                    .map(|t| (t.key().into(), t.value().into())),
+            );
             match out.next_token {
                 Some(t) if !t.is_empty() => token = Some(t),
                 _ => return Ok(Some(tags)),
@@ -257,7 +239,6 @@ impl Provider {
             return Ok(None);
         }
         let mut live = from_description(d);
-        let name = live.name.clone();
         let arn = live.arn.clone().unwrap_or_default();
         let tags_call = async {
             match tags {
@@ -265,7 +246,8 @@ impl Provider {
                 None => self.tags(&arn).await,
             }
         };
-        let (ttl, pitr, tags) = tokio::join!(self.ttl(&name), self.pitr(&name), tags_call);
+        let (ttl, pitr, tags) =
+            tokio::join!(self.ttl(&live.name), self.pitr(&live.name), tags_call);
         let (Some(ttl), Some(pitr), Some(tags)) = (ttl?, pitr?, tags?) else {
             return Ok(None);
         };
@@ -287,17 +269,12 @@ impl Provider {
 
     /// Reads a table that must exist after `op`.
     async fn read_after(&self, name: &str, op: &str) -> Result<Live, OpError> {
-        match self.read_table(name).await? {
-            Some(t) => Ok(Live {
-                id: name.to_string(),
-                attrs: to_attrs(&t),
-            }),
-            None => Err(OpError::new(
-                op,
-                ErrorKind::Other,
-                format!("table `{name}` vanished right after {op} (deleted outside eco?)"),
-            )),
-        }
+        let t = self.read_table(name).await?.ok_or_else(|| {
+            let message =
+                format!("table `{name}` vanished right after {op} (deleted outside eco?)");
+            OpError::new(op, ErrorKind::Other, message)
+        })?;
+        Ok(live(name, &t))
     }
 
     /// Brings the attributes named in `changed` from what AWS has now to `want`, calling only
@@ -309,7 +286,7 @@ impl Provider {
         want: &DynamodbTable,
         changed: &[String],
     ) -> Result<(), OpError> {
-        let has = |a: &str| changed.iter().any(|c| c == a);
+        let has = |a: &str| any_changed(changed, &[a]);
         let mut live = self.settled(name, "UpdateTable").await?;
         for step in plan_table_updates(&live, want, changed)? {
             let req = update_table_request(&self.client, name, step);
@@ -317,26 +294,21 @@ impl Provider {
             live = self.settled(name, "UpdateTable").await?;
         }
 
-        let gone = |op: &str| {
-            OpError::new(
-                op,
-                ErrorKind::Other,
-                format!("table `{name}` no longer exists (deleted outside eco?)"),
-            )
-        };
-
         // 9. TTL: AWS refuses to enable TTL that is on, so a new attribute disables first.
         if has("ttl") {
-            let current = self
-                .ttl(name)
-                .await?
-                .ok_or_else(|| gone("DescribeTimeToLive"))?;
+            let current = self.ttl(name).await?;
+            let current = current.ok_or_else(|| gone("DescribeTimeToLive", name))?;
             if current != want.ttl {
-                if let Some(attr) = &current {
-                    self.set_ttl(name, attr, false).await?;
-                }
-                if let Some(attr) = &want.ttl {
-                    self.set_ttl(name, attr, true).await?;
+                for (attr, enabled) in [(&current, false), (&want.ttl, true)] {
+                    let Some(attr) = attr else { continue };
+                    let spec = TimeToLiveSpecification::builder().attribute_name(attr);
+                    let spec = spec
+                        .enabled(enabled)
+                        .build()
+                        .expect("name and enabled are set");
+                    let call = self.client.update_time_to_live().table_name(name);
+                    let call = call.time_to_live_specification(spec).send().await;
+                    call.map_err(|e| op_error("UpdateTimeToLive", e))?;
                 }
             }
         }
@@ -344,70 +316,35 @@ impl Provider {
         // 10. Point-in-time recovery.
         let pitr = want.point_in_time_recovery.unwrap_or(false);
         if has("point-in-time-recovery") {
-            let current = self
-                .pitr(name)
-                .await?
-                .ok_or_else(|| gone("DescribeContinuousBackups"))?;
-            if current != pitr {
-                self.client
-                    .update_continuous_backups()
-                    .table_name(name)
-                    .point_in_time_recovery_specification(
-                        PointInTimeRecoverySpecification::builder()
-                            .point_in_time_recovery_enabled(pitr)
-                            .build()
-                            .expect("enabled is set"),
-                    )
-                    .send()
-                    .await
-                    .map_err(|e| op_error("UpdateContinuousBackups", e))?;
+            let current = self.pitr(name).await?;
+            if current.ok_or_else(|| gone("DescribeContinuousBackups", name))? != pitr {
+                let spec = PointInTimeRecoverySpecification::builder()
+                    .point_in_time_recovery_enabled(pitr)
+                    .build()
+                    .expect("enabled is set");
+                let call = self.client.update_continuous_backups().table_name(name);
+                let call = call.point_in_time_recovery_specification(spec).send().await;
+                call.map_err(|e| op_error("UpdateContinuousBackups", e))?;
             }
         }
 
         // 11. Tags.
         if has("tags") {
             let arn = live.arn.unwrap_or_default();
-            let current = self
-                .tags(&arn)
-                .await?
-                .ok_or_else(|| gone("ListTagsOfResource"))?;
+            let current = self.tags(&arn).await?;
+            let current = current.ok_or_else(|| gone("ListTagsOfResource", name))?;
             let (remove, set) = tag_changes(&current, &want.tags);
             if !remove.is_empty() {
-                self.client
-                    .untag_resource()
-                    .resource_arn(&arn)
-                    .set_tag_keys(Some(remove))
-                    .send()
-                    .await
-                    .map_err(|e| op_error("UntagResource", e))?;
+                let call = self.client.untag_resource().resource_arn(&arn);
+                let call = call.set_tag_keys(Some(remove)).send().await;
+                call.map_err(|e| op_error("UntagResource", e))?;
             }
             if !set.is_empty() {
-                self.client
-                    .tag_resource()
-                    .resource_arn(&arn)
-                    .set_tags(Some(set))
-                    .send()
-                    .await
-                    .map_err(|e| op_error("TagResource", e))?;
+                let call = self.client.tag_resource().resource_arn(&arn);
+                let call = call.set_tags(Some(set)).send().await;
+                call.map_err(|e| op_error("TagResource", e))?;
             }
         }
-        Ok(())
-    }
-
-    async fn set_ttl(&self, name: &str, attr: &str, enabled: bool) -> Result<(), OpError> {
-        self.client
-            .update_time_to_live()
-            .table_name(name)
-            .time_to_live_specification(
-                TimeToLiveSpecification::builder()
-                    .attribute_name(attr)
-                    .enabled(enabled)
-                    .build()
-                    .expect("name and enabled are set"),
-            )
-            .send()
-            .await
-            .map_err(|e| op_error("UpdateTimeToLive", e))?;
         Ok(())
     }
 }
@@ -420,41 +357,21 @@ impl ResourceProvider for Provider {
 
     /// ListTables (every page), each table read in full.
     async fn list(&self, _ctx: &OpContext) -> Option<Result<Vec<Live>, OpError>> {
-        let mut names = Vec::new();
-        let mut start: Option<String> = None;
-        loop {
-            let out = match self
-                .client
-                .list_tables()
-                .set_exclusive_start_table_name(start.take())
-                .send()
-                .await
-            {
-                Ok(o) => o,
-                Err(e) => return Some(Err(op_error("ListTables", e))),
-            };
-            names.extend(out.table_names().iter().cloned());
-            match out.last_evaluated_table_name() {
-                Some(n) => start = Some(n.to_string()),
-                None => break,
-            }
-        }
+        let pages = self.client.list_tables().into_paginator().items().send();
+        let names = match pages.collect::<Result<Vec<String>, _>>().await {
+            Ok(names) => names,
+            Err(e) => return Some(Err(op_error("ListTables", e))),
+        };
         Some(
-            crate::aws::read_each(names, |name| async move {
-                Ok(self.read_table(&name).await?.map(|t| Live {
-                    id: name,
-                    attrs: to_attrs(&t),
-                }))
+            read_each(names, |name| async move {
+                Ok(self.read_table(&name).await?.map(|t| live(&name, &t)))
             })
             .await,
         )
     }
 
     async fn read(&self, _ctx: &OpContext, id: &str) -> Result<Option<Live>, OpError> {
-        Ok(self.read_table(id).await?.map(|t| Live {
-            id: id.to_string(),
-            attrs: to_attrs(&t),
-        }))
+        Ok(self.read_table(id).await?.map(|t| live(id, &t)))
     }
 
     async fn find(
@@ -476,45 +393,41 @@ impl ResourceProvider for Provider {
         if !ctx.owns(&tags) {
             return Err(not_ours(ctx, "DescribeTable", &name, &tags));
         }
-        Ok(self.complete(&d, Some(tags)).await?.map(|t| Live {
-            id: name,
-            attrs: to_attrs(&t),
-        }))
+        Ok(self
+            .complete(&d, Some(tags))
+            .await?
+            .map(|t| live(&name, &t)))
     }
 
     async fn create(&self, ctx: &OpContext, desired: &Attrs, token: &str) -> Result<Live, OpError> {
-        let spec = DynamodbTable::desired(desired, "CreateTable")?;
-        match create_table_request(&self.client, &spec).send().await {
+        let want = DynamodbTable::desired(desired, "CreateTable")?;
+        let name = &want.name;
+        match create_table_request(&self.client, &want).send().await {
             Ok(_) => {
-                self.settled(&spec.name, "CreateTable").await?;
+                self.settled(name, "CreateTable").await?;
                 let after: Vec<String> = ["ttl", "point-in-time-recovery"]
                     .iter()
                     .filter(|a| desired.contains_key(**a))
                     .map(|a| a.to_string())
                     .collect();
                 if !after.is_empty() {
-                    self.converge(&spec.name, &spec, &after).await?;
+                    self.converge(name, &want, &after).await?;
                 }
             }
             Err(e) if error_code(&e) == Some("ResourceInUseException") => {
                 // The name is taken: ours (an earlier run's create) is adopted and brought to
                 // the configuration; anyone else's is a conflict (from find).
                 if self.find(ctx, desired, token).await?.is_none() {
-                    return Err(OpError::new(
-                        "CreateTable",
-                        ErrorKind::Retryable,
-                        format!(
-                            "table `{}` is still being deleted; create it once it is gone",
-                            spec.name
-                        ),
-                    ));
+                    let message =
+                        format!("table `{name}` is still being deleted; create it once it is gone");
+                    return Err(OpError::new("CreateTable", ErrorKind::Retryable, message));
                 }
                 let all: Vec<String> = desired.keys().cloned().collect();
-                self.converge(&spec.name, &spec, &all).await?;
+                self.converge(name, &want, &all).await?;
             }
             Err(e) => return Err(op_error("CreateTable", e)),
         }
-        self.read_after(&spec.name, "CreateTable").await
+        self.read_after(name, "CreateTable").await
     }
 
     async fn update(
@@ -525,8 +438,8 @@ impl ResourceProvider for Provider {
         desired: &Attrs,
         changed: &[String],
     ) -> Result<Live, OpError> {
-        let spec = DynamodbTable::desired(desired, "UpdateTable")?;
-        self.converge(id, &spec, changed).await?;
+        let want = DynamodbTable::desired(desired, "UpdateTable")?;
+        self.converge(id, &want, changed).await?;
         self.read_after(id, "UpdateTable").await
     }
 
@@ -546,14 +459,11 @@ impl ResourceProvider for Provider {
             },
         }
         if d.deletion_protection_enabled() == Some(true) {
-            return Err(OpError::new(
-                "DeleteTable",
-                ErrorKind::Conflict,
-                format!(
-                    "table `{id}` has deletion protection on; set `deletion-protection #false` \
-                     and apply before destroying it"
-                ),
-            ));
+            let message = format!(
+                "table `{id}` has deletion protection on; set `deletion-protection #false` \
+                 and apply before destroying it"
+            );
+            return Err(OpError::new("DeleteTable", ErrorKind::Conflict, message));
         }
         match self.client.delete_table().table_name(id).send().await {
             Ok(_) => {}

@@ -88,30 +88,23 @@ pub fn throughput(read: i64, write: i64) -> ProvisionedThroughput {
         .expect("both capacities are set")
 }
 
-fn gsi_throughput(g: &Gsi) -> Option<ProvisionedThroughput> {
-    g.capacity().map(|(r, w)| throughput(r, w))
-}
-
-fn gsi_for_create_table(g: &Gsi) -> GlobalSecondaryIndex {
-    let (hash, range) = g.keys();
-    GlobalSecondaryIndex::builder()
-        .index_name(&g.name)
-        .set_key_schema(Some(key_schema(&hash, range.as_ref())))
-        .projection(projection(g.projection, &g.non_key_attributes))
-        .set_provisioned_throughput(gsi_throughput(g))
-        .build()
-        .expect("name, keys and projection are set")
+/// An index of `g`'s name, keys, projection and capacity, built with `$builder` (CreateTable
+/// and UpdateTable take the same index as two SDK types).
+macro_rules! gsi {
+    ($builder:expr, $g:expr) => {{
+        let (g, (hash, range)) = ($g, $g.keys());
+        $builder
+            .index_name(&g.name)
+            .set_key_schema(Some(key_schema(&hash, range.as_ref())))
+            .projection(projection(g.projection, &g.non_key_attributes))
+            .set_provisioned_throughput(g.capacity().map(|(r, w)| throughput(r, w)))
+            .build()
+            .expect("name, keys and projection are set")
+    }};
 }
 
 pub fn gsi_create(g: &Gsi) -> GlobalSecondaryIndexUpdate {
-    let (hash, range) = g.keys();
-    let action = CreateGlobalSecondaryIndexAction::builder()
-        .index_name(&g.name)
-        .set_key_schema(Some(key_schema(&hash, range.as_ref())))
-        .projection(projection(g.projection, &g.non_key_attributes))
-        .set_provisioned_throughput(gsi_throughput(g))
-        .build()
-        .expect("name, keys and projection are set");
+    let action = gsi!(CreateGlobalSecondaryIndexAction::builder(), g);
     GlobalSecondaryIndexUpdate::builder().create(action).build()
 }
 
@@ -177,9 +170,12 @@ pub fn create_table_request(client: &Client, t: &DynamodbTable) -> CreateTableFl
         .table_name(&t.name)
         .set_attribute_definitions(Some(defs))
         .set_key_schema(Some(key_schema(&t.hash_key, t.range_key.as_ref())))
-        .set_global_secondary_indexes(
-            (!t.gsi.is_empty()).then(|| t.gsi.iter().map(gsi_for_create_table).collect()),
-        )
+        .set_global_secondary_indexes((!t.gsi.is_empty()).then(|| {
+            t.gsi
+                .iter()
+                .map(|g| gsi!(GlobalSecondaryIndex::builder(), g))
+                .collect()
+        }))
         .set_local_secondary_indexes((!t.lsi.is_empty()).then(|| lsis.collect()))
         .set_table_class(t.table_class.map(to_sdk))
         .set_deletion_protection_enabled(t.deletion_protection)

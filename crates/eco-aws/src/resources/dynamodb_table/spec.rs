@@ -18,41 +18,34 @@ pub enum KeyType {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, SpecEnum)]
+#[eco(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum BillingMode {
-    #[eco(rename = "PAY_PER_REQUEST")]
     PayPerRequest,
-    #[eco(rename = "PROVISIONED")]
     Provisioned,
 }
 
 /// What an index projects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, SpecEnum)]
+#[eco(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ProjectionType {
-    #[eco(rename = "ALL")]
     All,
-    #[eco(rename = "KEYS_ONLY")]
     KeysOnly,
-    #[eco(rename = "INCLUDE")]
     Include,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, SpecEnum)]
+#[eco(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum StreamViewType {
-    #[eco(rename = "KEYS_ONLY")]
     KeysOnly,
-    #[eco(rename = "NEW_IMAGE")]
     NewImage,
-    #[eco(rename = "OLD_IMAGE")]
     OldImage,
-    #[eco(rename = "NEW_AND_OLD_IMAGES")]
     NewAndOldImages,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, SpecEnum)]
+#[eco(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum TableClass {
-    #[eco(rename = "STANDARD")]
     Standard,
-    #[eco(rename = "STANDARD_INFREQUENT_ACCESS")]
     StandardInfrequentAccess,
 }
 

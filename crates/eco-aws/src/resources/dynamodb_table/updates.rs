@@ -29,6 +29,13 @@ pub struct TableUpdate {
     pub sse: Option<SseSpecification>,
 }
 
+/// A [`TableUpdate`] setting only the given parts.
+macro_rules! update {
+    ($($part:ident: $value:expr),*) => {
+        TableUpdate { $($part: $value,)* ..Default::default() }
+    };
+}
+
 /// The UpdateTable calls, in order, that bring the table-level attributes named in `changed`
 /// from `live` to `want` (both with defaults filled in; empty when they already match). AWS
 /// allows one GSI create or delete per call, and one kind of change per call, so:
@@ -62,10 +69,7 @@ pub fn plan_table_updates(
             .map(|g| g.name.clone())
             .collect();
         for index in doomed {
-            steps.push(TableUpdate {
-                gsi_updates: vec![gsi_delete(&index)],
-                ..Default::default()
-            });
+            steps.push(update!(gsi_updates: vec![gsi_delete(&index)]));
             gsis.retain(|g| g.name != index);
         }
     }
@@ -122,45 +126,26 @@ pub fn plan_table_updates(
             })
             .collect();
         if !updates.is_empty() {
-            steps.push(TableUpdate {
-                gsi_updates: updates,
-                ..Default::default()
-            });
+            steps.push(update!(gsi_updates: updates));
         }
     }
 
-    let mut step = |u: TableUpdate| steps.push(u);
     if has("stream-view-type") && want.stream_view_type != live.stream_view_type {
         if live.stream_view_type.is_some() {
-            step(TableUpdate {
-                stream: Some(stream_spec(None)),
-                ..Default::default()
-            });
+            steps.push(update!(stream: Some(stream_spec(None))));
         }
         if let Some(v) = want.stream_view_type {
-            step(TableUpdate {
-                stream: Some(stream_spec(Some(v))),
-                ..Default::default()
-            });
+            steps.push(update!(stream: Some(stream_spec(Some(v)))));
         }
     }
     if has("table-class") && want.table_class != live.table_class {
-        step(TableUpdate {
-            table_class: want.table_class.map(to_sdk),
-            ..Default::default()
-        });
+        steps.push(update!(table_class: want.table_class.map(to_sdk)));
     }
     if has("deletion-protection") && want.deletion_protection != live.deletion_protection {
-        step(TableUpdate {
-            deletion_protection: want.deletion_protection,
-            ..Default::default()
-        });
+        steps.push(update!(deletion_protection: want.deletion_protection));
     }
     if has("kms-key") && !kms_matches(want.kms_key.as_deref(), live.kms_key.as_deref()) {
-        step(TableUpdate {
-            sse: Some(sse_spec(want.kms_key.as_deref())),
-            ..Default::default()
-        });
+        steps.push(update!(sse: Some(sse_spec(want.kms_key.as_deref()))));
     }
     Ok(steps)
 }
