@@ -19,7 +19,8 @@
 //! enum) `PayPerRequest` -> `PAY_PER_REQUEST`.
 //!
 //! Field types: `String`, `i64`, `i32`, `f64`, `bool`, a `SpecEnum`, a `Spec` struct (a block;
-//! `#[eco(label = "field")]` on the struct takes the node's argument into that field), and
+//! `#[eco(label = "field")]` on the struct takes the node's argument into that field, which is
+//! not required unless marked `required`), and
 //! `Option<T>`, `Vec<T>` (a list, or repeated blocks) and `BTreeMap<String, String>` (a map) of
 //! them. A plain field is required; `Option`, `Vec` and maps are not.
 
@@ -534,7 +535,10 @@ mod tests {
     #[test]
     fn rename_all_spells_variants_in_screaming_snake_case() {
         assert_eq!(Billing::ALLOWED, ["PAY_PER_REQUEST", "prov", "STANDARD"]);
-        assert_eq!(Billing::parse("PAY_PER_REQUEST"), Some(Billing::PayPerRequest));
+        assert_eq!(
+            Billing::parse("PAY_PER_REQUEST"),
+            Some(Billing::PayPerRequest)
+        );
     }
 
     #[derive(Debug, Clone, PartialEq, Spec)]

@@ -38,7 +38,7 @@ use eco_schema::Schema;
 
 use self::read::{from_description, to_attrs};
 use self::requests::{create_table_request, update_table_request};
-pub use self::spec::DynamodbTable;
+use self::spec::DynamodbTable;
 use self::updates::{plan_table_updates, tag_changes};
 use crate::attrs::any_changed;
 use crate::aws::{error_code, has_code, is_not_found, op_error, read_each, Aws};

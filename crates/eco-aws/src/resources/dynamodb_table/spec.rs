@@ -228,18 +228,16 @@ fn check_name(what: &str, name: &str) -> Result<(), String> {
 
 /// Defaults the projection to ALL and checks it against the non-key attributes.
 fn check_projection(
-    projection: &mut Option<ProjectionType>,
+    kind: &mut Option<ProjectionType>,
     non_key: &[String],
     what: &str,
 ) -> Result<(), String> {
-    match (
-        *projection.get_or_insert(ProjectionType::All),
-        non_key.is_empty(),
-    ) {
-        (ProjectionType::Include, true) => Err(format!(
+    let include = *kind.get_or_insert(ProjectionType::All) == ProjectionType::Include;
+    match (include, non_key.is_empty()) {
+        (true, true) => Err(format!(
             "{what} has projection INCLUDE but no non-key-attributes"
         )),
-        (ProjectionType::All | ProjectionType::KeysOnly, false) => Err(format!(
+        (false, false) => Err(format!(
             "{what} lists non-key-attributes; they need projection INCLUDE"
         )),
         _ => Ok(()),
