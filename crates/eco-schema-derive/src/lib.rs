@@ -41,7 +41,8 @@ pub fn derive_spec(input: TokenStream) -> TokenStream {
 }
 
 /// Derives `eco_schema::spec::SpecEnum` (and `SpecValue`/`SpecItem`) for a fieldless enum;
-/// each variant is spelled by `#[eco(rename = "..")]`, or else by its name.
+/// each variant is spelled by `#[eco(rename = "..")]`, or else by its name (in
+/// SCREAMING_SNAKE_CASE with `#[eco(rename_all = "SCREAMING_SNAKE_CASE")]` on the enum).
 #[proc_macro_derive(SpecEnum, attributes(eco))]
 pub fn derive_spec_enum(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
@@ -56,6 +57,7 @@ struct ContainerOpts {
     doc: Option<LitStr>,
     import_id: Option<LitStr>,
     label: Option<LitStr>,
+    rename_all: Option<LitStr>,
     prevent_destroy_by_default: bool,
 }
 
@@ -109,6 +111,13 @@ fn container_opts(attrs: &[syn::Attribute]) -> syn::Result<ContainerOpts> {
             "doc" => o.doc = Some(m.value()?.parse()?),
             "import_id" => o.import_id = Some(m.value()?.parse()?),
             "label" => o.label = Some(m.value()?.parse()?),
+            "rename_all" => {
+                let rule: LitStr = m.value()?.parse()?;
+                if rule.value() != "SCREAMING_SNAKE_CASE" {
+                    return Err(m.error("rename_all takes \"SCREAMING_SNAKE_CASE\""));
+                }
+                o.rename_all = Some(rule);
+            }
             "prevent_destroy_by_default" => o.prevent_destroy_by_default = true,
             _ => return Ok(false),
         }
@@ -142,6 +151,18 @@ fn field_opts(attrs: &[syn::Attribute]) -> syn::Result<FieldOpts> {
         Ok(true)
     })?;
     Ok(o)
+}
+
+/// `PayPerRequest` -> `PAY_PER_REQUEST`.
+fn screaming_snake(ident: &syn::Ident) -> String {
+    let mut out = String::new();
+    for (i, c) in ident.to_string().chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.push(c.to_ascii_uppercase());
+    }
+    out
 }
 
 /// `user_pool` -> `user-pool`.
@@ -233,10 +254,12 @@ fn spec(input: DeriveInput) -> syn::Result<TokenStream2> {
             modifiers.push(quote!(.doc(#doc)));
         }
         let attribute = if is_label {
-            // The node's argument sets the label: the field itself is never written.
+            // The node's argument sets the label: the field itself is never written, so it is
+            // not required unless marked so (a block written once whose argument must be given).
+            let required = f.required;
             quote!({
                 let mut a = ::eco_schema::spec::field_attribute::<#ty>(#attr_lit) #(#modifiers)*;
-                a.required = false;
+                a.required = #required;
                 a
             })
         } else {
@@ -347,6 +370,7 @@ fn spec(input: DeriveInput) -> syn::Result<TokenStream2> {
 
 fn spec_enum(input: DeriveInput) -> syn::Result<TokenStream2> {
     let name = &input.ident;
+    let opts = container_opts(&input.attrs)?;
     let Data::Enum(data) = &input.data else {
         return Err(syn::Error::new_spanned(
             &input.ident,
@@ -363,9 +387,13 @@ fn spec_enum(input: DeriveInput) -> syn::Result<TokenStream2> {
             ));
         }
         let f = field_opts(&v.attrs)?;
-        let spelled = f
-            .rename
-            .unwrap_or_else(|| LitStr::new(&v.ident.to_string(), Span::call_site()));
+        let spelled = f.rename.unwrap_or_else(|| {
+            let spelled = match opts.rename_all {
+                Some(_) => screaming_snake(&v.ident),
+                None => v.ident.to_string(),
+            };
+            LitStr::new(&spelled, Span::call_site())
+        });
         spellings.push(spelled);
         variants.push(&v.ident);
     }

@@ -17,10 +17,13 @@
 //!
 //! `#[derive(SpecEnum)]` turns a fieldless enum into a closed set of values: its
 //! [`SpecEnum::ALLOWED`] is what the schema's [`Attribute::allowed`] holds, so `eco validate`
-//! refuses any other value with the allowed ones listed.
+//! refuses any other value with the allowed ones listed. A variant is spelled as written, or as
+//! `#[eco(rename = "..")]` says, or (with `#[eco(rename_all = "SCREAMING_SNAKE_CASE")]` on the
+//! enum) `PayPerRequest` -> `PAY_PER_REQUEST`.
 //!
 //! Field types: `String`, `i64`, `i32`, `f64`, `bool`, a `SpecEnum`, a `Spec` struct (a block;
-//! `#[eco(label = "field")]` on the struct takes the node's argument into that field), and
+//! `#[eco(label = "field")]` on the struct takes the node's argument into that field, which is
+//! not required unless marked `required`), and
 //! `Option<T>`, `Vec<T>` (a list, or repeated blocks) and `BTreeMap<String, String>` (a map) of
 //! them. A plain field is required; `Option`, `Vec` and maps are not.
 
@@ -537,6 +540,54 @@ mod tests {
         assert_eq!(
             derived.attributes[1].update,
             Update::Guarded("fixed at creation")
+        );
+    }
+
+    #[derive(Debug, Clone, Copy, PartialEq, SpecEnum)]
+    #[eco(rename_all = "SCREAMING_SNAKE_CASE")]
+    enum Billing {
+        PayPerRequest,
+        #[eco(rename = "prov")]
+        Provisioned,
+        Standard,
+    }
+
+    #[test]
+    fn rename_all_spells_variants_in_screaming_snake_case() {
+        assert_eq!(Billing::ALLOWED, ["PAY_PER_REQUEST", "prov", "STANDARD"]);
+        assert_eq!(
+            Billing::parse("PAY_PER_REQUEST"),
+            Some(Billing::PayPerRequest)
+        );
+    }
+
+    #[derive(Debug, Clone, PartialEq, Spec)]
+    #[eco(label = "name")]
+    struct KeyBlock {
+        #[eco(required)]
+        name: String,
+        #[eco(rename = "type")]
+        key_type: KeyType,
+    }
+
+    #[test]
+    fn a_label_field_is_optional_unless_marked_required() {
+        assert!(!Index::fields()[0].required);
+        let key = KeyBlock::fields();
+        assert!(key[0].required && key[1].required);
+        assert_eq!(
+            block_shape::<KeyBlock>(false),
+            Attribute::labeled_block(
+                "key",
+                "name",
+                vec![
+                    Attribute::string("name").required(),
+                    Attribute::string("type")
+                        .required()
+                        .one_of(&["S", "N", "B"]),
+                ],
+            )
+            .shape
         );
     }
 
