@@ -11,22 +11,28 @@
 //!   CreateBucket (LocationConstraint outside us-east-1, the tags in CreateBucketConfiguration so
 //!   the bucket is never untagged), the BucketExists waiter (HeadBucket), then the Put* calls
 //!   below for whatever is configured, one at a time, then read
-//! - update: only the attributes changed: PutBucketTagging / DeleteBucketTagging,
-//!   PutBucketOwnershipControls / DeleteBucketOwnershipControls, PutBucketVersioning (#false and
-//!   removal suspend), PutPublicAccessBlock / DeletePublicAccessBlock, PutBucketPolicy /
-//!   DeleteBucketPolicy (the block is relaxed before a policy is put, and tightened after),
-//!   PutBucketWebsite / DeleteBucketWebsite, PutBucketCors / DeleteBucketCors,
-//!   PutBucketEncryption / DeleteBucketEncryption, PutBucketLifecycleConfiguration /
-//!   DeleteBucketLifecycle; then read
+//! - update: only the attributes changed, each through its entry of [`SUB_RESOURCES`], in that
+//!   order: PutBucketTagging, PutBucketOwnershipControls, PutBucketVersioning (#false and removal
+//!   suspend), PutPublicAccessBlock, PutBucketPolicy (the block is relaxed before a policy is put,
+//!   and tightened after), PutBucketWebsite, PutBucketCors, PutBucketEncryption,
+//!   PutBucketLifecycleConfiguration; a removed attribute by the matching Delete* call
+//!   (DeleteBucketTagging ... DeleteBucketLifecycle); then read
 //! - delete: DeleteBucket; with `force-destroy` (taken from the prior attributes: it is eco-only,
 //!   no API holds it), first ListObjectVersions + DeleteObjects until the bucket is empty
 //! - import: by bucket name, as read
 //! - read_many: none (S3 has no batched read of bucket configuration)
-
 //!
-//! Layout: `spec.rs` is the typed spec (the schema comes from it), `sub_resources.rs` the table
-//! of bucket sub-resources (one attribute, its Get / Put / Delete calls) that read, create and
-//! update loop over, with the pure conversions between attribute values and SDK types.
+//! `spec.rs` is the typed spec (the schema comes from it); `sub_resources.rs` the table of the
+//! bucket's sub-resources (an attribute and its Get / Put / Delete calls) and their conversions.
+
+/// Refuses with an Invalid error of `op` (the message formatted) unless `cond` holds.
+macro_rules! ensure {
+    ($cond:expr, $op:expr, $($message:tt)+) => {
+        if !$cond {
+            return Err(OpError::invalid($op, format!($($message)+)));
+        }
+    };
+}
 
 mod spec;
 mod sub_resources;
@@ -46,7 +52,7 @@ use eco_provider::{
     Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider, Value, TAG_ADDRESS, TAG_PROJECT,
     TAG_STAGE,
 };
-use eco_schema::Schema;
+use eco_schema::{Schema, Spec};
 
 use self::spec::S3Bucket;
 use self::sub_resources::{
@@ -138,16 +144,14 @@ impl Provider {
     }
 
     async fn location(&self, name: &str) -> Result<String, OpError> {
-        let out = self
-            .s3
-            .get_bucket_location()
-            .bucket(name)
-            .send()
-            .await
-            .map_err(|e| op_error("GetBucketLocation", e))?;
-        Ok(normalize_location(
-            out.location_constraint().map(|c| c.as_str()),
-        ))
+        Ok(normalize_location(self.constraint(name).await?.as_deref()))
+    }
+
+    /// GetBucketLocation's constraint, as S3 answers it.
+    async fn constraint(&self, name: &str) -> Result<Option<String>, OpError> {
+        let out = self.s3.get_bucket_location().bucket(name).send().await;
+        let out = out.map_err(|e| op_error("GetBucketLocation", e))?;
+        Ok(out.location_constraint().map(|c| c.as_str().to_string()))
     }
 
     /// Who holds bucket `name`: `Ok(None)` when nobody, `Ok(Some(region))` when it exists and is
@@ -161,9 +165,8 @@ impl Provider {
         let region = match self.head(name).await? {
             Head::Absent => return Ok(None),
             Head::Denied => {
-                return Err(OpError::new(
+                return Err(conflict(
                     operation,
-                    ErrorKind::Conflict,
                     format!(
                         "bucket `{name}` already exists and this account cannot access it \
                          (HeadBucket answered 403): another AWS account owns the name, or a \
@@ -180,9 +183,8 @@ impl Provider {
                 Some("NoSuchTagSet") => BTreeMap::new(),
                 Some("NoSuchBucket") => return Ok(None),
                 Some("AccessDenied") => {
-                    return Err(OpError::new(
+                    return Err(conflict(
                         operation,
-                        ErrorKind::Conflict,
                         format!(
                             "bucket `{name}` already exists and its tags cannot be read \
                              (GetBucketTagging: AccessDenied): it belongs to another AWS account"
@@ -195,16 +197,10 @@ impl Provider {
         if ctx.owns(&tags) {
             Ok(Some(region))
         } else {
-            Err(OpError::new(
-                operation,
-                ErrorKind::Conflict,
-                not_ours_message(ctx, name, &tags),
-            ))
+            Err(conflict(operation, not_ours_message(ctx, name, &tags)))
         }
     }
 
-    /// Reads a bucket by name (see the module doc for the calls; the Get* calls run
-    /// concurrently).
     /// Every bucket of the account in this client's region (ListBuckets, following
     /// continuation tokens; a bucket whose listing names another region is skipped, and one
     /// whose region the listing does not name is asked with GetBucketLocation), read in full.
@@ -227,19 +223,8 @@ impl Provider {
                     Some(r) if r != region => continue,
                     Some(_) => names.push(name.to_string()),
                     None => {
-                        let loc = self
-                            .s3
-                            .get_bucket_location()
-                            .bucket(name)
-                            .send()
-                            .await
-                            .map_err(|e| op_error("GetBucketLocation", e))?;
-                        let r = loc
-                            .location_constraint()
-                            .map(|c| c.as_str().to_string())
-                            .filter(|c| !c.is_empty())
-                            .unwrap_or_else(|| "us-east-1".to_string());
-                        if r == region {
+                        let r = self.constraint(name).await?.filter(|c| !c.is_empty());
+                        if r.as_deref().unwrap_or("us-east-1") == region {
                             names.push(name.to_string());
                         }
                     }
@@ -259,6 +244,8 @@ impl Provider {
         Ok(lives)
     }
 
+    /// Reads a bucket by name (see the module doc for the calls; the Get* calls run
+    /// concurrently).
     async fn read_bucket(&self, name: &str) -> Result<Option<Live>, OpError> {
         let region = match self.head(name).await? {
             Head::Absent => return Ok(None),
@@ -338,42 +325,31 @@ impl Provider {
                 Err(e) if error_code(&e) == Some("NoSuchBucket") => return Ok(()),
                 Err(e) => return Err(op_error("ListObjectVersions", e)),
             };
-            let mut objects = Vec::new();
-            for (key, version) in page
-                .versions()
+            let invalid =
+                |e: aws_sdk_s3::error::BuildError| OpError::invalid("DeleteObjects", e.to_string());
+            let versions = page.versions().iter().map(|v| (v.key(), v.version_id()));
+            let markers = page
+                .delete_markers()
                 .iter()
-                .map(|v| (v.key(), v.version_id()))
-                .chain(
-                    page.delete_markers()
-                        .iter()
-                        .map(|m| (m.key(), m.version_id())),
-                )
-            {
-                let Some(key) = key else { continue };
-                objects.push(
-                    ObjectIdentifier::builder()
-                        .key(key)
-                        .set_version_id(version.map(str::to_string))
-                        .build()
-                        .map_err(|e| OpError::invalid("DeleteObjects", e.to_string()))?,
-                );
-            }
+                .map(|m| (m.key(), m.version_id()));
+            let objects = versions
+                .chain(markers)
+                .filter_map(|(key, version)| Some((key?, version)))
+                .map(|(key, version)| {
+                    let id = ObjectIdentifier::builder().key(key);
+                    id.set_version_id(version.map(str::to_string)).build()
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(invalid)?;
             if objects.is_empty() {
                 return Ok(());
             }
+            let delete = Delete::builder().set_objects(Some(objects)).quiet(true);
             let out = s3
                 .delete_objects()
                 .bucket(name)
-                .delete(
-                    Delete::builder()
-                        .set_objects(Some(objects))
-                        .quiet(true)
-                        .build()
-                        .map_err(|e| OpError::invalid("DeleteObjects", e.to_string()))?,
-                )
-                .send()
-                .await
-                .map_err(|e| op_error("DeleteObjects", e))?;
+                .delete(delete.build().map_err(invalid)?);
+            let out = out.send().await.map_err(|e| op_error("DeleteObjects", e))?;
             if let Some(err) = out.errors().first() {
                 return Err(OpError::new(
                     "DeleteObjects",
@@ -477,9 +453,8 @@ impl ResourceProvider for Provider {
                     fresh = false;
                 }
                 Some("BucketAlreadyExists") => {
-                    return Err(OpError::new(
+                    return Err(conflict(
                         "CreateBucket",
-                        ErrorKind::Conflict,
                         format!(
                             "bucket `{name}` is owned by another AWS account (bucket names are \
                              global): choose another name ({})",
@@ -524,13 +499,10 @@ impl ResourceProvider for Provider {
                 "S3 cannot rename a bucket: a new name replaces the bucket",
             ));
         }
-        let mut subset = Attrs::new();
-        for c in changed {
-            if let Some(v) = desired.get(c) {
-                subset.insert(c.clone(), v.clone());
-            }
-        }
-        validate(&subset)?;
+        let subset = changed
+            .iter()
+            .filter_map(|c| Some((c.clone(), desired.get(c)?.clone())));
+        validate(&subset.collect())?;
         let s3 = self.client_for(prior.get("region").and_then(Value::as_str));
         self.apply(&s3, id, desired, changed, false).await?;
         self.result(id, desired, "HeadBucket").await
@@ -544,9 +516,8 @@ impl ResourceProvider for Provider {
         match s3.delete_bucket().bucket(id).send().await {
             Ok(_) => Ok(()),
             Err(e) if error_code(&e) == Some("NoSuchBucket") => Ok(()),
-            Err(e) if error_code(&e) == Some("BucketNotEmpty") => Err(OpError::new(
+            Err(e) if error_code(&e) == Some("BucketNotEmpty") => Err(conflict(
                 "DeleteBucket",
-                ErrorKind::Conflict,
                 format!(
                     "bucket `{id}` is not empty ({}); set `force-destroy #true` (and apply) to \
                      let eco delete every object version first, or empty it yourself",
@@ -560,6 +531,11 @@ impl ResourceProvider for Provider {
     async fn import(&self, _ctx: &OpContext, import_id: &str) -> Result<Option<Live>, OpError> {
         self.read_bucket(import_id).await
     }
+}
+
+/// A Conflict error of `operation`.
+fn conflict(operation: &str, message: String) -> OpError {
+    OpError::new(operation, ErrorKind::Conflict, message)
 }
 
 /// What HeadBucket says about a name.
@@ -690,43 +666,25 @@ fn partition(region: &str) -> (&'static str, &'static str) {
 /// The attributes computed from the name and the region.
 fn computed_attrs(name: &str, region: &str) -> Attrs {
     let (partition, suffix) = partition(region);
-    let mut attrs = Attrs::new();
-    attrs.insert("name".into(), Value::String(name.to_string()));
-    attrs.insert(
-        "arn".into(),
-        Value::String(format!("arn:{partition}:s3:::{name}")),
-    );
-    attrs.insert("region".into(), Value::String(region.to_string()));
-    attrs.insert(
-        "domain-name".into(),
-        Value::String(format!("{name}.s3.{suffix}")),
-    );
-    attrs.insert(
-        "regional-domain-name".into(),
-        Value::String(format!("{name}.s3.{region}.{suffix}")),
-    );
-    if let Some(zone) = website_hosted_zone_id(region) {
-        attrs.insert("hosted-zone-id".into(), Value::String(zone.to_string()));
-    }
-    attrs
+    let bucket = S3Bucket {
+        name: name.to_string(),
+        arn: Some(format!("arn:{partition}:s3:::{name}")),
+        region: Some(region.to_string()),
+        domain_name: Some(format!("{name}.s3.{suffix}")),
+        regional_domain_name: Some(format!("{name}.s3.{region}.{suffix}")),
+        hosted_zone_id: website_hosted_zone_id(region).map(str::to_string),
+        ..S3Bucket::default()
+    };
+    bucket.to_attrs()
 }
 
 /// The website endpoint host: the older regions use `s3-website-REGION`, the newer
 /// `s3-website.REGION`.
 fn website_endpoint(name: &str, region: &str) -> String {
-    const DASH_REGIONS: &[&str] = &[
-        "us-east-1",
-        "us-west-1",
-        "us-west-2",
-        "ap-southeast-1",
-        "ap-southeast-2",
-        "ap-northeast-1",
-        "eu-west-1",
-        "sa-east-1",
-        "us-gov-west-1",
-    ];
+    const DASH_REGIONS: &str = "us-east-1 us-west-1 us-west-2 ap-southeast-1 ap-southeast-2 \
+                                ap-northeast-1 eu-west-1 sa-east-1 us-gov-west-1";
     let (_, suffix) = partition(region);
-    if DASH_REGIONS.contains(&region) {
+    if DASH_REGIONS.split_whitespace().any(|r| r == region) {
         format!("{name}.s3-website-{region}.{suffix}")
     } else {
         format!("{name}.s3-website.{region}.{suffix}")
@@ -734,44 +692,29 @@ fn website_endpoint(name: &str, region: &str) -> String {
 }
 
 /// Route53 hosted zone id of a region's S3 website endpoint (for alias records), from AWS's
-/// endpoint table (docs.aws.amazon.com/general/latest/gr/s3.html#s3_website_region_endpoints).
+/// endpoint table (docs.aws.amazon.com/general/latest/gr/s3.html#s3_website_region_endpoints),
+/// as REGION ZONE pairs.
 fn website_hosted_zone_id(region: &str) -> Option<&'static str> {
-    Some(match region {
-        "af-south-1" => "Z83WF9RJE8B12",
-        "ap-east-1" => "ZNB98KWMFR0R6",
-        "ap-northeast-1" => "Z2M4EHUR26P7ZW",
-        "ap-northeast-2" => "Z3W03O7B5YMIYP",
-        "ap-northeast-3" => "Z2YQB5RD63NC85",
-        "ap-south-1" => "Z11RGJOFQNVJUP",
-        "ap-south-2" => "Z02976202B4EZMXIPMXF7",
-        "ap-southeast-1" => "Z3O0J2DXBE1FTB",
-        "ap-southeast-2" => "Z1WCIGYICN2BYD",
-        "ap-southeast-3" => "Z01846753K324LI26A3VV",
-        "ap-southeast-4" => "Z0312387243XT5FE14WFO",
-        "ca-central-1" => "Z1QDHH18159H29",
-        "ca-west-1" => "Z03565811Z33SLEZTHOUL",
-        "cn-north-1" => "Z5CN8UMXT92WN",
-        "cn-northwest-1" => "Z282HJ1KT0DH03",
-        "eu-central-1" => "Z21DNDUVLTQW6Q",
-        "eu-central-2" => "Z030506016YDQGETNASS",
-        "eu-north-1" => "Z3BAZG2TWCNX0D",
-        "eu-south-1" => "Z30OZKI7KPW7MI",
-        "eu-south-2" => "Z0081959F7139GRJC19J",
-        "eu-west-1" => "Z1BKCTXD74EZPE",
-        "eu-west-2" => "Z3GKZC51ZF0DB4",
-        "eu-west-3" => "Z3R1K369G5AVDG",
-        "il-central-1" => "Z09640613K4A3MN55U7GU",
-        "me-central-1" => "Z06143092I8HRXZRUZROF",
-        "me-south-1" => "Z1MPMWCPA7YB62",
-        "sa-east-1" => "Z7KQH4QJS55SO",
-        "us-east-1" => "Z3AQBSTGFYJSTF",
-        "us-east-2" => "Z2O1EMRO9K5GLX",
-        "us-gov-east-1" => "Z2NIFVYYW2VKV1",
-        "us-gov-west-1" => "Z31GFT0UA1I2HV",
-        "us-west-1" => "Z2F56UZL2M1ACD",
-        "us-west-2" => "Z3BJ6K6RIION7M",
-        _ => return None,
-    })
+    const ZONES: &str = "\
+     af-south-1 Z83WF9RJE8B12 ap-east-1 ZNB98KWMFR0R6 ap-northeast-1 Z2M4EHUR26P7ZW \
+     ap-northeast-2 Z3W03O7B5YMIYP ap-northeast-3 Z2YQB5RD63NC85 ap-south-1 Z11RGJOFQNVJUP \
+     ap-south-2 Z02976202B4EZMXIPMXF7 ap-southeast-1 Z3O0J2DXBE1FTB \
+     ap-southeast-2 Z1WCIGYICN2BYD ap-southeast-3 Z01846753K324LI26A3VV \
+     ap-southeast-4 Z0312387243XT5FE14WFO ca-central-1 Z1QDHH18159H29 \
+     ca-west-1 Z03565811Z33SLEZTHOUL cn-north-1 Z5CN8UMXT92WN cn-northwest-1 Z282HJ1KT0DH03 \
+     eu-central-1 Z21DNDUVLTQW6Q eu-central-2 Z030506016YDQGETNASS eu-north-1 Z3BAZG2TWCNX0D \
+     eu-south-1 Z30OZKI7KPW7MI eu-south-2 Z0081959F7139GRJC19J eu-west-1 Z1BKCTXD74EZPE \
+     eu-west-2 Z3GKZC51ZF0DB4 eu-west-3 Z3R1K369G5AVDG il-central-1 Z09640613K4A3MN55U7GU \
+     me-central-1 Z06143092I8HRXZRUZROF me-south-1 Z1MPMWCPA7YB62 sa-east-1 Z7KQH4QJS55SO \
+     us-east-1 Z3AQBSTGFYJSTF us-east-2 Z2O1EMRO9K5GLX us-gov-east-1 Z2NIFVYYW2VKV1 \
+     us-gov-west-1 Z31GFT0UA1I2HV us-west-1 Z2F56UZL2M1ACD us-west-2 Z3BJ6K6RIION7M";
+    let mut words = ZONES.split_whitespace();
+    while let (Some(r), Some(zone)) = (words.next(), words.next()) {
+        if r == region {
+            return Some(zone);
+        }
+    }
+    None
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use eco_schema::{Spec, SpecEnum};
 
-#[derive(Debug, Clone, PartialEq, Spec)]
+#[derive(Debug, Clone, Default, PartialEq, Spec)]
 #[eco(
     resource = "s3-bucket",
     doc = "An S3 bucket: versioning, website hosting, CORS, policy, encryption, public access block",

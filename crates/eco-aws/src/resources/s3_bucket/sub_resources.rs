@@ -21,14 +21,19 @@ use aws_sdk_s3::Client;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use eco_provider::{Attrs, ErrorKind, OpError, Value};
-use eco_schema::spec::{Spec, SpecEnum, SpecValue};
+use eco_schema::spec::{Spec, SpecEnum, SpecItem, SpecValue};
 
 use super::present;
 use super::spec::{
     Cors, Encryption, Lifecycle, Ownership, PublicAccessBlock, SseAlgorithm, Website,
 };
+use crate::attrs::s;
 use crate::aws::{error_code, op_error};
 use crate::tags::tags_value;
+
+/// What the SDK's errors are (the bounds [`op_error`] and [`error_code`] need).
+trait SdkErr: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static {}
+impl<E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static> SdkErr for E {}
 
 type Fut<T> = Pin<Box<dyn Future<Output = Result<T, OpError>> + Send>>;
 
@@ -53,247 +58,102 @@ pub(super) struct SubResource {
     pub delete: fn(Client, String) -> Fut<()>,
 }
 
+/// A table entry: the attribute; its Get* call, the error codes that mean "not configured" and
+/// the value of an answer (none: not configured); its Put* call, the request's setter, how the
+/// attribute's value becomes the request and whether a request configures anything; its Delete*.
+macro_rules! sub_resource {
+    ($attr:literal,
+     get: $get:ident $get_op:literal $absent:expr, $value:expr;
+     put: $put:ident $put_op:literal . $set:ident($to_sdk:expr) if $configures:expr;
+     delete: $delete:ident $delete_op:literal) => {
+        SubResource {
+            attr: $attr,
+            get: |s3, b| read($get_op, $absent, s3.$get().bucket(b).send(), $value),
+            wanted: |v| $to_sdk(v).map(|r| $configures(&r)),
+            put: |s3, b, v| {
+                then($to_sdk(&v), |r| {
+                    call($put_op, s3.$put().bucket(b).$set(r).send())
+                })
+            },
+            delete: |s3, b| call($delete_op, s3.$delete().bucket(b).send()),
+        }
+    };
+}
+
 /// Every sub-resource, in the order `create` and `update` apply them: tags first (ownership as
 /// early as possible); the public access block and the policy are ordered at run time (see
 /// [`policy_before_public_access_block`]).
+#[rustfmt::skip]
 pub(super) const SUB_RESOURCES: &[SubResource] = &[
-    SubResource {
-        attr: "tags",
-        get: |s3, b| {
-            let call = s3.get_bucket_tagging().bucket(b).send();
-            read("GetBucketTagging", &["NoSuchTagSet"], call, |t| {
-                Some(tags_value(&tags_from_sdk(t.tag_set())))
-            })
-        },
-        wanted: |v| {
-            let tags = parse::<BTreeMap<String, String>>("PutBucketTagging", "tags", v)?;
-            tagging_to_sdk(&tags).map(|_| !tags.is_empty())
-        },
-        put: |s3, b, v| {
-            let tags = parse("PutBucketTagging", "tags", &v).and_then(|t| tagging_to_sdk(&t));
-            then(tags, |t| {
-                call(
-                    "PutBucketTagging",
-                    s3.put_bucket_tagging().bucket(b).tagging(t).send(),
-                )
-            })
-        },
-        delete: |s3, b| {
-            call(
-                "DeleteBucketTagging",
-                s3.delete_bucket_tagging().bucket(b).send(),
-            )
-        },
-    },
-    SubResource {
-        attr: "object-ownership",
-        get: |s3, b| {
-            let call = s3.get_bucket_ownership_controls().bucket(b).send();
-            read(
-                "GetBucketOwnershipControls",
-                &["OwnershipControlsNotFoundError"],
-                call,
-                |o| {
-                    let rule = o.ownership_controls()?.rules().first()?;
-                    Some(Value::String(rule.object_ownership().as_str().to_string()))
-                },
-            )
-        },
-        wanted: |v| ownership_to_sdk(v).map(|_| true),
-        put: |s3, b, v| {
-            then(ownership_to_sdk(&v), |c| {
-                let req = s3.put_bucket_ownership_controls().bucket(b);
-                call(
-                    "PutBucketOwnershipControls",
-                    req.ownership_controls(c).send(),
-                )
-            })
-        },
-        delete: |s3, b| {
-            let req = s3.delete_bucket_ownership_controls().bucket(b);
-            call("DeleteBucketOwnershipControls", req.send())
-        },
-    },
+    sub_resource!("tags",
+        get: get_bucket_tagging "GetBucketTagging" &["NoSuchTagSet"],
+            |t| Some(tags_value(&tags_from_sdk(t.tag_set())));
+        put: put_bucket_tagging "PutBucketTagging" .tagging(tags_to_tagging)
+            if |t: &Tagging| !t.tag_set().is_empty();
+        delete: delete_bucket_tagging "DeleteBucketTagging"),
+    sub_resource!("object-ownership",
+        get: get_bucket_ownership_controls "GetBucketOwnershipControls"
+            &["OwnershipControlsNotFoundError"],
+            |o| o.ownership_controls()?.rules().first().map(|r| s(r.object_ownership().as_str()));
+        put: put_bucket_ownership_controls "PutBucketOwnershipControls"
+            .ownership_controls(ownership_to_sdk) if |_| true;
+        delete: delete_bucket_ownership_controls "DeleteBucketOwnershipControls"),
     // Removal suspends (S3 cannot un-version); a new bucket is unversioned, so #false needs no
     // call there.
     SubResource {
         attr: "versioning",
-        get: |s3, b| {
-            Box::pin(async move {
-                let out = s3.get_bucket_versioning().bucket(b).send().await;
-                let status = match out {
-                    Err(err) if misrooted_versioning(&err).is_some() => {
-                        misrooted_versioning(&err).flatten()
-                    }
-                    other => match got("GetBucketVersioning", &[], other)? {
-                        Got::Gone => return Ok(Got::Gone),
-                        Got::Some(v) => v.status().cloned(),
-                        Got::Absent => None,
-                    },
-                };
-                Ok(Got::Some(Value::Bool(versioning_from_sdk(status.as_ref()))))
-            })
-        },
+        get: |s3, b| Box::pin(async move {
+            let status = match s3.get_bucket_versioning().bucket(b).send().await {
+                Err(err) if misrooted_versioning(&err).is_some() => misrooted_versioning(&err).flatten(),
+                other => match got("GetBucketVersioning", &[], other)? {
+                    Got::Gone => return Ok(Got::Gone),
+                    Got::Some(v) => v.status().cloned(),
+                    Got::Absent => None,
+                },
+            };
+            Ok(Got::Some(Value::Bool(versioning_from_sdk(status.as_ref()))))
+        }),
         wanted: |v| parse("PutBucketVersioning", "versioning", v),
         put: |s3, b, _| put_versioning(s3, b, true),
         delete: |s3, b| put_versioning(s3, b, false),
     },
-    SubResource {
-        attr: "public-access-block",
-        get: |s3, b| {
-            let call = s3.get_public_access_block().bucket(b).send();
-            read(
-                "GetPublicAccessBlock",
-                &["NoSuchPublicAccessBlockConfiguration"],
-                call,
-                |p| p.public_access_block_configuration().map(pab_from_sdk),
-            )
-        },
-        wanted: |v| pab_to_sdk(v).map(|_| true),
-        put: |s3, b, v| {
-            then(pab_to_sdk(&v), |c| {
-                let req = s3.put_public_access_block().bucket(b);
-                call(
-                    "PutPublicAccessBlock",
-                    req.public_access_block_configuration(c).send(),
-                )
-            })
-        },
-        delete: |s3, b| {
-            call(
-                "DeletePublicAccessBlock",
-                s3.delete_public_access_block().bucket(b).send(),
-            )
-        },
-    },
-    SubResource {
-        attr: "policy",
-        get: |s3, b| {
-            let call = s3.get_bucket_policy().bucket(b).send();
-            read("GetBucketPolicy", &["NoSuchBucketPolicy"], call, |p| {
-                p.policy().map(|p| Value::String(p.to_string()))
-            })
-        },
-        wanted: |v| policy_to_sdk(v).map(|_| true),
-        put: |s3, b, v| {
-            then(policy_to_sdk(&v), |p| {
-                call(
-                    "PutBucketPolicy",
-                    s3.put_bucket_policy().bucket(b).policy(p).send(),
-                )
-            })
-        },
-        delete: |s3, b| {
-            call(
-                "DeleteBucketPolicy",
-                s3.delete_bucket_policy().bucket(b).send(),
-            )
-        },
-    },
-    SubResource {
-        attr: "website",
-        get: |s3, b| {
-            let call = s3.get_bucket_website().bucket(b).send();
-            read(
-                "GetBucketWebsite",
-                &["NoSuchWebsiteConfiguration"],
-                call,
-                |w| {
-                    website_from_sdk(
-                        w.index_document(),
-                        w.error_document(),
-                        w.redirect_all_requests_to(),
-                    )
-                },
-            )
-        },
-        wanted: |v| website_to_sdk(v).map(|_| true),
-        put: |s3, b, v| {
-            then(website_to_sdk(&v), |w| {
-                let req = s3.put_bucket_website().bucket(b);
-                call("PutBucketWebsite", req.website_configuration(w).send())
-            })
-        },
-        delete: |s3, b| {
-            call(
-                "DeleteBucketWebsite",
-                s3.delete_bucket_website().bucket(b).send(),
-            )
-        },
-    },
-    SubResource {
-        attr: "cors",
-        get: |s3, b| {
-            let call = s3.get_bucket_cors().bucket(b).send();
-            read("GetBucketCors", &["NoSuchCORSConfiguration"], call, |c| {
-                (!c.cors_rules().is_empty()).then(|| cors_from_sdk(c.cors_rules()))
-            })
-        },
-        wanted: |v| cors_to_sdk(v).map(|c| !c.cors_rules().is_empty()),
-        put: |s3, b, v| {
-            then(cors_to_sdk(&v), |c| {
-                call(
-                    "PutBucketCors",
-                    s3.put_bucket_cors().bucket(b).cors_configuration(c).send(),
-                )
-            })
-        },
-        delete: |s3, b| call("DeleteBucketCors", s3.delete_bucket_cors().bucket(b).send()),
-    },
-    SubResource {
-        attr: "encryption",
-        get: |s3, b| {
-            let call = s3.get_bucket_encryption().bucket(b).send();
-            let absent = &["ServerSideEncryptionConfigurationNotFoundError"];
-            read("GetBucketEncryption", absent, call, |e| {
-                e.server_side_encryption_configuration()
-                    .and_then(encryption_from_sdk)
-            })
-        },
-        wanted: |v| encryption_to_sdk(v).map(|_| true),
-        put: |s3, b, v| {
-            then(encryption_to_sdk(&v), |c| {
-                let req = s3.put_bucket_encryption().bucket(b);
-                call(
-                    "PutBucketEncryption",
-                    req.server_side_encryption_configuration(c).send(),
-                )
-            })
-        },
-        // AWS then falls back to its default (SSE-S3).
-        delete: |s3, b| {
-            call(
-                "DeleteBucketEncryption",
-                s3.delete_bucket_encryption().bucket(b).send(),
-            )
-        },
-    },
-    SubResource {
-        attr: "lifecycle-rule",
-        get: |s3, b| {
-            let call = s3.get_bucket_lifecycle_configuration().bucket(b).send();
-            let absent = &["NoSuchLifecycleConfiguration"];
-            read("GetBucketLifecycleConfiguration", absent, call, |l| {
-                (!l.rules().is_empty()).then(|| lifecycle_from_sdk(l.rules()))
-            })
-        },
-        wanted: |v| lifecycle_to_sdk(v).map(|l| !l.rules().is_empty()),
-        put: |s3, b, v| {
-            then(lifecycle_to_sdk(&v), |l| {
-                let req = s3.put_bucket_lifecycle_configuration().bucket(b);
-                call(
-                    "PutBucketLifecycleConfiguration",
-                    req.lifecycle_configuration(l).send(),
-                )
-            })
-        },
-        delete: |s3, b| {
-            call(
-                "DeleteBucketLifecycle",
-                s3.delete_bucket_lifecycle().bucket(b).send(),
-            )
-        },
-    },
+    sub_resource!("public-access-block",
+        get: get_public_access_block "GetPublicAccessBlock" &["NoSuchPublicAccessBlockConfiguration"],
+            |p| p.public_access_block_configuration().map(pab_from_sdk);
+        put: put_public_access_block "PutPublicAccessBlock"
+            .public_access_block_configuration(pab_to_sdk) if |_| true;
+        delete: delete_public_access_block "DeletePublicAccessBlock"),
+    sub_resource!("policy",
+        get: get_bucket_policy "GetBucketPolicy" &["NoSuchBucketPolicy"], |p| p.policy().map(s);
+        put: put_bucket_policy "PutBucketPolicy" .policy(policy_to_sdk) if |_| true;
+        delete: delete_bucket_policy "DeleteBucketPolicy"),
+    sub_resource!("website",
+        get: get_bucket_website "GetBucketWebsite" &["NoSuchWebsiteConfiguration"],
+            |w| website_from_sdk(w.index_document(), w.error_document(), w.redirect_all_requests_to());
+        put: put_bucket_website "PutBucketWebsite" .website_configuration(website_to_sdk) if |_| true;
+        delete: delete_bucket_website "DeleteBucketWebsite"),
+    sub_resource!("cors",
+        get: get_bucket_cors "GetBucketCors" &["NoSuchCORSConfiguration"],
+            |c| (!c.cors_rules().is_empty()).then(|| cors_from_sdk(c.cors_rules()));
+        put: put_bucket_cors "PutBucketCors" .cors_configuration(cors_to_sdk)
+            if |c: &CorsConfiguration| !c.cors_rules().is_empty();
+        delete: delete_bucket_cors "DeleteBucketCors"),
+    // Removal: AWS falls back to its default (SSE-S3).
+    sub_resource!("encryption",
+        get: get_bucket_encryption "GetBucketEncryption"
+            &["ServerSideEncryptionConfigurationNotFoundError"],
+            |e| e.server_side_encryption_configuration().and_then(encryption_from_sdk);
+        put: put_bucket_encryption "PutBucketEncryption"
+            .server_side_encryption_configuration(encryption_to_sdk) if |_| true;
+        delete: delete_bucket_encryption "DeleteBucketEncryption"),
+    sub_resource!("lifecycle-rule",
+        get: get_bucket_lifecycle_configuration "GetBucketLifecycleConfiguration"
+            &["NoSuchLifecycleConfiguration"],
+            |l| (!l.rules().is_empty()).then(|| lifecycle_from_sdk(l.rules()));
+        put: put_bucket_lifecycle_configuration "PutBucketLifecycleConfiguration"
+            .lifecycle_configuration(lifecycle_to_sdk)
+            if |l: &BucketLifecycleConfiguration| !l.rules().is_empty();
+        delete: delete_bucket_lifecycle "DeleteBucketLifecycle"),
 ];
 
 /// Reads every sub-resource of bucket `name` concurrently; the answers in table order.
@@ -315,14 +175,13 @@ pub(super) async fn get_all(s3: &Client, name: &str) -> Result<Vec<Got<Value>>, 
 }
 
 /// The result of a Get* `call`: the value `value` makes of its answer (none is `Absent`).
-fn read<T: Send + 'static, E, R>(
+fn read<T: Send + 'static, E: SdkErr, R>(
     op: &'static str,
     absent_codes: &'static [&'static str],
     call: impl Future<Output = Result<T, SdkError<E, R>>> + Send + 'static,
     value: fn(T) -> Option<Value>,
 ) -> Fut<Got<Value>>
 where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,
 {
     Box::pin(async move {
@@ -334,13 +193,12 @@ where
     })
 }
 
-fn got<T, E, R>(
+fn got<T, E: SdkErr, R>(
     operation: &str,
     absent_codes: &[&str],
     result: Result<T, SdkError<E, R>>,
 ) -> Result<Got<T>, OpError>
 where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,
 {
     match result {
@@ -354,12 +212,11 @@ where
 }
 
 /// A Put* or Delete* `call`, its error an [`OpError`] of `op`.
-fn call<T, E, R>(
+fn call<T, E: SdkErr, R>(
     op: &'static str,
     call: impl Future<Output = Result<T, SdkError<E, R>>> + Send + 'static,
 ) -> Fut<()>
 where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,
 {
     Box::pin(async move { call.await.map(|_| ()).map_err(|e| op_error(op, e)) })
@@ -386,15 +243,22 @@ pub(super) fn parse<T: SpecValue>(op: &str, attr: &str, v: &Value) -> Result<T, 
     T::from_value(v, attr).map_err(|e| OpError::invalid(op, e.to_string()))
 }
 
+/// A builder's error as an Invalid error of `op`.
+fn built(op: &'static str) -> impl Fn(BuildError) -> OpError {
+    move |e| OpError::invalid(op, e.to_string())
+}
+
 /// A number of days (or seconds) of at least `min` that fits AWS's 32-bit integers.
 fn int_at_least(op: &str, what: &str, n: Option<i64>, min: i64) -> Result<Option<i32>, OpError> {
-    match n {
-        Some(i) if i < min || i > i64::from(i32::MAX) => Err(OpError::invalid(
+    if let Some(i) = n {
+        let fits = i >= min && i <= i64::from(i32::MAX);
+        ensure!(
+            fits,
             op,
-            format!("`{what}` must be a whole number of at least {min}, not {i}"),
-        )),
-        n => Ok(n.map(|i| i as i32)),
+            "`{what}` must be a whole number of at least {min}, not {i}"
+        );
     }
+    Ok(n.map(|i| i as i32))
 }
 
 /// Whether the policy goes before the public access block: when the new block refuses public
@@ -452,31 +316,26 @@ pub(super) fn versioning_from_sdk(status: Option<&BucketVersioningStatus>) -> bo
 pub(super) fn website_to_sdk(v: &Value) -> Result<WebsiteConfiguration, OpError> {
     const OP: &str = "PutBucketWebsite";
     let w: Website = parse(OP, "website", v)?;
-    let invalid = |e: BuildError| OpError::invalid(OP, e.to_string());
+    let conf = WebsiteConfiguration::builder();
     match (w.index, w.error, w.redirect_all_to) {
         (None, None, Some(target)) => {
             let (protocol, host) = match target.split_once("://") {
                 Some(("https", host)) => (Some(Protocol::Https), host),
                 Some(("http", host)) => (Some(Protocol::Http), host),
-                Some(_) => {
-                    return Err(OpError::invalid(
-                        OP,
-                        format!("`website redirect-all-to` takes a host name, optionally after http:// or https://, not `{target}`"),
-                    ))
-                }
+                Some(_) => (None, ""),
                 None => (None, target.as_str()),
             };
-            if host.is_empty() || host.contains('/') {
-                return Err(OpError::invalid(
-                    OP,
-                    format!("`website redirect-all-to` must be a host name, not `{target}`"),
-                ));
-            }
+            let scheme_ok = protocol.is_some() || !target.contains("://");
+            ensure!(scheme_ok, OP, "`website redirect-all-to` takes a host name, optionally after http:// or https://, not `{target}`");
+            let host_ok = !host.is_empty() && !host.contains('/');
+            ensure!(
+                host_ok,
+                OP,
+                "`website redirect-all-to` must be a host name, not `{target}`"
+            );
             let to = RedirectAllRequestsTo::builder().host_name(host);
-            let to = to.set_protocol(protocol).build().map_err(invalid)?;
-            Ok(WebsiteConfiguration::builder()
-                .redirect_all_requests_to(to)
-                .build())
+            let to = to.set_protocol(protocol).build().map_err(built(OP))?;
+            Ok(conf.redirect_all_requests_to(to).build())
         }
         (_, _, Some(_)) => Err(OpError::invalid(
             OP,
@@ -487,17 +346,17 @@ pub(super) fn website_to_sdk(v: &Value) -> Result<WebsiteConfiguration, OpError>
             "`website` needs `index` (the index document suffix) or `redirect-all-to`",
         )),
         (Some(index), error, None) => {
-            if index.is_empty() || index.contains('/') {
-                return Err(OpError::invalid(
-                    OP,
-                    format!("`website index` is a suffix such as index.html, without a slash, not `{index}`"),
-                ));
-            }
+            let suffix_ok = !index.is_empty() && !index.contains('/');
+            ensure!(
+                suffix_ok,
+                OP,
+                "`website index` is a suffix such as index.html, without a slash, not `{index}`"
+            );
             let index = IndexDocument::builder().suffix(index).build();
             let error = error.map(|e| ErrorDocument::builder().key(e).build());
-            Ok(WebsiteConfiguration::builder()
-                .index_document(index.map_err(invalid)?)
-                .set_error_document(error.transpose().map_err(invalid)?)
+            Ok(conf
+                .index_document(index.map_err(built(OP))?)
+                .set_error_document(error.transpose().map_err(built(OP))?)
                 .build())
         }
     }
@@ -522,31 +381,27 @@ pub(super) fn website_from_sdk(
 pub(super) fn cors_to_sdk(v: &Value) -> Result<CorsConfiguration, OpError> {
     const OP: &str = "PutBucketCors";
     let items: Vec<Cors> = parse(OP, "cors", v)?;
-    if items.len() > 100 {
-        return Err(OpError::invalid(OP, "S3 takes at most 100 CORS rules"));
-    }
+    ensure!(items.len() <= 100, OP, "S3 takes at most 100 CORS rules");
     let mut ids = BTreeSet::new();
     let mut rules = Vec::new();
     for c in items {
         if let Some(id) = &c.id {
-            if !ids.insert(id.clone()) {
-                return Err(OpError::invalid(
-                    OP,
-                    format!("two `cors` rules have the id `{id}`"),
-                ));
-            }
+            ensure!(
+                ids.insert(id.clone()),
+                OP,
+                "two `cors` rules have the id `{id}`"
+            );
         }
-        for (list, field) in [
-            (c.allowed_origins.len(), "origins"),
-            (c.allowed_methods.len(), "methods"),
-        ] {
-            if list == 0 {
-                return Err(OpError::invalid(
-                    OP,
-                    format!("a `cors` rule needs `allowed-{field}`"),
-                ));
-            }
-        }
+        ensure!(
+            !c.allowed_origins.is_empty(),
+            OP,
+            "a `cors` rule needs `allowed-origins`"
+        );
+        ensure!(
+            !c.allowed_methods.is_empty(),
+            OP,
+            "a `cors` rule needs `allowed-methods`"
+        );
         let methods = c.allowed_methods.iter().map(|m| m.as_str().to_string());
         let rule = CorsRule::builder()
             .set_id(c.id)
@@ -554,20 +409,15 @@ pub(super) fn cors_to_sdk(v: &Value) -> Result<CorsConfiguration, OpError> {
             .set_allowed_methods(Some(methods.collect()))
             .set_allowed_headers(Some(c.allowed_headers).filter(|h| !h.is_empty()))
             .set_expose_headers(Some(c.expose_headers).filter(|h| !h.is_empty()))
-            .set_max_age_seconds(int_at_least(OP, "cors max-age", c.max_age, 0)?)
-            .build()
-            .map_err(|e| OpError::invalid(OP, e.to_string()))?;
-        rules.push(rule);
+            .set_max_age_seconds(int_at_least(OP, "cors max-age", c.max_age, 0)?);
+        rules.push(rule.build().map_err(built(OP))?);
     }
-    CorsConfiguration::builder()
-        .set_cors_rules(Some(rules))
-        .build()
-        .map_err(|e| OpError::invalid(OP, e.to_string()))
+    let conf = CorsConfiguration::builder().set_cors_rules(Some(rules));
+    conf.build().map_err(built(OP))
 }
 
-/// The rules sorted by id, so that read output is stable.
 pub(super) fn cors_from_sdk(rules: &[CorsRule]) -> Value {
-    let mut items: Vec<Cors> = rules
+    let items: Vec<Cors> = rules
         .iter()
         .map(|r| Cors {
             id: r.id().map(str::to_string),
@@ -582,8 +432,7 @@ pub(super) fn cors_from_sdk(rules: &[CorsRule]) -> Value {
             max_age: r.max_age_seconds().map(i64::from),
         })
         .collect();
-    items.sort_by(|a, b| a.id.cmp(&b.id));
-    Value::List(items.iter().map(|c| Value::Map(c.to_attrs())).collect())
+    sorted_by_id(items, |c| &c.id)
 }
 
 /// The policy text, checked to be a JSON object (S3 refuses anything else, and a malformed
@@ -615,24 +464,23 @@ pub(super) fn encryption_to_sdk(v: &Value) -> Result<ServerSideEncryptionConfigu
     const OP: &str = "PutBucketEncryption";
     let e: Encryption = parse(OP, "encryption", v)?;
     let algorithm = e.algorithm.unwrap_or(SseAlgorithm::Aes256);
-    if e.kms_key.is_some() && algorithm == SseAlgorithm::Aes256 {
-        return Err(OpError::invalid(
-            OP,
-            "`encryption kms-key` needs `algorithm=\"aws:kms\"` (AES256 uses S3-managed keys)",
-        ));
-    }
-    let invalid = |e: BuildError| OpError::invalid(OP, e.to_string());
+    let key_ok = e.kms_key.is_none() || algorithm != SseAlgorithm::Aes256;
+    ensure!(
+        key_ok,
+        OP,
+        "`encryption kms-key` needs `algorithm=\"aws:kms\"` (AES256 uses S3-managed keys)"
+    );
     let by_default = ServerSideEncryptionByDefault::builder()
         .sse_algorithm(ServerSideEncryption::from(algorithm.as_str()))
         .set_kms_master_key_id(e.kms_key)
         .build()
-        .map_err(invalid)?;
+        .map_err(built(OP))?;
     let rule = ServerSideEncryptionRule::builder()
         .apply_server_side_encryption_by_default(by_default)
         .set_bucket_key_enabled(e.bucket_key)
         .build();
     let conf = ServerSideEncryptionConfiguration::builder().rules(rule);
-    conf.build().map_err(invalid)
+    conf.build().map_err(built(OP))
 }
 
 pub(super) fn encryption_from_sdk(conf: &ServerSideEncryptionConfiguration) -> Option<Value> {
@@ -643,7 +491,7 @@ pub(super) fn encryption_from_sdk(conf: &ServerSideEncryptionConfiguration) -> O
         kms_key: by_default.kms_master_key_id().map(str::to_string),
         bucket_key: rule.bucket_key_enabled(),
     };
-    Some(Value::Map(e.to_attrs()))
+    e.to_value()
 }
 
 /// Every field is sent; an unset one is `false` (what AWS assumes for a field not sent).
@@ -670,42 +518,38 @@ pub(super) fn pab_from_sdk(c: &PublicAccessBlockConfiguration) -> Value {
 pub(super) fn ownership_to_sdk(v: &Value) -> Result<OwnershipControls, OpError> {
     const OP: &str = "PutBucketOwnershipControls";
     let o: Ownership = parse(OP, "object-ownership", v)?;
-    let rule = OwnershipControlsRule::builder()
-        .object_ownership(ObjectOwnership::from(o.as_str()))
-        .build()
-        .map_err(|e| OpError::invalid(OP, e.to_string()))?;
-    OwnershipControls::builder()
-        .rules(rule)
-        .build()
-        .map_err(|e| OpError::invalid(OP, e.to_string()))
+    let rule = OwnershipControlsRule::builder().object_ownership(ObjectOwnership::from(o.as_str()));
+    let conf = OwnershipControls::builder().rules(rule.build().map_err(built(OP))?);
+    conf.build().map_err(built(OP))
 }
 
 pub(super) fn lifecycle_to_sdk(v: &Value) -> Result<BucketLifecycleConfiguration, OpError> {
     const OP: &str = "PutBucketLifecycleConfiguration";
     let items: Vec<Lifecycle> = parse(OP, "lifecycle-rule", v)?;
-    if items.len() > 1000 {
-        return Err(OpError::invalid(
-            OP,
-            "S3 takes at most 1000 lifecycle rules",
-        ));
-    }
+    ensure!(
+        items.len() <= 1000,
+        OP,
+        "S3 takes at most 1000 lifecycle rules"
+    );
     let mut ids = BTreeSet::new();
     let mut rules = Vec::new();
     for l in items {
-        let id =
-            l.id.ok_or_else(|| OpError::invalid(OP, "a `lifecycle-rule` needs an id (its label)"))?;
-        if id.is_empty() || id.len() > 255 {
-            return Err(OpError::invalid(
-                OP,
-                format!("lifecycle rule id `{id}` must have 1 to 255 characters"),
-            ));
-        }
-        if !ids.insert(id.clone()) {
-            return Err(OpError::invalid(
-                OP,
-                format!("two lifecycle rules have the id `{id}`"),
-            ));
-        }
+        ensure!(
+            l.id.is_some(),
+            OP,
+            "a `lifecycle-rule` needs an id (its label)"
+        );
+        let id = l.id.unwrap_or_default();
+        ensure!(
+            !id.is_empty() && id.len() <= 255,
+            OP,
+            "lifecycle rule id `{id}` must have 1 to 255 characters"
+        );
+        ensure!(
+            ids.insert(id.clone()),
+            OP,
+            "two lifecycle rules have the id `{id}`"
+        );
         let days = |field: &str, n| int_at_least(OP, &format!("lifecycle-rule {field}"), n, 1);
         let expiration = days("expiration-days", l.expiration_days)?;
         let noncurrent = days("noncurrent-expiration-days", l.noncurrent_expiration_days)?;
@@ -713,21 +557,20 @@ pub(super) fn lifecycle_to_sdk(v: &Value) -> Result<BucketLifecycleConfiguration
             "abort-incomplete-upload-days",
             l.abort_incomplete_upload_days,
         )?;
-        if expiration.is_none() && noncurrent.is_none() && abort.is_none() {
-            return Err(OpError::invalid(
-                OP,
-                format!("lifecycle rule `{id}` needs an action: expiration-days, noncurrent-expiration-days or abort-incomplete-upload-days"),
-            ));
-        }
-        let prefix = l.prefix.unwrap_or_default();
+        let acts = expiration.is_some() || noncurrent.is_some() || abort.is_some();
+        ensure!(acts, OP, "lifecycle rule `{id}` needs an action: expiration-days, noncurrent-expiration-days or abort-incomplete-upload-days");
+        let status = match l.enabled.unwrap_or(true) {
+            true => ExpirationStatus::Enabled,
+            false => ExpirationStatus::Disabled,
+        };
         let rule = LifecycleRule::builder()
             .id(id)
-            .filter(LifecycleRuleFilter::builder().prefix(prefix).build())
-            .status(if l.enabled.unwrap_or(true) {
-                ExpirationStatus::Enabled
-            } else {
-                ExpirationStatus::Disabled
-            })
+            .filter(
+                LifecycleRuleFilter::builder()
+                    .prefix(l.prefix.unwrap_or_default())
+                    .build(),
+            )
+            .status(status)
             .set_expiration(expiration.map(|d| LifecycleExpiration::builder().days(d).build()))
             .set_noncurrent_version_expiration(noncurrent.map(|d| {
                 NoncurrentVersionExpiration::builder()
@@ -738,83 +581,83 @@ pub(super) fn lifecycle_to_sdk(v: &Value) -> Result<BucketLifecycleConfiguration
                 AbortIncompleteMultipartUpload::builder()
                     .days_after_initiation(d)
                     .build()
-            }))
-            .build()
-            .map_err(|e| OpError::invalid(OP, e.to_string()))?;
-        rules.push(rule);
+            }));
+        rules.push(rule.build().map_err(built(OP))?);
     }
-    BucketLifecycleConfiguration::builder()
-        .set_rules(Some(rules))
-        .build()
-        .map_err(|e| OpError::invalid(OP, e.to_string()))
+    let conf = BucketLifecycleConfiguration::builder().set_rules(Some(rules));
+    conf.build().map_err(built(OP))
 }
 
-/// The rules sorted by id, so that read output is stable.
 pub(super) fn lifecycle_from_sdk(rules: &[LifecycleRule]) -> Value {
-    let mut items: Vec<Lifecycle> = rules
+    let items: Vec<Lifecycle> = rules
         .iter()
         .map(|r| {
             #[allow(deprecated)] // rules made before filters carry a top-level prefix
             let prefix = r.filter().and_then(|f| f.prefix()).or(r.prefix());
+            let noncurrent = r
+                .noncurrent_version_expiration()
+                .and_then(|e| e.noncurrent_days());
+            let abort = r.abort_incomplete_multipart_upload();
             Lifecycle {
                 id: r.id().map(str::to_string),
                 prefix: prefix.filter(|p| !p.is_empty()).map(str::to_string),
                 enabled: Some(*r.status() == ExpirationStatus::Enabled),
                 expiration_days: r.expiration().and_then(|e| e.days()).map(i64::from),
-                noncurrent_expiration_days: r
-                    .noncurrent_version_expiration()
-                    .and_then(|e| e.noncurrent_days())
-                    .map(i64::from),
-                abort_incomplete_upload_days: r
-                    .abort_incomplete_multipart_upload()
+                noncurrent_expiration_days: noncurrent.map(i64::from),
+                abort_incomplete_upload_days: abort
                     .and_then(|a| a.days_after_initiation())
                     .map(i64::from),
             }
         })
         .collect();
-    items.sort_by(|a, b| a.id.cmp(&b.id));
-    Value::List(items.iter().map(|l| Value::Map(l.to_attrs())).collect())
+    sorted_by_id(items, |l| &l.id)
+}
+
+/// Repeated blocks sorted by their label, so that read output is stable.
+fn sorted_by_id<T: SpecItem>(mut items: Vec<T>, id: fn(&T) -> &Option<String>) -> Value {
+    items.sort_by(|a, b| id(a).cmp(id(b)));
+    items.to_value().unwrap_or(Value::List(Vec::new()))
+}
+
+/// The `tags` attribute as a request (its values checked to be strings).
+fn tags_to_tagging(v: &Value) -> Result<Tagging, OpError> {
+    tagging_to_sdk(&parse("PutBucketTagging", "tags", v)?)
 }
 
 pub(super) fn tags_to_sdk(tags: &BTreeMap<String, String>) -> Result<Vec<Tag>, OpError> {
     const OP: &str = "PutBucketTagging";
-    if tags.len() > 50 {
-        return Err(OpError::invalid(
-            OP,
-            format!("S3 takes at most 50 tags, not {}", tags.len()),
-        ));
-    }
+    ensure!(
+        tags.len() <= 50,
+        OP,
+        "S3 takes at most 50 tags, not {}",
+        tags.len()
+    );
     tags.iter()
         .map(|(k, v)| {
-            if k.is_empty() || k.chars().count() > 128 {
-                return Err(OpError::invalid(
-                    OP,
-                    format!("tag key `{k}` must have 1 to 128 characters"),
-                ));
-            }
-            if k.starts_with("aws:") {
-                return Err(OpError::invalid(
-                    OP,
-                    format!("tag key `{k}`: the aws: prefix is reserved"),
-                ));
-            }
-            if v.chars().count() > 256 {
-                return Err(OpError::invalid(
-                    OP,
-                    format!("the value of tag `{k}` is longer than 256 characters"),
-                ));
-            }
-            let tag = Tag::builder().key(k).value(v).build();
-            tag.map_err(|e| OpError::invalid(OP, e.to_string()))
+            let key_len = k.chars().count();
+            ensure!(
+                key_len > 0 && key_len <= 128,
+                OP,
+                "tag key `{k}` must have 1 to 128 characters"
+            );
+            ensure!(
+                !k.starts_with("aws:"),
+                OP,
+                "tag key `{k}`: the aws: prefix is reserved"
+            );
+            ensure!(
+                v.chars().count() <= 256,
+                OP,
+                "the value of tag `{k}` is longer than 256 characters"
+            );
+            Tag::builder().key(k).value(v).build().map_err(built(OP))
         })
         .collect()
 }
 
 pub(super) fn tagging_to_sdk(tags: &BTreeMap<String, String>) -> Result<Tagging, OpError> {
-    Tagging::builder()
-        .set_tag_set(Some(tags_to_sdk(tags)?))
-        .build()
-        .map_err(|e| OpError::invalid("PutBucketTagging", e.to_string()))
+    let tagging = Tagging::builder().set_tag_set(Some(tags_to_sdk(tags)?));
+    tagging.build().map_err(built("PutBucketTagging"))
 }
 
 pub(super) fn tags_from_sdk(tags: &[Tag]) -> BTreeMap<String, String> {
