@@ -193,6 +193,7 @@ where
     })
 }
 
+/// A Get* answer: `Gone` for NoSuchBucket, `Absent` for one of `absent_codes`.
 fn got<T, E: SdkErr, R>(
     operation: &str,
     absent_codes: &[&str],

@@ -405,3 +405,34 @@ fn conflict_messages_name_the_owner() {
         "{msg}"
     );
 }
+
+#[test]
+fn every_configurable_attribute_has_one_sub_resource() {
+    // The table is the only place a bucket attribute is read, put and deleted: every attribute
+    // the user configures (but the name, fixed at creation) has exactly one entry.
+    let mut configurable: Vec<&str> = schema()
+        .attributes
+        .iter()
+        .filter(|a| !a.computed && !a.local && a.name != "name")
+        .map(|a| a.name)
+        .collect();
+    let mut table: Vec<&str> = SUB_RESOURCES.iter().map(|s| s.attr).collect();
+    configurable.sort_unstable();
+    table.sort_unstable();
+    assert_eq!(table, configurable);
+}
+
+#[test]
+fn the_typed_spec_reads_what_a_read_reports() {
+    // Read output goes through the spec's blocks: it parses back into the typed bucket.
+    let mut attrs = computed_attrs("site", "eu-west-1");
+    attrs.insert("versioning".into(), Value::Bool(true));
+    attrs.insert(
+        "public-access-block".into(),
+        pab_from_sdk(&pab_to_sdk(&map(&[])).unwrap()),
+    );
+    let bucket = spec::S3Bucket::from_attrs(&attrs).unwrap();
+    assert_eq!(bucket.region.as_deref(), Some("eu-west-1"));
+    assert_eq!(bucket.versioning, Some(true));
+    assert_eq!(bucket.to_attrs(), attrs);
+}
