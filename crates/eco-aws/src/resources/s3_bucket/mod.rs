@@ -25,15 +25,6 @@
 //! `spec.rs` is the typed spec (the schema comes from it); `sub_resources.rs` the table of the
 //! bucket's sub-resources (an attribute and its Get / Put / Delete calls) and their conversions.
 
-/// Refuses with an Invalid error of `op` (the message formatted) unless `cond` holds.
-macro_rules! ensure {
-    ($cond:expr, $op:expr, $($message:tt)+) => {
-        if !$cond {
-            return Err(OpError::invalid($op, format!($($message)+)));
-        }
-    };
-}
-
 mod spec;
 mod sub_resources;
 

@@ -31,6 +31,15 @@ use crate::attrs::s;
 use crate::aws::{error_code, op_error};
 use crate::tags::tags_value;
 
+/// Refuses with an Invalid error of `op` (the message formatted) unless `cond` holds.
+macro_rules! ensure {
+    ($cond:expr, $op:expr, $($message:tt)+) => {
+        if !$cond {
+            return Err(OpError::invalid($op, format!($($message)+)));
+        }
+    };
+}
+
 /// What the SDK's errors are (the bounds [`op_error`] and [`error_code`] need).
 trait SdkErr: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static {}
 impl<E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static> SdkErr for E {}
