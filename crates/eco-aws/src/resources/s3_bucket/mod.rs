@@ -1,0 +1,712 @@
+//! `s3-bucket`: an S3 bucket and its bucket-level configuration. The id (and import id) is the
+//! bucket name.
+//!
+//! AWS calls:
+//! - read: HeadBucket (gives the region; GetBucketLocation when it does not), then concurrently
+//!   GetBucketVersioning, GetBucketWebsite, GetBucketCors, GetBucketPolicy, GetBucketEncryption,
+//!   GetPublicAccessBlock, GetBucketOwnershipControls, GetBucketLifecycleConfiguration,
+//!   GetBucketTagging. Calls for a bucket of another region go to that region.
+//! - find: HeadBucket + GetBucketTagging (ours by ownership tags), then read
+//! - create: HeadBucket + GetBucketTagging (adopt a bucket that is ours, refuse one that is not),
+//!   CreateBucket (LocationConstraint outside us-east-1, the tags in CreateBucketConfiguration so
+//!   the bucket is never untagged), the BucketExists waiter (HeadBucket), then the Put* calls
+//!   below for whatever is configured, one at a time, then read
+//! - update: only the attributes changed, each through its entry of [`SUB_RESOURCES`], in that
+//!   order: PutBucketTagging, PutBucketOwnershipControls, PutBucketVersioning (#false and removal
+//!   suspend), PutPublicAccessBlock, PutBucketPolicy (the block is relaxed before a policy is put,
+//!   and tightened after), PutBucketWebsite, PutBucketCors, PutBucketEncryption,
+//!   PutBucketLifecycleConfiguration; a removed attribute by the matching Delete* call
+//!   (DeleteBucketTagging ... DeleteBucketLifecycle); then read
+//! - delete: DeleteBucket; with `force-destroy` (taken from the prior attributes: it is eco-only,
+//!   no API holds it), first ListObjectVersions + DeleteObjects until the bucket is empty
+//! - import: by bucket name, as read
+//! - read_many: none (S3 has no batched read of bucket configuration)
+//!
+//! `spec.rs` is the typed spec (the schema comes from it); `sub_resources.rs` the table of the
+//! bucket's sub-resources (an attribute and its Get / Put / Delete calls) and their conversions.
+
+mod spec;
+mod sub_resources;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use aws_sdk_s3::client::Waiters;
+use aws_sdk_s3::error::ProvideErrorMetadata;
+use aws_sdk_s3::types::{
+    BucketLocationConstraint, CreateBucketConfiguration, Delete, ObjectIdentifier,
+};
+use aws_sdk_s3::Client;
+use aws_smithy_runtime_api::client::result::SdkError;
+use eco_provider::{
+    Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider, Value, TAG_ADDRESS, TAG_PROJECT,
+    TAG_STAGE,
+};
+use eco_schema::{Schema, Spec};
+
+use self::spec::S3Bucket;
+use self::sub_resources::{
+    get_all, parse, policy_before_public_access_block, tags_from_sdk, tags_to_sdk, Got,
+    SUB_RESOURCES,
+};
+use crate::aws::{error_code, op_error, Aws};
+use crate::tags::tags_of;
+
+pub const TYPE_NAME: &str = S3Bucket::TYPE_NAME;
+
+pub fn schema() -> Schema {
+    S3Bucket::schema()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Operations
+// ---------------------------------------------------------------------------------------------
+
+/// The longest eco waits for a new bucket to answer HeadBucket (the SDK's BucketExists waiter,
+/// which polls with its own backoff and returns at the first success).
+const BUCKET_EXISTS_WAIT: Duration = Duration::from_secs(60);
+
+/// The operations of `s3-bucket`. The id is the bucket name.
+///
+/// `read_many` is not offered: S3 has no batched read of bucket configuration (ListBuckets
+/// gives names and regions only), so the engine reads each bucket.
+pub struct Provider {
+    schema: Schema,
+    aws: Aws,
+    s3: Client,
+}
+
+impl Provider {
+    pub fn new(aws: &Aws) -> Provider {
+        Provider {
+            schema: schema(),
+            aws: aws.clone(),
+            s3: aws.s3(),
+        }
+    }
+
+    /// An S3 client for the bucket's region (S3 answers a request for a bucket of another region
+    /// with a redirect, which the SDK does not follow).
+    fn client_for(&self, region: Option<&str>) -> Client {
+        match region {
+            Some(r) if r != self.aws.region() => {
+                let conf = aws_sdk_s3::config::Builder::from(self.aws.config())
+                    .region(aws_types::region::Region::new(r.to_string()))
+                    .force_path_style(self.aws.config().endpoint_url().is_some())
+                    .build();
+                Client::from_conf(conf)
+            }
+            _ => self.s3.clone(),
+        }
+    }
+
+    /// Whether a bucket exists, and in which region (HeadBucket; GetBucketLocation when the
+    /// answer lacks `x-amz-bucket-region`).
+    async fn head(&self, name: &str) -> Result<Head, OpError> {
+        match self.s3.head_bucket().bucket(name).send().await {
+            Ok(out) => {
+                let region = match out.bucket_region() {
+                    Some(r) => r.to_string(),
+                    None => self.location(name).await?,
+                };
+                Ok(Head::Exists(region))
+            }
+            Err(err) => {
+                let (status, region) = match &err {
+                    SdkError::ServiceError(e) => (
+                        e.raw().status().as_u16(),
+                        e.raw()
+                            .headers()
+                            .get("x-amz-bucket-region")
+                            .map(str::to_string),
+                    ),
+                    _ => return Err(op_error("HeadBucket", err)),
+                };
+                match (status, region) {
+                    (404, _) => Ok(Head::Absent),
+                    (403, _) => Ok(Head::Denied),
+                    // Another region's bucket: S3 redirects and names the region.
+                    (301 | 307 | 400, Some(region)) => Ok(Head::Exists(region)),
+                    _ => Err(op_error("HeadBucket", err)),
+                }
+            }
+        }
+    }
+
+    async fn location(&self, name: &str) -> Result<String, OpError> {
+        Ok(normalize_location(self.constraint(name).await?.as_deref()))
+    }
+
+    /// GetBucketLocation's constraint, as S3 answers it.
+    async fn constraint(&self, name: &str) -> Result<Option<String>, OpError> {
+        let out = self.s3.get_bucket_location().bucket(name).send().await;
+        let out = out.map_err(|e| op_error("GetBucketLocation", e))?;
+        Ok(out.location_constraint().map(|c| c.as_str().to_string()))
+    }
+
+    /// Who holds bucket `name`: `Ok(None)` when nobody, `Ok(Some(region))` when it exists and is
+    /// this address's (ownership tags), `Err(Conflict)` otherwise.
+    async fn ownership(
+        &self,
+        ctx: &OpContext,
+        name: &str,
+        operation: &str,
+    ) -> Result<Option<String>, OpError> {
+        let region = match self.head(name).await? {
+            Head::Absent => return Ok(None),
+            Head::Denied => {
+                return Err(conflict(
+                    operation,
+                    format!(
+                        "bucket `{name}` already exists and this account cannot access it \
+                         (HeadBucket answered 403): another AWS account owns the name, or a \
+                         bucket policy denies access; bucket names are global, choose another"
+                    ),
+                ))
+            }
+            Head::Exists(region) => region,
+        };
+        let s3 = self.client_for(Some(&region));
+        let tags = match s3.get_bucket_tagging().bucket(name).send().await {
+            Ok(out) => tags_from_sdk(out.tag_set()),
+            Err(err) => match error_code(&err) {
+                Some("NoSuchTagSet") => BTreeMap::new(),
+                Some("NoSuchBucket") => return Ok(None),
+                Some("AccessDenied") => {
+                    return Err(conflict(
+                        operation,
+                        format!(
+                            "bucket `{name}` already exists and its tags cannot be read \
+                             (GetBucketTagging: AccessDenied): it belongs to another AWS account"
+                        ),
+                    ))
+                }
+                _ => return Err(op_error("GetBucketTagging", err)),
+            },
+        };
+        if ctx.owns(&tags) {
+            Ok(Some(region))
+        } else {
+            Err(conflict(operation, not_ours_message(ctx, name, &tags)))
+        }
+    }
+
+    /// Every bucket of the account in this client's region (ListBuckets, following
+    /// continuation tokens; a bucket whose listing names another region is skipped, and one
+    /// whose region the listing does not name is asked with GetBucketLocation), read in full.
+    async fn list_all(&self) -> Result<Vec<Live>, OpError> {
+        let region = self.aws.region();
+        let mut names = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let out = self
+                .s3
+                .list_buckets()
+                .bucket_region(&region)
+                .set_continuation_token(token.take())
+                .send()
+                .await
+                .map_err(|e| op_error("ListBuckets", e))?;
+            for b in out.buckets() {
+                let Some(name) = b.name() else { continue };
+                match b.bucket_region() {
+                    Some(r) if r != region => continue,
+                    Some(_) => names.push(name.to_string()),
+                    None => {
+                        let r = self.constraint(name).await?.filter(|c| !c.is_empty());
+                        if r.as_deref().unwrap_or("us-east-1") == region {
+                            names.push(name.to_string());
+                        }
+                    }
+                }
+            }
+            match out.continuation_token() {
+                Some(t) if !t.is_empty() => token = Some(t.to_string()),
+                _ => break,
+            }
+        }
+        let mut lives = Vec::new();
+        for name in names {
+            if let Some(live) = self.read_bucket(&name).await? {
+                lives.push(live);
+            }
+        }
+        Ok(lives)
+    }
+
+    /// Reads a bucket by name (see the module doc for the calls; the Get* calls run
+    /// concurrently).
+    async fn read_bucket(&self, name: &str) -> Result<Option<Live>, OpError> {
+        let region = match self.head(name).await? {
+            Head::Absent => return Ok(None),
+            Head::Denied => {
+                return Err(OpError::new(
+                    "HeadBucket",
+                    ErrorKind::Other,
+                    format!("access denied to bucket `{name}` (HeadBucket answered 403)"),
+                ))
+            }
+            Head::Exists(region) => region,
+        };
+        let s3 = self.client_for(Some(&region));
+        let mut attrs = computed_attrs(name, &region);
+        for (sub, got) in SUB_RESOURCES.iter().zip(get_all(&s3, name).await?) {
+            match got {
+                Got::Some(v) => {
+                    attrs.insert(sub.attr.into(), v);
+                }
+                Got::Absent => {}
+                Got::Gone => return Ok(None),
+            }
+        }
+        if attrs.contains_key("website") {
+            attrs.insert(
+                "website-endpoint".into(),
+                Value::String(website_endpoint(name, &region)),
+            );
+        }
+        // A bucket without tags reads as no tags.
+        attrs
+            .entry("tags".into())
+            .or_insert_with(|| Value::Map(BTreeMap::new()));
+        Ok(Some(Live {
+            id: name.to_string(),
+            attrs,
+        }))
+    }
+
+    /// Applies the attributes named in `which` from `desired`, in [`SUB_RESOURCES`] order. An
+    /// attribute absent from `desired` (or configuring nothing) is removed (its Delete* call),
+    /// except on a bucket just created (`fresh`), which has nothing to remove.
+    async fn apply(
+        &self,
+        s3: &Client,
+        name: &str,
+        desired: &Attrs,
+        which: &[String],
+        fresh: bool,
+    ) -> Result<(), OpError> {
+        let mut order: Vec<_> = SUB_RESOURCES.iter().collect();
+        if policy_before_public_access_block(desired) {
+            let at = |attr| order.iter().position(|s| s.attr == attr).expect("listed");
+            let (p, b) = (at("policy"), at("public-access-block"));
+            order.swap(p, b);
+        }
+        for sub in order
+            .into_iter()
+            .filter(|s| which.iter().any(|w| w == s.attr))
+        {
+            let (s3, bucket) = (s3.clone(), name.to_string());
+            match present(desired, sub.attr) {
+                Some(v) if (sub.wanted)(v)? => (sub.put)(s3, bucket, v.clone()).await?,
+                _ if !fresh => (sub.delete)(s3, bucket).await?,
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Deletes every object version and delete marker (ListObjectVersions + DeleteObjects, 1000
+    /// at a time) until the bucket is empty. A bucket already gone is success.
+    async fn empty(&self, s3: &Client, name: &str) -> Result<(), OpError> {
+        loop {
+            let page = match s3.list_object_versions().bucket(name).send().await {
+                Ok(page) => page,
+                Err(e) if error_code(&e) == Some("NoSuchBucket") => return Ok(()),
+                Err(e) => return Err(op_error("ListObjectVersions", e)),
+            };
+            let invalid =
+                |e: aws_sdk_s3::error::BuildError| OpError::invalid("DeleteObjects", e.to_string());
+            let versions = page.versions().iter().map(|v| (v.key(), v.version_id()));
+            let markers = page
+                .delete_markers()
+                .iter()
+                .map(|m| (m.key(), m.version_id()));
+            let objects = versions
+                .chain(markers)
+                .filter_map(|(key, version)| Some((key?, version)))
+                .map(|(key, version)| {
+                    let id = ObjectIdentifier::builder().key(key);
+                    id.set_version_id(version.map(str::to_string)).build()
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(invalid)?;
+            if objects.is_empty() {
+                return Ok(());
+            }
+            let delete = Delete::builder().set_objects(Some(objects)).quiet(true);
+            let out = s3
+                .delete_objects()
+                .bucket(name)
+                .delete(delete.build().map_err(invalid)?);
+            let out = out.send().await.map_err(|e| op_error("DeleteObjects", e))?;
+            if let Some(err) = out.errors().first() {
+                return Err(OpError::new(
+                    "DeleteObjects",
+                    ErrorKind::Other,
+                    format!(
+                        "could not delete `{}` (version {}) of bucket `{name}`: {}: {}",
+                        err.key().unwrap_or_default(),
+                        err.version_id().unwrap_or("null"),
+                        err.code().unwrap_or("Error"),
+                        err.message().unwrap_or_default(),
+                    ),
+                ));
+            }
+        }
+    }
+
+    /// The live resource after a create or update, with eco-only attributes (`force-destroy`)
+    /// carried over from `desired`.
+    async fn result(&self, name: &str, desired: &Attrs, operation: &str) -> Result<Live, OpError> {
+        let mut live = self.read_bucket(name).await?.ok_or_else(|| {
+            OpError::new(
+                operation,
+                ErrorKind::Other,
+                format!("bucket `{name}` disappeared while eco was configuring it"),
+            )
+        })?;
+        if let Some(v) = present(desired, "force-destroy") {
+            live.attrs.insert("force-destroy".into(), v.clone());
+        }
+        Ok(live)
+    }
+}
+
+#[async_trait]
+impl ResourceProvider for Provider {
+    fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    /// ListBuckets (following continuation tokens), keeping the buckets of this region, each
+    /// read in full.
+    async fn list(&self, _ctx: &OpContext) -> Option<Result<Vec<Live>, OpError>> {
+        Some(self.list_all().await)
+    }
+
+    async fn read(&self, _ctx: &OpContext, id: &str) -> Result<Option<Live>, OpError> {
+        self.read_bucket(id).await
+    }
+
+    async fn find(
+        &self,
+        ctx: &OpContext,
+        desired: &Attrs,
+        _token: &str,
+    ) -> Result<Option<Live>, OpError> {
+        let name = bucket_name(desired)?;
+        match self.ownership(ctx, name, "HeadBucket").await? {
+            None => Ok(None),
+            Some(_) => self.read_bucket(name).await,
+        }
+    }
+
+    async fn create(
+        &self,
+        ctx: &OpContext,
+        desired: &Attrs,
+        _token: &str,
+    ) -> Result<Live, OpError> {
+        let name = bucket_name(desired)?;
+        validate(desired)?;
+        let all: Vec<String> = desired.keys().cloned().collect();
+        if let Some(region) = self.ownership(ctx, name, "CreateBucket").await? {
+            // Ours already (a re-run after a crash): adopt it and bring it to `desired`.
+            let s3 = self.client_for(Some(&region));
+            self.apply(&s3, name, desired, &all, false).await?;
+            return self.result(name, desired, "CreateBucket").await;
+        }
+        let region = self.aws.region();
+        let tags = tags_of(present(desired, "tags"));
+        let mut conf = CreateBucketConfiguration::builder();
+        if region != "us-east-1" {
+            conf = conf.location_constraint(BucketLocationConstraint::from(region.as_str()));
+        }
+        if !tags.is_empty() {
+            // Ownership tags with the create itself, so a crash cannot leave an untagged bucket.
+            conf = conf.set_tags(Some(tags_to_sdk(&tags)?));
+        }
+        let mut fresh = true;
+        if let Err(err) = self
+            .s3
+            .create_bucket()
+            .bucket(name)
+            .create_bucket_configuration(conf.build())
+            .send()
+            .await
+        {
+            match error_code(&err) {
+                Some("BucketAlreadyOwnedByYou") => {
+                    // Made meanwhile in this account: ours only if its tags say so.
+                    self.ownership(ctx, name, "CreateBucket").await?;
+                    fresh = false;
+                }
+                Some("BucketAlreadyExists") => {
+                    return Err(conflict(
+                        "CreateBucket",
+                        format!(
+                            "bucket `{name}` is owned by another AWS account (bucket names are \
+                             global): choose another name ({})",
+                            err.into_service_error().message().unwrap_or_default()
+                        ),
+                    ))
+                }
+                _ => return Err(op_error("CreateBucket", err)),
+            }
+        }
+        self.s3
+            .wait_until_bucket_exists()
+            .bucket(name)
+            .wait(BUCKET_EXISTS_WAIT)
+            .await
+            .map_err(|e| {
+                OpError::new(
+                    "HeadBucket",
+                    ErrorKind::Retryable,
+                    format!(
+                        "bucket `{name}` was created but did not answer within {} s: {}",
+                        BUCKET_EXISTS_WAIT.as_secs(),
+                        aws_smithy_types::error::display::DisplayErrorContext(&e)
+                    ),
+                )
+            })?;
+        self.apply(&self.s3, name, desired, &all, fresh).await?;
+        self.result(name, desired, "CreateBucket").await
+    }
+
+    async fn update(
+        &self,
+        _ctx: &OpContext,
+        id: &str,
+        prior: &Attrs,
+        desired: &Attrs,
+        changed: &[String],
+    ) -> Result<Live, OpError> {
+        if changed.iter().any(|c| c == "name") && bucket_name(desired)? != id {
+            return Err(OpError::invalid(
+                "CreateBucket",
+                "S3 cannot rename a bucket: a new name replaces the bucket",
+            ));
+        }
+        let subset = changed
+            .iter()
+            .filter_map(|c| Some((c.clone(), desired.get(c)?.clone())));
+        validate(&subset.collect())?;
+        let s3 = self.client_for(prior.get("region").and_then(Value::as_str));
+        self.apply(&s3, id, desired, changed, false).await?;
+        self.result(id, desired, "HeadBucket").await
+    }
+
+    async fn delete(&self, _ctx: &OpContext, id: &str, prior: &Attrs) -> Result<(), OpError> {
+        let s3 = self.client_for(prior.get("region").and_then(Value::as_str));
+        if prior.get("force-destroy") == Some(&Value::Bool(true)) {
+            self.empty(&s3, id).await?;
+        }
+        match s3.delete_bucket().bucket(id).send().await {
+            Ok(_) => Ok(()),
+            Err(e) if error_code(&e) == Some("NoSuchBucket") => Ok(()),
+            Err(e) if error_code(&e) == Some("BucketNotEmpty") => Err(conflict(
+                "DeleteBucket",
+                format!(
+                    "bucket `{id}` is not empty ({}); set `force-destroy #true` (and apply) to \
+                     let eco delete every object version first, or empty it yourself",
+                    e.into_service_error().message().unwrap_or("BucketNotEmpty")
+                ),
+            )),
+            Err(e) => Err(op_error("DeleteBucket", e)),
+        }
+    }
+
+    async fn import(&self, _ctx: &OpContext, import_id: &str) -> Result<Option<Live>, OpError> {
+        self.read_bucket(import_id).await
+    }
+}
+
+/// A Conflict error of `operation`.
+fn conflict(operation: &str, message: String) -> OpError {
+    OpError::new(operation, ErrorKind::Conflict, message)
+}
+
+/// What HeadBucket says about a name.
+enum Head {
+    Absent,
+    /// 403: another account's bucket, or a policy denies us.
+    Denied,
+    Exists(String),
+}
+
+/// Why a bucket that exists is not this address's.
+fn not_ours_message(ctx: &OpContext, name: &str, tags: &BTreeMap<String, String>) -> String {
+    match (
+        tags.get(TAG_PROJECT),
+        tags.get(TAG_STAGE),
+        tags.get(TAG_ADDRESS),
+    ) {
+        (None, None, None) => format!(
+            "bucket `{name}` already exists in this account without eco's ownership tags; to \
+             manage it with eco, adopt it with `eco import {} {name}`, or choose another name",
+            ctx.address
+        ),
+        (p, s, a) => format!(
+            "bucket `{name}` is managed by eco project `{}` stage `{}` as `{}`, not by `{}` of \
+             project `{}` stage `{}`",
+            p.map_or("?", String::as_str),
+            s.map_or("?", String::as_str),
+            a.map_or("?", String::as_str),
+            ctx.address,
+            ctx.project,
+            ctx.stage
+        ),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Attrs <-> SDK types (pure)
+// ---------------------------------------------------------------------------------------------
+
+/// An attribute set to something (not absent, not null).
+fn present<'a>(attrs: &'a Attrs, name: &str) -> Option<&'a Value> {
+    attrs.get(name).filter(|v| !matches!(v, Value::Null))
+}
+
+fn bucket_name(desired: &Attrs) -> Result<&str, OpError> {
+    let name = present(desired, "name")
+        .and_then(Value::as_str)
+        .ok_or_else(|| OpError::invalid("CreateBucket", "`name` is required"))?;
+    validate_bucket_name(name)?;
+    Ok(name)
+}
+
+/// S3's naming rules for general purpose buckets (checked before any call).
+pub(crate) fn validate_bucket_name(name: &str) -> Result<(), OpError> {
+    let bad = |why: &str| {
+        Err(OpError::invalid(
+            "CreateBucket",
+            format!("invalid bucket name `{name}`: {why}"),
+        ))
+    };
+    if name.len() < 3 || name.len() > 63 {
+        return bad("a bucket name has 3 to 63 characters");
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '.' || *c == '-'))
+    {
+        return bad(&format!(
+            "`{c}` is not allowed: only lowercase letters, digits, dots and hyphens"
+        ));
+    }
+    let first = name.as_bytes()[0];
+    let last = name.as_bytes()[name.len() - 1];
+    if !first.is_ascii_alphanumeric() || !last.is_ascii_alphanumeric() {
+        return bad("it must begin and end with a letter or a digit");
+    }
+    if name.contains("..") {
+        return bad("two adjacent dots are not allowed");
+    }
+    if name.split('.').count() == 4 && name.split('.').all(|p| p.parse::<u8>().is_ok()) {
+        return bad("it must not look like an IP address");
+    }
+    for prefix in ["xn--", "sthree-", "amzn-s3-demo-"] {
+        if name.starts_with(prefix) {
+            return bad(&format!("the prefix `{prefix}` is reserved"));
+        }
+    }
+    for suffix in ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"] {
+        if name.ends_with(suffix) {
+            return bad(&format!("the suffix `{suffix}` is reserved"));
+        }
+    }
+    Ok(())
+}
+
+/// Checks every configured attribute of `desired` by building its request (no AWS call).
+fn validate(desired: &Attrs) -> Result<(), OpError> {
+    if let Some(v) = present(desired, "force-destroy") {
+        parse::<bool>("DeleteBucket", "force-destroy", v)?;
+    }
+    for sub in SUB_RESOURCES {
+        if let Some(v) = present(desired, sub.attr) {
+            (sub.wanted)(v)?;
+        }
+    }
+    Ok(())
+}
+
+/// GetBucketLocation's constraint as a region: none means us-east-1, `EU` eu-west-1.
+fn normalize_location(constraint: Option<&str>) -> String {
+    match constraint {
+        None | Some("") => "us-east-1".to_string(),
+        Some("EU") => "eu-west-1".to_string(),
+        Some(r) => r.to_string(),
+    }
+}
+
+fn partition(region: &str) -> (&'static str, &'static str) {
+    if region.starts_with("cn-") {
+        ("aws-cn", "amazonaws.com.cn")
+    } else if region.starts_with("us-gov-") {
+        ("aws-us-gov", "amazonaws.com")
+    } else {
+        ("aws", "amazonaws.com")
+    }
+}
+
+/// The attributes computed from the name and the region.
+fn computed_attrs(name: &str, region: &str) -> Attrs {
+    let (partition, suffix) = partition(region);
+    let bucket = S3Bucket {
+        name: name.to_string(),
+        arn: Some(format!("arn:{partition}:s3:::{name}")),
+        region: Some(region.to_string()),
+        domain_name: Some(format!("{name}.s3.{suffix}")),
+        regional_domain_name: Some(format!("{name}.s3.{region}.{suffix}")),
+        hosted_zone_id: website_hosted_zone_id(region).map(str::to_string),
+        ..S3Bucket::default()
+    };
+    bucket.to_attrs()
+}
+
+/// The website endpoint host: the older regions use `s3-website-REGION`, the newer
+/// `s3-website.REGION`.
+fn website_endpoint(name: &str, region: &str) -> String {
+    const DASH_REGIONS: &str = "us-east-1 us-west-1 us-west-2 ap-southeast-1 ap-southeast-2 \
+                                ap-northeast-1 eu-west-1 sa-east-1 us-gov-west-1";
+    let (_, suffix) = partition(region);
+    if DASH_REGIONS.split_whitespace().any(|r| r == region) {
+        format!("{name}.s3-website-{region}.{suffix}")
+    } else {
+        format!("{name}.s3-website.{region}.{suffix}")
+    }
+}
+
+/// Route53 hosted zone id of a region's S3 website endpoint (for alias records), from AWS's
+/// endpoint table (docs.aws.amazon.com/general/latest/gr/s3.html#s3_website_region_endpoints),
+/// as REGION ZONE pairs.
+fn website_hosted_zone_id(region: &str) -> Option<&'static str> {
+    const ZONES: &str = "\
+     af-south-1 Z83WF9RJE8B12 ap-east-1 ZNB98KWMFR0R6 ap-northeast-1 Z2M4EHUR26P7ZW \
+     ap-northeast-2 Z3W03O7B5YMIYP ap-northeast-3 Z2YQB5RD63NC85 ap-south-1 Z11RGJOFQNVJUP \
+     ap-south-2 Z02976202B4EZMXIPMXF7 ap-southeast-1 Z3O0J2DXBE1FTB \
+     ap-southeast-2 Z1WCIGYICN2BYD ap-southeast-3 Z01846753K324LI26A3VV \
+     ap-southeast-4 Z0312387243XT5FE14WFO ca-central-1 Z1QDHH18159H29 \
+     ca-west-1 Z03565811Z33SLEZTHOUL cn-north-1 Z5CN8UMXT92WN cn-northwest-1 Z282HJ1KT0DH03 \
+     eu-central-1 Z21DNDUVLTQW6Q eu-central-2 Z030506016YDQGETNASS eu-north-1 Z3BAZG2TWCNX0D \
+     eu-south-1 Z30OZKI7KPW7MI eu-south-2 Z0081959F7139GRJC19J eu-west-1 Z1BKCTXD74EZPE \
+     eu-west-2 Z3GKZC51ZF0DB4 eu-west-3 Z3R1K369G5AVDG il-central-1 Z09640613K4A3MN55U7GU \
+     me-central-1 Z06143092I8HRXZRUZROF me-south-1 Z1MPMWCPA7YB62 sa-east-1 Z7KQH4QJS55SO \
+     us-east-1 Z3AQBSTGFYJSTF us-east-2 Z2O1EMRO9K5GLX us-gov-east-1 Z2NIFVYYW2VKV1 \
+     us-gov-west-1 Z31GFT0UA1I2HV us-west-1 Z2F56UZL2M1ACD us-west-2 Z3BJ6K6RIION7M";
+    let mut words = ZONES.split_whitespace();
+    while let (Some(r), Some(zone)) = (words.next(), words.next()) {
+        if r == region {
+            return Some(zone);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,677 @@
+//! The bucket's sub-resources: one entry per attribute S3 configures with its own Get / Put /
+//! Delete calls, in the order `create` and `update` apply them. Read, create, update and delete
+//! loop over [`SUB_RESOURCES`]; the conversions between attribute values and SDK types are pure
+//! and work on the typed spec of `spec.rs`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
+use std::pin::Pin;
+
+use aws_sdk_s3::error::{BuildError, ProvideErrorMetadata};
+use aws_sdk_s3::types::{
+    AbortIncompleteMultipartUpload, BucketLifecycleConfiguration, BucketVersioningStatus,
+    CorsConfiguration, CorsRule, ErrorDocument, ExpirationStatus, IndexDocument,
+    LifecycleExpiration, LifecycleRule, LifecycleRuleFilter, NoncurrentVersionExpiration,
+    ObjectOwnership, OwnershipControls, OwnershipControlsRule, Protocol,
+    PublicAccessBlockConfiguration, RedirectAllRequestsTo, ServerSideEncryption,
+    ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration, ServerSideEncryptionRule,
+    Tag, Tagging, VersioningConfiguration, WebsiteConfiguration,
+};
+use aws_sdk_s3::Client;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use eco_provider::{Attrs, ErrorKind, OpError, Value};
+use eco_schema::spec::{Spec, SpecEnum, SpecItem, SpecValue};
+
+use super::present;
+use super::spec::{
+    Cors, Encryption, Lifecycle, Ownership, PublicAccessBlock, SseAlgorithm, Website,
+};
+use crate::attrs::s;
+use crate::aws::{error_code, op_error};
+use crate::tags::tags_value;
+
+/// Refuses with an Invalid error of `op` (the message formatted) unless `cond` holds.
+macro_rules! ensure {
+    ($cond:expr, $op:expr, $($message:tt)+) => {
+        if !$cond {
+            return Err(OpError::invalid($op, format!($($message)+)));
+        }
+    };
+}
+
+/// What the SDK's errors are (the bounds [`op_error`] and [`error_code`] need).
+trait SdkErr: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static {}
+impl<E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static> SdkErr for E {}
+
+type Fut<T> = Pin<Box<dyn Future<Output = Result<T, OpError>> + Send>>;
+
+/// A Get* call's answer: the configuration, "not configured", or "the bucket is gone".
+pub(super) enum Got<T> {
+    Some(T),
+    Absent,
+    Gone,
+}
+
+/// One sub-resource of a bucket: the attribute that holds it and its calls.
+pub(super) struct SubResource {
+    pub attr: &'static str,
+    /// Reads the attribute's value (`Absent` when nothing is configured).
+    pub get: fn(Client, String) -> Fut<Got<Value>>,
+    /// Whether a set value configures something (`false`: the sub-resource is removed),
+    /// checked by building its request (no call).
+    pub wanted: fn(&Value) -> Result<bool, OpError>,
+    /// Puts a wanted value.
+    pub put: fn(Client, String, Value) -> Fut<()>,
+    /// Removes the configuration (never called on a bucket just created).
+    pub delete: fn(Client, String) -> Fut<()>,
+}
+
+/// A table entry: the attribute; its Get* call, the error codes that mean "not configured" and
+/// the value of an answer (none: not configured); its Put* call, the request's setter, how the
+/// attribute's value becomes the request and whether a request configures anything; its Delete*.
+macro_rules! sub_resource {
+    ($attr:literal,
+     get: $get:ident $get_op:literal $absent:expr, $value:expr;
+     put: $put:ident $put_op:literal . $set:ident($to_sdk:expr) if $configures:expr;
+     delete: $delete:ident $delete_op:literal) => {
+        SubResource {
+            attr: $attr,
+            get: |s3, b| read($get_op, $absent, s3.$get().bucket(b).send(), $value),
+            wanted: |v| $to_sdk(v).map(|r| $configures(&r)),
+            put: |s3, b, v| {
+                then($to_sdk(&v), |r| {
+                    call($put_op, s3.$put().bucket(b).$set(r).send())
+                })
+            },
+            delete: |s3, b| call($delete_op, s3.$delete().bucket(b).send()),
+        }
+    };
+}
+
+/// Every sub-resource, in the order `create` and `update` apply them: tags first (ownership as
+/// early as possible); the public access block and the policy are ordered at run time (see
+/// [`policy_before_public_access_block`]).
+#[rustfmt::skip]
+pub(super) const SUB_RESOURCES: &[SubResource] = &[
+    sub_resource!("tags",
+        get: get_bucket_tagging "GetBucketTagging" &["NoSuchTagSet"],
+            |t| Some(tags_value(&tags_from_sdk(t.tag_set())));
+        put: put_bucket_tagging "PutBucketTagging" .tagging(tags_to_tagging)
+            if |t: &Tagging| !t.tag_set().is_empty();
+        delete: delete_bucket_tagging "DeleteBucketTagging"),
+    sub_resource!("object-ownership",
+        get: get_bucket_ownership_controls "GetBucketOwnershipControls"
+            &["OwnershipControlsNotFoundError"],
+            |o| o.ownership_controls()?.rules().first().map(|r| s(r.object_ownership().as_str()));
+        put: put_bucket_ownership_controls "PutBucketOwnershipControls"
+            .ownership_controls(ownership_to_sdk) if |_| true;
+        delete: delete_bucket_ownership_controls "DeleteBucketOwnershipControls"),
+    // Removal suspends (S3 cannot un-version); a new bucket is unversioned, so #false needs no
+    // call there.
+    SubResource {
+        attr: "versioning",
+        get: |s3, b| Box::pin(async move {
+            let status = match s3.get_bucket_versioning().bucket(b).send().await {
+                Err(err) if misrooted_versioning(&err).is_some() => misrooted_versioning(&err).flatten(),
+                other => match got("GetBucketVersioning", &[], other)? {
+                    Got::Gone => return Ok(Got::Gone),
+                    Got::Some(v) => v.status().cloned(),
+                    Got::Absent => None,
+                },
+            };
+            Ok(Got::Some(Value::Bool(versioning_from_sdk(status.as_ref()))))
+        }),
+        wanted: |v| parse("PutBucketVersioning", "versioning", v),
+        put: |s3, b, _| put_versioning(s3, b, true),
+        delete: |s3, b| put_versioning(s3, b, false),
+    },
+    sub_resource!("public-access-block",
+        get: get_public_access_block "GetPublicAccessBlock" &["NoSuchPublicAccessBlockConfiguration"],
+            |p| p.public_access_block_configuration().map(pab_from_sdk);
+        put: put_public_access_block "PutPublicAccessBlock"
+            .public_access_block_configuration(pab_to_sdk) if |_| true;
+        delete: delete_public_access_block "DeletePublicAccessBlock"),
+    sub_resource!("policy",
+        get: get_bucket_policy "GetBucketPolicy" &["NoSuchBucketPolicy"], |p| p.policy().map(s);
+        put: put_bucket_policy "PutBucketPolicy" .policy(policy_to_sdk) if |_| true;
+        delete: delete_bucket_policy "DeleteBucketPolicy"),
+    sub_resource!("website",
+        get: get_bucket_website "GetBucketWebsite" &["NoSuchWebsiteConfiguration"],
+            |w| website_from_sdk(w.index_document(), w.error_document(), w.redirect_all_requests_to());
+        put: put_bucket_website "PutBucketWebsite" .website_configuration(website_to_sdk) if |_| true;
+        delete: delete_bucket_website "DeleteBucketWebsite"),
+    sub_resource!("cors",
+        get: get_bucket_cors "GetBucketCors" &["NoSuchCORSConfiguration"],
+            |c| (!c.cors_rules().is_empty()).then(|| cors_from_sdk(c.cors_rules()));
+        put: put_bucket_cors "PutBucketCors" .cors_configuration(cors_to_sdk)
+            if |c: &CorsConfiguration| !c.cors_rules().is_empty();
+        delete: delete_bucket_cors "DeleteBucketCors"),
+    // Removal: AWS falls back to its default (SSE-S3).
+    sub_resource!("encryption",
+        get: get_bucket_encryption "GetBucketEncryption"
+            &["ServerSideEncryptionConfigurationNotFoundError"],
+            |e| e.server_side_encryption_configuration().and_then(encryption_from_sdk);
+        put: put_bucket_encryption "PutBucketEncryption"
+            .server_side_encryption_configuration(encryption_to_sdk) if |_| true;
+        delete: delete_bucket_encryption "DeleteBucketEncryption"),
+    sub_resource!("lifecycle-rule",
+        get: get_bucket_lifecycle_configuration "GetBucketLifecycleConfiguration"
+            &["NoSuchLifecycleConfiguration"],
+            |l| (!l.rules().is_empty()).then(|| lifecycle_from_sdk(l.rules()));
+        put: put_bucket_lifecycle_configuration "PutBucketLifecycleConfiguration"
+            .lifecycle_configuration(lifecycle_to_sdk)
+            if |l: &BucketLifecycleConfiguration| !l.rules().is_empty();
+        delete: delete_bucket_lifecycle "DeleteBucketLifecycle"),
+];
+
+/// Reads every sub-resource of bucket `name` concurrently; the answers in table order.
+pub(super) async fn get_all(s3: &Client, name: &str) -> Result<Vec<Got<Value>>, OpError> {
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, sub) in SUB_RESOURCES.iter().enumerate() {
+        let get = (sub.get)(s3.clone(), name.to_string());
+        tasks.spawn(async move { (i, get.await) });
+    }
+    let mut answers: Vec<Option<Result<Got<Value>, OpError>>> =
+        SUB_RESOURCES.iter().map(|_| None).collect();
+    while let Some(joined) = tasks.join_next().await {
+        let (i, answer) = joined.map_err(|e| {
+            OpError::new("HeadBucket", ErrorKind::Other, format!("task failed: {e}"))
+        })?;
+        answers[i] = Some(answer);
+    }
+    answers.into_iter().flatten().collect()
+}
+
+/// The result of a Get* `call`: the value `value` makes of its answer (none is `Absent`).
+fn read<T: Send + 'static, E: SdkErr, R>(
+    op: &'static str,
+    absent_codes: &'static [&'static str],
+    call: impl Future<Output = Result<T, SdkError<E, R>>> + Send + 'static,
+    value: fn(T) -> Option<Value>,
+) -> Fut<Got<Value>>
+where
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    Box::pin(async move {
+        Ok(match got(op, absent_codes, call.await)? {
+            Got::Some(out) => value(out).map_or(Got::Absent, Got::Some),
+            Got::Absent => Got::Absent,
+            Got::Gone => Got::Gone,
+        })
+    })
+}
+
+/// A Get* answer: `Gone` for NoSuchBucket, `Absent` for one of `absent_codes`.
+fn got<T, E: SdkErr, R>(
+    operation: &str,
+    absent_codes: &[&str],
+    result: Result<T, SdkError<E, R>>,
+) -> Result<Got<T>, OpError>
+where
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    match result {
+        Ok(v) => Ok(Got::Some(v)),
+        Err(err) => match error_code(&err) {
+            Some("NoSuchBucket") => Ok(Got::Gone),
+            Some(c) if absent_codes.contains(&c) => Ok(Got::Absent),
+            _ => Err(op_error(operation, err)),
+        },
+    }
+}
+
+/// A Put* or Delete* `call`, its error an [`OpError`] of `op`.
+fn call<T, E: SdkErr, R>(
+    op: &'static str,
+    call: impl Future<Output = Result<T, SdkError<E, R>>> + Send + 'static,
+) -> Fut<()>
+where
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    Box::pin(async move { call.await.map(|_| ()).map_err(|e| op_error(op, e)) })
+}
+
+/// `send` with a request built from the attribute, or the error building it.
+fn then<C>(request: Result<C, OpError>, send: impl FnOnce(C) -> Fut<()>) -> Fut<()> {
+    match request {
+        Ok(c) => send(c),
+        Err(e) => Box::pin(std::future::ready(Err(e))),
+    }
+}
+
+fn put_versioning(s3: Client, bucket: String, on: bool) -> Fut<()> {
+    let req = s3.put_bucket_versioning().bucket(bucket);
+    call(
+        "PutBucketVersioning",
+        req.versioning_configuration(versioning_to_sdk(on)).send(),
+    )
+}
+
+/// The typed value of attribute `attr`; a value of the wrong shape is an Invalid error of `op`.
+pub(super) fn parse<T: SpecValue>(op: &str, attr: &str, v: &Value) -> Result<T, OpError> {
+    T::from_value(v, attr).map_err(|e| OpError::invalid(op, e.to_string()))
+}
+
+/// A builder's error as an Invalid error of `op`.
+fn built(op: &'static str) -> impl Fn(BuildError) -> OpError {
+    move |e| OpError::invalid(op, e.to_string())
+}
+
+/// A number of days (or seconds) of at least `min` that fits AWS's 32-bit integers.
+fn int_at_least(op: &str, what: &str, n: Option<i64>, min: i64) -> Result<Option<i32>, OpError> {
+    if let Some(i) = n {
+        let fits = i >= min && i <= i64::from(i32::MAX);
+        ensure!(
+            fits,
+            op,
+            "`{what}` must be a whole number of at least {min}, not {i}"
+        );
+    }
+    Ok(n.map(|i| i as i32))
+}
+
+/// Whether the policy goes before the public access block: when the new block refuses public
+/// policies, the policy is put while the old block still lets it in; otherwise the block is
+/// relaxed (or removed) first so that a public policy is accepted.
+pub(super) fn policy_before_public_access_block(desired: &Attrs) -> bool {
+    match present(desired, "public-access-block") {
+        Some(Value::Map(m)) => m.get("block-public-policy") == Some(&Value::Bool(true)),
+        _ => false,
+    }
+}
+
+/// The status in a GetBucketVersioning answer whose XML root the SDK refused: moto 5.2.5 names
+/// it `GetBucketVersioningResponse` instead of AWS's `VersioningConfiguration` (a moto bug; AWS
+/// never takes this path). `None` when the error is anything else; `Some(None)` for a bucket
+/// that was never versioned.
+fn misrooted_versioning<E>(
+    err: &SdkError<E, HttpResponse>,
+) -> Option<Option<BucketVersioningStatus>> {
+    let SdkError::ServiceError(e) = err else {
+        return None;
+    };
+    if e.raw().status().as_u16() != 200 {
+        return None;
+    }
+    versioning_status_from_xml(std::str::from_utf8(e.raw().body().bytes()?).ok()?)
+}
+
+/// `<Status>` of a `<GetBucketVersioningResponse>` body (see [`misrooted_versioning`]).
+pub(super) fn versioning_status_from_xml(body: &str) -> Option<Option<BucketVersioningStatus>> {
+    if !body.contains("<GetBucketVersioningResponse") {
+        return None;
+    }
+    let status = body
+        .split_once("<Status>")
+        .and_then(|(_, rest)| rest.split_once("</Status>"))
+        .map(|(status, _)| BucketVersioningStatus::from(status.trim()));
+    Some(status)
+}
+
+pub(super) fn versioning_to_sdk(on: bool) -> VersioningConfiguration {
+    let status = if on {
+        BucketVersioningStatus::Enabled
+    } else {
+        BucketVersioningStatus::Suspended
+    };
+    VersioningConfiguration::builder().status(status).build()
+}
+
+/// Enabled is on; Suspended and never-versioned (no status) are off.
+pub(super) fn versioning_from_sdk(status: Option<&BucketVersioningStatus>) -> bool {
+    matches!(status, Some(BucketVersioningStatus::Enabled))
+}
+
+pub(super) fn website_to_sdk(v: &Value) -> Result<WebsiteConfiguration, OpError> {
+    const OP: &str = "PutBucketWebsite";
+    let w: Website = parse(OP, "website", v)?;
+    let conf = WebsiteConfiguration::builder();
+    match (w.index, w.error, w.redirect_all_to) {
+        (None, None, Some(target)) => {
+            let (protocol, host) = match target.split_once("://") {
+                Some(("https", host)) => (Some(Protocol::Https), host),
+                Some(("http", host)) => (Some(Protocol::Http), host),
+                Some(_) => (None, ""),
+                None => (None, target.as_str()),
+            };
+            let scheme_ok = protocol.is_some() || !target.contains("://");
+            ensure!(scheme_ok, OP, "`website redirect-all-to` takes a host name, optionally after http:// or https://, not `{target}`");
+            let host_ok = !host.is_empty() && !host.contains('/');
+            ensure!(
+                host_ok,
+                OP,
+                "`website redirect-all-to` must be a host name, not `{target}`"
+            );
+            let to = RedirectAllRequestsTo::builder().host_name(host);
+            let to = to.set_protocol(protocol).build().map_err(built(OP))?;
+            Ok(conf.redirect_all_requests_to(to).build())
+        }
+        (_, _, Some(_)) => Err(OpError::invalid(
+            OP,
+            "`website redirect-all-to` cannot be combined with `index` or `error`",
+        )),
+        (None, _, None) => Err(OpError::invalid(
+            OP,
+            "`website` needs `index` (the index document suffix) or `redirect-all-to`",
+        )),
+        (Some(index), error, None) => {
+            let suffix_ok = !index.is_empty() && !index.contains('/');
+            ensure!(
+                suffix_ok,
+                OP,
+                "`website index` is a suffix such as index.html, without a slash, not `{index}`"
+            );
+            let index = IndexDocument::builder().suffix(index).build();
+            let error = error.map(|e| ErrorDocument::builder().key(e).build());
+            Ok(conf
+                .index_document(index.map_err(built(OP))?)
+                .set_error_document(error.transpose().map_err(built(OP))?)
+                .build())
+        }
+    }
+}
+
+pub(super) fn website_from_sdk(
+    index: Option<&IndexDocument>,
+    error: Option<&ErrorDocument>,
+    redirect: Option<&RedirectAllRequestsTo>,
+) -> Option<Value> {
+    let w = Website {
+        index: index.map(|i| i.suffix().to_string()),
+        error: error.map(|e| e.key().to_string()),
+        redirect_all_to: redirect.map(|r| match r.protocol() {
+            Some(p) => format!("{}://{}", p.as_str(), r.host_name()),
+            None => r.host_name().to_string(),
+        }),
+    };
+    (w != Website::default()).then(|| Value::Map(w.to_attrs()))
+}
+
+pub(super) fn cors_to_sdk(v: &Value) -> Result<CorsConfiguration, OpError> {
+    const OP: &str = "PutBucketCors";
+    let items: Vec<Cors> = parse(OP, "cors", v)?;
+    ensure!(items.len() <= 100, OP, "S3 takes at most 100 CORS rules");
+    let mut ids = BTreeSet::new();
+    let mut rules = Vec::new();
+    for c in items {
+        if let Some(id) = &c.id {
+            ensure!(
+                ids.insert(id.clone()),
+                OP,
+                "two `cors` rules have the id `{id}`"
+            );
+        }
+        ensure!(
+            !c.allowed_origins.is_empty(),
+            OP,
+            "a `cors` rule needs `allowed-origins`"
+        );
+        ensure!(
+            !c.allowed_methods.is_empty(),
+            OP,
+            "a `cors` rule needs `allowed-methods`"
+        );
+        let methods = c.allowed_methods.iter().map(|m| m.as_str().to_string());
+        let rule = CorsRule::builder()
+            .set_id(c.id)
+            .set_allowed_origins(Some(c.allowed_origins))
+            .set_allowed_methods(Some(methods.collect()))
+            .set_allowed_headers(Some(c.allowed_headers).filter(|h| !h.is_empty()))
+            .set_expose_headers(Some(c.expose_headers).filter(|h| !h.is_empty()))
+            .set_max_age_seconds(int_at_least(OP, "cors max-age", c.max_age, 0)?);
+        rules.push(rule.build().map_err(built(OP))?);
+    }
+    let conf = CorsConfiguration::builder().set_cors_rules(Some(rules));
+    conf.build().map_err(built(OP))
+}
+
+pub(super) fn cors_from_sdk(rules: &[CorsRule]) -> Value {
+    let items: Vec<Cors> = rules
+        .iter()
+        .map(|r| Cors {
+            id: r.id().map(str::to_string),
+            allowed_origins: r.allowed_origins().to_vec(),
+            allowed_methods: r
+                .allowed_methods()
+                .iter()
+                .filter_map(|m| SpecEnum::parse(m))
+                .collect(),
+            allowed_headers: r.allowed_headers().to_vec(),
+            expose_headers: r.expose_headers().to_vec(),
+            max_age: r.max_age_seconds().map(i64::from),
+        })
+        .collect();
+    sorted_by_id(items, |c| &c.id)
+}
+
+/// The policy text, checked to be a JSON object (S3 refuses anything else, and a malformed
+/// policy is cheaper to catch here).
+pub(super) fn policy_to_sdk(v: &Value) -> Result<String, OpError> {
+    const OP: &str = "PutBucketPolicy";
+    let text = match v {
+        Value::String(s) => s.clone(),
+        // A policy written as a structured value: serialize it.
+        Value::Map(_) | Value::List(_) => v.to_json().to_string(),
+        other => {
+            return Err(OpError::invalid(
+                OP,
+                format!("`policy` must be a JSON document, not {other}"),
+            ))
+        }
+    };
+    match serde_json::from_str::<serde_json::Value>(&text) {
+        Ok(serde_json::Value::Object(_)) => Ok(text),
+        Ok(_) => Err(OpError::invalid(OP, "`policy` must be a JSON object")),
+        Err(e) => Err(OpError::invalid(
+            OP,
+            format!("`policy` is not valid JSON: {e}"),
+        )),
+    }
+}
+
+pub(super) fn encryption_to_sdk(v: &Value) -> Result<ServerSideEncryptionConfiguration, OpError> {
+    const OP: &str = "PutBucketEncryption";
+    let e: Encryption = parse(OP, "encryption", v)?;
+    let algorithm = e.algorithm.unwrap_or(SseAlgorithm::Aes256);
+    let key_ok = e.kms_key.is_none() || algorithm != SseAlgorithm::Aes256;
+    ensure!(
+        key_ok,
+        OP,
+        "`encryption kms-key` needs `algorithm=\"aws:kms\"` (AES256 uses S3-managed keys)"
+    );
+    let by_default = ServerSideEncryptionByDefault::builder()
+        .sse_algorithm(ServerSideEncryption::from(algorithm.as_str()))
+        .set_kms_master_key_id(e.kms_key)
+        .build()
+        .map_err(built(OP))?;
+    let rule = ServerSideEncryptionRule::builder()
+        .apply_server_side_encryption_by_default(by_default)
+        .set_bucket_key_enabled(e.bucket_key)
+        .build();
+    let conf = ServerSideEncryptionConfiguration::builder().rules(rule);
+    conf.build().map_err(built(OP))
+}
+
+pub(super) fn encryption_from_sdk(conf: &ServerSideEncryptionConfiguration) -> Option<Value> {
+    let rule = conf.rules().first()?;
+    let by_default = rule.apply_server_side_encryption_by_default()?;
+    let e = Encryption {
+        algorithm: SpecEnum::parse(by_default.sse_algorithm().as_str()),
+        kms_key: by_default.kms_master_key_id().map(str::to_string),
+        bucket_key: rule.bucket_key_enabled(),
+    };
+    e.to_value()
+}
+
+/// Every field is sent; an unset one is `false` (what AWS assumes for a field not sent).
+pub(super) fn pab_to_sdk(v: &Value) -> Result<PublicAccessBlockConfiguration, OpError> {
+    let p: PublicAccessBlock = parse("PutPublicAccessBlock", "public-access-block", v)?;
+    Ok(PublicAccessBlockConfiguration::builder()
+        .block_public_acls(p.block_public_acls.unwrap_or(false))
+        .ignore_public_acls(p.ignore_public_acls.unwrap_or(false))
+        .block_public_policy(p.block_public_policy.unwrap_or(false))
+        .restrict_public_buckets(p.restrict_public_buckets.unwrap_or(false))
+        .build())
+}
+
+pub(super) fn pab_from_sdk(c: &PublicAccessBlockConfiguration) -> Value {
+    let p = PublicAccessBlock {
+        block_public_acls: Some(c.block_public_acls().unwrap_or(false)),
+        ignore_public_acls: Some(c.ignore_public_acls().unwrap_or(false)),
+        block_public_policy: Some(c.block_public_policy().unwrap_or(false)),
+        restrict_public_buckets: Some(c.restrict_public_buckets().unwrap_or(false)),
+    };
+    Value::Map(p.to_attrs())
+}
+
+pub(super) fn ownership_to_sdk(v: &Value) -> Result<OwnershipControls, OpError> {
+    const OP: &str = "PutBucketOwnershipControls";
+    let o: Ownership = parse(OP, "object-ownership", v)?;
+    let rule = OwnershipControlsRule::builder().object_ownership(ObjectOwnership::from(o.as_str()));
+    let conf = OwnershipControls::builder().rules(rule.build().map_err(built(OP))?);
+    conf.build().map_err(built(OP))
+}
+
+pub(super) fn lifecycle_to_sdk(v: &Value) -> Result<BucketLifecycleConfiguration, OpError> {
+    const OP: &str = "PutBucketLifecycleConfiguration";
+    let items: Vec<Lifecycle> = parse(OP, "lifecycle-rule", v)?;
+    ensure!(
+        items.len() <= 1000,
+        OP,
+        "S3 takes at most 1000 lifecycle rules"
+    );
+    let mut ids = BTreeSet::new();
+    let mut rules = Vec::new();
+    for l in items {
+        ensure!(
+            l.id.is_some(),
+            OP,
+            "a `lifecycle-rule` needs an id (its label)"
+        );
+        let id = l.id.unwrap_or_default();
+        ensure!(
+            !id.is_empty() && id.len() <= 255,
+            OP,
+            "lifecycle rule id `{id}` must have 1 to 255 characters"
+        );
+        ensure!(
+            ids.insert(id.clone()),
+            OP,
+            "two lifecycle rules have the id `{id}`"
+        );
+        let days = |field: &str, n| int_at_least(OP, &format!("lifecycle-rule {field}"), n, 1);
+        let expiration = days("expiration-days", l.expiration_days)?;
+        let noncurrent = days("noncurrent-expiration-days", l.noncurrent_expiration_days)?;
+        let abort = days(
+            "abort-incomplete-upload-days",
+            l.abort_incomplete_upload_days,
+        )?;
+        let acts = expiration.is_some() || noncurrent.is_some() || abort.is_some();
+        ensure!(acts, OP, "lifecycle rule `{id}` needs an action: expiration-days, noncurrent-expiration-days or abort-incomplete-upload-days");
+        let status = match l.enabled.unwrap_or(true) {
+            true => ExpirationStatus::Enabled,
+            false => ExpirationStatus::Disabled,
+        };
+        let rule = LifecycleRule::builder()
+            .id(id)
+            .filter(
+                LifecycleRuleFilter::builder()
+                    .prefix(l.prefix.unwrap_or_default())
+                    .build(),
+            )
+            .status(status)
+            .set_expiration(expiration.map(|d| LifecycleExpiration::builder().days(d).build()))
+            .set_noncurrent_version_expiration(noncurrent.map(|d| {
+                NoncurrentVersionExpiration::builder()
+                    .noncurrent_days(d)
+                    .build()
+            }))
+            .set_abort_incomplete_multipart_upload(abort.map(|d| {
+                AbortIncompleteMultipartUpload::builder()
+                    .days_after_initiation(d)
+                    .build()
+            }));
+        rules.push(rule.build().map_err(built(OP))?);
+    }
+    let conf = BucketLifecycleConfiguration::builder().set_rules(Some(rules));
+    conf.build().map_err(built(OP))
+}
+
+pub(super) fn lifecycle_from_sdk(rules: &[LifecycleRule]) -> Value {
+    let items: Vec<Lifecycle> = rules
+        .iter()
+        .map(|r| {
+            #[allow(deprecated)] // rules made before filters carry a top-level prefix
+            let prefix = r.filter().and_then(|f| f.prefix()).or(r.prefix());
+            let noncurrent = r
+                .noncurrent_version_expiration()
+                .and_then(|e| e.noncurrent_days());
+            let abort = r.abort_incomplete_multipart_upload();
+            Lifecycle {
+                id: r.id().map(str::to_string),
+                prefix: prefix.filter(|p| !p.is_empty()).map(str::to_string),
+                enabled: Some(*r.status() == ExpirationStatus::Enabled),
+                expiration_days: r.expiration().and_then(|e| e.days()).map(i64::from),
+                noncurrent_expiration_days: noncurrent.map(i64::from),
+                abort_incomplete_upload_days: abort
+                    .and_then(|a| a.days_after_initiation())
+                    .map(i64::from),
+            }
+        })
+        .collect();
+    sorted_by_id(items, |l| &l.id)
+}
+
+/// Repeated blocks sorted by their label, so that read output is stable.
+fn sorted_by_id<T: SpecItem>(mut items: Vec<T>, id: fn(&T) -> &Option<String>) -> Value {
+    items.sort_by(|a, b| id(a).cmp(id(b)));
+    items.to_value().unwrap_or(Value::List(Vec::new()))
+}
+
+/// The `tags` attribute as a request (its values checked to be strings).
+fn tags_to_tagging(v: &Value) -> Result<Tagging, OpError> {
+    tagging_to_sdk(&parse("PutBucketTagging", "tags", v)?)
+}
+
+pub(super) fn tags_to_sdk(tags: &BTreeMap<String, String>) -> Result<Vec<Tag>, OpError> {
+    const OP: &str = "PutBucketTagging";
+    ensure!(
+        tags.len() <= 50,
+        OP,
+        "S3 takes at most 50 tags, not {}",
+        tags.len()
+    );
+    tags.iter()
+        .map(|(k, v)| {
+            let key_len = k.chars().count();
+            ensure!(
+                key_len > 0 && key_len <= 128,
+                OP,
+                "tag key `{k}` must have 1 to 128 characters"
+            );
+            ensure!(
+                !k.starts_with("aws:"),
+                OP,
+                "tag key `{k}`: the aws: prefix is reserved"
+            );
+            ensure!(
+                v.chars().count() <= 256,
+                OP,
+                "the value of tag `{k}` is longer than 256 characters"
+            );
+            Tag::builder().key(k).value(v).build().map_err(built(OP))
+        })
+        .collect()
+}
+
+pub(super) fn tagging_to_sdk(tags: &BTreeMap<String, String>) -> Result<Tagging, OpError> {
+    let tagging = Tagging::builder().set_tag_set(Some(tags_to_sdk(tags)?));
+    tagging.build().map_err(built("PutBucketTagging"))
+}
+
+pub(super) fn tags_from_sdk(tags: &[Tag]) -> BTreeMap<String, String> {
+    tags.iter()
+        .map(|t| (t.key().to_string(), t.value().to_string()))
+        .collect()
+}
