@@ -9,6 +9,7 @@ mod architecture;
 mod cli;
 mod cognito;
 mod cognito_extras;
+mod docs_examples;
 mod fmt;
 mod graph;
 mod import;
