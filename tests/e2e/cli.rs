@@ -38,3 +38,47 @@ fn completions_are_printed() {
         assert!(String::from_utf8_lossy(&out.stdout).contains("eco"));
     }
 }
+
+/// `-var` for a variable nobody declared is an error (it would otherwise be silently ignored).
+#[test]
+fn an_undeclared_var_is_refused() {
+    let out = eco()
+        .args(["validate", "-chdir"])
+        .arg(crate::support::repo().join("examples/minimal"))
+        .args(["-var", "nope=1"])
+        .output()
+        .unwrap();
+    let err = crate::support::stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("-var nope=1: no variable `nope` is declared"),
+        "{err}"
+    );
+    assert!(err.contains("declares no variables"), "{err}");
+}
+
+/// A `-target` or `-replace` that names nothing is an error, never "No changes.".
+#[test]
+fn a_target_that_names_nothing_is_refused_with_a_suggestion() {
+    let p = crate::support::Project::from_example("examples/minimal");
+    let out = p.eco(&["plan", "-target", "iam-role.nope"]);
+    let err = crate::support::stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("-target iam-role.nope: no such resource in the configuration or the state of stage `dev`"),
+        "{err}"
+    );
+    assert!(!crate::support::stdout(&out).contains("No changes"));
+    let out = p.eco(&["plan", "-replace", "s3-bucket.dta"]);
+    let err = crate::support::stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("did you mean `s3-bucket.data`?"), "{err}");
+    // A real address still plans.
+    let out = p.eco(&["plan", "-target", "s3-bucket.data"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        crate::support::stderr(&out)
+    );
+}

@@ -81,6 +81,28 @@ impl Config {
             }
         }
         for (k, raw) in cli_vars {
+            let declared = self.vars.iter().any(|d| d.name == *k)
+                || self.stages.iter().any(|s| s.vars.contains_key(k));
+            if !declared {
+                let mut names: Vec<&str> = self.vars.iter().map(|d| d.name.as_str()).collect();
+                names.extend(
+                    self.stages
+                        .iter()
+                        .flat_map(|s| s.vars.keys().map(String::as_str)),
+                );
+                names.sort_unstable();
+                names.dedup();
+                let hint = match (did_you_mean(k, names.iter().copied()), names.is_empty()) {
+                    (Some(close), _) => format!("did you mean `{close}`? declared variables: {}", names.join(", ")),
+                    (None, true) => format!("this configuration declares no variables; declare it with var \"{k}\" default=..."),
+                    (None, false) => format!("declared variables: {}", names.join(", ")),
+                };
+                return Err(Diagnostic::new(
+                    "eco::unknown_variable",
+                    format!("-var {k}={raw}: no variable `{k}` is declared"),
+                )
+                .help(hint));
+            }
             let typed = match vars.get(k) {
                 Some(Value::Int(_)) => raw.parse().map(Value::Int).ok(),
                 Some(Value::Float(_)) => raw.parse().map(Value::Float).ok(),

@@ -85,6 +85,16 @@ pub enum RunError {
     Refused(usize),
     #[error("apply refused: what it would do now differs from the approved plan ({0}); nothing was changed")]
     Differs(String),
+    /// A `-target` or `-replace` that names nothing the configuration declares or state tracks.
+    #[error(
+        "-{flag} {address}: no such resource in the configuration or the state of stage `{stage}`"
+    )]
+    UnknownTarget {
+        flag: &'static str,
+        address: String,
+        stage: String,
+        close: Option<String>,
+    },
     #[error("import to=\"{0}\": its id must be a string known before apply")]
     ImportId(String),
     #[error("eco has no operations for `{0}` yet")]
@@ -135,6 +145,10 @@ impl RunError {
             RunError::Refused(_) => "see each explanation above".into(),
             RunError::Differs(_) => {
                 "make the plan again (`eco plan`) and approve that one".into()
+            }
+            RunError::UnknownTarget { close: Some(close), .. } => format!("did you mean `{close}`?"),
+            RunError::UnknownTarget { close: None, .. } => {
+                "`eco state list` lists what state tracks; resources are addressed TYPE.NAME".into()
             }
             RunError::ImportId(_) => "write the id literally, or from ${stage} and ${var.NAME}".into(),
             RunError::NoOperations(_) => "its resource family's issue brings them".into(),
@@ -434,6 +448,8 @@ impl Run {
                 });
             }
         }
+        self.check_targets(&state, "target", &options.targets)?;
+        self.check_targets(&state, "replace", &options.replace)?;
         let state = if state.pending.is_empty() {
             state
         } else {
@@ -501,6 +517,39 @@ impl Run {
             state: refreshed,
             version,
         })
+    }
+
+    /// Refuses addresses that name nothing: a typo in `-target` must not be "No changes."
+    fn check_targets(
+        &self,
+        state: &State,
+        flag: &'static str,
+        addresses: &[Address],
+    ) -> Result<(), RunError> {
+        for address in addresses {
+            let name = address.to_string();
+            if self.config().resource(address).is_some()
+                || state.resources.iter().any(|r| r.address == name)
+            {
+                continue;
+            }
+            let known = self
+                .config()
+                .resources
+                .iter()
+                .map(|r| r.address.to_string())
+                .chain(state.resources.iter().map(|r| r.address.clone()))
+                .collect::<Vec<_>>();
+            let close = eco_schema::did_you_mean(&name, known.iter().map(String::as_str))
+                .map(str::to_string);
+            return Err(RunError::UnknownTarget {
+                flag,
+                address: name,
+                stage: self.engine.stage.name.clone(),
+                close,
+            });
+        }
+        Ok(())
     }
 
     /// What refresh reads with `-target`: the targets and everything they depend on.
