@@ -1,7 +1,8 @@
 //! The shapes of AWS calls every resource type makes, written once: a read whose not-found
 //! answer means "no such resource" ([`get_optional`]), a delete whose not-found answer means
 //! "already done" ([`delete_if_present`]), a resource that must be there after a write
-//! ([`still_there`]), and adopting what a create finds already made ([`bring_to`]).
+//! ([`still_there`]), a part AWS always answers with ([`answered`]), and adopting what a create
+//! finds already made ([`bring_to`]).
 //!
 //! Which answers mean not-found differs by service, so each call takes the test (`is_not_found`,
 //! `is_gone`, or a type's own); errors become [`OpError`]s through [`op_error`].
@@ -48,6 +49,20 @@ where
 
 /// What a read right after `op` wrote `id` found, which must be there: `None` is the error
 /// "`{ty}: `{id}` vanished`".
+/// A part of a successful answer that AWS always returns (a GetDistribution's Distribution). An
+/// answer without it is one AWS would never give: an error naming the operation, never "deleted
+/// outside eco" (which would plan a re-create of something that exists). Only AWS's not-found
+/// answers mean gone.
+pub fn answered<T>(part: Option<T>, op: &str, what: &str) -> Result<T, OpError> {
+    part.ok_or_else(|| {
+        OpError::new(
+            op,
+            ErrorKind::Other,
+            format!("AWS answered without {what}, which it always returns; eco stops rather than take the resource as deleted"),
+        )
+    })
+}
+
 pub fn still_there<T>(found: Option<T>, op: &str, ty: &str, id: &str) -> Result<T, OpError> {
     found.ok_or_else(|| OpError::new(op, ErrorKind::Other, format!("{ty}: `{id}` vanished")))
 }
@@ -69,4 +84,21 @@ pub async fn bring_to<P: ResourceProvider + ?Sized>(
     provider
         .update(ctx, &live.id, &live.attrs, desired, &changed)
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_answer_without_what_aws_always_returns_is_an_error_not_gone() {
+        assert_eq!(
+            answered(Some(3), "GetHostedZone", "a HostedZone").unwrap(),
+            3
+        );
+        let e = answered::<u8>(None, "GetHostedZone", "a HostedZone").unwrap_err();
+        assert_eq!(e.operation, "GetHostedZone");
+        assert_eq!(e.kind, ErrorKind::Other);
+        assert!(e.message.contains("without a HostedZone"), "{e}");
+    }
 }

@@ -243,6 +243,7 @@ use sha2::{Digest, Sha256};
 
 use crate::attrs::block_list;
 use crate::aws::{error_code, op_error, Aws};
+use crate::calls::answered;
 use crate::tags::{tags_of, tags_value};
 
 /// The managed CachingOptimized cache policy, used when a behavior names none.
@@ -1083,12 +1084,12 @@ impl Provider {
             Err(e) if error_code(&e) == Some("NoSuchDistribution") => return Ok(None),
             Err(e) => return Err(op_error("GetDistribution", e)),
         };
-        let Some(d) = out.distribution() else {
-            return Ok(None);
-        };
-        let Some(config) = d.distribution_config() else {
-            return Ok(None);
-        };
+        let d = answered(out.distribution(), "GetDistribution", "a Distribution")?;
+        let config = answered(
+            d.distribution_config(),
+            "GetDistribution",
+            "a DistributionConfig",
+        )?;
         let origins: Vec<String> = config
             .origins()
             .map(|o| o.items())

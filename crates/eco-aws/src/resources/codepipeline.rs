@@ -134,7 +134,7 @@ use crate::attrs::{
     opt_block, opt_str, opt_str_map, req_str, s, str_list, str_list_value, str_map_value,
 };
 use crate::aws::{error_code, op_error, Aws};
-use crate::calls::{delete_if_present, get_optional};
+use crate::calls::{answered, delete_if_present, get_optional};
 use crate::ownership::not_ours;
 use crate::tags::tag_diff;
 use crate::tags::{tags_of, tags_value};
@@ -676,9 +676,7 @@ impl Provider {
         else {
             return Ok(None);
         };
-        let Some(decl) = out.pipeline().cloned() else {
-            return Ok(None);
-        };
+        let decl = answered(out.pipeline().cloned(), "GetPipeline", "a pipeline")?;
         let arn = out
             .metadata()
             .and_then(|m| m.pipeline_arn.clone())

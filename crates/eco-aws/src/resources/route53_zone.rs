@@ -33,6 +33,7 @@ use eco_schema::{Attribute, ScalarType, Schema};
 
 use crate::attrs::str_of;
 use crate::aws::{has_code, op_error, Aws};
+use crate::calls::answered;
 use crate::tags::{tags_of, tags_value};
 
 pub const TYPE_NAME: &str = "route53-zone";
@@ -240,9 +241,7 @@ impl Provider {
             Err(e) if has_code(&e, &["NoSuchHostedZone"]) => return Ok(None),
             Err(e) => return Err(op_error("GetHostedZone", e)),
         };
-        let Some(zone) = out.hosted_zone() else {
-            return Ok(None);
-        };
+        let zone = answered(out.hosted_zone(), "GetHostedZone", "a HostedZone")?;
         let Some(tags) = self.tags(&id).await? else {
             return Ok(None);
         };
