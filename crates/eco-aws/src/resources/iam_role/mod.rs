@@ -139,62 +139,61 @@ impl Provider {
 
     async fn run(&self, role: &str, call: Call) -> Result<(), OpError> {
         let iam = &self.iam;
+        macro_rules! send {
+            ($op:literal, $req:expr) => {
+                $req.role_name(role)
+                    .send()
+                    .await
+                    .map(drop)
+                    .map_err(|e| op_error($op, e))
+            };
+        }
         // The deletes treat NoSuchEntity as done.
+        macro_rules! delete {
+            ($op:literal, $req:expr) => {
+                delete_if_present($op, is_not_found, $req.role_name(role).send()).await
+            };
+        }
         match call {
-            Call::UpdateAssumeRolePolicy(doc) => {
-                let req = iam.update_assume_role_policy().policy_document(doc);
-                let out = req.role_name(role).send().await;
-                out.map(drop)
-                    .map_err(|e| op_error("UpdateAssumeRolePolicy", e))
-            }
+            Call::UpdateAssumeRolePolicy(doc) => send!(
+                "UpdateAssumeRolePolicy",
+                iam.update_assume_role_policy().policy_document(doc)
+            ),
             Call::UpdateRole {
                 description,
                 max_session,
-            } => {
-                let req = iam.update_role().set_description(description);
-                let out = req
+            } => send!(
+                "UpdateRole",
+                iam.update_role()
+                    .set_description(description)
                     .set_max_session_duration(max_session)
-                    .role_name(role)
-                    .send();
-                out.await.map(drop).map_err(|e| op_error("UpdateRole", e))
-            }
-            Call::PutRolePermissionsBoundary(arn) => {
-                let req = iam
-                    .put_role_permissions_boundary()
-                    .permissions_boundary(arn);
-                let out = req.role_name(role).send().await;
-                out.map(drop)
-                    .map_err(|e| op_error("PutRolePermissionsBoundary", e))
-            }
-            Call::DeleteRolePermissionsBoundary => {
-                let req = iam.delete_role_permissions_boundary().role_name(role);
-                delete_if_present("DeleteRolePermissionsBoundary", is_not_found, req.send()).await
-            }
+            ),
+            Call::PutRolePermissionsBoundary(arn) => send!(
+                "PutRolePermissionsBoundary",
+                iam.put_role_permissions_boundary()
+                    .permissions_boundary(arn)
+            ),
+            Call::DeleteRolePermissionsBoundary => delete!(
+                "DeleteRolePermissionsBoundary",
+                iam.delete_role_permissions_boundary()
+            ),
             Call::AttachRolePolicy(arn) => {
-                let out = iam
-                    .attach_role_policy()
-                    .policy_arn(arn)
-                    .role_name(role)
-                    .send();
-                out.await
-                    .map(drop)
-                    .map_err(|e| op_error("AttachRolePolicy", e))
+                send!("AttachRolePolicy", iam.attach_role_policy().policy_arn(arn))
             }
             Call::DetachRolePolicy(arn) => {
-                let req = iam.detach_role_policy().policy_arn(arn).role_name(role);
-                delete_if_present("DetachRolePolicy", is_not_found, req.send()).await
+                delete!("DetachRolePolicy", iam.detach_role_policy().policy_arn(arn))
             }
-            Call::PutRolePolicy { name, document } => {
-                let req = iam
-                    .put_role_policy()
+            Call::PutRolePolicy { name, document } => send!(
+                "PutRolePolicy",
+                iam.put_role_policy()
                     .policy_name(name)
-                    .policy_document(document);
-                let out = req.role_name(role).send().await;
-                out.map(drop).map_err(|e| op_error("PutRolePolicy", e))
-            }
+                    .policy_document(document)
+            ),
             Call::DeleteRolePolicy(name) => {
-                let req = iam.delete_role_policy().policy_name(name).role_name(role);
-                delete_if_present("DeleteRolePolicy", is_not_found, req.send()).await
+                delete!(
+                    "DeleteRolePolicy",
+                    iam.delete_role_policy().policy_name(name)
+                )
             }
             Call::TagRole(tags) => iam.tag(role, tags).await,
             Call::UntagRole(keys) => iam.untag(role, keys).await,
@@ -369,19 +368,19 @@ impl ResourceProvider for Provider {
             }
             Err(e) => return Err(op_error("CreateRole", e)),
         };
-        let attach = spec.managed_policy.iter().cloned();
-        let mut calls: Vec<Call> = attach.map(Call::AttachRolePolicy).collect();
-        let inline = spec.inline();
-        calls.extend(inline.iter().map(|(name, document)| Call::PutRolePolicy {
-            name: name.clone(),
-            document: document.clone(),
-        }));
-        for call in calls {
+        let inline: Vec<(String, String)> = spec.inline().into_iter().collect();
+        let attach = spec
+            .managed_policy
+            .iter()
+            .cloned()
+            .map(Call::AttachRolePolicy);
+        let put = inline.iter().cloned();
+        let put = put.map(|(name, document)| Call::PutRolePolicy { name, document });
+        for call in attach.chain(put) {
             self.run(&spec.name, call).await?;
         }
         // The result from CreateRole's answer plus what was attached and put (no re-read); tags
         // and boundary are what IAM accepted.
-        let inline: Vec<(String, String)> = inline.into_iter().collect();
         let mut made = from_role(&role, &spec.managed_policy, &inline);
         if !spec.tags.is_empty() {
             made.tags = spec.tags.clone();

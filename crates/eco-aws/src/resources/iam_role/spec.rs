@@ -123,16 +123,20 @@ impl IamRole {
     }
 }
 
-fn check_json(text: &str, what: &str, op: &str) -> Result<(), OpError> {
-    match serde_json::from_str::<serde_json::Value>(text) {
-        Ok(serde_json::Value::Object(_)) => Ok(()),
-        Ok(_) => Err(invalid(op, format!("{what} must be a JSON object"))),
-        Err(e) => Err(invalid(op, format!("{what} is not valid JSON: {e}"))),
-    }
-}
-
 fn invalid(op: &str, message: impl std::fmt::Display) -> OpError {
     OpError::invalid(op, format!("{TY}: {message}"))
+}
+
+/// `Err(invalid(op, message))` unless `ok`.
+fn ensure(ok: bool, op: &str, message: impl std::fmt::Display) -> Result<(), OpError> {
+    ok.then_some(()).ok_or_else(|| invalid(op, message))
+}
+
+fn check_json(text: &str, what: &str, op: &str) -> Result<(), OpError> {
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(v) => ensure(v.is_object(), op, format!("{what} must be a JSON object")),
+        Err(e) => Err(invalid(op, format!("{what} is not valid JSON: {e}"))),
+    }
 }
 
 fn valid_name(name: &str, max: usize) -> bool {
@@ -144,16 +148,10 @@ fn valid_name(name: &str, max: usize) -> bool {
 
 /// Drops repeated items (keeping the first) and refuses empty ones.
 fn dedup(items: &mut Vec<String>, key: &str, op: &str) -> Result<(), OpError> {
-    if items.iter().any(String::is_empty) {
-        return Err(invalid(op, format!("`{key}` holds an empty string")));
-    }
-    let mut seen = Vec::with_capacity(items.len());
-    items.retain(|i| {
-        !seen.contains(i) && {
-            seen.push(i.clone());
-            true
-        }
-    });
+    let no_empty = !items.iter().any(String::is_empty);
+    ensure(no_empty, op, format!("`{key}` holds an empty string"))?;
+    let mut seen = std::collections::BTreeSet::new();
+    items.retain(|i| seen.insert(i.clone()));
     Ok(())
 }
 
@@ -162,48 +160,29 @@ fn dedup(items: &mut Vec<String>, key: &str, op: &str) -> Result<(), OpError> {
 pub fn spec_of(desired: &Attrs, op: &str) -> Result<IamRole, OpError> {
     let mut spec = IamRole::from_attrs(desired).map_err(|e| invalid(op, e))?;
     let name = &spec.name;
-    if !valid_name(name, 64) {
-        return Err(invalid(
-            op,
-            format!(
-                "name `{name}` is not a valid role name (1 to 64 characters: letters, digits and \
-                 +=,.@_-)"
-            ),
-        ));
-    }
+    let why = "1 to 64 characters: letters, digits and +=,.@_-";
+    let bad_name = format!("name `{name}` is not a valid role name ({why})");
+    ensure(valid_name(name, 64), op, bad_name)?;
     if let Some(path) = &spec.path {
-        if !path.starts_with('/') || !path.ends_with('/') || path.len() > 512 {
-            return Err(invalid(
-                op,
-                format!("path `{path}` must begin and end with / (e.g. /service/)"),
-            ));
-        }
+        let ok = path.starts_with('/') && path.ends_with('/') && path.len() <= 512;
+        let why = format!("path `{path}` must begin and end with / (e.g. /service/)");
+        ensure(ok, op, why)?;
     }
-    if spec
+    let long = spec
         .description
         .as_ref()
-        .is_some_and(|d| d.chars().count() > 1000)
-    {
-        return Err(invalid(op, "description is longer than 1000 characters"));
+        .is_some_and(|d| d.chars().count() > 1000);
+    ensure(!long, op, "description is longer than 1000 characters")?;
+    let both = spec.assume_service.is_some() && spec.assume_policy.is_some();
+    let why = "set either `assume-service` or `assume-policy`, not both";
+    ensure(!both, op, why)?;
+    if let Some(services) = &mut spec.assume_service {
+        dedup(services, "assume-service", op)?;
+        let why = "`assume-service` needs at least one service principal";
+        ensure(!services.is_empty(), op, why)?;
     }
-    match (&mut spec.assume_service, &spec.assume_policy) {
-        (Some(_), Some(_)) => {
-            return Err(invalid(
-                op,
-                "set either `assume-service` or `assume-policy`, not both",
-            ))
-        }
-        (Some(services), None) => {
-            dedup(services, "assume-service", op)?;
-            if services.is_empty() {
-                return Err(invalid(
-                    op,
-                    "`assume-service` needs at least one service principal",
-                ));
-            }
-        }
-        (None, Some(policy)) => check_json(policy, "assume-policy", op)?,
-        (None, None) => {}
+    if let Some(policy) = &spec.assume_policy {
+        check_json(policy, "assume-policy", op)?;
     }
     dedup(&mut spec.managed_policy, "managed-policy", op)?;
     if let Some(bad) = spec.managed_policy.iter().find(|a| !a.starts_with("arn:")) {
@@ -212,45 +191,28 @@ pub fn spec_of(desired: &Attrs, op: &str) -> Result<IamRole, OpError> {
             format!("managed-policy `{bad}` is not a policy ARN"),
         ));
     }
-    let mut names = Vec::new();
+    let mut names = std::collections::BTreeSet::new();
     for InlinePolicy { name, document } in &spec.inline_policy {
-        if !valid_name(name, 128) {
-            return Err(invalid(
-                op,
-                format!("inline-policy name `{name}` is not a valid policy name"),
-            ));
-        }
+        let why = format!("inline-policy name `{name}` is not a valid policy name");
+        ensure(valid_name(name, 128), op, why)?;
         check_json(document, &format!("inline-policy `{name}`"), op)?;
-        if names.contains(&name) {
-            return Err(invalid(
-                op,
-                format!("inline-policy `{name}` is given twice"),
-            ));
-        }
-        names.push(name);
+        let why = format!("inline-policy `{name}` is given twice");
+        ensure(names.insert(name), op, why)?;
     }
-    if let Some(n) = spec
-        .max_session_duration
-        .filter(|n| !MAX_SESSION_RANGE.contains(n))
-    {
-        return Err(invalid(
+    if let Some(n) = spec.max_session_duration {
+        let why = "max-session-duration must be a number of seconds from 3600 to 43200";
+        ensure(
+            MAX_SESSION_RANGE.contains(&n),
             op,
-            format!("max-session-duration must be a number of seconds from 3600 to 43200, got {n}"),
-        ));
+            format!("{why}, got {n}"),
+        )?;
     }
-    if let Some(b) = spec
-        .permissions_boundary
-        .as_ref()
-        .filter(|b| !b.starts_with("arn:"))
-    {
-        return Err(invalid(
-            op,
-            format!("permissions-boundary `{b}` is not a policy ARN"),
-        ));
+    if let Some(b) = spec.permissions_boundary.as_ref() {
+        let why = format!("permissions-boundary `{b}` is not a policy ARN");
+        ensure(b.starts_with("arn:"), op, why)?;
     }
-    if spec.tags.len() > 50 {
-        return Err(invalid(op, "IAM allows at most 50 tags on a role"));
-    }
+    let why = "IAM allows at most 50 tags on a role";
+    ensure(spec.tags.len() <= 50, op, why)?;
     Ok(spec)
 }
 
@@ -282,51 +244,34 @@ pub fn service_trust_policy(services: &[String]) -> String {
 /// empty `Sid` the console writes), in document order; `None` for any other policy.
 pub fn services_of_trust(document: &str) -> Option<Vec<String>> {
     use serde_json::Value as J;
-    let J::Object(doc) = serde_json::from_str::<J>(document).ok()? else {
-        return None;
-    };
+    let doc: serde_json::Map<String, J> = serde_json::from_str(document).ok()?;
     if doc.len() != 2 || doc.get("Version")?.as_str()? != POLICY_VERSION {
         return None;
     }
-    let statement = match doc.get("Statement")? {
-        J::Array(items) if items.len() == 1 => &items[0],
-        one @ J::Object(_) => one,
-        _ => return None,
+    let stmt = match doc.get("Statement")? {
+        J::Array(items) if items.len() == 1 => items[0].as_object()?,
+        one => one.as_object()?,
     };
-    let J::Object(stmt) = statement else {
-        return None;
-    };
-    for key in stmt.keys() {
-        match key.as_str() {
-            "Effect" | "Principal" | "Action" => {}
-            "Sid" if stmt[key].as_str() == Some("") => {}
-            _ => return None,
-        }
-    }
-    if stmt.get("Effect")?.as_str()? != "Allow" {
-        return None;
-    }
-    let action_ok = match stmt.get("Action")? {
-        J::String(a) => a == "sts:AssumeRole",
-        J::Array(items) => items.len() == 1 && items[0].as_str() == Some("sts:AssumeRole"),
+    let known = |k: &String| match k.as_str() {
+        "Effect" | "Principal" | "Action" => true,
+        "Sid" => stmt[k].as_str() == Some(""),
         _ => false,
     };
-    if !action_ok {
-        return None;
-    }
-    let J::Object(principal) = stmt.get("Principal")? else {
-        return None;
+    let action_ok = match stmt.get("Action")? {
+        J::Array(items) => items.len() == 1 && items[0].as_str() == Some("sts:AssumeRole"),
+        one => one.as_str() == Some("sts:AssumeRole"),
     };
-    if principal.len() != 1 {
+    let principal = stmt.get("Principal")?.as_object()?;
+    let effect = stmt.get("Effect")?.as_str()?;
+    if !stmt.keys().all(known) || effect != "Allow" || !action_ok || principal.len() != 1 {
         return None;
     }
-    let services: Vec<String> = match principal.get("Service")? {
-        J::String(s) => vec![s.clone()],
+    match principal.get("Service")? {
+        J::String(s) => Some(vec![s.clone()]),
         J::Array(items) if !items.is_empty() => items
             .iter()
             .map(|i| i.as_str().map(str::to_string))
-            .collect::<Option<_>>()?,
-        _ => return None,
-    };
-    Some(services)
+            .collect(),
+        _ => None,
+    }
 }
