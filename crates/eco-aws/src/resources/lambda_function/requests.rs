@@ -1,0 +1,130 @@
+//! The CreateFunction and UpdateFunctionConfiguration requests of a typed function.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_lambda::operation::create_function::builders::CreateFunctionFluentBuilder;
+use aws_sdk_lambda::operation::update_function_configuration::builders::UpdateFunctionConfigurationFluentBuilder as UpdateConfig;
+use aws_sdk_lambda::types::{
+    Architecture, Environment, EphemeralStorage, FunctionCode, Runtime, TracingConfig, TracingMode,
+    VpcConfig,
+};
+use eco_schema::SpecEnum;
+
+use super::spec::{LambdaFunction, Tracing, Vpc};
+
+/// The attributes UpdateFunctionConfiguration sets.
+pub const CONFIG_ATTRS: &[&str] = &[
+    "description",
+    "runtime",
+    "handler",
+    "role",
+    "memory",
+    "timeout",
+    "env",
+    "sensitive-env",
+    "layers",
+    "ephemeral-storage",
+    "tracing",
+    "vpc",
+];
+/// The attributes UpdateFunctionCode sets.
+pub const CODE_ATTRS: &[&str] = &["source-hash", "architectures"];
+
+pub fn architectures(spec: &LambdaFunction) -> Option<Vec<Architecture>> {
+    let archs = spec.architectures.as_ref()?;
+    Some(
+        archs
+            .iter()
+            .map(|a| Architecture::from(a.as_str()))
+            .collect(),
+    )
+}
+
+fn environment(vars: &BTreeMap<String, String>) -> Environment {
+    let vars = vars.clone().into_iter().collect();
+    Environment::builder().set_variables(Some(vars)).build()
+}
+
+fn ephemeral(size: i32) -> EphemeralStorage {
+    EphemeralStorage::builder()
+        .size(size)
+        .build()
+        .expect("size set")
+}
+
+fn tracing(mode: Tracing) -> TracingConfig {
+    let mode = TracingMode::from(mode.as_str());
+    TracingConfig::builder().mode(mode).build()
+}
+
+fn vpc(v: &Vpc) -> VpcConfig {
+    VpcConfig::builder()
+        .set_subnet_ids(Some(v.subnet_ids.clone()))
+        .set_security_group_ids(Some(v.security_group_ids.clone()))
+        .build()
+}
+
+/// CreateFunction with everything `spec` sets (tags and environment already worked out).
+pub fn create_request(
+    req: CreateFunctionFluentBuilder,
+    spec: &LambdaFunction,
+    code: FunctionCode,
+    vars: &BTreeMap<String, String>,
+    tags: BTreeMap<String, String>,
+) -> CreateFunctionFluentBuilder {
+    let mut req = req
+        .function_name(&spec.name)
+        .code(code)
+        .set_role(spec.role.clone())
+        .set_handler(spec.handler.clone())
+        .set_runtime(spec.runtime.as_deref().map(Runtime::from))
+        .set_description(spec.description.clone())
+        .set_memory_size(spec.memory)
+        .set_timeout(spec.timeout)
+        .set_layers(spec.layers.clone())
+        .set_architectures(architectures(spec))
+        .set_tags(Some(tags.into_iter().collect()))
+        .publish(spec.publish());
+    if !vars.is_empty() {
+        req = req.environment(environment(vars));
+    }
+    if let Some(size) = spec.ephemeral_storage {
+        req = req.ephemeral_storage(ephemeral(size));
+    }
+    if let Some(t) = spec.tracing {
+        req = req.tracing_config(tracing(t));
+    }
+    if let Some(v) = &spec.vpc {
+        req = req.vpc_config(vpc(v));
+    }
+    req
+}
+
+/// UpdateFunctionConfiguration setting the attributes of `changed` that it manages; an
+/// attribute removed from the configuration resets to Lambda's default.
+pub fn update_config_request(
+    mut req: UpdateConfig,
+    spec: &LambdaFunction,
+    vars: &BTreeMap<String, String>,
+    changed: &[String],
+) -> UpdateConfig {
+    for attr in changed {
+        req = match attr.as_str() {
+            "description" => req.description(spec.description.clone().unwrap_or_default()),
+            "runtime" => req.set_runtime(spec.runtime.as_deref().map(Runtime::from)),
+            "handler" => req.set_handler(spec.handler.clone()),
+            "role" => req.set_role(spec.role.clone()),
+            "memory" => req.memory_size(spec.memory.unwrap_or(128)),
+            "timeout" => req.timeout(spec.timeout.unwrap_or(3)),
+            "env" | "sensitive-env" => req.environment(environment(vars)),
+            "layers" => req.set_layers(Some(spec.layers.clone().unwrap_or_default())),
+            "ephemeral-storage" => {
+                req.ephemeral_storage(ephemeral(spec.ephemeral_storage.unwrap_or(512)))
+            }
+            "tracing" => req.tracing_config(tracing(spec.tracing.unwrap_or(Tracing::PassThrough))),
+            "vpc" => req.vpc_config(vpc(&spec.vpc.clone().unwrap_or_default())),
+            _ => req,
+        };
+    }
+    req
+}
