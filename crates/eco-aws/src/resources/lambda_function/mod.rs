@@ -50,8 +50,8 @@ use self::requests::{
 pub use self::spec::classify_role_error;
 use self::spec::{environment, wanted_tags, LambdaFunction};
 use crate::attrs::any_changed;
-use crate::aws::{is_gone, op_error, Aws};
-use crate::calls::delete_if_present;
+use crate::aws::{error_code, is_gone, op_error, Aws};
+use crate::calls::{delete_if_present, get_optional};
 use crate::ownership::not_ours;
 use crate::tags::{tag_diff, TagByKey};
 
@@ -156,72 +156,38 @@ impl Provider {
         Ok(upload)
     }
 
-    async fn get(
-        &self,
-        name: &str,
-    ) -> Result<Option<aws_sdk_lambda::operation::get_function::GetFunctionOutput>, OpError> {
-        match self.lambda.get_function().function_name(name).send().await {
-            Ok(out) => Ok(Some(out)),
-            Err(e) if is_gone(&e) => Ok(None),
-            Err(e) => Err(op_error("GetFunction", e)),
-        }
-    }
-
+    /// The eco alias (name, ARN, version it points at) and the latest published version,
+    /// from ListAliases and ListVersionsByFunction (every page, concurrently).
     async fn extra(&self, name: &str) -> Result<Extra, OpError> {
-        let aliases = async {
-            let mut found = None;
-            let mut marker = None;
-            loop {
-                let out = self
-                    .lambda
-                    .list_aliases()
-                    .function_name(name)
-                    .set_marker(marker)
-                    .send()
-                    .await
-                    .map_err(|e| op_error("ListAliases", e))?;
-                for a in out.aliases() {
-                    if a.description() == Some(ALIAS_DESCRIPTION) && found.is_none() {
-                        found = Some((
-                            a.name().unwrap_or_default().to_string(),
-                            a.alias_arn().unwrap_or_default().to_string(),
-                            a.function_version().unwrap_or("$LATEST").to_string(),
-                        ));
-                    }
-                }
-                marker = out.next_marker().map(str::to_string);
-                if marker.is_none() {
-                    return Ok::<_, OpError>(found);
-                }
-            }
-        };
-        let versions = async {
-            let mut latest: Option<u64> = None;
-            let mut marker = None;
-            loop {
-                let out = self
-                    .lambda
-                    .list_versions_by_function()
-                    .function_name(name)
-                    .set_marker(marker)
-                    .send()
-                    .await
-                    .map_err(|e| op_error("ListVersionsByFunction", e))?;
-                for v in out.versions() {
-                    if let Some(n) = v.version().and_then(|v| v.parse::<u64>().ok()) {
-                        latest = latest.max(Some(n));
-                    }
-                }
-                marker = out.next_marker().map(str::to_string);
-                if marker.is_none() {
-                    return Ok::<_, OpError>(latest.map(|n| n.to_string()));
-                }
-            }
-        };
-        let (alias, latest_version) = tokio::try_join!(aliases, versions)?;
+        let aliases = self.lambda.list_aliases().function_name(name);
+        let aliases = aliases
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>();
+        let versions = self.lambda.list_versions_by_function().function_name(name);
+        let versions = versions.into_paginator().items().send();
+        let versions = versions.collect::<Result<Vec<_>, _>>();
+        let (aliases, versions) = tokio::join!(aliases, versions);
+        let alias = aliases
+            .map_err(|e| op_error("ListAliases", e))?
+            .into_iter()
+            .find(|a| a.description() == Some(ALIAS_DESCRIPTION))
+            .map(|a| {
+                let version = a.function_version().unwrap_or("$LATEST").to_string();
+                (
+                    a.name.unwrap_or_default(),
+                    a.alias_arn.unwrap_or_default(),
+                    version,
+                )
+            });
+        let versions = versions.map_err(|e| op_error("ListVersionsByFunction", e))?;
+        let numbers = versions
+            .iter()
+            .filter_map(|v| v.version()?.parse::<u64>().ok());
         Ok(Extra {
             alias,
-            latest_version,
+            latest_version: numbers.max().map(|n| n.to_string()),
         })
     }
 
@@ -229,7 +195,8 @@ impl Provider {
         &self,
         name: &str,
     ) -> Result<Option<(Live, BTreeMap<String, String>)>, OpError> {
-        let Some(out) = self.get(name).await? else {
+        let call = self.lambda.get_function().function_name(name).send();
+        let Some(out) = get_optional("GetFunction", is_gone, call).await? else {
             return Ok(None);
         };
         let extra = match self.extra(name).await {
@@ -237,17 +204,11 @@ impl Provider {
             Err(e) if e.message.contains("ResourceNotFoundException") => return Ok(None),
             Err(e) => return Err(e),
         };
-        let Some(f) = from_output(&out, &extra) else {
-            return Ok(None);
-        };
-        let attrs = to_attrs(&f);
-        Ok(Some((
-            Live {
-                id: name.to_string(),
-                attrs,
-            },
-            live_tags(&out),
-        )))
+        Ok(from_output(&out, &extra).map(|f| {
+            let attrs = to_attrs(&f);
+            let id = name.to_string();
+            (Live { id, attrs }, live_tags(&out))
+        }))
     }
 
     /// Polls GetFunctionConfiguration (backing off 250 ms doubling to 5 s, at most 5 minutes)
@@ -314,98 +275,98 @@ impl Provider {
             .await
             .map_err(|e| classify_role_error(op_error(op, e)))?;
         self.wait_ready(&spec.name, op).await?;
-        if let Some(n) = spec.reserved_concurrency {
-            self.lambda
-                .put_function_concurrency()
-                .function_name(&spec.name)
-                .reserved_concurrent_executions(n)
-                .send()
-                .await
-                .map_err(|e| op_error("PutFunctionConcurrency", e))?;
+        if spec.reserved_concurrency.is_some() {
+            self.set_concurrency(spec).await?;
         }
         if spec.alias.is_some() {
-            let version = if spec.publish() {
-                self.publish(&spec.name).await?
-            } else {
-                "$LATEST".to_string()
-            };
-            self.point_alias(spec, &version, None).await?;
+            self.publish_and_point(spec, None).await?;
         }
         Ok(())
     }
 
-    /// PublishVersion (returns the version; publishing unchanged code returns the last one).
-    async fn publish(&self, name: &str) -> Result<String, OpError> {
-        let out = self
-            .lambda
-            .publish_version()
-            .function_name(name)
-            .send()
-            .await
-            .map_err(|e| op_error("PublishVersion", e))?;
-        Ok(out.version().unwrap_or("$LATEST").to_string())
+    /// PutFunctionConcurrency, or DeleteFunctionConcurrency when none is configured.
+    async fn set_concurrency(&self, spec: &LambdaFunction) -> Result<(), OpError> {
+        let name = &spec.name;
+        match spec.reserved_concurrency {
+            Some(n) => {
+                let req = self.lambda.put_function_concurrency().function_name(name);
+                let result = req.reserved_concurrent_executions(n).send().await;
+                result
+                    .map(drop)
+                    .map_err(|e| op_error("PutFunctionConcurrency", e))
+            }
+            None => {
+                let req = self
+                    .lambda
+                    .delete_function_concurrency()
+                    .function_name(name);
+                let result = req.send().await;
+                result
+                    .map(drop)
+                    .map_err(|e| op_error("DeleteFunctionConcurrency", e))
+            }
+        }
     }
 
-    /// CreateAlias, or UpdateAlias when `live_alias` is the same name; a renamed alias deletes the
-    /// old one after the new one exists.
-    async fn point_alias(
+    /// PublishVersion when `publish` is set (returns the version; publishing unchanged code
+    /// returns the last one), then the alias pointed at it, or at $LATEST.
+    async fn publish_and_point(
         &self,
         spec: &LambdaFunction,
-        version: &str,
         live_alias: Option<&str>,
     ) -> Result<(), OpError> {
+        let version = if spec.publish() {
+            let req = self.lambda.publish_version().function_name(&spec.name);
+            let out = req
+                .send()
+                .await
+                .map_err(|e| op_error("PublishVersion", e))?;
+            out.version().unwrap_or("$LATEST").to_string()
+        } else {
+            "$LATEST".to_string()
+        };
         let Some(alias) = &spec.alias else {
             return Ok(());
         };
-        if live_alias == Some(alias.as_str()) {
-            self.lambda
+        let update = || async {
+            let req = self
+                .lambda
                 .update_alias()
                 .function_name(&spec.name)
-                .name(alias)
-                .function_version(version)
-                .description(ALIAS_DESCRIPTION)
-                .send()
-                .await
-                .map_err(|e| op_error("UpdateAlias", e))?;
+                .name(alias);
+            let req = req
+                .function_version(&version)
+                .description(ALIAS_DESCRIPTION);
+            req.send().await.map_err(|e| op_error("UpdateAlias", e))
+        };
+        // CreateAlias, or UpdateAlias when the live alias has the same name; a renamed alias
+        // is deleted after the new one exists.
+        if live_alias == Some(alias.as_str()) {
+            update().await?;
             return Ok(());
         }
-        match self
+        let req = self
             .lambda
             .create_alias()
             .function_name(&spec.name)
-            .name(alias)
-            .function_version(version)
-            .description(ALIAS_DESCRIPTION)
-            .send()
-            .await
-        {
+            .name(alias);
+        let req = req
+            .function_version(&version)
+            .description(ALIAS_DESCRIPTION);
+        match req.send().await {
             Ok(_) => {}
-            Err(e) if crate::aws::error_code(&e) == Some("ResourceConflictException") => {
-                self.lambda
-                    .update_alias()
-                    .function_name(&spec.name)
-                    .name(alias)
-                    .function_version(version)
-                    .description(ALIAS_DESCRIPTION)
-                    .send()
-                    .await
-                    .map_err(|e| op_error("UpdateAlias", e))?;
+            Err(e) if error_code(&e) == Some("ResourceConflictException") => {
+                update().await?;
             }
             Err(e) => return Err(op_error("CreateAlias", e)),
         }
         if let Some(old) = live_alias {
-            match self
+            let call = self
                 .lambda
                 .delete_alias()
                 .function_name(&spec.name)
-                .name(old)
-                .send()
-                .await
-            {
-                Ok(_) => {}
-                Err(e) if is_gone(&e) => {}
-                Err(e) => return Err(op_error("DeleteAlias", e)),
-            }
+                .name(old);
+            delete_if_present("DeleteAlias", is_gone, call.send()).await?;
         }
         Ok(())
     }
@@ -449,38 +410,13 @@ impl Provider {
             self.wait_ready(name, op).await?;
             deployed = true;
         }
-        if changed.iter().any(|c| c == "reserved-concurrency") {
-            match spec.reserved_concurrency {
-                Some(n) => {
-                    self.lambda
-                        .put_function_concurrency()
-                        .function_name(name)
-                        .reserved_concurrent_executions(n)
-                        .send()
-                        .await
-                        .map_err(|e| op_error("PutFunctionConcurrency", e))?;
-                }
-                None => {
-                    self.lambda
-                        .delete_function_concurrency()
-                        .function_name(name)
-                        .send()
-                        .await
-                        .map_err(|e| op_error("DeleteFunctionConcurrency", e))?;
-                }
-            }
+        if any_changed(changed, &["reserved-concurrency"]) {
+            self.set_concurrency(spec).await?;
         }
         let live_alias = prior.get("alias").and_then(Value::as_str);
         let publish_now = spec.publish() && (deployed || any_changed(changed, &["publish"]));
         if publish_now || (spec.alias.is_some() && any_changed(changed, &["alias"])) {
-            let version = if spec.publish() {
-                self.publish(name).await?
-            } else {
-                "$LATEST".to_string()
-            };
-            if spec.alias.is_some() {
-                self.point_alias(spec, &version, live_alias).await?;
-            }
+            self.publish_and_point(spec, live_alias).await?;
         }
         // Tags: the configured ones (when managed) plus the sensitive-env marker.
         let desired_tags = if spec.tags.is_empty() && !changed.iter().any(|c| c == "tags") {
@@ -571,29 +507,12 @@ impl ResourceProvider for Provider {
 
     /// ListFunctions (every page), each function read in full.
     async fn list(&self, _ctx: &OpContext) -> Option<Result<Vec<Live>, OpError>> {
-        let mut names = Vec::new();
-        let mut marker: Option<String> = None;
-        loop {
-            let out = match self
-                .lambda
-                .list_functions()
-                .set_marker(marker.take())
-                .send()
-                .await
-            {
-                Ok(o) => o,
-                Err(e) => return Some(Err(crate::aws::op_error("ListFunctions", e))),
-            };
-            names.extend(
-                out.functions()
-                    .iter()
-                    .filter_map(|f| f.function_name().map(str::to_string)),
-            );
-            match out.next_marker() {
-                Some(m) if !m.is_empty() => marker = Some(m.to_string()),
-                _ => break,
-            }
-        }
+        let pages = self.lambda.list_functions().into_paginator().items().send();
+        let names = match pages.collect::<Result<Vec<_>, _>>().await {
+            Ok(functions) => functions.into_iter().filter_map(|f| f.function_name),
+            Err(e) => return Some(Err(op_error("ListFunctions", e))),
+        };
+        let names: Vec<String> = names.collect();
         Some(
             crate::aws::read_each(names, |name| async move {
                 Ok(self.read_name(&name).await?.map(|(live, _)| live))
