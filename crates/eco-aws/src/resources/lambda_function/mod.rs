@@ -99,32 +99,34 @@ impl Provider {
         base_dir: &Path,
         op: &str,
     ) -> Result<Package, OpError> {
-        if let Some(hash) = &spec.source_hash {
-            if let Some(zip) = self.packages.lock().unwrap().get(hash) {
-                return Ok(Package {
-                    zip: zip.clone(),
-                    hash: hash.clone(),
-                });
-            }
+        let cached = spec.source_hash.as_ref().and_then(|hash| {
+            let zip = self.packages.lock().unwrap().get(hash)?.clone();
+            Some(Package {
+                zip,
+                hash: hash.clone(),
+            })
+        });
+        if let Some(pkg) = cached {
+            return Ok(pkg);
         }
         let Some(source) = &spec.source else {
             return Err(OpError::invalid(op, format!("{TY}: `source` is required")));
         };
         let pkg = package_source(base_dir, source, None, None)
             .map_err(|e| OpError::invalid(op, format!("{TY}: {}", e.message)))?;
-        if let Some(hash) = &spec.source_hash {
-            if hash != &pkg.hash {
-                return Err(OpError::invalid(
-                    op,
-                    format!("{TY}: source `{source}` changed since the plan (hash {hash}, now {}): plan again", pkg.hash),
-                ));
-            }
+        if let Some(hash) = spec.source_hash.as_ref().filter(|h| **h != pkg.hash) {
+            let now = &pkg.hash;
+            let message = format!("{TY}: source `{source}` changed since the plan (hash {hash}, now {now}): plan again");
+            return Err(OpError::invalid(op, message));
         }
-        self.packages
-            .lock()
-            .unwrap()
-            .insert(pkg.hash.clone(), pkg.zip.clone());
+        self.cache(&pkg);
         Ok(pkg)
+    }
+
+    /// Keeps a package for apply, keyed by its hash.
+    fn cache(&self, pkg: &Package) {
+        let mut packages = self.packages.lock().unwrap();
+        packages.insert(pkg.hash.clone(), pkg.zip.clone());
     }
 
     /// Uploads a large package to S3 when it needs to be, and returns where the code is.
@@ -134,24 +136,12 @@ impl Provider {
         pkg: &Package,
         op: &str,
     ) -> Result<CodeUpload, OpError> {
-        let upload = code_upload(
-            pkg.zip.len(),
-            &spec.name,
-            &pkg.hash,
-            spec.code_bucket.as_deref(),
-            op,
-        )?;
+        let bucket = spec.code_bucket.as_deref();
+        let upload = code_upload(pkg.zip.len(), &spec.name, &pkg.hash, bucket, op)?;
         if let CodeUpload::S3 { bucket, key } = &upload {
-            self.s3
-                .put_object()
-                .bucket(bucket)
-                .key(key)
-                .body(aws_sdk_s3::primitives::ByteStream::from(
-                    pkg.zip.as_ref().clone(),
-                ))
-                .send()
-                .await
-                .map_err(|e| op_error("PutObject", e))?;
+            let body = aws_sdk_s3::primitives::ByteStream::from(pkg.zip.as_ref().clone());
+            let req = self.s3.put_object().bucket(bucket).key(key).body(body);
+            req.send().await.map_err(|e| op_error("PutObject", e))?;
         }
         Ok(upload)
     }
@@ -218,38 +208,24 @@ impl Provider {
         let start = std::time::Instant::now();
         let mut delay = Duration::from_millis(250);
         loop {
-            let c = self
-                .lambda
-                .get_function_configuration()
-                .function_name(name)
-                .send()
-                .await
-                .map_err(|e| op_error("GetFunctionConfiguration", e))?;
+            let req = self.lambda.get_function_configuration().function_name(name);
+            let c = req.send().await;
+            let c = c.map_err(|e| op_error("GetFunctionConfiguration", e))?;
             let state = c.state().cloned();
             let update = c.last_update_status().cloned();
             if state == Some(State::Failed) || update == Some(LastUpdateStatus::Failed) {
-                let reason = c
-                    .last_update_status_reason()
-                    .or(c.state_reason())
-                    .unwrap_or("no reason given");
-                return Err(OpError::new(
-                    op,
-                    ErrorKind::Other,
-                    format!("{TY}: function `{name}` failed to become ready: {reason}"),
-                ));
+                let reason = c.last_update_status_reason().or(c.state_reason());
+                let reason = reason.unwrap_or("no reason given");
+                let message = format!("{TY}: function `{name}` failed to become ready: {reason}");
+                return Err(OpError::new(op, ErrorKind::Other, message));
             }
             if state != Some(State::Pending) && update != Some(LastUpdateStatus::InProgress) {
                 return Ok(());
             }
             if start.elapsed() > READY_TIMEOUT {
-                return Err(OpError::new(
-                    op,
-                    ErrorKind::Retryable,
-                    format!(
-                        "{TY}: function `{name}` still not ready after {} s",
-                        READY_TIMEOUT.as_secs()
-                    ),
-                ));
+                let secs = READY_TIMEOUT.as_secs();
+                let message = format!("{TY}: function `{name}` still not ready after {secs} s");
+                return Err(OpError::new(op, ErrorKind::Retryable, message));
             }
             tokio::time::sleep(delay).await;
             delay = (delay * 2).min(Duration::from_secs(5));
@@ -426,22 +402,15 @@ impl Provider {
         };
         let (set, remove) = tag_diff(live_tags, &desired_tags, &[]);
         if !set.is_empty() || !remove.is_empty() {
-            let arn = prior
-                .get("arn")
-                .and_then(Value::as_str)
-                .map(str::to_string)
-                .ok_or_else(|| {
-                    OpError::new(
-                        "TagResource",
-                        ErrorKind::Other,
-                        format!("{TY}: `{name}` has no known ARN"),
-                    )
-                })?;
+            let Some(arn) = prior.get("arn").and_then(Value::as_str) else {
+                let message = format!("{TY}: `{name}` has no known ARN");
+                return Err(OpError::new("TagResource", ErrorKind::Other, message));
+            };
             if !set.is_empty() {
-                self.lambda.tag(&arn, set).await?;
+                self.lambda.tag(arn, set).await?;
             }
             if !remove.is_empty() {
-                self.lambda.untag(&arn, remove).await?;
+                self.lambda.untag(arn, remove).await?;
             }
         }
         Ok(())
@@ -452,13 +421,9 @@ impl Provider {
         name: &str,
         op: &str,
     ) -> Result<(Live, BTreeMap<String, String>), OpError> {
-        self.read_name(name).await?.ok_or_else(|| {
-            OpError::new(
-                op,
-                ErrorKind::Other,
-                format!("{TY}: function `{name}` vanished during {op}"),
-            )
-        })
+        let message = || format!("{TY}: function `{name}` vanished during {op}");
+        let found = self.read_name(name).await?;
+        found.ok_or_else(|| OpError::new(op, ErrorKind::Other, message()))
     }
 }
 
@@ -536,13 +501,8 @@ impl ResourceProvider for Provider {
             return Ok(None);
         };
         if !ctx.owns(&tags) {
-            return Err(not_ours(
-                ctx,
-                "GetFunction",
-                &format!("Lambda function `{}`", spec.name),
-                &spec.name,
-                &tags,
-            ));
+            let what = format!("Lambda function `{}`", spec.name);
+            return Err(not_ours(ctx, "GetFunction", &what, &spec.name, &tags));
         }
         Ok(Some(live))
     }
@@ -631,10 +591,7 @@ impl ResourceProvider for Provider {
         let runtime = desired.get("runtime").and_then(Value::as_str);
         let handler = desired.get("handler").and_then(Value::as_str);
         let pkg = package_source(base_dir, source, runtime, handler)?;
-        self.packages
-            .lock()
-            .unwrap()
-            .insert(pkg.hash.clone(), pkg.zip.clone());
+        self.cache(&pkg);
         desired.insert("source-hash".into(), Value::String(pkg.hash));
         Ok(())
     }

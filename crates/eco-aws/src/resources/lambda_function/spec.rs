@@ -211,22 +211,9 @@ impl LambdaFunction {
     }
 }
 
-/// The sensitive variable names as the tag value (sorted, space-separated), or `None`.
-fn sensitive_tag_value(names: &[&String], op: &str) -> Result<Option<String>, OpError> {
-    if names.is_empty() {
-        return Ok(None);
-    }
-    let mut names: Vec<&str> = names.iter().map(|n| n.as_str()).collect();
-    names.sort_unstable();
-    let value = names.join(" ");
-    if value.len() > 256 {
-        return Err(invalid(op, format!("the names of sensitive-env variables exceed the 256 characters eco can record in its `{SENSITIVE_ENV_TAG}` tag")));
-    }
-    Ok(Some(value))
-}
-
 /// Environment variables to send (env + sensitive-env; either falls back to what `prior`
-/// reports when the configuration does not manage it) and the tag naming the sensitive ones.
+/// reports when the configuration does not manage it) and the tag naming the sensitive ones
+/// (sorted, space-separated; `None` when there are none).
 pub fn environment(
     spec: &LambdaFunction,
     prior: &Attrs,
@@ -241,8 +228,16 @@ pub fn environment(
         Some(e) => e.clone(),
         None => prior_map("sensitive-env")?,
     };
-    let names: Vec<&String> = sensitive.keys().filter(|k| !env.contains_key(*k)).collect();
-    let tag = sensitive_tag_value(&names, op)?;
+    let names: Vec<&str> = sensitive
+        .keys()
+        .filter(|k| !env.contains_key(*k))
+        .map(String::as_str)
+        .collect();
+    let tag = names.join(" ");
+    if tag.len() > 256 {
+        return Err(invalid(op, format!("the names of sensitive-env variables exceed the 256 characters eco can record in its `{SENSITIVE_ENV_TAG}` tag")));
+    }
+    let tag = (!names.is_empty()).then_some(tag);
     let mut all = sensitive.clone();
     all.extend(env);
     Ok((all, tag))
