@@ -44,9 +44,7 @@ pub use self::package::{
     DIRECT_UPLOAD_LIMIT,
 };
 use self::read::{from_output, live_tags, to_attrs, Extra};
-use self::requests::{
-    architectures, create_request, update_config_request, CODE_ATTRS, CONFIG_ATTRS,
-};
+use self::requests::{architectures, create_request, is_config, update_config_request, CODE_ATTRS};
 pub use self::spec::classify_role_error;
 use self::spec::{environment, wanted_tags, LambdaFunction};
 use crate::attrs::any_changed;
@@ -442,7 +440,7 @@ fn planned_calls(spec: &LambdaFunction, prior: &Attrs, changed: &[String]) -> Ca
     Calls {
         code: any_changed(changed, CODE_ATTRS)
             || (any_changed(changed, &["source"]) && hash_differs),
-        config: any_changed(changed, CONFIG_ATTRS),
+        config: changed.iter().any(|c| is_config(c)),
     }
 }
 

@@ -12,21 +12,44 @@ use eco_schema::SpecEnum;
 
 use super::spec::{LambdaFunction, Tracing, Vpc};
 
-/// The attributes UpdateFunctionConfiguration sets.
-pub const CONFIG_ATTRS: &[&str] = &[
-    "description",
-    "runtime",
-    "handler",
-    "role",
-    "memory",
-    "timeout",
-    "env",
-    "sensitive-env",
-    "layers",
-    "ephemeral-storage",
-    "tracing",
-    "vpc",
+type Setter = fn(UpdateConfig, &LambdaFunction, &BTreeMap<String, String>) -> UpdateConfig;
+
+/// The attributes UpdateFunctionConfiguration sets, and how; an attribute removed from the
+/// configuration resets to Lambda's default.
+const CONFIG: &[(&str, Setter)] = &[
+    ("description", |r, f, _| {
+        r.description(f.description.clone().unwrap_or_default())
+    }),
+    ("runtime", |r, f, _| {
+        r.set_runtime(f.runtime.as_deref().map(Runtime::from))
+    }),
+    ("handler", |r, f, _| r.set_handler(f.handler.clone())),
+    ("role", |r, f, _| r.set_role(f.role.clone())),
+    ("memory", |r, f, _| r.memory_size(f.memory.unwrap_or(128))),
+    ("timeout", |r, f, _| r.timeout(f.timeout.unwrap_or(3))),
+    ("env", |r, _, vars| r.environment(environment(vars))),
+    ("sensitive-env", |r, _, vars| {
+        r.environment(environment(vars))
+    }),
+    ("layers", |r, f, _| {
+        r.set_layers(Some(f.layers.clone().unwrap_or_default()))
+    }),
+    ("ephemeral-storage", |r, f, _| {
+        r.ephemeral_storage(ephemeral(f.ephemeral_storage.unwrap_or(512)))
+    }),
+    ("tracing", |r, f, _| {
+        r.tracing_config(tracing(f.tracing.unwrap_or(Tracing::PassThrough)))
+    }),
+    ("vpc", |r, f, _| {
+        r.vpc_config(vpc(&f.vpc.clone().unwrap_or_default()))
+    }),
 ];
+
+/// Whether UpdateFunctionConfiguration sets `attr`.
+pub fn is_config(attr: &str) -> bool {
+    CONFIG.iter().any(|(a, _)| *a == attr)
+}
+
 /// The attributes UpdateFunctionCode sets.
 pub const CODE_ATTRS: &[&str] = &["source-hash", "architectures"];
 
@@ -100,8 +123,7 @@ pub fn create_request(
     req
 }
 
-/// UpdateFunctionConfiguration setting the attributes of `changed` that it manages; an
-/// attribute removed from the configuration resets to Lambda's default.
+/// UpdateFunctionConfiguration setting the attributes of `changed` that it manages.
 pub fn update_config_request(
     mut req: UpdateConfig,
     spec: &LambdaFunction,
@@ -109,22 +131,9 @@ pub fn update_config_request(
     changed: &[String],
 ) -> UpdateConfig {
     for attr in changed {
-        req = match attr.as_str() {
-            "description" => req.description(spec.description.clone().unwrap_or_default()),
-            "runtime" => req.set_runtime(spec.runtime.as_deref().map(Runtime::from)),
-            "handler" => req.set_handler(spec.handler.clone()),
-            "role" => req.set_role(spec.role.clone()),
-            "memory" => req.memory_size(spec.memory.unwrap_or(128)),
-            "timeout" => req.timeout(spec.timeout.unwrap_or(3)),
-            "env" | "sensitive-env" => req.environment(environment(vars)),
-            "layers" => req.set_layers(Some(spec.layers.clone().unwrap_or_default())),
-            "ephemeral-storage" => {
-                req.ephemeral_storage(ephemeral(spec.ephemeral_storage.unwrap_or(512)))
-            }
-            "tracing" => req.tracing_config(tracing(spec.tracing.unwrap_or(Tracing::PassThrough))),
-            "vpc" => req.vpc_config(vpc(&spec.vpc.clone().unwrap_or_default())),
-            _ => req,
-        };
+        if let Some((_, set)) = CONFIG.iter().find(|(a, _)| a == attr) {
+            req = set(req, spec, vars);
+        }
     }
     req
 }
