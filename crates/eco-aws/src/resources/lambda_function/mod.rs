@@ -233,15 +233,12 @@ impl Provider {
     async fn create_new(&self, spec: &LambdaFunction, base_dir: &Path) -> Result<(), OpError> {
         let op = "CreateFunction";
         let pkg = self.package(spec, base_dir, op)?;
+        let code = FunctionCode::builder();
         let code = match self.code_location(spec, &pkg, op).await? {
-            CodeUpload::Direct => FunctionCode::builder()
-                .zip_file(Blob::new(pkg.zip.as_ref().clone()))
-                .build(),
-            CodeUpload::S3 { bucket, key } => FunctionCode::builder()
-                .s3_bucket(bucket)
-                .s3_key(key)
-                .build(),
+            CodeUpload::Direct => code.zip_file(Blob::new(pkg.zip.as_ref().clone())),
+            CodeUpload::S3 { bucket, key } => code.s3_bucket(bucket).s3_key(key),
         };
+        let code = code.build();
         let (vars, sensitive_tag) = environment(spec, &Attrs::new(), op)?;
         let tags = wanted_tags(&spec.tags, sensitive_tag);
         let req = create_request(self.lambda.create_function(), spec, code, &vars, tags);
@@ -541,17 +538,14 @@ impl ResourceProvider for Provider {
         desired: &Attrs,
         changed: &[String],
     ) -> Result<Live, OpError> {
-        let spec = LambdaFunction::desired(desired, "UpdateFunctionConfiguration")?;
+        const OP: &str = "UpdateFunctionConfiguration";
+        let spec = LambdaFunction::desired(desired, OP)?;
         if let Some(bad) = changed.iter().find(|c| c.as_str() == "name") {
-            return Err(OpError::invalid(
-                "UpdateFunctionConfiguration",
-                format!("{TY}: `{bad}` cannot change in place (it forces a replacement)"),
-            ));
+            let message = format!("{TY}: `{bad}` cannot change in place (it forces a replacement)");
+            return Err(OpError::invalid(OP, message));
         }
         // Tags and the sensitive marker are compared with what is live now, not with `prior`.
-        let (live, tags) = self
-            .read_required(id, "UpdateFunctionConfiguration")
-            .await?;
+        let (live, tags) = self.read_required(id, OP).await?;
         let mut base = live.attrs.clone();
         for (k, v) in prior {
             base.entry(k.clone()).or_insert_with(|| v.clone());
@@ -562,10 +556,7 @@ impl ResourceProvider for Provider {
         };
         self.apply_changes(&spec, &ctx.base_dir, &base, &tags, changed)
             .await?;
-        let live = self
-            .read_required(id, "UpdateFunctionConfiguration")
-            .await?
-            .0;
+        let live = self.read_required(id, OP).await?.0;
         Ok(with_local(live, desired))
     }
 

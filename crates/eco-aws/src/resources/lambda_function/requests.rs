@@ -53,14 +53,11 @@ pub fn is_config(attr: &str) -> bool {
 /// The attributes UpdateFunctionCode sets.
 pub const CODE_ATTRS: &[&str] = &["source-hash", "architectures"];
 
+/// The SDK's architectures of `spec`, when it sets them.
 pub fn architectures(spec: &LambdaFunction) -> Option<Vec<Architecture>> {
-    let archs = spec.architectures.as_ref()?;
-    Some(
-        archs
-            .iter()
-            .map(|a| Architecture::from(a.as_str()))
-            .collect(),
-    )
+    let archs = spec.architectures.iter().flatten();
+    let archs = archs.map(|a| Architecture::from(a.as_str()));
+    spec.architectures.is_some().then(|| archs.collect())
 }
 
 fn environment(vars: &BTreeMap<String, String>) -> Environment {
