@@ -1,0 +1,136 @@
+//! The CreateFunction and UpdateFunctionConfiguration requests of a typed function.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_lambda::operation::create_function::builders::CreateFunctionFluentBuilder;
+use aws_sdk_lambda::operation::update_function_configuration::builders::UpdateFunctionConfigurationFluentBuilder as UpdateConfig;
+use aws_sdk_lambda::types::{
+    Architecture, Environment, EphemeralStorage, FunctionCode, Runtime, TracingConfig, TracingMode,
+    VpcConfig,
+};
+use eco_schema::SpecEnum;
+
+use super::spec::{LambdaFunction, Tracing, Vpc};
+
+type Setter = fn(UpdateConfig, &LambdaFunction, &BTreeMap<String, String>) -> UpdateConfig;
+
+/// The attributes UpdateFunctionConfiguration sets, and how; an attribute removed from the
+/// configuration resets to Lambda's default.
+const CONFIG: &[(&str, Setter)] = &[
+    ("description", |r, f, _| {
+        r.description(f.description.clone().unwrap_or_default())
+    }),
+    ("runtime", |r, f, _| {
+        r.set_runtime(f.runtime.as_deref().map(Runtime::from))
+    }),
+    ("handler", |r, f, _| r.set_handler(f.handler.clone())),
+    ("role", |r, f, _| r.set_role(f.role.clone())),
+    ("memory", |r, f, _| r.memory_size(f.memory.unwrap_or(128))),
+    ("timeout", |r, f, _| r.timeout(f.timeout.unwrap_or(3))),
+    ("env", |r, _, vars| r.environment(environment(vars))),
+    ("sensitive-env", |r, _, vars| {
+        r.environment(environment(vars))
+    }),
+    ("layers", |r, f, _| {
+        r.set_layers(Some(f.layers.clone().unwrap_or_default()))
+    }),
+    ("ephemeral-storage", |r, f, _| {
+        r.ephemeral_storage(ephemeral(f.ephemeral_storage.unwrap_or(512)))
+    }),
+    ("tracing", |r, f, _| {
+        r.tracing_config(tracing(f.tracing.unwrap_or(Tracing::PassThrough)))
+    }),
+    ("vpc", |r, f, _| {
+        r.vpc_config(vpc(&f.vpc.clone().unwrap_or_default()))
+    }),
+];
+
+/// Whether UpdateFunctionConfiguration sets `attr`.
+pub fn is_config(attr: &str) -> bool {
+    CONFIG.iter().any(|(a, _)| *a == attr)
+}
+
+/// The attributes UpdateFunctionCode sets.
+pub const CODE_ATTRS: &[&str] = &["source-hash", "architectures"];
+
+/// The SDK's architectures of `spec`, when it sets them.
+pub fn architectures(spec: &LambdaFunction) -> Option<Vec<Architecture>> {
+    let archs = spec.architectures.iter().flatten();
+    let archs = archs.map(|a| Architecture::from(a.as_str()));
+    spec.architectures.is_some().then(|| archs.collect())
+}
+
+fn environment(vars: &BTreeMap<String, String>) -> Environment {
+    let vars = vars.clone().into_iter().collect();
+    Environment::builder().set_variables(Some(vars)).build()
+}
+
+fn ephemeral(size: i32) -> EphemeralStorage {
+    EphemeralStorage::builder()
+        .size(size)
+        .build()
+        .expect("size set")
+}
+
+fn tracing(mode: Tracing) -> TracingConfig {
+    let mode = TracingMode::from(mode.as_str());
+    TracingConfig::builder().mode(mode).build()
+}
+
+fn vpc(v: &Vpc) -> VpcConfig {
+    VpcConfig::builder()
+        .set_subnet_ids(Some(v.subnet_ids.clone()))
+        .set_security_group_ids(Some(v.security_group_ids.clone()))
+        .build()
+}
+
+/// CreateFunction with everything `spec` sets (tags and environment already worked out).
+pub fn create_request(
+    req: CreateFunctionFluentBuilder,
+    spec: &LambdaFunction,
+    code: FunctionCode,
+    vars: &BTreeMap<String, String>,
+    tags: BTreeMap<String, String>,
+) -> CreateFunctionFluentBuilder {
+    let mut req = req
+        .function_name(&spec.name)
+        .code(code)
+        .set_role(spec.role.clone())
+        .set_handler(spec.handler.clone())
+        .set_runtime(spec.runtime.as_deref().map(Runtime::from))
+        .set_description(spec.description.clone())
+        .set_memory_size(spec.memory)
+        .set_timeout(spec.timeout)
+        .set_layers(spec.layers.clone())
+        .set_architectures(architectures(spec))
+        .set_tags(Some(tags.into_iter().collect()))
+        .publish(spec.publish());
+    if !vars.is_empty() {
+        req = req.environment(environment(vars));
+    }
+    if let Some(size) = spec.ephemeral_storage {
+        req = req.ephemeral_storage(ephemeral(size));
+    }
+    if let Some(t) = spec.tracing {
+        req = req.tracing_config(tracing(t));
+    }
+    if let Some(v) = &spec.vpc {
+        req = req.vpc_config(vpc(v));
+    }
+    req
+}
+
+/// UpdateFunctionConfiguration setting the attributes of `changed` that it manages.
+pub fn update_config_request(
+    mut req: UpdateConfig,
+    spec: &LambdaFunction,
+    vars: &BTreeMap<String, String>,
+    changed: &[String],
+) -> UpdateConfig {
+    for attr in changed {
+        if let Some((_, set)) = CONFIG.iter().find(|(a, _)| a == attr) {
+            req = set(req, spec, vars);
+        }
+    }
+    req
+}
