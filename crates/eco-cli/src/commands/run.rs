@@ -556,15 +556,7 @@ fn print_outputs(ui: &Ui, state: &State) {
         return;
     }
     ui.out("\nOutputs:\n");
-    let width = state.outputs.keys().map(|k| k.len()).max().unwrap_or(0);
-    for (name, o) in &state.outputs {
-        let v = if o.sensitive {
-            eco_plan::render::SENSITIVE.to_string()
-        } else {
-            eco_schema::Value::from_json(&o.value).to_string()
-        };
-        ui.out(format!("{name:width$} = {v}"));
-    }
+    print_outputs_plain(ui, state);
 }
 
 pub async fn output(ui: &Ui, dir: &Path, args: &OutputArgs) -> CmdResult {
@@ -613,6 +605,7 @@ pub async fn output(ui: &Ui, dir: &Path, args: &OutputArgs) -> CmdResult {
     Ok(Status::Ok)
 }
 
+/// One line per output, `NAME = VALUE`, names aligned; sensitive values hidden.
 fn print_outputs_plain(ui: &Ui, state: &State) {
     let width = state.outputs.keys().map(|k| k.len()).max().unwrap_or(0);
     for (name, o) in &state.outputs {
