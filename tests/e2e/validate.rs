@@ -280,3 +280,107 @@ fn values_outside_an_allowed_set_are_refused_at_validate_for_every_type() {
         expected.len()
     );
 }
+
+/// Every integer attribute with a range AWS enforces, at any depth of blocks, refuses a value
+/// past either end at validate time, with the file:line:col and the range.
+#[test]
+fn integers_outside_their_range_are_refused_at_validate_for_every_type() {
+    use eco_schema::{Attribute, Shape};
+
+    fn ranged<'a>(
+        attrs: &'a [Attribute],
+        prefix: &mut Vec<&'a Attribute>,
+        out: &mut Vec<Vec<&'a Attribute>>,
+    ) {
+        for a in attrs {
+            prefix.push(a);
+            if a.range.is_some() {
+                out.push(prefix.clone());
+            }
+            if let Some(b) = a.block_schema() {
+                ranged(&b.fields, prefix, out);
+            }
+            prefix.pop();
+        }
+    }
+
+    let registry = eco_aws::registry();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("main.kdl"), "project \"ranges\"\n").unwrap();
+    let mut expected = Vec::new();
+    for schema in registry.schemas() {
+        let mut paths = Vec::new();
+        ranged(&schema.attributes, &mut Vec::new(), &mut paths);
+        let mut text = String::new();
+        let mut line = 1;
+        for (i, path) in paths.iter().enumerate() {
+            let leaf = path.last().unwrap();
+            let (min, max) = leaf.range.unwrap();
+            for (j, bad) in [min.checked_sub(1), max.checked_add(1)]
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
+                text.push_str(&format!("{} \"bad-{i}-{j}\" {{\n", schema.type_name));
+                line += 1;
+                let mut indent = 4;
+                for outer in &path[..path.len() - 1] {
+                    let label = match &outer.shape {
+                        Shape::Block(b) if b.label.is_some() => " \"x\"",
+                        _ => "",
+                    };
+                    text.push_str(&format!("{}{}{label} {{\n", " ".repeat(indent), outer.name));
+                    line += 1;
+                    indent += 4;
+                }
+                text.push_str(&format!("{}{} {bad}\n", " ".repeat(indent), leaf.name));
+                expected.push((
+                    format!(
+                        "{}.kdl:{line}:{}",
+                        schema.type_name,
+                        indent + leaf.name.len() + 2
+                    ),
+                    format!(
+                        "`{}` must be between {min} and {max}, found {bad}",
+                        leaf.name
+                    ),
+                ));
+                line += 1;
+                for k in (0..path.len() - 1).rev() {
+                    text.push_str(&format!("{}}}\n", " ".repeat(4 + 4 * k)));
+                    line += 1;
+                }
+                text.push_str("}\n");
+                line += 1;
+            }
+        }
+        if !text.is_empty() {
+            std::fs::write(dir.path().join(format!("{}.kdl", schema.type_name)), text).unwrap();
+        }
+    }
+    assert!(
+        expected.len() >= 20,
+        "only {} out-of-range cases",
+        expected.len()
+    );
+
+    let out = eco()
+        .args(["validate", "-chdir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let squash = |s: &str| {
+        s.chars()
+            .filter(|c| !c.is_whitespace() && *c != '│')
+            .collect::<String>()
+    };
+    let err = squash(&stderr(&out));
+    for (location, message) in &expected {
+        assert!(
+            err.contains(&squash(&format!("{location}: {message}"))),
+            "no diagnostic `{location}: {message}` in:\n{}",
+            stderr(&out)
+        );
+    }
+}

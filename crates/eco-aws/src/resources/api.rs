@@ -36,7 +36,7 @@ pub fn schema() -> Schema {
                         .doc("allowed request headers"),
                     Attribute::list("expose-headers", ScalarType::String)
                         .doc("response headers exposed to the browser"),
-                    Attribute::int("max-age").doc("seconds a preflight response may be cached"),
+                    Attribute::int("max-age").range(-1, 86400).doc("seconds a preflight response may be cached"),
                     Attribute::bool("allow-credentials").doc("whether credentials are allowed"),
                 ],
             )

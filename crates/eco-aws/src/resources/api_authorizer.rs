@@ -67,6 +67,7 @@ pub fn schema() -> Schema {
     )
     .attr(
         Attribute::int("result-ttl")
+            .range(0, 3600)
             .doc("seconds a Lambda authorizer's answer is cached, 0 to 3600 (UpdateAuthorizer)"),
     )
     .attr(Attribute::string("credentials").doc(

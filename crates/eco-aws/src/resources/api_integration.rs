@@ -45,6 +45,7 @@ pub fn schema() -> Schema {
     )
     .attr(
         Attribute::int("timeout-ms")
+            .range(50, 30000)
             .doc("integration timeout, 50 to 30000 milliseconds (UpdateIntegration)"),
     )
     .attr(

@@ -132,8 +132,8 @@ pub fn schema() -> Schema {
                     .doc("settings of a non-S3 (custom) origin"),
                     Attribute::map("custom-headers", ScalarType::String)
                         .doc("headers added to every origin request"),
-                    Attribute::int("connection-attempts").doc("connection attempts, 1 to 3"),
-                    Attribute::int("connection-timeout").doc("connection timeout in seconds, 1 to 10"),
+                    Attribute::int("connection-attempts").range(1, 3).doc("connection attempts, 1 to 3"),
+                    Attribute::int("connection-timeout").range(1, 10).doc("connection timeout in seconds, 1 to 10"),
                 ],
             )
             .doc("an origin (UpdateDistribution; OAC origins also CreateOriginAccessControl)"),

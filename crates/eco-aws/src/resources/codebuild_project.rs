@@ -100,10 +100,12 @@ pub fn schema() -> Schema {
         )
         .attr(
             Attribute::int("build-timeout")
+                .range(5, 2160)
                 .doc("minutes before a build is stopped, 5 to 2160 (default 60) (UpdateProject)"),
         )
         .attr(
             Attribute::int("queued-timeout")
+                .range(5, 480)
                 .doc("minutes a build may wait in the queue (UpdateProject)"),
         )
         .attr(

@@ -43,7 +43,9 @@ pub fn schema() -> Schema {
                 .doc("artifacts the action produces"),
             Attribute::map("configuration", ScalarType::String)
                 .doc("provider configuration, e.g. ProjectName=..."),
-            Attribute::int("run-order").doc("order of the action within its stage (default 1)"),
+            Attribute::int("run-order")
+                .range(1, 999)
+                .doc("order of the action within its stage (default 1)"),
             Attribute::string("region").doc("region of a cross-region action"),
             Attribute::string("role").doc("ARN of a role the action assumes"),
             Attribute::string("namespace").doc("variable namespace of the action's outputs"),

@@ -112,7 +112,7 @@ pub fn schema() -> Schema {
             Attribute::block(
                 "password-policy",
                 vec![
-                    Attribute::int("min-length").doc("minimum password length, 6 to 99 (default 8)"),
+                    Attribute::int("min-length").range(6, 99).doc("minimum password length, 6 to 99 (default 8)"),
                     Attribute::bool("require-uppercase").doc("require an uppercase letter (default #true)"),
                     Attribute::bool("require-lowercase").doc("require a lowercase letter (default #true)"),
                     Attribute::bool("require-numbers").doc("require a digit (default #true)"),

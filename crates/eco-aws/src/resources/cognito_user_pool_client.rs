@@ -99,7 +99,7 @@ pub fn schema() -> Schema {
             .doc("token lifetimes, e.g. token-validity access=1 id=1 refresh=30 (UpdateUserPoolClient)"),
         )
         .attr(
-            Attribute::int("auth-session-validity")
+            Attribute::int("auth-session-validity").range(3, 15)
                 .doc("minutes an authentication session stays valid, 3 to 15 (UpdateUserPoolClient)"),
         )
         .attr(

@@ -42,6 +42,7 @@ pub fn schema() -> Schema {
     )
     .attr(
         Attribute::int("managed-login-version")
+            .range(1, 2)
             .doc("1 (classic hosted UI) or 2 (managed login) (UpdateUserPoolDomain)"),
     )
     .attr(

@@ -76,7 +76,7 @@ pub fn schema() -> Schema {
             .forces_replacement()
             .doc("A, AAAA, CNAME, TXT, MX, NS, CAA, SRV, ..."),
     )
-    .attr(Attribute::int("ttl").doc("time to live in seconds, for plain records (default 300) (UPSERT)"))
+    .attr(Attribute::int("ttl").range(0, 2147483647).doc("time to live in seconds, for plain records (default 300) (UPSERT)"))
     .attr(
         Attribute::list("records", ScalarType::String)
             .unordered()
