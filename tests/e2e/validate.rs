@@ -1,5 +1,7 @@
 //! `eco validate` on the examples and on broken fixtures.
 
+use std::path::Path;
+
 use crate::support::{eco, repo, stderr, temp_with};
 
 #[test]
@@ -160,80 +162,126 @@ fn a_directory_without_kdl_files_is_a_clear_error() {
     assert!(stderr(&out).contains("no *.kdl files"));
 }
 
+/// Every path (outermost attribute first) to an attribute, at any depth of blocks, that `keep`
+/// selects.
+fn attribute_paths(
+    attrs: &[eco_schema::Attribute],
+    keep: fn(&eco_schema::Attribute) -> bool,
+) -> Vec<Vec<&eco_schema::Attribute>> {
+    fn walk<'a>(
+        attrs: &'a [eco_schema::Attribute],
+        keep: fn(&eco_schema::Attribute) -> bool,
+        prefix: &mut Vec<&'a eco_schema::Attribute>,
+        out: &mut Vec<Vec<&'a eco_schema::Attribute>>,
+    ) {
+        for a in attrs {
+            prefix.push(a);
+            if keep(a) {
+                out.push(prefix.clone());
+            }
+            if let Some(b) = a.block_schema() {
+                walk(&b.fields, keep, prefix, out);
+            }
+            prefix.pop();
+        }
+    }
+    let mut out = Vec::new();
+    walk(attrs, keep, &mut Vec::new(), &mut out);
+    out
+}
+
+/// A KDL file being written, one resource at a time.
+#[derive(Default)]
+struct KdlFile {
+    text: String,
+    lines: usize,
+}
+
+impl KdlFile {
+    /// Appends `TYPE "NAME" { ... }` setting the attribute at `path` (through its blocks) to the
+    /// KDL `value`; returns the 1-based line and column of the value.
+    fn resource(
+        &mut self,
+        type_name: &str,
+        name: &str,
+        path: &[&eco_schema::Attribute],
+        value: &str,
+    ) -> (usize, usize) {
+        let push = |file: &mut KdlFile, line: String| {
+            file.text.push_str(&line);
+            file.text.push('\n');
+            file.lines += 1;
+        };
+        push(self, format!("{type_name} \"{name}\" {{"));
+        let (leaf, outer) = path.split_last().unwrap();
+        for (depth, block) in outer.iter().enumerate() {
+            let label = match block.block_schema() {
+                Some(b) if b.label.is_some() => " \"x\"",
+                _ => "",
+            };
+            push(
+                self,
+                format!("{}{}{label} {{", " ".repeat(4 + 4 * depth), block.name),
+            );
+        }
+        let indent = 4 + 4 * outer.len();
+        push(self, format!("{}{} {value}", " ".repeat(indent), leaf.name));
+        let at = (self.lines, indent + leaf.name.len() + 2);
+        for depth in (0..outer.len()).rev() {
+            push(self, format!("{}}}", " ".repeat(4 + 4 * depth)));
+        }
+        push(self, "}".to_string());
+        at
+    }
+}
+
+/// `eco validate` of `dir`, which must fail: its standard error without miette's wrapping (long
+/// lines continue after a `│`), for `contains` checks of text passed through [`squash`].
+fn validate_errors(dir: &Path) -> (String, String) {
+    let out = eco()
+        .args(["validate", "-chdir"])
+        .arg(dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    (squash(&err), err)
+}
+
+fn squash(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_whitespace() && *c != '│')
+        .collect()
+}
+
 /// Every attribute that takes one of a fixed set of values (an enum in its schema), at any
 /// depth of blocks, refuses another value at validate time: with the file:line:col of the value
 /// and the allowed values in the help.
 #[test]
 fn values_outside_an_allowed_set_are_refused_at_validate_for_every_type() {
-    use eco_schema::{Attribute, Shape};
-
-    /// KDL lines that set the attribute at `path` (outermost first) to `bad`, the index of the
-    /// line holding `bad` and the (0-based) column where it starts.
-    fn nodes(path: &[&Attribute], bad: &str, indent: usize) -> (Vec<String>, usize, usize) {
-        let pad = " ".repeat(indent);
-        let attr = path[0];
-        match &attr.shape {
-            Shape::Block(b) => {
-                let label = b.label.map(|_| " \"x\"").unwrap_or("");
-                let (inner, at, col) = nodes(&path[1..], bad, indent + 4);
-                let mut lines = vec![format!("{pad}{}{label} {{", attr.name)];
-                lines.extend(inner);
-                lines.push(format!("{pad}}}"));
-                (lines, at + 1, col)
-            }
-            _ => {
-                let line = format!("{pad}{} \"{bad}\"", attr.name);
-                (vec![line], 0, indent + attr.name.len() + 1)
-            }
-        }
-    }
-    fn with_allowed<'a>(
-        attrs: &'a [Attribute],
-        prefix: &mut Vec<&'a Attribute>,
-        out: &mut Vec<Vec<&'a Attribute>>,
-    ) {
-        for a in attrs {
-            prefix.push(a);
-            if !a.allowed.is_empty() {
-                out.push(prefix.clone());
-            }
-            if let Some(b) = a.block_schema() {
-                with_allowed(&b.fields, prefix, out);
-            }
-            prefix.pop();
-        }
-    }
-
     let registry = eco_aws::registry();
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("main.kdl"), "project \"enums\"\n").unwrap();
     let mut expected = Vec::new();
     let mut types_with_enums = 0;
     for schema in registry.schemas() {
-        let mut paths = Vec::new();
-        with_allowed(&schema.attributes, &mut Vec::new(), &mut paths);
+        let paths = attribute_paths(&schema.attributes, |a| !a.allowed.is_empty());
         if paths.is_empty() {
             continue;
         }
         types_with_enums += 1;
         let file = format!("{}.kdl", schema.type_name);
-        let mut text = String::new();
-        let mut line = 1;
+        let mut kdl = KdlFile::default();
         for (i, path) in paths.iter().enumerate() {
-            text.push_str(&format!("{} \"bad-{i}\" {{\n", schema.type_name));
-            line += 1;
-            let (lines, at, col) = nodes(path, "NOT-ALLOWED", 4);
-            let bad_line = line + at;
-            for l in &lines {
-                text.push_str(l);
-                text.push('\n');
-            }
-            line += lines.len();
-            text.push_str("}\n");
-            line += 1;
+            let (line, col) = kdl.resource(
+                schema.type_name,
+                &format!("bad-{i}"),
+                path,
+                "\"NOT-ALLOWED\"",
+            );
             let leaf = path.last().unwrap();
             expected.push((
-                format!("{file}:{bad_line}:{}", col + 1),
+                format!("{file}:{line}:{col}"),
                 format!("`{}` does not take the value \"NOT-ALLOWED\"", leaf.name),
                 leaf.allowed
                     .iter()
@@ -242,32 +290,19 @@ fn values_outside_an_allowed_set_are_refused_at_validate_for_every_type() {
                     .join(", "),
             ));
         }
-        std::fs::write(dir.path().join(&file), text).unwrap();
+        std::fs::write(dir.path().join(&file), kdl.text).unwrap();
     }
     assert!(
         types_with_enums >= 14,
         "only {types_with_enums} types have enums"
     );
 
-    let out = eco()
-        .args(["validate", "-chdir"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    // miette wraps long lines (continuing them after a `│`): compare without the wrapping.
-    let squash = |s: &str| {
-        s.chars()
-            .filter(|c| !c.is_whitespace() && *c != '│')
-            .collect::<String>()
-    };
-    let err = squash(&stderr(&out));
+    let (err, raw) = validate_errors(dir.path());
     for (location, message, allowed) in &expected {
         let located = squash(&format!("{location}: {message}"));
         assert!(
             err.contains(&located),
-            "no diagnostic `{location}: {message}` in:\n{}",
-            stderr(&out)
+            "no diagnostic `{location}: {message}` in:\n{raw}"
         );
         assert!(
             err.contains(&squash(&format!("takes one of: {allowed}"))),
@@ -285,34 +320,16 @@ fn values_outside_an_allowed_set_are_refused_at_validate_for_every_type() {
 /// past either end at validate time, with the file:line:col and the range.
 #[test]
 fn integers_outside_their_range_are_refused_at_validate_for_every_type() {
-    use eco_schema::{Attribute, Shape};
-
-    fn ranged<'a>(
-        attrs: &'a [Attribute],
-        prefix: &mut Vec<&'a Attribute>,
-        out: &mut Vec<Vec<&'a Attribute>>,
-    ) {
-        for a in attrs {
-            prefix.push(a);
-            if a.range.is_some() {
-                out.push(prefix.clone());
-            }
-            if let Some(b) = a.block_schema() {
-                ranged(&b.fields, prefix, out);
-            }
-            prefix.pop();
-        }
-    }
-
     let registry = eco_aws::registry();
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("main.kdl"), "project \"ranges\"\n").unwrap();
     let mut expected = Vec::new();
     for schema in registry.schemas() {
-        let mut paths = Vec::new();
-        ranged(&schema.attributes, &mut Vec::new(), &mut paths);
-        let mut text = String::new();
-        let mut line = 1;
+        let paths = attribute_paths(&schema.attributes, |a| a.range.is_some());
+        if paths.is_empty() {
+            continue;
+        }
+        let mut kdl = KdlFile::default();
         for (i, path) in paths.iter().enumerate() {
             let leaf = path.last().unwrap();
             let (min, max) = leaf.range.unwrap();
@@ -321,42 +338,26 @@ fn integers_outside_their_range_are_refused_at_validate_for_every_type() {
                 .flatten()
                 .enumerate()
             {
-                text.push_str(&format!("{} \"bad-{i}-{j}\" {{\n", schema.type_name));
-                line += 1;
-                let mut indent = 4;
-                for outer in &path[..path.len() - 1] {
-                    let label = match &outer.shape {
-                        Shape::Block(b) if b.label.is_some() => " \"x\"",
-                        _ => "",
-                    };
-                    text.push_str(&format!("{}{}{label} {{\n", " ".repeat(indent), outer.name));
-                    line += 1;
-                    indent += 4;
-                }
-                text.push_str(&format!("{}{} {bad}\n", " ".repeat(indent), leaf.name));
+                let (line, col) = kdl.resource(
+                    schema.type_name,
+                    &format!("bad-{i}-{j}"),
+                    path,
+                    &bad.to_string(),
+                );
                 expected.push((
-                    format!(
-                        "{}.kdl:{line}:{}",
-                        schema.type_name,
-                        indent + leaf.name.len() + 2
-                    ),
+                    format!("{}.kdl:{line}:{col}", schema.type_name),
                     format!(
                         "`{}` must be between {min} and {max}, found {bad}",
                         leaf.name
                     ),
                 ));
-                line += 1;
-                for k in (0..path.len() - 1).rev() {
-                    text.push_str(&format!("{}}}\n", " ".repeat(4 + 4 * k)));
-                    line += 1;
-                }
-                text.push_str("}\n");
-                line += 1;
             }
         }
-        if !text.is_empty() {
-            std::fs::write(dir.path().join(format!("{}.kdl", schema.type_name)), text).unwrap();
-        }
+        std::fs::write(
+            dir.path().join(format!("{}.kdl", schema.type_name)),
+            kdl.text,
+        )
+        .unwrap();
     }
     assert!(
         expected.len() >= 20,
@@ -364,23 +365,11 @@ fn integers_outside_their_range_are_refused_at_validate_for_every_type() {
         expected.len()
     );
 
-    let out = eco()
-        .args(["validate", "-chdir"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let squash = |s: &str| {
-        s.chars()
-            .filter(|c| !c.is_whitespace() && *c != '│')
-            .collect::<String>()
-    };
-    let err = squash(&stderr(&out));
+    let (err, raw) = validate_errors(dir.path());
     for (location, message) in &expected {
         assert!(
             err.contains(&squash(&format!("{location}: {message}"))),
-            "no diagnostic `{location}: {message}` in:\n{}",
-            stderr(&out)
+            "no diagnostic `{location}: {message}` in:\n{raw}"
         );
     }
 }
