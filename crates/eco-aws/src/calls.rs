@@ -49,6 +49,32 @@ where
 
 /// What a read right after `op` wrote `id` found, which must be there: `None` is the error
 /// "`{ty}: `{id}` vanished`".
+/// Walks a listing paged by NextToken until `pick` finds the item a create made: its id, or
+/// `None` when no page has it (or `page` answers `None`: the parent is gone).
+pub async fn find_in_pages<P, F, Fut>(
+    mut page: F,
+    mut pick: impl FnMut(&P) -> Option<String>,
+    next: impl Fn(&P) -> Option<String>,
+) -> Result<Option<String>, OpError>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = Result<Option<P>, OpError>>,
+{
+    let mut token = None;
+    loop {
+        let Some(p) = page(token).await? else {
+            return Ok(None);
+        };
+        if let Some(id) = pick(&p) {
+            return Ok(Some(id));
+        }
+        token = next(&p);
+        if token.is_none() {
+            return Ok(None);
+        }
+    }
+}
+
 /// A part of a successful answer that AWS always returns (a GetDistribution's Distribution). An
 /// answer without it is one AWS would never give: an error naming the operation, never "deleted
 /// outside eco" (which would plan a re-create of something that exists). Only AWS's not-found

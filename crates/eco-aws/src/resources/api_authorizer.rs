@@ -91,7 +91,7 @@ use crate::attrs::{
     opt_block, opt_bool, opt_int_in, opt_str, opt_str_list, req_str, s, str_list, str_list_value,
 };
 use crate::aws::{is_gone, op_error, Aws};
-use crate::calls::{bring_to, delete_if_present, get_optional, still_there};
+use crate::calls::{bring_to, delete_if_present, find_in_pages, get_optional, still_there};
 
 const TY: &str = "api-authorizer";
 
@@ -327,28 +327,23 @@ impl ResourceProvider for Provider {
         _token: &str,
     ) -> Result<Option<Live>, OpError> {
         let spec = spec_of(desired, "GetAuthorizers")?;
-        let mut token = None;
-        loop {
-            let Some(out) = get_optional(
-                "GetAuthorizers",
-                is_gone,
-                self.client
+        let found = find_in_pages(
+            |token| {
+                let call = self
+                    .client
                     .get_authorizers()
                     .api_id(&spec.api)
                     .set_next_token(token)
-                    .send(),
-            )
-            .await?
-            else {
-                return Ok(None);
-            };
-            if let Some(zid) = by_name(out.items(), &spec.name) {
-                return self.read_id(&format!("{}/{zid}", spec.api)).await;
-            }
-            token = out.next_token().map(str::to_string);
-            if token.is_none() {
-                return Ok(None);
-            }
+                    .send();
+                get_optional("GetAuthorizers", is_gone, call)
+            },
+            |out| by_name(out.items(), &spec.name).map(str::to_string),
+            |out| out.next_token().map(str::to_string),
+        )
+        .await?;
+        match found {
+            Some(id) => self.read_id(&format!("{}/{id}", spec.api)).await,
+            None => Ok(None),
         }
     }
 

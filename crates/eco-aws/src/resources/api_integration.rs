@@ -72,7 +72,7 @@ use eco_provider::{Attrs, Live, OpContext, OpError, ResourceProvider, Value};
 
 use crate::attrs::{opt_int_in, opt_str, opt_str_map, req_str, s, str_map_value};
 use crate::aws::{is_gone, op_error, Aws};
-use crate::calls::{bring_to, delete_if_present, get_optional, still_there};
+use crate::calls::{bring_to, delete_if_present, find_in_pages, get_optional, still_there};
 
 const TY: &str = "api-integration";
 
@@ -217,33 +217,31 @@ impl ResourceProvider for Provider {
         _token: &str,
     ) -> Result<Option<Live>, OpError> {
         let spec = spec_of(desired, "GetIntegrations")?;
-        let mut token = None;
-        loop {
-            let Some(out) = get_optional(
-                "GetIntegrations",
-                is_gone,
-                self.client
+        let found = find_in_pages(
+            |token| {
+                let call = self
+                    .client
                     .get_integrations()
                     .api_id(&spec.api)
                     .set_next_token(token)
-                    .send(),
-            )
-            .await?
-            else {
-                return Ok(None);
-            };
-            for i in out.items() {
-                if i.integration_uri() == Some(spec.uri.as_str())
-                    && i.integration_type().map(|t| t.as_str()) == Some(spec.kind.as_str())
-                {
-                    let id = format!("{}/{}", spec.api, i.integration_id().unwrap_or_default());
-                    return self.read_id(&id).await;
-                }
-            }
-            token = out.next_token().map(str::to_string);
-            if token.is_none() {
-                return Ok(None);
-            }
+                    .send();
+                get_optional("GetIntegrations", is_gone, call)
+            },
+            |out| {
+                out.items()
+                    .iter()
+                    .find(|i| {
+                        i.integration_uri() == Some(spec.uri.as_str())
+                            && i.integration_type().map(|t| t.as_str()) == Some(spec.kind.as_str())
+                    })
+                    .map(|i| i.integration_id().unwrap_or_default().to_string())
+            },
+            |out| out.next_token().map(str::to_string),
+        )
+        .await?;
+        match found {
+            Some(id) => self.read_id(&format!("{}/{id}", spec.api)).await,
+            None => Ok(None),
         }
     }
 

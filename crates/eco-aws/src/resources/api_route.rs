@@ -56,7 +56,7 @@ use eco_provider::{Attrs, Live, OpContext, OpError, ResourceProvider};
 use super::api_integration::split_id;
 use crate::attrs::{opt_str, opt_str_list, req_str, s, str_list_value};
 use crate::aws::{is_gone, op_error, Aws};
-use crate::calls::{bring_to, delete_if_present, get_optional, still_there};
+use crate::calls::{bring_to, delete_if_present, find_in_pages, get_optional, still_there};
 
 const TY: &str = "api-route";
 
@@ -216,38 +216,28 @@ impl ResourceProvider for Provider {
         _token: &str,
     ) -> Result<Option<Live>, OpError> {
         let spec = spec_of(desired, "GetRoutes")?;
-        let mut token = None;
-        loop {
-            let Some(out) = get_optional(
-                "GetRoutes",
-                is_gone,
-                self.client
+        let found = find_in_pages(
+            |token| {
+                let call = self
+                    .client
                     .get_routes()
                     .api_id(&spec.api)
                     .set_next_token(token)
-                    .send(),
-            )
-            .await?
-            else {
-                return Ok(None);
-            };
-            if let Some(r) = out
-                .items()
-                .iter()
-                .find(|r| r.route_key() == Some(spec.route_key.as_str()))
-            {
-                return self
-                    .read_id(&format!(
-                        "{}/{}",
-                        spec.api,
-                        r.route_id().unwrap_or_default()
-                    ))
-                    .await;
-            }
-            token = out.next_token().map(str::to_string);
-            if token.is_none() {
-                return Ok(None);
-            }
+                    .send();
+                get_optional("GetRoutes", is_gone, call)
+            },
+            |out| {
+                out.items()
+                    .iter()
+                    .find(|r| r.route_key() == Some(spec.route_key.as_str()))
+                    .map(|r| r.route_id().unwrap_or_default().to_string())
+            },
+            |out| out.next_token().map(str::to_string),
+        )
+        .await?;
+        match found {
+            Some(id) => self.read_id(&format!("{}/{id}", spec.api)).await,
+            None => Ok(None),
         }
     }
 
