@@ -2,31 +2,14 @@
 //! certificates are issued at once): the standard tests, validation records for route53-record,
 //! validation through a Route53 zone, adoption by tags, and import.
 
-use std::collections::BTreeMap;
-
 use eco_aws::resources::{acm_certificate, route53_record, route53_zone};
 use eco_provider::standard::{self, Case};
+use eco_provider::values::{s, tags};
 use eco_provider::{Attrs, ErrorKind, OpContext, ResourceProvider, Value};
 use eco_test_support::Moto;
 
-fn s(v: &str) -> Value {
-    Value::String(v.to_string())
-}
-
 fn ctx() -> OpContext {
     OpContext::new("acm-certificate.site", "ecogy", "dev")
-}
-
-fn tags(ctx: &OpContext, extra: &[(&str, &str)]) -> Value {
-    let mut t: BTreeMap<String, Value> = ctx
-        .ownership_tags()
-        .into_iter()
-        .map(|(k, v)| (k, Value::String(v)))
-        .collect();
-    for (k, v) in extra {
-        t.insert(k.to_string(), s(v));
-    }
-    Value::Map(t)
 }
 
 fn cert(domain: &str) -> Attrs {

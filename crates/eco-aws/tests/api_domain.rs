@@ -6,14 +6,11 @@ use std::collections::BTreeMap;
 
 use eco_aws::resources::api_domain;
 use eco_provider::standard::{self, Case};
+use eco_provider::values::s;
 use eco_provider::{Attrs, ErrorKind, OpContext, ResourceProvider, Value};
 use eco_test_support::Moto;
 
 const CERT: &str = "arn:aws:acm:us-east-1:123456789012:certificate/api";
-
-fn s(v: &str) -> Value {
-    Value::String(v.to_string())
-}
 
 fn mapping(key: &str, api: &str, stage: &str) -> Value {
     Value::Map(BTreeMap::from([

@@ -6,43 +6,13 @@
 //! of the request it builds. moto also wants a `location` for every source type, so the moto
 //! cases use a GITHUB source.
 
-use std::collections::BTreeMap;
-
 use eco_aws::resources::{codebuild_project, codepipeline};
 use eco_provider::standard::{self, Case};
+use eco_provider::values::{list, map, s, tags};
 use eco_provider::{Attrs, ErrorKind, OpContext, ResourceProvider, Value};
 use eco_test_support::Moto;
 
 const BUILD_ROLE: &str = "arn:aws:iam::123456789012:role/ecogy-dev-codebuild";
-
-fn s(v: &str) -> Value {
-    Value::String(v.to_string())
-}
-
-fn map(items: &[(&str, Value)]) -> Value {
-    Value::Map(
-        items
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.clone()))
-            .collect(),
-    )
-}
-
-fn list(items: &[&str]) -> Value {
-    Value::List(items.iter().map(|i| s(i)).collect())
-}
-
-fn tags(ctx: &OpContext, extra: &[(&str, &str)]) -> Value {
-    let mut t: BTreeMap<String, Value> = ctx
-        .ownership_tags()
-        .into_iter()
-        .map(|(k, v)| (k, Value::String(v)))
-        .collect();
-    for (k, v) in extra {
-        t.insert(k.to_string(), s(v));
-    }
-    Value::Map(t)
-}
 
 fn project(ctx: &OpContext, name: &str) -> Attrs {
     Attrs::from([

@@ -2,17 +2,12 @@
 //! control, in-place updates of comment and behaviors (same id, If-Match), SPA error responses,
 //! tags, adoption after a crash, and delete = disable, wait, delete.
 
-use std::collections::BTreeMap;
-
 use async_trait::async_trait;
 use eco_aws::resources::cloudfront_distribution as cf;
 use eco_provider::standard::{self, Case};
+use eco_provider::values::{s, tags};
 use eco_provider::{Attrs, Live, OpContext, OpError, ResourceProvider, Schema, Value};
 use eco_test_support::Moto;
-
-fn s(v: &str) -> Value {
-    Value::String(v.to_string())
-}
 
 fn m(pairs: &[(&str, Value)]) -> Value {
     Value::Map(
@@ -25,18 +20,6 @@ fn m(pairs: &[(&str, Value)]) -> Value {
 
 fn ctx() -> OpContext {
     OpContext::new("cloudfront-distribution.site", "ecogy", "dev")
-}
-
-fn tags(ctx: &OpContext, extra: &[(&str, &str)]) -> Value {
-    let mut t: BTreeMap<String, Value> = ctx
-        .ownership_tags()
-        .into_iter()
-        .map(|(k, v)| (k, Value::String(v)))
-        .collect();
-    for (k, v) in extra {
-        t.insert(k.to_string(), s(v));
-    }
-    Value::Map(t)
 }
 
 /// The blocks every distribution here has: an S3 origin through OAC, an API origin.

@@ -10,36 +10,12 @@ use aws_sdk_cognitoidentityprovider::types::{
 };
 use eco_aws::resources::cognito_user_pool;
 use eco_provider::standard::{self, Case};
+use eco_provider::values::{map, s, tags};
 use eco_provider::{Attrs, ErrorKind, OpContext, ResourceProvider, Value};
 use eco_test_support::Moto;
 
-fn s(v: &str) -> Value {
-    Value::String(v.to_string())
-}
-
-fn map(entries: &[(&str, Value)]) -> Value {
-    Value::Map(
-        entries
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.clone()))
-            .collect(),
-    )
-}
-
 fn ctx() -> OpContext {
     OpContext::new("cognito-user-pool.users", "ecogy", "dev")
-}
-
-fn tags(ctx: &OpContext, extra: &[(&str, &str)]) -> Value {
-    let mut t: BTreeMap<String, Value> = ctx
-        .ownership_tags()
-        .into_iter()
-        .map(|(k, v)| (k, Value::String(v)))
-        .collect();
-    for (k, v) in extra {
-        t.insert(k.to_string(), s(v));
-    }
-    Value::Map(t)
 }
 
 fn custom(name: &str, extra: &[(&str, Value)]) -> Value {

@@ -5,32 +5,9 @@
 
 use eco_aws::resources::{cognito_group, cognito_user_pool_client, cognito_user_pool_domain};
 use eco_provider::standard::{self, Case};
+use eco_provider::values::{attrs, list, map, s};
 use eco_provider::{Attrs, ErrorKind, OpContext, ResourceProvider, Value};
 use eco_test_support::Moto;
-
-fn s(v: &str) -> Value {
-    Value::String(v.to_string())
-}
-
-fn list(v: &[&str]) -> Value {
-    Value::List(v.iter().map(|x| s(x)).collect())
-}
-
-fn map(entries: &[(&str, Value)]) -> Value {
-    Value::Map(
-        entries
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.clone()))
-            .collect(),
-    )
-}
-
-fn attrs(entries: &[(&str, Value)]) -> Attrs {
-    entries
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.clone()))
-        .collect()
-}
 
 fn with(a: &Attrs, changes: &[(&str, Value)]) -> Attrs {
     let mut a = a.clone();

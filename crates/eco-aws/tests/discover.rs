@@ -4,12 +4,9 @@
 use std::collections::BTreeMap;
 
 use eco_aws::resources::{cloudfront_distribution as cf, dynamodb_table, iam_role, s3_bucket};
+use eco_provider::values::s;
 use eco_provider::{adopt, Attrs, ErrorKind, Live, OpContext, ResourceProvider, Value};
 use eco_test_support::Moto;
-
-fn s(v: &str) -> Value {
-    Value::String(v.to_string())
-}
 
 fn m(pairs: &[(&str, Value)]) -> Value {
     Value::Map(

@@ -7,21 +7,9 @@ use std::collections::BTreeMap;
 use eco_aws::resources::dynamodb_table::{Provider, TYPE_NAME};
 use eco_aws::Aws;
 use eco_provider::standard::{self, assert_attrs_match, Case};
+use eco_provider::values::{map, s, tags};
 use eco_provider::{Attrs, ErrorKind, OpContext, ResourceProvider, Value};
 use eco_test_support::Moto;
-
-fn s(v: &str) -> Value {
-    Value::String(v.to_string())
-}
-
-fn map(entries: &[(&str, Value)]) -> Value {
-    Value::Map(
-        entries
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.clone()))
-            .collect(),
-    )
-}
 
 fn key(name: &str, ty: &str) -> Value {
     map(&[("name", s(name)), ("type", s(ty))])
@@ -32,18 +20,6 @@ fn ctx(address: &str) -> OpContext {
 }
 
 /// Ownership tags of `ctx` plus `extra`, as the engine passes them.
-fn tags(ctx: &OpContext, extra: &[(&str, &str)]) -> Value {
-    let mut t: BTreeMap<String, Value> = ctx
-        .ownership_tags()
-        .into_iter()
-        .map(|(k, v)| (k, Value::String(v)))
-        .collect();
-    for (k, v) in extra {
-        t.insert(k.to_string(), s(v));
-    }
-    Value::Map(t)
-}
-
 fn gsi(name: &str, hash: &str) -> Value {
     map(&[
         ("name", s(name)),

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use eco_aws::resources::iam_role;
 use eco_provider::standard::{self, Case};
+use eco_provider::values::{list, s, tags};
 use eco_provider::{Attrs, ErrorKind, OpContext, ResourceProvider, Value};
 use eco_test_support::Moto;
 
@@ -13,14 +14,6 @@ const LAMBDA_BASIC: &str = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicE
 const READ_ONLY: &str = "arn:aws:iam::aws:policy/ReadOnlyAccess";
 const READ_DOC: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"dynamodb:GetItem","Resource":"*"}]}"#;
 const WRITE_DOC: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["dynamodb:PutItem","dynamodb:UpdateItem"],"Resource":"*"}]}"#;
-
-fn s(v: &str) -> Value {
-    Value::String(v.to_string())
-}
-
-fn list(items: &[&str]) -> Value {
-    Value::List(items.iter().map(|i| s(i)).collect())
-}
 
 fn inline(name: &str, doc: &str) -> Value {
     Value::Map(BTreeMap::from([
@@ -34,18 +27,6 @@ fn ctx() -> OpContext {
 }
 
 /// The tags the engine passes: the ownership tags merged with the user's.
-fn tags(ctx: &OpContext, extra: &[(&str, &str)]) -> Value {
-    let mut t: BTreeMap<String, Value> = ctx
-        .ownership_tags()
-        .into_iter()
-        .map(|(k, v)| (k, Value::String(v)))
-        .collect();
-    for (k, v) in extra {
-        t.insert(k.to_string(), s(v));
-    }
-    Value::Map(t)
-}
-
 fn base(ctx: &OpContext, name: &str) -> Attrs {
     Attrs::from([
         ("name".to_string(), s(name)),

@@ -7,28 +7,9 @@ use std::collections::BTreeMap;
 
 use eco_aws::resources::{route53_record, route53_zone};
 use eco_provider::standard::{self, Case};
+use eco_provider::values::{list, s, tags};
 use eco_provider::{Attrs, BatchItem, BatchOp, ErrorKind, OpContext, ResourceProvider, Value};
 use eco_test_support::Moto;
-
-fn s(v: &str) -> Value {
-    Value::String(v.to_string())
-}
-
-fn list(items: &[&str]) -> Value {
-    Value::List(items.iter().map(|i| s(i)).collect())
-}
-
-fn tags(ctx: &OpContext, extra: &[(&str, &str)]) -> Value {
-    let mut t: BTreeMap<String, Value> = ctx
-        .ownership_tags()
-        .into_iter()
-        .map(|(k, v)| (k, Value::String(v)))
-        .collect();
-    for (k, v) in extra {
-        t.insert(k.to_string(), s(v));
-    }
-    Value::Map(t)
-}
 
 fn zone_ctx() -> OpContext {
     OpContext::new("route53-zone.main", "ecogy", "dev")

@@ -3,8 +3,6 @@
 //! lifecycle rules, tags), `force-destroy` of a bucket with object versions, name validation,
 //! ownership conflicts (same account and another account), deletion outside eco and import.
 
-use std::collections::BTreeMap;
-
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextMut;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
@@ -13,50 +11,15 @@ use aws_smithy_types::config_bag::ConfigBag;
 use eco_aws::resources::s3_bucket::{Provider, TYPE_NAME};
 use eco_aws::Aws;
 use eco_provider::standard::{self, Case};
+use eco_provider::values::{attrs, list, map, s, tags};
 use eco_provider::{Attrs, ErrorKind, OpContext, ResourceProvider, Value};
 use eco_test_support::Moto;
-
-fn s(v: &str) -> Value {
-    Value::String(v.to_string())
-}
-
-fn list(items: &[&str]) -> Value {
-    Value::List(items.iter().map(|i| s(i)).collect())
-}
-
-fn map(entries: &[(&str, Value)]) -> Value {
-    Value::Map(
-        entries
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.clone()))
-            .collect(),
-    )
-}
-
-fn attrs(entries: &[(&str, Value)]) -> Attrs {
-    entries
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.clone()))
-        .collect()
-}
 
 fn ctx(address: &str) -> OpContext {
     OpContext::new(format!("{TYPE_NAME}.{address}"), "ecogy", "dev")
 }
 
 /// Ownership tags of `ctx` plus `extra`, as the engine passes them.
-fn tags(ctx: &OpContext, extra: &[(&str, &str)]) -> Value {
-    let mut t: BTreeMap<String, Value> = ctx
-        .ownership_tags()
-        .into_iter()
-        .map(|(k, v)| (k, Value::String(v)))
-        .collect();
-    for (k, v) in extra {
-        t.insert(k.to_string(), s(v));
-    }
-    Value::Map(t)
-}
-
 fn setup() -> (Moto, Aws, Provider) {
     let moto = Moto::start();
     let aws = Aws::for_endpoint(&moto.endpoint(), "us-east-1");

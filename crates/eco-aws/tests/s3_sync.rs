@@ -8,12 +8,9 @@ use std::path::{Path, PathBuf};
 use async_trait::async_trait;
 use eco_aws::resources::s3_sync;
 use eco_provider::standard::{self, Case};
+use eco_provider::values::s;
 use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider, Schema, Value};
 use eco_test_support::Moto;
-
-fn s(v: &str) -> Value {
-    Value::String(v.to_string())
-}
 
 /// The configuration directory every site of this test process lives in (see `site`).
 fn config_dir() -> PathBuf {

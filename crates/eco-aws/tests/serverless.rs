@@ -9,14 +9,6 @@ use eco_provider::standard::{self, Case};
 use eco_provider::{Attrs, ErrorKind, OpContext, ResourceProvider, Value};
 use eco_test_support::Moto;
 
-fn s(v: &str) -> Value {
-    Value::String(v.to_string())
-}
-
-fn list(items: &[&str]) -> Value {
-    Value::List(items.iter().map(|i| s(i)).collect())
-}
-
 fn map(pairs: &[(&str, &str)]) -> Value {
     Value::Map(
         pairs
@@ -24,18 +16,6 @@ fn map(pairs: &[(&str, &str)]) -> Value {
             .map(|(k, v)| (k.to_string(), s(v)))
             .collect::<BTreeMap<_, _>>(),
     )
-}
-
-fn tags(ctx: &OpContext, extra: &[(&str, &str)]) -> Value {
-    let mut t: BTreeMap<String, Value> = ctx
-        .ownership_tags()
-        .into_iter()
-        .map(|(k, v)| (k, Value::String(v)))
-        .collect();
-    for (k, v) in extra {
-        t.insert(k.to_string(), s(v));
-    }
-    Value::Map(t)
 }
 
 fn setup() -> (Moto, eco_aws::Aws) {
@@ -299,6 +279,7 @@ async fn lambda_permission_standard_and_conflict() {
 }
 
 use eco_aws::resources::{api, api_authorizer, api_integration, api_route, api_stage};
+use eco_provider::values::{list, s, tags};
 
 async fn make_api(aws: &eco_aws::Aws, name: &str) -> String {
     let p = api::Provider::new(aws);

@@ -12,9 +12,11 @@
 //! diff them against configuration without knowing the type.
 //!
 //! [`standard`] holds the per-type standard tests (success, each operation twice, crash recovery
-//! through `find`), which every type runs against moto.
+//! through `find`), which every type runs against moto; [`values`] the short value constructors
+//! those tests write configurations with.
 
 pub mod standard;
+pub mod values;
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -17,32 +17,13 @@ use super::spec::{self, DynamodbTable, Gsi, Key};
 use super::updates::*;
 use super::{is_settled, not_ours, status_of};
 use crate::aws::Aws;
-
-fn s(v: &str) -> Value {
-    Value::String(v.to_string())
-}
-
-fn map(entries: &[(&str, Value)]) -> Value {
-    Value::Map(
-        entries
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.clone()))
-            .collect(),
-    )
-}
+use eco_provider::values::{attrs, map, s};
 
 fn key(name: &str, ty: &str) -> Key {
     Key {
         name: name.to_string(),
         ty: spec::KeyType::parse(ty).expect("S, N or B"),
     }
-}
-
-fn attrs(entries: &[(&str, Value)]) -> Attrs {
-    entries
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.clone()))
-        .collect()
 }
 
 fn base() -> Attrs {

@@ -3,19 +3,12 @@ use super::spec::{service_trust_policy, services_of_trust, Trust};
 use super::updates::changed_attrs;
 use super::*;
 use aws_sdk_iam::types::{AttachedPermissionsBoundary, Role};
+use eco_provider::values::{list, s};
 use eco_provider::{ErrorKind, Value, TAG_ADDRESS, TAG_PROJECT, TAG_STAGE};
 
 /// A role's attributes as `read` reports them.
 fn role_attrs(role: &Role, managed: &[String], inline: &[(String, String)]) -> Attrs {
     from_role(role, managed, inline).to_attrs()
-}
-
-fn s(v: &str) -> Value {
-    Value::String(v.to_string())
-}
-
-fn list(items: &[&str]) -> Value {
-    Value::List(items.iter().map(|i| s(i)).collect())
 }
 
 fn inline(name: &str, doc: &str) -> Value {

@@ -1,20 +1,8 @@
 use super::sub_resources::*;
 use super::*;
 use aws_sdk_s3::types::{BucketVersioningStatus, ExpirationStatus, ServerSideEncryption};
+use eco_provider::values::{map, s};
 use eco_schema::SpecEnum;
-
-fn s(v: &str) -> Value {
-    Value::String(v.to_string())
-}
-
-fn map(entries: &[(&str, Value)]) -> Value {
-    Value::Map(
-        entries
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.clone()))
-            .collect(),
-    )
-}
 
 fn strings(items: &[&str]) -> Value {
     Value::List(items.iter().map(|i| s(i)).collect())
