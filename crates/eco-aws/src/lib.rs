@@ -16,6 +16,7 @@ pub mod ids;
 pub mod ownership;
 pub mod resources;
 pub mod tags;
+pub mod wait;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -25,7 +25,7 @@ mod spec;
 mod updates;
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::{
@@ -44,6 +44,7 @@ use crate::attrs::any_changed;
 use crate::aws::{error_code, has_code, is_not_found, op_error, read_each, Aws};
 use crate::calls::get_optional;
 use crate::ownership::not_ours_by_tags;
+use crate::wait::{self, Backoff, Look};
 
 pub const TYPE_NAME: &str = DynamodbTable::TYPE_NAME;
 
@@ -141,24 +142,23 @@ impl Provider {
         what: &str,
         done: impl Fn(Option<&TableDescription>) -> bool,
     ) -> Result<Option<TableDescription>, OpError> {
-        let start = Instant::now();
-        let mut pause = POLL_FIRST;
-        loop {
+        let backoff = Backoff::new(POLL_FIRST, POLL_MAX, limit);
+        let polled = wait::until(backoff, || async {
             let d = self.describe(name).await?;
-            if done(d.as_ref()) {
-                return Ok(d);
-            }
-            if start.elapsed() + pause > limit {
-                let (minutes, now) = (limit.as_secs() / 60, status_of(d.as_ref()));
-                let message = format!(
-                    "table `{name}` did not become {what} within {minutes} min (now: {now}); \
-                     the next apply continues from there"
-                );
-                return Err(OpError::new("DescribeTable", ErrorKind::Other, message));
-            }
-            tokio::time::sleep(pause).await;
-            pause = (pause * 2).min(POLL_MAX);
-        }
+            Ok(if done(d.as_ref()) {
+                Look::Done(d)
+            } else {
+                Look::NotYet(d)
+            })
+        });
+        polled.await?.map_err(|d| {
+            let (minutes, now) = (limit.as_secs() / 60, status_of(d.as_ref()));
+            let message = format!(
+                "table `{name}` did not become {what} within {minutes} min (now: {now}); \
+                 the next apply continues from there"
+            );
+            OpError::new("DescribeTable", ErrorKind::Other, message)
+        })
     }
 
     /// Waits until the table and all its indexes are ACTIVE; `None` when the table is gone.

@@ -52,6 +52,7 @@ use crate::aws::{error_code, is_gone, op_error, Aws};
 use crate::calls::{delete_if_present, get_optional};
 use crate::ownership::not_ours;
 use crate::tags::{tag_diff, TagByKey};
+use crate::wait::{self, Backoff, Look};
 
 pub const TYPE_NAME: &str = LambdaFunction::TYPE_NAME;
 const TY: &str = TYPE_NAME;
@@ -64,8 +65,12 @@ pub fn schema() -> Schema {
 pub const SENSITIVE_ENV_TAG: &str = "eco:sensitive-env";
 /// Description of the alias eco manages (how `read` tells it from others).
 const ALIAS_DESCRIPTION: &str = "managed by eco";
-/// Longest wait for a function to leave Pending / InProgress.
-const READY_TIMEOUT: Duration = Duration::from_secs(300);
+/// Polling a function until it leaves Pending / InProgress: 250 ms doubling to 5 s, 5 minutes.
+const READY_WAIT: Backoff = Backoff::new(
+    Duration::from_millis(250),
+    Duration::from_secs(5),
+    Duration::from_secs(300),
+);
 
 /// The `lambda-function` operations.
 ///
@@ -203,9 +208,7 @@ impl Provider {
     /// until the function is neither Pending nor InProgress; Failed is an error with AWS's
     /// reason.
     async fn wait_ready(&self, name: &str, op: &str) -> Result<(), OpError> {
-        let start = std::time::Instant::now();
-        let mut delay = Duration::from_millis(250);
-        loop {
+        let ready = wait::until(READY_WAIT, || async {
             let req = self.lambda.get_function_configuration().function_name(name);
             let c = req.send().await;
             let c = c.map_err(|e| op_error("GetFunctionConfiguration", e))?;
@@ -217,17 +220,20 @@ impl Provider {
                 let message = format!("{TY}: function `{name}` failed to become ready: {reason}");
                 return Err(OpError::new(op, ErrorKind::Other, message));
             }
-            if state != Some(State::Pending) && update != Some(LastUpdateStatus::InProgress) {
-                return Ok(());
-            }
-            if start.elapsed() > READY_TIMEOUT {
-                let secs = READY_TIMEOUT.as_secs();
-                let message = format!("{TY}: function `{name}` still not ready after {secs} s");
-                return Err(OpError::new(op, ErrorKind::Retryable, message));
-            }
-            tokio::time::sleep(delay).await;
-            delay = (delay * 2).min(Duration::from_secs(5));
+            let busy =
+                state == Some(State::Pending) || update == Some(LastUpdateStatus::InProgress);
+            Ok(if busy {
+                Look::NotYet(())
+            } else {
+                Look::Done(())
+            })
+        });
+        if ready.await?.is_err() {
+            let secs = READY_WAIT.limit.as_secs();
+            let message = format!("{TY}: function `{name}` still not ready after {secs} s");
+            return Err(OpError::new(op, ErrorKind::Retryable, message));
         }
+        Ok(())
     }
 
     async fn create_new(&self, spec: &LambdaFunction, base_dir: &Path) -> Result<(), OpError> {

@@ -1,0 +1,117 @@
+//! Waiting for AWS to finish something it does after answering (a table becoming ACTIVE, a
+//! function leaving Pending, a certificate's records appearing, a domain deploying), written
+//! once: look, and while not done pause with a doubling backoff up to a bound, for at most a
+//! time limit.
+//!
+//! The caller decides what a look found ([`Look`]) and what running out of time means (its
+//! own error, which names the resource and what it is still waiting for).
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use eco_provider::OpError;
+
+/// How to pause between looks: `first`, doubling up to `max`; give up after `limit`.
+#[derive(Debug, Clone, Copy)]
+pub struct Backoff {
+    pub first: Duration,
+    pub max: Duration,
+    pub limit: Duration,
+}
+
+impl Backoff {
+    /// Pauses from `first` doubling to `max`, for at most `limit`.
+    pub const fn new(first: Duration, max: Duration, limit: Duration) -> Backoff {
+        Backoff { first, max, limit }
+    }
+}
+
+/// What one look found: done (with what it waited for), or not yet (with what it saw, for the
+/// message when time runs out).
+#[derive(Debug)]
+pub enum Look<T, S = ()> {
+    Done(T),
+    NotYet(S),
+}
+
+/// Looks until `look` says done (`Ok(Ok(..))`) or `backoff.limit` passes (`Ok(Err(last seen))`);
+/// an error from a look ends the wait at once.
+pub async fn until<T, S, F, Fut>(backoff: Backoff, mut look: F) -> Result<Result<T, S>, OpError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Look<T, S>, OpError>>,
+{
+    let start = Instant::now();
+    let mut pause = backoff.first;
+    loop {
+        match look().await? {
+            Look::Done(done) => return Ok(Ok(done)),
+            Look::NotYet(seen) if start.elapsed() + pause > backoff.limit => return Ok(Err(seen)),
+            Look::NotYet(_) => {}
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(backoff.max);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use eco_provider::ErrorKind;
+
+    const QUICK: Backoff = Backoff::new(
+        Duration::from_millis(1),
+        Duration::from_millis(4),
+        Duration::from_millis(200),
+    );
+
+    #[tokio::test]
+    async fn looks_until_done_and_returns_what_it_found() {
+        let mut looks = 0;
+        let found = until(QUICK, || {
+            looks += 1;
+            let n = looks;
+            async move {
+                Ok(if n < 3 {
+                    Look::NotYet(n)
+                } else {
+                    Look::Done("ready")
+                })
+            }
+        })
+        .await
+        .unwrap();
+        assert_eq!(found, Ok("ready"));
+        assert_eq!(looks, 3);
+    }
+
+    #[tokio::test]
+    async fn gives_up_after_the_limit_with_the_last_thing_seen() {
+        let limit = Backoff::new(
+            Duration::from_millis(5),
+            Duration::from_millis(5),
+            Duration::from_millis(30),
+        );
+        let started = Instant::now();
+        let mut looks = 0;
+        let found: Result<(), u32> = until(limit, || {
+            looks += 1;
+            let n = looks;
+            async move { Ok(Look::NotYet(n)) }
+        })
+        .await
+        .unwrap();
+        assert_eq!(found, Err(looks));
+        assert!(looks >= 2, "{looks} looks");
+        assert!(started.elapsed() < Duration::from_secs(1));
+    }
+
+    #[tokio::test]
+    async fn an_error_from_a_look_ends_the_wait() {
+        let failed = until(QUICK, || async {
+            Err::<Look<(), ()>, _>(OpError::new("Describe", ErrorKind::Other, "boom"))
+        })
+        .await;
+        assert_eq!(failed.unwrap_err().message, "boom");
+    }
+}
