@@ -119,6 +119,29 @@ impl<'a> Parser<'a> {
         self.diags.push(d);
     }
 
+    /// `what` is declared a second time at `span` (first at `first`).
+    fn declared_twice(&mut self, what: String, span: Span, first: Span, help: &str) {
+        self.error(
+            Diagnostic::new("eco::duplicate", format!("{what} is declared twice"))
+                .at(span, "second declaration")
+                .also(first, "first declared here")
+                .help(help.to_string()),
+        );
+    }
+
+    /// A property or setting named `key` that `owner` does not take (`unknown property` /
+    /// `unknown setting` as `kind` says), with what it does take as the hint.
+    fn unknown_key(&mut self, span: Span, kind: &str, key: &str, owner: &str, hint: String) {
+        self.error(
+            Diagnostic::new(
+                "eco::unknown_attribute",
+                format!("unknown {owner} {kind} `{key}`"),
+            )
+            .at(span, format!("unknown {kind}"))
+            .help(hint),
+        );
+    }
+
     fn top_level(&mut self, file: FileId, node: &KdlNode) {
         let name = node.name().value();
         match name {
@@ -225,12 +248,7 @@ impl<'a> Parser<'a> {
         };
         let span = self.head_span(file, node);
         if let Some(first) = self.project_span {
-            self.error(
-                Diagnostic::new("eco::duplicate", "`project` is declared twice")
-                    .at(span, "second declaration")
-                    .also(first, "first declared here")
-                    .help("keep one `project` node"),
-            );
+            self.declared_twice("`project`".into(), span, first, "keep one `project` node");
             return;
         }
         self.project_span = Some(span);
@@ -307,11 +325,11 @@ impl<'a> Parser<'a> {
             }
         }
         if let Some(first) = &self.config.backend {
-            self.error(
-                Diagnostic::new("eco::duplicate", "`backend` is declared twice")
-                    .at(span, "second declaration")
-                    .also(first.span, "first declared here")
-                    .help("keep one `backend` node"),
+            self.declared_twice(
+                "`backend`".into(),
+                span,
+                first.span,
+                "keep one `backend` node",
             );
             return;
         }
@@ -344,13 +362,12 @@ impl<'a> Parser<'a> {
             if key == "default" {
                 stage.default = self.bool_entry(file, entry, "default").unwrap_or(false);
             } else {
-                self.error(
-                    Diagnostic::new(
-                        "eco::unknown_attribute",
-                        format!("unknown stage property `{key}`"),
-                    )
-                    .at(self.span(file, entry.span()), "unknown property")
-                    .help("a stage takes `default=#true`; its settings go inside its block"),
+                self.unknown_key(
+                    self.span(file, entry.span()),
+                    "property",
+                    key,
+                    "stage",
+                    "a stage takes `default=#true`; its settings go inside its block".into(),
                 );
             }
         }
@@ -406,13 +423,12 @@ impl<'a> Parser<'a> {
                             match k {
                                 "session-name" => role.session_name = v,
                                 "external-id" => role.external_id = v,
-                                _ => self.error(
-                                    Diagnostic::new(
-                                        "eco::unknown_attribute",
-                                        format!("unknown assume-role property `{k}`"),
-                                    )
-                                    .at(self.span(file, e.span()), "unknown property")
-                                    .help("assume-role takes session-name= and external-id="),
+                                _ => self.unknown_key(
+                                    self.span(file, e.span()),
+                                    "property",
+                                    k,
+                                    "assume-role",
+                                    "assume-role takes session-name= and external-id=".into(),
                                 ),
                             }
                         }
@@ -454,27 +470,23 @@ impl<'a> Parser<'a> {
                     let hint = did_you_mean(other, STAGE_CHILDREN.iter().copied())
                         .map(|s| format!("did you mean `{s}`?"))
                         .unwrap_or_else(|| format!("a stage takes: {}", STAGE_CHILDREN.join(", ")));
-                    self.error(
-                        Diagnostic::new(
-                            "eco::unknown_attribute",
-                            format!("unknown stage setting `{other}`"),
-                        )
-                        .at(self.span(file, child.name().span()), "unknown setting")
-                        .help(hint),
+                    self.unknown_key(
+                        self.span(file, child.name().span()),
+                        "setting",
+                        other,
+                        "stage",
+                        hint,
                     );
                 }
             }
         }
         if let Some(first) = self.config.stage(&stage.name) {
             let first_span = first.span;
-            self.error(
-                Diagnostic::new(
-                    "eco::duplicate",
-                    format!("stage `{}` is declared twice", stage.name),
-                )
-                .at(span, "second declaration")
-                .also(first_span, "first declared here")
-                .help("merge the two stage blocks"),
+            self.declared_twice(
+                format!("stage `{}`", stage.name),
+                span,
+                first_span,
+                "merge the two stage blocks",
             );
             return;
         }
@@ -508,26 +520,22 @@ impl<'a> Parser<'a> {
                 "default" => decl.default = plain_value(e.value()),
                 "description" => decl.description = self.string_entry(file, e, k),
                 "sensitive" => decl.sensitive = self.bool_entry(file, e, k).unwrap_or(false),
-                _ => self.error(
-                    Diagnostic::new(
-                        "eco::unknown_attribute",
-                        format!("unknown var property `{k}`"),
-                    )
-                    .at(self.span(file, e.span()), "unknown property")
-                    .help("a var takes default=, description= and sensitive="),
+                _ => self.unknown_key(
+                    self.span(file, e.span()),
+                    "property",
+                    k,
+                    "var",
+                    "a var takes default=, description= and sensitive=".into(),
                 ),
             }
         }
         if let Some(first) = self.config.vars.iter().find(|v| v.name == decl.name) {
             let first_span = first.span;
-            self.error(
-                Diagnostic::new(
-                    "eco::duplicate",
-                    format!("variable `{}` is declared twice", decl.name),
-                )
-                .at(span, "second declaration")
-                .also(first_span, "first declared here")
-                .help("keep one declaration"),
+            self.declared_twice(
+                format!("variable `{}`", decl.name),
+                span,
+                first_span,
+                "keep one declaration",
             );
             return;
         }
@@ -549,13 +557,12 @@ impl<'a> Parser<'a> {
                 "value" => value = self.any_scalar(file, e),
                 "sensitive" => sensitive = self.bool_entry(file, e, k).unwrap_or(false),
                 "description" => description = self.string_entry(file, e, k),
-                _ => self.error(
-                    Diagnostic::new(
-                        "eco::unknown_attribute",
-                        format!("unknown output property `{k}`"),
-                    )
-                    .at(self.span(file, e.span()), "unknown property")
-                    .help("an output takes value=, sensitive= and description="),
+                _ => self.unknown_key(
+                    self.span(file, e.span()),
+                    "property",
+                    k,
+                    "output",
+                    "an output takes value=, sensitive= and description=".into(),
                 ),
             }
         }
@@ -572,14 +579,11 @@ impl<'a> Parser<'a> {
         };
         if let Some(first) = self.config.outputs.iter().find(|o| o.name == name) {
             let first_span = first.span;
-            self.error(
-                Diagnostic::new(
-                    "eco::duplicate",
-                    format!("output `{name}` is declared twice"),
-                )
-                .at(span, "second declaration")
-                .also(first_span, "first declared here")
-                .help("keep one declaration"),
+            self.declared_twice(
+                format!("output `{name}`"),
+                span,
+                first_span,
+                "keep one declaration",
             );
             return;
         }
@@ -616,13 +620,12 @@ impl<'a> Parser<'a> {
                     }
                 }
                 "id" => id = self.scalar(file, e, ScalarType::String, "id"),
-                _ => self.error(
-                    Diagnostic::new(
-                        "eco::unknown_attribute",
-                        format!("unknown import property `{k}`"),
-                    )
-                    .at(self.span(file, e.span()), "unknown property")
-                    .help(example),
+                _ => self.unknown_key(
+                    self.span(file, e.span()),
+                    "property",
+                    k,
+                    "import",
+                    example.into(),
                 ),
             }
         }
@@ -761,14 +764,7 @@ impl<'a> Parser<'a> {
                         .unwrap_or_else(|| {
                             "lifecycle takes prevent-destroy= and create-before-destroy=".into()
                         });
-                    self.error(
-                        Diagnostic::new(
-                            "eco::unknown_attribute",
-                            format!("unknown lifecycle setting `{k}`"),
-                        )
-                        .at(self.span(file, e.span()), "unknown setting")
-                        .help(hint),
-                    );
+                    self.unknown_key(self.span(file, e.span()), "setting", k, "lifecycle", hint);
                 }
             }
         }
