@@ -186,27 +186,7 @@ impl ResourceProvider for Things {
         if throttled(&self.throttle_batches) {
             return items.iter().map(|_| Err(throttle_error())).collect();
         }
-        let mut out = Vec::new();
-        for item in items {
-            out.push(match item.op {
-                eco_provider::BatchOp::Create { desired, token } => {
-                    self.create(&item.ctx, &desired, &token).await.map(Some)
-                }
-                eco_provider::BatchOp::Update {
-                    id,
-                    prior,
-                    desired,
-                    changed,
-                } => self
-                    .update(&item.ctx, &id, &prior, &desired, &changed)
-                    .await
-                    .map(Some),
-                eco_provider::BatchOp::Delete { id, prior } => {
-                    self.delete(&item.ctx, &id, &prior).await.map(|_| None)
-                }
-            });
-        }
-        out
+        eco_provider::apply_one_by_one(self, items).await
     }
 }
 

@@ -265,28 +265,37 @@ pub trait ResourceProvider: Send + Sync {
     /// Carries out several changes in as few calls as AWS allows; one result per item, in order.
     /// Only called for types whose `batch_key` returns `Some`. The default runs them one by one.
     async fn apply_batch(&self, items: Vec<BatchItem>) -> Vec<Result<Option<Live>, OpError>> {
-        let mut out = Vec::with_capacity(items.len());
-        for item in items {
-            out.push(match item.op {
-                BatchOp::Create { desired, token } => {
-                    self.create(&item.ctx, &desired, &token).await.map(Some)
-                }
-                BatchOp::Update {
-                    id,
-                    prior,
-                    desired,
-                    changed,
-                } => self
-                    .update(&item.ctx, &id, &prior, &desired, &changed)
-                    .await
-                    .map(Some),
-                BatchOp::Delete { id, prior } => {
-                    self.delete(&item.ctx, &id, &prior).await.map(|_| None)
-                }
-            });
-        }
-        out
+        apply_one_by_one(self, items).await
     }
+}
+
+/// Carries out a batch's changes one at a time through the provider's create, update and
+/// delete (what [`ResourceProvider::apply_batch`] does unless a type batches for real).
+pub async fn apply_one_by_one<P: ResourceProvider + ?Sized>(
+    provider: &P,
+    items: Vec<BatchItem>,
+) -> Vec<Result<Option<Live>, OpError>> {
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        out.push(match item.op {
+            BatchOp::Create { desired, token } => {
+                provider.create(&item.ctx, &desired, &token).await.map(Some)
+            }
+            BatchOp::Update {
+                id,
+                prior,
+                desired,
+                changed,
+            } => provider
+                .update(&item.ctx, &id, &prior, &desired, &changed)
+                .await
+                .map(Some),
+            BatchOp::Delete { id, prior } => {
+                provider.delete(&item.ctx, &id, &prior).await.map(|_| None)
+            }
+        });
+    }
+    out
 }
 
 /// Adoption of a live resource made outside eco (`eco import`, `import` blocks): for taggable

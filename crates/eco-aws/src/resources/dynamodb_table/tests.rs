@@ -54,6 +54,11 @@ fn with(a: &Attrs, changes: &[(&str, Value)]) -> Attrs {
     a
 }
 
+/// The base table with one global secondary index instead of its own.
+fn with_gsi(index: &[(&str, Value)]) -> Attrs {
+    with(&base(), &[("gsi", Value::List(vec![map(index)]))])
+}
+
 fn changed(names: &[&str]) -> Vec<String> {
     names.iter().map(|n| n.to_string()).collect()
 }
@@ -175,31 +180,19 @@ fn invalid_values_are_refused_with_a_reason() {
             "#true or #false",
         ),
         (
-            with(
-                &base(),
-                &[(
-                    "gsi",
-                    Value::List(vec![map(&[
-                        ("name", s("by-x")),
-                        ("hash-key", s("x")),
-                        ("projection", s("INCLUDE")),
-                    ])]),
-                )],
-            ),
+            with_gsi(&[
+                ("name", s("by-x")),
+                ("hash-key", s("x")),
+                ("projection", s("INCLUDE")),
+            ]),
             "no non-key-attributes",
         ),
         (
-            with(
-                &base(),
-                &[(
-                    "gsi",
-                    Value::List(vec![map(&[
-                        ("name", s("by-x")),
-                        ("hash-key", s("x")),
-                        ("non-key-attributes", Value::List(vec![s("y")])),
-                    ])]),
-                )],
-            ),
+            with_gsi(&[
+                ("name", s("by-x")),
+                ("hash-key", s("x")),
+                ("non-key-attributes", Value::List(vec![s("y")])),
+            ]),
             "need projection INCLUDE",
         ),
         (
@@ -216,31 +209,19 @@ fn invalid_values_are_refused_with_a_reason() {
             "declared twice",
         ),
         (
-            with(
-                &base(),
-                &[(
-                    "gsi",
-                    Value::List(vec![map(&[
-                        ("name", s("by-pk")),
-                        ("hash-key", s("pk")),
-                        ("type", s("N")),
-                    ])]),
-                )],
-            ),
+            with_gsi(&[
+                ("name", s("by-pk")),
+                ("hash-key", s("pk")),
+                ("type", s("N")),
+            ]),
             "two types",
         ),
         (
-            with(
-                &base(),
-                &[(
-                    "gsi",
-                    Value::List(vec![map(&[
-                        ("name", s("by-x")),
-                        ("hash-key", s("x")),
-                        ("read-capacity", Value::Int(1)),
-                    ])]),
-                )],
-            ),
+            with_gsi(&[
+                ("name", s("by-x")),
+                ("hash-key", s("x")),
+                ("read-capacity", Value::Int(1)),
+            ]),
             "PAY_PER_REQUEST",
         ),
         (
