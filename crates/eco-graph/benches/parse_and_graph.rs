@@ -4,7 +4,6 @@
 //! The configuration mixes buckets, tables and roles; every role references a bucket and a
 //! table, so the graph has 2 edges per 3 resources.
 
-use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use eco_config::{parse_sources, Sources};
@@ -49,39 +48,9 @@ fn registry() -> Registry {
     r
 }
 
-fn generate(resources: usize) -> String {
-    let mut s = String::from(
-        "project \"bench\"\nstage \"dev\" { account \"123456789012\"; region \"us-east-1\" }\n",
-    );
-    for i in 0..resources / 3 {
-        let _ = write!(
-            s,
-            r#"
-s3-bucket "b{i}" {{
-    name "bench-${{stage}}-{i}"
-    versioning #true
-    tags team="platform" n="{i}"
-}}
-dynamodb-table "t{i}" {{
-    name "bench-${{stage}}-{i}"
-    hash-key "pk" type="S"
-    billing-mode "PAY_PER_REQUEST"
-    gsi "by-owner" hash-key="owner" type="S"
-}}
-iam-role "r{i}" {{
-    name "bench-{i}-${{s3-bucket.b{i}.name}}"
-    assume-service "lambda.amazonaws.com"
-    description "reads ${{dynamodb-table.t{i}.arn}}"
-}}
-"#
-        );
-    }
-    s
-}
-
 fn main() {
     let n = 10_000;
-    let text = generate(n);
+    let text = eco_test_support::bench_configuration(n);
     let registry = registry();
     let mut times = Vec::new();
     let mut count = 0;

@@ -3,38 +3,7 @@
 //! `cargo bench -p eco-kdl`; prints the best and median of several runs, in MB/s.
 //! Target: >= 30 MB/s for eco-kdl (the 1.4 MB config in < 50 ms).
 
-use std::fmt::Write as _;
 use std::time::{Duration, Instant};
-
-fn generate(resources: usize) -> String {
-    let mut s = String::from(
-        "project \"bench\"\nstage \"dev\" { account \"123456789012\"; region \"us-east-1\" }\n",
-    );
-    for i in 0..resources / 3 {
-        let _ = write!(
-            s,
-            r#"
-s3-bucket "b{i}" {{
-    name "bench-${{stage}}-{i}"
-    versioning #true
-    tags team="platform" n="{i}"
-}}
-dynamodb-table "t{i}" {{
-    name "bench-${{stage}}-{i}"
-    hash-key "pk" type="S"
-    billing-mode "PAY_PER_REQUEST"
-    gsi "by-owner" hash-key="owner" type="S"
-}}
-iam-role "r{i}" {{
-    name "bench-{i}-${{s3-bucket.b{i}.name}}"
-    assume-service "lambda.amazonaws.com"
-    description "reads ${{dynamodb-table.t{i}.arn}}"
-}}
-"#
-        );
-    }
-    s
-}
 
 fn measure(runs: usize, mut f: impl FnMut()) -> (Duration, Duration) {
     let mut times: Vec<Duration> = (0..runs)
@@ -49,7 +18,7 @@ fn measure(runs: usize, mut f: impl FnMut()) -> (Duration, Duration) {
 }
 
 fn main() {
-    let text = generate(10_000);
+    let text = eco_test_support::bench_configuration(10_000);
     let mb = text.len() as f64 / 1e6;
     let nodes = eco_kdl::parse(&text).expect("valid").nodes.len();
     assert_eq!(nodes, 2 + 3 * (10_000 / 3));

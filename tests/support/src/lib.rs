@@ -296,6 +296,40 @@ impl Drop for Moto {
     }
 }
 
+/// The configuration the parse and graph benchmarks share: `resources` resources (a third each
+/// buckets, tables and roles), the roles referencing the other two.
+pub fn bench_configuration(resources: usize) -> String {
+    use std::fmt::Write as _;
+
+    let mut s = String::from(
+        "project \"bench\"\nstage \"dev\" { account \"123456789012\"; region \"us-east-1\" }\n",
+    );
+    for i in 0..resources / 3 {
+        let _ = write!(
+            s,
+            r#"
+s3-bucket "b{i}" {{
+    name "bench-${{stage}}-{i}"
+    versioning #true
+    tags team="platform" n="{i}"
+}}
+dynamodb-table "t{i}" {{
+    name "bench-${{stage}}-{i}"
+    hash-key "pk" type="S"
+    billing-mode "PAY_PER_REQUEST"
+    gsi "by-owner" hash-key="owner" type="S"
+}}
+iam-role "r{i}" {{
+    name "bench-{i}-${{s3-bucket.b{i}.name}}"
+    assume-service "lambda.amazonaws.com"
+    description "reads ${{dynamodb-table.t{i}.arn}}"
+}}
+"#
+        );
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
