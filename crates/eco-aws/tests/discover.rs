@@ -1,6 +1,8 @@
 //! `ResourceProvider::list` (what `eco discover` offers) and `eco_provider::adopt` (what
 //! `eco import` changes) against moto.
 
+mod common;
+
 use std::collections::BTreeMap;
 
 use eco_aws::resources::{cloudfront_distribution as cf, dynamodb_table, iam_role, s3_bucket};
@@ -97,27 +99,7 @@ async fn list_finds_what_exists_and_adopt_adds_only_ownership_tags() {
     );
 
     // Tables.
-    let ddb = aws.dynamodb();
-    ddb.create_table()
-        .table_name("found-table")
-        .attribute_definitions(
-            aws_sdk_dynamodb::types::AttributeDefinition::builder()
-                .attribute_name("pk")
-                .attribute_type(aws_sdk_dynamodb::types::ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .key_schema(
-            aws_sdk_dynamodb::types::KeySchemaElement::builder()
-                .attribute_name("pk")
-                .key_type(aws_sdk_dynamodb::types::KeyType::Hash)
-                .build()
-                .unwrap(),
-        )
-        .billing_mode(aws_sdk_dynamodb::types::BillingMode::PayPerRequest)
-        .send()
-        .await
-        .unwrap();
+    common::hand_made_table(&aws, "found-table").await;
     let tables = dynamodb_table::Provider::new(&aws)
         .list(&ctx)
         .await
@@ -131,17 +113,11 @@ async fn list_finds_what_exists_and_adopt_adds_only_ownership_tags() {
 
     // Roles: AWS's service-linked roles are not offered.
     let iam = aws.iam();
-    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
-    iam.create_role()
-        .role_name("found-role")
-        .assume_role_policy_document(trust)
-        .send()
-        .await
-        .unwrap();
+    common::hand_made_role(&aws, "found-role").await;
     iam.create_role()
         .role_name("AWSServiceRoleForSupport")
         .path("/aws-service-role/support.amazonaws.com/")
-        .assume_role_policy_document(trust)
+        .assume_role_policy_document(common::LAMBDA_TRUST)
         .send()
         .await
         .unwrap();

@@ -2,6 +2,8 @@
 //! (GSIs added and removed, TTL, point-in-time recovery, billing mode, stream, tags, deletion
 //! protection), ownership conflicts, deletion outside eco and import.
 
+mod common;
+
 use std::collections::BTreeMap;
 
 use eco_aws::resources::dynamodb_table::{Provider, TYPE_NAME};
@@ -473,27 +475,7 @@ async fn a_table_of_someone_else_is_a_conflict() {
 
     // Made by hand: no eco tags.
     let desired = base(&ctx, "hand-made");
-    aws.dynamodb()
-        .create_table()
-        .table_name("hand-made")
-        .attribute_definitions(
-            aws_sdk_dynamodb::types::AttributeDefinition::builder()
-                .attribute_name("pk")
-                .attribute_type(aws_sdk_dynamodb::types::ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .key_schema(
-            aws_sdk_dynamodb::types::KeySchemaElement::builder()
-                .attribute_name("pk")
-                .key_type(aws_sdk_dynamodb::types::KeyType::Hash)
-                .build()
-                .unwrap(),
-        )
-        .billing_mode(aws_sdk_dynamodb::types::BillingMode::PayPerRequest)
-        .send()
-        .await
-        .unwrap();
+    common::hand_made_table(&aws, "hand-made").await;
     let err = p.create(&ctx, &desired, "t").await.unwrap_err();
     assert_eq!(err.kind, ErrorKind::Conflict, "{err}");
     assert!(err.message.contains("no eco ownership tags"), "{err}");

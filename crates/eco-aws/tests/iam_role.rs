@@ -2,6 +2,8 @@
 //! inline policies, descriptions, session length, tags, deletes that must clean up first,
 //! ownership conflicts, out-of-band deletes and import.
 
+mod common;
+
 use std::collections::BTreeMap;
 
 use eco_aws::resources::iam_role;
@@ -381,14 +383,8 @@ async fn deleted_outside_eco_reads_as_gone(aws: &eco_aws::Aws, provider: &iam_ro
 async fn someone_elses_role_is_a_conflict(aws: &eco_aws::Aws, provider: &iam_role::Provider) {
     let ctx = ctx();
     let iam = aws.iam();
-    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
     // Made by hand, no tags.
-    iam.create_role()
-        .role_name("by-hand")
-        .assume_role_policy_document(trust)
-        .send()
-        .await
-        .unwrap();
+    common::hand_made_role(aws, "by-hand").await;
     // Made by another stage of eco.
     let prod = OpContext::new("iam-role.api", "ecogy", "prod");
     provider
@@ -443,11 +439,10 @@ async fn a_half_made_role_of_ours_is_adopted_and_completed(
                 .unwrap()
         })
         .collect();
-    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
     aws.iam()
         .create_role()
         .role_name("half")
-        .assume_role_policy_document(trust)
+        .assume_role_policy_document(common::LAMBDA_TRUST)
         .set_tags(Some(tags))
         .send()
         .await
