@@ -31,63 +31,42 @@ fn fbits(f: f64) -> u64 {
     }
 }
 
-pub fn norm_kdl(nodes: &[kdl::KdlNode]) -> Vec<N> {
-    nodes
-        .iter()
-        .map(|n| N {
-            ty: n.ty().map(|t| t.value().to_string()),
-            name: n.name().value().to_string(),
-            entries: n
-                .entries()
+/// A normalizer from one parser's tree to [`N`]: both crates name their node, entry and value
+/// accessors alike, so one body serves both.
+macro_rules! normalizer {
+    ($name:ident, $node:ty, $value:ident) => {
+        pub fn $name(nodes: &[$node]) -> Vec<N> {
+            nodes
                 .iter()
-                .map(|e| {
-                    let v = match e.value() {
-                        kdl::KdlValue::String(s) => V::S(s.clone()),
-                        kdl::KdlValue::Integer(i) => V::I(*i),
-                        kdl::KdlValue::Float(f) => V::F(fbits(*f)),
-                        kdl::KdlValue::Bool(b) => V::B(*b),
-                        kdl::KdlValue::Null => V::Null,
-                    };
-                    (
-                        e.name().map(|k| k.value().to_string()),
-                        e.ty().map(|t| t.value().to_string()),
-                        v,
-                    )
+                .map(|n| N {
+                    ty: n.ty().map(|t| t.value().to_string()),
+                    name: n.name().value().to_string(),
+                    entries: n
+                        .entries()
+                        .iter()
+                        .map(|e| {
+                            let v = match e.value() {
+                                $value::String(s) => V::S(s.clone()),
+                                $value::Integer(i) => V::I(*i),
+                                $value::Float(f) => V::F(fbits(*f)),
+                                $value::Bool(b) => V::B(*b),
+                                $value::Null => V::Null,
+                            };
+                            let key = e.name().map(|k| k.value().to_string());
+                            (key, e.ty().map(|t| t.value().to_string()), v)
+                        })
+                        .collect(),
+                    children: n.children().map(|c| $name(c.nodes())),
                 })
-                .collect(),
-            children: n.children().map(|c| norm_kdl(c.nodes())),
-        })
-        .collect()
+                .collect()
+        }
+    };
 }
 
-pub fn norm_eco(nodes: &[eco_kdl::Node]) -> Vec<N> {
-    nodes
-        .iter()
-        .map(|n| N {
-            ty: n.ty().map(|t| t.value().to_string()),
-            name: n.name().value().to_string(),
-            entries: n
-                .entries()
-                .iter()
-                .map(|e| {
-                    let v = match e.value() {
-                        eco_kdl::Value::String(s) => V::S(s.clone()),
-                        eco_kdl::Value::Integer(i) => V::I(*i),
-                        eco_kdl::Value::Float(f) => V::F(fbits(*f)),
-                        eco_kdl::Value::Bool(b) => V::B(*b),
-                        eco_kdl::Value::Null => V::Null,
-                    };
-                    (
-                        e.name().map(|k| k.value().to_string()),
-                        e.ty().map(|t| t.value().to_string()),
-                        v,
-                    )
-                })
-                .collect(),
-            children: n.children().map(|c| norm_eco(c.nodes())),
-        })
-        .collect()
-}
+use eco_kdl::Value as EcoValue;
+use kdl::KdlValue;
+normalizer!(norm_kdl, kdl::KdlNode, KdlValue);
+normalizer!(norm_eco, eco_kdl::Node, EcoValue);
 
 fn sp(s: miette::SourceSpan) -> (usize, usize) {
     (s.offset(), s.len())
