@@ -82,3 +82,24 @@ fn a_target_that_names_nothing_is_refused_with_a_suggestion() {
         crate::support::stderr(&out)
     );
 }
+
+/// A file nested 100,000 levels deep is a syntax error with its place, never a crash: every
+/// command that reads the configuration (validate, fmt, graph, plan) exits 1.
+#[test]
+fn a_file_nested_a_hundred_thousand_levels_deep_is_a_diagnostic_not_a_crash() {
+    let n = 100_000;
+    let deep = format!(
+        "project \"p\"\nstage \"dev\" {{ account \"123456789012\"; region \"us-east-1\" }}\n{}{}\n",
+        "a {".repeat(n),
+        "}".repeat(n)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("eco.kdl"), deep).unwrap();
+    for command in ["validate", "fmt", "graph", "plan"] {
+        let out = eco().arg(command).current_dir(dir.path()).output().unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{command}: {err}");
+        assert!(err.contains("nesting too deep"), "{command}: {err}");
+        assert!(err.contains("eco.kdl:3:"), "{command}: {err}");
+    }
+}

@@ -16,6 +16,7 @@ mod model;
 mod parse;
 mod source;
 mod stage;
+mod syntax;
 
 use std::path::Path;
 
@@ -25,6 +26,7 @@ pub use model::*;
 pub use parse::{KEYWORDS, META_ATTRIBUTES};
 pub use source::{line_col, FileId, SourceFile, Sources, Span};
 pub use stage::{parse_cli_var, StageContext, DEFAULT_STAGE};
+pub use syntax::SyntaxError;
 
 use eco_schema::Registry;
 
@@ -146,8 +148,19 @@ fn parse(
     Ok(config)
 }
 
-/// Canonical formatting of one KDL file (what `eco fmt` writes). Comments are kept.
-pub fn format_source(text: &str) -> Result<String, kdl::KdlError> {
-    let doc = kdl::KdlDocument::parse_v2(text)?;
+/// Canonical formatting of one KDL file (what `eco fmt` writes). Comments are kept. A file
+/// that is not valid KDL (or nests deeper than eco reads) gives its syntax errors.
+pub fn format_source(text: &str) -> Result<String, Vec<SyntaxError>> {
+    if let Err(fast) = eco_kdl::parse(text) {
+        return Err(syntax::explain(text, &fast));
+    }
+    // eco-kdl accepted it, so it nests at most `eco_kdl::MAX_DEPTH` deep: safe for the `kdl` crate.
+    let doc = kdl::KdlDocument::parse_v2(text).map_err(|e| {
+        let fast = eco_kdl::ParseError {
+            offset: 0,
+            message: e.to_string(),
+        };
+        syntax::explain(text, &fast)
+    })?;
     Ok(fmt::format_document(&doc))
 }

@@ -66,36 +66,14 @@ impl<'a> Parser<'a> {
     }
 
     fn syntax_error(&mut self, file: FileId, text: &str, fast: &eco_kdl::ParseError) {
-        let reference = match kdl::KdlDocument::parse_v2(text) {
-            Err(err) => err,
-            Ok(_) => {
-                // Only nesting deeper than eco-kdl's limit gets here.
-                self.diags.push(
-                    Diagnostic::new("eco::syntax", format!("syntax error: {}", fast.message))
-                        .at(Span::new(file, fast.offset, 1), "here")
-                        .help("flatten the configuration: eco reads at most 128 nested blocks"),
-                );
-                return;
-            }
-        };
-        for d in &reference.diagnostics {
-            let span = Span::new(file, d.span.offset(), d.span.len());
-            let message = d.message.clone().unwrap_or_else(|| "invalid KDL".into());
-            let label = d.label.clone().unwrap_or_else(|| "here".into());
-            let help = d.help.clone().unwrap_or_else(|| {
+        for e in crate::syntax::explain(text, fast) {
+            let help = e.help.unwrap_or_else(|| {
                 "see docs/language.md; KDL v2 writes booleans as #true/#false and quotes strings".into()
             });
             self.diags.push(
-                Diagnostic::new("eco::syntax", format!("syntax error: {message}"))
-                    .at(span, label)
+                Diagnostic::new("eco::syntax", format!("syntax error: {}", e.message))
+                    .at(Span::new(file, e.offset, e.len), e.label)
                     .help(help),
-            );
-        }
-        if reference.diagnostics.is_empty() {
-            self.diags.push(
-                Diagnostic::new("eco::syntax", format!("syntax error: {}", fast.message))
-                    .at(Span::new(file, fast.offset, 1), "here")
-                    .help("see docs/language.md"),
             );
         }
     }

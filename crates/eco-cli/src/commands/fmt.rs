@@ -30,28 +30,19 @@ pub fn run(ui: &Ui, dir: &Path, args: &FmtArgs) -> CmdResult {
         })?;
         let formatted = match eco_config::format_source(&text) {
             Ok(f) => f,
-            Err(err) => {
+            Err(errors) => {
                 let mut sources = Sources::new();
                 let id = sources.add(path.display().to_string(), text.clone());
-                let d = err.diagnostics.first();
-                let diag = Diagnostic::new(
-                    "eco::syntax",
-                    format!(
-                        "syntax error: {}",
-                        d.and_then(|d| d.message.clone())
-                            .unwrap_or_else(|| "invalid KDL".into())
-                    ),
-                )
-                .at(
-                    Span::new(
-                        id,
-                        d.map(|d| d.span.offset()).unwrap_or(0),
-                        d.map(|d| d.span.len()).unwrap_or(0),
-                    ),
-                    d.and_then(|d| d.label.clone())
-                        .unwrap_or_else(|| "here".into()),
-                )
-                .help("fix the syntax first; eco fmt only formats valid KDL");
+                let first = errors.into_iter().next();
+                let (offset, len) = first.as_ref().map_or((0, 0), |e| (e.offset, e.len));
+                let (message, label) = match first {
+                    Some(e) => (e.message, e.label),
+                    None => ("invalid KDL".into(), "here".into()),
+                };
+                let help = "fix the syntax first; eco fmt only formats valid KDL";
+                let diag = Diagnostic::new("eco::syntax", format!("syntax error: {message}"))
+                    .at(Span::new(id, offset, len), label)
+                    .help(help);
                 return Err(CliError::Diagnostic(sources, diag));
             }
         };
