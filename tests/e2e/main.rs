@@ -14,6 +14,7 @@ mod fmt;
 mod graph;
 mod import;
 mod platform;
+mod secrets;
 mod serverless;
 mod site;
 mod stages;

@@ -5,6 +5,7 @@
 
 mod cli;
 mod commands;
+mod redact;
 mod ui;
 
 use std::process::ExitCode;
@@ -78,7 +79,7 @@ fn init_tracing() {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("off"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(redact::RedactingStderr::default)
         .with_target(true)
         .try_init();
 }

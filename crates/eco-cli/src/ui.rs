@@ -5,6 +5,7 @@ use std::io::IsTerminal;
 use eco_config::{Diagnostic, Sources};
 
 use crate::commands::CliError;
+use crate::redact::redact;
 
 /// How eco writes to the terminal: every line eco prints goes through here.
 #[derive(Debug, Clone, Copy)]
@@ -43,7 +44,7 @@ impl Ui {
             if handler.render_report(&mut out, report.as_ref()).is_err() {
                 out = d.to_plain(sources);
             }
-            eprintln!("{out}");
+            eprintln!("{}", redact(&out));
         }
     }
 
@@ -61,9 +62,9 @@ impl Ui {
             }
             CliError::Diagnostic(sources, d) => self.diagnostics(sources, [d]),
             CliError::Message { message, help } => {
-                eprintln!("Error: {message}");
+                eprintln!("{}", redact(&format!("Error: {message}")));
                 if let Some(help) = help {
-                    eprintln!("  help: {help}");
+                    eprintln!("{}", redact(&format!("  help: {help}")));
                 }
             }
         }
@@ -71,18 +72,18 @@ impl Ui {
 
     /// A line of normal output.
     pub fn out(&self, line: impl AsRef<str>) {
-        println!("{}", line.as_ref());
+        println!("{}", redact(line.as_ref()));
     }
 
     /// A line on standard error (warnings, errors of a run that goes on).
     pub fn err_line(&self, line: impl AsRef<str>) {
-        eprintln!("{}", line.as_ref());
+        eprintln!("{}", redact(line.as_ref()));
     }
 
     /// A question on standard output, without a newline, flushed so it shows before the answer.
     pub fn prompt(&self, text: &str) {
         use std::io::Write;
-        print!("{text}");
+        print!("{}", redact(text));
         let _ = std::io::stdout().flush();
     }
 

@@ -129,6 +129,8 @@ impl Engine {
             let known = shared.known.lock().expect("not poisoned").clone();
             let mut outputs = BTreeMap::new();
             let expander = self.expander();
+            let sensitivity =
+                eco_plan::sensitive::Sensitivity::of_config(&self.config, &self.registry);
             for o in &self.config.outputs {
                 if let Ok(v) = eco_plan::desired::eval_expr(&self.eval(&expander), &o.value, &known)
                 {
@@ -137,7 +139,7 @@ impl Engine {
                             o.name.clone(),
                             OutputValue {
                                 value: v.to_json(),
-                                sensitive: o.sensitive,
+                                sensitive: o.sensitive || sensitivity.taints(&o.value),
                             },
                         );
                     }

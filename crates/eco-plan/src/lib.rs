@@ -13,6 +13,7 @@ pub mod diff;
 mod model;
 pub mod planner;
 pub mod render;
+pub mod sensitive;
 
 pub use desired::{
     attrs_from_json, attrs_to_json, desired_attrs, ownership_tags, EvalContext, Expander, Known,

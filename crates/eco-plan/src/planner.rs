@@ -10,6 +10,7 @@ use eco_state::State;
 use crate::desired::{attrs_from_json, desired_attrs, eval_expr, shown_values, EvalContext, Known};
 use crate::diff::diff_attributes;
 use crate::model::*;
+use crate::sensitive::Sensitivity;
 
 /// What to plan.
 pub struct PlanRequest<'a> {
@@ -40,6 +41,7 @@ pub fn plan(req: &PlanRequest) -> Result<Plan, Diagnostics> {
     let mut changes = Vec::new();
     let mut refused = Vec::new();
     let mut known = Known::new();
+    let mut sensitivity = Sensitivity::new(ctx.config);
     // Every resource shows its live values to references, until its plan says otherwise.
     for r in &req.state.resources {
         known.set(r.address.clone(), attrs_from_json(&r.attributes));
@@ -58,6 +60,7 @@ pub fn plan(req: &PlanRequest) -> Result<Plan, Diagnostics> {
                 .expect("registered type");
             let prior = req.state.resource(&key);
             let live = prior.map(|p| attrs_from_json(&p.attributes));
+            sensitivity.record(&key, resource, schema);
             let desired = match desired_attrs(ctx, resource, &known) {
                 Ok(d) => d,
                 Err(d) => {
@@ -159,6 +162,9 @@ pub fn plan(req: &PlanRequest) -> Result<Plan, Diagnostics> {
                 Action::Create | Action::Replace => shown_values(schema, None, &desired),
                 _ => shown_values(schema, live.as_ref(), &desired),
             };
+            for c in &mut change.changes {
+                c.sensitive |= sensitivity.is(&key, &c.name);
+            }
             known.set(key, shown);
             if change.action != Action::NoOp {
                 changes.push(change);
@@ -230,7 +236,7 @@ pub fn plan(req: &PlanRequest) -> Result<Plan, Diagnostics> {
                         o.name.clone(),
                         PlannedOutput {
                             value,
-                            sensitive: o.sensitive,
+                            sensitive: o.sensitive || sensitivity.taints(&o.value),
                         },
                     );
                 }

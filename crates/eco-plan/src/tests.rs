@@ -233,6 +233,43 @@ fn sensitive_values_never_render() {
     assert!(!render::to_json(&p).to_string().contains("hunter2"));
 }
 
+/// Sensitivity follows values: an attribute set from a sensitive var, an attribute that
+/// references a sensitive attribute of another resource, and an output that references either
+/// are hidden in the plan and its JSON, though neither the attribute nor the output is marked.
+#[test]
+fn values_computed_from_sensitive_ones_never_render() {
+    let cfg = config(
+        r#"project "p"
+var "token" default="s3cr3t-token" sensitive=#true
+stage "dev" {}
+pool "users" { name "u"; secret "hunter2"; lifecycle prevent-destroy=#false }
+role "reader" { name "r"; bucket-arn "arn:${var.token}" }
+role "copier" { name "c"; bucket-arn "${pool.users.secret}" }
+role "plain" { name "p"; bucket-arn "${pool.users.name}" }
+output "leak" value="${pool.users.secret}"
+output "token" value="${var.token}"
+output "fine" value="${pool.users.name}"
+"#,
+    );
+    let p = run_plan(&cfg, &State::new("dev"), Mode::Normal, &[]);
+    let text = render::render(&p, false);
+    let json = render::to_json(&p).to_string();
+    for secret in ["hunter2", "s3cr3t-token"] {
+        assert!(!text.contains(secret), "{secret} in:\n{text}");
+        assert!(!json.contains(secret), "{secret} in:\n{json}");
+    }
+    assert!(p.outputs["leak"].sensitive && p.outputs["token"].sensitive);
+    assert!(!p.outputs["fine"].sensitive);
+    // What is not computed from a secret still shows.
+    assert!(text.contains("\"r\"") && text.contains("\"u\""), "{text}");
+    let plain = p
+        .changes
+        .iter()
+        .find(|c| c.address == "role.plain")
+        .unwrap();
+    assert!(plain.changes.iter().all(|c| !c.sensitive));
+}
+
 #[test]
 fn ignore_changes_and_drift() {
     let cfg = config(&BASE.replace(

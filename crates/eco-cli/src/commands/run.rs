@@ -113,6 +113,7 @@ fn load_for_run(dir: &Path, run: &RunArgs) -> Result<(Config, StageContext), Cli
     let stage = config
         .select_stage(run.stage.stage.as_deref(), &run.stage.vars)
         .map_err(|d| config_error(&config, d))?;
+    crate::redact::learn_sensitive_vars(&config, &stage);
     Ok((config, stage))
 }
 
@@ -197,6 +198,7 @@ async fn generate_config_out(
     let stage = config
         .select_stage(run.stage.stage.as_deref(), &run.stage.vars)
         .map_err(|d| config_error(&config, d))?;
+    crate::redact::learn_sensitive_vars(&config, &stage);
     if missing.is_empty() {
         ui.out(
             "-generate-config-out: every import block's target is configured; nothing to write.",
@@ -564,6 +566,7 @@ pub async fn output(ui: &Ui, dir: &Path, args: &OutputArgs) -> CmdResult {
     let stage = config
         .select_stage(args.stage.as_deref(), &[])
         .map_err(|d| config_error(&config, d))?;
+    crate::redact::learn_sensitive_vars(&config, &stage);
     let backend = backend::open(&config, dir, &stage).await?;
     let (state, _) = backend
         .as_dyn()
@@ -592,10 +595,13 @@ pub async fn output(ui: &Ui, dir: &Path, args: &OutputArgs) -> CmdResult {
                 .outputs
                 .iter()
                 .map(|(k, o)| {
-                    (
-                        k.clone(),
-                        serde_json::json!({"value": o.value, "sensitive": o.sensitive}),
-                    )
+                    // A sensitive value is printed only when asked for by name.
+                    let value = match o.sensitive {
+                        true => serde_json::json!(eco_plan::render::SENSITIVE),
+                        false => o.value.clone(),
+                    };
+                    let shown = serde_json::json!({"value": value, "sensitive": o.sensitive});
+                    (k.clone(), shown)
                 })
                 .collect();
             ui.out(serde_json::to_string_pretty(&all).expect("outputs JSON"));

@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use eco_plan::sensitive::Sensitivity;
 use eco_schema::{Schema, Shape, Value};
 use eco_state::{ResourceState, State};
 
@@ -11,6 +12,7 @@ use crate::cli::{BootstrapArgs, ForceUnlockArgs, StateCommand, StateStageArgs};
 use crate::ui::Ui;
 
 struct Opened {
+    config: eco_config::Config,
     stage: String,
     backend: Backend,
 }
@@ -20,8 +22,10 @@ async fn open(dir: &Path, stage: Option<&str>) -> Result<Opened, CliError> {
     let ctx = config
         .select_stage(stage, &[])
         .map_err(|d| CliError::Diagnostic(config.sources.clone(), d))?;
+    crate::redact::learn_sensitive_vars(&config, &ctx);
     let backend = backend::open(&config, dir, &ctx).await?;
     Ok(Opened {
+        config,
         stage: ctx.name,
         backend,
     })
@@ -51,7 +55,14 @@ pub async fn run(ui: &Ui, dir: &Path, command: &StateCommand) -> CmdResult {
                 .resource(&a.address)
                 .ok_or_else(|| no_such(&o, &a.address))?;
             let registry = super::registry();
-            ui.out(render_resource(resource, registry.get(&resource.type_)));
+            // Attributes set from a sensitive var (or a sensitive attribute) are hidden too.
+            let sensitivity = Sensitivity::of_config(&o.config, &registry);
+            let hidden = sensitivity.hidden(&resource.address);
+            ui.out(render_resource(
+                resource,
+                registry.get(&resource.type_),
+                &hidden,
+            ));
             Ok(Status::Ok)
         }
         StateCommand::Rm(a) => {
@@ -135,9 +146,14 @@ where
     Ok(Status::Ok)
 }
 
-/// A resource's state as `eco state show` prints it; sensitive values are replaced.
-pub fn render_resource(resource: &ResourceState, schema: Option<&Schema>) -> String {
-    let mut paths = Vec::new();
+/// A resource's state as `eco state show` prints it; sensitive values (by the schema, and the
+/// top-level attributes named in `hidden`) are replaced.
+pub fn render_resource(
+    resource: &ResourceState,
+    schema: Option<&Schema>,
+    hidden: &[String],
+) -> String {
+    let mut paths = hidden.to_vec();
     if let Some(schema) = schema {
         sensitive_paths(&schema.attributes, "", &mut paths);
     }

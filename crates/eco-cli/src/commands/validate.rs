@@ -65,6 +65,7 @@ pub fn run(ui: &Ui, dir: &Path, args: &ValidateArgs) -> CmdResult {
         let ctx = config
             .select_stage(stage.as_deref(), &args.stage.vars)
             .map_err(|d| CliError::Diagnostic(config.sources.clone(), d))?;
+        crate::redact::learn_sensitive_vars(&config, &ctx);
         for mut d in check_stage(&config, &ctx) {
             d.message = format!("stage `{}`: {}", ctx.name, d.message);
             problems.push(d);
