@@ -752,3 +752,30 @@ async fn a_conflicting_writer_is_refused() {
     assert!(err.is_conflict(), "{err}");
     assert_eq!(backend.read("dev").await.unwrap().state.unwrap(), theirs);
 }
+
+#[test]
+fn a_newer_format_claimed_by_this_very_eco_is_corrupt_not_a_reason_to_upgrade() {
+    let mut doc: Value = serde_json::from_slice(&sample().to_json()).unwrap();
+    doc["format_version"] = json!(999);
+    doc["eco_version"] = json!(crate::ECO_VERSION);
+    let err =
+        State::from_json(doc.to_string().as_bytes(), "/x/dev.json", "restore it").unwrap_err();
+    let msg = err.to_string();
+    assert!(matches!(err, StateError::Corrupt { .. }), "{msg}");
+    assert!(
+        msg.contains("edited by hand or damaged") && msg.contains("restore it"),
+        "{msg}"
+    );
+    assert!(!msg.contains("upgrade eco"), "{msg}");
+}
+
+#[test]
+fn an_empty_id_or_address_is_corrupt_state() {
+    for (field, expected) in [("id", "has an empty id"), ("address", "empty address")] {
+        let mut doc: Value = serde_json::from_slice(&sample().to_json()).unwrap();
+        doc["resources"][0][field] = json!("");
+        let err = State::from_json(doc.to_string().as_bytes(), "loc", "h").unwrap_err();
+        assert!(matches!(err, StateError::Corrupt { .. }), "{err}");
+        assert!(err.to_string().contains(expected), "{err}");
+    }
+}
