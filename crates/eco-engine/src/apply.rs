@@ -12,7 +12,9 @@ use std::time::{Duration, Instant};
 
 use eco_config::{Address, Config, StageContext};
 use eco_graph::{walk_grouped, Direction, Outcome as WalkOutcome, ResourceGraph};
-use eco_plan::{attrs_from_json, desired_attrs, Action, EvalContext, Known, Plan, ResourceChange};
+use eco_plan::{
+    attrs_from_json, attrs_to_json, desired_attrs, Action, EvalContext, Known, Plan, ResourceChange,
+};
 use eco_provider::{BatchItem, BatchOp, Live, OpContext, OpError, ResourceProvider};
 use eco_state::{Mutation, OutputValue, PendingIntent, ResourceState, StateBackend, StateWriter};
 use tokio::sync::mpsc;
@@ -410,11 +412,13 @@ impl Item {
                         .unwrap_or_default(),
                     _ => self.token.clone(),
                 };
-                Some(Mutation::Intent(PendingIntent::new(
-                    self.key.clone(),
-                    operation,
-                    token,
-                )))
+                let intent = PendingIntent::new(self.key.clone(), operation, token);
+                Some(Mutation::Intent(match self.kind {
+                    Kind::Create | Kind::Replace(_) => {
+                        intent.with_desired(attrs_to_json(&self.desired))
+                    }
+                    Kind::Update | Kind::Delete => intent,
+                }))
             }
             Effect::WriteResult => {
                 let result = match self.kind {

@@ -116,6 +116,9 @@ pub enum Resolution {
     StillExists { address: String },
     /// An interrupted update: refresh reads what it did.
     Updated { address: String },
+    /// An interrupted create of a resource the configuration no longer has, recorded without
+    /// what it was creating (by an older eco): whether it made something cannot be checked.
+    Unverifiable { address: String },
 }
 
 impl std::fmt::Display for Resolution {
@@ -140,6 +143,12 @@ impl std::fmt::Display for Resolution {
             Resolution::Updated { address } => write!(
                 f,
                 "{address}: an interrupted update; refresh reads its result"
+            ),
+            Resolution::Unverifiable { address } => write!(
+                f,
+                "{address}: an interrupted create of a resource no longer configured, recorded \
+                 without its attributes: eco cannot tell whether it made something; if it did, \
+                 `eco discover` lists it"
             ),
         }
     }

@@ -3,10 +3,8 @@
 //! or ownership tags) and adopted, or the intent is dropped so that the plan does the operation
 //! again.
 
-use std::collections::BTreeMap;
-
 use eco_config::Address;
-use eco_plan::{desired_attrs, Action};
+use eco_plan::{attrs_from_json, desired_attrs, Action};
 use eco_state::{Operation, State};
 
 use crate::{known_from_state, resource_state, Engine, EngineError, Resolution};
@@ -65,12 +63,23 @@ impl Engine {
             match intent.operation {
                 Operation::Create | Operation::Replace => {
                     let expander = self.expander();
-                    let desired = Address::parse(&address)
+                    let configured = Address::parse(&address)
                         .and_then(|a| self.config.resource(&a))
                         .map(|r| desired_attrs(&self.eval(&expander), r, &known));
-                    let desired = match desired {
-                        Some(Ok(d)) => d,
-                        _ => BTreeMap::new(),
+                    // What the create was making: as configured now, else as the intent
+                    // recorded it (the configuration may no longer have the resource).
+                    let desired = match (configured, &intent.desired) {
+                        (Some(Ok(d)), _) => d,
+                        (_, Some(recorded)) => attrs_from_json(recorded),
+                        (_, None) => {
+                            // Nothing says what to look for: an intent of an older eco for a
+                            // resource the configuration dropped. Nothing can be found; say so.
+                            if intent.operation == Operation::Create {
+                                let _ = state.remove(&address);
+                            }
+                            found.push(Resolution::Unverifiable { address });
+                            continue;
+                        }
                     };
                     match self
                         .retry

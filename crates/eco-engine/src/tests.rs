@@ -402,6 +402,63 @@ async fn an_interrupted_create_is_adopted_by_the_next_plan() {
     assert_eq!(resolved.resource("thing.a").unwrap().id, "a");
 }
 
+/// A kill after `d`'s create call, then `d` removed from the configuration: the next run finds
+/// what the create made from the attributes its intent recorded, adopts it, and the plan
+/// deletes it; nothing is stuck and nothing is orphaned.
+#[tokio::test]
+async fn an_interrupted_create_of_a_resource_removed_from_the_configuration_is_found_then_destroyed(
+) {
+    let things = Things::new(&[]);
+    let h = harness(CONFIG, things.clone(), "fail:after-call:thing.d");
+    h.apply().await;
+    let (state, _) = h.state().await;
+    assert_eq!(state.pending.len(), 1);
+    assert_eq!(
+        state.pending[0].desired.as_ref().unwrap()["name"],
+        "d",
+        "the intent records what it creates"
+    );
+    let without_d = CONFIG.replace("thing \"d\" { name \"d\" }\n", "");
+    let h = Harness {
+        backend: h.backend.clone(),
+        ..harness(&without_d, things.clone(), "")
+    };
+    let (resolved, found, errors) = h.engine.resolve_pending(&state).await;
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(
+        found,
+        [Resolution::Adopted {
+            address: "thing.d".into(),
+            id: "d".into()
+        }]
+    );
+    let p = h.plan(&resolved);
+    assert_eq!(p.change("thing.d").unwrap().action, Action::Delete);
+    let report = h.apply().await;
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert!(!things.live.lock().unwrap().contains_key("d"));
+    let (state, _) = h.state().await;
+    assert!(state.pending.is_empty() && state.resource("thing.d").is_none());
+
+    // An intent without recorded attributes (an older eco) for a dropped resource is reported
+    // as unverifiable and dropped, never an error that blocks every later run.
+    let mut old = state.clone();
+    old.add_intent(eco_state::PendingIntent::new(
+        "thing.gone",
+        eco_state::Operation::Create,
+        "t",
+    ));
+    let (resolved, found, errors) = h.engine.resolve_pending(&old).await;
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(
+        found,
+        [Resolution::Unverifiable {
+            address: "thing.gone".into()
+        }]
+    );
+    assert!(resolved.pending.is_empty());
+}
+
 #[tokio::test]
 async fn refresh_sees_deletion_outside_eco_and_destroy_removes_all() {
     let things = Things::new(&[]);

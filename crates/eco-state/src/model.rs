@@ -103,6 +103,10 @@ pub struct PendingIntent {
     pub token: String,
     /// When the intent was recorded (RFC 3339, UTC).
     pub started: String,
+    /// For a create or replacement: the attributes it creates the resource with, so that what
+    /// it made can be found after a crash even when the configuration no longer has it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub desired: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 impl PendingIntent {
@@ -113,7 +117,14 @@ impl PendingIntent {
             operation,
             token: token.into(),
             started: now_rfc3339(),
+            desired: None,
         }
+    }
+
+    /// The same intent, recording the attributes its create uses.
+    pub fn with_desired(mut self, desired: serde_json::Map<String, serde_json::Value>) -> Self {
+        self.desired = Some(desired);
+        self
     }
 }
 
@@ -216,6 +227,14 @@ impl State {
             .map_err(|_| StateError::NoSuchResource(address.to_string()))?;
         self.pending.retain(|p| p.address != address);
         Ok(self.resources.remove(i))
+    }
+
+    /// Drops the write-ahead intents of `address` (`eco state rm` of an address an interrupted
+    /// apply was creating); whether there were any.
+    pub fn forget_intents(&mut self, address: &str) -> bool {
+        let before = self.pending.len();
+        self.pending.retain(|p| p.address != address);
+        self.pending.len() != before
     }
 
     /// Renames a resource in state (`eco state mv`), rewriting other resources' dependencies on it.

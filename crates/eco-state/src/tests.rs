@@ -779,3 +779,30 @@ fn an_empty_id_or_address_is_corrupt_state() {
         assert!(err.to_string().contains(expected), "{err}");
     }
 }
+
+#[test]
+fn intents_of_an_address_can_be_forgotten_and_a_create_intent_keeps_its_attributes() {
+    let mut s = sample();
+    let desired = json!({"name": "site"}).as_object().unwrap().clone();
+    s.add_intent(
+        PendingIntent::new("s3-bucket.new", Operation::Create, "tok").with_desired(desired.clone()),
+    );
+    let back = State::from_json(&s.to_json(), "loc", "h").unwrap();
+    let new = |s: &State| {
+        s.pending
+            .iter()
+            .find(|p| p.address == "s3-bucket.new")
+            .cloned()
+    };
+    assert_eq!(new(&back).unwrap().desired.as_ref(), Some(&desired));
+    assert!(s.forget_intents("s3-bucket.new"));
+    assert!(new(&s).is_none());
+    assert!(!s.forget_intents("s3-bucket.new"));
+    // An intent without attributes (older state) still reads.
+    let mut doc: Value = serde_json::from_slice(&back.to_json()).unwrap();
+    for p in doc["pending"].as_array_mut().unwrap() {
+        p.as_object_mut().unwrap().remove("desired");
+    }
+    let older = State::from_json(doc.to_string().as_bytes(), "loc", "h").unwrap();
+    assert_eq!(new(&older).unwrap().desired, None);
+}

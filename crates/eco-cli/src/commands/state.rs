@@ -67,6 +67,13 @@ pub async fn run(ui: &Ui, dir: &Path, command: &StateCommand) -> CmdResult {
         }
         StateCommand::Rm(a) => {
             mutate(ui, dir, &a.stage, "state rm", |state| {
+                if state.resource(&a.address).is_none() && state.forget_intents(&a.address) {
+                    return Ok(format!(
+                        "Removed the interrupted operation on {} from state (if it made \
+                         something in AWS, `eco discover` lists it).",
+                        a.address
+                    ));
+                }
                 state.remove(&a.address)?;
                 Ok(format!(
                     "Removed {} from state (it still exists in AWS; `eco import` adopts it again).",
