@@ -27,10 +27,7 @@ pub enum StateError {
     },
 
     /// The state was written by a format this eco does not know.
-    #[error(
-        "the state at {location} has format_version {found}, but this eco ({eco}) reads format_version \
-         {supported} and older.\n  Next step: upgrade eco to the version that wrote it{written_by}"
-    )]
+    #[error("{}", unsupported_message(location, *found, *supported, eco, written_by))]
     UnsupportedVersion {
         /// Where the state lives.
         location: String,
@@ -198,6 +195,32 @@ impl StateError {
     }
 }
 
+fn unsupported_message(
+    location: &str,
+    found: u64,
+    supported: u64,
+    eco: &str,
+    written_by: &str,
+) -> String {
+    let head = format!(
+        "the state at {location} has format_version {found}, but this eco ({eco}) reads \
+         format_version {supported} and older"
+    );
+    let writer = written_by
+        .strip_prefix(" (eco ")
+        .and_then(|w| w.strip_suffix(')'));
+    match writer {
+        // The eco that claims to have written it writes older formats only.
+        Some(writer) if !crate::model::is_newer(writer, eco) => format!(
+            "{head}, yet the document says eco {writer} wrote it, and eco {writer} writes \
+             format_version {supported} or older: the document was edited by hand or is damaged.\n  \
+             Next step: restore the state from its backup (the local backend keeps `.backup` beside \
+             it; the S3 bucket keeps earlier versions), or repair it by hand; see docs/state.md"
+        ),
+        _ => format!("{head}.\n  Next step: upgrade eco to the version that wrote it{written_by}"),
+    }
+}
+
 fn locked_message(stage: &str, holder: Option<&LockInfo>, waited: &Duration) -> String {
     let waited = if waited.is_zero() {
         String::new()
@@ -205,6 +228,18 @@ fn locked_message(stage: &str, holder: Option<&LockInfo>, waited: &Duration) -> 
         format!(" (waited {})", crate::lock::format_duration(*waited))
     };
     match holder {
+        Some(h) if h.holder_is_gone() => format!(
+            "the state of stage {stage} is locked by a run that is gone: process {} on this host \
+             ({}) no longer exists, so the lock is stale{waited}\n  Lock ID:   {}\n  Since:     {}\n  \
+             Operation: {}\n  Next step: `eco force-unlock -stage {stage} {}` (an interrupted apply \
+             left its operations in state; the next run settles them)",
+            h.pid.unwrap_or_default(),
+            h.who,
+            h.id,
+            h.created,
+            h.operation,
+            h.id
+        ),
         Some(h) => format!(
             "the state of stage {stage} is locked{waited}\n  \
              Lock ID:   {}\n  Held by:   {}\n  Since:     {}\n  Operation: {}\n  Path:      {}\n  \

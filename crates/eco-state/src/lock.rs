@@ -9,7 +9,7 @@ use crate::{now_rfc3339, StateError, ECO_VERSION};
 
 /// Who holds a stage's lock. Stored as JSON exactly `{ID, Operation, Who, Version, Created, Path}`
 /// (in the local lock file, or the DynamoDB item's `Info` attribute).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LockInfo {
     /// A UUID unique to the run that took the lock; `eco force-unlock` takes it.
     #[serde(rename = "ID")]
@@ -29,7 +29,30 @@ pub struct LockInfo {
     /// The state it protects (file path or `bucket/key/stage.json`); the backend fills it in.
     #[serde(rename = "Path")]
     pub path: String,
+    /// The holder's process id on its host, when the backend records it beside the lock info
+    /// (the S3 backend's lock item has a `Pid` attribute): it tells a lock whose process is gone
+    /// (killed) from one a running process holds. Not part of the info JSON, nor of equality.
+    #[serde(skip)]
+    pub pid: Option<u32>,
 }
+
+impl PartialEq for LockInfo {
+    fn eq(&self, other: &LockInfo) -> bool {
+        let fields = |i: &LockInfo| {
+            (
+                i.id.clone(),
+                i.operation.clone(),
+                i.who.clone(),
+                i.version.clone(),
+                i.created.clone(),
+                i.path.clone(),
+            )
+        };
+        fields(self) == fields(other)
+    }
+}
+
+impl Eq for LockInfo {}
 
 impl LockInfo {
     /// Lock info for a run of `operation` by this user on this host, with a fresh ID. The backend
@@ -42,7 +65,22 @@ impl LockInfo {
             version: ECO_VERSION.to_string(),
             created: now_rfc3339(),
             path: String::new(),
+            pid: None,
         }
+    }
+
+    /// Whether the run holding this lock is provably gone: it ran on this host and its process
+    /// no longer exists (it was killed, or crashed). A lock from another host, or without a
+    /// process id, is never called stale.
+    pub fn holder_is_gone(&self) -> bool {
+        let Some(pid) = self.pid else { return false };
+        let this_host = who().rsplit_once('@').map(|(_, h)| h.to_string());
+        let their_host = self.who.rsplit_once('@').map(|(_, h)| h);
+        if this_host.as_deref() != their_host || pid == std::process::id() {
+            return false;
+        }
+        let proc = std::path::Path::new("/proc");
+        proc.join("self").exists() && !proc.join(pid.to_string()).exists()
     }
 
     /// The info as stored (compact JSON).

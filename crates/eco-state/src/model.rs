@@ -162,31 +162,7 @@ impl State {
     /// Parses a stored state, upgrading older formats. `location` names where it was read from,
     /// for error messages; `hint` says how to recover a corrupt document there.
     pub fn from_json(bytes: &[u8], location: &str, hint: &str) -> Result<State, StateError> {
-        parse_with(bytes, location, hint, UPGRADES).map_err(|e| match e {
-            StateError::UnsupportedVersion {
-                location,
-                found,
-                supported,
-                written_by,
-                ..
-            } if written_by
-                .strip_prefix(" (eco ")
-                .and_then(|w| w.strip_suffix(')'))
-                .is_some_and(|writer| !is_newer(writer, ECO_VERSION)) =>
-            {
-                // The version that claims to have written it writes older formats only.
-                StateError::Corrupt {
-                    location,
-                    detail: format!(
-                        "format_version {found} is newer than this eco ({ECO_VERSION}) reads, yet \
-                         the document says{written_by} wrote it, which writes format_version \
-                         {supported} or older: it was edited by hand or damaged"
-                    ),
-                    hint: hint.to_string(),
-                }
-            }
-            e => e,
-        })
+        parse_with(bytes, location, hint, UPGRADES)
     }
 
     /// The state as pretty-printed JSON (the stored form), ending in a newline.
@@ -370,7 +346,7 @@ pub(crate) fn parse_with(
 
 /// Whether version `a` (`X.Y.Z`, numeric parts) is newer than `b`; a version that does not
 /// parse counts as newer (nothing can be concluded from it).
-fn is_newer(a: &str, b: &str) -> bool {
+pub(crate) fn is_newer(a: &str, b: &str) -> bool {
     let parts = |v: &str| -> Option<Vec<u64>> { v.split('.').map(|p| p.parse().ok()).collect() };
     match (parts(a), parts(b)) {
         (Some(a), Some(b)) => a > b,

@@ -754,18 +754,18 @@ async fn a_conflicting_writer_is_refused() {
 }
 
 #[test]
-fn a_newer_format_claimed_by_this_very_eco_is_corrupt_not_a_reason_to_upgrade() {
+fn a_newer_format_claimed_by_this_very_eco_is_called_damaged_not_a_reason_to_upgrade() {
     let mut doc: Value = serde_json::from_slice(&sample().to_json()).unwrap();
     doc["format_version"] = json!(999);
     doc["eco_version"] = json!(crate::ECO_VERSION);
-    let err =
-        State::from_json(doc.to_string().as_bytes(), "/x/dev.json", "restore it").unwrap_err();
+    let err = State::from_json(doc.to_string().as_bytes(), "/x/dev.json", "h").unwrap_err();
     let msg = err.to_string();
-    assert!(matches!(err, StateError::Corrupt { .. }), "{msg}");
     assert!(
-        msg.contains("edited by hand or damaged") && msg.contains("restore it"),
+        matches!(err, StateError::UnsupportedVersion { found: 999, .. }),
         "{msg}"
     );
+    assert!(msg.contains("edited by hand or is damaged"), "{msg}");
+    assert!(msg.contains("restore the state from its backup"), "{msg}");
     assert!(!msg.contains("upgrade eco"), "{msg}");
 }
 

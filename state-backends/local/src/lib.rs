@@ -467,6 +467,7 @@ impl Shared {
             version: "unknown".into(),
             created: "unknown".into(),
             path: self.state_path(stage).display().to_string(),
+            pid: None,
         })))
     }
 

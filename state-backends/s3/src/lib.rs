@@ -39,6 +39,8 @@ use eco_state::{
 pub const LOCK_KEY: &str = "LockID";
 /// The attribute of the lock item that holds the [`LockInfo`] JSON.
 pub const LOCK_INFO: &str = "Info";
+/// The lock item's attribute holding the holder's process id (to tell a killed run's lock).
+pub const LOCK_PID: &str = "Pid";
 
 /// Where the S3 backend keeps state: the `backend "s3"` node of the configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -192,8 +194,8 @@ impl S3Backend {
         (LOCK_KEY.to_string(), AttributeValue::S(self.lock_id(stage)))
     }
 
-    /// The lock item's raw `Info` string, if the item exists.
-    async fn read_lock(&self, stage: &str) -> Result<Option<String>, StateError> {
+    /// The lock item's raw `Info` string and the holder's process id, if the item exists.
+    async fn read_lock(&self, stage: &str) -> Result<Option<(String, Option<u32>)>, StateError> {
         let (k, v) = self.lock_key(stage);
         let out = self
             .dynamodb
@@ -205,11 +207,21 @@ impl S3Backend {
             .await
             .map_err(|e| self.aws_error("GetItem", self.table_target(), Some(stage), &e))?;
         Ok(out.item().map(|item| {
-            item.get(LOCK_INFO)
-                .and_then(|v| v.as_s().ok())
-                .cloned()
-                .unwrap_or_default()
+            let info = item.get(LOCK_INFO).and_then(|v| v.as_s().ok());
+            let pid = item.get(LOCK_PID).and_then(|v| v.as_n().ok());
+            (
+                info.cloned().unwrap_or_default(),
+                pid.and_then(|p| p.parse().ok()),
+            )
         }))
+    }
+
+    /// The holder a lock item names.
+    fn holder(&self, stage: &str, (raw, pid): &(String, Option<u32>)) -> LockInfo {
+        LockInfo {
+            pid: *pid,
+            ..self.parse_info(stage, raw)
+        }
     }
 
     fn parse_info(&self, stage: &str, raw: &str) -> LockInfo {
@@ -220,6 +232,7 @@ impl S3Backend {
             version: "unknown".to_string(),
             created: "unknown".to_string(),
             path: self.url(stage),
+            pid: None,
         })
     }
 
@@ -229,10 +242,11 @@ impl S3Backend {
             stage: stage.to_string(),
             requested: lock_id.to_string(),
         };
-        let Some(raw) = self.read_lock(stage).await? else {
+        let Some(item) = self.read_lock(stage).await? else {
             return Err(not_locked());
         };
-        let held = self.parse_info(stage, &raw);
+        let held = self.holder(stage, &item);
+        let raw = item.0;
         if held.id != lock_id {
             return Err(StateError::LockIdMismatch {
                 stage: stage.to_string(),
@@ -261,8 +275,8 @@ impl S3Backend {
                 // Released or taken over between the read and the delete: report what is there now.
                 match self.read_lock(stage).await? {
                     None => Err(not_locked()),
-                    Some(raw) => {
-                        let now = self.parse_info(stage, &raw);
+                    Some(item) => {
+                        let now = self.holder(stage, &item);
                         Err(StateError::LockIdMismatch {
                             stage: stage.to_string(),
                             requested: lock_id.to_string(),
@@ -582,6 +596,7 @@ impl StateBackend for S3Backend {
                 .table_name(&self.settings.lock_table)
                 .item(k, v)
                 .item(LOCK_INFO, AttributeValue::S(info.to_json()))
+                .item(LOCK_PID, AttributeValue::N(std::process::id().to_string()))
                 .condition_expression("attribute_not_exists(#id)")
                 .expression_attribute_names("#id", LOCK_KEY)
                 .send()
@@ -592,10 +607,10 @@ impl StateBackend for S3Backend {
                     return Ok(info);
                 }
                 Err(e) if e.code() == Some("ConditionalCheckFailedException") => {
-                    if let Some(raw) = self.read_lock(stage).await? {
+                    if let Some(item) = self.read_lock(stage).await? {
                         return Err(StateError::Locked {
                             stage: stage.to_string(),
-                            holder: Some(Box::new(self.parse_info(stage, &raw))),
+                            holder: Some(Box::new(self.holder(stage, &item))),
                             waited: Duration::ZERO,
                         });
                     }
@@ -627,7 +642,7 @@ impl StateBackend for S3Backend {
         Ok(self
             .read_lock(stage)
             .await?
-            .map(|raw| self.parse_info(stage, &raw)))
+            .map(|item| self.holder(stage, &item)))
     }
 
     async fn list_stages(&self) -> Result<Vec<String>, StateError> {

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_s3::config::Credentials;
 use aws_sdk_s3::primitives::ByteStream;
 use eco_state::{LockInfo, ResourceState, State, StateBackend, StateError, StateVersion};
@@ -493,4 +494,64 @@ async fn group_committed_writes_against_s3() {
         .unwrap();
     assert_eq!(versions.versions().len() as u64, last.serial);
     eprintln!("80 submissions -> {} S3 writes", last.serial);
+}
+
+/// A run killed while holding the lock (kill -9: nothing releases the DynamoDB item) leaves a
+/// lock the next run reports as stale, with the one command that breaks it; a lock held by a
+/// live process is not called stale.
+#[tokio::test]
+async fn a_lock_whose_process_is_gone_is_reported_stale_with_the_command_that_breaks_it() {
+    let moto = Moto::start();
+    let b = bootstrapped(&moto).await;
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let dead_pid = child.id();
+    child.wait().unwrap();
+    // The lock item a killed run left: its info, and the process id of a process that is gone.
+    let killed = LockInfo {
+        path: "ecogy-eco-state/ams/dev.json".into(),
+        ..LockInfo::new("apply")
+    };
+    let dynamodb = aws_sdk_dynamodb::Client::new(&sdk_config(&moto).await);
+    dynamodb
+        .put_item()
+        .table_name("eco-locks")
+        .item(
+            "LockID",
+            AttributeValue::S("ecogy-eco-state/ams/dev".into()),
+        )
+        .item("Info", AttributeValue::S(killed.to_json()))
+        .item("Pid", AttributeValue::N(dead_pid.to_string()))
+        .send()
+        .await
+        .unwrap();
+    let err = b
+        .lock("dev", &LockInfo::new("apply"), Duration::ZERO)
+        .await
+        .unwrap_err();
+    let msg = err.to_string();
+    assert!(err.is_locked(), "{msg}");
+    assert!(msg.contains("is gone") && msg.contains("stale"), "{msg}");
+    assert!(msg.contains(&format!("process {dead_pid}")), "{msg}");
+    assert!(
+        msg.contains(&format!("eco force-unlock -stage dev {}", killed.id)),
+        "{msg}"
+    );
+    assert_eq!(
+        b.lock_holder("dev").await.unwrap().unwrap().pid,
+        Some(dead_pid)
+    );
+    b.force_unlock("dev", &killed.id).await.unwrap();
+
+    // Held by this (live) process: the usual message, not "stale".
+    let live = LockInfo::new("apply");
+    b.lock("dev", &live, Duration::ZERO).await.unwrap();
+    let msg = b
+        .lock("dev", &LockInfo::new("plan"), Duration::ZERO)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        !msg.contains("stale") && msg.contains("wait for that run"),
+        "{msg}"
+    );
 }
