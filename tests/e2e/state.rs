@@ -259,3 +259,53 @@ fn two_processes_one_lock_then_force_unlock() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stdout(&run(d, &["state", "list"], &env)), "s3-bucket.c\n");
 }
+
+/// A backend that declares its account (`account=`) is refused by every command whose
+/// credentials act in another one — bootstrap, state push and state rm included — before any
+/// state is touched; the right account works.
+#[test]
+fn a_backend_in_another_account_than_declared_is_refused_before_touching_state() {
+    let moto = Moto::start();
+    let env = moto.env();
+    let config = s3_config("eco-state-acct").replace(
+        "lock-table=\"eco-locks\"",
+        "lock-table=\"eco-locks\" account=\"210987654321\"",
+    );
+    let dir = project(&config);
+    let d = dir.path();
+    std::fs::write(
+        d.join("in.json"),
+        state_json("dev", "lin-a", 1, &["s3-bucket.data"]),
+    )
+    .unwrap();
+    for args in [
+        &["bootstrap", "-stage", "dev"][..],
+        &["state", "push", "in.json"],
+        &["state", "rm", "s3-bucket.data"],
+        &["state", "list"],
+    ] {
+        let out = run(d, args, &env);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(
+            err.contains("declared in account 210987654321")
+                && err.contains("act in account 123456789012"),
+            "{args:?}: {err}"
+        );
+    }
+    // Nothing was made: the bucket does not exist.
+    let out = run(d, &["state", "list"], &env);
+    assert_eq!(out.status.code(), Some(1));
+
+    // Declared right (moto's account), bootstrap and push work.
+    std::fs::write(
+        d.join("main.kdl"),
+        config.replace("210987654321", "123456789012"),
+    )
+    .unwrap();
+    assert!(run(d, &["bootstrap", "-stage", "dev"], &env)
+        .status
+        .success());
+    let out = run(d, &["state", "push", "in.json"], &env);
+    assert!(out.status.success(), "{}", stderr(&out));
+}

@@ -24,6 +24,7 @@ const BACKEND_S3_KEYS: &[&str] = &[
     "profile",
     "role-arn",
     "endpoint",
+    "account",
 ];
 const BACKEND_LOCAL_KEYS: &[&str] = &["path"];
 

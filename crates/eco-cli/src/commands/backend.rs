@@ -72,6 +72,9 @@ pub async fn open(config: &Config, dir: &Path, stage: &StageContext) -> Result<B
                 ..Default::default()
             };
             let aws = eco_aws::Aws::load(&options).await;
+            if let Some(expected) = backend.get("account") {
+                check_backend_account(&aws, expected).await?;
+            }
             let settings = S3Settings {
                 bucket: backend.get("bucket").unwrap_or_default().to_string(),
                 key: backend.get("key").unwrap_or_default().to_string(),
@@ -87,6 +90,29 @@ pub async fn open(config: &Config, dir: &Path, stage: &StageContext) -> Result<B
             )))
         }
     }
+}
+
+/// The state backend's credentials act in the account the backend declares (`account=`), so
+/// that no command reads, writes or bootstraps state in another account (state often lives in a
+/// tooling account, apart from every stage's).
+async fn check_backend_account(aws: &eco_aws::Aws, expected: &str) -> Result<(), CliError> {
+    let actual = aws.caller_account().await.map_err(|e| {
+        CliError::msg(
+            format!("cannot tell which AWS account the state backend's credentials act in: {e}"),
+            "check the credentials the backend uses (its profile= or role-arn=, else the default chain)",
+        )
+    })?;
+    if actual != expected {
+        return Err(CliError::msg(
+            format!(
+                "the state backend is declared in account {expected} (account= on `backend`), but \
+                 its credentials act in account {actual}; eco touched no state"
+            ),
+            "use the credentials of the state's account (the backend's profile= or role-arn=), \
+             or correct account=",
+        ));
+    }
+    Ok(())
 }
 
 /// Parses `-lock-timeout`: `0s`, `30s`, `2m`, `1h`, `500ms`, or plain seconds.
