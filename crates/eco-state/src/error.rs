@@ -105,6 +105,23 @@ pub enum StateError {
         who: String,
     },
 
+    /// The lock this run took was broken (force-unlocked) while it ran: the state write was
+    /// not made, and the run stops before its next change (fencing).
+    #[error(
+        "this run's lock on stage {stage} (ID {id}) is gone: it was force-unlocked{}. eco wrote \
+         nothing more and makes no further change.\n  Next step: check what the other run did \
+         (`eco state pull`, `eco plan`) before running again",
+        holder.as_ref().map(|h| format!(" and is now held by {} for `{}` (ID {})", h.who, h.operation, h.id)).unwrap_or_default()
+    )]
+    LockLost {
+        /// The stage.
+        stage: String,
+        /// This run's lock ID.
+        id: String,
+        /// Who holds the lock now, if anyone.
+        holder: Option<Box<LockInfo>>,
+    },
+
     /// The bucket or lock table of the S3 backend does not exist.
     #[error(
         "the state {kind} {name} does not exist ({operation}).\n  Next step: create it with \

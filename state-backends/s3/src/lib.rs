@@ -15,6 +15,8 @@
 //! given [`SdkConfig`] ([`S3Backend::from_sdk_config`]); with an overridden endpoint (an emulator)
 //! S3 uses path-style addressing.
 
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
@@ -62,6 +64,9 @@ pub struct S3Backend {
     s3: aws_sdk_s3::Client,
     dynamodb: aws_sdk_dynamodb::Client,
     region: Option<String>,
+    /// The locks this backend took and holds, by stage: a state write first checks that its
+    /// stage's lock is still this one (fencing a run whose lock was force-unlocked).
+    held: Arc<Mutex<BTreeMap<String, String>>>,
 }
 
 /// What [`S3Backend::bootstrap`] did.
@@ -111,7 +116,40 @@ impl S3Backend {
             dynamodb: aws_sdk_dynamodb::Client::from_conf(dynamodb.build()),
             settings,
             region,
+            held: Arc::default(),
         }
+    }
+
+    /// Refuses a write to `stage` when this backend locked it and the lock is no longer its own.
+    async fn check_still_locked(&self, stage: &str) -> Result<(), StateError> {
+        let Some(id) = self.held_lock(stage) else {
+            return Ok(());
+        };
+        let holder = self
+            .read_lock(stage)
+            .await?
+            .map(|item| self.holder(stage, &item));
+        match holder {
+            Some(h) if h.id == id => Ok(()),
+            holder => Err(StateError::LockLost {
+                stage: stage.to_string(),
+                id,
+                holder: holder.map(Box::new),
+            }),
+        }
+    }
+
+    fn held_lock(&self, stage: &str) -> Option<String> {
+        let held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
+        held.get(stage).cloned()
+    }
+
+    fn set_held(&self, stage: &str, id: Option<&str>) {
+        let mut held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
+        match id {
+            Some(id) => held.insert(stage.to_string(), id.to_string()),
+            None => held.remove(stage),
+        };
     }
 
     /// The settings this backend was made with.
@@ -269,6 +307,9 @@ impl S3Backend {
         match result {
             Ok(_) => {
                 tracing::debug!(stage, id = lock_id, "released DynamoDB state lock");
+                if self.held_lock(stage).as_deref() == Some(lock_id) {
+                    self.set_held(stage, None);
+                }
                 Ok(())
             }
             Err(e) if e.code() == Some("ConditionalCheckFailedException") => {
@@ -531,6 +572,7 @@ impl StateBackend for S3Backend {
     ) -> Result<StateVersion, StateError> {
         validate_stage(&state.stage)?;
         let stage = state.stage.clone();
+        self.check_still_locked(&stage).await?;
         let mut next = state.clone();
         prepare_write(&mut next, expected)?;
         let mut put = self
@@ -604,6 +646,7 @@ impl StateBackend for S3Backend {
             match put {
                 Ok(_) => {
                     tracing::debug!(stage, id = %info.id, "took DynamoDB state lock");
+                    self.set_held(stage, Some(&info.id));
                     return Ok(info);
                 }
                 Err(e) if e.code() == Some("ConditionalCheckFailedException") => {

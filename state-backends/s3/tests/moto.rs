@@ -555,3 +555,44 @@ async fn a_lock_whose_process_is_gone_is_reported_stale_with_the_command_that_br
         "{msg}"
     );
 }
+
+/// Fencing: a run whose lock was force-unlocked (and taken by another run) has its next state
+/// write refused before anything is written, naming the new holder; so the engine, which makes
+/// no call before its intent is durable, makes no further change.
+#[tokio::test]
+async fn a_run_whose_lock_was_broken_cannot_write_state() {
+    let moto = Moto::start();
+    let a = bootstrapped(&moto).await;
+    let b = backend(&moto).await;
+    let lock_a = a
+        .lock("dev", &LockInfo::new("apply"), Duration::ZERO)
+        .await
+        .unwrap();
+    let (mut state, version) = a.read("dev").await.unwrap().into_state_or_new("dev");
+    state.upsert(resource("s3-bucket.one"));
+    let version = a.write(&mut state, &version).await.unwrap();
+
+    // Run B breaks A's lock and takes it.
+    b.force_unlock("dev", &lock_a.id).await.unwrap();
+    let lock_b = b
+        .lock("dev", &LockInfo::new("apply"), Duration::ZERO)
+        .await
+        .unwrap();
+    state.upsert(resource("s3-bucket.two"));
+    let err = a.write(&mut state, &version).await.unwrap_err();
+    let msg = err.to_string();
+    assert!(matches!(err, StateError::LockLost { .. }), "{msg}");
+    assert!(
+        msg.contains(&lock_a.id) && msg.contains(&lock_b.id),
+        "{msg}"
+    );
+    assert!(msg.contains("makes no further change"), "{msg}");
+    let stored = b.read("dev").await.unwrap().into_state_or_new("dev").0;
+    assert!(stored.resource("s3-bucket.two").is_none());
+    assert!(stored.resource("s3-bucket.one").is_some());
+    // B, which holds the lock, writes.
+    let (mut theirs, v) = b.read("dev").await.unwrap().into_state_or_new("dev");
+    theirs.upsert(resource("s3-bucket.three"));
+    b.write(&mut theirs, &v).await.unwrap();
+    b.unlock("dev", &lock_b.id).await.unwrap();
+}
