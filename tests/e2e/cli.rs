@@ -103,3 +103,34 @@ fn a_file_nested_a_hundred_thousand_levels_deep_is_a_diagnostic_not_a_crash() {
         assert!(err.contains("eco.kdl:3:"), "{command}: {err}");
     }
 }
+
+/// No credentials anywhere: one error that says so and where the SDK looked, without Rust debug
+/// dumps, and not one error per resource.
+#[test]
+fn missing_credentials_are_one_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    crate::support::copy_dir(&repo().join("examples/minimal"), dir.path());
+    let out = eco()
+        .arg("plan")
+        .current_dir(dir.path())
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_PROFILE")
+        .env("AWS_CONFIG_FILE", dir.path().join("no-config"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            dir.path().join("no-credentials"),
+        )
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("no AWS credentials could be loaded"), "{err}");
+    assert_eq!(err.matches("Error:").count(), 1, "{err}");
+    for dump in ["DispatchFailure(", "ConnectorError", "{ source"] {
+        assert!(!err.contains(dump), "{dump} in:\n{err}");
+    }
+}

@@ -335,14 +335,41 @@ where
         SdkError::ServiceError(e) => match (e.err().code(), e.err().message()) {
             (Some(code), Some(msg)) => format!("{code}: {msg}"),
             (Some(code), None) => code.to_string(),
-            _ => aws_smithy_types::error::display::DisplayErrorContext(&err).to_string(),
+            _ => failure_message(&err),
         },
-        _ => aws_smithy_types::error::display::DisplayErrorContext(&err).to_string(),
+        _ => failure_message(&err),
     };
     let code = error_code(&err).map(str::to_string);
     let mut error = OpError::new(operation, kind, message).with_source(err);
     error.code = code;
     error
+}
+
+/// The message of a failure that is not an answer from AWS (no credentials, no connection, a
+/// timeout): its causes in order, each once, without the SDK's debug dump. Credentials that
+/// could not be loaded say so first, with where eco looked.
+pub fn failure_message(err: &(dyn std::error::Error + 'static)) -> String {
+    use aws_credential_types::provider::error::CredentialsError;
+    let mut causes: Vec<String> = Vec::new();
+    let mut no_credentials = false;
+    let mut next = Some(err);
+    while let Some(e) = next {
+        no_credentials |= e.downcast_ref::<CredentialsError>().is_some();
+        let text = e.to_string();
+        if !text.is_empty() && !causes.iter().any(|c| c.contains(&text)) {
+            causes.push(text);
+        }
+        next = e.source();
+    }
+    if no_credentials {
+        let last = causes.last().cloned().unwrap_or_default();
+        return format!(
+            "no AWS credentials could be loaded (eco looked in the environment \
+             (AWS_ACCESS_KEY_ID, AWS_PROFILE), the shared config and credentials files, SSO, web \
+             identity, and container and instance metadata); the last place tried said: {last}"
+        );
+    }
+    causes.join(": ")
 }
 
 /// Reads each listed id in turn (the second half of every type's `list`): what vanished since the
