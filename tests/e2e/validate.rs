@@ -373,3 +373,35 @@ fn integers_outside_their_range_are_refused_at_validate_for_every_type() {
         );
     }
 }
+
+/// A required attribute written with a bad value gets one error (the value's), not also
+/// "missing the required attribute"; a word where a number goes is told to write a number, and
+/// a quoted number to drop the quotes.
+#[test]
+fn a_bad_value_is_one_error_with_a_hint_that_fits_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("main.kdl"),
+        r#"project "p"
+stage "dev" { account "123456789012"; region "us-east-1" }
+s3-bucket "x" {
+    name "${nope"
+}
+dynamodb-table "t" {
+    name "t"
+    hash-key "pk" type="S"
+    billing-mode "PROVISIONED"
+    write-capacity "one"
+    read-capacity "5"
+}
+"#,
+    )
+    .unwrap();
+    let (_, err) = validate_errors(dir.path());
+    assert!(err.contains("main.kdl:4:10: `${` is never closed"), "{err}");
+    assert!(!err.contains("missing the required attribute"), "{err}");
+    assert!(err.contains("help: write a number, e.g. 10"), "{err}");
+    assert!(!err.contains("without quotes: one"), "{err}");
+    assert!(err.contains("write the number without quotes: 5"), "{err}");
+    assert!(err.contains("3 problems found"), "{err}");
+}

@@ -100,7 +100,8 @@ pub struct GraphArgs {
 pub struct RunArgs {
     #[command(flatten)]
     pub stage: StageArgs,
-    /// Limit to these resources (and what they depend on).
+    /// Limit to these resources: for plan and apply with what they depend on, for destroy with
+    /// what depends on them.
     #[arg(long, value_name = "ADDRESS")]
     pub target: Vec<String>,
     /// Operations run at once.
@@ -202,6 +203,7 @@ pub enum StateCommand {
 
 #[derive(Debug, Args)]
 pub struct StateStageArgs {
+    /// The stage whose state to use (see `stage` blocks).
     #[arg(long, value_name = "STAGE")]
     pub stage: Option<String>,
     /// How long to wait for the state lock.
@@ -244,6 +246,7 @@ pub struct StatePushArgs {
 
 #[derive(Debug, Args)]
 pub struct ForceUnlockArgs {
+    /// The stage whose lock to remove.
     #[arg(long, value_name = "STAGE")]
     pub stage: Option<String>,
     /// The lock ID a failed run printed.
@@ -252,6 +255,7 @@ pub struct ForceUnlockArgs {
 
 #[derive(Debug, Args)]
 pub struct OutputArgs {
+    /// The stage whose outputs to show.
     #[arg(long, value_name = "STAGE")]
     pub stage: Option<String>,
     /// JSON output.
@@ -263,6 +267,7 @@ pub struct OutputArgs {
 
 #[derive(Debug, Args)]
 pub struct BootstrapArgs {
+    /// The stage whose state backend to create.
     #[arg(long, value_name = "STAGE")]
     pub stage: Option<String>,
 }

@@ -675,8 +675,12 @@ impl<'a> Parser<'a> {
                 ),
             }
         }
+        let children = node.children().map(|c| c.nodes()).unwrap_or(&[]);
+        // An attribute written with a bad value already has its error; "missing" would mislead.
+        let written = |name: &str| children.iter().any(|c| c.name().value() == name);
         for attr in &schema.attributes {
-            if attr.required && !resource.attributes.contains_key(attr.name) {
+            if attr.required && !resource.attributes.contains_key(attr.name) && !written(attr.name)
+            {
                 self.error(
                     Diagnostic::new(
                         "eco::missing_attribute",
@@ -1214,8 +1218,13 @@ impl<'a> Parser<'a> {
             .at(span, format!("expected {}", ty.describe()))
             .help(match (ty, found) {
                 (ScalarType::String, _) => format!("quote it: \"{}\"", found_text(found)),
-                (ScalarType::Int | ScalarType::Float, KdlValue::String(s)) => {
-                    format!("write the number without quotes: {s}")
+                (ScalarType::Int | ScalarType::Float, KdlValue::String(s))
+                    if s.trim().parse::<f64>().is_ok() =>
+                {
+                    format!("write the number without quotes: {}", s.trim())
+                }
+                (ScalarType::Int | ScalarType::Float, KdlValue::String(_)) => {
+                    format!("write a number, e.g. {}", example_of(ty))
                 }
                 (ScalarType::Bool, _) => "write #true or #false".to_string(),
                 _ => format!("write {}", example_of(ty)),

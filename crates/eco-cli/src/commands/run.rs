@@ -366,7 +366,11 @@ async fn approve_and_apply(
     auto_approve: bool,
 ) -> CmdResult {
     if planned.plan.has_changes() && !auto_approve && !confirm(ui)? {
-        ui.out("Apply cancelled.");
+        let what = match planned.plan.mode {
+            Mode::Destroy => "Destroy",
+            _ => "Apply",
+        };
+        ui.out(format!("{what} cancelled."));
         return Ok(Status::Failed);
     }
     let approved = planned.plan.clone();
