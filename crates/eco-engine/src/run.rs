@@ -140,7 +140,9 @@ impl RunError {
                 "check credentials and the errors above; state was not changed".into()
             }
             RunError::Stale { .. } => {
-                "someone changed this stage since the plan was made: run `eco plan` again".into()
+                "the state changed since the plan was made (by an apply: another run's, or this \
+                 plan's own, since a saved plan applies once): run `eco plan` again"
+                    .into()
             }
             RunError::Refused(_) => "see each explanation above".into(),
             RunError::Differs(_) => {
