@@ -134,6 +134,17 @@ impl Provider {
         }
     }
 
+    /// Every project: ListProjects (every page), then BatchGetProjects by 100.
+    async fn list_all(&self) -> Result<Vec<Live>, OpError> {
+        let names = all_pages(|token| async move {
+            let call = self.client.list_projects().set_next_token(token).send();
+            let out = call.await.map_err(|e| op_error("ListProjects", e))?;
+            Ok(Some((out.projects().to_vec(), out.next_token)))
+        });
+        let names = names.await?.unwrap_or_default();
+        Ok(self.batch(&names).await?.values().map(live_of).collect())
+    }
+
     /// Adopts an existing project of this name when it is ours; Conflict otherwise.
     async fn adopt_existing(
         &self,
@@ -173,20 +184,7 @@ impl ResourceProvider for Provider {
     }
 
     async fn list(&self, _ctx: &OpContext) -> Option<Result<Vec<Live>, OpError>> {
-        let names = all_pages(|token| async move {
-            let call = self.client.list_projects().set_next_token(token).send();
-            let out = call.await.map_err(|e| op_error("ListProjects", e))?;
-            Ok(Some((out.projects().to_vec(), out.next_token)))
-        });
-        let names = match names.await {
-            Ok(names) => names.unwrap_or_default(),
-            Err(e) => return Some(Err(e)),
-        };
-        Some(
-            self.batch(&names)
-                .await
-                .map(|found| found.values().map(live_of).collect()),
-        )
+        Some(self.list_all().await)
     }
 
     async fn find(

@@ -29,6 +29,18 @@ fn build_err(op: &str, e: impl std::fmt::Display) -> OpError {
     OpError::invalid(op, format!("{TY}: {e}"))
 }
 
+/// The live value to write the configuration over, or a `new` one.
+fn live_or<T: Clone, E: std::fmt::Display>(
+    base: Option<&T>,
+    op: &str,
+    new: impl FnOnce() -> Result<T, E>,
+) -> Result<T, OpError> {
+    match base {
+        Some(b) => Ok(b.clone()),
+        None => new().map_err(|e| build_err(op, e)),
+    }
+}
+
 /// Sets `slot` when the configuration sets the field.
 fn set<T: Clone>(slot: &mut Option<T>, want: &Option<T>) {
     if let Some(v) = want {
@@ -42,13 +54,8 @@ pub fn source_over(
     want: &Source,
     op: &str,
 ) -> Result<ProjectSource, OpError> {
-    let mut src = match base {
-        Some(b) => b.clone(),
-        None => ProjectSource::builder()
-            .r#type(to_sdk(want.kind))
-            .build()
-            .map_err(|e| build_err(op, e))?,
-    };
+    let new = || ProjectSource::builder().r#type(to_sdk(want.kind)).build();
+    let mut src = live_or(base, op, new)?;
     if want.kind.as_str() != src.r#type.as_str() && !want.kind.has_location() {
         // These types take no location; a location left from the previous type is refused.
         src.location = None;
@@ -73,13 +80,12 @@ pub fn artifacts_over(
     want: &Artifacts,
     op: &str,
 ) -> Result<ProjectArtifacts, OpError> {
-    let mut a = match base {
-        Some(b) => b.clone(),
-        None => ProjectArtifacts::builder()
+    let new = || {
+        ProjectArtifacts::builder()
             .r#type(to_sdk(want.kind))
             .build()
-            .map_err(|e| build_err(op, e))?,
     };
+    let mut a = live_or(base, op, new)?;
     if want.kind.as_str() != a.r#type.as_str() && want.kind != ArtifactsKind::S3 {
         a.location = None;
         a.path = None;
@@ -105,15 +111,11 @@ pub fn environment_over(
     want: &Environment,
     op: &str,
 ) -> Result<ProjectEnvironment, OpError> {
-    let mut e = match base {
-        Some(b) => b.clone(),
-        None => ProjectEnvironment::builder()
-            .compute_type(want.compute_type.as_str().into())
-            .image(&want.image)
-            .r#type(to_sdk(want.kind))
-            .build()
-            .map_err(|e| build_err(op, e))?,
+    let new = || {
+        let e = ProjectEnvironment::builder().compute_type(want.compute_type.as_str().into());
+        e.image(&want.image).r#type(to_sdk(want.kind)).build()
     };
+    let mut e = live_or(base, op, new)?;
     e.compute_type = want.compute_type.as_str().into();
     e.image = want.image.clone();
     e.r#type = to_sdk(want.kind);
@@ -147,13 +149,8 @@ pub fn cache_over(
     want: &Cache,
     op: &str,
 ) -> Result<ProjectCache, OpError> {
-    let mut c = match base {
-        Some(b) => b.clone(),
-        None => ProjectCache::builder()
-            .r#type(to_sdk(want.kind))
-            .build()
-            .map_err(|e| build_err(op, e))?,
-    };
+    let new = || ProjectCache::builder().r#type(to_sdk(want.kind)).build();
+    let mut c = live_or(base, op, new)?;
     if want.kind.as_str() != c.r#type.as_str() {
         c.location = None;
         c.modes = None;

@@ -176,6 +176,21 @@ impl Provider {
         Ok(live.live())
     }
 
+    /// Every pipeline: ListPipelines (every page), each read.
+    async fn list_all(&self) -> Result<Vec<Live>, OpError> {
+        let names = all_pages(|token| async move {
+            let call = self.client.list_pipelines().set_next_token(token).send();
+            let page = call.await.map_err(|e| op_error("ListPipelines", e))?;
+            let names = page.pipelines().iter().filter_map(|p| p.name.clone());
+            Ok(Some((names.collect(), page.next_token)))
+        });
+        let names = names.await?.unwrap_or_default();
+        read_each(names, |name| async move {
+            Ok(self.get(&name).await?.map(|p| p.live()))
+        })
+        .await
+    }
+
     async fn adopt_existing(
         &self,
         ctx: &OpContext,
@@ -201,22 +216,7 @@ impl ResourceProvider for Provider {
     }
 
     async fn list(&self, _ctx: &OpContext) -> Option<Result<Vec<Live>, OpError>> {
-        let names = all_pages(|token| async move {
-            let call = self.client.list_pipelines().set_next_token(token).send();
-            let page = call.await.map_err(|e| op_error("ListPipelines", e))?;
-            let names = page.pipelines().iter().filter_map(|p| p.name.clone());
-            Ok(Some((names.collect(), page.next_token)))
-        });
-        let names = match names.await {
-            Ok(names) => names.unwrap_or_default(),
-            Err(e) => return Some(Err(e)),
-        };
-        Some(
-            read_each(names, |name| async move {
-                Ok(self.get(&name).await?.map(|p| p.live()))
-            })
-            .await,
-        )
+        Some(self.list_all().await)
     }
 
     async fn find(
