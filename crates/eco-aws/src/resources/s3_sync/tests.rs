@@ -1,8 +1,8 @@
 //! Unit tests of `s3-sync`: globs, content types, the manifest, invalidation paths and ids.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
+use eco_provider::values::{list, map, s};
 use eco_provider::{Attrs, ErrorKind, ResourceProvider, Value};
 
 use super::local::{map_of, sha256_hex};
@@ -44,25 +44,13 @@ fn manifest_from_a_folder_with_rules() {
     std::fs::write(dir.join(".DS_Store"), "x").unwrap();
     let rules = |cc: &str| {
         Value::List(vec![
-            Value::Map(BTreeMap::from([
-                ("pattern".to_string(), Value::String("index.html".into())),
-                ("value".to_string(), Value::String("no-cache".into())),
-            ])),
-            Value::Map(BTreeMap::from([
-                ("pattern".to_string(), Value::String("static/**".into())),
-                ("value".to_string(), Value::String(cc.into())),
-            ])),
+            map(&[("pattern", s("index.html")), ("value", s("no-cache"))]),
+            map(&[("pattern", s("static/**")), ("value", s(cc))]),
         ])
     };
     let mut attrs = Attrs::from([
-        (
-            "source".to_string(),
-            Value::String(dir.to_string_lossy().into()),
-        ),
-        (
-            "exclude".to_string(),
-            Value::List(vec![Value::String(".DS_Store".into())]),
-        ),
+        ("source".to_string(), s(&dir.to_string_lossy())),
+        ("exclude".to_string(), list(&[".DS_Store"])),
         (
             "cache-control".to_string(),
             rules("public,max-age=31536000,immutable"),
@@ -93,7 +81,7 @@ fn manifest_from_a_folder_with_rules() {
     );
     assert_ne!(a.get("source-hash"), b.get("source-hash"));
     // A missing source is an error naming it.
-    let mut missing = Attrs::from([("source".to_string(), Value::String("nope".into()))]);
+    let mut missing = Attrs::from([("source".to_string(), s("nope"))]);
     let err = p.expand(&dir, &mut missing).unwrap_err();
     assert_eq!(err.kind, ErrorKind::Invalid);
     assert!(err.message.contains("nope"), "{err}");
