@@ -33,7 +33,6 @@ mod spec;
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::Arc;
 
 use async_trait::async_trait;
 use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider, Value};
@@ -44,7 +43,7 @@ pub use self::local::{
     manifest_hash, parse_id, scan, LocalFile,
 };
 use self::local::{manifest_attrs, map_of, owner_of};
-use self::remote::put;
+use self::remote::{at_most, put};
 use self::spec::S3Sync;
 use crate::attrs::str_of;
 use crate::aws::Aws;
@@ -137,23 +136,16 @@ impl Provider {
             .filter(|f| upload.contains(&f.rel) || remote.get(&f.rel).is_some_and(|r| r.retained))
             .collect();
 
-        let sem = Arc::new(tokio::sync::Semaphore::new(UPLOADS_AT_ONCE));
-        let mut tasks = tokio::task::JoinSet::new();
-        for f in &upload {
-            let (s3, sem, f) = (self.s3.clone(), sem.clone(), (*f).clone());
-            let (bucket, key, owner) = (bucket.clone(), key_for(&prefix, &f.rel), owner.clone());
-            tasks.spawn(async move {
-                let _p = sem.acquire_owned().await.expect("open");
-                put(&s3, &bucket, &key, &f, &owner).await
-            });
-        }
-        let mut first_err = None;
-        while let Some(joined) = tasks.join_next().await {
-            if let Err(e) = joined.expect("upload tasks do not panic") {
-                first_err.get_or_insert(e);
-            }
-        }
-        if let Some(e) = first_err {
+        let puts = upload.iter().map(|f| {
+            let (s3, f, owner) = (self.s3.clone(), (*f).clone(), owner.clone());
+            let (bucket, key) = (bucket.clone(), key_for(&prefix, &f.rel));
+            async move { put(&s3, &bucket, &key, &f, &owner).await }
+        });
+        let failed = at_most(UPLOADS_AT_ONCE, puts)
+            .await
+            .into_iter()
+            .find_map(Result::err);
+        if let Some(e) = failed {
             return Err(e);
         }
 

@@ -31,6 +31,28 @@ pub(super) struct Remote {
     metadata: HashMap<String, String>,
 }
 
+/// Runs `tasks`, at most `n` at a time; their outputs in the order they finish.
+pub(super) async fn at_most<T, F>(n: usize, tasks: impl IntoIterator<Item = F>) -> Vec<T>
+where
+    F: std::future::Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let permits = Arc::new(tokio::sync::Semaphore::new(n));
+    let mut running = tokio::task::JoinSet::new();
+    for task in tasks {
+        let permits = permits.clone();
+        running.spawn(async move {
+            let _permit = permits.acquire_owned().await.expect("never closed");
+            task.await
+        });
+    }
+    let mut out = Vec::new();
+    while let Some(done) = running.join_next().await {
+        out.push(done.expect("tasks do not panic"));
+    }
+    out
+}
+
 impl Provider {
     /// Every object under the prefix, by relative path; `None` when the bucket is gone.
     pub(super) async fn remote(
@@ -62,21 +84,12 @@ impl Provider {
         let Some(keys) = keys.await? else {
             return Ok(None);
         };
-        let sem = Arc::new(tokio::sync::Semaphore::new(HEADS_AT_ONCE));
-        let mut tasks = tokio::task::JoinSet::new();
-        for key in keys {
-            let s3 = self.s3.clone();
-            let bucket = bucket.to_string();
-            let sem = sem.clone();
-            tasks.spawn(async move {
-                let _p = sem.acquire_owned().await.expect("open");
-                let r = s3.head_object().bucket(&bucket).key(&key).send().await;
-                (key, r)
-            });
-        }
+        let heads = keys.into_iter().map(|key| {
+            let call = self.s3.head_object().bucket(bucket).key(&key).send();
+            async move { (key, call.await) }
+        });
         let mut out = BTreeMap::new();
-        while let Some(joined) = tasks.join_next().await {
-            let (key, r) = joined.expect("HEAD tasks do not panic");
+        for (key, r) in at_most(HEADS_AT_ONCE, heads).await {
             let head = match r {
                 Ok(h) => h,
                 Err(e) if matches!(error_code(&e), Some("NotFound" | "NoSuchKey" | "404")) => {

@@ -113,3 +113,24 @@ fn ids_and_keys() {
     assert_eq!(key_for("app/", "a.js"), "app/a.js");
     assert_eq!(urlencode_key("a b/ü.js"), "a%20b/%C3%BC.js");
 }
+
+#[tokio::test]
+async fn at_most_runs_every_task_and_returns_every_output() {
+    let running = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let tasks = (0..6).map(|i| {
+        let running = running.clone();
+        async move {
+            let now = running.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+            tokio::task::yield_now().await;
+            running.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+            (i, now)
+        }
+    });
+    let mut done = super::remote::at_most(2, tasks).await;
+    assert!(done.iter().all(|(_, now)| *now <= 2), "{done:?}");
+    done.sort();
+    assert_eq!(
+        done.iter().map(|(i, _)| *i).collect::<Vec<_>>(),
+        [0, 1, 2, 3, 4, 5]
+    );
+}
