@@ -16,6 +16,7 @@ use super::spec::{
     desired as spec_of, managed, Artifacts, ArtifactsKind, Cache, Environment, Logs, Source,
 };
 use super::TY;
+use crate::attrs::live_or;
 
 type CreateReq = aws_sdk_codebuild::operation::create_project::builders::CreateProjectFluentBuilder;
 type UpdateReq = aws_sdk_codebuild::operation::update_project::builders::UpdateProjectFluentBuilder;
@@ -27,18 +28,6 @@ fn to_sdk<T: for<'a> From<&'a str>>(e: impl SpecEnum) -> T {
 
 fn build_err(op: &str, e: impl std::fmt::Display) -> OpError {
     OpError::invalid(op, format!("{TY}: {e}"))
-}
-
-/// The live value to write the configuration over, or a `new` one.
-fn live_or<T: Clone, E: std::fmt::Display>(
-    base: Option<&T>,
-    op: &str,
-    new: impl FnOnce() -> Result<T, E>,
-) -> Result<T, OpError> {
-    match base {
-        Some(b) => Ok(b.clone()),
-        None => new().map_err(|e| build_err(op, e)),
-    }
 }
 
 /// Sets `slot` when the configuration sets the field.
@@ -55,7 +44,7 @@ pub fn source_over(
     op: &str,
 ) -> Result<ProjectSource, OpError> {
     let new = || ProjectSource::builder().r#type(to_sdk(want.kind)).build();
-    let mut src = live_or(base, op, new)?;
+    let mut src = live_or(base, TY, op, new)?;
     if want.kind.as_str() != src.r#type.as_str() && !want.kind.has_location() {
         // These types take no location; a location left from the previous type is refused.
         src.location = None;
@@ -85,7 +74,7 @@ pub fn artifacts_over(
             .r#type(to_sdk(want.kind))
             .build()
     };
-    let mut a = live_or(base, op, new)?;
+    let mut a = live_or(base, TY, op, new)?;
     if want.kind.as_str() != a.r#type.as_str() && want.kind != ArtifactsKind::S3 {
         a.location = None;
         a.path = None;
@@ -115,7 +104,7 @@ pub fn environment_over(
         let e = ProjectEnvironment::builder().compute_type(want.compute_type.as_str().into());
         e.image(&want.image).r#type(to_sdk(want.kind)).build()
     };
-    let mut e = live_or(base, op, new)?;
+    let mut e = live_or(base, TY, op, new)?;
     e.compute_type = want.compute_type.as_str().into();
     e.image = want.image.clone();
     e.r#type = to_sdk(want.kind);
@@ -150,7 +139,7 @@ pub fn cache_over(
     op: &str,
 ) -> Result<ProjectCache, OpError> {
     let new = || ProjectCache::builder().r#type(to_sdk(want.kind)).build();
-    let mut c = live_or(base, op, new)?;
+    let mut c = live_or(base, TY, op, new)?;
     if want.kind.as_str() != c.r#type.as_str() {
         c.location = None;
         c.modes = None;

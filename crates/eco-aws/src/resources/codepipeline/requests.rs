@@ -13,6 +13,7 @@ use eco_schema::SpecEnum;
 
 use super::spec::{desired as spec_of, Action, ArtifactStore, Stage};
 use super::TY;
+use crate::attrs::live_or;
 
 /// An eco enum value as the SDK enum of the same spelling.
 fn to_sdk<T: for<'a> From<&'a str>>(e: impl SpecEnum) -> T {
@@ -58,13 +59,8 @@ fn action_of(
         .version(want.version.as_deref().unwrap_or("1"))
         .build()
         .map_err(|e| build_err(op, e))?;
-    let mut a = match live {
-        Some(l) => l.clone(),
-        None => ActionDeclaration::builder()
-            .name(&want.name)
-            .build()
-            .map_err(|e| build_err(op, e))?,
-    };
+    let new = || ActionDeclaration::builder().name(&want.name).build();
+    let mut a = live_or(live, TY, op, new)?;
     a.name = want.name.clone();
     a.action_type_id = Some(type_id);
     a.input_artifacts = each(&want.input_artifacts, op, |n| {
@@ -124,14 +120,13 @@ fn stages_of(
                 action_of(live_action, a, name, op)
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let mut st = match live_stage {
-            Some(l) => l.clone(),
-            None => StageDeclaration::builder()
+        let new = || {
+            StageDeclaration::builder()
                 .name(name)
                 .set_actions(Some(Vec::new()))
                 .build()
-                .map_err(|e| build_err(op, e))?,
         };
+        let mut st = live_or(live_stage, TY, op, new)?;
         st.actions = actions;
         out.push(st);
     }
@@ -143,14 +138,11 @@ fn artifact_store_of(
     want: &ArtifactStore,
     op: &str,
 ) -> Result<sdk::ArtifactStore, OpError> {
-    let mut store = match live {
-        Some(l) => l.clone(),
-        None => sdk::ArtifactStore::builder()
-            .r#type(sdk::ArtifactStoreType::S3)
-            .location(&want.location)
-            .build()
-            .map_err(|e| build_err(op, e))?,
+    let new = || {
+        let store = sdk::ArtifactStore::builder().r#type(sdk::ArtifactStoreType::S3);
+        store.location(&want.location).build()
     };
+    let mut store = live_or(live, TY, op, new)?;
     store.location = want.location.clone();
     if let Some(t) = want.kind {
         store.r#type = to_sdk(t);
@@ -197,16 +189,15 @@ pub fn structure(
     op: &str,
 ) -> Result<PipelineDeclaration, OpError> {
     let want = spec_of(desired, op)?;
-    let mut p = match base {
-        Some(b) => b.clone(),
-        None => PipelineDeclaration::builder()
+    let new = || {
+        let p = PipelineDeclaration::builder()
             .name(&want.name)
-            .role_arn(&want.role)
-            .set_stages(Some(Vec::new()))
+            .role_arn(&want.role);
+        p.set_stages(Some(Vec::new()))
             .pipeline_type(sdk::PipelineType::V2)
             .build()
-            .map_err(|e| build_err(op, e))?,
     };
+    let mut p = live_or(base, TY, op, new)?;
     for c in changed {
         match c.as_str() {
             "role" => p.role_arn = want.role.clone(),
