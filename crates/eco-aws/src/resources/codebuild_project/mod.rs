@@ -195,11 +195,10 @@ impl ResourceProvider for Provider {
     ) -> Result<Option<Live>, OpError> {
         let op = "BatchGetProjects";
         let name = crate::attrs::req_str(desired, "name", TY, op)?;
-        let Some(p) = self.get(&name).await? else {
-            return Ok(None);
-        };
-        ours(ctx, op, &p)?;
-        Ok(Some(live_of(&p)))
+        let found = self.get(&name).await?;
+        found
+            .map(|p| ours(ctx, op, &p).map(|()| live_of(&p)))
+            .transpose()
     }
 
     async fn create(
