@@ -269,6 +269,20 @@ pub fn blocks_with<'a>(
     }
 }
 
+/// What an update writes the configuration over: the live value (`base`), or for a create a
+/// `new` one; a value the SDK refuses to build is an `Invalid` error of `op` naming `ty`.
+pub fn live_or<T: Clone, E: std::fmt::Display>(
+    base: Option<&T>,
+    ty: &str,
+    op: &str,
+    new: impl FnOnce() -> Result<T, E>,
+) -> Result<T, OpError> {
+    match base {
+        Some(b) => Ok(b.clone()),
+        None => new().map_err(|e| OpError::invalid(op, format!("{ty}: {e}"))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -303,5 +317,17 @@ mod tests {
         let one = BTreeMap::from([("b".to_string(), Value::Map(BTreeMap::new()))]);
         assert_eq!(block_list(&one, "b").len(), 1);
         assert!(block_list(&one, "none").is_empty());
+    }
+
+    #[test]
+    fn live_or_keeps_the_live_value_and_builds_a_new_one_otherwise() {
+        let new = || Err::<u8, _>("no type");
+        assert_eq!(live_or(Some(&3), "t", "Op", new).unwrap(), 3);
+        let e = live_or(None, "t", "Op", new).unwrap_err();
+        assert_eq!(
+            (e.kind, e.message.as_str()),
+            (ErrorKind::Invalid, "t: no type")
+        );
+        assert_eq!(live_or(None, "t", "Op", || Ok::<_, String>(4)).unwrap(), 4);
     }
 }

@@ -112,6 +112,28 @@ pub async fn bring_to<P: ResourceProvider + ?Sized>(
         .await
 }
 
+/// Every item of a listing paged by a continuation token: `page(token)` fetches one page and
+/// answers its items and the next token (`None` or empty on the last page), or `None` when what
+/// is listed is gone, which makes the whole listing `None`.
+pub async fn all_pages<T, F, Fut>(mut page: F) -> Result<Option<Vec<T>>, OpError>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = Result<Option<(Vec<T>, Option<String>)>, OpError>>,
+{
+    let mut items = Vec::new();
+    let mut token = None;
+    loop {
+        let Some((found, next)) = page(token).await? else {
+            return Ok(None);
+        };
+        items.extend(found);
+        token = next.filter(|t| !t.is_empty());
+        if token.is_none() {
+            return Ok(Some(items));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,5 +148,19 @@ mod tests {
         assert_eq!(e.operation, "GetHostedZone");
         assert_eq!(e.kind, ErrorKind::Other);
         assert!(e.message.contains("without a HostedZone"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn all_pages_follows_the_token_to_the_last_page() {
+        let pages = |token: Option<String>| async move {
+            Ok(Some(match token.as_deref() {
+                None => (vec![1, 2], Some("b".to_string())),
+                Some("b") => (vec![3], Some(String::new())),
+                other => panic!("{other:?}"),
+            }))
+        };
+        assert_eq!(all_pages(pages).await.unwrap(), Some(vec![1, 2, 3]));
+        let gone = |_| async { Ok(None::<(Vec<u8>, Option<String>)>) };
+        assert_eq!(all_pages(gone).await.unwrap(), None);
     }
 }

@@ -77,6 +77,21 @@ pub fn not_ours_by_tags(
     )
 }
 
+/// `Ok` when `tags` say the resource is this address's, else the [`not_ours`] refusal: what a
+/// find, or a create that meets a resource of its name, checks before taking it.
+pub fn ensure_ours(
+    ctx: &OpContext,
+    operation: &str,
+    what: &str,
+    import_id: &str,
+    tags: &BTreeMap<String, String>,
+) -> Result<(), OpError> {
+    match ctx.owns(tags) {
+        true => Ok(()),
+        false => Err(not_ours(ctx, operation, what, import_id, tags)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,5 +127,13 @@ mod tests {
         );
         let e = not_ours_by_tags(&ctx(), "CreateTable", "table `t`", "t", &BTreeMap::new());
         assert!(e.message.ends_with("to manage it, `eco import api.main t`"));
+    }
+
+    #[test]
+    fn ensure_ours_accepts_this_addresss_tags_only() {
+        let ours = ctx().ownership_tags();
+        assert!(ensure_ours(&ctx(), "GetX", "x", "x", &ours).is_ok());
+        let e = ensure_ours(&ctx(), "GetX", "x", "x", &BTreeMap::new()).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Conflict);
     }
 }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use async_trait::async_trait;
 use eco_aws::resources::s3_sync;
 use eco_provider::standard::{self, Case};
-use eco_provider::values::s;
+use eco_provider::values::{map, s};
 use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider, Schema, Value};
 use eco_test_support::Moto;
 
@@ -57,10 +57,7 @@ fn write(dir: &Path, files: &[(&str, &str)]) {
 }
 
 fn rule(pattern: &str, value: &str) -> Value {
-    Value::Map(BTreeMap::from([
-        ("pattern".to_string(), s(pattern)),
-        ("value".to_string(), s(value)),
-    ]))
+    map(&[("pattern", s(pattern)), ("value", s(value))])
 }
 
 /// Desired attributes as the engine passes them: configured, then expanded.
