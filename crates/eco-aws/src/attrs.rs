@@ -269,6 +269,12 @@ pub fn blocks_with<'a>(
     }
 }
 
+/// The typed spec `S` of a configuration (or of recorded attributes) of the type `ty`: a value of
+/// the wrong shape is an `Invalid` [`OpError`] of `op` that names the type and the attribute.
+pub fn spec_of<S: eco_schema::Spec>(attrs: &Attrs, ty: &str, op: &str) -> Result<S, OpError> {
+    S::from_attrs(attrs).map_err(|e| OpError::invalid(op, format!("{ty}: {e}")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -303,5 +309,21 @@ mod tests {
         let one = BTreeMap::from([("b".to_string(), Value::Map(BTreeMap::new()))]);
         assert_eq!(block_list(&one, "b").len(), 1);
         assert!(block_list(&one, "none").is_empty());
+    }
+
+    #[test]
+    fn a_spec_of_the_wrong_shape_is_invalid_and_names_the_attribute() {
+        use eco_schema::spec::Spec;
+        let d = Attrs::from([("name".to_string(), Value::Int(5))]);
+        let e =
+            spec_of::<crate::resources::cognito_group::CognitoGroup>(&d, "t", "Op").unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Invalid);
+        assert!(e.message.starts_with("t: `"), "{e}");
+        let ok = Attrs::from([
+            ("user-pool".to_string(), s("p")),
+            ("name".to_string(), s("g")),
+        ]);
+        let g: crate::resources::cognito_group::CognitoGroup = spec_of(&ok, "t", "Op").unwrap();
+        assert_eq!(g.to_attrs(), ok);
     }
 }
