@@ -269,10 +269,19 @@ pub fn blocks_with<'a>(
     }
 }
 
+/// The `Invalid` [`OpError`] of `op` for a value of the type `ty` whose typed reading failed
+/// (the [`SpecError`](eco_schema::spec::SpecError) names the attribute).
+pub fn spec_invalid<'a>(
+    ty: &'a str,
+    op: &'a str,
+) -> impl Fn(eco_schema::spec::SpecError) -> OpError + 'a {
+    move |e| OpError::invalid(op, format!("{ty}: {e}"))
+}
+
 /// The typed spec `S` of a configuration (or of recorded attributes) of the type `ty`: a value of
 /// the wrong shape is an `Invalid` [`OpError`] of `op` that names the type and the attribute.
 pub fn spec_of<S: eco_schema::Spec>(attrs: &Attrs, ty: &str, op: &str) -> Result<S, OpError> {
-    S::from_attrs(attrs).map_err(|e| OpError::invalid(op, format!("{ty}: {e}")))
+    S::from_attrs(attrs).map_err(spec_invalid(ty, op))
 }
 
 #[cfg(test)]

@@ -10,9 +10,10 @@
 use async_trait::async_trait;
 use aws_sdk_cognitoidentityprovider::types::GroupType;
 use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider};
-use eco_schema::spec::{overlay, SpecError};
+use eco_schema::spec::overlay;
 use eco_schema::{Schema, Spec};
 
+use crate::attrs::{spec_invalid, spec_of};
 use crate::aws::{is_not_found, op_error, Aws};
 use crate::calls::{delete_if_present, get_optional};
 
@@ -56,11 +57,6 @@ pub fn schema() -> Schema {
     CognitoGroup::schema()
 }
 
-/// A configuration the type cannot use, as an error of `op`.
-fn invalid(op: &str) -> impl Fn(SpecError) -> OpError + '_ {
-    move |e| OpError::invalid(op, format!("{TY}: {e}"))
-}
-
 /// The attributes UpdateGroup manages (an adoption brings all of them to the configuration).
 fn managed() -> Vec<String> {
     GroupConfig::fields()
@@ -100,7 +96,7 @@ impl GroupConfig {
                 format!("{TY}: `{fixed}` cannot change in place (it forces a replacement)"),
             ));
         }
-        overlay(self, want, changed).map_err(invalid(op))
+        overlay(self, want, changed).map_err(spec_invalid(TY, op))
     }
 }
 
@@ -212,7 +208,7 @@ impl ResourceProvider for Provider {
         desired: &Attrs,
         _token: &str,
     ) -> Result<Option<Live>, OpError> {
-        let want = CognitoGroup::from_attrs(desired).map_err(invalid("GetGroup"))?;
+        let want: CognitoGroup = spec_of(desired, TY, "GetGroup")?;
         Ok(self
             .get(&want.user_pool, &want.name)
             .await?
@@ -230,7 +226,7 @@ impl ResourceProvider for Provider {
             user_pool: pool,
             name,
             config: want,
-        } = CognitoGroup::from_attrs(desired).map_err(invalid(op))?;
+        } = spec_of(desired, TY, op)?;
         if let Some(g) = self.get(&pool, &name).await? {
             // An earlier run made it (or it is adopted): bring it to the configuration.
             return self
@@ -307,10 +303,6 @@ mod tests {
     use super::*;
     use eco_provider::Value;
 
-    fn client() -> aws_sdk_cognitoidentityprovider::Client {
-        crate::aws::Aws::for_endpoint("http://127.0.0.1:9", "us-east-1").cognito_idp()
-    }
-
     #[test]
     fn update_group_carries_the_live_fields_it_does_not_change() {
         let live = GroupType::builder()
@@ -324,7 +316,12 @@ mod tests {
         let merged = GroupConfig::from_live(&live)
             .overlay(&want, &["precedence".into()], "UpdateGroup")
             .unwrap();
-        let req = update_request(client().update_group(), "p", "admins", &merged);
+        let req = update_request(
+            crate::aws::offline().cognito_idp().update_group(),
+            "p",
+            "admins",
+            &merged,
+        );
         assert_eq!(req.get_precedence(), &Some(5));
         assert_eq!(req.get_description().as_deref(), Some("Administrators"));
         assert_eq!(

@@ -24,10 +24,10 @@ use aws_sdk_cognitoidentityprovider::types::{
     TokenValidityUnitsType, UserPoolClientType,
 };
 use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider, Value};
-use eco_schema::spec::{overlay, read_field, SpecError};
+use eco_schema::spec::{overlay, read_field};
 use eco_schema::{Schema, Spec, SpecEnum};
 
-use crate::attrs::{opt_bool, req_str};
+use crate::attrs::{opt_bool, req_str, spec_invalid};
 use crate::aws::{is_not_found, op_error, Aws};
 use crate::calls::{delete_if_present, find_in_pages, get_optional, still_there};
 
@@ -200,10 +200,6 @@ pub fn split_id(id: &str, op: &str) -> Result<(String, String), OpError> {
     crate::ids::split_pair(id, TY, op, "POOL-ID/CLIENT-ID")
 }
 
-fn invalid(op: &str) -> impl Fn(SpecError) -> OpError + '_ {
-    move |e| OpError::invalid(op, format!("{TY}: {e}"))
-}
-
 /// One token lifetime: its value and unit.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Validity {
@@ -312,7 +308,7 @@ impl ClientConfig {
         }
         if has("token-validity") {
             let block: Option<TokenValidity> =
-                read_field(want, "token-validity", "").map_err(invalid(op))?;
+                read_field(want, "token-validity", "").map_err(spec_invalid(TY, op))?;
             if let Some(t) = block {
                 overlay_validity(&mut out.access, t.access, t.access_unit, Unit::Hours, op)?;
                 overlay_validity(&mut out.id, t.id, t.id_unit, Unit::Hours, op)?;
@@ -324,7 +320,7 @@ impl ClientConfig {
             .filter(|c| *c != "name" && *c != "token-validity")
             .cloned()
             .collect();
-        out.settings = overlay(&self.settings, want, &rest).map_err(invalid(op))?;
+        out.settings = overlay(&self.settings, want, &rest).map_err(spec_invalid(TY, op))?;
         Ok(out)
     }
 
@@ -673,7 +669,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     fn client() -> aws_sdk_cognitoidentityprovider::Client {
-        crate::aws::Aws::for_endpoint("http://127.0.0.1:9", "us-east-1").cognito_idp()
+        crate::aws::offline().cognito_idp()
     }
 
     fn live() -> UserPoolClientType {

@@ -399,16 +399,14 @@ mod tests {
     use super::*;
     use crate::attrs::s;
 
-    fn client() -> aws_sdk_cognitoidentityprovider::Client {
-        crate::aws::Aws::for_endpoint("http://127.0.0.1:9", "us-east-1").cognito_idp()
-    }
-
     const CERT: &str = "arn:aws:acm:us-east-1:123456789012:certificate/abc";
 
     #[test]
     fn update_request_carries_certificate_and_version() {
         let req = update_request(
-            client().update_user_pool_domain(),
+            crate::aws::offline()
+                .cognito_idp()
+                .update_user_pool_domain(),
             "auth.example.com",
             "us-east-1_p",
             Some(CERT),

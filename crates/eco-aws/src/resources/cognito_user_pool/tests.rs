@@ -20,7 +20,12 @@ use super::spec::{CognitoUserPool, CustomAttribute, PasswordPolicy};
 use super::updates::new_customs;
 
 fn client() -> aws_sdk_cognitoidentityprovider::Client {
-    crate::aws::Aws::for_endpoint("http://127.0.0.1:9", "us-east-1").cognito_idp()
+    crate::aws::offline().cognito_idp()
+}
+
+/// The password policy a request sends.
+fn password(policies: &Option<UserPoolPolicyType>) -> &PasswordPolicyType {
+    policies.as_ref().unwrap().password_policy().unwrap()
 }
 
 /// CreateUserPool for a configuration.
@@ -110,12 +115,7 @@ fn update_user_pool_carries_the_full_merged_configuration() {
     let req = update_request(&client(), "us-east-1_abc", &merged);
     let input = req.as_input();
     assert_eq!(input.get_user_pool_tags().as_ref().unwrap()["team"], "auth");
-    let pp = input
-        .get_policies()
-        .as_ref()
-        .unwrap()
-        .password_policy()
-        .unwrap();
+    let pp = password(input.get_policies());
     assert_eq!(pp.minimum_length(), Some(12));
     assert!(!pp.require_symbols());
     assert_eq!(pp.temporary_password_validity_days(), 3);
@@ -184,12 +184,7 @@ fn create_turns_deletion_protection_on_and_uses_aws_password_defaults() {
         input.get_deletion_protection(),
         &Some(DeletionProtectionType::Active)
     );
-    let pp = input
-        .get_policies()
-        .as_ref()
-        .unwrap()
-        .password_policy()
-        .unwrap();
+    let pp = password(input.get_policies());
     assert_eq!(pp.minimum_length(), Some(12));
     assert!(pp.require_symbols() && pp.require_uppercase());
     assert_eq!(pp.temporary_password_validity_days(), 7);
