@@ -9,13 +9,13 @@
 
 use async_trait::async_trait;
 use aws_sdk_cognitoidentityprovider::types::GroupType;
-use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider};
+use eco_provider::{Attrs, Live, OpContext, OpError, ResourceProvider};
 use eco_schema::spec::overlay;
 use eco_schema::{Schema, Spec};
 
 use crate::attrs::{spec_invalid, spec_of};
 use crate::aws::{is_not_found, op_error, Aws};
-use crate::calls::{delete_if_present, get_optional};
+use crate::calls::{delete_if_present, get_optional, still_there, to_update};
 
 /// A group's attributes, declared once: the schema, the typed reading of a configuration and
 /// the attributes a read reports all come from here.
@@ -175,14 +175,9 @@ impl Provider {
     }
 
     async fn read_required(&self, pool: &str, name: &str, op: &str) -> Result<Live, OpError> {
-        match self.get(pool, name).await? {
-            Some(g) => Ok(Self::live(pool, name, &g)),
-            None => Err(OpError::new(
-                op,
-                ErrorKind::Other,
-                format!("{TY}: group `{name}` of pool `{pool}` vanished during {op}"),
-            )),
-        }
+        let id = format!("{pool}/{name}");
+        let g = still_there(self.get(pool, name).await?, op, TY, &id)?;
+        Ok(Self::live(pool, name, &g))
     }
 }
 
@@ -271,15 +266,9 @@ impl ResourceProvider for Provider {
     ) -> Result<Live, OpError> {
         let op = "UpdateGroup";
         let (pool, name) = split_id(id, op)?;
-        let Some(g) = self.get(&pool, &name).await? else {
-            return Err(OpError::new(
-                op,
-                ErrorKind::Other,
-                format!(
-                    "{TY}: group `{name}` of pool `{pool}` no longer exists (deleted outside eco?)"
-                ),
-            ));
-        };
+        let found = self.get(&pool, &name).await?;
+        let what = format!("{TY}: group `{name}` of pool `{pool}`");
+        let g = to_update(found, op, &what)?;
         self.converge(&pool, &name, &g, desired, changed, op).await
     }
 
@@ -301,7 +290,7 @@ impl ResourceProvider for Provider {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use eco_provider::Value;
+    use eco_provider::{ErrorKind, Value};
 
     #[test]
     fn update_group_carries_the_live_fields_it_does_not_change() {

@@ -29,7 +29,7 @@ use eco_schema::{Schema, Spec, SpecEnum};
 
 use crate::attrs::{opt_bool, req_str, spec_invalid};
 use crate::aws::{is_not_found, op_error, Aws};
-use crate::calls::{delete_if_present, find_in_pages, get_optional, still_there};
+use crate::calls::{delete_if_present, find_in_pages, get_optional, still_there, to_update};
 
 /// An app client's attributes, declared once: the schema, the typed reading of a configuration
 /// and the attributes a read reports all come from here.
@@ -550,14 +550,8 @@ impl Provider {
     }
 
     async fn read_required(&self, pool: &str, id: &str, op: &str) -> Result<Live, OpError> {
-        match self.describe(pool, id).await? {
-            Some(c) => Ok(live_of(pool, &c)),
-            None => Err(OpError::new(
-                op,
-                ErrorKind::Other,
-                format!("{TY}: client `{id}` of pool `{pool}` vanished during {op}"),
-            )),
-        }
+        let c = still_there(self.describe(pool, id).await?, op, TY, id)?;
+        Ok(live_of(pool, &c))
     }
 }
 
@@ -637,13 +631,9 @@ impl ResourceProvider for Provider {
     ) -> Result<Live, OpError> {
         let op = "UpdateUserPoolClient";
         let (pool, client) = split_id(id, op)?;
-        let Some(live) = self.describe(&pool, &client).await? else {
-            return Err(OpError::new(
-                op,
-                ErrorKind::Other,
-                format!("{TY}: client `{client}` of pool `{pool}` no longer exists (deleted outside eco?)"),
-            ));
-        };
+        let found = self.describe(&pool, &client).await?;
+        let what = format!("{TY}: client `{client}` of pool `{pool}`");
+        let live = to_update(found, op, &what)?;
         self.converge(&pool, &live, desired, changed, op).await
     }
 

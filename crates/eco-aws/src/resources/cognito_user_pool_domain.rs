@@ -25,7 +25,7 @@ use eco_schema::{Schema, Spec};
 
 use crate::attrs::{req_str, spec_of};
 use crate::aws::{is_not_found, op_error, Aws};
-use crate::calls::{delete_if_present, get_optional, still_there};
+use crate::calls::{delete_if_present, get_optional, still_there, to_update};
 use crate::wait::{self, Backoff, Look};
 
 /// A domain's attributes, declared once: the schema, the typed reading of a configuration and
@@ -367,13 +367,8 @@ impl ResourceProvider for Provider {
         changed: &[String],
     ) -> Result<Live, OpError> {
         let op = "UpdateUserPoolDomain";
-        let Some(live) = self.describe(id).await? else {
-            return Err(OpError::new(
-                op,
-                ErrorKind::Other,
-                format!("{TY}: domain `{id}` no longer exists (deleted outside eco?)"),
-            ));
-        };
+        let what = format!("{TY}: domain `{id}`");
+        let live = to_update(self.describe(id).await?, op, &what)?;
         self.converge(&live, desired, changed, op).await
     }
 

@@ -5,7 +5,7 @@
 use aws_sdk_cognitoidentityprovider::types::{
     EmailMfaConfigType, SmsMfaConfigType, SoftwareTokenMfaConfigType,
 };
-use eco_provider::{Attrs, ErrorKind, OpError, Value};
+use eco_provider::{Attrs, OpError, Value};
 use eco_schema::{Schema, Shape, Spec, Update};
 
 use super::read::{from_live, mfa_of, sdk_mode};
@@ -14,6 +14,7 @@ use super::spec::{CognitoUserPool, CustomAttribute, Mfa, MfaMode};
 use super::{Provider, TYPE_NAME};
 use crate::attrs::spec_of;
 use crate::aws::op_error;
+use crate::calls::to_update;
 
 /// Attributes AWS fixes at creation; the planner refuses changes, and `update` does too.
 const FIXED: &[&str] = &[
@@ -210,13 +211,8 @@ impl Provider {
         op: &str,
     ) -> Result<(), OpError> {
         let want: CognitoUserPool = spec_of(desired, TYPE_NAME, op)?;
-        let Some((pool, mfa_live)) = self.read_pool(id).await? else {
-            return Err(OpError::new(
-                op,
-                ErrorKind::Other,
-                format!("user pool `{id}` no longer exists (deleted outside eco?)"),
-            ));
-        };
+        let what = format!("user pool `{id}`");
+        let (pool, mfa_live) = to_update(self.read_pool(id).await?, op, &what)?;
         let live = from_live(&pool, &mfa_live);
         let live_attrs = super::read::to_attrs(&pool, &mfa_live);
         refuse_fixed(&self.schema, id, desired, &live_attrs, changed, op)?;
