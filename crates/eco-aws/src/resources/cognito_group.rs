@@ -14,7 +14,7 @@ use eco_schema::spec::overlay;
 use eco_schema::{Schema, Spec};
 
 use crate::attrs::{spec_invalid, spec_of};
-use crate::aws::{is_not_found, op_error, Aws};
+use crate::aws::{is_not_found, op_error};
 use crate::calls::{delete_if_present, get_optional, still_there, to_update};
 
 /// A group's attributes, declared once: the schema, the typed reading of a configuration and
@@ -112,20 +112,9 @@ pub fn update_request(req: UpdateReq, pool: &str, name: &str, cfg: &GroupConfig)
         .set_role_arn(cfg.role.clone())
 }
 
-/// The `cognito-group` operations.
-pub struct Provider {
-    client: aws_sdk_cognitoidentityprovider::Client,
-    schema: Schema,
-}
+super::cognito_user_pool::cognito_provider!("The `cognito-group` operations.");
 
 impl Provider {
-    pub fn new(aws: &Aws) -> Provider {
-        Provider {
-            client: aws.cognito_idp(),
-            schema: schema(),
-        }
-    }
-
     async fn get(&self, pool: &str, name: &str) -> Result<Option<GroupType>, OpError> {
         let call = self
             .client

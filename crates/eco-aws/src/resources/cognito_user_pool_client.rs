@@ -28,7 +28,7 @@ use eco_schema::spec::{overlay, read_field};
 use eco_schema::{Schema, Spec, SpecEnum};
 
 use crate::attrs::{opt_bool, req_str, spec_invalid};
-use crate::aws::{is_not_found, op_error, Aws};
+use crate::aws::{is_not_found, op_error};
 use crate::calls::{delete_if_present, find_in_pages, get_optional, still_there, to_update};
 
 /// An app client's attributes, declared once: the schema, the typed reading of a configuration
@@ -465,11 +465,7 @@ pub fn to_attrs(c: &UserPoolClientType) -> Attrs {
     .to_attrs()
 }
 
-/// The `cognito-user-pool-client` operations.
-pub struct Provider {
-    client: aws_sdk_cognitoidentityprovider::Client,
-    schema: Schema,
-}
+super::cognito_user_pool::cognito_provider!("The `cognito-user-pool-client` operations.");
 
 fn live_of(pool: &str, c: &UserPoolClientType) -> Live {
     Live {
@@ -479,13 +475,6 @@ fn live_of(pool: &str, c: &UserPoolClientType) -> Live {
 }
 
 impl Provider {
-    pub fn new(aws: &Aws) -> Provider {
-        Provider {
-            client: aws.cognito_idp(),
-            schema: schema(),
-        }
-    }
-
     async fn describe(&self, pool: &str, id: &str) -> Result<Option<UserPoolClientType>, OpError> {
         let call = self
             .client

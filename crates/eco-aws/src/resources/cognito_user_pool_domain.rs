@@ -24,7 +24,7 @@ use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider}
 use eco_schema::{Schema, Spec};
 
 use crate::attrs::{req_str, spec_of};
-use crate::aws::{is_not_found, op_error, Aws};
+use crate::aws::{is_not_found, op_error};
 use crate::calls::{delete_if_present, get_optional, still_there, to_update};
 use crate::wait::{self, Backoff, Look};
 
@@ -171,20 +171,9 @@ fn live_of(d: &DomainDescriptionType) -> Live {
     }
 }
 
-/// The `cognito-user-pool-domain` operations.
-pub struct Provider {
-    client: aws_sdk_cognitoidentityprovider::Client,
-    schema: Schema,
-}
+super::cognito_user_pool::cognito_provider!("The `cognito-user-pool-domain` operations.");
 
 impl Provider {
-    pub fn new(aws: &Aws) -> Provider {
-        Provider {
-            client: aws.cognito_idp(),
-            schema: schema(),
-        }
-    }
-
     async fn describe(&self, domain: &str) -> Result<Option<DomainDescriptionType>, OpError> {
         let call = self
             .client

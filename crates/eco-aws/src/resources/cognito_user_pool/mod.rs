@@ -45,7 +45,7 @@ pub use self::spec::CognitoUserPool;
 use self::spec::MfaMode;
 use self::updates::{mfa_off, mfa_target};
 use crate::attrs::{req_str, spec_of};
-use crate::aws::{is_not_found, op_error, Aws};
+use crate::aws::{is_not_found, op_error};
 use crate::calls::{delete_if_present, get_optional};
 use crate::ownership::not_ours_by_tags;
 
@@ -55,21 +55,33 @@ pub fn schema() -> Schema {
     CognitoUserPool::schema()
 }
 
-/// The operations of `cognito-user-pool`.
-pub struct Provider {
-    client: aws_sdk_cognitoidentityprovider::Client,
-    schema: Schema,
+/// The `Provider` of a Cognito type (documented `$doc`): the stage's Cognito client and the
+/// type's `schema()`, made by `Provider::new(&aws)`. The pool, its app clients, its domain and
+/// its groups all have this shape.
+macro_rules! cognito_provider {
+    ($doc:literal) => {
+        #[doc = $doc]
+        pub struct Provider {
+            client: aws_sdk_cognitoidentityprovider::Client,
+            schema: eco_schema::Schema,
+        }
+
+        impl Provider {
+            /// The provider, with the stage's Cognito client.
+            pub fn new(aws: &crate::aws::Aws) -> Provider {
+                Provider {
+                    client: aws.cognito_idp(),
+                    schema: schema(),
+                }
+            }
+        }
+    };
 }
+pub(crate) use cognito_provider;
+
+cognito_provider!("The operations of `cognito-user-pool`.");
 
 impl Provider {
-    /// The provider, with the stage's Cognito client.
-    pub fn new(aws: &Aws) -> Provider {
-        Provider {
-            client: aws.cognito_idp(),
-            schema: schema(),
-        }
-    }
-
     async fn describe(&self, id: &str) -> Result<Option<UserPoolType>, OpError> {
         let call = self.client.describe_user_pool().user_pool_id(id).send();
         Ok(get_optional("DescribeUserPool", is_not_found, call)
