@@ -283,6 +283,21 @@ pub fn live_or<T: Clone, E: std::fmt::Display>(
     }
 }
 
+/// The `Invalid` [`OpError`] of `op` for a value of the type `ty` whose typed reading failed
+/// (the [`SpecError`](eco_schema::spec::SpecError) names the attribute).
+pub fn spec_invalid<'a>(
+    ty: &'a str,
+    op: &'a str,
+) -> impl Fn(eco_schema::spec::SpecError) -> OpError + 'a {
+    move |e| OpError::invalid(op, format!("{ty}: {e}"))
+}
+
+/// The typed spec `S` of a configuration (or of recorded attributes) of the type `ty`: a value of
+/// the wrong shape is an `Invalid` [`OpError`] of `op` that names the type and the attribute.
+pub fn spec_of<S: eco_schema::Spec>(attrs: &Attrs, ty: &str, op: &str) -> Result<S, OpError> {
+    S::from_attrs(attrs).map_err(spec_invalid(ty, op))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -329,5 +344,21 @@ mod tests {
             (ErrorKind::Invalid, "t: no type")
         );
         assert_eq!(live_or(None, "t", "Op", || Ok::<_, String>(4)).unwrap(), 4);
+    }
+
+    #[test]
+    fn a_spec_of_the_wrong_shape_is_invalid_and_names_the_attribute() {
+        use eco_schema::spec::Spec;
+        let d = Attrs::from([("name".to_string(), Value::Int(5))]);
+        let e =
+            spec_of::<crate::resources::cognito_group::CognitoGroup>(&d, "t", "Op").unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Invalid);
+        assert!(e.message.starts_with("t: `"), "{e}");
+        let ok = Attrs::from([
+            ("user-pool".to_string(), s("p")),
+            ("name".to_string(), s("g")),
+        ]);
+        let g: crate::resources::cognito_group::CognitoGroup = spec_of(&ok, "t", "Op").unwrap();
+        assert_eq!(g.to_attrs(), ok);
     }
 }

@@ -404,6 +404,13 @@ pub(crate) fn differing(
         .collect()
 }
 
+/// An [`Aws`] for unit tests that only build requests: its endpoint (a closed port on loopback)
+/// answers nothing.
+#[cfg(test)]
+pub fn offline() -> Aws {
+    Aws::for_endpoint("http://127.0.0.1:9", "us-east-1")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

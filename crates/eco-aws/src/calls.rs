@@ -134,6 +134,18 @@ where
     }
 }
 
+/// What an update found of the resource it is about to change, which must be there: `None` is
+/// the error "`{what}` no longer exists (deleted outside eco?)" (`what` names the resource).
+pub fn to_update<T>(found: Option<T>, op: &str, what: &str) -> Result<T, OpError> {
+    found.ok_or_else(|| {
+        OpError::new(
+            op,
+            ErrorKind::Other,
+            format!("{what} no longer exists (deleted outside eco?)"),
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,5 +174,16 @@ mod tests {
         assert_eq!(all_pages(pages).await.unwrap(), Some(vec![1, 2, 3]));
         let gone = |_| async { Ok(None::<(Vec<u8>, Option<String>)>) };
         assert_eq!(all_pages(gone).await.unwrap(), None);
+    }
+
+    #[test]
+    fn what_an_update_finds_gone_is_an_error_naming_it() {
+        assert_eq!(to_update(Some(1), "UpdateGroup", "group `a`").unwrap(), 1);
+        let e = to_update::<u8>(None, "UpdateGroup", "group `a`").unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Other);
+        assert_eq!(
+            e.message,
+            "group `a` no longer exists (deleted outside eco?)"
+        );
     }
 }

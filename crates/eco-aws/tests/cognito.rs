@@ -63,6 +63,14 @@ fn names(v: &[&str]) -> Vec<String> {
     v.iter().map(|x| x.to_string()).collect()
 }
 
+/// The operations of the calls moto recorded, in order.
+fn operations(moto: &Moto) -> Vec<String> {
+    moto.recorded_calls()
+        .into_iter()
+        .map(|c| c.operation)
+        .collect()
+}
+
 /// Whether every field `want` declares is what `live` has (blocks: declared fields; repeated
 /// blocks: by label), as the planner compares.
 fn declared_match(want: &Value, live: Option<&Value>) -> bool {
@@ -188,11 +196,7 @@ async fn update_user_pool_keeps_every_field_it_is_not_asked_to_change() {
         .update(&ctx, &live.id, &live.attrs, &renamed, &names(&["tags"]))
         .await
         .unwrap();
-    let calls: Vec<String> = moto
-        .recorded_calls()
-        .into_iter()
-        .map(|c| c.operation)
-        .collect();
+    let calls = operations(&moto);
     assert_eq!(
         calls
             .iter()
@@ -215,11 +219,7 @@ async fn update_user_pool_keeps_every_field_it_is_not_asked_to_change() {
         .update(&ctx, &live.id, &after.attrs, &renamed, &names(&["tags"]))
         .await
         .unwrap();
-    let calls: Vec<String> = moto
-        .recorded_calls()
-        .into_iter()
-        .map(|c| c.operation)
-        .collect();
+    let calls = operations(&moto);
     assert!(
         !calls.iter().any(|c| c.ends_with("UpdateUserPool")),
         "{calls:?}"
@@ -402,11 +402,7 @@ async fn a_pool_with_users_made_outside_eco_is_imported_and_gains_a_custom_attri
         )
         .await
         .unwrap();
-    let calls: Vec<String> = moto
-        .recorded_calls()
-        .into_iter()
-        .map(|c| c.operation)
-        .collect();
+    let calls = operations(&moto);
     assert!(
         calls.iter().any(|c| c.ends_with("AddCustomAttributes")),
         "{calls:?}"

@@ -21,6 +21,34 @@ fn names(v: &[&str]) -> Vec<String> {
     v.iter().map(|x| x.to_string()).collect()
 }
 
+/// The standard tests of `provider` on the resource at `address`: create `desired`, then change
+/// the attributes `changed` in place to `updated`.
+async fn standard_tests(
+    provider: &dyn ResourceProvider,
+    address: &str,
+    (desired, updated): (Attrs, Attrs),
+    changed: &[&str],
+    token: &str,
+) {
+    standard::run(Case {
+        provider,
+        ctx: OpContext::new(address, "ecogy", "dev"),
+        desired,
+        updated,
+        changed: names(changed),
+        token: token.into(),
+    })
+    .await;
+}
+
+/// The JSON body of the one `op` request moto recorded.
+fn body_of_one(moto: &Moto, op: &str) -> serde_json::Value {
+    let calls = moto.recorded_calls();
+    let sent: Vec<_> = calls.iter().filter(|c| c.operation == op).collect();
+    assert_eq!(sent.len(), 1, "{calls:#?}");
+    serde_json::from_str(&sent[0].body).unwrap()
+}
+
 /// moto, clients for it, and a user pool to work in.
 async fn setup() -> (Moto, eco_aws::Aws, String) {
     let moto = Moto::start();
@@ -95,14 +123,13 @@ async fn client_standard() {
             ),
         ],
     );
-    standard::run(Case {
-        provider: &p,
-        ctx: OpContext::new("cognito-user-pool-client.web", "ecogy", "dev"),
-        desired,
-        updated,
-        changed: names(&["logout-urls", "token-validity"]),
-        token: "t-client".into(),
-    })
+    standard_tests(
+        &p,
+        "cognito-user-pool-client.web",
+        (desired, updated),
+        &["logout-urls", "token-validity"],
+        "t-client",
+    )
     .await;
 }
 
@@ -122,13 +149,7 @@ async fn client_update_sends_the_full_merged_configuration() {
         .update(&ctx, &made.id, &made.attrs, &want, &names(&["logout-urls"]))
         .await
         .unwrap();
-    let calls = moto.recorded_calls();
-    let updates: Vec<_> = calls
-        .iter()
-        .filter(|c| c.operation == "UpdateUserPoolClient")
-        .collect();
-    assert_eq!(updates.len(), 1, "{calls:#?}");
-    let body: serde_json::Value = serde_json::from_str(&updates[0].body).unwrap();
+    let body = body_of_one(&moto, "UpdateUserPoolClient");
     // Only logout-urls changed, yet everything the client has is sent again: AWS resets what an
     // UpdateUserPoolClient omits.
     assert_eq!(
@@ -231,14 +252,13 @@ async fn domain_standard() {
     // moto stores neither the managed login version nor the custom domain configuration
     // (docs/testing.md): the in-place path (UpdateUserPoolDomain) is unit-tested, and here the
     // update is the no-op one.
-    standard::run(Case {
-        provider: &p,
-        ctx: OpContext::new("cognito-user-pool-domain.hosted", "ecogy", "dev"),
-        desired: desired.clone(),
-        updated: desired,
-        changed: vec![],
-        token: "t-domain".into(),
-    })
+    standard_tests(
+        &p,
+        "cognito-user-pool-domain.hosted",
+        (desired.clone(), desired),
+        &[],
+        "t-domain",
+    )
     .await;
 }
 
@@ -318,14 +338,13 @@ async fn group_standard() {
         &desired,
         &[("description", s("Admins")), ("precedence", Value::Int(5))],
     );
-    standard::run(Case {
-        provider: &p,
-        ctx: OpContext::new("cognito-group.admins", "ecogy", "dev"),
-        desired,
-        updated,
-        changed: names(&["description", "precedence"]),
-        token: "t-group".into(),
-    })
+    standard_tests(
+        &p,
+        "cognito-group.admins",
+        (desired, updated),
+        &["description", "precedence"],
+        "t-group",
+    )
     .await;
 }
 
@@ -354,12 +373,7 @@ async fn group_update_keeps_what_it_does_not_change_and_imports_by_pool_and_name
         .update(&ctx, &made.id, &made.attrs, &want, &names(&["precedence"]))
         .await
         .unwrap();
-    let calls = moto.recorded_calls();
-    let update = calls
-        .iter()
-        .find(|c| c.operation == "UpdateGroup")
-        .expect("UpdateGroup");
-    let body: serde_json::Value = serde_json::from_str(&update.body).unwrap();
+    let body = body_of_one(&moto, "UpdateGroup");
     assert_eq!(body["Precedence"], 3);
     assert_eq!(body["RoleArn"], ROLE);
     assert_eq!(body["Description"], "Administrators");

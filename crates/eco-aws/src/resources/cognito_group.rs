@@ -9,12 +9,13 @@
 
 use async_trait::async_trait;
 use aws_sdk_cognitoidentityprovider::types::GroupType;
-use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider};
-use eco_schema::spec::{overlay, SpecError};
+use eco_provider::{Attrs, Live, OpContext, OpError, ResourceProvider};
+use eco_schema::spec::overlay;
 use eco_schema::{Schema, Spec};
 
-use crate::aws::{is_not_found, op_error, Aws};
-use crate::calls::{delete_if_present, get_optional};
+use crate::attrs::{spec_invalid, spec_of};
+use crate::aws::{is_not_found, op_error};
+use crate::calls::{delete_if_present, get_optional, still_there, to_update};
 
 /// A group's attributes, declared once: the schema, the typed reading of a configuration and
 /// the attributes a read reports all come from here.
@@ -56,11 +57,6 @@ pub fn schema() -> Schema {
     CognitoGroup::schema()
 }
 
-/// A configuration the type cannot use, as an error of `op`.
-fn invalid(op: &str) -> impl Fn(SpecError) -> OpError + '_ {
-    move |e| OpError::invalid(op, format!("{TY}: {e}"))
-}
-
 /// The attributes UpdateGroup manages (an adoption brings all of them to the configuration).
 fn managed() -> Vec<String> {
     GroupConfig::fields()
@@ -100,7 +96,7 @@ impl GroupConfig {
                 format!("{TY}: `{fixed}` cannot change in place (it forces a replacement)"),
             ));
         }
-        overlay(self, want, changed).map_err(invalid(op))
+        overlay(self, want, changed).map_err(spec_invalid(TY, op))
     }
 }
 
@@ -116,20 +112,9 @@ pub fn update_request(req: UpdateReq, pool: &str, name: &str, cfg: &GroupConfig)
         .set_role_arn(cfg.role.clone())
 }
 
-/// The `cognito-group` operations.
-pub struct Provider {
-    client: aws_sdk_cognitoidentityprovider::Client,
-    schema: Schema,
-}
+super::cognito_user_pool::cognito_provider!("The `cognito-group` operations.");
 
 impl Provider {
-    pub fn new(aws: &Aws) -> Provider {
-        Provider {
-            client: aws.cognito_idp(),
-            schema: schema(),
-        }
-    }
-
     async fn get(&self, pool: &str, name: &str) -> Result<Option<GroupType>, OpError> {
         let call = self
             .client
@@ -179,14 +164,9 @@ impl Provider {
     }
 
     async fn read_required(&self, pool: &str, name: &str, op: &str) -> Result<Live, OpError> {
-        match self.get(pool, name).await? {
-            Some(g) => Ok(Self::live(pool, name, &g)),
-            None => Err(OpError::new(
-                op,
-                ErrorKind::Other,
-                format!("{TY}: group `{name}` of pool `{pool}` vanished during {op}"),
-            )),
-        }
+        let id = format!("{pool}/{name}");
+        let g = still_there(self.get(pool, name).await?, op, TY, &id)?;
+        Ok(Self::live(pool, name, &g))
     }
 }
 
@@ -212,7 +192,7 @@ impl ResourceProvider for Provider {
         desired: &Attrs,
         _token: &str,
     ) -> Result<Option<Live>, OpError> {
-        let want = CognitoGroup::from_attrs(desired).map_err(invalid("GetGroup"))?;
+        let want: CognitoGroup = spec_of(desired, TY, "GetGroup")?;
         Ok(self
             .get(&want.user_pool, &want.name)
             .await?
@@ -230,7 +210,7 @@ impl ResourceProvider for Provider {
             user_pool: pool,
             name,
             config: want,
-        } = CognitoGroup::from_attrs(desired).map_err(invalid(op))?;
+        } = spec_of(desired, TY, op)?;
         if let Some(g) = self.get(&pool, &name).await? {
             // An earlier run made it (or it is adopted): bring it to the configuration.
             return self
@@ -275,15 +255,9 @@ impl ResourceProvider for Provider {
     ) -> Result<Live, OpError> {
         let op = "UpdateGroup";
         let (pool, name) = split_id(id, op)?;
-        let Some(g) = self.get(&pool, &name).await? else {
-            return Err(OpError::new(
-                op,
-                ErrorKind::Other,
-                format!(
-                    "{TY}: group `{name}` of pool `{pool}` no longer exists (deleted outside eco?)"
-                ),
-            ));
-        };
+        let found = self.get(&pool, &name).await?;
+        let what = format!("{TY}: group `{name}` of pool `{pool}`");
+        let g = to_update(found, op, &what)?;
         self.converge(&pool, &name, &g, desired, changed, op).await
     }
 
@@ -305,11 +279,7 @@ impl ResourceProvider for Provider {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use eco_provider::Value;
-
-    fn client() -> aws_sdk_cognitoidentityprovider::Client {
-        crate::aws::Aws::for_endpoint("http://127.0.0.1:9", "us-east-1").cognito_idp()
-    }
+    use eco_provider::{ErrorKind, Value};
 
     #[test]
     fn update_group_carries_the_live_fields_it_does_not_change() {
@@ -324,7 +294,12 @@ mod tests {
         let merged = GroupConfig::from_live(&live)
             .overlay(&want, &["precedence".into()], "UpdateGroup")
             .unwrap();
-        let req = update_request(client().update_group(), "p", "admins", &merged);
+        let req = update_request(
+            crate::aws::offline().cognito_idp().update_group(),
+            "p",
+            "admins",
+            &merged,
+        );
         assert_eq!(req.get_precedence(), &Some(5));
         assert_eq!(req.get_description().as_deref(), Some("Administrators"));
         assert_eq!(

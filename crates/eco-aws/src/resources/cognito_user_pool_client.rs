@@ -17,114 +17,6 @@
 //! - delete: DeleteUserPoolClient
 //! - import: by `POOL-ID/CLIENT-ID` (DescribeUserPoolClient); the state id has the same form
 
-use eco_schema::{Attribute, ScalarType, Schema};
-
-pub const TYPE_NAME: &str = "cognito-user-pool-client";
-
-pub fn schema() -> Schema {
-    Schema::new(TYPE_NAME, "An app client of a Cognito user pool")
-        .import_id("`POOL-ID/CLIENT-ID`")
-        .attr(
-            Attribute::string("user-pool")
-                .required()
-                .forces_replacement()
-                .doc("id of the user pool"),
-        )
-        .attr(Attribute::string("name").required().doc("client name (UpdateUserPoolClient)"))
-        .attr(
-            Attribute::bool("generate-secret")
-                .forces_replacement()
-                .doc("give the client a secret (server-side apps); fixed at creation"),
-        )
-        .attr(
-            Attribute::list("explicit-auth-flows", ScalarType::String)
-                .unordered()
-                .one_of(AUTH_FLOWS).doc("e.g. ALLOW_USER_SRP_AUTH, ALLOW_REFRESH_TOKEN_AUTH (UpdateUserPoolClient)"),
-        )
-        .attr(
-            Attribute::bool("oauth-enabled")
-                .doc("the client may use OAuth flows (AllowedOAuthFlowsUserPoolClient)"),
-        )
-        .attr(
-            Attribute::list("allowed-oauth-flows", ScalarType::String)
-                .unordered()
-                .one_of(OAUTH_FLOWS).doc("code, implicit and/or client_credentials (UpdateUserPoolClient)"),
-        )
-        .attr(
-            Attribute::list("allowed-oauth-scopes", ScalarType::String)
-                .unordered()
-                .doc("e.g. openid, email, profile, aws.cognito.signin.user.admin (UpdateUserPoolClient)"),
-        )
-        .attr(
-            Attribute::list("callback-urls", ScalarType::String)
-                .unordered()
-                .doc("URLs the hosted UI may redirect to after sign-in (UpdateUserPoolClient)"),
-        )
-        .attr(
-            Attribute::list("logout-urls", ScalarType::String)
-                .unordered()
-                .doc("URLs the hosted UI may redirect to after sign-out (UpdateUserPoolClient)"),
-        )
-        .attr(
-            Attribute::string("default-redirect-uri")
-                .doc("default callback URL (UpdateUserPoolClient)"),
-        )
-        .attr(
-            Attribute::list("identity-providers", ScalarType::String)
-                .unordered()
-                .doc("supported identity providers, e.g. COGNITO (UpdateUserPoolClient)"),
-        )
-        .attr(
-            Attribute::list("read-attributes", ScalarType::String)
-                .unordered()
-                .doc("user attributes the client may read (UpdateUserPoolClient)"),
-        )
-        .attr(
-            Attribute::list("write-attributes", ScalarType::String)
-                .unordered()
-                .doc("user attributes the client may write (UpdateUserPoolClient)"),
-        )
-        .attr(
-            Attribute::block(
-                "token-validity",
-                vec![
-                    Attribute::int("access").doc("access token validity"),
-                    Attribute::int("id").doc("id token validity"),
-                    Attribute::int("refresh").doc("refresh token validity"),
-                    Attribute::string("access-unit").one_of(UNITS).doc("seconds, minutes, hours (default) or days"),
-                    Attribute::string("id-unit").one_of(UNITS).doc("seconds, minutes, hours (default) or days"),
-                    Attribute::string("refresh-unit").one_of(UNITS).doc("seconds, minutes, hours or days (default)"),
-                ],
-            )
-            .doc("token lifetimes, e.g. token-validity access=1 id=1 refresh=30 (UpdateUserPoolClient)"),
-        )
-        .attr(
-            Attribute::int("auth-session-validity").range(3, 15)
-                .doc("minutes an authentication session stays valid, 3 to 15 (UpdateUserPoolClient)"),
-        )
-        .attr(
-            Attribute::string("prevent-user-existence-errors")
-                .one_of(&["ENABLED", "LEGACY"]).doc("ENABLED (default) or LEGACY (UpdateUserPoolClient)"),
-        )
-        .attr(
-            Attribute::bool("enable-token-revocation")
-                .doc("allow revoking refresh tokens (default #true) (UpdateUserPoolClient)"),
-        )
-        .attr(Attribute::string("id").computed().doc("client id, the JWT audience"))
-        .attr(
-            Attribute::string("secret")
-                .computed()
-                .sensitive()
-                .doc("client secret, when generate-secret is set"),
-        )
-}
-
-// ---------------------------------------------------------------------------------------------
-// Operations
-// ---------------------------------------------------------------------------------------------
-
-use std::collections::BTreeMap;
-
 use async_trait::async_trait;
 use aws_sdk_cognitoidentityprovider::types::{
     AnalyticsConfigurationType, ExplicitAuthFlowsType, OAuthFlowType,
@@ -132,52 +24,180 @@ use aws_sdk_cognitoidentityprovider::types::{
     TokenValidityUnitsType, UserPoolClientType,
 };
 use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider, Value};
+use eco_schema::spec::{overlay, read_field};
+use eco_schema::{Schema, Spec, SpecEnum};
 
-use crate::attrs::{
-    opt_block, opt_bool, opt_int_in, opt_str, opt_str_list, req_str, s, str_list_value,
-};
-use crate::aws::{is_not_found, op_error, Aws};
-use crate::calls::{delete_if_present, get_optional};
+use crate::attrs::{opt_bool, req_str, spec_invalid};
+use crate::aws::{is_not_found, op_error};
+use crate::calls::{delete_if_present, find_in_pages, get_optional, still_there, to_update};
 
-const TY: &str = "cognito-user-pool-client";
+/// An app client's attributes, declared once: the schema, the typed reading of a configuration
+/// and the attributes a read reports all come from here.
+#[derive(Debug, Clone, PartialEq, Default, Spec)]
+#[eco(
+    resource = "cognito-user-pool-client",
+    doc = "An app client of a Cognito user pool",
+    import_id = "`POOL-ID/CLIENT-ID`"
+)]
+pub struct CognitoUserPoolClient {
+    #[eco(replace, doc = "id of the user pool")]
+    pub user_pool: String,
+    #[eco(doc = "client name (UpdateUserPoolClient)")]
+    pub name: String,
+    #[eco(
+        replace,
+        doc = "give the client a secret (server-side apps); fixed at creation"
+    )]
+    pub generate_secret: Option<bool>,
+    #[eco(flatten)]
+    pub settings: ClientSettings,
+    #[eco(computed, doc = "client id, the JWT audience")]
+    pub id: Option<String>,
+    #[eco(
+        computed,
+        sensitive,
+        doc = "client secret, when generate-secret is set"
+    )]
+    pub secret: Option<String>,
+}
 
-const AUTH_FLOWS: &[&str] = &[
-    "ADMIN_NO_SRP_AUTH",
-    "CUSTOM_AUTH_FLOW_ONLY",
-    "USER_PASSWORD_AUTH",
-    "ALLOW_ADMIN_USER_PASSWORD_AUTH",
-    "ALLOW_CUSTOM_AUTH",
-    "ALLOW_USER_PASSWORD_AUTH",
-    "ALLOW_USER_SRP_AUTH",
-    "ALLOW_REFRESH_TOKEN_AUTH",
-    "ALLOW_USER_AUTH",
-];
-const OAUTH_FLOWS: &[&str] = &["code", "implicit", "client_credentials"];
-const UNITS: &[&str] = &["seconds", "minutes", "hours", "days"];
+/// What UpdateUserPoolClient sets besides the name.
+#[derive(Debug, Clone, PartialEq, Default, Spec)]
+pub struct ClientSettings {
+    #[eco(
+        unordered,
+        doc = "e.g. ALLOW_USER_SRP_AUTH, ALLOW_REFRESH_TOKEN_AUTH (UpdateUserPoolClient)"
+    )]
+    pub explicit_auth_flows: Option<Vec<AuthFlow>>,
+    #[eco(doc = "the client may use OAuth flows (AllowedOAuthFlowsUserPoolClient)")]
+    pub oauth_enabled: Option<bool>,
+    #[eco(
+        unordered,
+        doc = "code, implicit and/or client_credentials (UpdateUserPoolClient)"
+    )]
+    pub allowed_oauth_flows: Option<Vec<OAuthFlow>>,
+    #[eco(
+        unordered,
+        doc = "e.g. openid, email, profile, aws.cognito.signin.user.admin (UpdateUserPoolClient)"
+    )]
+    pub allowed_oauth_scopes: Option<Vec<String>>,
+    #[eco(
+        unordered,
+        doc = "URLs the hosted UI may redirect to after sign-in (UpdateUserPoolClient)"
+    )]
+    pub callback_urls: Option<Vec<String>>,
+    #[eco(
+        unordered,
+        doc = "URLs the hosted UI may redirect to after sign-out (UpdateUserPoolClient)"
+    )]
+    pub logout_urls: Option<Vec<String>>,
+    #[eco(doc = "default callback URL (UpdateUserPoolClient)")]
+    pub default_redirect_uri: Option<String>,
+    #[eco(
+        unordered,
+        doc = "supported identity providers, e.g. COGNITO (UpdateUserPoolClient)"
+    )]
+    pub identity_providers: Option<Vec<String>>,
+    #[eco(
+        unordered,
+        doc = "user attributes the client may read (UpdateUserPoolClient)"
+    )]
+    pub read_attributes: Option<Vec<String>>,
+    #[eco(
+        unordered,
+        doc = "user attributes the client may write (UpdateUserPoolClient)"
+    )]
+    pub write_attributes: Option<Vec<String>>,
+    #[eco(
+        doc = "token lifetimes, e.g. token-validity access=1 id=1 refresh=30 (UpdateUserPoolClient)"
+    )]
+    pub token_validity: Option<TokenValidity>,
+    #[eco(
+        min = 3,
+        max = 15,
+        doc = "minutes an authentication session stays valid, 3 to 15 (UpdateUserPoolClient)"
+    )]
+    pub auth_session_validity: Option<i32>,
+    #[eco(doc = "ENABLED (default) or LEGACY (UpdateUserPoolClient)")]
+    pub prevent_user_existence_errors: Option<ExistenceErrors>,
+    #[eco(doc = "allow revoking refresh tokens (default #true) (UpdateUserPoolClient)")]
+    pub enable_token_revocation: Option<bool>,
+}
+
+/// An authentication flow the client allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, SpecEnum)]
+#[eco(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AuthFlow {
+    AdminNoSrpAuth,
+    CustomAuthFlowOnly,
+    UserPasswordAuth,
+    AllowAdminUserPasswordAuth,
+    AllowCustomAuth,
+    AllowUserPasswordAuth,
+    AllowUserSrpAuth,
+    AllowRefreshTokenAuth,
+    AllowUserAuth,
+}
+
+/// An OAuth flow the client allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, SpecEnum)]
+pub enum OAuthFlow {
+    #[eco(rename = "code")]
+    Code,
+    #[eco(rename = "implicit")]
+    Implicit,
+    #[eco(rename = "client_credentials")]
+    ClientCredentials,
+}
+
+/// How sign-in errors speak of users that do not exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, SpecEnum)]
+#[eco(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ExistenceErrors {
+    Enabled,
+    Legacy,
+}
+
+/// The unit of a token lifetime.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, SpecEnum)]
+pub enum Unit {
+    #[eco(rename = "seconds")]
+    Seconds,
+    #[eco(rename = "minutes")]
+    Minutes,
+    #[eco(rename = "hours")]
+    Hours,
+    #[eco(rename = "days")]
+    Days,
+}
+
+/// Token lifetimes and their units.
+#[derive(Debug, Clone, PartialEq, Default, Spec)]
+pub struct TokenValidity {
+    #[eco(doc = "access token validity")]
+    pub access: Option<i64>,
+    #[eco(doc = "id token validity")]
+    pub id: Option<i64>,
+    #[eco(doc = "refresh token validity")]
+    pub refresh: Option<i64>,
+    #[eco(doc = "seconds, minutes, hours (default) or days")]
+    pub access_unit: Option<Unit>,
+    #[eco(doc = "seconds, minutes, hours (default) or days")]
+    pub id_unit: Option<Unit>,
+    #[eco(doc = "seconds, minutes, hours or days (default)")]
+    pub refresh_unit: Option<Unit>,
+}
+
+pub const TYPE_NAME: &str = CognitoUserPoolClient::TYPE_NAME;
+const TY: &str = TYPE_NAME;
+
+pub fn schema() -> Schema {
+    CognitoUserPoolClient::schema()
+}
 
 /// `POOL-ID/CLIENT-ID` split in two.
 pub fn split_id(id: &str, op: &str) -> Result<(String, String), OpError> {
     crate::ids::split_pair(id, TY, op, "POOL-ID/CLIENT-ID")
-}
-
-fn checked(
-    op: &str,
-    what: &str,
-    values: Vec<String>,
-    allowed: &[&str],
-) -> Result<Vec<String>, OpError> {
-    for v in &values {
-        if !allowed.contains(&v.as_str()) {
-            return Err(OpError::invalid(
-                op,
-                format!(
-                    "{TY}: `{what}` value `{v}` is not one of {}",
-                    allowed.join(", ")
-                ),
-            ));
-        }
-    }
-    Ok(values)
 }
 
 /// One token lifetime: its value and unit.
@@ -196,33 +216,33 @@ pub struct ClientConfig {
     pub access: Validity,
     pub id: Validity,
     pub refresh: Validity,
-    pub read_attributes: Option<Vec<String>>,
-    pub write_attributes: Option<Vec<String>>,
-    pub explicit_auth_flows: Option<Vec<String>>,
-    pub identity_providers: Option<Vec<String>>,
-    pub callback_urls: Option<Vec<String>>,
-    pub logout_urls: Option<Vec<String>>,
-    pub default_redirect_uri: Option<String>,
-    pub oauth_flows: Option<Vec<String>>,
-    pub oauth_scopes: Option<Vec<String>>,
-    pub oauth_enabled: Option<bool>,
-    pub prevent_user_existence_errors: Option<String>,
-    pub enable_token_revocation: Option<bool>,
-    pub auth_session_validity: Option<i32>,
+    /// The rest (its `token_validity` is never set: the three lifetimes above hold it).
+    pub settings: ClientSettings,
     // Not managed by eco, carried over so that an update does not reset them.
     pub analytics: Option<AnalyticsConfigurationType>,
     pub propagate_user_context: Option<bool>,
     pub refresh_token_rotation: Option<RefreshTokenRotationType>,
 }
 
-fn non_empty(v: &[String]) -> Option<Vec<String>> {
-    (!v.is_empty()).then(|| v.to_vec())
+/// A non-empty list AWS reports, as the typed values eco knows.
+fn listed<T, S: AsRef<str>>(v: &[S], parse: impl Fn(&str) -> Option<T>) -> Option<Vec<T>> {
+    (!v.is_empty()).then(|| v.iter().filter_map(|x| parse(x.as_ref())).collect())
+}
+
+fn strings(v: &[String]) -> Option<Vec<String>> {
+    listed(v, |x| Some(x.to_string()))
 }
 
 impl ClientConfig {
     pub fn from_live(c: &UserPoolClientType) -> ClientConfig {
         let units = c.token_validity_units();
         let unit = |u: Option<&TimeUnitsType>| u.map(|u| u.as_str().to_string());
+        let flows: Vec<&str> = c.explicit_auth_flows().iter().map(|f| f.as_str()).collect();
+        let oauth: Vec<&str> = c
+            .allowed_o_auth_flows()
+            .iter()
+            .map(|f| f.as_str())
+            .collect();
         ClientConfig {
             name: c.client_name().map(str::to_string),
             access: Validity {
@@ -237,34 +257,27 @@ impl ClientConfig {
                 value: Some(c.refresh_token_validity()).filter(|n| *n > 0),
                 unit: unit(units.and_then(|u| u.refresh_token())),
             },
-            read_attributes: non_empty(c.read_attributes()),
-            write_attributes: non_empty(c.write_attributes()),
-            explicit_auth_flows: non_empty(
-                &c.explicit_auth_flows()
-                    .iter()
-                    .map(|f| f.as_str().to_string())
-                    .collect::<Vec<_>>(),
-            ),
-            identity_providers: non_empty(c.supported_identity_providers()),
-            callback_urls: non_empty(c.callback_urls()),
-            logout_urls: non_empty(c.logout_urls()),
-            default_redirect_uri: c
-                .default_redirect_uri()
-                .filter(|u| !u.is_empty())
-                .map(str::to_string),
-            oauth_flows: non_empty(
-                &c.allowed_o_auth_flows()
-                    .iter()
-                    .map(|f| f.as_str().to_string())
-                    .collect::<Vec<_>>(),
-            ),
-            oauth_scopes: non_empty(c.allowed_o_auth_scopes()),
-            oauth_enabled: c.allowed_o_auth_flows_user_pool_client(),
-            prevent_user_existence_errors: c
-                .prevent_user_existence_errors()
-                .map(|p| p.as_str().to_string()),
-            enable_token_revocation: c.enable_token_revocation(),
-            auth_session_validity: c.auth_session_validity(),
+            settings: ClientSettings {
+                explicit_auth_flows: listed(&flows, AuthFlow::parse),
+                oauth_enabled: c.allowed_o_auth_flows_user_pool_client(),
+                allowed_oauth_flows: listed(&oauth, OAuthFlow::parse),
+                allowed_oauth_scopes: strings(c.allowed_o_auth_scopes()),
+                callback_urls: strings(c.callback_urls()),
+                logout_urls: strings(c.logout_urls()),
+                default_redirect_uri: c
+                    .default_redirect_uri()
+                    .filter(|u| !u.is_empty())
+                    .map(str::to_string),
+                identity_providers: strings(c.supported_identity_providers()),
+                read_attributes: strings(c.read_attributes()),
+                write_attributes: strings(c.write_attributes()),
+                token_validity: None,
+                auth_session_validity: c.auth_session_validity(),
+                prevent_user_existence_errors: c
+                    .prevent_user_existence_errors()
+                    .and_then(|p| ExistenceErrors::parse(p.as_str())),
+                enable_token_revocation: c.enable_token_revocation(),
+            },
             analytics: c.analytics_configuration().cloned(),
             propagate_user_context: c.enable_propagate_additional_user_context_data(),
             refresh_token_rotation: c.refresh_token_rotation().cloned(),
@@ -279,93 +292,35 @@ impl ClientConfig {
         changed: &[String],
         op: &str,
     ) -> Result<ClientConfig, OpError> {
+        if let Some(fixed) = changed
+            .iter()
+            .find(|c| *c == "user-pool" || *c == "generate-secret")
+        {
+            return Err(OpError::invalid(
+                op,
+                format!("{TY}: `{fixed}` cannot change in place (it forces a replacement)"),
+            ));
+        }
         let mut out = self.clone();
-        let list = |k: &str| opt_str_list(want, k, TY, op);
-        for c in changed {
-            match c.as_str() {
-                "name" => out.name = Some(req_str(want, "name", TY, op)?),
-                "explicit-auth-flows" => {
-                    if let Some(v) = list(c)? {
-                        out.explicit_auth_flows = Some(checked(op, c, v, AUTH_FLOWS)?);
-                    }
-                }
-                "allowed-oauth-flows" => {
-                    if let Some(v) = list(c)? {
-                        out.oauth_flows = Some(checked(op, c, v, OAUTH_FLOWS)?);
-                    }
-                }
-                "allowed-oauth-scopes" => {
-                    if let Some(v) = list(c)? {
-                        out.oauth_scopes = Some(v);
-                    }
-                }
-                "callback-urls" => {
-                    if let Some(v) = list(c)? {
-                        out.callback_urls = Some(v);
-                    }
-                }
-                "logout-urls" => {
-                    if let Some(v) = list(c)? {
-                        out.logout_urls = Some(v);
-                    }
-                }
-                "identity-providers" => {
-                    if let Some(v) = list(c)? {
-                        out.identity_providers = Some(v);
-                    }
-                }
-                "read-attributes" => {
-                    if let Some(v) = list(c)? {
-                        out.read_attributes = Some(v);
-                    }
-                }
-                "write-attributes" => {
-                    if let Some(v) = list(c)? {
-                        out.write_attributes = Some(v);
-                    }
-                }
-                "default-redirect-uri" => {
-                    if let Some(v) = opt_str(want, c, TY, op)? {
-                        out.default_redirect_uri = Some(v);
-                    }
-                }
-                "oauth-enabled" => {
-                    if let Some(v) = opt_bool(want, c, TY, op)? {
-                        out.oauth_enabled = Some(v);
-                    }
-                }
-                "enable-token-revocation" => {
-                    if let Some(v) = opt_bool(want, c, TY, op)? {
-                        out.enable_token_revocation = Some(v);
-                    }
-                }
-                "prevent-user-existence-errors" => {
-                    if let Some(v) = opt_str(want, c, TY, op)? {
-                        checked(op, c, vec![v.clone()], &["ENABLED", "LEGACY"])?;
-                        out.prevent_user_existence_errors = Some(v);
-                    }
-                }
-                "auth-session-validity" => {
-                    if let Some(v) = opt_int_in(want, c, 3..=15, TY, op)? {
-                        out.auth_session_validity = Some(v);
-                    }
-                }
-                "token-validity" => {
-                    if let Some(block) = opt_block(want, c, TY, op)? {
-                        overlay_validity(&mut out.access, block, "access", "hours", op)?;
-                        overlay_validity(&mut out.id, block, "id", "hours", op)?;
-                        overlay_validity(&mut out.refresh, block, "refresh", "days", op)?;
-                    }
-                }
-                "user-pool" | "generate-secret" => {
-                    return Err(OpError::invalid(
-                        op,
-                        format!("{TY}: `{c}` cannot change in place (it forces a replacement)"),
-                    ))
-                }
-                _ => {}
+        let has = |a: &str| changed.iter().any(|c| c == a);
+        if has("name") {
+            out.name = Some(req_str(want, "name", TY, op)?);
+        }
+        if has("token-validity") {
+            let block: Option<TokenValidity> =
+                read_field(want, "token-validity", "").map_err(spec_invalid(TY, op))?;
+            if let Some(t) = block {
+                overlay_validity(&mut out.access, t.access, t.access_unit, Unit::Hours, op)?;
+                overlay_validity(&mut out.id, t.id, t.id_unit, Unit::Hours, op)?;
+                overlay_validity(&mut out.refresh, t.refresh, t.refresh_unit, Unit::Days, op)?;
             }
         }
+        let rest: Vec<String> = changed
+            .iter()
+            .filter(|c| *c != "name" && *c != "token-validity")
+            .cloned()
+            .collect();
+        out.settings = overlay(&self.settings, want, &rest).map_err(spec_invalid(TY, op))?;
         Ok(out)
     }
 
@@ -389,39 +344,26 @@ impl ClientConfig {
 /// the unit the live client happens to have.
 fn overlay_validity(
     v: &mut Validity,
-    block: &BTreeMap<String, Value>,
-    key: &str,
-    default_unit: &str,
+    value: Option<i64>,
+    unit: Option<Unit>,
+    default_unit: Unit,
     op: &str,
 ) -> Result<(), OpError> {
-    let unit_key = format!("{key}-unit");
-    let unit = match block.get(&unit_key) {
-        None | Some(Value::Null) => None,
-        Some(Value::String(u)) if UNITS.contains(&u.as_str()) => Some(u.clone()),
-        Some(other) => {
-            return Err(OpError::invalid(
-                op,
-                format!(
-                    "{TY}: token-validity {unit_key} must be one of {}, got {other}",
-                    UNITS.join(", ")
-                ),
-            ))
-        }
-    };
-    match block.get(key) {
-        None | Some(Value::Null) => {
+    let unit = unit.map(|u| u.as_str().to_string());
+    match value {
+        None => {
             if unit.is_some() {
                 v.unit = unit;
             }
         }
-        Some(Value::Int(n)) if *n > 0 && *n <= i32::MAX as i64 => {
-            v.value = Some(*n as i32);
-            v.unit = Some(unit.unwrap_or_else(|| default_unit.to_string()));
+        Some(n) if n > 0 && n <= i32::MAX as i64 => {
+            v.value = Some(n as i32);
+            v.unit = Some(unit.unwrap_or_else(|| default_unit.as_str().to_string()));
         }
-        Some(other) => {
+        Some(n) => {
             return Err(OpError::invalid(
                 op,
-                format!("{TY}: token-validity {key} must be a positive integer, got {other}"),
+                format!("{TY}: token-validity must be a positive integer, got {n}"),
             ))
         }
     }
@@ -431,41 +373,39 @@ fn overlay_validity(
 type UpdateReq = aws_sdk_cognitoidentityprovider::operation::update_user_pool_client::builders::UpdateUserPoolClientFluentBuilder;
 type CreateReq = aws_sdk_cognitoidentityprovider::operation::create_user_pool_client::builders::CreateUserPoolClientFluentBuilder;
 
+/// SDK values of a list of closed-set values.
+fn sdk<T: SpecEnum, S: From<&'static str>>(v: &Option<Vec<T>>) -> Option<Vec<S>> {
+    v.as_ref()
+        .map(|v| v.iter().map(|x| S::from(x.as_str())).collect())
+}
+
 macro_rules! client_fields {
     ($req:expr, $cfg:expr) => {{
         let cfg = $cfg;
+        let s = &cfg.settings;
         $req.set_client_name(cfg.name.clone())
             .set_access_token_validity(cfg.access.value)
             .set_id_token_validity(cfg.id.value)
             .set_refresh_token_validity(cfg.refresh.value)
             .set_token_validity_units(cfg.units())
-            .set_read_attributes(cfg.read_attributes.clone())
-            .set_write_attributes(cfg.write_attributes.clone())
-            .set_explicit_auth_flows(cfg.explicit_auth_flows.as_ref().map(|v| {
-                v.iter()
-                    .map(|f| ExplicitAuthFlowsType::from(f.as_str()))
-                    .collect()
-            }))
-            .set_supported_identity_providers(cfg.identity_providers.clone())
-            .set_callback_urls(cfg.callback_urls.clone())
-            .set_logout_urls(cfg.logout_urls.clone())
-            .set_default_redirect_uri(cfg.default_redirect_uri.clone())
-            .set_allowed_o_auth_flows(
-                cfg.oauth_flows
-                    .as_ref()
-                    .map(|v| v.iter().map(|f| OAuthFlowType::from(f.as_str())).collect()),
-            )
-            .set_allowed_o_auth_scopes(cfg.oauth_scopes.clone())
-            .set_allowed_o_auth_flows_user_pool_client(cfg.oauth_enabled)
+            .set_read_attributes(s.read_attributes.clone())
+            .set_write_attributes(s.write_attributes.clone())
+            .set_explicit_auth_flows(sdk::<_, ExplicitAuthFlowsType>(&s.explicit_auth_flows))
+            .set_supported_identity_providers(s.identity_providers.clone())
+            .set_callback_urls(s.callback_urls.clone())
+            .set_logout_urls(s.logout_urls.clone())
+            .set_default_redirect_uri(s.default_redirect_uri.clone())
+            .set_allowed_o_auth_flows(sdk::<_, OAuthFlowType>(&s.allowed_oauth_flows))
+            .set_allowed_o_auth_scopes(s.allowed_oauth_scopes.clone())
+            .set_allowed_o_auth_flows_user_pool_client(s.oauth_enabled)
             .set_analytics_configuration(cfg.analytics.clone())
             .set_prevent_user_existence_errors(
-                cfg.prevent_user_existence_errors
-                    .as_deref()
-                    .map(PreventUserExistenceErrorTypes::from),
+                s.prevent_user_existence_errors
+                    .map(|p| PreventUserExistenceErrorTypes::from(p.as_str())),
             )
-            .set_enable_token_revocation(cfg.enable_token_revocation)
+            .set_enable_token_revocation(s.enable_token_revocation)
             .set_enable_propagate_additional_user_context_data(cfg.propagate_user_context)
-            .set_auth_session_validity(cfg.auth_session_validity)
+            .set_auth_session_validity(s.auth_session_validity)
             .set_refresh_token_rotation(cfg.refresh_token_rotation.clone())
     }};
 }
@@ -488,85 +428,44 @@ pub fn create_request(req: CreateReq, desired: &Attrs, op: &str) -> Result<Creat
     Ok(client_fields!(req.user_pool_id(pool), &cfg).set_generate_secret(secret))
 }
 
-fn validity_value(c: &UserPoolClientType) -> Option<Value> {
-    let cfg = ClientConfig::from_live(c);
-    let mut m = BTreeMap::new();
-    for (key, v, default_unit) in [
-        ("access", &cfg.access, "hours"),
-        ("id", &cfg.id, "hours"),
-        ("refresh", &cfg.refresh, "days"),
-    ] {
-        if let Some(n) = v.value {
-            m.insert(key.to_string(), Value::Int(n as i64));
-            m.insert(
-                format!("{key}-unit"),
-                s(v.unit.clone().unwrap_or_else(|| default_unit.to_string())),
-            );
-        }
-    }
-    (!m.is_empty()).then_some(Value::Map(m))
+/// The `token-validity` a read reports: each lifetime the client has, with its unit (AWS's
+/// default when it reports none).
+fn validity_of(cfg: &ClientConfig) -> Option<TokenValidity> {
+    let unit = |v: &Validity, default: Unit| {
+        v.value?;
+        Some(v.unit.as_deref().and_then(Unit::parse).unwrap_or(default))
+    };
+    let t = TokenValidity {
+        access: cfg.access.value.map(i64::from),
+        id: cfg.id.value.map(i64::from),
+        refresh: cfg.refresh.value.map(i64::from),
+        access_unit: unit(&cfg.access, Unit::Hours),
+        id_unit: unit(&cfg.id, Unit::Hours),
+        refresh_unit: unit(&cfg.refresh, Unit::Days),
+    };
+    (t != TokenValidity::default()).then_some(t)
 }
 
 /// The configuration-shaped attributes of a live client.
 pub fn to_attrs(c: &UserPoolClientType) -> Attrs {
     let cfg = ClientConfig::from_live(c);
-    let mut a = Attrs::new();
-    if let Some(p) = c.user_pool_id() {
-        a.insert("user-pool".into(), s(p));
+    let secret = c.client_secret().filter(|x| !x.is_empty());
+    CognitoUserPoolClient {
+        user_pool: c.user_pool_id().unwrap_or_default().to_string(),
+        name: cfg.name.clone().unwrap_or_default(),
+        generate_secret: Some(secret.is_some()),
+        settings: ClientSettings {
+            oauth_enabled: Some(cfg.settings.oauth_enabled.unwrap_or(false)),
+            token_validity: validity_of(&cfg),
+            ..cfg.settings.clone()
+        },
+        id: c.client_id().map(str::to_string),
+        secret: secret.map(str::to_string),
     }
-    if let Some(n) = &cfg.name {
-        a.insert("name".into(), s(n));
-    }
-    a.insert(
-        "generate-secret".into(),
-        Value::Bool(c.client_secret().is_some_and(|x| !x.is_empty())),
-    );
-    let mut list = |k: &str, v: &Option<Vec<String>>| {
-        if let Some(v) = v {
-            a.insert(k.to_string(), str_list_value(v.iter().cloned()));
-        }
-    };
-    list("explicit-auth-flows", &cfg.explicit_auth_flows);
-    list("allowed-oauth-flows", &cfg.oauth_flows);
-    list("allowed-oauth-scopes", &cfg.oauth_scopes);
-    list("callback-urls", &cfg.callback_urls);
-    list("logout-urls", &cfg.logout_urls);
-    list("identity-providers", &cfg.identity_providers);
-    list("read-attributes", &cfg.read_attributes);
-    list("write-attributes", &cfg.write_attributes);
-    if let Some(u) = &cfg.default_redirect_uri {
-        a.insert("default-redirect-uri".into(), s(u));
-    }
-    a.insert(
-        "oauth-enabled".into(),
-        Value::Bool(cfg.oauth_enabled.unwrap_or(false)),
-    );
-    if let Some(v) = validity_value(c) {
-        a.insert("token-validity".into(), v);
-    }
-    if let Some(n) = cfg.auth_session_validity {
-        a.insert("auth-session-validity".into(), Value::Int(n as i64));
-    }
-    if let Some(p) = &cfg.prevent_user_existence_errors {
-        a.insert("prevent-user-existence-errors".into(), s(p));
-    }
-    if let Some(b) = cfg.enable_token_revocation {
-        a.insert("enable-token-revocation".into(), Value::Bool(b));
-    }
-    if let Some(id) = c.client_id() {
-        a.insert("id".into(), s(id));
-    }
-    if let Some(secret) = c.client_secret().filter(|x| !x.is_empty()) {
-        a.insert("secret".into(), s(secret));
-    }
-    a
+    .to_attrs()
 }
 
-/// The `cognito-user-pool-client` operations.
-pub struct Provider {
-    client: aws_sdk_cognitoidentityprovider::Client,
-    schema: Schema,
-}
+super::cognito_user_pool::cognito_provider!("The `cognito-user-pool-client` operations.");
 
 fn live_of(pool: &str, c: &UserPoolClientType) -> Live {
     Live {
@@ -576,58 +475,43 @@ fn live_of(pool: &str, c: &UserPoolClientType) -> Live {
 }
 
 impl Provider {
-    pub fn new(aws: &Aws) -> Provider {
-        Provider {
-            client: aws.cognito_idp(),
-            schema: schema(),
-        }
-    }
-
     async fn describe(&self, pool: &str, id: &str) -> Result<Option<UserPoolClientType>, OpError> {
-        match self
+        let call = self
             .client
             .describe_user_pool_client()
             .user_pool_id(pool)
             .client_id(id)
-            .send()
-            .await
-        {
-            Ok(o) => Ok(o.user_pool_client),
-            Err(e) if is_not_found(&e) => Ok(None),
-            Err(e) => Err(op_error("DescribeUserPoolClient", e)),
-        }
+            .send();
+        Ok(get_optional("DescribeUserPoolClient", is_not_found, call)
+            .await?
+            .and_then(|o| o.user_pool_client))
     }
 
     /// The first client of the pool with this name (ListUserPoolClients, every page).
     async fn id_named(&self, pool: &str, name: &str) -> Result<Option<String>, OpError> {
-        let mut token: Option<String> = None;
-        loop {
-            let Some(out) = get_optional(
-                "ListUserPoolClients",
-                is_not_found,
-                self.client
-                    .list_user_pool_clients()
-                    .user_pool_id(pool)
-                    .max_results(60)
-                    .set_next_token(token.take())
-                    .send(),
-            )
-            .await?
-            else {
-                return Ok(None);
-            };
-            if let Some(c) = out
-                .user_pool_clients()
+        let page = |token: Option<String>| {
+            let call = self
+                .client
+                .list_user_pool_clients()
+                .user_pool_id(pool)
+                .max_results(60)
+                .set_next_token(token)
+                .send();
+            get_optional("ListUserPoolClients", is_not_found, call)
+        };
+        let pick = |out: &aws_sdk_cognitoidentityprovider::operation::list_user_pool_clients::ListUserPoolClientsOutput| {
+            out.user_pool_clients()
                 .iter()
                 .find(|c| c.client_name() == Some(name))
-            {
-                return Ok(c.client_id().map(str::to_string));
-            }
-            match out.next_token {
-                Some(t) if !t.is_empty() => token = Some(t),
-                _ => return Ok(None),
-            }
-        }
+                .map(|c| c.client_id().unwrap_or_default().to_string())
+        };
+        let found = find_in_pages(page, pick, |out| {
+            out.next_token()
+                .filter(|t| !t.is_empty())
+                .map(str::to_string)
+        })
+        .await?;
+        Ok(found.filter(|id| !id.is_empty()))
     }
 
     async fn converge(
@@ -655,14 +539,8 @@ impl Provider {
     }
 
     async fn read_required(&self, pool: &str, id: &str, op: &str) -> Result<Live, OpError> {
-        match self.describe(pool, id).await? {
-            Some(c) => Ok(live_of(pool, &c)),
-            None => Err(OpError::new(
-                op,
-                ErrorKind::Other,
-                format!("{TY}: client `{id}` of pool `{pool}` vanished during {op}"),
-            )),
-        }
+        let c = still_there(self.describe(pool, id).await?, op, TY, id)?;
+        Ok(live_of(pool, &c))
     }
 }
 
@@ -713,13 +591,7 @@ impl ResourceProvider for Provider {
                 ));
             }
             let (_, id) = split_id(&found.id, op)?;
-            let live = self.describe(&pool, &id).await?.ok_or_else(|| {
-                OpError::new(
-                    op,
-                    ErrorKind::Other,
-                    format!("{TY}: client `{id}` vanished"),
-                )
-            })?;
+            let live = still_there(self.describe(&pool, &id).await?, op, TY, &id)?;
             let names: Vec<String> = desired
                 .keys()
                 .filter(|k| *k != "user-pool" && *k != "generate-secret")
@@ -748,13 +620,9 @@ impl ResourceProvider for Provider {
     ) -> Result<Live, OpError> {
         let op = "UpdateUserPoolClient";
         let (pool, client) = split_id(id, op)?;
-        let Some(live) = self.describe(&pool, &client).await? else {
-            return Err(OpError::new(
-                op,
-                ErrorKind::Other,
-                format!("{TY}: client `{client}` of pool `{pool}` no longer exists (deleted outside eco?)"),
-            ));
-        };
+        let found = self.describe(&pool, &client).await?;
+        let what = format!("{TY}: client `{client}` of pool `{pool}`");
+        let live = to_update(found, op, &what)?;
         self.converge(&pool, &live, desired, changed, op).await
     }
 
@@ -776,9 +644,11 @@ impl ResourceProvider for Provider {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::attrs::{s, str_list_value};
+    use std::collections::BTreeMap;
 
     fn client() -> aws_sdk_cognitoidentityprovider::Client {
-        crate::aws::Aws::for_endpoint("http://127.0.0.1:9", "us-east-1").cognito_idp()
+        crate::aws::offline().cognito_idp()
     }
 
     fn live() -> UserPoolClientType {

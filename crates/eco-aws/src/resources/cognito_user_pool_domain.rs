@@ -14,72 +14,70 @@
 //! - delete: DescribeUserPoolDomain (gone: success) for the pool id, then DeleteUserPoolDomain
 //! - import: by domain (DescribeUserPoolDomain); the state id is the domain
 
-use eco_schema::{Attribute, Schema};
-
-pub const TYPE_NAME: &str = "cognito-user-pool-domain";
-
-pub fn schema() -> Schema {
-    Schema::new(
-        TYPE_NAME,
-        "The hosted UI and OAuth domain of a Cognito user pool",
-    )
-    .import_id("the domain prefix (or custom domain)")
-    .attr(
-        Attribute::string("domain")
-            .required()
-            .forces_replacement()
-            .doc("prefix (ecogy-dev) or a custom domain (auth.example.com)"),
-    )
-    .attr(
-        Attribute::string("user-pool")
-            .required()
-            .forces_replacement()
-            .doc("id of the user pool"),
-    )
-    .attr(
-        Attribute::string("certificate")
-            .doc("ACM certificate ARN in us-east-1 for a custom domain (UpdateUserPoolDomain)"),
-    )
-    .attr(
-        Attribute::int("managed-login-version")
-            .range(1, 2)
-            .doc("1 (classic hosted UI) or 2 (managed login) (UpdateUserPoolDomain)"),
-    )
-    .attr(
-        Attribute::string("cloudfront-domain-name")
-            .computed()
-            .doc("CloudFront domain behind a custom domain, for its alias record"),
-    )
-    .attr(
-        Attribute::string("hosted-zone-id")
-            .computed()
-            .doc("CloudFront's hosted zone id, for that alias record"),
-    )
-}
-
-// ---------------------------------------------------------------------------------------------
-// Operations
-// ---------------------------------------------------------------------------------------------
-
 use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_cognitoidentityprovider::types::{
     CustomDomainConfigType, DomainDescriptionType, DomainStatusType,
 };
-use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider, Value};
+use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider};
+use eco_schema::{Schema, Spec};
 
-use crate::attrs::{opt_int_in, opt_str, req_str, s};
-use crate::aws::{is_not_found, op_error, Aws};
-use crate::calls::delete_if_present;
+use crate::attrs::{req_str, spec_of};
+use crate::aws::{is_not_found, op_error};
+use crate::calls::{delete_if_present, get_optional, still_there, to_update};
+use crate::wait::{self, Backoff, Look};
 
-const TY: &str = "cognito-user-pool-domain";
+/// A domain's attributes, declared once: the schema, the typed reading of a configuration and
+/// the attributes a read reports all come from here.
+#[derive(Debug, Clone, PartialEq, Default, Spec)]
+#[eco(
+    resource = "cognito-user-pool-domain",
+    doc = "The hosted UI and OAuth domain of a Cognito user pool",
+    import_id = "the domain prefix (or custom domain)"
+)]
+pub struct CognitoUserPoolDomain {
+    #[eco(
+        replace,
+        doc = "prefix (ecogy-dev) or a custom domain (auth.example.com)"
+    )]
+    pub domain: String,
+    #[eco(replace, doc = "id of the user pool")]
+    pub user_pool: String,
+    #[eco(doc = "ACM certificate ARN in us-east-1 for a custom domain (UpdateUserPoolDomain)")]
+    pub certificate: Option<String>,
+    #[eco(
+        min = 1,
+        max = 2,
+        doc = "1 (classic hosted UI) or 2 (managed login) (UpdateUserPoolDomain)"
+    )]
+    pub managed_login_version: Option<i32>,
+    #[eco(
+        computed,
+        doc = "CloudFront domain behind a custom domain, for its alias record"
+    )]
+    pub cloudfront_domain_name: Option<String>,
+    #[eco(computed, doc = "CloudFront's hosted zone id, for that alias record")]
+    pub hosted_zone_id: Option<String>,
+}
+
+pub const TYPE_NAME: &str = CognitoUserPoolDomain::TYPE_NAME;
+const TY: &str = TYPE_NAME;
+
+pub fn schema() -> Schema {
+    CognitoUserPoolDomain::schema()
+}
 
 /// CloudFront's hosted zone id: the alias target zone of every CloudFront distribution.
 pub const CLOUDFRONT_ZONE_ID: &str = "Z2FDTNDATAQYW2";
 
-/// How long create/update wait for the domain to become ACTIVE, at most.
-const READY_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+/// How create/update wait for the domain to become ACTIVE: 2 s doubling to 30 s, at most 30
+/// minutes in all (a custom domain provisions a CloudFront distribution).
+const READY_WAIT: Backoff = Backoff::new(
+    Duration::from_secs(2),
+    Duration::from_secs(30),
+    Duration::from_secs(30 * 60),
+);
 
 /// A custom domain (with dots) needs a certificate; a prefix domain takes none.
 pub fn check_domain(domain: &str, certificate: Option<&str>, op: &str) -> Result<(), OpError> {
@@ -141,68 +139,56 @@ fn present(d: &DomainDescriptionType) -> bool {
     d.domain().is_some_and(|x| !x.is_empty()) && d.user_pool_id().is_some_and(|x| !x.is_empty())
 }
 
+/// A domain as the typed spec.
+pub fn from_live(d: &DomainDescriptionType) -> CognitoUserPoolDomain {
+    let cloudfront = d.cloud_front_distribution().filter(|x| !x.is_empty());
+    let custom = d.domain().is_some_and(|x| x.contains('.'));
+    CognitoUserPoolDomain {
+        domain: d.domain().unwrap_or_default().to_string(),
+        user_pool: d.user_pool_id().unwrap_or_default().to_string(),
+        certificate: d
+            .custom_domain_config()
+            .map(|c| c.certificate_arn())
+            .filter(|c| !c.is_empty())
+            .map(str::to_string),
+        managed_login_version: d.managed_login_version(),
+        cloudfront_domain_name: cloudfront.map(str::to_string),
+        hosted_zone_id: cloudfront
+            .filter(|_| custom)
+            .map(|_| CLOUDFRONT_ZONE_ID.to_string()),
+    }
+}
+
 /// The configuration-shaped attributes of a domain.
 pub fn to_attrs(d: &DomainDescriptionType) -> Attrs {
-    let mut a = Attrs::new();
-    if let Some(x) = d.domain() {
-        a.insert("domain".into(), s(x));
-    }
-    if let Some(x) = d.user_pool_id() {
-        a.insert("user-pool".into(), s(x));
-    }
-    let cert = d
-        .custom_domain_config()
-        .map(|c| c.certificate_arn())
-        .filter(|c| !c.is_empty());
-    if let Some(c) = cert {
-        a.insert("certificate".into(), s(c));
-    }
-    if let Some(v) = d.managed_login_version() {
-        a.insert("managed-login-version".into(), Value::Int(v as i64));
-    }
-    if let Some(cf) = d.cloud_front_distribution().filter(|x| !x.is_empty()) {
-        a.insert("cloudfront-domain-name".into(), s(cf));
-        if d.domain().is_some_and(|x| x.contains('.')) {
-            a.insert("hosted-zone-id".into(), s(CLOUDFRONT_ZONE_ID));
-        }
-    }
-    a
+    from_live(d).to_attrs()
 }
 
-/// The `cognito-user-pool-domain` operations.
-pub struct Provider {
-    client: aws_sdk_cognitoidentityprovider::Client,
-    schema: Schema,
+fn live_of(d: &DomainDescriptionType) -> Live {
+    Live {
+        id: d.domain().unwrap_or_default().to_string(),
+        attrs: to_attrs(d),
+    }
 }
+
+super::cognito_user_pool::cognito_provider!("The `cognito-user-pool-domain` operations.");
 
 impl Provider {
-    pub fn new(aws: &Aws) -> Provider {
-        Provider {
-            client: aws.cognito_idp(),
-            schema: schema(),
-        }
-    }
-
     async fn describe(&self, domain: &str) -> Result<Option<DomainDescriptionType>, OpError> {
-        match self
+        let call = self
             .client
             .describe_user_pool_domain()
             .domain(domain)
-            .send()
-            .await
-        {
-            Ok(o) => Ok(o.domain_description.filter(present)),
-            Err(e) if is_not_found(&e) => Ok(None),
-            Err(e) => Err(op_error("DescribeUserPoolDomain", e)),
-        }
+            .send();
+        Ok(get_optional("DescribeUserPoolDomain", is_not_found, call)
+            .await?
+            .and_then(|o| o.domain_description)
+            .filter(present))
     }
 
-    /// DescribeUserPoolDomain until the domain is ACTIVE (backoff 2 s doubling to 30 s, at most
-    /// [`READY_TIMEOUT`]).
+    /// DescribeUserPoolDomain until the domain is ACTIVE ([`READY_WAIT`]); FAILED is an error.
     async fn wait_active(&self, domain: &str, op: &str) -> Result<Live, OpError> {
-        let started = std::time::Instant::now();
-        let mut delay = Duration::from_secs(2);
-        loop {
+        let active = wait::until(READY_WAIT, || async {
             let Some(d) = self.describe(domain).await? else {
                 return Err(OpError::new(
                     op,
@@ -211,67 +197,61 @@ impl Provider {
                 ));
             };
             match d.status() {
-                Some(DomainStatusType::Failed) => {
-                    return Err(OpError::new(
-                        op,
-                        ErrorKind::Other,
-                        format!("{TY}: domain `{domain}` is FAILED (check the certificate: ACM, us-east-1, ISSUED, covering the domain)"),
-                    ))
-                }
-                Some(DomainStatusType::Creating) | Some(DomainStatusType::Updating)
-                    if started.elapsed() < READY_TIMEOUT =>
-                {
-                    tokio::time::sleep(delay).await;
-                    delay = (delay * 2).min(Duration::from_secs(30));
-                }
+                Some(DomainStatusType::Failed) => Err(OpError::new(
+                    op,
+                    ErrorKind::Other,
+                    format!("{TY}: domain `{domain}` is FAILED (check the certificate: ACM, us-east-1, ISSUED, covering the domain)"),
+                )),
                 Some(DomainStatusType::Creating) | Some(DomainStatusType::Updating) => {
-                    return Err(OpError::new(
-                        op,
-                        ErrorKind::Retryable,
-                        format!("{TY}: domain `{domain}` is still not ACTIVE after {} minutes", READY_TIMEOUT.as_secs() / 60),
-                    ))
+                    Ok(Look::NotYet(()))
                 }
-                _ => {
-                    return Ok(Live {
-                        id: domain.to_string(),
-                        attrs: to_attrs(&d),
-                    })
-                }
+                _ => Ok(Look::Done(Live {
+                    id: domain.to_string(),
+                    attrs: to_attrs(&d),
+                })),
             }
-        }
+        });
+        active.await?.map_err(|()| {
+            OpError::new(
+                op,
+                ErrorKind::Retryable,
+                format!(
+                    "{TY}: domain `{domain}` is still not ACTIVE after {} minutes",
+                    READY_WAIT.limit.as_secs() / 60
+                ),
+            )
+        })
     }
 
     async fn converge(
         &self,
         live: &DomainDescriptionType,
-        want: &Attrs,
+        desired: &Attrs,
         changed: &[String],
         op: &str,
     ) -> Result<Live, OpError> {
-        let domain = live.domain().unwrap_or_default();
-        let pool = live.user_pool_id().unwrap_or_default();
-        let cur = to_attrs(live);
+        let want: CognitoUserPoolDomain = spec_of(desired, TY, op)?;
+        let cur = from_live(live);
         let has = |a: &str| changed.iter().any(|c| c == a);
-        let mut cert = cur
-            .get("certificate")
-            .and_then(Value::as_str)
-            .map(str::to_string);
-        let mut version = live.managed_login_version();
+        let mut cert = cur.certificate.clone();
+        let mut version = cur.managed_login_version;
         let mut send = false;
-        if has("certificate") {
-            if let Some(c) = opt_str(want, "certificate", TY, op)? {
-                send |= cert.as_deref() != Some(c.as_str());
-                cert = Some(c);
-            }
+        if let Some(c) = want.certificate.filter(|_| has("certificate")) {
+            send |= cert.as_deref() != Some(c.as_str());
+            cert = Some(c);
         }
-        if has("managed-login-version") {
-            if let Some(v) = opt_int_in(want, "managed-login-version", 1..=2, TY, op)? {
-                send |= version != Some(v);
-                version = Some(v);
-            }
+        if let Some(v) = want
+            .managed_login_version
+            .filter(|_| has("managed-login-version"))
+        {
+            send |= version != Some(v);
+            version = Some(v);
         }
-        for fixed in ["domain", "user-pool"] {
-            if has(fixed) && want.get(fixed) != cur.get(fixed) {
+        for (fixed, differs) in [
+            ("domain", want.domain != cur.domain),
+            ("user-pool", want.user_pool != cur.user_pool),
+        ] {
+            if has(fixed) && differs {
                 return Err(OpError::invalid(
                     op,
                     format!("{TY}: `{fixed}` cannot change in place (it forces a replacement)"),
@@ -279,23 +259,20 @@ impl Provider {
             }
         }
         if !send {
-            return Ok(Live {
-                id: domain.to_string(),
-                attrs: cur,
-            });
+            return Ok(live_of(live));
         }
-        check_domain(domain, cert.as_deref(), op)?;
+        check_domain(&cur.domain, cert.as_deref(), op)?;
         update_request(
             self.client.update_user_pool_domain(),
-            domain,
-            pool,
+            &cur.domain,
+            &cur.user_pool,
             cert.as_deref(),
             version,
         )
         .send()
         .await
         .map_err(|e| op_error("UpdateUserPoolDomain", e))?;
-        self.wait_active(domain, op).await
+        self.wait_active(&cur.domain, op).await
     }
 }
 
@@ -323,10 +300,7 @@ impl ResourceProvider for Provider {
         let pool = req_str(desired, "user-pool", TY, op)?;
         match self.describe(&domain).await? {
             None => Ok(None),
-            Some(d) if d.user_pool_id() == Some(pool.as_str()) => Ok(Some(Live {
-                id: domain,
-                attrs: to_attrs(&d),
-            })),
+            Some(d) if d.user_pool_id() == Some(pool.as_str()) => Ok(Some(live_of(&d))),
             Some(d) => Err(OpError::new(
                 op,
                 ErrorKind::Conflict,
@@ -344,19 +318,16 @@ impl ResourceProvider for Provider {
 
     async fn create(&self, ctx: &OpContext, desired: &Attrs, token: &str) -> Result<Live, OpError> {
         let op = "CreateUserPoolDomain";
-        let domain = req_str(desired, "domain", TY, op)?;
-        let pool = req_str(desired, "user-pool", TY, op)?;
-        let cert = opt_str(desired, "certificate", TY, op)?;
-        let version = opt_int_in(desired, "managed-login-version", 1..=2, TY, op)?;
+        let CognitoUserPoolDomain {
+            domain,
+            user_pool: pool,
+            certificate: cert,
+            managed_login_version: version,
+            ..
+        } = spec_of(desired, TY, op)?;
         check_domain(&domain, cert.as_deref(), op)?;
         if self.find(ctx, desired, token).await?.is_some() {
-            let live = self.describe(&domain).await?.ok_or_else(|| {
-                OpError::new(
-                    op,
-                    ErrorKind::Other,
-                    format!("{TY}: domain `{domain}` vanished"),
-                )
-            })?;
+            let live = still_there(self.describe(&domain).await?, op, TY, &domain)?;
             let names = vec![
                 "certificate".to_string(),
                 "managed-login-version".to_string(),
@@ -385,13 +356,8 @@ impl ResourceProvider for Provider {
         changed: &[String],
     ) -> Result<Live, OpError> {
         let op = "UpdateUserPoolDomain";
-        let Some(live) = self.describe(id).await? else {
-            return Err(OpError::new(
-                op,
-                ErrorKind::Other,
-                format!("{TY}: domain `{id}` no longer exists (deleted outside eco?)"),
-            ));
-        };
+        let what = format!("{TY}: domain `{id}`");
+        let live = to_update(self.describe(id).await?, op, &what)?;
         self.converge(&live, desired, changed, op).await
     }
 
@@ -415,17 +381,16 @@ impl ResourceProvider for Provider {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn client() -> aws_sdk_cognitoidentityprovider::Client {
-        crate::aws::Aws::for_endpoint("http://127.0.0.1:9", "us-east-1").cognito_idp()
-    }
+    use crate::attrs::s;
 
     const CERT: &str = "arn:aws:acm:us-east-1:123456789012:certificate/abc";
 
     #[test]
     fn update_request_carries_certificate_and_version() {
         let req = update_request(
-            client().update_user_pool_domain(),
+            crate::aws::offline()
+                .cognito_idp()
+                .update_user_pool_domain(),
             "auth.example.com",
             "us-east-1_p",
             Some(CERT),
