@@ -112,6 +112,25 @@ pub async fn bring_to<P: ResourceProvider + ?Sized>(
         .await
 }
 
+/// Every item of a listing paged by a marker or token: `page(token)` answers one page's items
+/// and the token of the next page (`None` after the last), starting from `None`.
+pub async fn all_pages<T, F, Fut>(mut page: F) -> Result<Vec<T>, OpError>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = Result<(Vec<T>, Option<String>), OpError>>,
+{
+    let mut all = Vec::new();
+    let mut token = None;
+    loop {
+        let (items, next) = page(token).await?;
+        all.extend(items);
+        match next {
+            Some(t) => token = Some(t),
+            None => return Ok(all),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,5 +145,25 @@ mod tests {
         assert_eq!(e.operation, "GetHostedZone");
         assert_eq!(e.kind, ErrorKind::Other);
         assert!(e.message.contains("without a HostedZone"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn all_pages_follows_the_token_to_the_last_page() {
+        let pages = [
+            (vec![1, 2], Some("b")),
+            (vec![3], Some("c")),
+            (vec![], None),
+        ];
+        let mut asked = Vec::new();
+        let all = all_pages(|token| {
+            asked.push(token.clone());
+            let i = asked.len() - 1;
+            let (items, next) = pages[i].clone();
+            async move { Ok((items, next.map(str::to_string))) }
+        })
+        .await
+        .unwrap();
+        assert_eq!(all, vec![1, 2, 3]);
+        assert_eq!(asked, vec![None, Some("b".into()), Some("c".into())]);
     }
 }

@@ -34,7 +34,7 @@ use eco_schema::{Schema, Spec};
 
 use crate::attrs::str_of;
 use crate::aws::{has_code, op_error, Aws};
-use crate::calls::answered;
+use crate::calls::{all_pages, answered};
 use crate::tags::{tag_diff, tags_of, tags_value};
 
 /// A VPC of a private zone: `vpc "vpc-1" region="eu-west-1"`.
@@ -105,22 +105,22 @@ fn invalid(op: &str) -> impl Fn(SpecError) -> OpError + '_ {
 /// The ids of every hosted zone of the account (ListHostedZones, every page), bare (no
 /// `/hostedzone/` prefix).
 pub(crate) async fn list_zone_ids(r53: &Client) -> Result<Vec<String>, OpError> {
-    let mut ids = Vec::new();
-    let mut marker: Option<String> = None;
-    loop {
+    all_pages(|marker| async move {
         let out = r53
             .list_hosted_zones()
-            .set_marker(marker.take())
+            .set_marker(marker)
             .send()
             .await
             .map_err(|e| op_error("ListHostedZones", e))?;
-        ids.extend(out.hosted_zones().iter().map(|z| bare_zone_id(z.id())));
-        match (out.is_truncated(), out.next_marker()) {
-            (true, Some(m)) => marker = Some(m.to_string()),
-            _ => break,
-        }
-    }
-    Ok(ids)
+        let ids = out
+            .hosted_zones()
+            .iter()
+            .map(|z| bare_zone_id(z.id()))
+            .collect();
+        let next = out.next_marker().filter(|_| out.is_truncated());
+        Ok((ids, next.map(str::to_string)))
+    })
+    .await
 }
 
 pub(crate) fn bare_zone_id(id: &str) -> String {
@@ -416,43 +416,17 @@ impl Provider {
 
     /// Every record of the zone but the apex NS and SOA, deleted in batches.
     async fn empty_zone(&self, id: &str, zone_name: &str) -> Result<(), OpError> {
-        let mut records: Vec<ResourceRecordSet> = Vec::new();
-        let mut start: Option<(String, RrType, Option<String>)> = None;
-        loop {
-            let mut req = self.r53.list_resource_record_sets().hosted_zone_id(id);
-            if let Some((name, ty, ident)) = start.take() {
-                req = req
-                    .start_record_name(name)
-                    .start_record_type(ty)
-                    .set_start_record_identifier(ident);
-            }
-            let out = match req.send().await {
-                Ok(out) => out,
-                Err(e) if has_code(&e, &["NoSuchHostedZone"]) => return Ok(()),
-                Err(e) => return Err(op_error("ListResourceRecordSets", e)),
-            };
-            for r in out.resource_record_sets() {
-                let apex = normalize_name(r.name()) == normalize_name(zone_name);
-                if apex && matches!(r.r#type(), RrType::Ns | RrType::Soa) {
-                    continue;
-                }
-                records.push(r.clone());
-            }
-            match (
-                out.is_truncated(),
-                out.next_record_name(),
-                out.next_record_type(),
-            ) {
-                (true, Some(n), Some(t)) => {
-                    start = Some((
-                        n.to_string(),
-                        t.clone(),
-                        out.next_record_identifier().map(str::to_string),
-                    ))
-                }
-                _ => break,
-            }
-        }
+        let Some(sets) = super::route53_record::list_record_sets(&self.r53, id).await? else {
+            return Ok(());
+        };
+        let apex_name = normalize_name(zone_name);
+        let records: Vec<ResourceRecordSet> = sets
+            .into_iter()
+            .filter(|r| {
+                let apex = normalize_name(r.name()) == apex_name;
+                !(apex && matches!(r.r#type(), RrType::Ns | RrType::Soa))
+            })
+            .collect();
         for chunk in records.chunks(500) {
             let changes = chunk
                 .iter()

@@ -52,7 +52,7 @@ pub use self::spec::CloudfrontDistribution;
 use self::requests::bad;
 use crate::attrs::block_list;
 use crate::aws::{error_code, op_error, Aws};
-use crate::calls::answered;
+use crate::calls::{all_pages, answered};
 use crate::tags::{retag, tags_of, tags_value, TagByKey};
 
 pub const TYPE_NAME: &str = CloudfrontDistribution::TYPE_NAME;
@@ -83,6 +83,13 @@ fn flag(attrs: &Attrs, name: &str) -> Option<bool> {
         Some(Value::Bool(b)) => Some(*b),
         _ => None,
     }
+}
+
+/// The marker of the next page of a CloudFront listing (`None` after the last).
+fn next_marker(truncated: bool, marker: Option<&str>) -> Option<String> {
+    marker
+        .filter(|m| truncated && !m.is_empty())
+        .map(str::to_string)
 }
 
 /// The ids of the origins in an `origin` attribute, those `keep` accepts.
@@ -164,30 +171,27 @@ impl Provider {
             .iter()
             .map(|o| (oac_name(ctx, o), o.clone()))
             .collect();
-        let mut out = HashMap::new();
-        let mut marker: Option<String> = None;
-        loop {
+        let names = &names;
+        let all = all_pages(|marker| async move {
             let page = self
                 .cf
                 .list_origin_access_controls()
-                .set_marker(marker.take())
+                .set_marker(marker)
                 .send()
                 .await
                 .map_err(|e| op_error("ListOriginAccessControls", e))?;
             let Some(list) = page.origin_access_control_list() else {
-                break;
+                return Ok((Vec::new(), None));
             };
-            for s in list.items() {
-                if let Some(origin) = names.get(s.name()) {
-                    out.insert(origin.clone(), s.id().to_string());
-                }
-            }
-            match list.next_marker() {
-                Some(m) if list.is_truncated() && !m.is_empty() => marker = Some(m.to_string()),
-                _ => break,
-            }
-        }
-        Ok(out)
+            let found = list
+                .items()
+                .iter()
+                .filter_map(|s| Some((names.get(s.name())?.clone(), s.id().to_string())))
+                .collect();
+            Ok((found, next_marker(list.is_truncated(), list.next_marker())))
+        })
+        .await?;
+        Ok(all.into_iter().collect())
     }
 
     /// Makes (or finds) the OAC of each OAC origin of `desired`.
@@ -271,29 +275,25 @@ impl Provider {
 
     /// Every distribution of the account: (id, ARN), from every ListDistributions page.
     async fn list_all(&self) -> Result<Vec<(String, String)>, OpError> {
-        let mut all = Vec::new();
-        let mut marker: Option<String> = None;
-        loop {
+        all_pages(|marker| async move {
             let out = self
                 .cf
                 .list_distributions()
-                .set_marker(marker.take())
+                .set_marker(marker)
                 .send()
                 .await
                 .map_err(|e| op_error("ListDistributions", e))?;
             let Some(list) = out.distribution_list() else {
-                return Ok(all);
+                return Ok((Vec::new(), None));
             };
-            all.extend(
-                list.items()
-                    .iter()
-                    .map(|d| (d.id().to_string(), d.arn().to_string())),
-            );
-            match list.next_marker() {
-                Some(m) if list.is_truncated() && !m.is_empty() => marker = Some(m.to_string()),
-                _ => return Ok(all),
-            }
-        }
+            let found = list
+                .items()
+                .iter()
+                .map(|d| (d.id().to_string(), d.arn().to_string()))
+                .collect();
+            Ok((found, next_marker(list.is_truncated(), list.next_marker())))
+        })
+        .await
     }
 
     /// The distribution carrying this address's ownership tags.

@@ -60,6 +60,24 @@ fn behavior(
     }
 }
 
+/// The shared fields of a DefaultCacheBehavior or a CacheBehavior (two SDK types with the same
+/// accessors).
+macro_rules! behavior_of {
+    ($d:expr) => {{
+        let d = $d;
+        behavior(
+            d.target_origin_id(),
+            d.viewer_protocol_policy(),
+            d.allowed_methods(),
+            d.compress(),
+            d.cache_policy_id(),
+            d.origin_request_policy_id(),
+            d.response_headers_policy_id(),
+            d.function_associations(),
+        )
+    }};
+}
+
 /// An origin as the spec holds it, and the OAC it is reached through. `oac_by_origin`: eco's
 /// OACs of this address, for an answer that names no origin type (see the module docs).
 fn origin(o: &cf::Origin, oac_by_origin: &HashMap<String, String>) -> (Origin, Option<String>) {
@@ -121,18 +139,7 @@ pub fn from_config(
     origins.sort_by_cached_key(|o| Value::Map(o.to_attrs()).to_string());
     let default_cache_behavior = c
         .default_cache_behavior()
-        .map(|d| {
-            behavior(
-                d.target_origin_id(),
-                d.viewer_protocol_policy(),
-                d.allowed_methods(),
-                d.compress(),
-                d.cache_policy_id(),
-                d.origin_request_policy_id(),
-                d.response_headers_policy_id(),
-                d.function_associations(),
-            )
-        })
+        .map(|d| behavior_of!(d))
         .unwrap_or_default();
     let cache_behavior = c
         .cache_behaviors()
@@ -141,16 +148,7 @@ pub fn from_config(
         .iter()
         .map(|d| OrderedBehavior {
             path_pattern: d.path_pattern().to_string(),
-            behavior: behavior(
-                d.target_origin_id(),
-                d.viewer_protocol_policy(),
-                d.allowed_methods(),
-                d.compress(),
-                d.cache_policy_id(),
-                d.origin_request_policy_id(),
-                d.response_headers_policy_id(),
-                d.function_associations(),
-            ),
+            behavior: behavior_of!(d),
         })
         .collect();
     let custom_error_response = c

@@ -59,6 +59,24 @@ struct BehaviorParts {
     functions: FunctionAssociations,
 }
 
+/// A DefaultCacheBehavior or CacheBehavior built from `builder` with the parts both share.
+macro_rules! with_parts {
+    ($builder:expr, $parts:expr) => {{
+        let p: BehaviorParts = $parts;
+        $builder
+            .target_origin_id(p.target)
+            .viewer_protocol_policy(p.viewer)
+            .allowed_methods(p.allowed)
+            .compress(p.compress)
+            .cache_policy_id(p.cache_policy)
+            .set_origin_request_policy_id(p.origin_request)
+            .set_response_headers_policy_id(p.response_headers)
+            .function_associations(p.functions)
+            .build()
+            .map_err(bad(OP))?
+    }};
+}
+
 fn behavior_parts(b: &Behavior, origin_ids: &[String]) -> Result<BehaviorParts, OpError> {
     let t = &b.target_origin;
     if !origin_ids.contains(t) {
@@ -282,34 +300,14 @@ pub fn distribution_config(
     }
     let origin_ids: Vec<String> = origins.iter().map(|o| o.id().to_string()).collect();
     let p = behavior_parts(&d.default_cache_behavior, &origin_ids)?;
-    let default_behavior = DefaultCacheBehavior::builder()
-        .target_origin_id(p.target)
-        .viewer_protocol_policy(p.viewer)
-        .allowed_methods(p.allowed)
-        .compress(p.compress)
-        .cache_policy_id(p.cache_policy)
-        .set_origin_request_policy_id(p.origin_request)
-        .set_response_headers_policy_id(p.response_headers)
-        .function_associations(p.functions)
-        .build()
-        .map_err(bad(OP))?;
+    let default_behavior = with_parts!(DefaultCacheBehavior::builder(), p);
     let mut behaviors = Vec::new();
     for b in &d.cache_behavior {
         let p = behavior_parts(&b.behavior, &origin_ids)?;
-        behaviors.push(
-            CacheBehavior::builder()
-                .path_pattern(&b.path_pattern)
-                .target_origin_id(p.target)
-                .viewer_protocol_policy(p.viewer)
-                .allowed_methods(p.allowed)
-                .compress(p.compress)
-                .cache_policy_id(p.cache_policy)
-                .set_origin_request_policy_id(p.origin_request)
-                .set_response_headers_policy_id(p.response_headers)
-                .function_associations(p.functions)
-                .build()
-                .map_err(bad(OP))?,
-        );
+        behaviors.push(with_parts!(
+            CacheBehavior::builder().path_pattern(&b.path_pattern),
+            p
+        ));
     }
     let errors: Vec<CustomErrorResponse> = d
         .custom_error_response

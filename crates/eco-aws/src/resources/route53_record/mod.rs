@@ -64,6 +64,48 @@ pub fn schema() -> Schema {
 /// Zones with at most this many requested records are read record by record in `read_many`.
 const LIST_THRESHOLD: usize = 3;
 
+/// Every record set of a zone (ListResourceRecordSets pages of 300); `None` when the zone
+/// is gone.
+pub(crate) async fn list_record_sets(
+    r53: &Client,
+    zone: &str,
+) -> Result<Option<Vec<ResourceRecordSet>>, OpError> {
+    let mut out_sets = Vec::new();
+    let mut start: Option<(String, RrType, Option<String>)> = None;
+    loop {
+        let mut req = r53
+            .list_resource_record_sets()
+            .hosted_zone_id(zone)
+            .max_items(300);
+        if let Some((n, t, i)) = start.take() {
+            req = req
+                .start_record_name(n)
+                .start_record_type(t)
+                .set_start_record_identifier(i);
+        }
+        let out = match req.send().await {
+            Ok(o) => o,
+            Err(e) if has_code(&e, &["NoSuchHostedZone"]) => return Ok(None),
+            Err(e) => return Err(op_error("ListResourceRecordSets", e)),
+        };
+        out_sets.extend(out.resource_record_sets().iter().cloned());
+        match (
+            out.is_truncated(),
+            out.next_record_name(),
+            out.next_record_type(),
+        ) {
+            (true, Some(n), Some(t)) => {
+                start = Some((
+                    n.to_string(),
+                    t.clone(),
+                    out.next_record_identifier().map(str::to_string),
+                ))
+            }
+            _ => return Ok(Some(out_sets)),
+        }
+    }
+}
+
 /// The operations of `route53-record`.
 pub struct Provider {
     schema: Schema,
@@ -81,41 +123,7 @@ impl Provider {
     /// Every record set of a zone (ListResourceRecordSets pages of 300); `None` when the zone
     /// is gone.
     pub async fn list_zone(&self, zone: &str) -> Result<Option<Vec<ResourceRecordSet>>, OpError> {
-        let mut out_sets = Vec::new();
-        let mut start: Option<(String, RrType, Option<String>)> = None;
-        loop {
-            let mut req = self
-                .r53
-                .list_resource_record_sets()
-                .hosted_zone_id(zone)
-                .max_items(300);
-            if let Some((n, t, i)) = start.take() {
-                req = req
-                    .start_record_name(n)
-                    .start_record_type(t)
-                    .set_start_record_identifier(i);
-            }
-            let out = match req.send().await {
-                Ok(o) => o,
-                Err(e) if has_code(&e, &["NoSuchHostedZone"]) => return Ok(None),
-                Err(e) => return Err(op_error("ListResourceRecordSets", e)),
-            };
-            out_sets.extend(out.resource_record_sets().iter().cloned());
-            match (
-                out.is_truncated(),
-                out.next_record_name(),
-                out.next_record_type(),
-            ) {
-                (true, Some(n), Some(t)) => {
-                    start = Some((
-                        n.to_string(),
-                        t.clone(),
-                        out.next_record_identifier().map(str::to_string),
-                    ))
-                }
-                _ => return Ok(Some(out_sets)),
-            }
-        }
+        list_record_sets(&self.r53, zone).await
     }
 
     /// One record set, listed from its name and type.
