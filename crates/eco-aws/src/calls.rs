@@ -134,6 +134,20 @@ where
     }
 }
 
+/// [`all_pages`] for a listing that cannot be gone: `page(token)` answers one page's items and
+/// the token of the next page (`None` or empty after the last).
+pub async fn every_page<T, F, Fut>(mut page: F) -> Result<Vec<T>, OpError>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = Result<(Vec<T>, Option<String>), OpError>>,
+{
+    let listed = all_pages(|token| {
+        let one = page(token);
+        async move { one.await.map(Some) }
+    });
+    Ok(listed.await?.unwrap_or_default())
+}
+
 /// What an update found of the resource it is about to change, which must be there: `None` is
 /// the error "`{what}` no longer exists (deleted outside eco?)" (`what` names the resource).
 pub fn to_update<T>(found: Option<T>, op: &str, what: &str) -> Result<T, OpError> {
@@ -185,5 +199,25 @@ mod tests {
             e.message,
             "group `a` no longer exists (deleted outside eco?)"
         );
+    }
+
+    #[tokio::test]
+    async fn every_page_follows_the_token_to_the_last_page() {
+        let pages = [
+            (vec![1, 2], Some("b")),
+            (vec![3], Some("c")),
+            (vec![], None),
+        ];
+        let mut asked = Vec::new();
+        let all = every_page(|token| {
+            asked.push(token.clone());
+            let i = asked.len() - 1;
+            let (items, next) = pages[i].clone();
+            async move { Ok((items, next.map(str::to_string))) }
+        })
+        .await
+        .unwrap();
+        assert_eq!(all, vec![1, 2, 3]);
+        assert_eq!(asked, vec![None, Some("b".into()), Some("c".into())]);
     }
 }

@@ -5,18 +5,9 @@
 use async_trait::async_trait;
 use eco_aws::resources::cloudfront_distribution as cf;
 use eco_provider::standard::{self, Case};
-use eco_provider::values::{s, tags};
+use eco_provider::values::{map as m, s, tags};
 use eco_provider::{Attrs, Live, OpContext, OpError, ResourceProvider, Schema, Value};
 use eco_test_support::Moto;
-
-fn m(pairs: &[(&str, Value)]) -> Value {
-    Value::Map(
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.clone()))
-            .collect(),
-    )
-}
 
 fn ctx() -> OpContext {
     OpContext::new("cloudfront-distribution.site", "ecogy", "dev")

@@ -29,87 +29,7 @@
 //!   be deleted after it.
 //! - import: by certificate ARN
 
-use eco_schema::{Attribute, ScalarType, Schema};
-
-pub const TYPE_NAME: &str = "acm-certificate";
-
-pub fn schema() -> Schema {
-    Schema::new(TYPE_NAME, "A public ACM certificate with DNS validation")
-        .import_id("the certificate ARN")
-        .attr(
-            Attribute::string("domain-name")
-                .required()
-                .forces_replacement()
-                .doc("primary domain name, e.g. app.example.com or *.example.com"),
-        )
-        .attr(
-            Attribute::list("alternative-names", ScalarType::String).unordered()
-                .forces_replacement()
-                .doc("further names (subject alternative names); ACM cannot change them"),
-        )
-        .attr(
-            Attribute::string("validation-method")
-                .forces_replacement()
-                .one_of(&["DNS"]).doc("DNS (the only method eco supports; EMAIL is refused)"),
-        )
-        .attr(
-            Attribute::string("key-algorithm")
-                .forces_replacement()
-                .one_of(&["RSA_2048", "EC_prime256v1", "EC_secp384r1"]).doc("RSA_2048 (default), EC_prime256v1 or EC_secp384r1"),
-        )
-        .attr(
-            Attribute::string("region")
-                .forces_replacement()
-                .doc("region to request the certificate in (default: the stage's; CloudFront needs us-east-1)"),
-        )
-        .attr(
-            Attribute::string("validation-zone")
-                .local()
-                .doc("Route53 zone id where eco publishes the validation records and waits for issuance"),
-        )
-        .attr(Attribute::string("arn").computed().doc("certificate ARN"))
-        .attr(
-            Attribute::string("status")
-                .computed()
-                .doc("PENDING_VALIDATION, ISSUED, ..."),
-        )
-        .attr(
-            Attribute::string("validation-record-name")
-                .computed()
-                .doc("name of the DNS validation record of the primary domain"),
-        )
-        .attr(
-            Attribute::string("validation-record-type")
-                .computed()
-                .doc("type of that record (CNAME)"),
-        )
-        .attr(
-            Attribute::string("validation-record-value")
-                .computed()
-                .doc("value of that record"),
-        )
-        .attr(
-            Attribute::repeated_block(
-                "validation-records",
-                "domain",
-                vec![
-                    Attribute::string("domain").doc("domain name validated by this record"),
-                    Attribute::string("name").doc("record name"),
-                    Attribute::string("type").doc("record type (CNAME)"),
-                    Attribute::string("value").doc("record value"),
-                ],
-            )
-            .computed()
-            .doc("DNS validation records of every name on the certificate"),
-        )
-        .taggable()
-}
-
-// ---------------------------------------------------------------------------------------------
-// Operations
-// ---------------------------------------------------------------------------------------------
-
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -121,19 +41,120 @@ use aws_sdk_route53::types::{
     Change, ChangeAction, ChangeBatch, ResourceRecord, ResourceRecordSet, RrType,
 };
 use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider, Value};
+use eco_schema::spec::SpecError;
+use eco_schema::{Schema, Spec, SpecEnum};
 
 use crate::attrs::str_of;
 use crate::aws::{error_code, op_error, Aws};
-use crate::tags::{tags_of, tags_value};
+use crate::tags::{retag, tags_of, tags_value, TagByKey};
+use crate::wait::{self, Backoff, Look};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, SpecEnum)]
+pub enum Validation {
+    #[eco(rename = "DNS")]
+    Dns,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, SpecEnum)]
+pub enum KeyAlg {
+    #[eco(rename = "RSA_2048")]
+    Rsa2048,
+    #[eco(rename = "EC_prime256v1")]
+    EcPrime256v1,
+    #[eco(rename = "EC_secp384r1")]
+    EcSecp384r1,
+}
+
+/// The DNS record that validates one name of the certificate.
+#[derive(Debug, Clone, PartialEq, Eq, Spec)]
+#[eco(label = "domain")]
+pub struct ValidationRecord {
+    #[eco(doc = "domain name validated by this record")]
+    pub domain: String,
+    #[eco(doc = "record name")]
+    pub name: Option<String>,
+    #[eco(rename = "type", doc = "record type (CNAME)")]
+    pub ty: Option<String>,
+    #[eco(doc = "record value")]
+    pub value: Option<String>,
+}
+
+/// A certificate's attributes, declared once.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Spec)]
+#[eco(
+    resource = "acm-certificate",
+    doc = "A public ACM certificate with DNS validation",
+    import_id = "the certificate ARN"
+)]
+pub struct AcmCertificate {
+    #[eco(
+        required,
+        replace,
+        doc = "primary domain name, e.g. app.example.com or *.example.com"
+    )]
+    pub domain_name: String,
+    #[eco(
+        unordered,
+        replace,
+        doc = "further names (subject alternative names); ACM cannot change them"
+    )]
+    pub alternative_names: Vec<String>,
+    #[eco(replace, doc = "DNS (the only method eco supports; EMAIL is refused)")]
+    pub validation_method: Option<Validation>,
+    #[eco(replace, doc = "RSA_2048 (default), EC_prime256v1 or EC_secp384r1")]
+    pub key_algorithm: Option<KeyAlg>,
+    #[eco(
+        replace,
+        doc = "region to request the certificate in (default: the stage's; CloudFront needs us-east-1)"
+    )]
+    pub region: Option<String>,
+    #[eco(
+        local,
+        doc = "Route53 zone id where eco publishes the validation records and waits for issuance"
+    )]
+    pub validation_zone: Option<String>,
+    #[eco(computed, doc = "certificate ARN")]
+    pub arn: Option<String>,
+    #[eco(computed, doc = "PENDING_VALIDATION, ISSUED, ...")]
+    pub status: Option<String>,
+    #[eco(
+        computed,
+        doc = "name of the DNS validation record of the primary domain"
+    )]
+    pub validation_record_name: Option<String>,
+    #[eco(computed, doc = "type of that record (CNAME)")]
+    pub validation_record_type: Option<String>,
+    #[eco(computed, doc = "value of that record")]
+    pub validation_record_value: Option<String>,
+    #[eco(
+        computed,
+        doc = "DNS validation records of every name on the certificate"
+    )]
+    pub validation_records: Vec<ValidationRecord>,
+    #[eco(tags)]
+    pub tags: BTreeMap<String, String>,
+}
+
+pub const TYPE_NAME: &str = AcmCertificate::TYPE_NAME;
+
+pub fn schema() -> Schema {
+    AcmCertificate::schema()
+}
+
+/// A configuration the type cannot use, as an error of `op`.
+fn invalid(op: &str) -> impl Fn(SpecError) -> OpError + '_ {
+    move |e| OpError::invalid(op, format!("{TYPE_NAME}: {e}"))
+}
 
 /// The longest eco waits for ISSUED after publishing the records.
 const ISSUE_WAIT: Duration = Duration::from_secs(45 * 60);
-/// The longest eco waits for ACM to assign the validation records.
-const RECORDS_WAIT: Duration = Duration::from_secs(60);
-
-fn sv(s: impl Into<String>) -> Value {
-    Value::String(s.into())
-}
+/// How eco waits for ACM to assign the validation records: from 250 ms doubling to 8 s, for at
+/// most 60 s.
+const RECORDS_WAIT: Backoff = Backoff::new(
+    Duration::from_millis(250),
+    Duration::from_secs(8),
+    Duration::from_secs(60),
+);
 
 /// ACM's IdempotencyToken (`\w+`, at most 32 characters) from the engine's token.
 pub fn idempotency_token(token: &str) -> String {
@@ -168,63 +189,133 @@ fn validation_records(c: &CertificateDetail) -> Vec<(String, String, String, Str
     out
 }
 
-/// A certificate's attributes in configuration shape.
-pub fn certificate_attrs(c: &CertificateDetail) -> Attrs {
-    let mut a = Attrs::new();
+/// A certificate as the spec holds it (tags left to the caller).
+pub fn from_live(c: &CertificateDetail) -> AcmCertificate {
     let domain = c.domain_name().unwrap_or_default().to_string();
-    a.insert("domain-name".into(), sv(&domain));
-    let alternatives: Vec<Value> = c
-        .subject_alternative_names()
-        .iter()
-        .filter(|n| **n != domain)
-        .map(|n| sv(n.clone()))
-        .collect();
-    if !alternatives.is_empty() {
-        a.insert("alternative-names".into(), Value::List(alternatives));
-    }
     let method = c
         .domain_validation_options()
         .first()
         .and_then(|v| v.validation_method())
-        .map(|m| m.as_str().to_string())
-        .unwrap_or_else(|| "DNS".to_string());
-    a.insert("validation-method".into(), sv(method));
-    if let Some(k) = c.key_algorithm() {
-        // ACM answers RSA-2048 / EC-prime256v1; requests take RSA_2048 / EC_prime256v1.
-        a.insert("key-algorithm".into(), sv(k.as_str().replace('-', "_")));
-    }
-    if let Some(arn) = c.certificate_arn() {
-        a.insert("arn".into(), sv(arn));
-        if let Some(r) = arn_region(arn) {
-            a.insert("region".into(), sv(r));
-        }
-    }
-    if let Some(s) = c.status() {
-        a.insert("status".into(), sv(s.as_str()));
-    }
+        .map_or("DNS", |m| m.as_str());
     let records = validation_records(c);
-    if let Some((_, name, ty, value)) = records.iter().find(|(d, ..)| *d == domain) {
-        a.insert("validation-record-name".into(), sv(name));
-        a.insert("validation-record-type".into(), sv(ty));
-        a.insert("validation-record-value".into(), sv(value));
+    let primary = records.iter().find(|(d, ..)| *d == domain);
+    AcmCertificate {
+        alternative_names: c
+            .subject_alternative_names()
+            .iter()
+            .filter(|n| **n != domain)
+            .cloned()
+            .collect(),
+        validation_method: Validation::parse(method),
+        // ACM answers RSA-2048 / EC-prime256v1; requests take RSA_2048 / EC_prime256v1.
+        key_algorithm: c
+            .key_algorithm()
+            .and_then(|k| KeyAlg::parse(&k.as_str().replace('-', "_"))),
+        region: c.certificate_arn().and_then(arn_region).map(str::to_string),
+        arn: c.certificate_arn().map(str::to_string),
+        status: c.status().map(|s| s.as_str().to_string()),
+        validation_record_name: primary.map(|r| r.1.clone()),
+        validation_record_type: primary.map(|r| r.2.clone()),
+        validation_record_value: primary.map(|r| r.3.clone()),
+        validation_records: records
+            .into_iter()
+            .map(|(domain, name, ty, value)| ValidationRecord {
+                domain,
+                name: Some(name),
+                ty: Some(ty),
+                value: Some(value),
+            })
+            .collect(),
+        domain_name: domain,
+        ..AcmCertificate::default()
     }
-    a.insert(
-        "validation-records".into(),
-        Value::List(
-            records
-                .into_iter()
-                .map(|(d, n, t, v)| {
-                    Value::Map(BTreeMap::from([
-                        ("domain".to_string(), sv(d)),
-                        ("name".to_string(), sv(n)),
-                        ("type".to_string(), sv(t)),
-                        ("value".to_string(), sv(v)),
-                    ]))
-                })
-                .collect(),
-        ),
-    );
+}
+
+/// A certificate's attributes in configuration shape (`validation-records` always present).
+pub fn certificate_attrs(c: &CertificateDetail) -> Attrs {
+    let mut a = from_live(c).to_attrs();
+    a.entry("validation-records".into())
+        .or_insert(Value::List(Vec::new()));
     a
+}
+
+/// A ChangeResourceRecordSets change of one validation record (TTL 300).
+fn record_change(action: ChangeAction, name: &str, ty: &str, value: &str) -> Change {
+    let rrset = ResourceRecordSet::builder()
+        .name(name)
+        .r#type(RrType::from(ty))
+        .ttl(300)
+        .resource_records(
+            ResourceRecord::builder()
+                .value(value)
+                .build()
+                .expect("value set"),
+        )
+        .build()
+        .expect("name and type set");
+    Change::builder()
+        .action(action)
+        .resource_record_set(rrset)
+        .build()
+        .expect("set")
+}
+
+/// One change per record name (the names of a wildcard and its apex share one record).
+fn record_changes<'a>(
+    action: ChangeAction,
+    records: impl Iterator<Item = (&'a str, &'a str, &'a str)>,
+) -> Vec<Change> {
+    let mut seen = BTreeSet::new();
+    records
+        .filter(|(n, ..)| seen.insert(n.to_string()))
+        .map(|(name, ty, value)| record_change(action.clone(), name, ty, value))
+        .collect()
+}
+
+/// ACM's tags: AddTagsToCertificate with key-value pairs, RemoveTagsFromCertificate by key.
+#[async_trait]
+impl TagByKey for aws_sdk_acm::Client {
+    async fn tag(&self, arn: &str, tags: BTreeMap<String, String>) -> Result<(), OpError> {
+        let tags = acm_tags(
+            tags.into_iter().map(|(k, v)| (k, Some(v))),
+            "AddTagsToCertificate",
+        )?;
+        self.add_tags_to_certificate()
+            .certificate_arn(arn)
+            .set_tags(Some(tags))
+            .send()
+            .await
+            .map_err(|e| op_error("AddTagsToCertificate", e))?;
+        Ok(())
+    }
+
+    async fn untag(&self, arn: &str, keys: Vec<String>) -> Result<(), OpError> {
+        let op = "RemoveTagsFromCertificate";
+        let tags = acm_tags(keys.into_iter().map(|k| (k, None)), op)?;
+        self.remove_tags_from_certificate()
+            .certificate_arn(arn)
+            .set_tags(Some(tags))
+            .send()
+            .await
+            .map_err(|e| op_error(op, e))?;
+        Ok(())
+    }
+}
+
+/// ACM `Tag`s (a tag without a value names a key to remove).
+fn acm_tags(
+    pairs: impl Iterator<Item = (String, Option<String>)>,
+    op: &str,
+) -> Result<Vec<Tag>, OpError> {
+    pairs
+        .map(|(k, v)| {
+            Tag::builder()
+                .key(k)
+                .set_value(v)
+                .build()
+                .map_err(|e| OpError::invalid(op, e.to_string()))
+        })
+        .collect()
 }
 
 /// The operations of `acm-certificate`.
@@ -344,28 +435,55 @@ impl Provider {
 
     /// DescribeCertificate until ACM has assigned every name's record (backoff, bounded).
     async fn wait_for_records(&self, arn: &str) -> Result<CertificateDetail, OpError> {
-        let start = std::time::Instant::now();
-        let mut delay = Duration::from_millis(250);
-        loop {
-            if let Some(c) = self.describe(arn).await? {
-                let names = c.domain_validation_options().len();
-                if names > 0 && validation_records(&c).len() == names {
-                    return Ok(c);
+        let found = wait::until(RECORDS_WAIT, || async {
+            Ok(match self.describe(arn).await? {
+                Some(c)
+                    if !c.domain_validation_options().is_empty()
+                        && validation_records(&c).len() == c.domain_validation_options().len() =>
+                {
+                    Look::Done(c)
                 }
-            }
-            if start.elapsed() > RECORDS_WAIT {
-                return Err(OpError::new(
-                    "DescribeCertificate",
-                    ErrorKind::Retryable,
-                    format!(
-                        "ACM assigned no DNS validation records to {arn} within {} s",
-                        RECORDS_WAIT.as_secs()
-                    ),
-                ));
-            }
-            tokio::time::sleep(delay).await;
-            delay = (delay * 2).min(Duration::from_secs(8));
-        }
+                _ => Look::NotYet(()),
+            })
+        })
+        .await?;
+        found.map_err(|()| {
+            OpError::new(
+                "DescribeCertificate",
+                ErrorKind::Retryable,
+                format!(
+                    "ACM assigned no DNS validation records to {arn} within {} s",
+                    RECORDS_WAIT.limit.as_secs()
+                ),
+            )
+        })
+    }
+
+    /// Sends `changes` to `zone` in one ChangeResourceRecordSets.
+    async fn change_records(
+        &self,
+        zone: &str,
+        changes: Vec<Change>,
+        comment: Option<&str>,
+    ) -> Result<
+        aws_sdk_route53::operation::change_resource_record_sets::ChangeResourceRecordSetsOutput,
+        aws_smithy_runtime_api::client::result::SdkError<
+            aws_sdk_route53::operation::change_resource_record_sets::ChangeResourceRecordSetsError,
+            aws_smithy_runtime_api::http::Response,
+        >,
+    > {
+        let batch = ChangeBatch::builder()
+            .set_changes(Some(changes))
+            .set_comment(comment.map(str::to_string))
+            .build()
+            .expect("set");
+        self.aws
+            .route53()
+            .change_resource_record_sets()
+            .hosted_zone_id(super::route53_zone::bare_zone_id(zone))
+            .change_batch(batch)
+            .send()
+            .await
     }
 
     /// Publishes the validation records in `zone` and waits for ISSUED.
@@ -376,42 +494,14 @@ impl Provider {
         c: &CertificateDetail,
     ) -> Result<(), OpError> {
         // Written even when already issued: ACM's managed renewal needs the records to stay.
-        let mut seen = std::collections::BTreeSet::new();
-        let changes: Vec<Change> = validation_records(c)
-            .into_iter()
-            .filter(|(_, n, ..)| seen.insert(n.clone())) // names of a wildcard and its apex share one
-            .map(|(_, name, ty, value)| {
-                let rrset = ResourceRecordSet::builder()
-                    .name(name)
-                    .r#type(RrType::from(ty.as_str()))
-                    .ttl(300)
-                    .resource_records(
-                        ResourceRecord::builder()
-                            .value(value)
-                            .build()
-                            .expect("value set"),
-                    )
-                    .build()
-                    .expect("name and type set");
-                Change::builder()
-                    .action(ChangeAction::Upsert)
-                    .resource_record_set(rrset)
-                    .build()
-                    .expect("set")
-            })
-            .collect();
-        self.aws
-            .route53()
-            .change_resource_record_sets()
-            .hosted_zone_id(super::route53_zone::bare_zone_id(zone))
-            .change_batch(
-                ChangeBatch::builder()
-                    .set_changes(Some(changes))
-                    .comment("eco: ACM validation")
-                    .build()
-                    .expect("set"),
-            )
-            .send()
+        let records = validation_records(c);
+        let changes = record_changes(
+            ChangeAction::Upsert,
+            records
+                .iter()
+                .map(|(_, n, t, v)| (n.as_str(), t.as_str(), v.as_str())),
+        );
+        self.change_records(zone, changes, Some("eco: ACM validation"))
             .await
             .map_err(|e| op_error("ChangeResourceRecordSets", e))?;
         if c.status() == Some(&CertificateStatus::Issued) {
@@ -439,45 +529,7 @@ impl Provider {
     async fn set_tags(&self, arn: &str, want: &BTreeMap<String, String>) -> Result<(), OpError> {
         let acm = self.acm(arn_region(arn));
         let live = self.tags(&acm, arn).await?.unwrap_or_default();
-        let add: Vec<Tag> = want
-            .iter()
-            .filter(|(k, v)| live.get(*k) != Some(v))
-            .map(|(k, v)| {
-                Tag::builder()
-                    .key(k)
-                    .value(v)
-                    .build()
-                    .map_err(|e| OpError::invalid("AddTagsToCertificate", e.to_string()))
-            })
-            .collect::<Result<_, _>>()?;
-        let remove: Vec<Tag> = live
-            .iter()
-            .filter(|(k, _)| !want.contains_key(*k))
-            .map(|(k, v)| {
-                Tag::builder()
-                    .key(k)
-                    .value(v)
-                    .build()
-                    .map_err(|e| OpError::invalid("RemoveTagsFromCertificate", e.to_string()))
-            })
-            .collect::<Result<_, _>>()?;
-        if !add.is_empty() {
-            acm.add_tags_to_certificate()
-                .certificate_arn(arn)
-                .set_tags(Some(add))
-                .send()
-                .await
-                .map_err(|e| op_error("AddTagsToCertificate", e))?;
-        }
-        if !remove.is_empty() {
-            acm.remove_tags_from_certificate()
-                .certificate_arn(arn)
-                .set_tags(Some(remove))
-                .send()
-                .await
-                .map_err(|e| op_error("RemoveTagsFromCertificate", e))?;
-        }
-        Ok(())
+        retag(&acm, arn, &live, want, &[]).await
     }
 
     /// After the delete: the records eco wrote into `validation-zone` (from the recorded
@@ -487,58 +539,25 @@ impl Provider {
         let Some(zone) = str_of(prior, "validation-zone") else {
             return Ok(());
         };
-        let mut seen = std::collections::BTreeSet::new();
-        let changes: Vec<Change> = match prior.get("validation-records") {
+        let recorded: Vec<(&str, &str, &str)> = match prior.get("validation-records") {
             Some(Value::List(items)) => items
                 .iter()
                 .filter_map(|v| match v {
                     Value::Map(m) => Some((
-                        m.get("name")?.as_str()?.to_string(),
-                        m.get("type")?.as_str()?.to_string(),
-                        m.get("value")?.as_str()?.to_string(),
+                        m.get("name")?.as_str()?,
+                        m.get("type")?.as_str()?,
+                        m.get("value")?.as_str()?,
                     )),
                     _ => None,
-                })
-                .filter(|(n, ..)| seen.insert(n.clone()))
-                .map(|(name, ty, value)| {
-                    let rrset = ResourceRecordSet::builder()
-                        .name(name)
-                        .r#type(RrType::from(ty.as_str()))
-                        .ttl(300)
-                        .resource_records(
-                            ResourceRecord::builder()
-                                .value(value)
-                                .build()
-                                .expect("value set"),
-                        )
-                        .build()
-                        .expect("name and type set");
-                    Change::builder()
-                        .action(ChangeAction::Delete)
-                        .resource_record_set(rrset)
-                        .build()
-                        .expect("set")
                 })
                 .collect(),
             _ => Vec::new(),
         };
+        let changes = record_changes(ChangeAction::Delete, recorded.into_iter());
         if changes.is_empty() {
             return Ok(());
         }
-        match self
-            .aws
-            .route53()
-            .change_resource_record_sets()
-            .hosted_zone_id(super::route53_zone::bare_zone_id(zone))
-            .change_batch(
-                ChangeBatch::builder()
-                    .set_changes(Some(changes))
-                    .build()
-                    .expect("set"),
-            )
-            .send()
-            .await
-        {
+        match self.change_records(zone, changes, None).await {
             Ok(_) => Ok(()),
             Err(e)
                 if matches!(
@@ -602,43 +621,20 @@ impl ResourceProvider for Provider {
 
     async fn create(&self, ctx: &OpContext, desired: &Attrs, token: &str) -> Result<Live, OpError> {
         const OP: &str = "RequestCertificate";
-        let domain = str_of(desired, "domain-name")
-            .ok_or_else(|| OpError::invalid(OP, "`domain-name` is required"))?;
-        if let Some(m) = str_of(desired, "validation-method") {
-            if m != "DNS" {
-                return Err(OpError::invalid(
-                    OP,
-                    format!("validation-method `{m}`: eco validates through DNS only"),
-                ));
-            }
-        }
+        let want = AcmCertificate::from_attrs(desired).map_err(invalid(OP))?;
         if let Some(arn) = self.find_owned(ctx, desired).await? {
             self.set_tags(&arn, &tags_of(desired.get("tags"))).await?;
             return self.finish(&arn, desired).await;
         }
-        let alternatives: Vec<String> = match desired.get("alternative-names") {
-            Some(Value::List(items)) => items
-                .iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect(),
-            _ => Vec::new(),
-        };
-        let tags: Vec<Tag> = tags_of(desired.get("tags"))
-            .into_iter()
-            .map(|(k, v)| {
-                Tag::builder()
-                    .key(k)
-                    .value(v)
-                    .build()
-                    .map_err(|e| OpError::invalid(OP, e.to_string()))
-            })
-            .collect::<Result<_, _>>()?;
-        let key = str_of(desired, "key-algorithm")
-            .map(|k| KeyAlgorithm::from(k.replace('_', "-").as_str()));
-        let acm = self.acm(str_of(desired, "region"));
+        let tags = acm_tags(want.tags.into_iter().map(|(k, v)| (k, Some(v))), OP)?;
+        let key = want
+            .key_algorithm
+            .map(|k| KeyAlgorithm::from(k.as_str().replace('_', "-").as_str()));
+        let alternatives = want.alternative_names;
+        let acm = self.acm(want.region.as_deref());
         let out = acm
             .request_certificate()
-            .domain_name(domain)
+            .domain_name(want.domain_name)
             .validation_method(ValidationMethod::Dns)
             .set_subject_alternative_names((!alternatives.is_empty()).then_some(alternatives))
             .idempotency_token(idempotency_token(token))
@@ -688,6 +684,7 @@ impl ResourceProvider for Provider {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use eco_provider::values::s as sv;
 
     #[test]
     fn tokens_and_regions() {

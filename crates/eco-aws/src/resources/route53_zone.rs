@@ -29,59 +29,72 @@ use aws_sdk_route53::types::{
 };
 use aws_sdk_route53::Client;
 use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider, Value};
-use eco_schema::{Attribute, ScalarType, Schema};
+use eco_schema::spec::SpecError;
+use eco_schema::{Schema, Spec};
 
 use crate::attrs::str_of;
 use crate::aws::{has_code, op_error, Aws};
-use crate::calls::answered;
-use crate::tags::{tags_of, tags_value};
+use crate::calls::{answered, every_page};
+use crate::tags::{tag_diff, tags_of, tags_value};
 
-pub const TYPE_NAME: &str = "route53-zone";
+/// A VPC of a private zone: `vpc "vpc-1" region="eu-west-1"`.
+#[derive(Debug, Clone, PartialEq, Eq, Spec)]
+#[eco(label = "id")]
+pub struct ZoneVpc {
+    #[eco(doc = "VPC id")]
+    pub id: String,
+    #[eco(doc = "the VPC's region (default: the stage's)")]
+    pub region: Option<String>,
+}
+
+/// A hosted zone's attributes, declared once.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Spec)]
+#[eco(
+    resource = "route53-zone",
+    doc = "A Route53 hosted zone, public or private",
+    import_id = "the hosted zone id (e.g. Z0123456789ABCDEFGHIJ)"
+)]
+pub struct Route53Zone {
+    #[eco(
+        required,
+        replace,
+        doc = "domain name of the zone, e.g. dev.example.com (no trailing dot)"
+    )]
+    pub name: String,
+    #[eco(doc = "comment (UpdateHostedZoneComment)")]
+    pub comment: Option<String>,
+    #[eco(replace, doc = "reusable delegation set id; fixed at creation")]
+    pub delegation_set: Option<String>,
+    #[eco(
+        doc = "a VPC of a private zone; a zone created with one is private (AssociateVPCWithHostedZone / DisassociateVPCFromHostedZone; a public zone cannot become private)"
+    )]
+    pub vpc: Vec<ZoneVpc>,
+    #[eco(
+        local,
+        doc = "delete every record in the zone before deleting it; eco-only, no API call"
+    )]
+    pub force_destroy: Option<bool>,
+    #[eco(computed, doc = "zone id, e.g. Z0123456789ABC")]
+    pub id: Option<String>,
+    #[eco(computed, doc = "zone ARN")]
+    pub arn: Option<String>,
+    #[eco(computed, doc = "whether the zone is private")]
+    pub private: Option<bool>,
+    #[eco(computed, doc = "name servers to delegate the domain to")]
+    pub name_servers: Vec<String>,
+    #[eco(tags)]
+    pub tags: BTreeMap<String, String>,
+}
+
+pub const TYPE_NAME: &str = Route53Zone::TYPE_NAME;
 
 pub fn schema() -> Schema {
-    Schema::new(TYPE_NAME, "A Route53 hosted zone, public or private")
-        .import_id("the hosted zone id (e.g. Z0123456789ABCDEFGHIJ)")
-        .attr(
-            Attribute::string("name")
-                .required()
-                .forces_replacement()
-                .doc("domain name of the zone, e.g. dev.example.com (no trailing dot)"),
-        )
-        .attr(Attribute::string("comment").doc("comment (UpdateHostedZoneComment)"))
-        .attr(
-            Attribute::string("delegation-set")
-                .forces_replacement()
-                .doc("reusable delegation set id; fixed at creation"),
-        )
-        .attr(
-            Attribute::repeated_block(
-                "vpc",
-                "id",
-                vec![
-                    Attribute::string("id").doc("VPC id"),
-                    Attribute::string("region").doc("the VPC's region (default: the stage's)"),
-                ],
-            )
-            .doc("a VPC of a private zone; a zone created with one is private (AssociateVPCWithHostedZone / DisassociateVPCFromHostedZone; a public zone cannot become private)"),
-        )
-        .attr(
-            Attribute::bool("force-destroy")
-                .local()
-                .doc("delete every record in the zone before deleting it; eco-only, no API call"),
-        )
-        .attr(
-            Attribute::string("id")
-                .computed()
-                .doc("zone id, e.g. Z0123456789ABC"),
-        )
-        .attr(Attribute::string("arn").computed().doc("zone ARN"))
-        .attr(Attribute::bool("private").computed().doc("whether the zone is private"))
-        .attr(
-            Attribute::list("name-servers", ScalarType::String)
-                .computed()
-                .doc("name servers to delegate the domain to"),
-        )
-        .taggable()
+    Route53Zone::schema()
+}
+
+/// A configuration the type cannot use, as an error of `op`.
+fn invalid(op: &str) -> impl Fn(SpecError) -> OpError + '_ {
+    move |e| OpError::invalid(op, format!("{TYPE_NAME}: {e}"))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -92,22 +105,22 @@ pub fn schema() -> Schema {
 /// The ids of every hosted zone of the account (ListHostedZones, every page), bare (no
 /// `/hostedzone/` prefix).
 pub(crate) async fn list_zone_ids(r53: &Client) -> Result<Vec<String>, OpError> {
-    let mut ids = Vec::new();
-    let mut marker: Option<String> = None;
-    loop {
+    every_page(|marker| async move {
         let out = r53
             .list_hosted_zones()
-            .set_marker(marker.take())
+            .set_marker(marker)
             .send()
             .await
             .map_err(|e| op_error("ListHostedZones", e))?;
-        ids.extend(out.hosted_zones().iter().map(|z| bare_zone_id(z.id())));
-        match (out.is_truncated(), out.next_marker()) {
-            (true, Some(m)) => marker = Some(m.to_string()),
-            _ => break,
-        }
-    }
-    Ok(ids)
+        let ids = out
+            .hosted_zones()
+            .iter()
+            .map(|z| bare_zone_id(z.id()))
+            .collect();
+        let next = out.next_marker().filter(|_| out.is_truncated());
+        Ok((ids, next.map(str::to_string)))
+    })
+    .await
 }
 
 pub(crate) fn bare_zone_id(id: &str) -> String {
@@ -175,15 +188,10 @@ fn tag_changes(
     live: &BTreeMap<String, String>,
     want: &BTreeMap<String, String>,
 ) -> (Vec<Tag>, Vec<String>) {
-    let add = want
-        .iter()
-        .filter(|(k, v)| live.get(*k) != Some(v))
+    let (set, remove) = tag_diff(live, want, &[]);
+    let add = set
+        .into_iter()
         .map(|(k, v)| Tag::builder().key(k).value(v).build())
-        .collect();
-    let remove = live
-        .keys()
-        .filter(|k| !want.contains_key(*k))
-        .cloned()
         .collect();
     (add, remove)
 }
@@ -245,54 +253,37 @@ impl Provider {
         let Some(tags) = self.tags(&id).await? else {
             return Ok(None);
         };
-        let mut attrs = Attrs::new();
-        attrs.insert("name".into(), Value::String(normalize_name(zone.name())));
-        let private = zone.config().is_some_and(|c| c.private_zone());
-        if let Some(comment) = zone.config().and_then(|c| c.comment()) {
-            if !comment.is_empty() {
-                attrs.insert("comment".into(), Value::String(comment.to_string()));
-            }
-        }
-        if let Some(ds) = out.delegation_set() {
-            if let Some(ds_id) = ds.id() {
-                attrs.insert(
-                    "delegation-set".into(),
-                    Value::String(ds_id.trim_start_matches("/delegationset/").to_string()),
-                );
-            }
-            attrs.insert(
-                "name-servers".into(),
-                Value::List(
-                    ds.name_servers()
-                        .iter()
-                        .map(|n| Value::String(n.clone()))
-                        .collect(),
-                ),
-            );
-        }
-        let mut vpcs: Vec<Value> = out
+        let ds = out.delegation_set();
+        let mut vpc: Vec<ZoneVpc> = out
             .vpcs()
             .iter()
             .filter_map(|v| {
-                Some(Value::Map(BTreeMap::from([
-                    ("id".to_string(), Value::String(v.vpc_id()?.to_string())),
-                    (
-                        "region".to_string(),
-                        Value::String(v.vpc_region()?.as_str().to_string()),
-                    ),
-                ])))
+                Some(ZoneVpc {
+                    id: v.vpc_id()?.to_string(),
+                    region: Some(v.vpc_region()?.as_str().to_string()),
+                })
             })
             .collect();
-        vpcs.sort_by_key(|v| v.to_string());
-        if !vpcs.is_empty() {
-            attrs.insert("vpc".into(), Value::List(vpcs));
-        }
-        attrs.insert("private".into(), Value::Bool(private));
-        attrs.insert("id".into(), Value::String(id.clone()));
-        attrs.insert(
-            "arn".into(),
-            Value::String(format!("arn:aws:route53:::hostedzone/{id}")),
-        );
+        vpc.sort_by_cached_key(|v| Value::Map(v.to_attrs()).to_string());
+        let spec = Route53Zone {
+            name: normalize_name(zone.name()),
+            comment: zone
+                .config()
+                .and_then(|c| c.comment())
+                .filter(|c| !c.is_empty())
+                .map(str::to_string),
+            delegation_set: ds
+                .and_then(|d| d.id())
+                .map(|d| d.trim_start_matches("/delegationset/").to_string()),
+            vpc,
+            force_destroy: None,
+            id: Some(id.clone()),
+            arn: Some(format!("arn:aws:route53:::hostedzone/{id}")),
+            private: Some(zone.config().is_some_and(|c| c.private_zone())),
+            name_servers: ds.map(|d| d.name_servers().to_vec()).unwrap_or_default(),
+            tags: BTreeMap::new(),
+        };
+        let mut attrs = spec.to_attrs();
         attrs.insert("tags".into(), tags_value(&tags));
         Ok(Some(Live { id, attrs }))
     }
@@ -425,43 +416,17 @@ impl Provider {
 
     /// Every record of the zone but the apex NS and SOA, deleted in batches.
     async fn empty_zone(&self, id: &str, zone_name: &str) -> Result<(), OpError> {
-        let mut records: Vec<ResourceRecordSet> = Vec::new();
-        let mut start: Option<(String, RrType, Option<String>)> = None;
-        loop {
-            let mut req = self.r53.list_resource_record_sets().hosted_zone_id(id);
-            if let Some((name, ty, ident)) = start.take() {
-                req = req
-                    .start_record_name(name)
-                    .start_record_type(ty)
-                    .set_start_record_identifier(ident);
-            }
-            let out = match req.send().await {
-                Ok(out) => out,
-                Err(e) if has_code(&e, &["NoSuchHostedZone"]) => return Ok(()),
-                Err(e) => return Err(op_error("ListResourceRecordSets", e)),
-            };
-            for r in out.resource_record_sets() {
-                let apex = normalize_name(r.name()) == normalize_name(zone_name);
-                if apex && matches!(r.r#type(), RrType::Ns | RrType::Soa) {
-                    continue;
-                }
-                records.push(r.clone());
-            }
-            match (
-                out.is_truncated(),
-                out.next_record_name(),
-                out.next_record_type(),
-            ) {
-                (true, Some(n), Some(t)) => {
-                    start = Some((
-                        n.to_string(),
-                        t.clone(),
-                        out.next_record_identifier().map(str::to_string),
-                    ))
-                }
-                _ => break,
-            }
-        }
+        let Some(sets) = super::route53_record::list_record_sets(&self.r53, id).await? else {
+            return Ok(());
+        };
+        let apex_name = normalize_name(zone_name);
+        let records: Vec<ResourceRecordSet> = sets
+            .into_iter()
+            .filter(|r| {
+                let apex = normalize_name(r.name()) == apex_name;
+                !(apex && matches!(r.r#type(), RrType::Ns | RrType::Soa))
+            })
+            .collect();
         for chunk in records.chunks(500) {
             let changes = chunk
                 .iter()
@@ -524,8 +489,8 @@ impl ResourceProvider for Provider {
     }
 
     async fn create(&self, ctx: &OpContext, desired: &Attrs, token: &str) -> Result<Live, OpError> {
-        let name = str_of(desired, "name")
-            .ok_or_else(|| OpError::invalid("CreateHostedZone", "`name` is required"))?;
+        let want = Route53Zone::from_attrs(desired).map_err(invalid("CreateHostedZone"))?;
+        let name = want.name.as_str();
         if name.is_empty() || name.contains(' ') {
             return Err(OpError::invalid(
                 "CreateHostedZone",
@@ -542,17 +507,16 @@ impl ResourceProvider for Provider {
             Some(id) => id,
             None => {
                 let vpcs = vpcs_of(desired, &self.region);
-                let mut config = HostedZoneConfig::builder().private_zone(!vpcs.is_empty());
-                if let Some(c) = str_of(desired, "comment") {
-                    config = config.comment(c);
-                }
+                let config = HostedZoneConfig::builder()
+                    .private_zone(!vpcs.is_empty())
+                    .set_comment(want.comment.clone());
                 let mut req = self
                     .r53
                     .create_hosted_zone()
                     .name(normalize_name(name))
                     .caller_reference(token)
                     .hosted_zone_config(config.build())
-                    .set_delegation_set_id(str_of(desired, "delegation-set").map(str::to_string));
+                    .set_delegation_set_id(want.delegation_set.clone());
                 if let Some((vpc, region)) = vpcs.first() {
                     req = req.vpc(vpc_sdk(vpc, region));
                 }

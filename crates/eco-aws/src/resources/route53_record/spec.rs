@@ -1,0 +1,90 @@
+//! The typed spec of `route53-record`: each attribute's name, shape, update strategy and
+//! documentation, written once.
+
+use eco_provider::{Attrs, Value};
+use eco_schema::Spec;
+
+/// An alias to an AWS resource (a distribution, a load balancer, another record).
+#[derive(Debug, Clone, PartialEq, Eq, Spec)]
+pub struct Alias {
+    #[eco(
+        required,
+        doc = "DNS name of the target, e.g. a distribution's domain-name"
+    )]
+    pub name: String,
+    #[eco(
+        required,
+        doc = "hosted zone id of the target, e.g. a distribution's hosted-zone-id"
+    )]
+    pub zone_id: String,
+    #[eco(doc = "inherit the target's health (default #false)")]
+    pub evaluate_target_health: Option<bool>,
+}
+
+/// A record set's attributes, declared once.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Spec)]
+#[eco(
+    resource = "route53-record",
+    doc = "A Route53 record set: values with a TTL, or an alias to an AWS resource",
+    import_id = "`ZONE-ID/NAME/TYPE` (with `/SET-IDENTIFIER` for weighted records)"
+)]
+pub struct Route53Record {
+    #[eco(required, replace, doc = "id of the hosted zone")]
+    pub zone: String,
+    #[eco(
+        required,
+        replace,
+        doc = "fully qualified record name, lower case, without the trailing dot (e.g. www.example.com)"
+    )]
+    pub name: String,
+    #[eco(
+        rename = "type",
+        required,
+        replace,
+        doc = "A, AAAA, CNAME, TXT, MX, NS, CAA, SRV, ..."
+    )]
+    pub ty: String,
+    #[eco(
+        min = 0,
+        max = 2147483647,
+        doc = "time to live in seconds, for plain records (default 300) (UPSERT)"
+    )]
+    pub ttl: Option<i64>,
+    #[eco(
+        unordered,
+        doc = "record values; TXT values are quoted by eco (UPSERT)"
+    )]
+    pub records: Vec<String>,
+    #[eco(doc = "alias to an AWS resource, instead of ttl and records (UPSERT)")]
+    pub alias: Option<Alias>,
+    #[eco(
+        replace,
+        doc = "distinguishes records of a routing policy with the same name and type"
+    )]
+    pub set_identifier: Option<String>,
+    #[eco(doc = "weight for weighted routing, with set-identifier (UPSERT)")]
+    pub weight: Option<i64>,
+    #[eco(doc = "id of a Route53 health check the record's answers depend on (UPSERT)")]
+    pub health_check: Option<String>,
+    #[eco(
+        local,
+        doc = "take over an existing record on create (UPSERT instead of CREATE); eco-only"
+    )]
+    pub allow_overwrite: Option<bool>,
+    #[eco(computed, doc = "fully qualified record name")]
+    pub fqdn: Option<String>,
+}
+
+/// `attrs` with integer record values written as strings (`records 10` is the value "10"), as
+/// Route53 takes every value.
+pub fn values_as_strings(attrs: &Attrs) -> Attrs {
+    let mut attrs = attrs.clone();
+    if let Some(Value::List(items)) = attrs.get_mut("records") {
+        for v in items.iter_mut() {
+            if let Value::Int(i) = v {
+                *v = Value::String(i.to_string());
+            }
+        }
+    }
+    attrs
+}
