@@ -9,9 +9,10 @@
 //! #[eco(resource = "cognito-group", doc = "A group in a Cognito user pool",
 //!       import_id = "`POOL-ID/GROUP-NAME`")]
 //! pub struct CognitoGroup {
-//!     #[eco(replace, doc = "id of the user pool")]
+//!     /// id of the user pool
+//!     #[eco(replace)]
 //!     pub user_pool: String,
-//!     #[eco(doc = "description (UpdateGroup)")]
+//!     /// description (UpdateGroup)
 //!     pub description: Option<String>,
 //! }
 //!
@@ -150,7 +151,31 @@ fn field_opts(attrs: &[syn::Attribute]) -> syn::Result<FieldOpts> {
         }
         Ok(true)
     })?;
+    if o.doc.is_none() {
+        o.doc = doc_comment(attrs);
+    }
     Ok(o)
+}
+
+/// A field's `///` doc comment, its lines joined with spaces: the attribute's documentation when
+/// `#[eco(doc = "..")]` does not give it (as kube-derive takes a CRD field's description).
+fn doc_comment(attrs: &[syn::Attribute]) -> Option<LitStr> {
+    let mut lines = Vec::new();
+    let mut span = None;
+    for attr in attrs.iter().filter(|a| a.path().is_ident("doc")) {
+        if let syn::Meta::NameValue(nv) = &attr.meta {
+            if let syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) = &nv.value
+            {
+                lines.push(s.value().trim().to_string());
+                span.get_or_insert(s.span());
+            }
+        }
+    }
+    let text = lines.join(" ").trim().to_string();
+    (!text.is_empty()).then(|| LitStr::new(&text, span.expect("a doc line")))
 }
 
 /// `PayPerRequest` -> `PAY_PER_REQUEST`.

@@ -69,13 +69,14 @@ pub enum KeyAlg {
 #[derive(Debug, Clone, PartialEq, Eq, Spec)]
 #[eco(label = "domain")]
 pub struct ValidationRecord {
-    #[eco(doc = "domain name validated by this record")]
+    /// domain name validated by this record
     pub domain: String,
-    #[eco(doc = "record name")]
+    /// record name
     pub name: Option<String>,
-    #[eco(rename = "type", doc = "record type (CNAME)")]
+    /// record type (CNAME)
+    #[eco(rename = "type")]
     pub ty: Option<String>,
-    #[eco(doc = "record value")]
+    /// record value
     pub value: Option<String>,
 }
 
@@ -87,49 +88,41 @@ pub struct ValidationRecord {
     import_id = "the certificate ARN"
 )]
 pub struct AcmCertificate {
-    #[eco(
-        required,
-        replace,
-        doc = "primary domain name, e.g. app.example.com or *.example.com"
-    )]
+    /// primary domain name, e.g. app.example.com or *.example.com
+    #[eco(required, replace)]
     pub domain_name: String,
-    #[eco(
-        unordered,
-        replace,
-        doc = "further names (subject alternative names); ACM cannot change them"
-    )]
+    /// further names (subject alternative names); ACM cannot change them
+    #[eco(unordered, replace)]
     pub alternative_names: Vec<String>,
-    #[eco(replace, doc = "DNS (the only method eco supports; EMAIL is refused)")]
+    /// DNS (the only method eco supports; EMAIL is refused)
+    #[eco(replace)]
     pub validation_method: Option<Validation>,
-    #[eco(replace, doc = "RSA_2048 (default), EC_prime256v1 or EC_secp384r1")]
+    /// RSA_2048 (default), EC_prime256v1 or EC_secp384r1
+    #[eco(replace)]
     pub key_algorithm: Option<KeyAlg>,
-    #[eco(
-        replace,
-        doc = "region to request the certificate in (default: the stage's; CloudFront needs us-east-1)"
-    )]
+    /// region to request the certificate in (default: the stage's; CloudFront needs us-east-1)
+    #[eco(replace)]
     pub region: Option<String>,
-    #[eco(
-        local,
-        doc = "Route53 zone id where eco publishes the validation records and waits for issuance"
-    )]
+    /// Route53 zone id where eco publishes the validation records and waits for issuance
+    #[eco(local)]
     pub validation_zone: Option<String>,
-    #[eco(computed, doc = "certificate ARN")]
+    /// certificate ARN
+    #[eco(computed)]
     pub arn: Option<String>,
-    #[eco(computed, doc = "PENDING_VALIDATION, ISSUED, ...")]
+    /// PENDING_VALIDATION, ISSUED, ...
+    #[eco(computed)]
     pub status: Option<String>,
-    #[eco(
-        computed,
-        doc = "name of the DNS validation record of the primary domain"
-    )]
+    /// name of the DNS validation record of the primary domain
+    #[eco(computed)]
     pub validation_record_name: Option<String>,
-    #[eco(computed, doc = "type of that record (CNAME)")]
+    /// type of that record (CNAME)
+    #[eco(computed)]
     pub validation_record_type: Option<String>,
-    #[eco(computed, doc = "value of that record")]
+    /// value of that record
+    #[eco(computed)]
     pub validation_record_value: Option<String>,
-    #[eco(
-        computed,
-        doc = "DNS validation records of every name on the certificate"
-    )]
+    /// DNS validation records of every name on the certificate
+    #[eco(computed)]
     pub validation_records: Vec<ValidationRecord>,
     #[eco(tags)]
     pub tags: BTreeMap<String, String>,

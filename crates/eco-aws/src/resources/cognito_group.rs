@@ -26,9 +26,11 @@ use crate::calls::{delete_if_present, get_optional, still_there, to_update};
     import_id = "`POOL-ID/GROUP-NAME`"
 )]
 pub struct CognitoGroup {
-    #[eco(replace, doc = "id of the user pool")]
+    /// id of the user pool
+    #[eco(replace)]
     pub user_pool: String,
-    #[eco(replace, doc = "group name; Cognito cannot rename a group")]
+    /// group name; Cognito cannot rename a group
+    #[eco(replace)]
     pub name: String,
     #[eco(flatten)]
     pub config: GroupConfig,
@@ -38,15 +40,12 @@ pub struct CognitoGroup {
 /// attributes taken from the configuration), so that no field is reset by omission.
 #[derive(Debug, Clone, PartialEq, Default, Spec)]
 pub struct GroupConfig {
-    #[eco(doc = "description (UpdateGroup)")]
+    /// description (UpdateGroup)
     pub description: Option<String>,
-    #[eco(
-        min = 0,
-        max = 2147483647,
-        doc = "lower wins when a user's groups carry different roles (UpdateGroup)"
-    )]
+    /// lower wins when a user's groups carry different roles (UpdateGroup)
+    #[eco(min = 0, max = 2147483647)]
     pub precedence: Option<i32>,
-    #[eco(doc = "ARN of the IAM role members receive through identity pools (UpdateGroup)")]
+    /// ARN of the IAM role members receive through identity pools (UpdateGroup)
     pub role: Option<String>,
 }
 

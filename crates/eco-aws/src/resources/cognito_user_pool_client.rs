@@ -40,87 +40,63 @@ use crate::calls::{delete_if_present, find_in_pages, get_optional, still_there, 
     import_id = "`POOL-ID/CLIENT-ID`"
 )]
 pub struct CognitoUserPoolClient {
-    #[eco(replace, doc = "id of the user pool")]
+    /// id of the user pool
+    #[eco(replace)]
     pub user_pool: String,
-    #[eco(doc = "client name (UpdateUserPoolClient)")]
+    /// client name (UpdateUserPoolClient)
     pub name: String,
-    #[eco(
-        replace,
-        doc = "give the client a secret (server-side apps); fixed at creation"
-    )]
+    /// give the client a secret (server-side apps); fixed at creation
+    #[eco(replace)]
     pub generate_secret: Option<bool>,
     #[eco(flatten)]
     pub settings: ClientSettings,
-    #[eco(computed, doc = "client id, the JWT audience")]
+    /// client id, the JWT audience
+    #[eco(computed)]
     pub id: Option<String>,
-    #[eco(
-        computed,
-        sensitive,
-        doc = "client secret, when generate-secret is set"
-    )]
+    /// client secret, when generate-secret is set
+    #[eco(computed, sensitive)]
     pub secret: Option<String>,
 }
 
 /// What UpdateUserPoolClient sets besides the name.
 #[derive(Debug, Clone, PartialEq, Default, Spec)]
 pub struct ClientSettings {
-    #[eco(
-        unordered,
-        doc = "e.g. ALLOW_USER_SRP_AUTH, ALLOW_REFRESH_TOKEN_AUTH (UpdateUserPoolClient)"
-    )]
+    /// e.g. ALLOW_USER_SRP_AUTH, ALLOW_REFRESH_TOKEN_AUTH (UpdateUserPoolClient)
+    #[eco(unordered)]
     pub explicit_auth_flows: Option<Vec<AuthFlow>>,
-    #[eco(doc = "the client may use OAuth flows (AllowedOAuthFlowsUserPoolClient)")]
+    /// the client may use OAuth flows (AllowedOAuthFlowsUserPoolClient)
     pub oauth_enabled: Option<bool>,
-    #[eco(
-        unordered,
-        doc = "code, implicit and/or client_credentials (UpdateUserPoolClient)"
-    )]
+    /// code, implicit and/or client_credentials (UpdateUserPoolClient)
+    #[eco(unordered)]
     pub allowed_oauth_flows: Option<Vec<OAuthFlow>>,
-    #[eco(
-        unordered,
-        doc = "e.g. openid, email, profile, aws.cognito.signin.user.admin (UpdateUserPoolClient)"
-    )]
+    /// e.g. openid, email, profile, aws.cognito.signin.user.admin (UpdateUserPoolClient)
+    #[eco(unordered)]
     pub allowed_oauth_scopes: Option<Vec<String>>,
-    #[eco(
-        unordered,
-        doc = "URLs the hosted UI may redirect to after sign-in (UpdateUserPoolClient)"
-    )]
+    /// URLs the hosted UI may redirect to after sign-in (UpdateUserPoolClient)
+    #[eco(unordered)]
     pub callback_urls: Option<Vec<String>>,
-    #[eco(
-        unordered,
-        doc = "URLs the hosted UI may redirect to after sign-out (UpdateUserPoolClient)"
-    )]
+    /// URLs the hosted UI may redirect to after sign-out (UpdateUserPoolClient)
+    #[eco(unordered)]
     pub logout_urls: Option<Vec<String>>,
-    #[eco(doc = "default callback URL (UpdateUserPoolClient)")]
+    /// default callback URL (UpdateUserPoolClient)
     pub default_redirect_uri: Option<String>,
-    #[eco(
-        unordered,
-        doc = "supported identity providers, e.g. COGNITO (UpdateUserPoolClient)"
-    )]
+    /// supported identity providers, e.g. COGNITO (UpdateUserPoolClient)
+    #[eco(unordered)]
     pub identity_providers: Option<Vec<String>>,
-    #[eco(
-        unordered,
-        doc = "user attributes the client may read (UpdateUserPoolClient)"
-    )]
+    /// user attributes the client may read (UpdateUserPoolClient)
+    #[eco(unordered)]
     pub read_attributes: Option<Vec<String>>,
-    #[eco(
-        unordered,
-        doc = "user attributes the client may write (UpdateUserPoolClient)"
-    )]
+    /// user attributes the client may write (UpdateUserPoolClient)
+    #[eco(unordered)]
     pub write_attributes: Option<Vec<String>>,
-    #[eco(
-        doc = "token lifetimes, e.g. token-validity access=1 id=1 refresh=30 (UpdateUserPoolClient)"
-    )]
+    /// token lifetimes, e.g. token-validity access=1 id=1 refresh=30 (UpdateUserPoolClient)
     pub token_validity: Option<TokenValidity>,
-    #[eco(
-        min = 3,
-        max = 15,
-        doc = "minutes an authentication session stays valid, 3 to 15 (UpdateUserPoolClient)"
-    )]
+    /// minutes an authentication session stays valid, 3 to 15 (UpdateUserPoolClient)
+    #[eco(min = 3, max = 15)]
     pub auth_session_validity: Option<i32>,
-    #[eco(doc = "ENABLED (default) or LEGACY (UpdateUserPoolClient)")]
+    /// ENABLED (default) or LEGACY (UpdateUserPoolClient)
     pub prevent_user_existence_errors: Option<ExistenceErrors>,
-    #[eco(doc = "allow revoking refresh tokens (default #true) (UpdateUserPoolClient)")]
+    /// allow revoking refresh tokens (default #true) (UpdateUserPoolClient)
     pub enable_token_revocation: Option<bool>,
 }
 
@@ -174,17 +150,17 @@ pub enum Unit {
 /// Token lifetimes and their units.
 #[derive(Debug, Clone, PartialEq, Default, Spec)]
 pub struct TokenValidity {
-    #[eco(doc = "access token validity")]
+    /// access token validity
     pub access: Option<i64>,
-    #[eco(doc = "id token validity")]
+    /// id token validity
     pub id: Option<i64>,
-    #[eco(doc = "refresh token validity")]
+    /// refresh token validity
     pub refresh: Option<i64>,
-    #[eco(doc = "seconds, minutes, hours (default) or days")]
+    /// seconds, minutes, hours (default) or days
     pub access_unit: Option<Unit>,
-    #[eco(doc = "seconds, minutes, hours (default) or days")]
+    /// seconds, minutes, hours (default) or days
     pub id_unit: Option<Unit>,
-    #[eco(doc = "seconds, minutes, hours or days (default)")]
+    /// seconds, minutes, hours or days (default)
     pub refresh_unit: Option<Unit>,
 }
 

@@ -37,27 +37,22 @@ use crate::wait::{self, Backoff, Look};
     import_id = "the domain prefix (or custom domain)"
 )]
 pub struct CognitoUserPoolDomain {
-    #[eco(
-        replace,
-        doc = "prefix (ecogy-dev) or a custom domain (auth.example.com)"
-    )]
+    /// prefix (ecogy-dev) or a custom domain (auth.example.com)
+    #[eco(replace)]
     pub domain: String,
-    #[eco(replace, doc = "id of the user pool")]
+    /// id of the user pool
+    #[eco(replace)]
     pub user_pool: String,
-    #[eco(doc = "ACM certificate ARN in us-east-1 for a custom domain (UpdateUserPoolDomain)")]
+    /// ACM certificate ARN in us-east-1 for a custom domain (UpdateUserPoolDomain)
     pub certificate: Option<String>,
-    #[eco(
-        min = 1,
-        max = 2,
-        doc = "1 (classic hosted UI) or 2 (managed login) (UpdateUserPoolDomain)"
-    )]
+    /// 1 (classic hosted UI) or 2 (managed login) (UpdateUserPoolDomain)
+    #[eco(min = 1, max = 2)]
     pub managed_login_version: Option<i32>,
-    #[eco(
-        computed,
-        doc = "CloudFront domain behind a custom domain, for its alias record"
-    )]
+    /// CloudFront domain behind a custom domain, for its alias record
+    #[eco(computed)]
     pub cloudfront_domain_name: Option<String>,
-    #[eco(computed, doc = "CloudFront's hosted zone id, for that alias record")]
+    /// CloudFront's hosted zone id, for that alias record
+    #[eco(computed)]
     pub hosted_zone_id: Option<String>,
 }
 

@@ -41,9 +41,9 @@ use crate::tags::{tag_diff, tags_of, tags_value};
 #[derive(Debug, Clone, PartialEq, Eq, Spec)]
 #[eco(label = "id")]
 pub struct ZoneVpc {
-    #[eco(doc = "VPC id")]
+    /// VPC id
     pub id: String,
-    #[eco(doc = "the VPC's region (default: the stage's)")]
+    /// the VPC's region (default: the stage's)
     pub region: Option<String>,
 }
 
@@ -55,32 +55,31 @@ pub struct ZoneVpc {
     import_id = "the hosted zone id (e.g. Z0123456789ABCDEFGHIJ)"
 )]
 pub struct Route53Zone {
-    #[eco(
-        required,
-        replace,
-        doc = "domain name of the zone, e.g. dev.example.com (no trailing dot)"
-    )]
+    /// domain name of the zone, e.g. dev.example.com (no trailing dot)
+    #[eco(required, replace)]
     pub name: String,
-    #[eco(doc = "comment (UpdateHostedZoneComment)")]
+    /// comment (UpdateHostedZoneComment)
     pub comment: Option<String>,
-    #[eco(replace, doc = "reusable delegation set id; fixed at creation")]
+    /// reusable delegation set id; fixed at creation
+    #[eco(replace)]
     pub delegation_set: Option<String>,
-    #[eco(
-        doc = "a VPC of a private zone; a zone created with one is private (AssociateVPCWithHostedZone / DisassociateVPCFromHostedZone; a public zone cannot become private)"
-    )]
+    /// a VPC of a private zone; a zone created with one is private (AssociateVPCWithHostedZone /
+    /// DisassociateVPCFromHostedZone; a public zone cannot become private)
     pub vpc: Vec<ZoneVpc>,
-    #[eco(
-        local,
-        doc = "delete every record in the zone before deleting it; eco-only, no API call"
-    )]
+    /// delete every record in the zone before deleting it; eco-only, no API call
+    #[eco(local)]
     pub force_destroy: Option<bool>,
-    #[eco(computed, doc = "zone id, e.g. Z0123456789ABC")]
+    /// zone id, e.g. Z0123456789ABC
+    #[eco(computed)]
     pub id: Option<String>,
-    #[eco(computed, doc = "zone ARN")]
+    /// zone ARN
+    #[eco(computed)]
     pub arn: Option<String>,
-    #[eco(computed, doc = "whether the zone is private")]
+    /// whether the zone is private
+    #[eco(computed)]
     pub private: Option<bool>,
-    #[eco(computed, doc = "name servers to delegate the domain to")]
+    /// name servers to delegate the domain to
+    #[eco(computed)]
     pub name_servers: Vec<String>,
     #[eco(tags)]
     pub tags: BTreeMap<String, String>,

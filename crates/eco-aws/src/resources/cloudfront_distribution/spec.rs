@@ -75,35 +75,36 @@ pub enum GeoType {
 #[derive(Debug, Clone, PartialEq, Eq, Spec)]
 #[eco(label = "event-type")]
 pub struct Function {
-    #[eco(doc = "viewer-request or viewer-response")]
+    /// viewer-request or viewer-response
     pub event_type: Option<EventType>,
-    #[eco(required, doc = "CloudFront function ARN")]
+    /// CloudFront function ARN
+    #[eco(required)]
     pub arn: String,
 }
 
 /// The fields of a cache behavior, the default one and the ordered ones alike.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Spec)]
 pub struct Behavior {
-    #[eco(required, doc = "id of the origin requests go to")]
+    /// id of the origin requests go to
+    #[eco(required)]
     pub target_origin: String,
-    #[eco(doc = "redirect-to-https (default), https-only or allow-all")]
+    /// redirect-to-https (default), https-only or allow-all
     pub viewer_protocol_policy: Option<ViewerPolicy>,
-    #[eco(unordered, doc = "methods CloudFront forwards (default GET HEAD)")]
+    /// methods CloudFront forwards (default GET HEAD)
+    #[eco(unordered)]
     pub allowed_methods: Vec<String>,
-    #[eco(
-        unordered,
-        doc = "methods whose responses are cached (default GET HEAD)"
-    )]
+    /// methods whose responses are cached (default GET HEAD)
+    #[eco(unordered)]
     pub cached_methods: Vec<String>,
-    #[eco(doc = "cache policy id (default: the managed CachingOptimized policy)")]
+    /// cache policy id (default: the managed CachingOptimized policy)
     pub cache_policy: Option<String>,
-    #[eco(doc = "origin request policy id")]
+    /// origin request policy id
     pub origin_request_policy: Option<String>,
-    #[eco(doc = "response headers policy id")]
+    /// response headers policy id
     pub response_headers_policy: Option<String>,
-    #[eco(doc = "compress responses (default #true)")]
+    /// compress responses (default #true)
     pub compress: Option<bool>,
-    #[eco(doc = "a CloudFront function association")]
+    /// a CloudFront function association
     pub function: Vec<Function>,
 }
 
@@ -111,7 +112,7 @@ pub struct Behavior {
 #[derive(Debug, Clone, PartialEq, Eq, Spec)]
 #[eco(label = "path-pattern")]
 pub struct OrderedBehavior {
-    #[eco(doc = "path pattern, e.g. /api/*; earlier blocks take precedence")]
+    /// path pattern, e.g. /api/*; earlier blocks take precedence
     pub path_pattern: String,
     #[eco(flatten)]
     pub behavior: Behavior,
@@ -120,36 +121,39 @@ pub struct OrderedBehavior {
 /// The settings of a non-S3 origin.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Spec)]
 pub struct CustomOrigin {
-    #[eco(doc = "HTTP port (default 80)")]
+    /// HTTP port (default 80)
     pub http_port: Option<i64>,
-    #[eco(doc = "HTTPS port (default 443)")]
+    /// HTTPS port (default 443)
     pub https_port: Option<i64>,
-    #[eco(doc = "https-only (default), http-only or match-viewer")]
+    /// https-only (default), http-only or match-viewer
     pub protocol_policy: Option<OriginProtocol>,
-    #[eco(doc = "TLS versions towards the origin (default TLSv1.2)")]
+    /// TLS versions towards the origin (default TLSv1.2)
     pub ssl_protocols: Vec<String>,
-    #[eco(doc = "seconds to wait for a response (default 30)")]
+    /// seconds to wait for a response (default 30)
     pub read_timeout: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Spec)]
 #[eco(label = "id")]
 pub struct Origin {
-    #[eco(doc = "origin id, referenced by cache behaviors")]
+    /// origin id, referenced by cache behaviors
     pub id: String,
-    #[eco(required, doc = "origin host, e.g. a bucket's regional-domain-name")]
+    /// origin host, e.g. a bucket's regional-domain-name
+    #[eco(required)]
     pub domain_name: String,
-    #[eco(doc = "path prefix added to origin requests")]
+    /// path prefix added to origin requests
     pub path: Option<String>,
-    #[eco(doc = "S3 origin reached through an origin access control owned by this distribution")]
+    /// S3 origin reached through an origin access control owned by this distribution
     pub origin_access_control: Option<bool>,
-    #[eco(doc = "settings of a non-S3 (custom) origin")]
+    /// settings of a non-S3 (custom) origin
     pub custom_origin: Option<CustomOrigin>,
-    #[eco(doc = "headers added to every origin request")]
+    /// headers added to every origin request
     pub custom_headers: BTreeMap<String, String>,
-    #[eco(min = 1, max = 3, doc = "connection attempts, 1 to 3")]
+    /// connection attempts, 1 to 3
+    #[eco(min = 1, max = 3)]
     pub connection_attempts: Option<i64>,
-    #[eco(min = 1, max = 10, doc = "connection timeout in seconds, 1 to 10")]
+    /// connection timeout in seconds, 1 to 10
+    #[eco(min = 1, max = 10)]
     pub connection_timeout: Option<i64>,
 }
 
@@ -171,33 +175,34 @@ impl Origin {
 #[derive(Debug, Clone, PartialEq, Eq, Spec)]
 #[eco(label = "error-code")]
 pub struct ErrorResponse {
-    #[eco(
-        doc = "HTTP status from the origin, written as the label: custom-error-response \"404\" ..."
-    )]
+    /// HTTP status from the origin, written as the label: custom-error-response "404" ...
     pub error_code: String,
-    #[eco(doc = "status returned to the viewer instead")]
+    /// status returned to the viewer instead
     pub response_code: Option<i64>,
-    #[eco(doc = "path of the page returned instead, e.g. /index.html")]
+    /// path of the page returned instead, e.g. /index.html
     pub response_page: Option<String>,
-    #[eco(doc = "seconds the error response is cached")]
+    /// seconds the error response is cached
     pub cache_ttl: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Spec)]
 pub struct Geo {
-    #[eco(rename = "type", doc = "none, whitelist or blacklist")]
+    /// none, whitelist or blacklist
+    #[eco(rename = "type")]
     pub kind: GeoType,
-    #[eco(unordered, doc = "ISO 3166-1 alpha-2 country codes")]
+    /// ISO 3166-1 alpha-2 country codes
+    #[eco(unordered)]
     pub locations: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Spec)]
 pub struct Logging {
-    #[eco(required, doc = "log bucket domain name, BUCKET.s3.amazonaws.com")]
+    /// log bucket domain name, BUCKET.s3.amazonaws.com
+    #[eco(required)]
     pub bucket: String,
-    #[eco(doc = "key prefix of log files")]
+    /// key prefix of log files
     pub prefix: Option<String>,
-    #[eco(doc = "log cookies")]
+    /// log cookies
     pub include_cookies: Option<bool>,
 }
 
@@ -209,69 +214,63 @@ pub struct Logging {
     import_id = "the distribution id (e.g. E2QWRUHAPOMQZL)"
 )]
 pub struct CloudfrontDistribution {
-    #[eco(doc = "serve requests (default #true) (UpdateDistribution)")]
+    /// serve requests (default #true) (UpdateDistribution)
     pub enabled: Option<bool>,
-    #[eco(doc = "comment (UpdateDistribution)")]
+    /// comment (UpdateDistribution)
     pub comment: Option<String>,
-    #[eco(
-        unordered,
-        doc = "alternate domain names (CNAMEs); need a certificate covering them (UpdateDistribution)"
-    )]
+    /// alternate domain names (CNAMEs); need a certificate covering them (UpdateDistribution)
+    #[eco(unordered)]
     pub aliases: Vec<String>,
-    #[eco(doc = "ACM certificate ARN in us-east-1 for the aliases (UpdateDistribution)")]
+    /// ACM certificate ARN in us-east-1 for the aliases (UpdateDistribution)
     pub certificate: Option<String>,
-    #[eco(
-        doc = "minimum TLS version with a certificate, default TLSv1.2_2021 (UpdateDistribution)"
-    )]
+    /// minimum TLS version with a certificate, default TLSv1.2_2021 (UpdateDistribution)
     pub minimum_protocol_version: Option<String>,
-    #[eco(doc = "object served for /, e.g. index.html (UpdateDistribution)")]
+    /// object served for /, e.g. index.html (UpdateDistribution)
     pub default_root_object: Option<String>,
-    #[eco(doc = "PriceClass_All (default), PriceClass_200 or PriceClass_100 (UpdateDistribution)")]
+    /// PriceClass_All (default), PriceClass_200 or PriceClass_100 (UpdateDistribution)
     pub price_class: Option<PriceClass>,
-    #[eco(doc = "http2 (default), http2and3, http3 or http1.1 (UpdateDistribution)")]
+    /// http2 (default), http2and3, http3 or http1.1 (UpdateDistribution)
     pub http_version: Option<HttpVersion>,
-    #[eco(doc = "answer on IPv6 (default #true) (UpdateDistribution)")]
+    /// answer on IPv6 (default #true) (UpdateDistribution)
     pub ipv6: Option<bool>,
-    #[eco(doc = "AWS WAF web ACL ARN (UpdateDistribution)")]
+    /// AWS WAF web ACL ARN (UpdateDistribution)
     pub web_acl: Option<String>,
-    #[eco(doc = "an origin (UpdateDistribution; OAC origins also CreateOriginAccessControl)")]
+    /// an origin (UpdateDistribution; OAC origins also CreateOriginAccessControl)
     pub origin: Vec<Origin>,
-    #[eco(doc = "behavior for requests no cache-behavior matches (UpdateDistribution)")]
+    /// behavior for requests no cache-behavior matches (UpdateDistribution)
     pub default_cache_behavior: Behavior,
-    #[eco(doc = "an ordered cache behavior (UpdateDistribution)")]
+    /// an ordered cache behavior (UpdateDistribution)
     pub cache_behavior: Vec<OrderedBehavior>,
-    #[eco(
-        doc = "a custom error response, e.g. serving /index.html for 403/404 of a single-page app (UpdateDistribution)"
-    )]
+    /// a custom error response, e.g. serving /index.html for 403/404 of a single-page app
+    /// (UpdateDistribution)
     pub custom_error_response: Vec<ErrorResponse>,
-    #[eco(doc = "geographic restriction (UpdateDistribution)")]
+    /// geographic restriction (UpdateDistribution)
     pub geo_restriction: Option<Geo>,
-    #[eco(doc = "standard access logging to S3 (UpdateDistribution)")]
+    /// standard access logging to S3 (UpdateDistribution)
     pub logging: Option<Logging>,
-    #[eco(
-        local,
-        doc = "wait until the distribution is Deployed after create and update (default #true); eco-only"
-    )]
+    /// wait until the distribution is Deployed after create and update (default #true); eco-only
+    #[eco(local)]
     pub wait_for_deployment: Option<bool>,
-    #[eco(computed, doc = "distribution id")]
+    /// distribution id
+    #[eco(computed)]
     pub id: Option<String>,
-    #[eco(computed, doc = "distribution ARN, for bucket policy conditions")]
+    /// distribution ARN, for bucket policy conditions
+    #[eco(computed)]
     pub arn: Option<String>,
-    #[eco(computed, doc = "dxxxx.cloudfront.net domain, for alias records")]
+    /// dxxxx.cloudfront.net domain, for alias records
+    #[eco(computed)]
     pub domain_name: Option<String>,
-    #[eco(
-        computed,
-        doc = "CloudFront's hosted zone id (Z2FDTNDATAQYW2), for alias records"
-    )]
+    /// CloudFront's hosted zone id (Z2FDTNDATAQYW2), for alias records
+    #[eco(computed)]
     pub hosted_zone_id: Option<String>,
-    #[eco(computed, doc = "InProgress or Deployed")]
+    /// InProgress or Deployed
+    #[eco(computed)]
     pub status: Option<String>,
-    #[eco(
-        computed,
-        doc = "ETag when last read (eco reads the current one before each update, for If-Match)"
-    )]
+    /// ETag when last read (eco reads the current one before each update, for If-Match)
+    #[eco(computed)]
     pub etag: Option<String>,
-    #[eco(computed, doc = "origin access control id per origin id")]
+    /// origin access control id per origin id
+    #[eco(computed)]
     pub origin_access_control_ids: BTreeMap<String, String>,
     #[eco(tags)]
     pub tags: BTreeMap<String, String>,

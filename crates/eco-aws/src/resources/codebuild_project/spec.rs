@@ -85,77 +85,75 @@ pub enum CacheKind {
 /// Where the source comes from.
 #[derive(Debug, Clone, PartialEq, Default, Spec)]
 pub struct Source {
-    #[eco(
-        rename = "type",
-        doc = "CODEPIPELINE, GITHUB, CODECOMMIT, S3 or NO_SOURCE"
-    )]
+    /// CODEPIPELINE, GITHUB, CODECOMMIT, S3 or NO_SOURCE
+    #[eco(rename = "type")]
     pub kind: SourceKind,
-    #[eco(doc = "repository URL or bucket/key, unless CODEPIPELINE")]
+    /// repository URL or bucket/key, unless CODEPIPELINE
     pub location: Option<String>,
-    #[eco(doc = "buildspec file path or inline YAML (default buildspec.yml)")]
+    /// buildspec file path or inline YAML (default buildspec.yml)
     pub buildspec: Option<String>,
-    #[eco(doc = "git clone depth (0 = full clone)")]
+    /// git clone depth (0 = full clone)
     pub git_clone_depth: Option<i32>,
 }
 
 /// Where build output goes.
 #[derive(Debug, Clone, PartialEq, Default, Spec)]
 pub struct Artifacts {
-    #[eco(rename = "type", doc = "CODEPIPELINE, S3 or NO_ARTIFACTS")]
+    /// CODEPIPELINE, S3 or NO_ARTIFACTS
+    #[eco(rename = "type")]
     pub kind: ArtifactsKind,
-    #[eco(doc = "bucket name, for S3")]
+    /// bucket name, for S3
     pub location: Option<String>,
-    #[eco(doc = "key prefix, for S3")]
+    /// key prefix, for S3
     pub path: Option<String>,
-    #[eco(doc = "artifact name, for S3")]
+    /// artifact name, for S3
     pub name: Option<String>,
-    #[eco(doc = "NONE (default) or ZIP, for S3")]
+    /// NONE (default) or ZIP, for S3
     pub packaging: Option<Packaging>,
 }
 
 /// The build environment; each variable map, when set, is all the variables of its kind.
 #[derive(Debug, Clone, PartialEq, Default, Spec)]
 pub struct Environment {
-    #[eco(doc = "e.g. BUILD_GENERAL1_SMALL or BUILD_LAMBDA_2GB")]
+    /// e.g. BUILD_GENERAL1_SMALL or BUILD_LAMBDA_2GB
     pub compute_type: String,
-    #[eco(doc = "build image, e.g. aws/codebuild/standard:7.0")]
+    /// build image, e.g. aws/codebuild/standard:7.0
     pub image: String,
-    #[eco(
-        rename = "type",
-        doc = "LINUX_CONTAINER, ARM_CONTAINER, LINUX_LAMBDA_CONTAINER, ..."
-    )]
+    /// LINUX_CONTAINER, ARM_CONTAINER, LINUX_LAMBDA_CONTAINER, ...
+    #[eco(rename = "type")]
     pub kind: EnvironmentKind,
-    #[eco(doc = "allow Docker builds")]
+    /// allow Docker builds
     pub privileged_mode: Option<bool>,
-    #[eco(doc = "CODEBUILD (default) or SERVICE_ROLE")]
+    /// CODEBUILD (default) or SERVICE_ROLE
     pub image_pull_credentials: Option<ImagePullCredentials>,
-    #[eco(doc = "plaintext environment variables")]
+    /// plaintext environment variables
     pub env: Option<BTreeMap<String, String>>,
-    #[eco(doc = "variables read from SSM Parameter Store: NAME=parameter-name")]
+    /// variables read from SSM Parameter Store: NAME=parameter-name
     pub parameter_env: Option<BTreeMap<String, String>>,
-    #[eco(doc = "variables read from Secrets Manager: NAME=secret-id:json-key")]
+    /// variables read from Secrets Manager: NAME=secret-id:json-key
     pub secret_env: Option<BTreeMap<String, String>>,
 }
 
 /// The build cache.
 #[derive(Debug, Clone, PartialEq, Default, Spec)]
 pub struct Cache {
-    #[eco(rename = "type", doc = "NO_CACHE, S3 or LOCAL")]
+    /// NO_CACHE, S3 or LOCAL
+    #[eco(rename = "type")]
     pub kind: CacheKind,
-    #[eco(doc = "bucket/prefix, for S3")]
+    /// bucket/prefix, for S3
     pub location: Option<String>,
-    #[eco(doc = "LOCAL_SOURCE_CACHE, LOCAL_DOCKER_LAYER_CACHE, LOCAL_CUSTOM_CACHE")]
+    /// LOCAL_SOURCE_CACHE, LOCAL_DOCKER_LAYER_CACHE, LOCAL_CUSTOM_CACHE
     pub modes: Option<Vec<String>>,
 }
 
 /// Build logs in CloudWatch Logs.
 #[derive(Debug, Clone, PartialEq, Default, Spec)]
 pub struct Logs {
-    #[eco(doc = "CloudWatch Logs group")]
+    /// CloudWatch Logs group
     pub group_name: Option<String>,
-    #[eco(doc = "CloudWatch Logs stream prefix")]
+    /// CloudWatch Logs stream prefix
     pub stream_name: Option<String>,
-    #[eco(doc = "send logs to CloudWatch Logs (default #true)")]
+    /// send logs to CloudWatch Logs (default #true)
     pub enabled: Option<bool>,
 }
 
@@ -167,41 +165,35 @@ pub struct Logs {
     import_id = "the project name"
 )]
 pub struct CodebuildProject {
-    #[eco(replace, doc = "project name; CodeBuild cannot rename a project")]
+    /// project name; CodeBuild cannot rename a project
+    #[eco(replace)]
     pub name: String,
-    #[eco(doc = "description (UpdateProject)")]
+    /// description (UpdateProject)
     pub description: Option<String>,
-    #[eco(doc = "ARN of the role builds run as (UpdateProject)")]
+    /// ARN of the role builds run as (UpdateProject)
     pub service_role: String,
-    #[eco(doc = "where the source comes from (UpdateProject)")]
+    /// where the source comes from (UpdateProject)
     pub source: Source,
-    #[eco(doc = "where build output goes (UpdateProject)")]
+    /// where build output goes (UpdateProject)
     pub artifacts: Artifacts,
-    #[eco(doc = "build environment (UpdateProject)")]
+    /// build environment (UpdateProject)
     pub environment: Environment,
-    #[eco(
-        min = 5,
-        max = 2160,
-        doc = "minutes before a build is stopped, 5 to 2160 (default 60) (UpdateProject)"
-    )]
+    /// minutes before a build is stopped, 5 to 2160 (default 60) (UpdateProject)
+    #[eco(min = 5, max = 2160)]
     pub build_timeout: Option<i32>,
-    #[eco(
-        min = 5,
-        max = 480,
-        doc = "minutes a build may wait in the queue (UpdateProject)"
-    )]
+    /// minutes a build may wait in the queue (UpdateProject)
+    #[eco(min = 5, max = 480)]
     pub queued_timeout: Option<i32>,
-    #[eco(doc = "maximum concurrent builds (UpdateProject)")]
+    /// maximum concurrent builds (UpdateProject)
     pub concurrent_build_limit: Option<i32>,
-    #[eco(doc = "build cache (UpdateProject)")]
+    /// build cache (UpdateProject)
     pub cache: Option<Cache>,
-    #[eco(doc = "build logs (UpdateProject LogsConfig)")]
+    /// build logs (UpdateProject LogsConfig)
     pub logs: Option<Logs>,
-    #[eco(
-        doc = "KMS key for build artifacts (default: the AWS managed key for S3) (UpdateProject)"
-    )]
+    /// KMS key for build artifacts (default: the AWS managed key for S3) (UpdateProject)
     pub encryption_key: Option<String>,
-    #[eco(computed, doc = "project ARN")]
+    /// project ARN
+    #[eco(computed)]
     pub arn: Option<String>,
     #[eco(tags)]
     pub tags: BTreeMap<String, String>,

@@ -49,33 +49,30 @@ pub enum StoreType {
 #[derive(Debug, Clone, PartialEq, Spec)]
 #[eco(label = "name")]
 pub struct Action {
-    #[eco(doc = "action name, unique in the stage")]
+    /// action name, unique in the stage
     pub name: String,
-    #[eco(doc = "Source, Build, Test, Deploy, Approval or Invoke")]
+    /// Source, Build, Test, Deploy, Approval or Invoke
     pub category: Category,
-    #[eco(doc = "AWS, ThirdParty or Custom")]
+    /// AWS, ThirdParty or Custom
     pub owner: Owner,
-    #[eco(doc = "e.g. CodeStarSourceConnection, S3, CodeBuild, Manual")]
+    /// e.g. CodeStarSourceConnection, S3, CodeBuild, Manual
     pub provider: String,
-    #[eco(doc = "action type version (default 1)")]
+    /// action type version (default 1)
     pub version: Option<String>,
-    #[eco(doc = "artifacts the action reads")]
+    /// artifacts the action reads
     pub input_artifacts: Vec<String>,
-    #[eco(doc = "artifacts the action produces")]
+    /// artifacts the action produces
     pub output_artifacts: Vec<String>,
-    #[eco(doc = "provider configuration, e.g. ProjectName=...")]
+    /// provider configuration, e.g. ProjectName=...
     pub configuration: BTreeMap<String, String>,
-    #[eco(
-        min = 1,
-        max = 999,
-        doc = "order of the action within its stage (default 1)"
-    )]
+    /// order of the action within its stage (default 1)
+    #[eco(min = 1, max = 999)]
     pub run_order: Option<i32>,
-    #[eco(doc = "region of a cross-region action")]
+    /// region of a cross-region action
     pub region: Option<String>,
-    #[eco(doc = "ARN of a role the action assumes")]
+    /// ARN of a role the action assumes
     pub role: Option<String>,
-    #[eco(doc = "variable namespace of the action's outputs")]
+    /// variable namespace of the action's outputs
     pub namespace: Option<String>,
 }
 
@@ -83,20 +80,22 @@ pub struct Action {
 #[derive(Debug, Clone, PartialEq, Spec)]
 #[eco(label = "name")]
 pub struct Stage {
-    #[eco(doc = "stage name")]
+    /// stage name
     pub name: String,
-    #[eco(required, doc = "an action of the stage")]
+    /// an action of the stage
+    #[eco(required)]
     pub action: Vec<Action>,
 }
 
 /// Where artifacts are kept between actions.
 #[derive(Debug, Clone, PartialEq, Spec)]
 pub struct ArtifactStore {
-    #[eco(doc = "artifact bucket name")]
+    /// artifact bucket name
     pub location: String,
-    #[eco(rename = "type", doc = "S3 (the only type)")]
+    /// S3 (the only type)
+    #[eco(rename = "type")]
     pub kind: Option<StoreType>,
-    #[eco(doc = "KMS key ARN (default: the AWS managed key)")]
+    /// KMS key ARN (default: the AWS managed key)
     pub encryption_key: Option<String>,
 }
 
@@ -108,26 +107,27 @@ pub struct ArtifactStore {
     import_id = "the pipeline name"
 )]
 pub struct Codepipeline {
-    #[eco(replace, doc = "pipeline name; CodePipeline cannot rename a pipeline")]
+    /// pipeline name; CodePipeline cannot rename a pipeline
+    #[eco(replace)]
     pub name: String,
-    #[eco(doc = "ARN of the role the pipeline runs as (UpdatePipeline)")]
+    /// ARN of the role the pipeline runs as (UpdatePipeline)
     pub role: String,
-    #[eco(doc = "V2 (default) or V1 (UpdatePipeline)")]
+    /// V2 (default) or V1 (UpdatePipeline)
     pub pipeline_type: Option<PipelineType>,
-    #[eco(doc = "QUEUED, SUPERSEDED (default) or PARALLEL (UpdatePipeline)")]
+    /// QUEUED, SUPERSEDED (default) or PARALLEL (UpdatePipeline)
     pub execution_mode: Option<ExecutionMode>,
-    #[eco(doc = "where artifacts are kept between actions (UpdatePipeline)")]
+    /// where artifacts are kept between actions (UpdatePipeline)
     pub artifact_store: ArtifactStore,
-    #[eco(
-        required,
-        doc = "a stage, in order; a pipeline needs at least two (UpdatePipeline)"
-    )]
+    /// a stage, in order; a pipeline needs at least two (UpdatePipeline)
+    #[eco(required)]
     pub stage: Vec<Stage>,
-    #[eco(doc = "pipeline-level variables with default values, V2 only (UpdatePipeline)")]
+    /// pipeline-level variables with default values, V2 only (UpdatePipeline)
     pub variables: Option<BTreeMap<String, String>>,
-    #[eco(computed, doc = "pipeline ARN")]
+    /// pipeline ARN
+    #[eco(computed)]
     pub arn: Option<String>,
-    #[eco(computed, doc = "structure version, +1 per update")]
+    /// structure version, +1 per update
+    #[eco(computed)]
     pub version: Option<i64>,
     #[eco(tags)]
     pub tags: BTreeMap<String, String>,

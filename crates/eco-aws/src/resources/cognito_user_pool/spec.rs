@@ -17,83 +17,78 @@ use eco_schema::{Spec, SpecEnum};
     prevent_destroy_by_default
 )]
 pub struct CognitoUserPool {
-    #[eco(doc = "pool name (UpdateUserPool PoolName)")]
+    /// pool name (UpdateUserPool PoolName)
     pub name: String,
+    /// email and/or phone_number used as the username; fixed at creation
     #[eco(
         unordered,
-        guarded = "Cognito fixes how users sign in (username-attributes, alias-attributes, case sensitivity) when the pool is created, and eco never replaces a pool: that would delete every user. Keep the current value, or create a second pool with the new setting, migrate users to it (e.g. with a user-migration Lambda trigger) and then remove the old one from the configuration.",
-        doc = "email and/or phone_number used as the username; fixed at creation"
+        guarded = "Cognito fixes how users sign in (username-attributes, alias-attributes, case sensitivity) when the pool is created, and eco never replaces a pool: that would delete every user. Keep the current value, or create a second pool with the new setting, migrate users to it (e.g. with a user-migration Lambda trigger) and then remove the old one from the configuration."
     )]
     pub username_attributes: Option<Vec<UsernameAttribute>>,
+    /// email, phone_number and/or preferred_username accepted besides the username; fixed at
+    /// creation
     #[eco(
         unordered,
-        guarded = "Cognito fixes how users sign in (username-attributes, alias-attributes, case sensitivity) when the pool is created, and eco never replaces a pool: that would delete every user. Keep the current value, or create a second pool with the new setting, migrate users to it (e.g. with a user-migration Lambda trigger) and then remove the old one from the configuration.",
-        doc = "email, phone_number and/or preferred_username accepted besides the username; fixed at creation"
+        guarded = "Cognito fixes how users sign in (username-attributes, alias-attributes, case sensitivity) when the pool is created, and eco never replaces a pool: that would delete every user. Keep the current value, or create a second pool with the new setting, migrate users to it (e.g. with a user-migration Lambda trigger) and then remove the old one from the configuration."
     )]
     pub alias_attributes: Option<Vec<AliasAttribute>>,
+    /// whether usernames are case sensitive (default #false); fixed at creation
     #[eco(
-        guarded = "Cognito fixes how users sign in (username-attributes, alias-attributes, case sensitivity) when the pool is created, and eco never replaces a pool: that would delete every user. Keep the current value, or create a second pool with the new setting, migrate users to it (e.g. with a user-migration Lambda trigger) and then remove the old one from the configuration.",
-        doc = "whether usernames are case sensitive (default #false); fixed at creation"
+        guarded = "Cognito fixes how users sign in (username-attributes, alias-attributes, case sensitivity) when the pool is created, and eco never replaces a pool: that would delete every user. Keep the current value, or create a second pool with the new setting, migrate users to it (e.g. with a user-migration Lambda trigger) and then remove the old one from the configuration."
     )]
     pub case_sensitive: Option<bool>,
-    #[eco(
-        unordered,
-        doc = "attributes Cognito verifies by sending a code: email, phone_number (UpdateUserPool)"
-    )]
+    /// attributes Cognito verifies by sending a code: email, phone_number (UpdateUserPool)
+    #[eco(unordered)]
     pub auto_verify: Option<Vec<String>>,
+    /// flags of a standard attribute; fixed at creation (only the declared ones are compared)
     #[eco(
         guarded = "Cognito fixes the required and mutable flags of standard attributes when the pool is created, and eco never replaces a pool: that would delete every user. Keep the current flags and enforce the rule in a pre-sign-up Lambda trigger or the app, or create a new pool and migrate users to it.",
-        declared_labels,
-        doc = "flags of a standard attribute; fixed at creation (only the declared ones are compared)"
+        declared_labels
     )]
     pub standard_attribute: Vec<StandardAttribute>,
+    /// a custom attribute; new ones are added (AddCustomAttributes), existing ones never change
     #[eco(
         guarded = "New custom attributes are added in place (AddCustomAttributes), but Cognito can neither change nor remove an existing custom attribute, and eco never replaces a pool: that would delete every user. Restore the attribute's previous definition (it may simply stop being used), or add a new custom attribute under another name and move the data to it.",
-        additive,
-        doc = "a custom attribute; new ones are added (AddCustomAttributes), existing ones never change"
+        additive
     )]
     pub custom_attribute: Vec<CustomAttribute>,
-    #[eco(doc = "password policy (UpdateUserPool Policies)")]
+    /// password policy (UpdateUserPool Policies)
     pub password_policy: Option<PasswordPolicy>,
-    #[eco(
-        doc = "multi-factor authentication, e.g. mfa \"OPTIONAL\" software-token=#true (SetUserPoolMfaConfig)"
-    )]
+    /// multi-factor authentication, e.g. mfa "OPTIONAL" software-token=#true (SetUserPoolMfaConfig)
     pub mfa: Option<Mfa>,
-    #[eco(
-        doc = "recovery methods in priority order: verified_email, verified_phone_number, admin_only (UpdateUserPool)"
-    )]
+    /// recovery methods in priority order: verified_email, verified_phone_number, admin_only
+    /// (UpdateUserPool)
     pub account_recovery: Option<Vec<RecoveryOption>>,
-    #[eco(doc = "how Cognito sends email (UpdateUserPool EmailConfiguration)")]
+    /// how Cognito sends email (UpdateUserPool EmailConfiguration)
     pub email: Option<Email>,
-    #[eco(doc = "how Cognito sends SMS (UpdateUserPool SmsConfiguration)")]
+    /// how Cognito sends SMS (UpdateUserPool SmsConfiguration)
     pub sms: Option<Sms>,
-    #[eco(doc = "verification messages (UpdateUserPool VerificationMessageTemplate)")]
+    /// verification messages (UpdateUserPool VerificationMessageTemplate)
     pub verification_message: Option<VerificationMessage>,
-    #[eco(doc = "users created by administrators (UpdateUserPool AdminCreateUserConfig)")]
+    /// users created by administrators (UpdateUserPool AdminCreateUserConfig)
     pub admin_create_user: Option<AdminCreateUser>,
-    #[eco(doc = "Lambda triggers (UpdateUserPool LambdaConfig)")]
+    /// Lambda triggers (UpdateUserPool LambdaConfig)
     pub lambda_triggers: Option<LambdaTriggers>,
-    #[eco(
-        doc = "refuse DeleteUserPool while set (default #true; eco also refuses to delete while it is on) (UpdateUserPool DeletionProtection)"
-    )]
+    /// refuse DeleteUserPool while set (default #true; eco also refuses to delete while it is on)
+    /// (UpdateUserPool DeletionProtection)
     pub deletion_protection: Option<bool>,
-    #[eco(doc = "feature plan: LITE, ESSENTIALS (default) or PLUS (UpdateUserPool UserPoolTier)")]
+    /// feature plan: LITE, ESSENTIALS (default) or PLUS (UpdateUserPool UserPoolTier)
     pub tier: Option<Tier>,
-    #[eco(computed, doc = "pool id, REGION_xxxxxxxxx")]
+    /// pool id, REGION_xxxxxxxxx
+    #[eco(computed)]
     pub id: Option<String>,
-    #[eco(computed, doc = "pool ARN")]
+    /// pool ARN
+    #[eco(computed)]
     pub arn: Option<String>,
-    #[eco(
-        computed,
-        doc = "users in the pool (DescribeUserPool EstimatedNumberOfUsers); named when a replacement is asked for"
-    )]
+    /// users in the pool (DescribeUserPool EstimatedNumberOfUsers); named when a replacement is
+    /// asked for
+    #[eco(computed)]
     pub estimated_users: Option<i64>,
-    #[eco(computed, doc = "cognito-idp.REGION.amazonaws.com/ID")]
+    /// cognito-idp.REGION.amazonaws.com/ID
+    #[eco(computed)]
     pub endpoint: Option<String>,
-    #[eco(
-        computed,
-        doc = "https://cognito-idp.REGION.amazonaws.com/ID, the JWT issuer for api-authorizer"
-    )]
+    /// https://cognito-idp.REGION.amazonaws.com/ID, the JWT issuer for api-authorizer
+    #[eco(computed)]
     pub issuer: Option<String>,
     #[eco(tags)]
     pub tags: BTreeMap<String, String>,
@@ -123,11 +118,11 @@ pub enum AliasAttribute {
 #[derive(Debug, Clone, PartialEq, Default, Spec)]
 #[eco(label = "name")]
 pub struct StandardAttribute {
-    #[eco(doc = "standard attribute, e.g. email, given_name, phone_number")]
+    /// standard attribute, e.g. email, given_name, phone_number
     pub name: String,
-    #[eco(doc = "must be given at sign-up")]
+    /// must be given at sign-up
     pub required: Option<bool>,
-    #[eco(doc = "may be changed after sign-up (default #true)")]
+    /// may be changed after sign-up (default #true)
     pub mutable: Option<bool>,
 }
 
@@ -135,21 +130,22 @@ pub struct StandardAttribute {
 #[derive(Debug, Clone, PartialEq, Default, Spec)]
 #[eco(label = "name")]
 pub struct CustomAttribute {
-    #[eco(doc = "attribute name, stored by Cognito as custom:NAME")]
+    /// attribute name, stored by Cognito as custom:NAME
     pub name: String,
-    #[eco(rename = "type", doc = "String (default), Number, DateTime or Boolean")]
+    /// String (default), Number, DateTime or Boolean
+    #[eco(rename = "type")]
     pub ty: Option<DataType>,
-    #[eco(doc = "whether the value may change after the user is created; write it explicitly")]
+    /// whether the value may change after the user is created; write it explicitly
     pub mutable: Option<bool>,
-    #[eco(doc = "readable and writable only with developer (admin) credentials")]
+    /// readable and writable only with developer (admin) credentials
     pub developer_only: Option<bool>,
-    #[eco(doc = "minimum length of a String attribute")]
+    /// minimum length of a String attribute
     pub min_length: Option<i64>,
-    #[eco(doc = "maximum length of a String attribute (at most 2048)")]
+    /// maximum length of a String attribute (at most 2048)
     pub max_length: Option<i64>,
-    #[eco(doc = "minimum of a Number attribute")]
+    /// minimum of a Number attribute
     pub min_value: Option<i64>,
-    #[eco(doc = "maximum of a Number attribute")]
+    /// maximum of a Number attribute
     pub max_value: Option<i64>,
 }
 
@@ -166,23 +162,20 @@ pub enum DataType {
 /// The password policy.
 #[derive(Debug, Clone, PartialEq, Default, Spec)]
 pub struct PasswordPolicy {
-    #[eco(
-        min = 6,
-        max = 99,
-        doc = "minimum password length, 6 to 99 (default 8)"
-    )]
+    /// minimum password length, 6 to 99 (default 8)
+    #[eco(min = 6, max = 99)]
     pub min_length: Option<i32>,
-    #[eco(doc = "require an uppercase letter (default #true)")]
+    /// require an uppercase letter (default #true)
     pub require_uppercase: Option<bool>,
-    #[eco(doc = "require a lowercase letter (default #true)")]
+    /// require a lowercase letter (default #true)
     pub require_lowercase: Option<bool>,
-    #[eco(doc = "require a digit (default #true)")]
+    /// require a digit (default #true)
     pub require_numbers: Option<bool>,
-    #[eco(doc = "require a symbol (default #true)")]
+    /// require a symbol (default #true)
     pub require_symbols: Option<bool>,
-    #[eco(doc = "days an admin-set temporary password stays valid (default 7)")]
+    /// days an admin-set temporary password stays valid (default 7)
     pub temporary_password_validity_days: Option<i32>,
-    #[eco(doc = "previous passwords a user may not reuse (Essentials and Plus tiers)")]
+    /// previous passwords a user may not reuse (Essentials and Plus tiers)
     pub password_history_size: Option<i32>,
 }
 
@@ -190,13 +183,13 @@ pub struct PasswordPolicy {
 #[derive(Debug, Clone, PartialEq, Default, Spec)]
 #[eco(label = "mode")]
 pub struct Mfa {
-    #[eco(doc = "OFF (default), OPTIONAL or ON")]
+    /// OFF (default), OPTIONAL or ON
     pub mode: Option<MfaMode>,
-    #[eco(doc = "allow authenticator-app (TOTP) codes")]
+    /// allow authenticator-app (TOTP) codes
     pub software_token: Option<bool>,
-    #[eco(doc = "allow SMS codes (needs the sms block)")]
+    /// allow SMS codes (needs the sms block)
     pub sms: Option<bool>,
-    #[eco(doc = "allow email codes (needs developer email sending)")]
+    /// allow email codes (needs developer email sending)
     pub email: Option<bool>,
 }
 
@@ -224,15 +217,15 @@ pub enum RecoveryOption {
 /// How Cognito sends email.
 #[derive(Debug, Clone, PartialEq, Default, Spec)]
 pub struct Email {
-    #[eco(doc = "COGNITO_DEFAULT (default) or DEVELOPER (SES)")]
+    /// COGNITO_DEFAULT (default) or DEVELOPER (SES)
     pub sending_account: Option<SendingAccount>,
-    #[eco(doc = "ARN of the verified SES identity, for DEVELOPER")]
+    /// ARN of the verified SES identity, for DEVELOPER
     pub source_arn: Option<String>,
-    #[eco(doc = "sender address, e.g. Ecogy <no-reply@ecogy.io>")]
+    /// sender address, e.g. Ecogy <no-reply@ecogy.io>
     pub from: Option<String>,
-    #[eco(doc = "reply-to address")]
+    /// reply-to address
     pub reply_to: Option<String>,
-    #[eco(doc = "SES configuration set")]
+    /// SES configuration set
     pub configuration_set: Option<String>,
 }
 
@@ -247,30 +240,30 @@ pub enum SendingAccount {
 /// How Cognito sends SMS.
 #[derive(Debug, Clone, PartialEq, Default, Spec)]
 pub struct Sms {
-    #[eco(doc = "ARN of the role Cognito assumes to publish through SNS")]
+    /// ARN of the role Cognito assumes to publish through SNS
     pub sns_caller_arn: String,
-    #[eco(doc = "external id in that role's trust policy")]
+    /// external id in that role's trust policy
     pub external_id: Option<String>,
-    #[eco(doc = "region of SNS (default: the pool's)")]
+    /// region of SNS (default: the pool's)
     pub sns_region: Option<String>,
-    #[eco(doc = "SMS text of MFA codes, containing {####}")]
+    /// SMS text of MFA codes, containing {####}
     pub authentication_message: Option<String>,
 }
 
 /// Verification messages.
 #[derive(Debug, Clone, PartialEq, Default, Spec)]
 pub struct VerificationMessage {
-    #[eco(doc = "CONFIRM_WITH_CODE (default) or CONFIRM_WITH_LINK")]
+    /// CONFIRM_WITH_CODE (default) or CONFIRM_WITH_LINK
     pub default_email_option: Option<EmailOption>,
-    #[eco(doc = "subject of the code email")]
+    /// subject of the code email
     pub email_subject: Option<String>,
-    #[eco(doc = "body of the code email, containing {####}")]
+    /// body of the code email, containing {####}
     pub email_message: Option<String>,
-    #[eco(doc = "subject of the link email")]
+    /// subject of the link email
     pub email_subject_by_link: Option<String>,
-    #[eco(doc = "body of the link email, containing {##Click here##}")]
+    /// body of the link email, containing {##Click here##}
     pub email_message_by_link: Option<String>,
-    #[eco(doc = "SMS text of verification codes, containing {####}")]
+    /// SMS text of verification codes, containing {####}
     pub sms_message: Option<String>,
 }
 
@@ -285,38 +278,38 @@ pub enum EmailOption {
 /// Users created by administrators.
 #[derive(Debug, Clone, PartialEq, Default, Spec)]
 pub struct AdminCreateUser {
-    #[eco(doc = "only administrators create users; self sign-up is off")]
+    /// only administrators create users; self sign-up is off
     pub admin_only: Option<bool>,
-    #[eco(doc = "subject of the invitation email")]
+    /// subject of the invitation email
     pub invite_email_subject: Option<String>,
-    #[eco(doc = "body of the invitation email, containing {username} and {####}")]
+    /// body of the invitation email, containing {username} and {####}
     pub invite_email_message: Option<String>,
-    #[eco(doc = "invitation SMS, containing {username} and {####}")]
+    /// invitation SMS, containing {username} and {####}
     pub invite_sms_message: Option<String>,
 }
 
 /// The Lambda triggers, each a function ARN.
 #[derive(Debug, Clone, PartialEq, Default, Spec)]
 pub struct LambdaTriggers {
-    #[eco(doc = "Lambda ARN run before sign-up")]
+    /// Lambda ARN run before sign-up
     pub pre_sign_up: Option<String>,
-    #[eco(doc = "Lambda ARN run after confirmation")]
+    /// Lambda ARN run after confirmation
     pub post_confirmation: Option<String>,
-    #[eco(doc = "Lambda ARN run before sign-in")]
+    /// Lambda ARN run before sign-in
     pub pre_authentication: Option<String>,
-    #[eco(doc = "Lambda ARN run after sign-in")]
+    /// Lambda ARN run after sign-in
     pub post_authentication: Option<String>,
-    #[eco(doc = "Lambda ARN that customizes token claims")]
+    /// Lambda ARN that customizes token claims
     pub pre_token_generation: Option<String>,
-    #[eco(doc = "Lambda ARN that customizes messages")]
+    /// Lambda ARN that customizes messages
     pub custom_message: Option<String>,
-    #[eco(doc = "Lambda ARN of a custom auth flow")]
+    /// Lambda ARN of a custom auth flow
     pub define_auth_challenge: Option<String>,
-    #[eco(doc = "Lambda ARN of a custom auth flow")]
+    /// Lambda ARN of a custom auth flow
     pub create_auth_challenge: Option<String>,
-    #[eco(doc = "Lambda ARN of a custom auth flow")]
+    /// Lambda ARN of a custom auth flow
     pub verify_auth_challenge_response: Option<String>,
-    #[eco(doc = "Lambda ARN that migrates users from another store at sign-in")]
+    /// Lambda ARN that migrates users from another store at sign-in
     pub user_migration: Option<String>,
 }
 

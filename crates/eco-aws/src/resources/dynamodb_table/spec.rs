@@ -53,9 +53,11 @@ pub enum TableClass {
 #[derive(Debug, Clone, PartialEq, Eq, Spec)]
 #[eco(label = "name")]
 pub struct Key {
-    #[eco(required, doc = "key attribute name")]
+    /// key attribute name
+    #[eco(required)]
     pub name: String,
-    #[eco(rename = "type", doc = "S (string), N (number) or B (binary)")]
+    /// S (string), N (number) or B (binary)
+    #[eco(rename = "type")]
     pub ty: KeyType,
 }
 
@@ -64,26 +66,25 @@ pub struct Key {
 #[derive(Debug, Clone, PartialEq, Eq, Spec)]
 #[eco(label = "name")]
 pub struct Gsi {
-    #[eco(doc = "index name")]
+    /// index name
     pub name: String,
-    #[eco(doc = "partition key attribute of the index")]
+    /// partition key attribute of the index
     pub hash_key: String,
-    #[eco(
-        rename = "type",
-        doc = "type of the partition key: S (default), N or B"
-    )]
+    /// type of the partition key: S (default), N or B
+    #[eco(rename = "type")]
     pub key_type: Option<KeyType>,
-    #[eco(doc = "sort key attribute of the index")]
+    /// sort key attribute of the index
     pub range_key: Option<String>,
-    #[eco(doc = "type of the sort key: S (default), N or B")]
+    /// type of the sort key: S (default), N or B
     pub range_type: Option<KeyType>,
-    #[eco(doc = "ALL (default), KEYS_ONLY or INCLUDE")]
+    /// ALL (default), KEYS_ONLY or INCLUDE
     pub projection: Option<ProjectionType>,
-    #[eco(unordered, doc = "attributes projected when projection is INCLUDE")]
+    /// attributes projected when projection is INCLUDE
+    #[eco(unordered)]
     pub non_key_attributes: Vec<String>,
-    #[eco(doc = "read capacity units when PROVISIONED")]
+    /// read capacity units when PROVISIONED
     pub read_capacity: Option<i64>,
-    #[eco(doc = "write capacity units when PROVISIONED")]
+    /// write capacity units when PROVISIONED
     pub write_capacity: Option<i64>,
 }
 
@@ -91,15 +92,17 @@ pub struct Gsi {
 #[derive(Debug, Clone, PartialEq, Eq, Spec)]
 #[eco(label = "name")]
 pub struct Lsi {
-    #[eco(doc = "index name")]
+    /// index name
     pub name: String,
-    #[eco(doc = "sort key attribute of the index")]
+    /// sort key attribute of the index
     pub range_key: String,
-    #[eco(rename = "type", doc = "type of the sort key: S (default), N or B")]
+    /// type of the sort key: S (default), N or B
+    #[eco(rename = "type")]
     pub key_type: Option<KeyType>,
-    #[eco(doc = "ALL (default), KEYS_ONLY or INCLUDE")]
+    /// ALL (default), KEYS_ONLY or INCLUDE
     pub projection: Option<ProjectionType>,
-    #[eco(unordered, doc = "attributes projected when projection is INCLUDE")]
+    /// attributes projected when projection is INCLUDE
+    #[eco(unordered)]
     pub non_key_attributes: Vec<String>,
 }
 
@@ -112,48 +115,47 @@ pub struct Lsi {
     import_id = "the table name"
 )]
 pub struct DynamodbTable {
-    #[eco(replace, doc = "table name; DynamoDB cannot rename a table")]
+    /// table name; DynamoDB cannot rename a table
+    #[eco(replace)]
     pub name: String,
-    #[eco(replace, doc = "partition key and its type; fixed at creation")]
+    /// partition key and its type; fixed at creation
+    #[eco(replace)]
     pub hash_key: Key,
-    #[eco(replace, doc = "sort key and its type; fixed at creation")]
+    /// sort key and its type; fixed at creation
+    #[eco(replace)]
     pub range_key: Option<Key>,
-    #[eco(doc = "PAY_PER_REQUEST (default) or PROVISIONED (UpdateTable)")]
+    /// PAY_PER_REQUEST (default) or PROVISIONED (UpdateTable)
     pub billing_mode: Option<BillingMode>,
-    #[eco(doc = "read capacity units when PROVISIONED (UpdateTable)")]
+    /// read capacity units when PROVISIONED (UpdateTable)
     pub read_capacity: Option<i64>,
-    #[eco(doc = "write capacity units when PROVISIONED (UpdateTable)")]
+    /// write capacity units when PROVISIONED (UpdateTable)
     pub write_capacity: Option<i64>,
-    #[eco(
-        doc = "a global secondary index; added or removed with UpdateTable, a changed key rebuilds that index"
-    )]
+    /// a global secondary index; added or removed with UpdateTable, a changed key rebuilds that
+    /// index
     pub gsi: Vec<Gsi>,
-    #[eco(
-        replace,
-        doc = "a local secondary index; DynamoDB only creates them with the table"
-    )]
+    /// a local secondary index; DynamoDB only creates them with the table
+    #[eco(replace)]
     pub lsi: Vec<Lsi>,
-    #[eco(doc = "attribute holding the expiry epoch seconds; enables TTL (UpdateTimeToLive)")]
+    /// attribute holding the expiry epoch seconds; enables TTL (UpdateTimeToLive)
     pub ttl: Option<String>,
-    #[eco(doc = "continuous backups with point-in-time recovery (UpdateContinuousBackups)")]
+    /// continuous backups with point-in-time recovery (UpdateContinuousBackups)
     pub point_in_time_recovery: Option<bool>,
-    #[eco(
-        doc = "enables the stream: KEYS_ONLY, NEW_IMAGE, OLD_IMAGE or NEW_AND_OLD_IMAGES (UpdateTable)"
-    )]
+    /// enables the stream: KEYS_ONLY, NEW_IMAGE, OLD_IMAGE or NEW_AND_OLD_IMAGES (UpdateTable)
     pub stream_view_type: Option<StreamViewType>,
-    #[eco(doc = "STANDARD (default) or STANDARD_INFREQUENT_ACCESS (UpdateTable)")]
+    /// STANDARD (default) or STANDARD_INFREQUENT_ACCESS (UpdateTable)
     pub table_class: Option<TableClass>,
-    #[eco(doc = "refuse DeleteTable while set (UpdateTable)")]
+    /// refuse DeleteTable while set (UpdateTable)
     pub deletion_protection: Option<bool>,
-    #[eco(
-        doc = "customer managed KMS key for encryption at rest (default: AWS owned key; UpdateTable)"
-    )]
+    /// customer managed KMS key for encryption at rest (default: AWS owned key; UpdateTable)
     pub kms_key: Option<String>,
-    #[eco(computed, doc = "table ARN")]
+    /// table ARN
+    #[eco(computed)]
     pub arn: Option<String>,
-    #[eco(computed, doc = "latest stream ARN, when a stream is enabled")]
+    /// latest stream ARN, when a stream is enabled
+    #[eco(computed)]
     pub stream_arn: Option<String>,
-    #[eco(computed, doc = "timestamp label of the latest stream")]
+    /// timestamp label of the latest stream
+    #[eco(computed)]
     pub stream_label: Option<String>,
     #[eco(tags)]
     pub tags: BTreeMap<String, String>,

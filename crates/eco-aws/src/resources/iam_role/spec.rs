@@ -19,9 +19,10 @@ const TY: &str = "iam-role";
 #[derive(Debug, Clone, PartialEq, Eq, Spec)]
 #[eco(label = "name")]
 pub struct InlinePolicy {
-    #[eco(doc = "policy name")]
+    /// policy name
     pub name: String,
-    #[eco(json, doc = "policy JSON document")]
+    /// policy JSON document
+    #[eco(json)]
     pub document: String,
 }
 
@@ -34,37 +35,36 @@ pub struct InlinePolicy {
     import_id = "the role name"
 )]
 pub struct IamRole {
-    #[eco(replace, doc = "role name; IAM cannot rename a role")]
+    /// role name; IAM cannot rename a role
+    #[eco(replace)]
     pub name: String,
-    #[eco(replace, doc = "role path (default /); IAM cannot move a role")]
+    /// role path (default /); IAM cannot move a role
+    #[eco(replace)]
     pub path: Option<String>,
-    #[eco(doc = "description (UpdateRole)")]
+    /// description (UpdateRole)
     pub description: Option<String>,
-    /// Duplicates dropped, in the order given.
-    #[eco(
-        doc = "service principals trusted to assume the role, e.g. lambda.amazonaws.com (UpdateAssumeRolePolicy)"
-    )]
+    // Duplicates dropped, in the order given.
+    /// service principals trusted to assume the role, e.g. lambda.amazonaws.com
+    /// (UpdateAssumeRolePolicy)
     pub assume_service: Option<Vec<String>>,
-    #[eco(
-        json,
-        doc = "full trust policy JSON, instead of assume-service (UpdateAssumeRolePolicy)"
-    )]
+    /// full trust policy JSON, instead of assume-service (UpdateAssumeRolePolicy)
+    #[eco(json)]
     pub assume_policy: Option<String>,
-    /// Duplicates dropped.
-    #[eco(
-        unordered,
-        doc = "ARNs of managed policies to attach (AttachRolePolicy / DetachRolePolicy)"
-    )]
+    // Duplicates dropped.
+    /// ARNs of managed policies to attach (AttachRolePolicy / DetachRolePolicy)
+    #[eco(unordered)]
     pub managed_policy: Vec<String>,
-    #[eco(doc = "an inline policy (PutRolePolicy / DeleteRolePolicy)")]
+    /// an inline policy (PutRolePolicy / DeleteRolePolicy)
     pub inline_policy: Vec<InlinePolicy>,
-    #[eco(doc = "maximum session length in seconds, 3600 to 43200 (UpdateRole)")]
+    /// maximum session length in seconds, 3600 to 43200 (UpdateRole)
     pub max_session_duration: Option<i64>,
-    #[eco(doc = "ARN of the permissions boundary policy (PutRolePermissionsBoundary)")]
+    /// ARN of the permissions boundary policy (PutRolePermissionsBoundary)
     pub permissions_boundary: Option<String>,
-    #[eco(computed, doc = "role ARN")]
+    /// role ARN
+    #[eco(computed)]
     pub arn: Option<String>,
-    #[eco(computed, doc = "stable role id (AROA...)")]
+    /// stable role id (AROA...)
+    #[eco(computed)]
     pub unique_id: Option<String>,
     #[eco(tags)]
     pub tags: BTreeMap<String, String>,

@@ -28,13 +28,11 @@ pub enum Tracing {
 /// `vpc { subnet-ids ...; security-group-ids ... }`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Spec)]
 pub struct Vpc {
-    #[eco(
-        required,
-        unordered,
-        doc = "subnets the function's network interfaces are placed in"
-    )]
+    /// subnets the function's network interfaces are placed in
+    #[eco(required, unordered)]
     pub subnet_ids: Vec<String>,
-    #[eco(required, unordered, doc = "security groups of those interfaces")]
+    /// security groups of those interfaces
+    #[eco(required, unordered)]
     pub security_group_ids: Vec<String>,
 }
 
@@ -48,81 +46,72 @@ pub struct Vpc {
     import_id = "the function name"
 )]
 pub struct LambdaFunction {
-    #[eco(replace, doc = "function name; Lambda cannot rename a function")]
+    /// function name; Lambda cannot rename a function
+    #[eco(replace)]
     pub name: String,
-    #[eco(doc = "description (UpdateFunctionConfiguration)")]
+    /// description (UpdateFunctionConfiguration)
     pub description: Option<String>,
-    #[eco(
-        required,
-        doc = "runtime identifier, e.g. nodejs20.x (UpdateFunctionConfiguration)"
-    )]
+    /// runtime identifier, e.g. nodejs20.x (UpdateFunctionConfiguration)
+    #[eco(required)]
     pub runtime: Option<String>,
-    #[eco(
-        required,
-        doc = "entry point, e.g. index.handler (UpdateFunctionConfiguration)"
-    )]
+    /// entry point, e.g. index.handler (UpdateFunctionConfiguration)
+    #[eco(required)]
     pub handler: Option<String>,
-    #[eco(
-        required,
-        local,
-        doc = "directory (relative to the configuration) zipped by eco, or a prebuilt .zip; its content hash drives code updates (UpdateFunctionCode)"
-    )]
+    /// directory (relative to the configuration) zipped by eco, or a prebuilt .zip; its content
+    /// hash drives code updates (UpdateFunctionCode)
+    #[eco(required, local)]
     pub source: Option<String>,
-    #[eco(
-        local,
-        doc = "S3 bucket packages over 50 MB are uploaded to (key eco/lambda/NAME/HASH.zip) before UpdateFunctionCode"
-    )]
+    /// S3 bucket packages over 50 MB are uploaded to (key eco/lambda/NAME/HASH.zip) before
+    /// UpdateFunctionCode
+    #[eco(local)]
     pub code_bucket: Option<String>,
-    #[eco(required, doc = "execution role ARN (UpdateFunctionConfiguration)")]
+    /// execution role ARN (UpdateFunctionConfiguration)
+    #[eco(required)]
     pub role: Option<String>,
-    #[eco(doc = "memory in MB, 128 to 10240 (UpdateFunctionConfiguration)")]
+    /// memory in MB, 128 to 10240 (UpdateFunctionConfiguration)
     pub memory: Option<i32>,
-    #[eco(doc = "timeout in seconds, up to 900 (UpdateFunctionConfiguration)")]
+    /// timeout in seconds, up to 900 (UpdateFunctionConfiguration)
     pub timeout: Option<i32>,
-    #[eco(doc = "environment variables, shown in plans (UpdateFunctionConfiguration)")]
+    /// environment variables, shown in plans (UpdateFunctionConfiguration)
     pub env: Option<BTreeMap<String, String>>,
-    #[eco(
-        sensitive,
-        doc = "environment variables kept out of plans and logs, merged with env (UpdateFunctionConfiguration)"
-    )]
+    /// environment variables kept out of plans and logs, merged with env
+    /// (UpdateFunctionConfiguration)
+    #[eco(sensitive)]
     pub sensitive_env: Option<BTreeMap<String, String>>,
-    #[eco(doc = "layer version ARNs, in order (UpdateFunctionConfiguration)")]
+    /// layer version ARNs, in order (UpdateFunctionConfiguration)
     pub layers: Option<Vec<String>>,
-    #[eco(doc = "x86_64 (default) or arm64 (UpdateFunctionCode)")]
+    /// x86_64 (default) or arm64 (UpdateFunctionCode)
     pub architectures: Option<Vec<Architecture>>,
-    #[eco(
-        doc = "reserved concurrent executions (PutFunctionConcurrency / DeleteFunctionConcurrency)"
-    )]
+    /// reserved concurrent executions (PutFunctionConcurrency / DeleteFunctionConcurrency)
     pub reserved_concurrency: Option<i32>,
-    #[eco(doc = "/tmp size in MB, 512 to 10240 (UpdateFunctionConfiguration)")]
+    /// /tmp size in MB, 512 to 10240 (UpdateFunctionConfiguration)
     pub ephemeral_storage: Option<i32>,
-    #[eco(
-        doc = "X-Ray tracing mode: PassThrough (default) or Active (UpdateFunctionConfiguration)"
-    )]
+    /// X-Ray tracing mode: PassThrough (default) or Active (UpdateFunctionConfiguration)
     pub tracing: Option<Tracing>,
-    #[eco(doc = "run the function inside a VPC (UpdateFunctionConfiguration)")]
+    /// run the function inside a VPC (UpdateFunctionConfiguration)
     pub vpc: Option<Vpc>,
-    #[eco(
-        local,
-        doc = "publish a new version after each code or configuration change (PublishVersion)"
-    )]
+    /// publish a new version after each code or configuration change (PublishVersion)
+    #[eco(local)]
     pub publish: Option<bool>,
-    #[eco(doc = "alias kept pointing at the latest published version (CreateAlias / UpdateAlias)")]
+    /// alias kept pointing at the latest published version (CreateAlias / UpdateAlias)
     pub alias: Option<String>,
-    #[eco(computed, doc = "unqualified function ARN")]
+    /// unqualified function ARN
+    #[eco(computed)]
     pub arn: Option<String>,
-    #[eco(
-        computed,
-        doc = "ARN API Gateway uses to invoke the function (integration uri)"
-    )]
+    /// ARN API Gateway uses to invoke the function (integration uri)
+    #[eco(computed)]
     pub invoke_arn: Option<String>,
-    #[eco(computed, doc = "ARN of the latest published version")]
+    /// ARN of the latest published version
+    #[eco(computed)]
     pub qualified_arn: Option<String>,
-    #[eco(computed, doc = "latest published version, or $LATEST")]
+    /// latest published version, or $LATEST
+    #[eco(computed)]
     pub version: Option<String>,
-    #[eco(computed, doc = "ARN of the alias, when one is configured")]
+    /// ARN of the alias, when one is configured
+    #[eco(computed)]
     pub alias_arn: Option<String>,
-    #[eco(computed, doc = "base64 SHA-256 of the deployed zip (CodeSha256)")]
+    /// base64 SHA-256 of the deployed zip (CodeSha256)
+    #[eco(computed)]
     pub source_hash: Option<String>,
     #[eco(tags)]
     pub tags: BTreeMap<String, String>,

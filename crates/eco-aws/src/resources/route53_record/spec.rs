@@ -7,17 +7,13 @@ use eco_schema::Spec;
 /// An alias to an AWS resource (a distribution, a load balancer, another record).
 #[derive(Debug, Clone, PartialEq, Eq, Spec)]
 pub struct Alias {
-    #[eco(
-        required,
-        doc = "DNS name of the target, e.g. a distribution's domain-name"
-    )]
+    /// DNS name of the target, e.g. a distribution's domain-name
+    #[eco(required)]
     pub name: String,
-    #[eco(
-        required,
-        doc = "hosted zone id of the target, e.g. a distribution's hosted-zone-id"
-    )]
+    /// hosted zone id of the target, e.g. a distribution's hosted-zone-id
+    #[eco(required)]
     pub zone_id: String,
-    #[eco(doc = "inherit the target's health (default #false)")]
+    /// inherit the target's health (default #false)
     pub evaluate_target_health: Option<bool>,
 }
 
@@ -29,49 +25,35 @@ pub struct Alias {
     import_id = "`ZONE-ID/NAME/TYPE` (with `/SET-IDENTIFIER` for weighted records)"
 )]
 pub struct Route53Record {
-    #[eco(required, replace, doc = "id of the hosted zone")]
+    /// id of the hosted zone
+    #[eco(required, replace)]
     pub zone: String,
-    #[eco(
-        required,
-        replace,
-        doc = "fully qualified record name, lower case, without the trailing dot (e.g. www.example.com)"
-    )]
+    /// fully qualified record name, lower case, without the trailing dot (e.g. www.example.com)
+    #[eco(required, replace)]
     pub name: String,
-    #[eco(
-        rename = "type",
-        required,
-        replace,
-        doc = "A, AAAA, CNAME, TXT, MX, NS, CAA, SRV, ..."
-    )]
+    /// A, AAAA, CNAME, TXT, MX, NS, CAA, SRV, ...
+    #[eco(rename = "type", required, replace)]
     pub ty: String,
-    #[eco(
-        min = 0,
-        max = 2147483647,
-        doc = "time to live in seconds, for plain records (default 300) (UPSERT)"
-    )]
+    /// time to live in seconds, for plain records (default 300) (UPSERT)
+    #[eco(min = 0, max = 2147483647)]
     pub ttl: Option<i64>,
-    #[eco(
-        unordered,
-        doc = "record values; TXT values are quoted by eco (UPSERT)"
-    )]
+    /// record values; TXT values are quoted by eco (UPSERT)
+    #[eco(unordered)]
     pub records: Vec<String>,
-    #[eco(doc = "alias to an AWS resource, instead of ttl and records (UPSERT)")]
+    /// alias to an AWS resource, instead of ttl and records (UPSERT)
     pub alias: Option<Alias>,
-    #[eco(
-        replace,
-        doc = "distinguishes records of a routing policy with the same name and type"
-    )]
+    /// distinguishes records of a routing policy with the same name and type
+    #[eco(replace)]
     pub set_identifier: Option<String>,
-    #[eco(doc = "weight for weighted routing, with set-identifier (UPSERT)")]
+    /// weight for weighted routing, with set-identifier (UPSERT)
     pub weight: Option<i64>,
-    #[eco(doc = "id of a Route53 health check the record's answers depend on (UPSERT)")]
+    /// id of a Route53 health check the record's answers depend on (UPSERT)
     pub health_check: Option<String>,
-    #[eco(
-        local,
-        doc = "take over an existing record on create (UPSERT instead of CREATE); eco-only"
-    )]
+    /// take over an existing record on create (UPSERT instead of CREATE); eco-only
+    #[eco(local)]
     pub allow_overwrite: Option<bool>,
-    #[eco(computed, doc = "fully qualified record name")]
+    /// fully qualified record name
+    #[eco(computed)]
     pub fqdn: Option<String>,
 }
 

@@ -11,9 +11,9 @@ use super::local::{content_type_for, glob_match};
 #[derive(Debug, Clone, PartialEq, Spec)]
 #[eco(label = "pattern")]
 pub struct CacheRule {
-    #[eco(doc = "glob pattern matched against the relative path")]
+    /// glob pattern matched against the relative path
     pub pattern: String,
-    #[eco(doc = "Cache-Control header, e.g. public,max-age=31536000,immutable")]
+    /// Cache-Control header, e.g. public,max-age=31536000,immutable
     pub value: String,
 }
 
@@ -21,29 +21,25 @@ pub struct CacheRule {
 #[derive(Debug, Clone, PartialEq, Spec)]
 #[eco(label = "pattern")]
 pub struct TypeRule {
-    #[eco(doc = "glob pattern matched against the relative path")]
+    /// glob pattern matched against the relative path
     pub pattern: String,
-    #[eco(doc = "Content-Type to send instead of the one guessed from the extension")]
+    /// Content-Type to send instead of the one guessed from the extension
     pub value: String,
 }
 
 /// Which files are uploaded, and with which headers.
 #[derive(Debug, Clone, PartialEq, Default, Spec)]
 pub struct UploadRules {
-    #[eco(
-        local,
-        doc = "glob patterns of files not to upload (`*`, `**`, `?`; a pattern without / matches file names)"
-    )]
+    /// glob patterns of files not to upload (`*`, `**`, `?`; a pattern without / matches file
+    /// names)
+    #[eco(local)]
     pub exclude: Vec<String>,
-    #[eco(
-        local,
-        doc = "Cache-Control for files matching a pattern; the first matching rule wins (a change re-uploads the files it affects)"
-    )]
+    /// Cache-Control for files matching a pattern; the first matching rule wins (a change
+    /// re-uploads the files it affects)
+    #[eco(local)]
     pub cache_control: Vec<CacheRule>,
-    #[eco(
-        local,
-        doc = "Content-Type override for files matching a pattern; the first matching rule wins"
-    )]
+    /// Content-Type override for files matching a pattern; the first matching rule wins
+    #[eco(local)]
     pub content_type: Vec<TypeRule>,
 }
 
@@ -55,46 +51,37 @@ pub struct UploadRules {
     import_id = "`BUCKET/PREFIX`"
 )]
 pub struct S3Sync {
-    #[eco(
-        replace,
-        doc = "name of the target bucket; moving elsewhere uploads anew and removes the old copy"
-    )]
+    /// name of the target bucket; moving elsewhere uploads anew and removes the old copy
+    #[eco(replace)]
     pub bucket: String,
-    #[eco(
-        replace,
-        doc = "key prefix under which files are uploaded, e.g. app/ (default: the bucket root)"
-    )]
+    /// key prefix under which files are uploaded, e.g. app/ (default: the bucket root)
+    #[eco(replace)]
     pub prefix: Option<String>,
-    #[eco(
-        local,
-        doc = "local directory, relative to the configuration; its files make the manifest `files` (eco-only)"
-    )]
+    /// local directory, relative to the configuration; its files make the manifest `files`
+    /// (eco-only)
+    #[eco(local)]
     pub source: String,
-    #[eco(
-        local,
-        doc = "delete keys under the prefix that are not in the source (default #true; DeleteObjects); #false keeps them"
-    )]
+    /// delete keys under the prefix that are not in the source (default #true; DeleteObjects);
+    /// #false keeps them
+    #[eco(local)]
     pub delete: Option<bool>,
     #[eco(flatten)]
     pub rules: UploadRules,
-    #[eco(
-        local,
-        doc = "CloudFront distribution id to invalidate after files change (CreateInvalidation)"
-    )]
+    /// CloudFront distribution id to invalidate after files change (CreateInvalidation)
+    #[eco(local)]
     pub invalidate: Option<String>,
-    #[eco(
-        local,
-        doc = "paths to invalidate (default: the changed keys, or PREFIX* when more than 15 change)"
-    )]
+    /// paths to invalidate (default: the changed keys, or PREFIX* when more than 15 change)
+    #[eco(local)]
     pub invalidation_paths: Vec<String>,
-    #[eco(
-        computed,
-        doc = "manifest: relative path -> hash of content, Content-Type and Cache-Control (computed by eco at plan time)"
-    )]
+    /// manifest: relative path -> hash of content, Content-Type and Cache-Control (computed by eco
+    /// at plan time)
+    #[eco(computed)]
     pub files: BTreeMap<String, String>,
-    #[eco(computed, doc = "hash over the manifest")]
+    /// hash over the manifest
+    #[eco(computed)]
     pub source_hash: Option<String>,
-    #[eco(computed, doc = "number of objects in the manifest")]
+    /// number of objects in the manifest
+    #[eco(computed)]
     pub object_count: Option<i64>,
 }
 
