@@ -361,9 +361,6 @@ impl Provider {
 
 pub(crate) use crate::aws::differing;
 
-// API Gateway v2 tags any of its resources by ARN: TagResource with a map, UntagResource by key.
-crate::tags::tag_by_key!(aws_sdk_apigatewayv2::Client, resource_arn);
-
 #[async_trait]
 impl ResourceProvider for Provider {
     fn schema(&self) -> &Schema {
