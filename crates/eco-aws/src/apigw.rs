@@ -16,6 +16,31 @@ use crate::aws::Aws;
 use crate::calls::{bring_to, find_in_pages, still_there};
 use crate::tags::tags_value;
 
+/// An API Gateway v2 client and its region (for the ARNs it tags by and the URLs it serves).
+pub struct Gateway {
+    pub client: Client,
+    pub region: String,
+}
+
+impl Gateway {
+    pub fn new(aws: &Aws) -> Gateway {
+        Gateway {
+            client: aws.apigatewayv2(),
+            region: aws.region(),
+        }
+    }
+
+    /// `arn:aws:apigateway:REGION::PATH`, PATH such as `/apis/ID`.
+    pub fn arn(&self, path: &str) -> String {
+        format!("arn:aws:apigateway:{}::{path}", self.region)
+    }
+
+    /// The default endpoint of API `api`: `https://API.execute-api.REGION.amazonaws.com`.
+    pub fn endpoint(&self, api: &str) -> String {
+        format!("https://{api}.execute-api.{}.amazonaws.com", self.region)
+    }
+}
+
 /// Splits `API-ID/CHILD-ID` (the id and import id of what lives inside an API).
 pub fn split_id(id: &str, ty: &str, op: &str) -> Result<(String, String), OpError> {
     crate::ids::split_pair(id, ty, op, "API-ID/ID")
@@ -220,6 +245,12 @@ impl<K: Child> ResourceProvider for Children<K> {
         let (api, child) = split_id(id, K::TY, K::OPS.delete)?;
         K::delete(&self.client, &api, &child).await
     }
+}
+
+/// A client for request-building unit tests (it never reaches AWS).
+#[cfg(test)]
+pub fn offline_client() -> Client {
+    Aws::for_endpoint("http://127.0.0.1:9", "us-east-1").apigatewayv2()
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use eco_provider::{Attrs, Live, OpContext, OpError, ResourceProvider, Value};
 use eco_schema::spec::SpecValue;
 use eco_schema::{Schema, Spec, SpecEnum};
 
-use crate::apigw::{fixed, tagged, tags};
+use crate::apigw::{fixed, tagged, tags, Gateway};
 use crate::aws::{differing, is_gone, op_error, Aws};
 use crate::calls::{all_pages, delete_if_present, find_in_pages, get_optional, still_there};
 use crate::tags::retag;
@@ -186,9 +186,8 @@ fn update_request(
 
 /// The `api` operations.
 pub struct Provider {
-    client: aws_sdk_apigatewayv2::Client,
+    gw: Gateway,
     sts: aws_sdk_sts::Client,
-    region: String,
     account: tokio::sync::OnceCell<String>,
     schema: Schema,
 }
@@ -196,21 +195,16 @@ pub struct Provider {
 impl Provider {
     pub fn new(aws: &Aws) -> Provider {
         Provider {
-            client: aws.apigatewayv2(),
+            gw: Gateway::new(aws),
             sts: aws.sts(),
-            region: aws.region(),
             account: tokio::sync::OnceCell::new(),
             schema: schema(),
         }
     }
 
-    fn arn(&self, id: &str) -> String {
-        format!("arn:aws:apigateway:{}::/apis/{id}", self.region)
-    }
-
     /// The API AWS reports.
     fn api(&self, id: &str, out: &GetApiOutput, account: &str) -> Api {
-        let region = &self.region;
+        let region = &self.gw.region;
         let endpoint = out.api_endpoint().map(str::to_string);
         Api {
             name: out.name().unwrap_or_default().to_string(),
@@ -225,16 +219,15 @@ impl Provider {
             disable_execute_api_endpoint: Some(out.disable_execute_api_endpoint().unwrap_or(false)),
             route_selection_expression: out.route_selection_expression().map(str::to_string),
             id: Some(id.to_string()),
-            api_endpoint: endpoint
-                .or_else(|| Some(format!("https://{id}.execute-api.{region}.amazonaws.com"))),
+            api_endpoint: endpoint.or_else(|| Some(self.gw.endpoint(id))),
             execution_arn: Some(format!("arn:aws:execute-api:{region}:{account}:{id}")),
-            arn: Some(self.arn(id)),
+            arn: Some(self.gw.arn(&format!("/apis/{id}"))),
             tags: tags(out.tags()),
         }
     }
 
     async fn read_id(&self, id: &str) -> Result<Option<(Live, BTreeMap<String, String>)>, OpError> {
-        let call = self.client.get_api().api_id(id).send();
+        let call = self.gw.client.get_api().api_id(id).send();
         let Some(out) = get_optional("GetApi", is_gone, call).await? else {
             return Ok(None);
         };
@@ -256,7 +249,7 @@ impl Provider {
         &self,
         token: Option<String>,
     ) -> Result<Option<aws_sdk_apigatewayv2::operation::get_apis::GetApisOutput>, OpError> {
-        let out = self.client.get_apis().set_next_token(token).send().await;
+        let out = self.gw.client.get_apis().set_next_token(token).send().await;
         out.map(Some).map_err(|e| op_error("GetApis", e))
     }
 
@@ -264,16 +257,24 @@ impl Provider {
     async fn change(&self, id: &str, spec: &Api, changed: &[String]) -> Result<Live, OpError> {
         let op = "UpdateApi";
         let (_, live_tags) = self.read_required(id, op).await?;
-        let (req, drop_cors) = update_request(self.client.update_api().api_id(id), spec, changed)?;
+        let (req, drop_cors) =
+            update_request(self.gw.client.update_api().api_id(id), spec, changed)?;
         if drop_cors {
-            let call = self.client.delete_cors_configuration().api_id(id).send();
+            let call = self.gw.client.delete_cors_configuration().api_id(id).send();
             delete_if_present("DeleteCorsConfiguration", is_gone, call).await?;
         }
         if let Some(req) = req {
             req.send().await.map_err(|e| op_error(op, e))?;
         }
         if changed.iter().any(|c| c == "tags") {
-            retag(&self.client, &self.arn(id), &live_tags, &spec.tags, &[]).await?;
+            retag(
+                &self.gw.client,
+                &self.gw.arn(&format!("/apis/{id}")),
+                &live_tags,
+                &spec.tags,
+                &[],
+            )
+            .await?;
         }
         Ok(self.read_required(id, op).await?.0)
     }
@@ -347,6 +348,7 @@ impl ResourceProvider for Provider {
         }
         let protocol = spec.protocol_type.unwrap_or(Protocol::Http);
         let out = self
+            .gw
             .client
             .create_api()
             .name(&spec.name)
@@ -376,7 +378,7 @@ impl ResourceProvider for Provider {
     }
 
     async fn delete(&self, _ctx: &OpContext, id: &str, _prior: &Attrs) -> Result<(), OpError> {
-        let call = self.client.delete_api().api_id(id).send();
+        let call = self.gw.client.delete_api().api_id(id).send();
         delete_if_present("DeleteApi", is_gone, call).await
     }
 }

@@ -297,13 +297,7 @@ mod tests {
     use eco_provider::ErrorKind;
     use std::collections::BTreeMap;
 
-    fn client() -> aws_sdk_apigatewayv2::Client {
-        let conf = aws_sdk_apigatewayv2::Config::builder()
-            .behavior_version(aws_sdk_apigatewayv2::config::BehaviorVersion::latest())
-            .region(aws_sdk_apigatewayv2::config::Region::new("us-east-1"))
-            .build();
-        aws_sdk_apigatewayv2::Client::from_conf(conf)
-    }
+    use crate::apigw::offline_client as client;
 
     fn jwt_desired() -> Attrs {
         Attrs::from([

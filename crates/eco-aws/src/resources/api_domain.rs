@@ -24,7 +24,7 @@ use eco_provider::{Attrs, Live, OpContext, OpError, ResourceProvider, Value};
 use eco_schema::spec::{overlay, read_field, SpecError};
 use eco_schema::{Schema, Spec, SpecEnum};
 
-use crate::apigw::{fixed, tagged, tags};
+use crate::apigw::{fixed, tagged, tags, Gateway};
 use crate::aws::{differing, is_gone, op_error, Aws};
 use crate::calls::{all_pages, delete_if_present, get_optional, still_there};
 use crate::ownership::not_ours;
@@ -292,16 +292,14 @@ struct LiveDomain {
 
 /// The `api-domain` operations.
 pub struct Provider {
-    client: aws_sdk_apigatewayv2::Client,
-    region: String,
+    gw: Gateway,
     schema: Schema,
 }
 
 impl Provider {
     pub fn new(aws: &Aws) -> Provider {
         Provider {
-            client: aws.apigatewayv2(),
-            region: aws.region(),
+            gw: Gateway::new(aws),
             schema: schema(),
         }
     }
@@ -309,7 +307,7 @@ impl Provider {
     /// The domain's mappings by key (none when the domain is gone): GetApiMappings, every page.
     async fn mappings(&self, domain: &str) -> Result<BTreeMap<String, (String, Mapping)>, OpError> {
         let page = |token| {
-            let call = self.client.get_api_mappings().domain_name(domain);
+            let call = self.gw.client.get_api_mappings().domain_name(domain);
             get_optional("GetApiMappings", is_gone, call.set_next_token(token).send())
         };
         let items =
@@ -330,12 +328,8 @@ impl Provider {
         mappings: &BTreeMap<String, (String, Mapping)>,
     ) -> ApiDomain {
         let conf = out.domain_name_configurations().first();
-        let arn = out
-            .domain_name_arn()
-            .map(str::to_string)
-            .unwrap_or_else(|| {
-                format!("arn:aws:apigateway:{}::/domainnames/{domain}", self.region)
-            });
+        let arn = out.domain_name_arn().map(str::to_string);
+        let arn = arn.unwrap_or_else(|| self.gw.arn(&format!("/domainnames/{domain}")));
         ApiDomain {
             domain_name: domain.to_string(),
             config: DomainConfig::from_live(conf),
@@ -350,7 +344,7 @@ impl Provider {
     }
 
     async fn read_domain(&self, domain: &str) -> Result<Option<LiveDomain>, OpError> {
-        let call = self.client.get_domain_name().domain_name(domain).send();
+        let call = self.gw.client.get_domain_name().domain_name(domain).send();
         let Some(out) = get_optional("GetDomainName", is_gone, call).await? else {
             return Ok(None);
         };
@@ -374,7 +368,8 @@ impl Provider {
     }
 
     async fn create_mapping(&self, domain: &str, m: &Mapping) -> Result<(), OpError> {
-        self.client
+        self.gw
+            .client
             .create_api_mapping()
             .domain_name(domain)
             .api_id(&m.api)
@@ -387,7 +382,7 @@ impl Provider {
     }
 
     async fn delete_mapping(&self, domain: &str, id: &str) -> Result<(), OpError> {
-        let call = self.client.delete_api_mapping().domain_name(domain);
+        let call = self.gw.client.delete_api_mapping().domain_name(domain);
         let call = call.api_mapping_id(id).send();
         delete_if_present("DeleteApiMapping", is_gone, call).await
     }
@@ -407,7 +402,7 @@ impl Provider {
         let live = self.read_required(domain, op).await?;
         let merged = live.config.overlay(desired, changed, op)?;
         if merged != live.config {
-            update_domain_request(self.client.update_domain_name(), domain, &merged)
+            update_domain_request(self.gw.client.update_domain_name(), domain, &merged)
                 .send()
                 .await
                 .map_err(|e| op_error("UpdateDomainName", e))?;
@@ -419,7 +414,7 @@ impl Provider {
                 self.delete_mapping(domain, id).await?;
             }
             for (id, m) in &plan.update {
-                update_mapping_request(self.client.update_api_mapping(), domain, id, m)
+                update_mapping_request(self.gw.client.update_api_mapping(), domain, id, m)
                     .send()
                     .await
                     .map_err(|e| op_error("UpdateApiMapping", e))?;
@@ -431,7 +426,7 @@ impl Provider {
         if changed.iter().any(|c| c == "tags") {
             let arn = live.live.attrs.get("arn").and_then(Value::as_str);
             retag(
-                &self.client,
+                &self.gw.client,
                 arn.unwrap_or_default(),
                 &live.tags,
                 &spec.tags,
@@ -480,7 +475,8 @@ impl ResourceProvider for Provider {
             let changed = differing(desired, &live.attrs, &["domain-name"]);
             return self.change(domain, desired, &changed, op).await;
         }
-        self.client
+        self.gw
+            .client
             .create_domain_name()
             .domain_name(domain)
             .domain_name_configurations(spec.config.request())
@@ -509,7 +505,7 @@ impl ResourceProvider for Provider {
         for (mapping_id, _) in self.mappings(id).await?.values() {
             self.delete_mapping(id, mapping_id).await?;
         }
-        let call = self.client.delete_domain_name().domain_name(id).send();
+        let call = self.gw.client.delete_domain_name().domain_name(id).send();
         delete_if_present("DeleteDomainName", is_gone, call).await
     }
 }
@@ -520,9 +516,7 @@ mod tests {
     use eco_provider::values::s;
     use eco_provider::ErrorKind;
 
-    fn client() -> aws_sdk_apigatewayv2::Client {
-        crate::aws::Aws::for_endpoint("http://127.0.0.1:9", "us-east-1").apigatewayv2()
-    }
+    use crate::apigw::offline_client as client;
 
     const CERT: &str = "arn:aws:acm:us-east-1:123456789012:certificate/new";
 

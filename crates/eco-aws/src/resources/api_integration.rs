@@ -285,11 +285,7 @@ mod tests {
 
     #[test]
     fn update_request_carries_only_changed_fields() {
-        let conf = aws_sdk_apigatewayv2::Config::builder()
-            .behavior_version(aws_sdk_apigatewayv2::config::BehaviorVersion::latest())
-            .region(aws_sdk_apigatewayv2::config::Region::new("us-east-1"))
-            .build();
-        let client = aws_sdk_apigatewayv2::Client::from_conf(conf);
+        let client = crate::apigw::offline_client();
         let spec = ApiIntegration {
             api: "a".into(),
             kind: IntegrationKind::AwsProxy,

@@ -244,13 +244,7 @@ mod tests {
     use super::*;
     use eco_provider::values::s;
 
-    fn client() -> aws_sdk_apigatewayv2::Client {
-        let conf = aws_sdk_apigatewayv2::Config::builder()
-            .behavior_version(aws_sdk_apigatewayv2::config::BehaviorVersion::latest())
-            .region(aws_sdk_apigatewayv2::config::Region::new("us-east-1"))
-            .build();
-        aws_sdk_apigatewayv2::Client::from_conf(conf)
-    }
+    use crate::apigw::offline_client as client;
 
     #[test]
     fn route_keys_and_update_requests() {

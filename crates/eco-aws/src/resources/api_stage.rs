@@ -15,7 +15,7 @@ use aws_sdk_apigatewayv2::types::{AccessLogSettings, RouteSettings};
 use eco_provider::{Attrs, Live, OpContext, OpError, ResourceProvider};
 use eco_schema::{Schema, Spec};
 
-use crate::apigw::{fixed, split_id, tagged, tags};
+use crate::apigw::{fixed, split_id, tagged, tags, Gateway};
 use crate::aws::{differing, is_gone, op_error, Aws};
 use crate::calls::{delete_if_present, get_optional, still_there};
 use crate::ownership::not_ours;
@@ -148,30 +148,21 @@ fn update_request(
 
 /// The `api-stage` operations.
 pub struct Provider {
-    client: aws_sdk_apigatewayv2::Client,
-    region: String,
+    gw: Gateway,
     schema: Schema,
 }
 
 impl Provider {
     pub fn new(aws: &Aws) -> Provider {
         Provider {
-            client: aws.apigatewayv2(),
-            region: aws.region(),
+            gw: Gateway::new(aws),
             schema: schema(),
         }
     }
 
-    fn arn(&self, api: &str, stage: &str) -> String {
-        format!(
-            "arn:aws:apigateway:{}::/apis/{api}/stages/{stage}",
-            self.region
-        )
-    }
-
     /// The stage AWS reports.
     fn stage(&self, api: &str, name: &str, o: &GetStageOutput) -> ApiStage {
-        let base = format!("https://{api}.execute-api.{}.amazonaws.com", self.region);
+        let base = self.gw.endpoint(api);
         let path = if name == "$default" { "" } else { name };
         let throttling = o.default_route_settings().map(|r| Throttling {
             burst_limit: r.throttling_burst_limit(),
@@ -204,6 +195,7 @@ impl Provider {
     async fn read_id(&self, id: &str) -> Result<Option<(Live, BTreeMap<String, String>)>, OpError> {
         let (api, name) = split_id(id, TY, "GetStage")?;
         let call = self
+            .gw
             .client
             .get_stage()
             .api_id(&api)
@@ -232,13 +224,13 @@ impl Provider {
         let op = "UpdateStage";
         let (_, live_tags) = self.read_required(id, op).await?;
         let (api, name) = split_id(id, TY, op)?;
-        let req = self.client.update_stage().api_id(&api).stage_name(&name);
+        let req = self.gw.client.update_stage().api_id(&api).stage_name(&name);
         if let Some(req) = update_request(req, spec, changed)? {
             req.send().await.map_err(|e| op_error(op, e))?;
         }
         if changed.iter().any(|c| c == "tags") {
-            let arn = self.arn(&api, &name);
-            retag(&self.client, &arn, &live_tags, &spec.tags, &[]).await?;
+            let arn = self.gw.arn(&format!("/apis/{api}/stages/{name}"));
+            retag(&self.gw.client, &arn, &live_tags, &spec.tags, &[]).await?;
         }
         Ok(self.read_required(id, op).await?.0)
     }
@@ -283,7 +275,8 @@ impl ResourceProvider for Provider {
             }
             return self.change(&live.id, &spec, &changed).await;
         }
-        self.client
+        self.gw
+            .client
             .create_stage()
             .api_id(&spec.api)
             .stage_name(&spec.name)
@@ -319,6 +312,7 @@ impl ResourceProvider for Provider {
     async fn delete(&self, _ctx: &OpContext, id: &str, _prior: &Attrs) -> Result<(), OpError> {
         let (api, name) = split_id(id, TY, "DeleteStage")?;
         let call = self
+            .gw
             .client
             .delete_stage()
             .api_id(api)
@@ -334,13 +328,7 @@ mod tests {
     use eco_provider::values::s;
     use eco_provider::Value;
 
-    fn client() -> aws_sdk_apigatewayv2::Client {
-        let conf = aws_sdk_apigatewayv2::Config::builder()
-            .behavior_version(aws_sdk_apigatewayv2::config::BehaviorVersion::latest())
-            .region(aws_sdk_apigatewayv2::config::Region::new("us-east-1"))
-            .build();
-        aws_sdk_apigatewayv2::Client::from_conf(conf)
-    }
+    use crate::apigw::offline_client as client;
 
     #[test]
     fn update_stage_request_carries_throttling_variables_and_auto_deploy() {
