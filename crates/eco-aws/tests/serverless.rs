@@ -41,6 +41,20 @@ async fn with_source(file: &str, code: &str) -> (Moto, eco_aws::Aws, String, tem
     (moto, aws, role, dir)
 }
 
+/// The standard tests of a type with nothing to change in place here (every lambda-permission
+/// attribute replaces it; moto cannot update a stage).
+async fn standard_unchanged(p: &dyn ResourceProvider, ctx: &OpContext, desired: &Attrs) {
+    standard::run(Case {
+        provider: p,
+        ctx: ctx.clone(),
+        desired: desired.clone(),
+        updated: desired.clone(),
+        changed: vec![],
+        token: "t".into(),
+    })
+    .await;
+}
+
 fn write(dir: &Path, rel: &str, text: &str) {
     let p = dir.join(rel);
     std::fs::create_dir_all(p.parent().unwrap()).unwrap();
@@ -237,15 +251,7 @@ async fn lambda_permission_standard_and_conflict() {
             s("arn:aws:execute-api:us-east-1:123456789012:abc123/*/*"),
         ),
     ]);
-    standard::run(Case {
-        provider: &p,
-        ctx: ctx.clone(),
-        desired: desired.clone(),
-        updated: desired.clone(),
-        changed: vec![],
-        token: "t".into(),
-    })
-    .await;
+    standard_unchanged(&p, &ctx, &desired).await;
 
     let live = p.create(&ctx, &desired, "t").await.unwrap();
     assert_eq!(live.id, "target/eco-lambda-permission-api");
@@ -424,15 +430,7 @@ async fn api_stage_standard() {
     ]);
     // moto has neither UpdateStage nor TagResource on stage ARNs (404): no in-place change
     // runs against it here; the UpdateStage and tag requests are unit-tested in the module.
-    standard::run(Case {
-        provider: &p,
-        ctx: ctx.clone(),
-        desired: desired.clone(),
-        updated: desired.clone(),
-        changed: vec![],
-        token: "t".into(),
-    })
-    .await;
+    standard_unchanged(&p, &ctx, &desired).await;
     let live = p.create(&ctx, &desired, "t").await.unwrap();
     assert_eq!(live.id, format!("{api_id}/$default"));
     assert_eq!(
