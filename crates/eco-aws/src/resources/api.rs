@@ -236,14 +236,6 @@ impl Provider {
         Ok(Some((tagged(id, api.to_attrs(), &api.tags), api.tags)))
     }
 
-    async fn read_required(
-        &self,
-        id: &str,
-        op: &str,
-    ) -> Result<(Live, BTreeMap<String, String>), OpError> {
-        still_there(self.read_id(id).await?, op, TY, id)
-    }
-
     /// A page of GetApis (its API ids and the next token), for `list` and `find`.
     async fn page(
         &self,
@@ -256,7 +248,7 @@ impl Provider {
     /// Brings API `id` to `spec` for the attributes in `changed`; what a read reports after.
     async fn change(&self, id: &str, spec: &Api, changed: &[String]) -> Result<Live, OpError> {
         let op = "UpdateApi";
-        let (_, live_tags) = self.read_required(id, op).await?;
+        let (_, live_tags) = still_there(self.read_id(id).await?, op, TY, id)?;
         let (req, drop_cors) =
             update_request(self.gw.client.update_api().api_id(id), spec, changed)?;
         if drop_cors {
@@ -276,7 +268,7 @@ impl Provider {
             )
             .await?;
         }
-        Ok(self.read_required(id, op).await?.0)
+        Ok(still_there(self.read_id(id).await?, op, TY, id)?.0)
     }
 }
 
@@ -362,7 +354,7 @@ impl ResourceProvider for Provider {
             .await
             .map_err(|e| op_error(op, e))?;
         let id = out.api_id().unwrap_or_default().to_string();
-        Ok(self.read_required(&id, op).await?.0)
+        Ok(still_there(self.read_id(&id).await?, op, TY, &id)?.0)
     }
 
     async fn update(

@@ -211,18 +211,10 @@ impl Provider {
         )))
     }
 
-    async fn read_required(
-        &self,
-        id: &str,
-        op: &str,
-    ) -> Result<(Live, BTreeMap<String, String>), OpError> {
-        still_there(self.read_id(id).await?, op, TY, id)
-    }
-
     /// Brings stage `id` to `spec` for the attributes in `changed`; what a read reports after.
     async fn change(&self, id: &str, spec: &ApiStage, changed: &[String]) -> Result<Live, OpError> {
         let op = "UpdateStage";
-        let (_, live_tags) = self.read_required(id, op).await?;
+        let (_, live_tags) = still_there(self.read_id(id).await?, op, TY, id)?;
         let (api, name) = split_id(id, TY, op)?;
         let req = self.gw.client.update_stage().api_id(&api).stage_name(&name);
         if let Some(req) = update_request(req, spec, changed)? {
@@ -232,7 +224,7 @@ impl Provider {
             let arn = self.gw.arn(&format!("/apis/{api}/stages/{name}"));
             retag(&self.gw.client, &arn, &live_tags, &spec.tags, &[]).await?;
         }
-        Ok(self.read_required(id, op).await?.0)
+        Ok(still_there(self.read_id(id).await?, op, TY, id)?.0)
     }
 }
 
@@ -271,7 +263,7 @@ impl ResourceProvider for Provider {
         if let Some(live) = self.find(ctx, desired, token).await? {
             let changed = differing(desired, &live.attrs, &["api", "name"]);
             if changed.is_empty() {
-                return Ok(self.read_required(&live.id, op).await?.0);
+                return Ok(live);
             }
             return self.change(&live.id, &spec, &changed).await;
         }
@@ -294,7 +286,7 @@ impl ResourceProvider for Provider {
             .await
             .map_err(|e| op_error(op, e))?;
         let id = format!("{}/{}", spec.api, spec.name);
-        Ok(self.read_required(&id, op).await?.0)
+        Ok(still_there(self.read_id(&id).await?, op, TY, &id)?.0)
     }
 
     async fn update(
