@@ -101,38 +101,32 @@ pub struct Ops {
 /// of the next page.
 pub type Page = (Option<String>, Option<String>);
 
-/// A kind of child of an API (authorizer, integration, route): its typed configuration and the
-/// AWS calls that differ between kinds. [`Children`] does the rest.
+/// A kind of child of an API (authorizer, integration, route), implemented by its typed spec:
+/// the AWS calls that differ between kinds. [`Children`] does the rest.
 #[async_trait]
-pub trait Child: Send + Sync + 'static {
+pub trait Child: Sized + Send + Sync + 'static {
     const TY: &'static str;
     const OPS: Ops;
     /// Whether create calls AWS first and adopts what [`Child::taken`] says exists (instead of
     /// looking first).
     const CREATE_FIRST: bool = false;
-    /// The desired child, read and checked.
-    type Spec: Send + Sync;
     fn schema() -> Schema;
     /// The desired child from configuration attributes; refusals are `op` errors.
-    fn desired(attrs: &Attrs, op: &str) -> Result<Self::Spec, OpError>;
+    fn desired(attrs: &Attrs, op: &str) -> Result<Self, OpError>;
     /// The id of the API the child belongs to.
-    fn api(spec: &Self::Spec) -> &str;
+    fn api(spec: &Self) -> &str;
     /// The attributes of child `id` of `api` (`None` when it is gone).
     async fn get(c: &Client, api: &str, id: &str) -> Result<Option<Attrs>, OpError>;
     /// A page of the API's children (`None` when the API is gone), looking for `spec`'s.
-    async fn page(
-        c: &Client,
-        spec: &Self::Spec,
-        token: Option<String>,
-    ) -> Result<Option<Page>, OpError>;
+    async fn page(c: &Client, spec: &Self, token: Option<String>) -> Result<Option<Page>, OpError>;
     /// Creates the child; its id.
-    async fn create(c: &Client, spec: &Self::Spec) -> Result<String, OpError>;
+    async fn create(c: &Client, spec: &Self) -> Result<String, OpError>;
     /// Sends the changes in `changed` (never only `id`).
     async fn update(
         c: &Client,
         api: &str,
         id: &str,
-        spec: &Self::Spec,
+        spec: &Self,
         changed: &[String],
     ) -> Result<(), OpError>;
     /// Deletes the child (already gone: success).

@@ -139,7 +139,7 @@ fn update_request(
             "credentials" => {
                 req.authorizer_credentials_arn(spec.credentials.clone().unwrap_or_default())
             }
-            "api" => return Err(fixed("UpdateAuthorizer", TY, c)),
+            "api" => return Err(fixed(ApiAuthorizer::OPS.update, TY, c)),
             _ => req,
         };
     }
@@ -174,7 +174,6 @@ impl Child for ApiAuthorizer {
         delete: "DeleteAuthorizer",
     };
     const CREATE_FIRST: bool = true;
-    type Spec = ApiAuthorizer;
 
     fn schema() -> Schema {
         schema()
@@ -190,7 +189,7 @@ impl Child for ApiAuthorizer {
 
     async fn get(c: &Client, api: &str, id: &str) -> Result<Option<Attrs>, OpError> {
         let call = c.get_authorizer().api_id(api).authorizer_id(id).send();
-        let Some(o) = get_optional("GetAuthorizer", is_gone, call).await? else {
+        let Some(o) = get_optional(Self::OPS.get, is_gone, call).await? else {
             return Ok(None);
         };
         let sources = o.identity_source();
@@ -231,7 +230,7 @@ impl Child for ApiAuthorizer {
             .api_id(&spec.api)
             .set_next_token(token)
             .send();
-        Ok(get_optional("GetAuthorizers", is_gone, call)
+        Ok(get_optional(Self::OPS.list, is_gone, call)
             .await?
             .map(|out| {
                 let found = by_name(out.items(), &spec.name).map(str::to_string);
@@ -256,7 +255,7 @@ impl Child for ApiAuthorizer {
             .set_authorizer_credentials_arn(spec.credentials.clone())
             .send()
             .await
-            .map_err(|e| op_error("CreateAuthorizer", e))?;
+            .map_err(|e| op_error(Self::OPS.create, e))?;
         Ok(out.authorizer_id().unwrap_or_default().to_string())
     }
 
@@ -271,13 +270,13 @@ impl Child for ApiAuthorizer {
         update_request(req, spec, changed)?
             .send()
             .await
-            .map_err(|e| op_error("UpdateAuthorizer", e))?;
+            .map_err(|e| op_error(Self::OPS.update, e))?;
         Ok(())
     }
 
     async fn delete(c: &Client, api: &str, id: &str) -> Result<(), OpError> {
         let call = c.delete_authorizer().api_id(api).authorizer_id(id).send();
-        delete_if_present("DeleteAuthorizer", is_gone, call).await
+        delete_if_present(Self::OPS.delete, is_gone, call).await
     }
 
     /// The name is taken in this API.

@@ -121,7 +121,7 @@ fn update_request(
                     .into_iter()
                     .collect(),
             )),
-            "api" => return Err(fixed("UpdateIntegration", TY, c)),
+            "api" => return Err(fixed(ApiIntegration::OPS.update, TY, c)),
             _ => req,
         };
     }
@@ -140,7 +140,6 @@ impl Child for ApiIntegration {
         update: "UpdateIntegration",
         delete: "DeleteIntegration",
     };
-    type Spec = ApiIntegration;
 
     fn schema() -> Schema {
         schema()
@@ -156,7 +155,7 @@ impl Child for ApiIntegration {
 
     async fn get(c: &Client, api: &str, id: &str) -> Result<Option<Attrs>, OpError> {
         let call = c.get_integration().api_id(api).integration_id(id).send();
-        let Some(o) = get_optional("GetIntegration", is_gone, call).await? else {
+        let Some(o) = get_optional(Self::OPS.get, is_gone, call).await? else {
             return Ok(None);
         };
         let mut attrs = ApiIntegration {
@@ -196,7 +195,7 @@ impl Child for ApiIntegration {
             .api_id(&spec.api)
             .set_next_token(token)
             .send();
-        Ok(get_optional("GetIntegrations", is_gone, call)
+        Ok(get_optional(Self::OPS.list, is_gone, call)
             .await?
             .map(|out| {
                 let found = out
@@ -229,7 +228,7 @@ impl Child for ApiIntegration {
             )
             .send()
             .await
-            .map_err(|e| op_error("CreateIntegration", e))?;
+            .map_err(|e| op_error(Self::OPS.create, e))?;
         Ok(out.integration_id().unwrap_or_default().to_string())
     }
 
@@ -244,14 +243,14 @@ impl Child for ApiIntegration {
         if let Some(req) = update_request(req, spec, changed)? {
             req.send()
                 .await
-                .map_err(|e| op_error("UpdateIntegration", e))?;
+                .map_err(|e| op_error(Self::OPS.update, e))?;
         }
         Ok(())
     }
 
     async fn delete(c: &Client, api: &str, id: &str) -> Result<(), OpError> {
         let call = c.delete_integration().api_id(api).integration_id(id).send();
-        delete_if_present("DeleteIntegration", is_gone, call).await
+        delete_if_present(Self::OPS.delete, is_gone, call).await
     }
 }
 

@@ -117,7 +117,7 @@ fn update_request(
                 spec.authorization_scopes.clone().unwrap_or_default(),
             )),
             "operation-name" => req.operation_name(spec.operation_name.clone().unwrap_or_default()),
-            "api" => return Err(fixed("UpdateRoute", TY, c)),
+            "api" => return Err(fixed(ApiRoute::OPS.update, TY, c)),
             _ => req,
         };
     }
@@ -135,7 +135,6 @@ impl Child for ApiRoute {
         update: "UpdateRoute",
         delete: "DeleteRoute",
     };
-    type Spec = ApiRoute;
 
     fn schema() -> Schema {
         schema()
@@ -151,7 +150,7 @@ impl Child for ApiRoute {
 
     async fn get(c: &Client, api: &str, id: &str) -> Result<Option<Attrs>, OpError> {
         let call = c.get_route().api_id(api).route_id(id).send();
-        let Some(o) = get_optional("GetRoute", is_gone, call).await? else {
+        let Some(o) = get_optional(Self::OPS.get, is_gone, call).await? else {
             return Ok(None);
         };
         let scopes = o.authorization_scopes();
@@ -189,14 +188,16 @@ impl Child for ApiRoute {
             .api_id(&spec.api)
             .set_next_token(token)
             .send();
-        Ok(get_optional("GetRoutes", is_gone, call).await?.map(|out| {
-            let found = out
-                .items()
-                .iter()
-                .find(|r| r.route_key() == Some(spec.route_key.as_str()))
-                .map(|r| r.route_id().unwrap_or_default().to_string());
-            (found, out.next_token().map(str::to_string))
-        }))
+        Ok(get_optional(Self::OPS.list, is_gone, call)
+            .await?
+            .map(|out| {
+                let found = out
+                    .items()
+                    .iter()
+                    .find(|r| r.route_key() == Some(spec.route_key.as_str()))
+                    .map(|r| r.route_id().unwrap_or_default().to_string());
+                (found, out.next_token().map(str::to_string))
+            }))
     }
 
     async fn create(c: &Client, spec: &ApiRoute) -> Result<String, OpError> {
@@ -214,7 +215,7 @@ impl Child for ApiRoute {
             .set_operation_name(spec.operation_name.clone())
             .send()
             .await
-            .map_err(|e| op_error("CreateRoute", e))?;
+            .map_err(|e| op_error(Self::OPS.create, e))?;
         Ok(out.route_id().unwrap_or_default().to_string())
     }
 
@@ -229,13 +230,13 @@ impl Child for ApiRoute {
         update_request(req, spec, changed)?
             .send()
             .await
-            .map_err(|e| op_error("UpdateRoute", e))?;
+            .map_err(|e| op_error(Self::OPS.update, e))?;
         Ok(())
     }
 
     async fn delete(c: &Client, api: &str, id: &str) -> Result<(), OpError> {
         let call = c.delete_route().api_id(api).route_id(id).send();
-        delete_if_present("DeleteRoute", is_gone, call).await
+        delete_if_present(Self::OPS.delete, is_gone, call).await
     }
 }
 
