@@ -15,7 +15,6 @@ use aws_sdk_apigatewayv2::Client;
 use eco_provider::{Attrs, OpError};
 use eco_schema::{Schema, Spec, SpecEnum};
 
-pub use crate::apigw::split_id;
 use crate::apigw::{fixed, Child, Children, Ops, Page, PayloadFormat};
 use crate::aws::{is_gone, op_error};
 use crate::calls::{delete_if_present, get_optional};
@@ -257,6 +256,7 @@ impl Child for ApiIntegration {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::apigw::split_id;
     use eco_provider::values::s;
 
     #[test]
