@@ -97,6 +97,36 @@ pub struct Ops {
     pub delete: &'static str,
 }
 
+/// The items of a [`Child`] impl that follow from its derived spec type and the noun AWS names
+/// it by: `child!(ApiRoute, "Route")` gives TY and the schema from the spec, the operations
+/// GetRoute, GetRoutes, CreateRoute, UpdateRoute and DeleteRoute, the desired child through the
+/// module's `spec_of`, and the API from its `api` field.
+macro_rules! child {
+    ($spec:ty, $noun:literal) => {
+        const TY: &'static str = <$spec>::TYPE_NAME;
+        const OPS: $crate::apigw::Ops = $crate::apigw::Ops {
+            get: concat!("Get", $noun),
+            list: concat!("Get", $noun, "s"),
+            create: concat!("Create", $noun),
+            update: concat!("Update", $noun),
+            delete: concat!("Delete", $noun),
+        };
+
+        fn schema() -> eco_schema::Schema {
+            <$spec>::schema()
+        }
+
+        fn desired(attrs: &eco_provider::Attrs, op: &str) -> Result<Self, eco_provider::OpError> {
+            spec_of(attrs, op)
+        }
+
+        fn api(spec: &Self) -> &str {
+            &spec.api
+        }
+    };
+}
+pub(crate) use child;
+
 /// One page of a listing: the id of the child looked for, if it is on this page, and the token
 /// of the next page.
 pub type Page = (Option<String>, Option<String>);

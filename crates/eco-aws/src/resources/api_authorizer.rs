@@ -13,7 +13,7 @@ use aws_sdk_apigatewayv2::Client;
 use eco_provider::{Attrs, OpError, Value};
 use eco_schema::{Schema, Spec, SpecEnum};
 
-use crate::apigw::{fixed, Child, Children, Ops, Page, PayloadFormat};
+use crate::apigw::{fixed, Child, Children, Page, PayloadFormat};
 use crate::aws::{is_gone, op_error};
 use crate::calls::{delete_if_present, get_optional};
 
@@ -165,27 +165,8 @@ fn by_name<'a>(
 /// through `find` (GetAuthorizers) before running it again.
 #[async_trait]
 impl Child for ApiAuthorizer {
-    const TY: &'static str = TY;
-    const OPS: Ops = Ops {
-        get: "GetAuthorizer",
-        list: "GetAuthorizers",
-        create: "CreateAuthorizer",
-        update: "UpdateAuthorizer",
-        delete: "DeleteAuthorizer",
-    };
+    crate::apigw::child!(ApiAuthorizer, "Authorizer");
     const CREATE_FIRST: bool = true;
-
-    fn schema() -> Schema {
-        schema()
-    }
-
-    fn desired(attrs: &Attrs, op: &str) -> Result<ApiAuthorizer, OpError> {
-        spec_of(attrs, op)
-    }
-
-    fn api(spec: &ApiAuthorizer) -> &str {
-        &spec.api
-    }
 
     async fn get(c: &Client, api: &str, id: &str) -> Result<Option<Attrs>, OpError> {
         let call = c.get_authorizer().api_id(api).authorizer_id(id).send();

@@ -15,7 +15,7 @@ use aws_sdk_apigatewayv2::Client;
 use eco_provider::{Attrs, OpError};
 use eco_schema::{Schema, Spec, SpecEnum};
 
-use crate::apigw::{fixed, Child, Children, Ops, Page, PayloadFormat};
+use crate::apigw::{fixed, Child, Children, Page, PayloadFormat};
 use crate::aws::{is_gone, op_error};
 use crate::calls::{delete_if_present, get_optional};
 
@@ -131,26 +131,7 @@ fn update_request(
 /// the one a create made.
 #[async_trait]
 impl Child for ApiIntegration {
-    const TY: &'static str = TY;
-    const OPS: Ops = Ops {
-        get: "GetIntegration",
-        list: "GetIntegrations",
-        create: "CreateIntegration",
-        update: "UpdateIntegration",
-        delete: "DeleteIntegration",
-    };
-
-    fn schema() -> Schema {
-        schema()
-    }
-
-    fn desired(attrs: &Attrs, op: &str) -> Result<ApiIntegration, OpError> {
-        spec_of(attrs, op)
-    }
-
-    fn api(spec: &ApiIntegration) -> &str {
-        &spec.api
-    }
+    crate::apigw::child!(ApiIntegration, "Integration");
 
     async fn get(c: &Client, api: &str, id: &str) -> Result<Option<Attrs>, OpError> {
         let call = c.get_integration().api_id(api).integration_id(id).send();

@@ -13,7 +13,7 @@ use aws_sdk_apigatewayv2::Client;
 use eco_provider::{Attrs, OpError};
 use eco_schema::{Schema, Spec, SpecEnum};
 
-use crate::apigw::{fixed, Child, Children, Ops, Page};
+use crate::apigw::{fixed, Child, Children, Page};
 use crate::aws::{is_gone, op_error};
 use crate::calls::{delete_if_present, get_optional};
 
@@ -127,26 +127,7 @@ fn update_request(
 /// A route key is unique in an API: the route with this key is the one a create made.
 #[async_trait]
 impl Child for ApiRoute {
-    const TY: &'static str = TY;
-    const OPS: Ops = Ops {
-        get: "GetRoute",
-        list: "GetRoutes",
-        create: "CreateRoute",
-        update: "UpdateRoute",
-        delete: "DeleteRoute",
-    };
-
-    fn schema() -> Schema {
-        schema()
-    }
-
-    fn desired(attrs: &Attrs, op: &str) -> Result<ApiRoute, OpError> {
-        spec_of(attrs, op)
-    }
-
-    fn api(spec: &ApiRoute) -> &str {
-        &spec.api
-    }
+    crate::apigw::child!(ApiRoute, "Route");
 
     async fn get(c: &Client, api: &str, id: &str) -> Result<Option<Attrs>, OpError> {
         let call = c.get_route().api_id(api).route_id(id).send();
