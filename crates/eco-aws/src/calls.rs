@@ -160,6 +160,30 @@ pub fn to_update<T>(found: Option<T>, op: &str, what: &str) -> Result<T, OpError
     })
 }
 
+/// Every item of a listing paged by NextToken: `items` of each page, until `next` gives no
+/// token (or `page` answers `None`: the parent is gone, and what was listed so far is all).
+pub async fn collect_pages<T, P, F, Fut>(
+    page: F,
+    items: impl Fn(&P) -> Vec<T>,
+    next: impl Fn(&P) -> Option<String>,
+) -> Result<Vec<T>, OpError>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = Result<Option<P>, OpError>>,
+{
+    let mut all = Vec::new();
+    let none = find_in_pages(
+        page,
+        |p| {
+            all.extend(items(p));
+            None
+        },
+        next,
+    );
+    none.await?;
+    Ok(all)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,5 +243,27 @@ mod tests {
         .unwrap();
         assert_eq!(all, vec![1, 2, 3]);
         assert_eq!(asked, vec![None, Some("b".into()), Some("c".into())]);
+    }
+
+    #[tokio::test]
+    async fn collect_pages_collects_every_page_until_no_token_or_gone() {
+        let pages = |last: Option<u8>| {
+            move |token: Option<String>| async move {
+                let n: u8 = token.map_or(0, |t| t.parse().unwrap());
+                Ok(match last {
+                    Some(l) if n > l => None,
+                    _ => Some(n),
+                })
+            }
+        };
+        let next = |n: &u8| (*n < 2).then(|| (n + 1).to_string());
+        let all = collect_pages(pages(None), |n| vec![*n, *n], next)
+            .await
+            .unwrap();
+        assert_eq!(all, [0, 0, 1, 1, 2, 2]);
+        let gone = collect_pages(pages(Some(0)), |n| vec![*n], next)
+            .await
+            .unwrap();
+        assert_eq!(gone, [0]);
     }
 }

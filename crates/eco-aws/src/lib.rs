@@ -8,6 +8,7 @@
 //! update, delete, import) with the official AWS SDK; [`providers`] gathers them for the engine.
 //! This crate (with `state-backends/s3`) is the only one that knows the AWS SDK.
 
+pub mod apigw;
 pub mod attrs;
 pub mod aws;
 pub mod calls;

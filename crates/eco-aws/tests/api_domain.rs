@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use eco_aws::resources::api_domain;
 use eco_provider::standard::{self, Case};
-use eco_provider::values::s;
+use eco_provider::values::{s, tags};
 use eco_provider::{Attrs, ErrorKind, OpContext, ResourceProvider, Value};
 use eco_test_support::Moto;
 
@@ -18,15 +18,6 @@ fn mapping(key: &str, api: &str, stage: &str) -> Value {
         ("api".to_string(), s(api)),
         ("stage".to_string(), s(stage)),
     ]))
-}
-
-fn tags(ctx: &OpContext) -> Value {
-    Value::Map(
-        ctx.ownership_tags()
-            .into_iter()
-            .map(|(k, v)| (k, Value::String(v)))
-            .collect(),
-    )
 }
 
 /// moto, clients, and an HTTP API with stages `$default` and `v2`.
@@ -64,7 +55,7 @@ fn desired(ctx: &OpContext, api: &str) -> Attrs {
             "mapping".to_string(),
             Value::List(vec![mapping("", api, "$default")]),
         ),
-        ("tags".to_string(), tags(ctx)),
+        ("tags".to_string(), tags(ctx, &[])),
     ])
 }
 

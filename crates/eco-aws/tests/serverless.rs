@@ -9,15 +9,6 @@ use eco_provider::standard::{self, Case};
 use eco_provider::{Attrs, ErrorKind, OpContext, ResourceProvider, Value};
 use eco_test_support::Moto;
 
-fn map(pairs: &[(&str, &str)]) -> Value {
-    Value::Map(
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), s(v)))
-            .collect::<BTreeMap<_, _>>(),
-    )
-}
-
 fn setup() -> (Moto, eco_aws::Aws) {
     let moto = Moto::start();
     let aws = eco_aws::Aws::for_endpoint(&moto.endpoint(), "us-east-1");
@@ -38,6 +29,30 @@ async fn role(aws: &eco_aws::Aws, name: &str) -> String {
         .unwrap()
         .arn()
         .to_string()
+}
+
+/// moto, its clients, an execution role (`fn-role`) and a source directory whose `file` holds
+/// `code`.
+async fn with_source(file: &str, code: &str) -> (Moto, eco_aws::Aws, String, tempfile::TempDir) {
+    let (moto, aws) = setup();
+    let role = role(&aws, "fn-role").await;
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), file, code);
+    (moto, aws, role, dir)
+}
+
+/// The standard tests of a type with nothing to change in place here (every lambda-permission
+/// attribute replaces it; moto cannot update a stage).
+async fn standard_unchanged(p: &dyn ResourceProvider, ctx: &OpContext, desired: &Attrs) {
+    standard::run(Case {
+        provider: p,
+        ctx: ctx.clone(),
+        desired: desired.clone(),
+        updated: desired.clone(),
+        changed: vec![],
+        token: "t".into(),
+    })
+    .await;
 }
 
 fn write(dir: &Path, rel: &str, text: &str) {
@@ -68,20 +83,17 @@ fn function(
 
 #[tokio::test]
 async fn lambda_function_standard() {
-    let (_moto, aws) = setup();
-    let role = role(&aws, "fn-role").await;
-    let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
+    let (_moto, aws, role, dir) = with_source(
         "src/index.js",
         "exports.handler = async () => ({ statusCode: 200 });\n",
-    );
+    )
+    .await;
     let p = lambda_function::Provider::new(&aws);
     let ctx = OpContext::new("lambda-function.api", "ecogy", "dev");
     let mut desired = function(&p, &ctx, dir.path(), "ecogy-dev-api", &role);
     desired.insert("memory".into(), Value::Int(256));
     desired.insert("timeout".into(), Value::Int(10));
-    desired.insert("env".into(), map(&[("TABLE", "assets")]));
+    desired.insert("env".into(), map(&[("TABLE", s("assets"))]));
     desired.insert("description".into(), s("the API"));
     desired.insert("tags".into(), tags(&ctx, &[("team", "platform")]));
     let mut updated = desired.clone();
@@ -93,7 +105,10 @@ async fn lambda_function_standard() {
     p.expand(dir.path(), &mut updated).unwrap();
     assert_ne!(updated["source-hash"], desired["source-hash"]);
     updated.insert("memory".into(), Value::Int(512));
-    updated.insert("env".into(), map(&[("TABLE", "assets2"), ("MODE", "x")]));
+    updated.insert(
+        "env".into(),
+        map(&[("TABLE", s("assets2")), ("MODE", s("x"))]),
+    );
     updated.insert("tags".into(), tags(&ctx, &[("team", "api")]));
     // `source` is eco-only (kept in state, never read back), and the standard test compares
     // reads with what it asked: drop it. The packages `expand` made are kept by the provider,
@@ -115,26 +130,23 @@ async fn lambda_function_standard() {
 
 #[tokio::test]
 async fn lambda_function_reports_code_sha256_config_and_sensitive_env() {
-    let (_moto, aws) = setup();
-    let role_arn = role(&aws, "fn-role").await;
-    let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        "src/index.mjs",
-        "export const handler = async () => 1;\n",
-    );
+    let (_moto, aws, role_arn, dir) =
+        with_source("src/index.mjs", "export const handler = async () => 1;\n").await;
     let p = lambda_function::Provider::new(&aws);
     let ctx = OpContext::new("lambda-function.f", "ecogy", "dev");
     let mut d = function(&p, &ctx, dir.path(), "f", &role_arn);
-    d.insert("env".into(), map(&[("PLAIN", "1")]));
-    d.insert("sensitive-env".into(), map(&[("SECRET", "hunter2")]));
+    d.insert("env".into(), map(&[("PLAIN", s("1"))]));
+    d.insert("sensitive-env".into(), map(&[("SECRET", s("hunter2"))]));
     d.insert("architectures".into(), list(&["arm64"]));
     d.insert("reserved-concurrency".into(), Value::Int(5));
     let live = p.create(&ctx, &d, "t").await.unwrap();
     // What moto reports as CodeSha256 is exactly what expand computed.
     assert_eq!(live.attrs["source-hash"], d["source-hash"]);
-    assert_eq!(live.attrs["env"], map(&[("PLAIN", "1")]));
-    assert_eq!(live.attrs["sensitive-env"], map(&[("SECRET", "hunter2")]));
+    assert_eq!(live.attrs["env"], map(&[("PLAIN", s("1"))]));
+    assert_eq!(
+        live.attrs["sensitive-env"],
+        map(&[("SECRET", s("hunter2"))])
+    );
     assert_eq!(
         live.attrs["tags"],
         tags(&ctx, &[]),
@@ -152,7 +164,10 @@ async fn lambda_function_reports_code_sha256_config_and_sensitive_env() {
 
     // Moving a variable from sensitive-env to env, and dropping reserved concurrency.
     let mut d2 = d.clone();
-    d2.insert("env".into(), map(&[("PLAIN", "1"), ("SECRET", "hunter2")]));
+    d2.insert(
+        "env".into(),
+        map(&[("PLAIN", s("1")), ("SECRET", s("hunter2"))]),
+    );
     d2.insert("sensitive-env".into(), Value::Map(BTreeMap::new()));
     d2.remove("reserved-concurrency");
     let after = p
@@ -171,7 +186,7 @@ async fn lambda_function_reports_code_sha256_config_and_sensitive_env() {
         .unwrap();
     assert_eq!(
         after.attrs["env"],
-        map(&[("PLAIN", "1"), ("SECRET", "hunter2")])
+        map(&[("PLAIN", s("1")), ("SECRET", s("hunter2"))])
     );
     assert!(!after.attrs.contains_key("sensitive-env"));
     assert!(!after.attrs.contains_key("reserved-concurrency"));
@@ -185,14 +200,8 @@ async fn lambda_function_reports_code_sha256_config_and_sensitive_env() {
 
 #[tokio::test]
 async fn lambda_function_publish_and_alias() {
-    let (_moto, aws) = setup();
-    let role_arn = role(&aws, "fn-role").await;
-    let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        "src/index.js",
-        "exports.handler = async () => 1;\n",
-    );
+    let (_moto, aws, role_arn, dir) =
+        with_source("src/index.js", "exports.handler = async () => 1;\n").await;
     let p = lambda_function::Provider::new(&aws);
     let ctx = OpContext::new("lambda-function.f", "ecogy", "dev");
     let mut d = function(&p, &ctx, dir.path(), "pub", &role_arn);
@@ -225,14 +234,8 @@ async fn lambda_function_publish_and_alias() {
 
 #[tokio::test]
 async fn lambda_permission_standard_and_conflict() {
-    let (_moto, aws) = setup();
-    let role_arn = role(&aws, "fn-role").await;
-    let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        "src/index.js",
-        "exports.handler = async () => 1;\n",
-    );
+    let (_moto, aws, role_arn, dir) =
+        with_source("src/index.js", "exports.handler = async () => 1;\n").await;
     let fp = lambda_function::Provider::new(&aws);
     let fctx = OpContext::new("lambda-function.f", "ecogy", "dev");
     let d = function(&fp, &fctx, dir.path(), "target", &role_arn);
@@ -248,15 +251,7 @@ async fn lambda_permission_standard_and_conflict() {
             s("arn:aws:execute-api:us-east-1:123456789012:abc123/*/*"),
         ),
     ]);
-    standard::run(Case {
-        provider: &p,
-        ctx: ctx.clone(),
-        desired: desired.clone(),
-        updated: desired.clone(),
-        changed: vec![],
-        token: "t".into(),
-    })
-    .await;
+    standard_unchanged(&p, &ctx, &desired).await;
 
     let live = p.create(&ctx, &desired, "t").await.unwrap();
     assert_eq!(live.id, "target/eco-lambda-permission-api");
@@ -279,7 +274,7 @@ async fn lambda_permission_standard_and_conflict() {
 }
 
 use eco_aws::resources::{api, api_authorizer, api_integration, api_route, api_stage};
-use eco_provider::values::{list, s, tags};
+use eco_provider::values::{list, map, s, tags};
 
 async fn make_api(aws: &eco_aws::Aws, name: &str) -> String {
     let p = api::Provider::new(aws);
@@ -430,20 +425,12 @@ async fn api_stage_standard() {
                 ("rate-limit".to_string(), Value::Float(100.0)),
             ])),
         ),
-        ("stage-variables".to_string(), map(&[("mode", "live")])),
+        ("stage-variables".to_string(), map(&[("mode", s("live"))])),
         ("tags".to_string(), tags(&ctx, &[])),
     ]);
     // moto has neither UpdateStage nor TagResource on stage ARNs (404): no in-place change
     // runs against it here; the UpdateStage and tag requests are unit-tested in the module.
-    standard::run(Case {
-        provider: &p,
-        ctx: ctx.clone(),
-        desired: desired.clone(),
-        updated: desired.clone(),
-        changed: vec![],
-        token: "t".into(),
-    })
-    .await;
+    standard_unchanged(&p, &ctx, &desired).await;
     let live = p.create(&ctx, &desired, "t").await.unwrap();
     assert_eq!(live.id, format!("{api_id}/$default"));
     assert_eq!(

@@ -8,86 +8,135 @@
 //! - delete: DeleteApi
 //! - import: by API id (GetApi)
 
-use eco_schema::{Attribute, ScalarType, Schema};
-
-pub const TYPE_NAME: &str = "api";
-
-pub fn schema() -> Schema {
-    Schema::new(TYPE_NAME, "An API Gateway v2 HTTP API")
-        .import_id("the API id (e.g. a1b2c3d4e5)")
-        .attr(
-            Attribute::string("name")
-                .required()
-                .doc("API name (UpdateApi)"),
-        )
-        .attr(
-            Attribute::string("protocol-type")
-                .forces_replacement()
-                .one_of(&["HTTP", "WEBSOCKET"]).doc("HTTP (default) or WEBSOCKET; fixed at creation"),
-        )
-        .attr(Attribute::string("description").doc("description (UpdateApi)"))
-        .attr(
-            Attribute::block(
-                "cors",
-                vec![
-                    Attribute::list("allow-origins", ScalarType::String).doc("allowed origins"),
-                    Attribute::list("allow-methods", ScalarType::String).doc("allowed methods"),
-                    Attribute::list("allow-headers", ScalarType::String)
-                        .doc("allowed request headers"),
-                    Attribute::list("expose-headers", ScalarType::String)
-                        .doc("response headers exposed to the browser"),
-                    Attribute::int("max-age").range(-1, 86400).doc("seconds a preflight response may be cached"),
-                    Attribute::bool("allow-credentials").doc("whether credentials are allowed"),
-                ],
-            )
-            .doc("CORS configuration (UpdateApi / DeleteCorsConfiguration)"),
-        )
-        .attr(
-            Attribute::bool("disable-execute-api-endpoint")
-                .doc("serve only through custom domains (UpdateApi)"),
-        )
-        .attr(Attribute::string("route-selection-expression").doc(
-            "route selection expression, with $${ for a literal ${ (default: method and path; UpdateApi)",
-        ))
-        .attr(Attribute::string("id").computed().doc("API id"))
-        .attr(
-            Attribute::string("api-endpoint")
-                .computed()
-                .doc("default endpoint, https://ID.execute-api.REGION.amazonaws.com"),
-        )
-        .attr(
-            Attribute::string("execution-arn")
-                .computed()
-                .doc("arn:aws:execute-api:REGION:ACCOUNT:ID, for lambda-permission source-arn"),
-        )
-        .attr(
-            Attribute::string("arn")
-                .computed()
-                .doc("API ARN (for tagging and IAM)"),
-        )
-        .taggable()
-}
-
-// ---------------------------------------------------------------------------------------------
-// Operations
-// ---------------------------------------------------------------------------------------------
-
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
+use aws_sdk_apigatewayv2::operation::get_api::GetApiOutput;
 use aws_sdk_apigatewayv2::types::{Cors, ProtocolType};
-use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider, Value};
+use eco_provider::{Attrs, Live, OpContext, OpError, ResourceProvider, Value};
+use eco_schema::spec::SpecValue;
+use eco_schema::{Schema, Spec, SpecEnum};
 
-use crate::attrs::{opt_block, opt_bool, opt_str, req_str, s, str_list, str_list_value};
-use crate::aws::{is_gone, op_error, Aws};
-use crate::calls::{delete_if_present, get_optional};
+use crate::apigw::{fixed, tagged, tags, Gateway};
+use crate::aws::{differing, is_gone, op_error, Aws};
+use crate::calls::{collect_pages, delete_if_present, find_in_pages, get_optional, still_there};
 use crate::tags::retag;
-use crate::tags::{tags_of, tags_value};
 
-const TY: &str = "api";
+/// An HTTP API's attributes, declared once.
+#[derive(Debug, Clone, PartialEq, Default, Spec)]
+#[eco(
+    resource = "api",
+    doc = "An API Gateway v2 HTTP API",
+    import_id = "the API id (e.g. a1b2c3d4e5)"
+)]
+pub struct Api {
+    #[eco(doc = "API name (UpdateApi)")]
+    pub name: String,
+    #[eco(replace, doc = "HTTP (default) or WEBSOCKET; fixed at creation")]
+    pub protocol_type: Option<Protocol>,
+    #[eco(doc = "description (UpdateApi)")]
+    pub description: Option<String>,
+    #[eco(doc = "CORS configuration (UpdateApi / DeleteCorsConfiguration)")]
+    pub cors: Option<CorsConfig>,
+    #[eco(doc = "serve only through custom domains (UpdateApi)")]
+    pub disable_execute_api_endpoint: Option<bool>,
+    #[eco(
+        doc = "route selection expression, with $${ for a literal ${ (default: method and path; UpdateApi)"
+    )]
+    pub route_selection_expression: Option<String>,
+    #[eco(computed, doc = "API id")]
+    pub id: Option<String>,
+    #[eco(
+        computed,
+        doc = "default endpoint, https://ID.execute-api.REGION.amazonaws.com"
+    )]
+    pub api_endpoint: Option<String>,
+    #[eco(
+        computed,
+        doc = "arn:aws:execute-api:REGION:ACCOUNT:ID, for lambda-permission source-arn"
+    )]
+    pub execution_arn: Option<String>,
+    #[eco(computed, doc = "API ARN (for tagging and IAM)")]
+    pub arn: Option<String>,
+    #[eco(tags)]
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, SpecEnum)]
+#[eco(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Protocol {
+    Http,
+    Websocket,
+}
+
+/// `cors { allow-origins ..; ... }`.
+#[derive(Debug, Clone, PartialEq, Default, Spec)]
+pub struct CorsConfig {
+    #[eco(doc = "allowed origins")]
+    pub allow_origins: Option<Vec<String>>,
+    #[eco(doc = "allowed methods")]
+    pub allow_methods: Option<Vec<String>>,
+    #[eco(doc = "allowed request headers")]
+    pub allow_headers: Option<Vec<String>>,
+    #[eco(doc = "response headers exposed to the browser")]
+    pub expose_headers: Option<Vec<String>>,
+    #[eco(min = -1, max = 86400, doc = "seconds a preflight response may be cached")]
+    pub max_age: Option<i32>,
+    #[eco(doc = "whether credentials are allowed")]
+    pub allow_credentials: Option<bool>,
+}
+
+pub const TYPE_NAME: &str = Api::TYPE_NAME;
+const TY: &str = TYPE_NAME;
+
+pub fn schema() -> Schema {
+    Api::schema()
+}
+
+fn spec_of(desired: &Attrs, op: &str) -> Result<Api, OpError> {
+    Api::from_attrs(desired).map_err(|e| OpError::invalid(op, format!("{TY}: {e}")))
+}
+
+impl CorsConfig {
+    /// The CORS configuration CreateApi / UpdateApi send.
+    fn request(&self) -> Cors {
+        Cors::builder()
+            .set_allow_origins(self.allow_origins.clone())
+            .set_allow_methods(self.allow_methods.clone())
+            .set_allow_headers(self.allow_headers.clone())
+            .set_expose_headers(self.expose_headers.clone())
+            .set_max_age(self.max_age)
+            .set_allow_credentials(self.allow_credentials)
+            .build()
+    }
+
+    fn from_live(c: &Cors) -> CorsConfig {
+        let list = |v: &[String]| (!v.is_empty()).then(|| v.to_vec());
+        CorsConfig {
+            allow_origins: list(c.allow_origins()),
+            allow_methods: list(c.allow_methods()),
+            allow_headers: list(c.allow_headers()),
+            expose_headers: list(c.expose_headers()),
+            max_age: c.max_age(),
+            allow_credentials: c.allow_credentials(),
+        }
+    }
+}
+
+/// The CORS configuration of `cors` (a block), for CreateApi / UpdateApi.
+pub fn cors_of(fields: &BTreeMap<String, Value>, op: &str) -> Result<Cors, OpError> {
+    let cors = CorsConfig::from_attrs_at(fields, "cors")
+        .map_err(|e| OpError::invalid(op, format!("{TY}: {e}")))?;
+    Ok(cors.request())
+}
+
+/// The `cors` block value of a live CORS configuration.
+pub fn cors_value(c: &Cors) -> Value {
+    CorsConfig::from_live(c).to_value().unwrap_or(Value::Null)
+}
 
 /// The account id of the caller (for execution ARNs), looked up once per provider.
-pub(crate) async fn account_id(
+async fn account_id(
     sts: &aws_sdk_sts::Client,
     cell: &tokio::sync::OnceCell<String>,
 ) -> Result<String, OpError> {
@@ -102,67 +151,43 @@ pub(crate) async fn account_id(
     .cloned()
 }
 
-/// The CORS configuration of `cors` (a block), for CreateApi / UpdateApi.
-pub fn cors_of(fields: &BTreeMap<String, Value>, op: &str) -> Result<Cors, OpError> {
-    let list = |k: &str| -> Result<Option<Vec<String>>, OpError> {
-        fields.get(k).map(|v| str_list(v, k, TY, op)).transpose()
-    };
-    let max_age = match fields.get("max-age") {
-        None => None,
-        Some(Value::Int(n)) if (-1..=86400).contains(n) => Some(*n as i32),
-        Some(other) => {
-            return Err(OpError::invalid(
-                op,
-                format!("{TY}: cors max-age must be -1 to 86400 seconds, got {other:?}"),
-            ))
-        }
-    };
-    let credentials = match fields.get("allow-credentials") {
-        None => None,
-        Some(Value::Bool(b)) => Some(*b),
-        Some(other) => {
-            return Err(OpError::invalid(
-                op,
-                format!("{TY}: cors allow-credentials must be a boolean, got {other:?}"),
-            ))
-        }
-    };
-    Ok(Cors::builder()
-        .set_allow_origins(list("allow-origins")?)
-        .set_allow_methods(list("allow-methods")?)
-        .set_allow_headers(list("allow-headers")?)
-        .set_expose_headers(list("expose-headers")?)
-        .set_max_age(max_age)
-        .set_allow_credentials(credentials)
-        .build())
-}
+type UpdateReq = aws_sdk_apigatewayv2::operation::update_api::builders::UpdateApiFluentBuilder;
 
-/// The `cors` block value of a live CORS configuration.
-pub fn cors_value(c: &Cors) -> Value {
-    let mut m = BTreeMap::new();
-    let mut put = |k: &str, v: &[String]| {
-        if !v.is_empty() {
-            m.insert(k.to_string(), str_list_value(v.iter().cloned()));
-        }
-    };
-    put("allow-origins", c.allow_origins());
-    put("allow-methods", c.allow_methods());
-    put("allow-headers", c.allow_headers());
-    put("expose-headers", c.expose_headers());
-    if let Some(n) = c.max_age() {
-        m.insert("max-age".into(), Value::Int(n as i64));
+/// UpdateApi with the changed fields (`None` when none of them is UpdateApi's), and whether
+/// `cors` was removed (DeleteCorsConfiguration).
+fn update_request(
+    mut req: UpdateReq,
+    spec: &Api,
+    changed: &[String],
+) -> Result<(Option<UpdateReq>, bool), OpError> {
+    let (mut send, mut drop_cors) = (false, false);
+    for c in changed {
+        req = match (c.as_str(), &spec.cors) {
+            ("name", _) => req.name(&spec.name),
+            ("description", _) => req.description(spec.description.clone().unwrap_or_default()),
+            ("cors", Some(cors)) => req.cors_configuration(cors.request()),
+            ("cors", None) => {
+                drop_cors = true;
+                continue;
+            }
+            ("disable-execute-api-endpoint", _) => {
+                req.disable_execute_api_endpoint(spec.disable_execute_api_endpoint.unwrap_or(false))
+            }
+            ("route-selection-expression", _) => {
+                req.set_route_selection_expression(spec.route_selection_expression.clone())
+            }
+            ("protocol-type", _) => return Err(fixed("UpdateApi", TY, c)),
+            _ => continue,
+        };
+        send = true;
     }
-    if let Some(b) = c.allow_credentials() {
-        m.insert("allow-credentials".into(), Value::Bool(b));
-    }
-    Value::Map(m)
+    Ok((send.then_some(req), drop_cors))
 }
 
 /// The `api` operations.
 pub struct Provider {
-    client: aws_sdk_apigatewayv2::Client,
+    gw: Gateway,
     sts: aws_sdk_sts::Client,
-    region: String,
     account: tokio::sync::OnceCell<String>,
     schema: Schema,
 }
@@ -170,199 +195,88 @@ pub struct Provider {
 impl Provider {
     pub fn new(aws: &Aws) -> Provider {
         Provider {
-            client: aws.apigatewayv2(),
+            gw: Gateway::new(aws),
             sts: aws.sts(),
-            region: aws.region(),
             account: tokio::sync::OnceCell::new(),
             schema: schema(),
         }
     }
 
-    fn arn(&self, id: &str) -> String {
-        format!("arn:aws:apigateway:{}::/apis/{id}", self.region)
+    /// The API AWS reports.
+    fn api(&self, id: &str, out: &GetApiOutput, account: &str) -> Api {
+        let region = &self.gw.region;
+        let endpoint = out.api_endpoint().map(str::to_string);
+        Api {
+            name: out.name().unwrap_or_default().to_string(),
+            protocol_type: out
+                .protocol_type()
+                .and_then(|p| Protocol::parse(p.as_str())),
+            description: out
+                .description()
+                .filter(|d| !d.is_empty())
+                .map(str::to_string),
+            cors: out.cors_configuration().map(CorsConfig::from_live),
+            disable_execute_api_endpoint: Some(out.disable_execute_api_endpoint().unwrap_or(false)),
+            route_selection_expression: out.route_selection_expression().map(str::to_string),
+            id: Some(id.to_string()),
+            api_endpoint: endpoint.or_else(|| Some(self.gw.endpoint(id))),
+            execution_arn: Some(format!("arn:aws:execute-api:{region}:{account}:{id}")),
+            arn: Some(self.gw.arn(&format!("/apis/{id}"))),
+            tags: tags(out.tags()),
+        }
     }
 
     async fn read_id(&self, id: &str) -> Result<Option<(Live, BTreeMap<String, String>)>, OpError> {
-        let Some(out) =
-            get_optional("GetApi", is_gone, self.client.get_api().api_id(id).send()).await?
-        else {
+        let call = self.gw.client.get_api().api_id(id).send();
+        let Some(out) = get_optional("GetApi", is_gone, call).await? else {
             return Ok(None);
         };
         let account = account_id(&self.sts, &self.account).await?;
-        let mut a = Attrs::new();
-        a.insert("id".into(), s(id));
-        if let Some(n) = out.name() {
-            a.insert("name".into(), s(n));
-        }
-        if let Some(p) = out.protocol_type() {
-            a.insert("protocol-type".into(), s(p.as_str()));
-        }
-        if let Some(d) = out.description().filter(|d| !d.is_empty()) {
-            a.insert("description".into(), s(d));
-        }
-        if let Some(c) = out.cors_configuration() {
-            a.insert("cors".into(), cors_value(c));
-        }
-        a.insert(
-            "disable-execute-api-endpoint".into(),
-            Value::Bool(out.disable_execute_api_endpoint().unwrap_or(false)),
-        );
-        if let Some(r) = out.route_selection_expression() {
-            a.insert("route-selection-expression".into(), s(r));
-        }
-        let endpoint = out
-            .api_endpoint()
-            .map(str::to_string)
-            .unwrap_or_else(|| format!("https://{id}.execute-api.{}.amazonaws.com", self.region));
-        a.insert("api-endpoint".into(), s(endpoint));
-        a.insert(
-            "execution-arn".into(),
-            s(format!(
-                "arn:aws:execute-api:{}:{account}:{id}",
-                self.region
-            )),
-        );
-        a.insert("arn".into(), s(self.arn(id)));
-        let tags: BTreeMap<String, String> = out
-            .tags()
-            .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-            .unwrap_or_default();
-        a.insert("tags".into(), tags_value(&tags));
-        Ok(Some((
-            Live {
-                id: id.to_string(),
-                attrs: a,
-            },
-            tags,
-        )))
+        let api = self.api(id, &out, &account);
+        Ok(Some((tagged(id, api.to_attrs(), &api.tags), api.tags)))
     }
 
-    /// The API of this address (by ownership tags), through GetApis pages.
-    /// API names need not be unique: only the ownership tags identify this address's API.
-    async fn find_tagged(&self, ctx: &OpContext) -> Result<Option<String>, OpError> {
-        let mut token = None;
-        loop {
-            let out = self
-                .client
-                .get_apis()
-                .set_next_token(token)
-                .send()
-                .await
-                .map_err(|e| op_error("GetApis", e))?;
-            for api in out.items() {
-                let tags: BTreeMap<String, String> = api
-                    .tags()
-                    .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-                    .unwrap_or_default();
-                if ctx.owns(&tags) {
-                    return Ok(api.api_id().map(str::to_string));
-                }
-            }
-            token = out.next_token().map(str::to_string);
-            if token.is_none() {
-                return Ok(None);
-            }
-        }
-    }
-
-    async fn read_required(
+    /// A page of GetApis (its API ids and the next token), for `list` and `find`.
+    async fn page(
         &self,
-        id: &str,
-        op: &str,
-    ) -> Result<(Live, BTreeMap<String, String>), OpError> {
-        self.read_id(id).await?.ok_or_else(|| {
-            OpError::new(
-                op,
-                ErrorKind::Other,
-                format!("{TY}: API `{id}` vanished during {op}"),
-            )
-        })
+        token: Option<String>,
+    ) -> Result<Option<aws_sdk_apigatewayv2::operation::get_apis::GetApisOutput>, OpError> {
+        let out = self.gw.client.get_apis().set_next_token(token).send().await;
+        out.map(Some).map_err(|e| op_error("GetApis", e))
     }
 
-    async fn change(
-        &self,
-        id: &str,
-        desired: &Attrs,
-        live_tags: &BTreeMap<String, String>,
-        changed: &[String],
-    ) -> Result<(), OpError> {
+    /// Brings API `id` to `spec` for the attributes in `changed`; what a read reports after.
+    async fn change(&self, id: &str, spec: &Api, changed: &[String]) -> Result<Live, OpError> {
         let op = "UpdateApi";
-        let mut req = self.client.update_api().api_id(id);
-        let mut send = false;
-        for c in changed {
-            match c.as_str() {
-                "name" => {
-                    req = req.name(req_str(desired, "name", TY, op)?);
-                    send = true;
-                }
-                "description" => {
-                    req = req
-                        .description(opt_str(desired, "description", TY, op)?.unwrap_or_default());
-                    send = true;
-                }
-                "cors" => match opt_block(desired, "cors", TY, op)? {
-                    Some(fields) => {
-                        req = req.cors_configuration(cors_of(fields, op)?);
-                        send = true;
-                    }
-                    None => {
-                        match self
-                            .client
-                            .delete_cors_configuration()
-                            .api_id(id)
-                            .send()
-                            .await
-                        {
-                            Ok(_) => {}
-                            Err(e) if is_gone(&e) => {}
-                            Err(e) => return Err(op_error("DeleteCorsConfiguration", e)),
-                        }
-                    }
-                },
-                "disable-execute-api-endpoint" => {
-                    req = req.disable_execute_api_endpoint(
-                        opt_bool(desired, c, TY, op)?.unwrap_or(false),
-                    );
-                    send = true;
-                }
-                "route-selection-expression" => {
-                    req = req.set_route_selection_expression(opt_str(desired, c, TY, op)?);
-                    send = true;
-                }
-                "tags" | "id" | "api-endpoint" | "execution-arn" | "arn" => {}
-                "protocol-type" => {
-                    return Err(OpError::invalid(
-                        op,
-                        format!(
-                        "{TY}: `protocol-type` cannot change in place (it forces a replacement)"
-                    ),
-                    ))
-                }
-                _ => {}
-            }
+        let (_, live_tags) = still_there(self.read_id(id).await?, op, TY, id)?;
+        let (req, drop_cors) =
+            update_request(self.gw.client.update_api().api_id(id), spec, changed)?;
+        if drop_cors {
+            let call = self.gw.client.delete_cors_configuration().api_id(id).send();
+            delete_if_present("DeleteCorsConfiguration", is_gone, call).await?;
         }
-        if send {
+        if let Some(req) = req {
             req.send().await.map_err(|e| op_error(op, e))?;
         }
         if changed.iter().any(|c| c == "tags") {
-            let arn = self.arn(id);
             retag(
-                &self.client,
-                &arn,
-                live_tags,
-                &tags_of(desired.get("tags")),
+                &self.gw.client,
+                &self.gw.arn(&format!("/apis/{id}")),
+                &live_tags,
+                &spec.tags,
                 &[],
             )
             .await?;
         }
-        Ok(())
+        Ok(still_there(self.read_id(id).await?, op, TY, id)?.0)
     }
 }
 
-pub(crate) use crate::aws::differing;
-
-// API Gateway v2 tags any of its resources by ARN: TagResource with a map, UntagResource by key.
-crate::tags::tag_by_key!(aws_sdk_apigatewayv2::Client, resource_arn);
+fn next(out: &aws_sdk_apigatewayv2::operation::get_apis::GetApisOutput) -> Option<String> {
+    out.next_token()
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+}
 
 #[async_trait]
 impl ResourceProvider for Provider {
@@ -372,29 +286,16 @@ impl ResourceProvider for Provider {
 
     /// GetApis (every page), each API read in full.
     async fn list(&self, _ctx: &OpContext) -> Option<Result<Vec<Live>, OpError>> {
-        let mut ids = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let out = match self
-                .client
-                .get_apis()
-                .set_next_token(token.take())
-                .send()
-                .await
-            {
-                Ok(o) => o,
-                Err(e) => return Some(Err(crate::aws::op_error("GetApis", e))),
-            };
-            ids.extend(
-                out.items()
-                    .iter()
-                    .filter_map(|a| a.api_id().map(str::to_string)),
-            );
-            match out.next_token() {
-                Some(t) if !t.is_empty() => token = Some(t.to_string()),
-                _ => break,
-            }
-        }
+        let ids = |out: &aws_sdk_apigatewayv2::operation::get_apis::GetApisOutput| {
+            let items = out.items().iter();
+            items
+                .filter_map(|a| a.api_id().map(str::to_string))
+                .collect()
+        };
+        let ids = match collect_pages(|t| self.page(t), ids, next).await {
+            Ok(ids) => ids,
+            Err(e) => return Some(Err(e)),
+        };
         Some(
             crate::aws::read_each(ids, |id| async move {
                 Ok(self.read_id(&id).await?.map(|(live, _)| live))
@@ -407,14 +308,21 @@ impl ResourceProvider for Provider {
         Ok(self.read_id(id).await?.map(|(l, _)| l))
     }
 
+    /// API names need not be unique: only the ownership tags identify this address's API,
+    /// through GetApis pages.
     async fn find(
         &self,
         ctx: &OpContext,
         desired: &Attrs,
         _token: &str,
     ) -> Result<Option<Live>, OpError> {
-        req_str(desired, "name", TY, "GetApis")?;
-        match self.find_tagged(ctx).await? {
+        spec_of(desired, "GetApis")?;
+        let ours = |out: &aws_sdk_apigatewayv2::operation::get_apis::GetApisOutput| {
+            let mut items = out.items().iter();
+            let found = items.find(|api| ctx.owns(&tags(api.tags())))?;
+            found.api_id().map(str::to_string)
+        };
+        match find_in_pages(|t| self.page(t), ours, next).await? {
             Some(id) => Ok(self.read_id(&id).await?.map(|(l, _)| l)),
             None => Ok(None),
         }
@@ -422,47 +330,31 @@ impl ResourceProvider for Provider {
 
     async fn create(&self, ctx: &OpContext, desired: &Attrs, token: &str) -> Result<Live, OpError> {
         let op = "CreateApi";
-        let name = req_str(desired, "name", TY, op)?;
-        let protocol = opt_str(desired, "protocol-type", TY, op)?.unwrap_or_else(|| "HTTP".into());
-        if protocol != "HTTP" && protocol != "WEBSOCKET" {
-            return Err(OpError::invalid(
-                op,
-                format!("{TY}: protocol-type must be HTTP or WEBSOCKET, got `{protocol}`"),
-            ));
-        }
-        let cors = opt_block(desired, "cors", TY, op)?
-            .map(|f| cors_of(f, op))
-            .transpose()?;
+        let spec = spec_of(desired, op)?;
         if let Some(existing) = self.find(ctx, desired, token).await? {
-            let (_, tags) = self.read_required(&existing.id, op).await?;
             let changed = differing(desired, &existing.attrs, &["protocol-type"]);
             if changed.is_empty() {
                 return Ok(existing);
             }
-            self.change(&existing.id, desired, &tags, &changed).await?;
-            return Ok(self.read_required(&existing.id, op).await?.0);
+            return self.change(&existing.id, &spec, &changed).await;
         }
-        let tags = tags_of(desired.get("tags"));
+        let protocol = spec.protocol_type.unwrap_or(Protocol::Http);
         let out = self
+            .gw
             .client
             .create_api()
-            .name(name)
+            .name(&spec.name)
             .protocol_type(ProtocolType::from(protocol.as_str()))
-            .set_description(opt_str(desired, "description", TY, op)?)
-            .set_cors_configuration(cors)
-            .set_disable_execute_api_endpoint(opt_bool(
-                desired,
-                "disable-execute-api-endpoint",
-                TY,
-                op,
-            )?)
-            .set_route_selection_expression(opt_str(desired, "route-selection-expression", TY, op)?)
-            .set_tags(Some(tags.into_iter().collect()))
+            .set_description(spec.description.clone())
+            .set_cors_configuration(spec.cors.as_ref().map(CorsConfig::request))
+            .set_disable_execute_api_endpoint(spec.disable_execute_api_endpoint)
+            .set_route_selection_expression(spec.route_selection_expression.clone())
+            .set_tags(Some(spec.tags.clone().into_iter().collect()))
             .send()
             .await
             .map_err(|e| op_error(op, e))?;
         let id = out.api_id().unwrap_or_default().to_string();
-        Ok(self.read_required(&id, op).await?.0)
+        Ok(still_there(self.read_id(&id).await?, op, TY, &id)?.0)
     }
 
     async fn update(
@@ -473,24 +365,21 @@ impl ResourceProvider for Provider {
         desired: &Attrs,
         changed: &[String],
     ) -> Result<Live, OpError> {
-        let (_, tags) = self.read_required(id, "UpdateApi").await?;
-        self.change(id, desired, &tags, changed).await?;
-        Ok(self.read_required(id, "UpdateApi").await?.0)
+        let spec = spec_of(desired, "UpdateApi")?;
+        self.change(id, &spec, changed).await
     }
 
     async fn delete(&self, _ctx: &OpContext, id: &str, _prior: &Attrs) -> Result<(), OpError> {
-        delete_if_present(
-            "DeleteApi",
-            is_gone,
-            self.client.delete_api().api_id(id).send(),
-        )
-        .await
+        let call = self.gw.client.delete_api().api_id(id).send();
+        delete_if_present("DeleteApi", is_gone, call).await
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::attrs::str_list_value;
+    use eco_provider::ErrorKind;
 
     #[test]
     fn cors_round_trips_through_the_request_shape() {

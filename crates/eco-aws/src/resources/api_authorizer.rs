@@ -7,161 +7,104 @@
 //! - delete: DeleteAuthorizer
 //! - import: by `API-ID/AUTHORIZER-ID` (GetAuthorizer)
 
-use eco_schema::{Attribute, ScalarType, Schema};
-
-pub const TYPE_NAME: &str = "api-authorizer";
-
-pub fn schema() -> Schema {
-    Schema::new(
-        TYPE_NAME,
-        "An authorizer of an HTTP API: JWT (Cognito, OIDC) or a Lambda function",
-    )
-    .import_id("`API-ID/AUTHORIZER-ID`")
-    .attr(
-        Attribute::string("api")
-            .required()
-            .forces_replacement()
-            .doc("id of the API"),
-    )
-    .attr(
-        Attribute::string("name")
-            .required()
-            .doc("authorizer name (UpdateAuthorizer)"),
-    )
-    .attr(
-        Attribute::string("type")
-            .required()
-            .one_of(&["JWT", "REQUEST"])
-            .doc("JWT or REQUEST (Lambda) (UpdateAuthorizer)"),
-    )
-    .attr(
-        Attribute::list("identity-sources", ScalarType::String)
-            .doc("where the token is read, e.g. $request.header.Authorization (UpdateAuthorizer)"),
-    )
-    .attr(
-        Attribute::block(
-            "jwt",
-            vec![
-                Attribute::string("issuer")
-                    .required()
-                    .doc("token issuer URL, e.g. a Cognito user pool's issuer"),
-                Attribute::list("audience", ScalarType::String)
-                    .required()
-                    .doc("accepted audiences, e.g. Cognito app client ids"),
-            ],
-        )
-        .doc("JWT configuration for type JWT (UpdateAuthorizer)"),
-    )
-    .attr(
-        Attribute::string("authorizer-uri")
-            .doc("invoke ARN of the Lambda authorizer for type REQUEST (UpdateAuthorizer)"),
-    )
-    .attr(
-        Attribute::string("payload-format-version")
-            .one_of(&["1.0", "2.0"])
-            .doc("1.0 or 2.0 for Lambda authorizers (UpdateAuthorizer)"),
-    )
-    .attr(
-        Attribute::bool("simple-responses")
-            .doc("Lambda authorizer returns {isAuthorized: bool} (UpdateAuthorizer)"),
-    )
-    .attr(
-        Attribute::int("result-ttl")
-            .range(0, 3600)
-            .doc("seconds a Lambda authorizer's answer is cached, 0 to 3600 (UpdateAuthorizer)"),
-    )
-    .attr(Attribute::string("credentials").doc(
-        "ARN of a role API Gateway assumes to invoke the Lambda authorizer (UpdateAuthorizer)",
-    ))
-    .attr(Attribute::string("id").computed().doc("authorizer id"))
-}
-
-// ---------------------------------------------------------------------------------------------
-// Operations
-// ---------------------------------------------------------------------------------------------
-
-use std::collections::BTreeMap;
-
 use async_trait::async_trait;
 use aws_sdk_apigatewayv2::types::{AuthorizerType, JwtConfiguration};
-use eco_provider::{Attrs, Live, OpContext, OpError, ResourceProvider, Value};
+use aws_sdk_apigatewayv2::Client;
+use eco_provider::{Attrs, OpError, Value};
+use eco_schema::{Schema, Spec, SpecEnum};
 
-use super::api_integration::split_id;
-use crate::attrs::{
-    opt_block, opt_bool, opt_int_in, opt_str, opt_str_list, req_str, s, str_list, str_list_value,
-};
-use crate::aws::{is_gone, op_error, Aws};
-use crate::calls::{bring_to, delete_if_present, find_in_pages, get_optional, still_there};
+use crate::apigw::{fixed, Child, Children, Page, PayloadFormat};
+use crate::aws::{is_gone, op_error};
+use crate::calls::{delete_if_present, get_optional};
 
-const TY: &str = "api-authorizer";
-
-#[derive(Debug, Clone, PartialEq, Default)]
-struct Spec {
-    api: String,
-    name: String,
-    kind: String,
-    sources: Option<Vec<String>>,
-    jwt: Option<(String, Vec<String>)>,
-    uri: Option<String>,
-    payload: Option<String>,
-    simple: Option<bool>,
-    ttl: Option<i32>,
-    credentials: Option<String>,
+/// An authorizer's attributes, declared once.
+#[derive(Debug, Clone, PartialEq, Spec)]
+#[eco(
+    resource = "api-authorizer",
+    doc = "An authorizer of an HTTP API: JWT (Cognito, OIDC) or a Lambda function",
+    import_id = "`API-ID/AUTHORIZER-ID`"
+)]
+pub struct ApiAuthorizer {
+    #[eco(replace, doc = "id of the API")]
+    pub api: String,
+    #[eco(doc = "authorizer name (UpdateAuthorizer)")]
+    pub name: String,
+    #[eco(rename = "type", doc = "JWT or REQUEST (Lambda) (UpdateAuthorizer)")]
+    pub kind: AuthorizerKind,
+    #[eco(doc = "where the token is read, e.g. $request.header.Authorization (UpdateAuthorizer)")]
+    pub identity_sources: Option<Vec<String>>,
+    #[eco(doc = "JWT configuration for type JWT (UpdateAuthorizer)")]
+    pub jwt: Option<Jwt>,
+    #[eco(doc = "invoke ARN of the Lambda authorizer for type REQUEST (UpdateAuthorizer)")]
+    pub authorizer_uri: Option<String>,
+    #[eco(doc = "1.0 or 2.0 for Lambda authorizers (UpdateAuthorizer)")]
+    pub payload_format_version: Option<PayloadFormat>,
+    #[eco(doc = "Lambda authorizer returns {isAuthorized: bool} (UpdateAuthorizer)")]
+    pub simple_responses: Option<bool>,
+    #[eco(
+        min = 0,
+        max = 3600,
+        doc = "seconds a Lambda authorizer's answer is cached, 0 to 3600 (UpdateAuthorizer)"
+    )]
+    pub result_ttl: Option<i32>,
+    #[eco(
+        doc = "ARN of a role API Gateway assumes to invoke the Lambda authorizer (UpdateAuthorizer)"
+    )]
+    pub credentials: Option<String>,
+    #[eco(computed, doc = "authorizer id")]
+    pub id: Option<String>,
 }
 
-fn spec_of(desired: &Attrs, op: &str) -> Result<Spec, OpError> {
-    let kind = req_str(desired, "type", TY, op)?;
-    if kind != "JWT" && kind != "REQUEST" {
-        return Err(OpError::invalid(
-            op,
-            format!("{TY}: type must be JWT or REQUEST, got `{kind}`"),
-        ));
-    }
-    let jwt = match opt_block(desired, "jwt", TY, op)? {
-        None => None,
-        Some(f) => {
-            let issuer = match f.get("issuer") {
-                Some(Value::String(i)) => i.clone(),
-                Some(Value::Unknown) | None => String::new(),
-                Some(other) => {
-                    return Err(OpError::invalid(
-                        op,
-                        format!("{TY}: jwt issuer must be a string, got {other:?}"),
-                    ))
-                }
-            };
-            let audience = f
-                .get("audience")
-                .map(|v| str_list(v, "jwt.audience", TY, op))
-                .transpose()?
-                .unwrap_or_default();
-            Some((issuer, audience))
+#[derive(Debug, Clone, Copy, PartialEq, Eq, SpecEnum)]
+#[eco(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AuthorizerKind {
+    Jwt,
+    Request,
+}
+
+/// `jwt { issuer ..; audience .. }`.
+#[derive(Debug, Clone, PartialEq, Default, Spec)]
+pub struct Jwt {
+    #[eco(doc = "token issuer URL, e.g. a Cognito user pool's issuer")]
+    pub issuer: String,
+    #[eco(required, doc = "accepted audiences, e.g. Cognito app client ids")]
+    pub audience: Vec<String>,
+}
+
+pub const TYPE_NAME: &str = ApiAuthorizer::TYPE_NAME;
+const TY: &str = TYPE_NAME;
+
+pub fn schema() -> Schema {
+    ApiAuthorizer::schema()
+}
+
+/// The `api-authorizer` operations.
+pub type Provider = Children<ApiAuthorizer>;
+
+/// The desired authorizer; type JWT needs its `jwt` block. An issuer not known yet (a user pool
+/// made in the same run, when settling) reads as empty.
+fn spec_of(desired: &Attrs, op: &str) -> Result<ApiAuthorizer, OpError> {
+    let mut desired = desired.clone();
+    if let Some(Value::Map(jwt)) = desired.get_mut("jwt") {
+        if matches!(jwt.get("issuer"), None | Some(Value::Unknown)) {
+            jwt.insert("issuer".into(), Value::String(String::new()));
         }
-    };
-    if kind == "JWT" && jwt.is_none() {
+    }
+    let spec = ApiAuthorizer::from_attrs(&desired)
+        .map_err(|e| OpError::invalid(op, format!("{TY}: {e}")))?;
+    if spec.kind == AuthorizerKind::Jwt && spec.jwt.is_none() {
         return Err(OpError::invalid(
             op,
             format!("{TY}: type JWT needs a `jwt` block with issuer and audience"),
         ));
     }
-    Ok(Spec {
-        api: req_str(desired, "api", TY, op)?,
-        name: req_str(desired, "name", TY, op)?,
-        kind,
-        sources: opt_str_list(desired, "identity-sources", TY, op)?,
-        jwt,
-        uri: opt_str(desired, "authorizer-uri", TY, op)?,
-        payload: opt_str(desired, "payload-format-version", TY, op)?,
-        simple: opt_bool(desired, "simple-responses", TY, op)?,
-        ttl: opt_int_in(desired, "result-ttl", 0..=3600, TY, op)?,
-        credentials: opt_str(desired, "credentials", TY, op)?,
-    })
+    Ok(spec)
 }
 
-fn jwt_config(jwt: &(String, Vec<String>)) -> JwtConfiguration {
+fn jwt_config(jwt: &Jwt) -> JwtConfiguration {
     JwtConfiguration::builder()
-        .issuer(&jwt.0)
-        .set_audience(Some(jwt.1.clone()))
+        .issuer(&jwt.issuer)
+        .set_audience(Some(jwt.audience.clone()))
         .build()
 }
 
@@ -171,7 +114,7 @@ type UpdateReq =
 /// UpdateAuthorizer with the changed fields.
 fn update_request(
     mut req: UpdateReq,
-    spec: &Spec,
+    spec: &ApiAuthorizer,
     changed: &[String],
 ) -> Result<UpdateReq, OpError> {
     for c in changed {
@@ -179,27 +122,24 @@ fn update_request(
             "name" => req.name(&spec.name),
             "type" => req.authorizer_type(AuthorizerType::from(spec.kind.as_str())),
             "identity-sources" => {
-                req.set_identity_source(Some(spec.sources.clone().unwrap_or_default()))
+                req.set_identity_source(Some(spec.identity_sources.clone().unwrap_or_default()))
             }
             "jwt" => match &spec.jwt {
                 Some(j) => req.jwt_configuration(jwt_config(j)),
                 None => req,
             },
-            "authorizer-uri" => req.authorizer_uri(spec.uri.clone().unwrap_or_default()),
-            "payload-format-version" => {
-                req.set_authorizer_payload_format_version(spec.payload.clone())
+            "authorizer-uri" => req.authorizer_uri(spec.authorizer_uri.clone().unwrap_or_default()),
+            "payload-format-version" => req.set_authorizer_payload_format_version(
+                spec.payload_format_version.map(PayloadFormat::to_aws),
+            ),
+            "simple-responses" => {
+                req.enable_simple_responses(spec.simple_responses.unwrap_or(false))
             }
-            "simple-responses" => req.enable_simple_responses(spec.simple.unwrap_or(false)),
-            "result-ttl" => req.authorizer_result_ttl_in_seconds(spec.ttl.unwrap_or(0)),
+            "result-ttl" => req.authorizer_result_ttl_in_seconds(spec.result_ttl.unwrap_or(0)),
             "credentials" => {
                 req.authorizer_credentials_arn(spec.credentials.clone().unwrap_or_default())
             }
-            "api" => {
-                return Err(OpError::invalid(
-                    "UpdateAuthorizer",
-                    format!("{TY}: `api` cannot change in place (it forces a replacement)"),
-                ))
-            }
+            "api" => return Err(fixed(ApiAuthorizer::OPS.update, TY, c)),
             _ => req,
         };
     }
@@ -217,227 +157,127 @@ fn by_name<'a>(
         .and_then(|a| a.authorizer_id())
 }
 
-/// Whether CreateAuthorizer failed because the name is taken in this API.
-fn name_taken<E: aws_sdk_apigatewayv2::error::ProvideErrorMetadata, R>(
-    e: &aws_smithy_runtime_api::client::result::SdkError<E, R>,
-) -> bool {
-    match e {
-        aws_smithy_runtime_api::client::result::SdkError::ServiceError(s) => {
-            let err = s.err();
-            err.code() == Some("ConflictException")
-                || (err.code() == Some("BadRequestException")
-                    && err.message().is_some_and(|m| m.contains("already exists")))
-        }
-        _ => false,
-    }
-}
+/// Authorizer names are unique in an API: GetAuthorizers, then the one with this name.
+///
+/// CreateAuthorizer runs without listing first (GetAuthorizers costs a call, and moto lacks
+/// it); a name AWS reports as taken (ConflictException / BadRequestException "already
+/// exists") is adopted through `find`. After a crash the engine resolves the pending create
+/// through `find` (GetAuthorizers) before running it again.
+#[async_trait]
+impl Child for ApiAuthorizer {
+    crate::apigw::child!(ApiAuthorizer, "Authorizer");
+    const CREATE_FIRST: bool = true;
 
-/// The `api-authorizer` operations.
-pub struct Provider {
-    client: aws_sdk_apigatewayv2::Client,
-    schema: Schema,
-}
-
-impl Provider {
-    pub fn new(aws: &Aws) -> Provider {
-        Provider {
-            client: aws.apigatewayv2(),
-            schema: schema(),
-        }
-    }
-
-    async fn read_id(&self, id: &str) -> Result<Option<Live>, OpError> {
-        let (api, zid) = split_id(id, TY, "GetAuthorizer")?;
-        let Some(o) = get_optional(
-            "GetAuthorizer",
-            is_gone,
-            self.client
-                .get_authorizer()
-                .api_id(&api)
-                .authorizer_id(&zid)
-                .send(),
-        )
-        .await?
-        else {
+    async fn get(c: &Client, api: &str, id: &str) -> Result<Option<Attrs>, OpError> {
+        let call = c.get_authorizer().api_id(api).authorizer_id(id).send();
+        let Some(o) = get_optional(Self::OPS.get, is_gone, call).await? else {
             return Ok(None);
         };
-        let mut a = Attrs::new();
-        a.insert("api".into(), s(&api));
-        a.insert("id".into(), s(&zid));
-        if let Some(n) = o.name() {
-            a.insert("name".into(), s(n));
+        let sources = o.identity_source();
+        let mut attrs = ApiAuthorizer {
+            api: api.to_string(),
+            name: o.name().unwrap_or_default().to_string(),
+            kind: AuthorizerKind::Jwt,
+            identity_sources: (!sources.is_empty()).then(|| sources.to_vec()),
+            jwt: o.jwt_configuration().map(|j| Jwt {
+                issuer: j.issuer().unwrap_or_default().to_string(),
+                audience: j.audience().to_vec(),
+            }),
+            authorizer_uri: o.authorizer_uri().map(str::to_string),
+            payload_format_version: o
+                .authorizer_payload_format_version()
+                .and_then(PayloadFormat::parse),
+            simple_responses: o.enable_simple_responses(),
+            result_ttl: o.authorizer_result_ttl_in_seconds(),
+            credentials: o.authorizer_credentials_arn().map(str::to_string),
+            id: Some(id.to_string()),
         }
+        .to_attrs();
+        // The type as AWS spells it (or none), not a default.
+        attrs.remove("type");
         if let Some(t) = o.authorizer_type() {
-            a.insert("type".into(), s(t.as_str()));
+            attrs.insert("type".into(), Value::String(t.as_str().to_string()));
         }
-        if !o.identity_source().is_empty() {
-            a.insert(
-                "identity-sources".into(),
-                str_list_value(o.identity_source().iter().cloned()),
-            );
-        }
-        if let Some(j) = o.jwt_configuration() {
-            let mut m = BTreeMap::new();
-            if let Some(i) = j.issuer() {
-                m.insert("issuer".to_string(), s(i));
-            }
-            m.insert(
-                "audience".to_string(),
-                str_list_value(j.audience().iter().cloned()),
-            );
-            a.insert("jwt".into(), Value::Map(m));
-        }
-        if let Some(u) = o.authorizer_uri() {
-            a.insert("authorizer-uri".into(), s(u));
-        }
-        if let Some(p) = o.authorizer_payload_format_version() {
-            a.insert("payload-format-version".into(), s(p));
-        }
-        if let Some(b) = o.enable_simple_responses() {
-            a.insert("simple-responses".into(), Value::Bool(b));
-        }
-        if let Some(t) = o.authorizer_result_ttl_in_seconds() {
-            a.insert("result-ttl".into(), Value::Int(t as i64));
-        }
-        if let Some(c) = o.authorizer_credentials_arn() {
-            a.insert("credentials".into(), s(c));
-        }
-        Ok(Some(Live {
-            id: id.to_string(),
-            attrs: a,
-        }))
-    }
-}
-
-#[async_trait]
-impl ResourceProvider for Provider {
-    fn schema(&self) -> &Schema {
-        &self.schema
+        Ok(Some(attrs))
     }
 
-    async fn read(&self, _ctx: &OpContext, id: &str) -> Result<Option<Live>, OpError> {
-        self.read_id(id).await
+    async fn page(
+        c: &Client,
+        spec: &ApiAuthorizer,
+        token: Option<String>,
+    ) -> Result<Option<Page>, OpError> {
+        let call = c
+            .get_authorizers()
+            .api_id(&spec.api)
+            .set_next_token(token)
+            .send();
+        Ok(get_optional(Self::OPS.list, is_gone, call)
+            .await?
+            .map(|out| {
+                let found = by_name(out.items(), &spec.name).map(str::to_string);
+                (found, out.next_token().map(str::to_string))
+            }))
     }
 
-    /// Authorizer names are unique in an API: GetAuthorizers, then the one with this name.
-    async fn find(
-        &self,
-        _ctx: &OpContext,
-        desired: &Attrs,
-        _token: &str,
-    ) -> Result<Option<Live>, OpError> {
-        let spec = spec_of(desired, "GetAuthorizers")?;
-        let found = find_in_pages(
-            |token| {
-                let call = self
-                    .client
-                    .get_authorizers()
-                    .api_id(&spec.api)
-                    .set_next_token(token)
-                    .send();
-                get_optional("GetAuthorizers", is_gone, call)
-            },
-            |out| by_name(out.items(), &spec.name).map(str::to_string),
-            |out| out.next_token().map(str::to_string),
-        )
-        .await?;
-        match found {
-            Some(id) => self.read_id(&format!("{}/{id}", spec.api)).await,
-            None => Ok(None),
-        }
-    }
-
-    /// CreateAuthorizer without listing first (GetAuthorizers costs a call, and moto lacks
-    /// it); a name AWS reports as taken (ConflictException / BadRequestException "already
-    /// exists") is adopted through `find`. After a crash the engine resolves the pending create
-    /// through `find` (GetAuthorizers) before running it again.
-    async fn create(&self, ctx: &OpContext, desired: &Attrs, token: &str) -> Result<Live, OpError> {
-        let op = "CreateAuthorizer";
-        let spec = spec_of(desired, op)?;
-        let out = self
-            .client
+    async fn create(c: &Client, spec: &ApiAuthorizer) -> Result<String, OpError> {
+        let out = c
             .create_authorizer()
             .api_id(&spec.api)
             .name(&spec.name)
             .authorizer_type(AuthorizerType::from(spec.kind.as_str()))
-            .set_identity_source(spec.sources.clone())
+            .set_identity_source(spec.identity_sources.clone())
             .set_jwt_configuration(spec.jwt.as_ref().map(jwt_config))
-            .set_authorizer_uri(spec.uri.clone())
-            .set_authorizer_payload_format_version(spec.payload.clone())
-            .set_enable_simple_responses(spec.simple)
-            .set_authorizer_result_ttl_in_seconds(spec.ttl)
+            .set_authorizer_uri(spec.authorizer_uri.clone())
+            .set_authorizer_payload_format_version(
+                spec.payload_format_version.map(PayloadFormat::to_aws),
+            )
+            .set_enable_simple_responses(spec.simple_responses)
+            .set_authorizer_result_ttl_in_seconds(spec.result_ttl)
             .set_authorizer_credentials_arn(spec.credentials.clone())
             .send()
-            .await;
-        let out = match out {
-            Ok(o) => o,
-            Err(e) if name_taken(&e) => {
-                let live = self
-                    .find(ctx, desired, token)
-                    .await?
-                    .ok_or_else(|| op_error(op, e))?;
-                return bring_to(self, ctx, live, desired, &["api"]).await;
-            }
-            Err(e) => return Err(op_error(op, e)),
-        };
-        let id = format!("{}/{}", spec.api, out.authorizer_id().unwrap_or_default());
-        still_there(self.read_id(&id).await?, op, TY, &id)
+            .await
+            .map_err(|e| op_error(Self::OPS.create, e))?;
+        Ok(out.authorizer_id().unwrap_or_default().to_string())
     }
 
     async fn update(
-        &self,
-        _ctx: &OpContext,
+        c: &Client,
+        api: &str,
         id: &str,
-        _prior: &Attrs,
-        desired: &Attrs,
+        spec: &ApiAuthorizer,
         changed: &[String],
-    ) -> Result<Live, OpError> {
-        let op = "UpdateAuthorizer";
-        let spec = spec_of(desired, op)?;
-        let (api, zid) = split_id(id, TY, op)?;
-        if changed.iter().any(|c| c != "id") {
-            update_request(
-                self.client
-                    .update_authorizer()
-                    .api_id(api)
-                    .authorizer_id(zid),
-                &spec,
-                changed,
-            )?
+    ) -> Result<(), OpError> {
+        let req = c.update_authorizer().api_id(api).authorizer_id(id);
+        update_request(req, spec, changed)?
             .send()
             .await
-            .map_err(|e| op_error(op, e))?;
-        }
-        still_there(self.read_id(id).await?, op, TY, id)
+            .map_err(|e| op_error(Self::OPS.update, e))?;
+        Ok(())
     }
 
-    async fn delete(&self, _ctx: &OpContext, id: &str, _prior: &Attrs) -> Result<(), OpError> {
-        let (api, zid) = split_id(id, TY, "DeleteAuthorizer")?;
-        delete_if_present(
-            "DeleteAuthorizer",
-            is_gone,
-            self.client
-                .delete_authorizer()
-                .api_id(api)
-                .authorizer_id(zid)
-                .send(),
-        )
-        .await
+    async fn delete(c: &Client, api: &str, id: &str) -> Result<(), OpError> {
+        let call = c.delete_authorizer().api_id(api).authorizer_id(id).send();
+        delete_if_present(Self::OPS.delete, is_gone, call).await
+    }
+
+    /// The name is taken in this API.
+    fn taken(e: &OpError) -> bool {
+        match e.code.as_deref() {
+            Some("ConflictException") => true,
+            Some("BadRequestException") => e.message.contains("already exists"),
+            _ => false,
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::attrs::{s, str_list_value};
     use eco_provider::ErrorKind;
+    use std::collections::BTreeMap;
 
-    fn client() -> aws_sdk_apigatewayv2::Client {
-        let conf = aws_sdk_apigatewayv2::Config::builder()
-            .behavior_version(aws_sdk_apigatewayv2::config::BehaviorVersion::latest())
-            .region(aws_sdk_apigatewayv2::config::Region::new("us-east-1"))
-            .build();
-        aws_sdk_apigatewayv2::Client::from_conf(conf)
-    }
+    use crate::apigw::offline_client as client;
 
     fn jwt_desired() -> Attrs {
         Attrs::from([

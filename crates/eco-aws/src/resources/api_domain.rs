@@ -13,95 +13,126 @@
 //! - delete: DeleteApiMapping for every mapping, then DeleteDomainName (gone: success)
 //! - import: by domain name (GetDomainName); the state id is the domain name
 
-use eco_schema::{Attribute, Schema};
-
-pub const TYPE_NAME: &str = "api-domain";
-
-pub fn schema() -> Schema {
-    Schema::new(
-        TYPE_NAME,
-        "A custom domain name for HTTP APIs and its API mappings",
-    )
-    .import_id("the domain name")
-    .attr(
-        Attribute::string("domain-name")
-            .required()
-            .forces_replacement()
-            .doc("the custom domain, e.g. api.example.com"),
-    )
-    .attr(
-        Attribute::string("certificate")
-            .required()
-            .doc("ACM certificate ARN in the API's region (UpdateDomainName)"),
-    )
-    .attr(
-        Attribute::string("endpoint-type")
-            .forces_replacement()
-            .one_of(&["REGIONAL", "EDGE"])
-            .doc("REGIONAL (the only type HTTP APIs support)"),
-    )
-    .attr(
-        Attribute::string("security-policy")
-            .one_of(&["TLS_1_0", "TLS_1_2"])
-            .doc("TLS_1_2 (default) (UpdateDomainName)"),
-    )
-    .attr(
-        Attribute::repeated_block(
-            "mapping",
-            "key",
-            vec![
-                Attribute::string("key").doc("base path, \"\" for the root of the domain"),
-                Attribute::string("api")
-                    .required()
-                    .doc("id of the mapped API"),
-                Attribute::string("stage")
-                    .required()
-                    .doc("name of the mapped stage"),
-            ],
-        )
-        .doc("an API mapping (CreateApiMapping / UpdateApiMapping / DeleteApiMapping)"),
-    )
-    .attr(
-        Attribute::string("target-domain-name")
-            .computed()
-            .doc("regional domain name to point a Route53 alias record at"),
-    )
-    .attr(
-        Attribute::string("hosted-zone-id")
-            .computed()
-            .doc("hosted zone id of the target domain name, for the alias record"),
-    )
-    .attr(Attribute::string("arn").computed().doc("domain name ARN"))
-    .taggable()
-}
-
-// ---------------------------------------------------------------------------------------------
-// Operations
-// ---------------------------------------------------------------------------------------------
-
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
+use aws_sdk_apigatewayv2::operation::get_domain_name::GetDomainNameOutput;
 use aws_sdk_apigatewayv2::types::{
     ApiMapping, DomainNameConfiguration, EndpointType, SecurityPolicy,
 };
-use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider, Value};
+use eco_provider::{Attrs, Live, OpContext, OpError, ResourceProvider, Value};
+use eco_schema::spec::{overlay, read_field, SpecError};
+use eco_schema::{Schema, Spec, SpecEnum};
 
-use crate::attrs::{opt_str, req_str, s};
-use crate::aws::{is_gone, op_error, Aws};
-use crate::calls::{delete_if_present, get_optional};
+use crate::apigw::{fixed, tagged, tags, Gateway};
+use crate::aws::{differing, is_gone, op_error, Aws};
+use crate::calls::{collect_pages, delete_if_present, get_optional, still_there};
 use crate::ownership::not_ours;
 use crate::tags::retag;
-use crate::tags::{tags_of, tags_value};
 
-const TY: &str = "api-domain";
+/// A custom domain's attributes, declared once.
+#[derive(Debug, Clone, PartialEq, Default, Spec)]
+#[eco(
+    resource = "api-domain",
+    doc = "A custom domain name for HTTP APIs and its API mappings",
+    import_id = "the domain name"
+)]
+pub struct ApiDomain {
+    #[eco(replace, doc = "the custom domain, e.g. api.example.com")]
+    pub domain_name: String,
+    #[eco(flatten)]
+    pub config: DomainConfig,
+    #[eco(doc = "an API mapping (CreateApiMapping / UpdateApiMapping / DeleteApiMapping)")]
+    pub mapping: Option<Vec<Mapping>>,
+    #[eco(
+        computed,
+        doc = "regional domain name to point a Route53 alias record at"
+    )]
+    pub target_domain_name: Option<String>,
+    #[eco(
+        computed,
+        doc = "hosted zone id of the target domain name, for the alias record"
+    )]
+    pub hosted_zone_id: Option<String>,
+    #[eco(computed, doc = "domain name ARN")]
+    pub arn: Option<String>,
+    #[eco(tags)]
+    pub tags: BTreeMap<String, String>,
+}
 
-/// One configured API mapping.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The domain's one configuration: certificate, endpoint type, security policy.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Spec)]
+pub struct DomainConfig {
+    #[eco(
+        required,
+        doc = "ACM certificate ARN in the API's region (UpdateDomainName)"
+    )]
+    pub certificate: Option<String>,
+    #[eco(replace, doc = "REGIONAL (the only type HTTP APIs support)")]
+    pub endpoint_type: Option<Endpoint>,
+    #[eco(doc = "TLS_1_2 (default) (UpdateDomainName)")]
+    pub security_policy: Option<TlsPolicy>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, SpecEnum)]
+#[eco(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Endpoint {
+    Regional,
+    Edge,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, SpecEnum)]
+pub enum TlsPolicy {
+    #[eco(rename = "TLS_1_0")]
+    Tls10,
+    #[eco(rename = "TLS_1_2")]
+    Tls12,
+}
+
+/// One API mapping: `mapping "v1" { api ..; stage .. }` (no key: the root of the domain).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Spec)]
+#[eco(label = "key")]
 pub struct Mapping {
+    #[eco(doc = "base path, \"\" for the root of the domain")]
     pub key: String,
+    #[eco(doc = "id of the mapped API")]
     pub api: String,
+    #[eco(doc = "name of the mapped stage")]
     pub stage: String,
+}
+
+pub const TYPE_NAME: &str = ApiDomain::TYPE_NAME;
+const TY: &str = TYPE_NAME;
+
+pub fn schema() -> Schema {
+    ApiDomain::schema()
+}
+
+/// A configuration the type cannot use, as an error of `op`.
+fn invalid(op: &str) -> impl Fn(SpecError) -> OpError + '_ {
+    move |e| OpError::invalid(op, format!("{TY}: {e}"))
+}
+
+/// `desired` with the key of a mapping written without one: "" (the root).
+fn with_root_keys(desired: &Attrs) -> Attrs {
+    let mut desired = desired.clone();
+    if let Some(Value::List(items)) = desired.get_mut("mapping") {
+        for item in items {
+            if let Value::Map(m) = item {
+                m.entry("key".into())
+                    .or_insert(Value::String(String::new()));
+            }
+        }
+    }
+    desired
+}
+
+/// The desired domain, its configuration and mappings checked.
+fn spec_of(desired: &Attrs, op: &str) -> Result<ApiDomain, OpError> {
+    let spec = ApiDomain::from_attrs(&with_root_keys(desired)).map_err(invalid(op))?;
+    spec.config.check(op)?;
+    mappings_of(desired, op)?;
+    Ok(spec)
 }
 
 /// The configured mappings, by key (`None` when `mapping` is not configured).
@@ -109,44 +140,20 @@ pub fn mappings_of(
     desired: &Attrs,
     op: &str,
 ) -> Result<Option<BTreeMap<String, Mapping>>, OpError> {
-    let items = match desired.get("mapping") {
-        None | Some(Value::Null) => return Ok(None),
-        Some(Value::List(items)) => items,
-        Some(other) => {
-            return Err(OpError::invalid(
-                op,
-                format!("{TY}: `mapping` must be a list of blocks, got {other}"),
-            ))
-        }
+    let listed: Option<Vec<Mapping>> =
+        read_field(&with_root_keys(desired), "mapping", "").map_err(invalid(op))?;
+    let Some(listed) = listed else {
+        return Ok(None);
     };
     let mut out = BTreeMap::new();
-    for item in items {
-        let Value::Map(m) = item else {
-            return Err(OpError::invalid(
-                op,
-                format!("{TY}: `mapping` must be blocks"),
-            ));
-        };
-        let get = |k: &str| match m.get(k) {
-            Some(Value::String(v)) => Ok(v.clone()),
-            None if k == "key" => Ok(String::new()),
-            other => Err(OpError::invalid(
-                op,
-                format!("{TY}: mapping `{k}` must be a string, got {other:?}"),
-            )),
-        };
-        let key = get("key")?;
+    for mapping in listed {
+        let key = mapping.key.clone();
         if key.starts_with('/') || key.ends_with('/') || key.contains("//") {
             return Err(OpError::invalid(
                 op,
                 format!("{TY}: mapping key `{key}` must not start or end with `/` or contain `//` (\"\" maps the root)"),
             ));
         }
-        let mapping = Mapping {
-            key: key.clone(),
-            api: get("api")?,
-            stage: get("stage")?,
-        };
         if out.insert(key.clone(), mapping).is_some() {
             return Err(OpError::invalid(
                 op,
@@ -157,73 +164,46 @@ pub fn mappings_of(
     Ok(Some(out))
 }
 
-/// The domain's one configuration: certificate, endpoint type, security policy.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct DomainConfig {
-    pub certificate: Option<String>,
-    pub endpoint_type: Option<String>,
-    pub security_policy: Option<String>,
-}
-
 impl DomainConfig {
     fn from_live(c: Option<&DomainNameConfiguration>) -> DomainConfig {
         DomainConfig {
             certificate: c.and_then(|c| c.certificate_arn()).map(str::to_string),
             endpoint_type: c
                 .and_then(|c| c.endpoint_type())
-                .map(|e| e.as_str().to_string()),
+                .and_then(|e| Endpoint::parse(e.as_str())),
             security_policy: c
                 .and_then(|c| c.security_policy())
-                .map(|e| e.as_str().to_string()),
+                .and_then(|p| TlsPolicy::parse(p.as_str())),
+        }
+    }
+
+    fn check(&self, op: &str) -> Result<(), OpError> {
+        match self.endpoint_type {
+            Some(Endpoint::Edge) => Err(OpError::invalid(
+                op,
+                format!("{TY}: endpoint-type must be REGIONAL (the only type HTTP APIs support), got `EDGE`"),
+            )),
+            _ => Ok(()),
         }
     }
 
     /// This configuration with the attributes in `changed` taken from `want`.
     fn overlay(&self, want: &Attrs, changed: &[String], op: &str) -> Result<DomainConfig, OpError> {
-        let mut out = self.clone();
-        for c in changed {
-            match c.as_str() {
-                "certificate" => out.certificate = Some(req_str(want, c, TY, op)?),
-                "endpoint-type" => {
-                    if let Some(v) = opt_str(want, c, TY, op)? {
-                        out.endpoint_type = Some(v);
-                    }
-                }
-                "security-policy" => {
-                    if let Some(v) = opt_str(want, c, TY, op)? {
-                        out.security_policy = Some(v);
-                    }
-                }
-                _ => {}
-            }
-        }
-        if let Some(e) = &out.endpoint_type {
-            if e != "REGIONAL" {
-                return Err(OpError::invalid(
-                    op,
-                    format!("{TY}: endpoint-type must be REGIONAL (the only type HTTP APIs support), got `{e}`"),
-                ));
-            }
-        }
-        if let Some(p) = &out.security_policy {
-            if p != "TLS_1_2" && p != "TLS_1_0" {
-                return Err(OpError::invalid(
-                    op,
-                    format!("{TY}: security-policy must be TLS_1_2 or TLS_1_0, got `{p}`"),
-                ));
-            }
-        }
+        let out = overlay(self, want, changed).map_err(invalid(op))?;
+        out.check(op)?;
         Ok(out)
     }
 
     /// The DomainNameConfiguration to send (REGIONAL when no endpoint type is set).
     pub fn request(&self) -> DomainNameConfiguration {
+        let endpoint = self.endpoint_type.unwrap_or(Endpoint::Regional);
         DomainNameConfiguration::builder()
             .set_certificate_arn(self.certificate.clone())
-            .endpoint_type(EndpointType::from(
-                self.endpoint_type.as_deref().unwrap_or("REGIONAL"),
-            ))
-            .set_security_policy(self.security_policy.as_deref().map(SecurityPolicy::from))
+            .endpoint_type(EndpointType::from(endpoint.as_str()))
+            .set_security_policy(
+                self.security_policy
+                    .map(|p| SecurityPolicy::from(p.as_str())),
+            )
             .build()
     }
 }
@@ -303,20 +283,6 @@ fn mapping_of(m: &ApiMapping) -> Option<(String, (String, Mapping))> {
     ))
 }
 
-fn mappings_value(live: &BTreeMap<String, (String, Mapping)>) -> Value {
-    Value::List(
-        live.values()
-            .map(|(_, m)| {
-                Value::Map(BTreeMap::from([
-                    ("key".to_string(), s(&m.key)),
-                    ("api".to_string(), s(&m.api)),
-                    ("stage".to_string(), s(&m.stage)),
-                ]))
-            })
-            .collect(),
-    )
-}
-
 struct LiveDomain {
     live: Live,
     tags: BTreeMap<String, String>,
@@ -326,113 +292,87 @@ struct LiveDomain {
 
 /// The `api-domain` operations.
 pub struct Provider {
-    client: aws_sdk_apigatewayv2::Client,
-    region: String,
+    gw: Gateway,
     schema: Schema,
 }
 
 impl Provider {
     pub fn new(aws: &Aws) -> Provider {
         Provider {
-            client: aws.apigatewayv2(),
-            region: aws.region(),
+            gw: Gateway::new(aws),
             schema: schema(),
         }
     }
 
+    /// The domain's mappings by key (none when the domain is gone): GetApiMappings, every page.
     async fn mappings(&self, domain: &str) -> Result<BTreeMap<String, (String, Mapping)>, OpError> {
-        let mut out = BTreeMap::new();
-        let mut token = None;
-        loop {
-            let page = match self
-                .client
-                .get_api_mappings()
-                .domain_name(domain)
-                .set_next_token(token)
-                .send()
-                .await
-            {
-                Ok(p) => p,
-                Err(e) if is_gone(&e) => return Ok(out),
-                Err(e) => return Err(op_error("GetApiMappings", e)),
+        let page = |token| {
+            let call = self.gw.client.get_api_mappings().domain_name(domain);
+            get_optional("GetApiMappings", is_gone, call.set_next_token(token).send())
+        };
+        let items =
+            |p: &aws_sdk_apigatewayv2::operation::get_api_mappings::GetApiMappingsOutput| {
+                p.items().iter().filter_map(mapping_of).collect()
             };
-            out.extend(page.items().iter().filter_map(mapping_of));
-            token = page
-                .next_token()
-                .filter(|t| !t.is_empty())
-                .map(str::to_string);
-            if token.is_none() {
-                return Ok(out);
-            }
+        let next = |p: &aws_sdk_apigatewayv2::operation::get_api_mappings::GetApiMappingsOutput| {
+            p.next_token().filter(|t| !t.is_empty()).map(str::to_string)
+        };
+        Ok(collect_pages(page, items, next)
+            .await?
+            .into_iter()
+            .collect())
+    }
+
+    /// The domain AWS reports.
+    fn domain(
+        &self,
+        domain: &str,
+        out: &GetDomainNameOutput,
+        mappings: &BTreeMap<String, (String, Mapping)>,
+    ) -> ApiDomain {
+        let conf = out.domain_name_configurations().first();
+        let arn = out.domain_name_arn().map(str::to_string);
+        let arn = arn.unwrap_or_else(|| self.gw.arn(&format!("/domainnames/{domain}")));
+        ApiDomain {
+            domain_name: domain.to_string(),
+            config: DomainConfig::from_live(conf),
+            mapping: Some(mappings.values().map(|(_, m)| m.clone()).collect()),
+            target_domain_name: conf
+                .and_then(|c| c.api_gateway_domain_name())
+                .map(str::to_string),
+            hosted_zone_id: conf.and_then(|c| c.hosted_zone_id()).map(str::to_string),
+            arn: Some(arn),
+            tags: tags(out.tags()),
         }
     }
 
     async fn read_domain(&self, domain: &str) -> Result<Option<LiveDomain>, OpError> {
-        let Some(out) = get_optional(
-            "GetDomainName",
-            is_gone,
-            self.client.get_domain_name().domain_name(domain).send(),
-        )
-        .await?
-        else {
+        let call = self.gw.client.get_domain_name().domain_name(domain).send();
+        let Some(out) = get_optional("GetDomainName", is_gone, call).await? else {
             return Ok(None);
         };
         let mappings = self.mappings(domain).await?;
-        let conf = out.domain_name_configurations().first();
-        let config = DomainConfig::from_live(conf);
-        let mut a = Attrs::new();
-        a.insert("domain-name".into(), s(domain));
-        if let Some(c) = &config.certificate {
-            a.insert("certificate".into(), s(c));
-        }
-        if let Some(e) = &config.endpoint_type {
-            a.insert("endpoint-type".into(), s(e));
-        }
-        if let Some(p) = &config.security_policy {
-            a.insert("security-policy".into(), s(p));
-        }
-        a.insert("mapping".into(), mappings_value(&mappings));
-        if let Some(t) = conf.and_then(|c| c.api_gateway_domain_name()) {
-            a.insert("target-domain-name".into(), s(t));
-        }
-        if let Some(z) = conf.and_then(|c| c.hosted_zone_id()) {
-            a.insert("hosted-zone-id".into(), s(z));
-        }
-        let arn = out
-            .domain_name_arn()
-            .map(str::to_string)
-            .unwrap_or_else(|| {
-                format!("arn:aws:apigateway:{}::/domainnames/{domain}", self.region)
-            });
-        a.insert("arn".into(), s(arn));
-        let tags: BTreeMap<String, String> = out
-            .tags()
-            .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-            .unwrap_or_default();
-        a.insert("tags".into(), tags_value(&tags));
+        let spec = self.domain(domain, &out, &mappings);
+        let mut attrs = spec.to_attrs();
+        // The mappings always, an empty list when there are none.
+        attrs
+            .entry("mapping".into())
+            .or_insert(Value::List(Vec::new()));
         Ok(Some(LiveDomain {
-            live: Live {
-                id: domain.to_string(),
-                attrs: a,
-            },
-            tags,
-            config,
+            live: tagged(domain, attrs, &spec.tags),
+            tags: spec.tags,
+            config: spec.config,
             mappings,
         }))
     }
 
     async fn read_required(&self, domain: &str, op: &str) -> Result<LiveDomain, OpError> {
-        self.read_domain(domain).await?.ok_or_else(|| {
-            OpError::new(
-                op,
-                ErrorKind::Other,
-                format!("{TY}: domain name `{domain}` vanished during {op} (deleted outside eco?)"),
-            )
-        })
+        still_there(self.read_domain(domain).await?, op, TY, domain)
     }
 
     async fn create_mapping(&self, domain: &str, m: &Mapping) -> Result<(), OpError> {
-        self.client
+        self.gw
+            .client
             .create_api_mapping()
             .domain_name(domain)
             .api_id(&m.api)
@@ -445,74 +385,59 @@ impl Provider {
     }
 
     async fn delete_mapping(&self, domain: &str, id: &str) -> Result<(), OpError> {
-        delete_if_present(
-            "DeleteApiMapping",
-            is_gone,
-            self.client
-                .delete_api_mapping()
-                .domain_name(domain)
-                .api_mapping_id(id)
-                .send(),
-        )
-        .await
+        let call = self.gw.client.delete_api_mapping().domain_name(domain);
+        let call = call.api_mapping_id(id).send();
+        delete_if_present("DeleteApiMapping", is_gone, call).await
     }
 
+    /// Brings `domain` to `desired` for the attributes in `changed`; what a read reports after.
     async fn change(
         &self,
         domain: &str,
-        live: &LiveDomain,
         desired: &Attrs,
         changed: &[String],
         op: &str,
-    ) -> Result<(), OpError> {
+    ) -> Result<Live, OpError> {
         if changed.iter().any(|c| c == "domain-name") {
-            return Err(OpError::invalid(
-                op,
-                format!("{TY}: `domain-name` cannot change in place (it forces a replacement)"),
-            ));
+            return Err(fixed(op, TY, "domain-name"));
         }
+        let spec = spec_of(desired, op)?;
+        let live = self.read_required(domain, op).await?;
         let merged = live.config.overlay(desired, changed, op)?;
         if merged != live.config {
-            update_domain_request(self.client.update_domain_name(), domain, &merged)
+            update_domain_request(self.gw.client.update_domain_name(), domain, &merged)
                 .send()
                 .await
                 .map_err(|e| op_error("UpdateDomainName", e))?;
         }
-        if changed.iter().any(|c| c == "mapping") {
-            if let Some(want) = mappings_of(desired, op)? {
-                let plan = plan_mappings(&live.mappings, &want);
-                for id in &plan.delete {
-                    self.delete_mapping(domain, id).await?;
-                }
-                for (id, m) in &plan.update {
-                    update_mapping_request(self.client.update_api_mapping(), domain, id, m)
-                        .send()
-                        .await
-                        .map_err(|e| op_error("UpdateApiMapping", e))?;
-                }
-                for m in &plan.create {
-                    self.create_mapping(domain, m).await?;
-                }
+        let want = mappings_of(desired, op)?;
+        if let Some(want) = want.filter(|_| changed.iter().any(|c| c == "mapping")) {
+            let plan = plan_mappings(&live.mappings, &want);
+            for id in &plan.delete {
+                self.delete_mapping(domain, id).await?;
+            }
+            for (id, m) in &plan.update {
+                update_mapping_request(self.gw.client.update_api_mapping(), domain, id, m)
+                    .send()
+                    .await
+                    .map_err(|e| op_error("UpdateApiMapping", e))?;
+            }
+            for m in &plan.create {
+                self.create_mapping(domain, m).await?;
             }
         }
         if changed.iter().any(|c| c == "tags") {
-            let arn = live
-                .live
-                .attrs
-                .get("arn")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string();
+            let arn = live.live.attrs.get("arn").and_then(Value::as_str);
             retag(
-                &self.client,
-                &arn,
+                &self.gw.client,
+                arn.unwrap_or_default(),
                 &live.tags,
-                &tags_of(desired.get("tags")),
+                &spec.tags,
                 &[],
             )
             .await?;
         }
-        Ok(())
+        Ok(self.read_required(domain, op).await?.live)
     }
 }
 
@@ -532,56 +457,40 @@ impl ResourceProvider for Provider {
         desired: &Attrs,
         _token: &str,
     ) -> Result<Option<Live>, OpError> {
-        let domain = req_str(desired, "domain-name", TY, "GetDomainName")?;
+        let op = "GetDomainName";
+        let domain = spec_of(desired, op)?.domain_name;
         match self.read_domain(&domain).await? {
             None => Ok(None),
             Some(d) if ctx.owns(&d.tags) => Ok(Some(d.live)),
-            Some(d) => Err(not_ours(
-                ctx,
-                "GetDomainName",
-                &format!("domain name `{domain}`"),
-                &domain,
-                &d.tags,
-            )),
+            Some(d) => {
+                let what = format!("domain name `{domain}`");
+                Err(not_ours(ctx, op, &what, &domain, &d.tags))
+            }
         }
     }
 
     async fn create(&self, ctx: &OpContext, desired: &Attrs, token: &str) -> Result<Live, OpError> {
         let op = "CreateDomainName";
-        let domain = req_str(desired, "domain-name", TY, op)?;
-        let config = DomainConfig::default().overlay(
-            desired,
-            &[
-                "certificate".into(),
-                "endpoint-type".into(),
-                "security-policy".into(),
-            ],
-            op,
-        )?;
-        let mappings = mappings_of(desired, op)?.unwrap_or_default();
-        if self.find(ctx, desired, token).await?.is_some() {
+        let spec = spec_of(desired, op)?;
+        let domain = &spec.domain_name;
+        if let Some(live) = self.find(ctx, desired, token).await? {
             // An earlier run made it: bring it to the configuration.
-            let live = self.read_required(&domain, op).await?;
-            let changed: Vec<String> = desired
-                .iter()
-                .filter(|(k, v)| k.as_str() != "domain-name" && live.live.attrs.get(*k) != Some(*v))
-                .map(|(k, _)| k.clone())
-                .collect();
-            self.change(&domain, &live, desired, &changed, op).await?;
-            return Ok(self.read_required(&domain, op).await?.live);
+            let changed = differing(desired, &live.attrs, &["domain-name"]);
+            return self.change(domain, desired, &changed, op).await;
         }
-        self.client
+        self.gw
+            .client
             .create_domain_name()
-            .domain_name(&domain)
-            .domain_name_configurations(config.request())
-            .set_tags(Some(tags_of(desired.get("tags")).into_iter().collect()))
+            .domain_name(domain)
+            .domain_name_configurations(spec.config.request())
+            .set_tags(Some(spec.tags.clone().into_iter().collect()))
             .send()
             .await
             .map_err(|e| op_error(op, e))?;
-        for m in mappings.values() {
-            self.create_mapping(&domain, m).await?;
+        for m in mappings_of(desired, op)?.unwrap_or_default().values() {
+            self.create_mapping(domain, m).await?;
         }
-        Ok(self.read_required(&domain, op).await?.live)
+        Ok(self.read_required(domain, op).await?.live)
     }
 
     async fn update(
@@ -592,32 +501,25 @@ impl ResourceProvider for Provider {
         desired: &Attrs,
         changed: &[String],
     ) -> Result<Live, OpError> {
-        let op = "UpdateDomainName";
-        let live = self.read_required(id, op).await?;
-        self.change(id, &live, desired, changed, op).await?;
-        Ok(self.read_required(id, op).await?.live)
+        self.change(id, desired, changed, "UpdateDomainName").await
     }
 
     async fn delete(&self, _ctx: &OpContext, id: &str, _prior: &Attrs) -> Result<(), OpError> {
         for (mapping_id, _) in self.mappings(id).await?.values() {
             self.delete_mapping(id, mapping_id).await?;
         }
-        delete_if_present(
-            "DeleteDomainName",
-            is_gone,
-            self.client.delete_domain_name().domain_name(id).send(),
-        )
-        .await
+        let call = self.gw.client.delete_domain_name().domain_name(id).send();
+        delete_if_present("DeleteDomainName", is_gone, call).await
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use eco_provider::values::s;
+    use eco_provider::ErrorKind;
 
-    fn client() -> aws_sdk_apigatewayv2::Client {
-        crate::aws::Aws::for_endpoint("http://127.0.0.1:9", "us-east-1").apigatewayv2()
-    }
+    use crate::apigw::offline_client as client;
 
     const CERT: &str = "arn:aws:acm:us-east-1:123456789012:certificate/new";
 
@@ -633,8 +535,8 @@ mod tests {
     fn update_domain_name_sends_the_whole_configuration() {
         let live = DomainConfig {
             certificate: Some("arn:aws:acm:us-east-1:123456789012:certificate/old".into()),
-            endpoint_type: Some("REGIONAL".into()),
-            security_policy: Some("TLS_1_2".into()),
+            endpoint_type: Some(Endpoint::Regional),
+            security_policy: Some(TlsPolicy::Tls12),
         };
         let want = Attrs::from([("certificate".to_string(), s(CERT))]);
         let merged = live

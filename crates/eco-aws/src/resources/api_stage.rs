@@ -7,159 +7,107 @@
 //! - delete: DeleteStage
 //! - import: by `API-ID/STAGE-NAME` (GetStage)
 
-use eco_schema::{Attribute, ScalarType, Schema};
-
-pub const TYPE_NAME: &str = "api-stage";
-
-pub fn schema() -> Schema {
-    Schema::new(TYPE_NAME, "A stage of an HTTP API")
-        .import_id("`API-ID/STAGE-NAME`")
-        .attr(
-            Attribute::string("api")
-                .required()
-                .forces_replacement()
-                .doc("id of the API"),
-        )
-        .attr(
-            Attribute::string("name")
-                .required()
-                .forces_replacement()
-                .doc("stage name, $default for the root of the endpoint; stages cannot be renamed"),
-        )
-        .attr(Attribute::string("description").doc("description (UpdateStage)"))
-        .attr(
-            Attribute::bool("auto-deploy")
-                .doc("deploy every change to the API automatically (UpdateStage)"),
-        )
-        .attr(
-            Attribute::map("stage-variables", ScalarType::String)
-                .doc("stage variables (UpdateStage)"),
-        )
-        .attr(
-            Attribute::block(
-                "throttling",
-                vec![
-                    Attribute::int("burst-limit").doc("burst limit in requests"),
-                    Attribute::float("rate-limit").doc("steady-state limit in requests per second"),
-                ],
-            )
-            .doc("default route throttling (UpdateStage DefaultRouteSettings)"),
-        )
-        .attr(
-            Attribute::block(
-                "access-log",
-                vec![
-                    Attribute::string("destination")
-                        .required()
-                        .doc("CloudWatch Logs log group ARN"),
-                    Attribute::string("format")
-                        .required()
-                        .doc("log line format with $context variables"),
-                ],
-            )
-            .doc("access logging (UpdateStage AccessLogSettings)"),
-        )
-        .attr(
-            Attribute::string("invoke-url")
-                .computed()
-                .doc("URL that invokes this stage"),
-        )
-        .taggable()
-}
-
-// ---------------------------------------------------------------------------------------------
-// Operations
-// ---------------------------------------------------------------------------------------------
-
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
+use aws_sdk_apigatewayv2::operation::get_stage::GetStageOutput;
 use aws_sdk_apigatewayv2::types::{AccessLogSettings, RouteSettings};
-use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider, Value};
+use eco_provider::{Attrs, Live, OpContext, OpError, ResourceProvider};
+use eco_schema::{Schema, Spec};
 
-use super::api_integration::split_id;
-use crate::attrs::{opt_block, opt_bool, opt_str, opt_str_map, req_str, s, str_map_value};
-use crate::aws::{is_gone, op_error, Aws};
-use crate::calls::{delete_if_present, get_optional};
+use crate::apigw::{fixed, split_id, tagged, tags, Gateway};
+use crate::aws::{differing, is_gone, op_error, Aws};
+use crate::calls::{delete_if_present, get_optional, still_there};
 use crate::ownership::not_ours;
 use crate::tags::retag;
-use crate::tags::{tags_of, tags_value};
 
-const TY: &str = "api-stage";
-
-#[derive(Debug, Clone, PartialEq, Default)]
-struct Spec {
-    api: String,
-    name: String,
-    description: Option<String>,
-    auto_deploy: Option<bool>,
-    variables: Option<BTreeMap<String, String>>,
-    throttling: Option<(Option<i32>, Option<f64>)>,
-    access_log: Option<(String, String)>,
-    tags: BTreeMap<String, String>,
+/// A stage's attributes, declared once.
+#[derive(Debug, Clone, PartialEq, Default, Spec)]
+#[eco(
+    resource = "api-stage",
+    doc = "A stage of an HTTP API",
+    import_id = "`API-ID/STAGE-NAME`"
+)]
+pub struct ApiStage {
+    #[eco(replace, doc = "id of the API")]
+    pub api: String,
+    #[eco(
+        replace,
+        doc = "stage name, $default for the root of the endpoint; stages cannot be renamed"
+    )]
+    pub name: String,
+    #[eco(doc = "description (UpdateStage)")]
+    pub description: Option<String>,
+    #[eco(doc = "deploy every change to the API automatically (UpdateStage)")]
+    pub auto_deploy: Option<bool>,
+    #[eco(doc = "stage variables (UpdateStage)")]
+    pub stage_variables: Option<BTreeMap<String, String>>,
+    #[eco(doc = "default route throttling (UpdateStage DefaultRouteSettings)")]
+    pub throttling: Option<Throttling>,
+    #[eco(doc = "access logging (UpdateStage AccessLogSettings)")]
+    pub access_log: Option<AccessLog>,
+    #[eco(computed, doc = "URL that invokes this stage")]
+    pub invoke_url: Option<String>,
+    #[eco(tags)]
+    pub tags: BTreeMap<String, String>,
 }
 
-fn spec_of(desired: &Attrs, op: &str) -> Result<Spec, OpError> {
-    let throttling = match opt_block(desired, "throttling", TY, op)? {
-        None => None,
-        Some(f) => {
-            let burst = match f.get("burst-limit") {
-                None => None,
-                Some(Value::Int(n)) if *n >= 0 && *n <= i32::MAX as i64 => Some(*n as i32),
-                Some(other) => return Err(OpError::invalid(op, format!("{TY}: throttling burst-limit must be a non-negative integer, got {other:?}"))),
-            };
-            let rate = match f.get("rate-limit") {
-                None => None,
-                Some(Value::Float(x)) if *x >= 0.0 => Some(*x),
-                Some(Value::Int(n)) if *n >= 0 => Some(*n as f64),
-                Some(other) => {
-                    return Err(OpError::invalid(
-                        op,
-                        format!(
-                        "{TY}: throttling rate-limit must be a non-negative number, got {other:?}"
-                    ),
-                    ))
-                }
-            };
-            Some((burst, rate))
+/// `throttling { burst-limit ..; rate-limit .. }`.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Spec)]
+pub struct Throttling {
+    #[eco(doc = "burst limit in requests")]
+    pub burst_limit: Option<i32>,
+    #[eco(doc = "steady-state limit in requests per second")]
+    pub rate_limit: Option<f64>,
+}
+
+/// `access-log { destination ..; format .. }`.
+#[derive(Debug, Clone, PartialEq, Default, Spec)]
+pub struct AccessLog {
+    #[eco(doc = "CloudWatch Logs log group ARN")]
+    pub destination: String,
+    #[eco(doc = "log line format with $context variables")]
+    pub format: String,
+}
+
+pub const TYPE_NAME: &str = ApiStage::TYPE_NAME;
+const TY: &str = TYPE_NAME;
+
+pub fn schema() -> Schema {
+    ApiStage::schema()
+}
+
+/// The desired stage; throttling limits are not negative.
+fn spec_of(desired: &Attrs, op: &str) -> Result<ApiStage, OpError> {
+    let spec =
+        ApiStage::from_attrs(desired).map_err(|e| OpError::invalid(op, format!("{TY}: {e}")))?;
+    if let Some(t) = &spec.throttling {
+        if t.burst_limit.is_some_and(|b| b < 0) || t.rate_limit.is_some_and(|r| r < 0.0) {
+            return Err(OpError::invalid(
+                op,
+                format!("{TY}: throttling limits must not be negative"),
+            ));
         }
-    };
-    let access_log = match opt_block(desired, "access-log", TY, op)? {
-        None => None,
-        Some(f) => match (f.get("destination"), f.get("format")) {
-            (Some(Value::String(d)), Some(Value::String(fm))) => Some((d.clone(), fm.clone())),
-            _ => {
-                return Err(OpError::invalid(
-                    op,
-                    format!("{TY}: access-log needs destination and format"),
-                ))
-            }
-        },
-    };
-    Ok(Spec {
-        api: req_str(desired, "api", TY, op)?,
-        name: req_str(desired, "name", TY, op)?,
-        description: opt_str(desired, "description", TY, op)?,
-        auto_deploy: opt_bool(desired, "auto-deploy", TY, op)?,
-        variables: opt_str_map(desired, "stage-variables", TY, op)?,
-        throttling,
-        access_log,
-        tags: tags_of(desired.get("tags")),
-    })
+    }
+    Ok(spec)
 }
 
-fn route_settings(t: &(Option<i32>, Option<f64>)) -> RouteSettings {
-    RouteSettings::builder()
-        .set_throttling_burst_limit(t.0)
-        .set_throttling_rate_limit(t.1)
-        .build()
+impl Throttling {
+    fn request(&self) -> RouteSettings {
+        RouteSettings::builder()
+            .set_throttling_burst_limit(self.burst_limit)
+            .set_throttling_rate_limit(self.rate_limit)
+            .build()
+    }
 }
 
-fn access_log(a: &(String, String)) -> AccessLogSettings {
-    AccessLogSettings::builder()
-        .destination_arn(&a.0)
-        .format(&a.1)
-        .build()
+impl AccessLog {
+    fn request(&self) -> AccessLogSettings {
+        AccessLogSettings::builder()
+            .destination_arn(&self.destination)
+            .format(&self.format)
+            .build()
+    }
 }
 
 type UpdateReq = aws_sdk_apigatewayv2::operation::update_stage::builders::UpdateStageFluentBuilder;
@@ -167,7 +115,7 @@ type UpdateReq = aws_sdk_apigatewayv2::operation::update_stage::builders::Update
 /// UpdateStage with the changed fields (`None` when only tags changed).
 fn update_request(
     mut req: UpdateReq,
-    spec: &Spec,
+    spec: &ApiStage,
     changed: &[String],
 ) -> Result<Option<UpdateReq>, OpError> {
     let mut any = false;
@@ -177,25 +125,20 @@ fn update_request(
             "auto-deploy" => req.auto_deploy(spec.auto_deploy.unwrap_or(false)),
             // UpdateStage merges stage variables; an emptied value removes one, as AWS documents.
             "stage-variables" => req.set_stage_variables(Some(
-                spec.variables
+                spec.stage_variables
                     .clone()
                     .unwrap_or_default()
                     .into_iter()
                     .collect(),
             )),
             "throttling" => {
-                req.default_route_settings(route_settings(&spec.throttling.unwrap_or((None, None))))
+                req.default_route_settings(spec.throttling.unwrap_or_default().request())
             }
             "access-log" => match &spec.access_log {
-                Some(a) => req.access_log_settings(access_log(a)),
+                Some(a) => req.access_log_settings(a.request()),
                 None => req.access_log_settings(AccessLogSettings::builder().build()),
             },
-            "api" | "name" => {
-                return Err(OpError::invalid(
-                    "UpdateStage",
-                    format!("{TY}: `{c}` cannot change in place (it forces a replacement)"),
-                ))
-            }
+            "api" | "name" => return Err(fixed("UpdateStage", TY, c)),
             _ => continue,
         };
         any = true;
@@ -205,139 +148,83 @@ fn update_request(
 
 /// The `api-stage` operations.
 pub struct Provider {
-    client: aws_sdk_apigatewayv2::Client,
-    region: String,
+    gw: Gateway,
     schema: Schema,
 }
 
 impl Provider {
     pub fn new(aws: &Aws) -> Provider {
         Provider {
-            client: aws.apigatewayv2(),
-            region: aws.region(),
+            gw: Gateway::new(aws),
             schema: schema(),
         }
     }
 
-    fn arn(&self, api: &str, stage: &str) -> String {
-        format!(
-            "arn:aws:apigateway:{}::/apis/{api}/stages/{stage}",
-            self.region
-        )
+    /// The stage AWS reports.
+    fn stage(&self, api: &str, name: &str, o: &GetStageOutput) -> ApiStage {
+        let base = self.gw.endpoint(api);
+        let path = if name == "$default" { "" } else { name };
+        let throttling = o.default_route_settings().map(|r| Throttling {
+            burst_limit: r.throttling_burst_limit(),
+            rate_limit: r.throttling_rate_limit(),
+        });
+        ApiStage {
+            api: api.to_string(),
+            name: name.to_string(),
+            description: o
+                .description()
+                .filter(|d| !d.is_empty())
+                .map(str::to_string),
+            auto_deploy: Some(o.auto_deploy().unwrap_or(false)),
+            stage_variables: o
+                .stage_variables()
+                .filter(|v| !v.is_empty())
+                .map(|v| v.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
+            throttling: throttling.filter(|t| *t != Throttling::default()),
+            access_log: o.access_log_settings().and_then(|l| {
+                Some(AccessLog {
+                    destination: l.destination_arn()?.to_string(),
+                    format: l.format().unwrap_or_default().to_string(),
+                })
+            }),
+            invoke_url: Some(format!("{base}/{path}")),
+            tags: tags(o.tags()),
+        }
     }
 
     async fn read_id(&self, id: &str) -> Result<Option<(Live, BTreeMap<String, String>)>, OpError> {
         let (api, name) = split_id(id, TY, "GetStage")?;
-        let Some(o) = get_optional(
-            "GetStage",
-            is_gone,
-            self.client
-                .get_stage()
-                .api_id(&api)
-                .stage_name(&name)
-                .send(),
-        )
-        .await?
-        else {
+        let call = self
+            .gw
+            .client
+            .get_stage()
+            .api_id(&api)
+            .stage_name(&name)
+            .send();
+        let Some(o) = get_optional("GetStage", is_gone, call).await? else {
             return Ok(None);
         };
-        let mut a = Attrs::new();
-        a.insert("api".into(), s(&api));
-        a.insert("name".into(), s(&name));
-        if let Some(d) = o.description().filter(|d| !d.is_empty()) {
-            a.insert("description".into(), s(d));
-        }
-        a.insert(
-            "auto-deploy".into(),
-            Value::Bool(o.auto_deploy().unwrap_or(false)),
-        );
-        if let Some(v) = o.stage_variables().filter(|v| !v.is_empty()) {
-            let m: BTreeMap<String, String> =
-                v.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-            a.insert("stage-variables".into(), str_map_value(&m));
-        }
-        if let Some(r) = o.default_route_settings() {
-            let mut m = BTreeMap::new();
-            if let Some(b) = r.throttling_burst_limit() {
-                m.insert("burst-limit".to_string(), Value::Int(b as i64));
-            }
-            if let Some(x) = r.throttling_rate_limit() {
-                m.insert("rate-limit".to_string(), Value::Float(x));
-            }
-            if !m.is_empty() {
-                a.insert("throttling".into(), Value::Map(m));
-            }
-        }
-        if let Some(l) = o
-            .access_log_settings()
-            .filter(|l| l.destination_arn().is_some())
-        {
-            a.insert(
-                "access-log".into(),
-                Value::Map(BTreeMap::from([
-                    (
-                        "destination".to_string(),
-                        s(l.destination_arn().unwrap_or_default()),
-                    ),
-                    ("format".to_string(), s(l.format().unwrap_or_default())),
-                ])),
-            );
-        }
-        let base = format!("https://{api}.execute-api.{}.amazonaws.com", self.region);
-        let url = if name == "$default" {
-            format!("{base}/")
-        } else {
-            format!("{base}/{name}")
-        };
-        a.insert("invoke-url".into(), s(url));
-        let tags: BTreeMap<String, String> = o
-            .tags()
-            .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-            .unwrap_or_default();
-        a.insert("tags".into(), tags_value(&tags));
+        let stage = self.stage(&api, &name, &o);
         Ok(Some((
-            Live {
-                id: id.to_string(),
-                attrs: a,
-            },
-            tags,
+            tagged(id, stage.to_attrs(), &stage.tags),
+            stage.tags,
         )))
     }
 
-    async fn read_required(
-        &self,
-        id: &str,
-        op: &str,
-    ) -> Result<(Live, BTreeMap<String, String>), OpError> {
-        self.read_id(id).await?.ok_or_else(|| {
-            OpError::new(
-                op,
-                ErrorKind::Other,
-                format!("{TY}: stage `{id}` vanished during {op}"),
-            )
-        })
-    }
-
-    async fn change(
-        &self,
-        id: &str,
-        spec: &Spec,
-        live_tags: &BTreeMap<String, String>,
-        changed: &[String],
-    ) -> Result<(), OpError> {
-        let (api, name) = split_id(id, TY, "UpdateStage")?;
-        if let Some(req) = update_request(
-            self.client.update_stage().api_id(&api).stage_name(&name),
-            spec,
-            changed,
-        )? {
-            req.send().await.map_err(|e| op_error("UpdateStage", e))?;
+    /// Brings stage `id` to `spec` for the attributes in `changed`; what a read reports after.
+    async fn change(&self, id: &str, spec: &ApiStage, changed: &[String]) -> Result<Live, OpError> {
+        let op = "UpdateStage";
+        let (_, live_tags) = still_there(self.read_id(id).await?, op, TY, id)?;
+        let (api, name) = split_id(id, TY, op)?;
+        let req = self.gw.client.update_stage().api_id(&api).stage_name(&name);
+        if let Some(req) = update_request(req, spec, changed)? {
+            req.send().await.map_err(|e| op_error(op, e))?;
         }
         if changed.iter().any(|c| c == "tags") {
-            let arn = self.arn(&api, &name);
-            retag(&self.client, &arn, live_tags, &spec.tags, &[]).await?;
+            let arn = self.gw.arn(&format!("/apis/{api}/stages/{name}"));
+            retag(&self.gw.client, &arn, &live_tags, &spec.tags, &[]).await?;
         }
-        Ok(())
+        Ok(still_there(self.read_id(id).await?, op, TY, id)?.0)
     }
 }
 
@@ -364,13 +251,8 @@ impl ResourceProvider for Provider {
             return Ok(None);
         };
         if !ctx.owns(&tags) {
-            return Err(not_ours(
-                ctx,
-                "GetStage",
-                &format!("stage `{}` of API `{}`", spec.name, spec.api),
-                &id,
-                &tags,
-            ));
+            let what = format!("stage `{}` of API `{}`", spec.name, spec.api);
+            return Err(not_ours(ctx, "GetStage", &what, &id, &tags));
         }
         Ok(Some(live))
     }
@@ -379,30 +261,32 @@ impl ResourceProvider for Provider {
         let op = "CreateStage";
         let spec = spec_of(desired, op)?;
         if let Some(live) = self.find(ctx, desired, token).await? {
-            let (_, tags) = self.read_required(&live.id, op).await?;
-            let changed = super::api::differing(desired, &live.attrs, &["api", "name"]);
-            if !changed.is_empty() {
-                self.change(&live.id, &spec, &tags, &changed).await?;
+            let changed = differing(desired, &live.attrs, &["api", "name"]);
+            if changed.is_empty() {
+                return Ok(live);
             }
-            return Ok(self.read_required(&live.id, op).await?.0);
+            return self.change(&live.id, &spec, &changed).await;
         }
-        self.client
+        self.gw
+            .client
             .create_stage()
             .api_id(&spec.api)
             .stage_name(&spec.name)
             .set_description(spec.description.clone())
             .set_auto_deploy(spec.auto_deploy)
-            .set_stage_variables(spec.variables.clone().map(|m| m.into_iter().collect()))
-            .set_default_route_settings(spec.throttling.as_ref().map(route_settings))
-            .set_access_log_settings(spec.access_log.as_ref().map(access_log))
+            .set_stage_variables(
+                spec.stage_variables
+                    .clone()
+                    .map(|m| m.into_iter().collect()),
+            )
+            .set_default_route_settings(spec.throttling.as_ref().map(Throttling::request))
+            .set_access_log_settings(spec.access_log.as_ref().map(AccessLog::request))
             .set_tags(Some(spec.tags.clone().into_iter().collect()))
             .send()
             .await
             .map_err(|e| op_error(op, e))?;
-        Ok(self
-            .read_required(&format!("{}/{}", spec.api, spec.name), op)
-            .await?
-            .0)
+        let id = format!("{}/{}", spec.api, spec.name);
+        Ok(still_there(self.read_id(&id).await?, op, TY, &id)?.0)
     }
 
     async fn update(
@@ -414,37 +298,29 @@ impl ResourceProvider for Provider {
         changed: &[String],
     ) -> Result<Live, OpError> {
         let spec = spec_of(desired, "UpdateStage")?;
-        let (_, tags) = self.read_required(id, "UpdateStage").await?;
-        self.change(id, &spec, &tags, changed).await?;
-        Ok(self.read_required(id, "UpdateStage").await?.0)
+        self.change(id, &spec, changed).await
     }
 
     async fn delete(&self, _ctx: &OpContext, id: &str, _prior: &Attrs) -> Result<(), OpError> {
         let (api, name) = split_id(id, TY, "DeleteStage")?;
-        delete_if_present(
-            "DeleteStage",
-            is_gone,
-            self.client
-                .delete_stage()
-                .api_id(api)
-                .stage_name(name)
-                .send(),
-        )
-        .await
+        let call = self
+            .gw
+            .client
+            .delete_stage()
+            .api_id(api)
+            .stage_name(name)
+            .send();
+        delete_if_present("DeleteStage", is_gone, call).await
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use eco_provider::values::s;
+    use eco_provider::Value;
 
-    fn client() -> aws_sdk_apigatewayv2::Client {
-        let conf = aws_sdk_apigatewayv2::Config::builder()
-            .behavior_version(aws_sdk_apigatewayv2::config::BehaviorVersion::latest())
-            .region(aws_sdk_apigatewayv2::config::Region::new("us-east-1"))
-            .build();
-        aws_sdk_apigatewayv2::Client::from_conf(conf)
-    }
+    use crate::apigw::offline_client as client;
 
     #[test]
     fn update_stage_request_carries_throttling_variables_and_auto_deploy() {

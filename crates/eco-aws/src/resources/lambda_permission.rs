@@ -17,87 +17,62 @@
 //! create that finds a statement with its id adopts it when it grants the same thing, and is a
 //! Conflict otherwise.
 
-use eco_schema::{Attribute, Schema};
-
-pub const TYPE_NAME: &str = "lambda-permission";
-
-pub fn schema() -> Schema {
-    Schema::new(
-        TYPE_NAME,
-        "A statement in a Lambda function's resource policy",
-    )
-    .import_id("`FUNCTION/STATEMENT-ID` (or `FUNCTION:QUALIFIER/STATEMENT-ID`)")
-    .attr(
-        Attribute::string("function")
-            .required()
-            .forces_replacement()
-            .doc("function name or ARN"),
-    )
-    .attr(
-        Attribute::string("statement-id")
-            .forces_replacement()
-            .doc("statement id (default: derived from the eco address)"),
-    )
-    .attr(
-        Attribute::string("action")
-            .forces_replacement()
-            .doc("action allowed (default lambda:InvokeFunction)"),
-    )
-    .attr(
-        Attribute::string("principal")
-            .required()
-            .forces_replacement()
-            .doc("service or account allowed, e.g. apigateway.amazonaws.com"),
-    )
-    .attr(
-        Attribute::string("source-arn")
-            .forces_replacement()
-            .doc("ARN the invocation must come from, e.g. an API's execution ARN with /*"),
-    )
-    .attr(
-        Attribute::string("source-account")
-            .forces_replacement()
-            .doc("account the invocation must come from"),
-    )
-    .attr(
-        Attribute::string("qualifier")
-            .forces_replacement()
-            .doc("version or alias the permission applies to"),
-    )
-}
-
-// ---------------------------------------------------------------------------------------------
-// Operations
-// ---------------------------------------------------------------------------------------------
-
 use async_trait::async_trait;
 use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider, Value};
+use eco_schema::{Schema, Spec};
 
-use crate::attrs::{opt_str, req_str, s};
 use crate::aws::{error_code, is_gone, op_error, Aws};
 use crate::calls::{delete_if_present, get_optional};
 
-const TY: &str = "lambda-permission";
-const DEFAULT_ACTION: &str = "lambda:InvokeFunction";
-
-/// The desired statement.
-#[derive(Debug, Clone, PartialEq, Default)]
-struct Spec {
-    function: String,
-    statement_id: String,
-    action: String,
-    principal: String,
-    source_arn: Option<String>,
-    source_account: Option<String>,
-    qualifier: Option<String>,
+/// A statement's attributes, declared once. Lambda cannot change a statement: every attribute
+/// forces a replacement.
+#[derive(Debug, Clone, PartialEq, Default, Spec)]
+#[eco(
+    resource = "lambda-permission",
+    doc = "A statement in a Lambda function's resource policy",
+    import_id = "`FUNCTION/STATEMENT-ID` (or `FUNCTION:QUALIFIER/STATEMENT-ID`)"
+)]
+pub struct LambdaPermission {
+    #[eco(replace, doc = "function name or ARN")]
+    pub function: String,
+    #[eco(replace, doc = "statement id (default: derived from the eco address)")]
+    pub statement_id: Option<String>,
+    #[eco(replace, doc = "action allowed (default lambda:InvokeFunction)")]
+    pub action: Option<String>,
+    #[eco(
+        replace,
+        doc = "service or account allowed, e.g. apigateway.amazonaws.com"
+    )]
+    pub principal: String,
+    #[eco(
+        replace,
+        doc = "ARN the invocation must come from, e.g. an API's execution ARN with /*"
+    )]
+    pub source_arn: Option<String>,
+    #[eco(replace, doc = "account the invocation must come from")]
+    pub source_account: Option<String>,
+    #[eco(replace, doc = "version or alias the permission applies to")]
+    pub qualifier: Option<String>,
 }
 
-impl Spec {
+pub const TYPE_NAME: &str = LambdaPermission::TYPE_NAME;
+const TY: &str = TYPE_NAME;
+const DEFAULT_ACTION: &str = "lambda:InvokeFunction";
+
+pub fn schema() -> Schema {
+    LambdaPermission::schema()
+}
+
+impl LambdaPermission {
+    fn sid(&self) -> &str {
+        self.statement_id.as_deref().unwrap_or_default()
+    }
+
     /// `FUNCTION[:QUALIFIER]/STATEMENT-ID`.
     fn id(&self) -> String {
         match &self.qualifier {
-            Some(q) => format!("{}:{q}/{}", self.function, self.statement_id),
-            None => format!("{}/{}", self.function, self.statement_id),
+            Some(q) => format!("{}:{q}/{}", self.function, self.sid()),
+            None => format!("{}/{}", self.function, self.sid()),
         }
     }
 }
@@ -120,9 +95,14 @@ pub fn default_statement_id(address: &str) -> String {
     id
 }
 
-fn spec_of(ctx: &OpContext, desired: &Attrs, op: &str) -> Result<Spec, OpError> {
-    let statement_id = opt_str(desired, "statement-id", TY, op)?
-        .unwrap_or_else(|| default_statement_id(&ctx.address));
+/// The desired statement, its statement id (by default the address's) and action (by default
+/// lambda:InvokeFunction) filled in.
+fn spec_of(ctx: &OpContext, desired: &Attrs, op: &str) -> Result<LambdaPermission, OpError> {
+    let mut spec = LambdaPermission::from_attrs(desired)
+        .map_err(|e| OpError::invalid(op, format!("{TY}: {e}")))?;
+    let statement_id = spec
+        .statement_id
+        .get_or_insert_with(|| default_statement_id(&ctx.address));
     if statement_id.is_empty()
         || statement_id.len() > 100
         || !statement_id
@@ -136,22 +116,18 @@ fn spec_of(ctx: &OpContext, desired: &Attrs, op: &str) -> Result<Spec, OpError> 
             ),
         ));
     }
-    let function = req_str(desired, "function", TY, op)?;
-    if function.contains('/') {
+    if spec.function.contains('/') {
         return Err(OpError::invalid(
             op,
-            format!("{TY}: function `{function}` is not a function name or ARN"),
+            format!(
+                "{TY}: function `{}` is not a function name or ARN",
+                spec.function
+            ),
         ));
     }
-    Ok(Spec {
-        function,
-        statement_id,
-        action: opt_str(desired, "action", TY, op)?.unwrap_or_else(|| DEFAULT_ACTION.to_string()),
-        principal: req_str(desired, "principal", TY, op)?,
-        source_arn: opt_str(desired, "source-arn", TY, op)?,
-        source_account: opt_str(desired, "source-account", TY, op)?,
-        qualifier: opt_str(desired, "qualifier", TY, op)?,
-    })
+    spec.action
+        .get_or_insert_with(|| DEFAULT_ACTION.to_string());
+    Ok(spec)
 }
 
 /// Splits an id `FUNCTION[:QUALIFIER]/STATEMENT-ID` into (function as given to GetPolicy,
@@ -210,15 +186,6 @@ pub fn statement_attrs(
     let stmt = statements
         .iter()
         .find(|st| st.get("Sid").and_then(|v| v.as_str()) == Some(sid))?;
-    let mut a = Attrs::new();
-    a.insert("function".into(), s(function));
-    a.insert("statement-id".into(), s(sid));
-    if let Some(q) = qualifier {
-        a.insert("qualifier".into(), s(q));
-    }
-    if let Some(action) = stmt.get("Action").and_then(first_string) {
-        a.insert("action".into(), s(action));
-    }
     let principal = match stmt.get("Principal") {
         Some(serde_json::Value::String(p)) => Some(p.clone()),
         Some(serde_json::Value::Object(m)) => m
@@ -227,24 +194,36 @@ pub fn statement_attrs(
             .and_then(first_string),
         _ => None,
     };
-    if let Some(p) = principal {
-        // An account principal comes back as its root ARN.
-        let p = match p
+    // An account principal comes back as its root ARN.
+    let principal = principal.map(|p| {
+        match p
             .strip_prefix("arn:aws:iam::")
             .and_then(|r| r.strip_suffix(":root"))
         {
             Some(account) => account.to_string(),
             None => p,
-        };
-        a.insert("principal".into(), s(p));
+        }
+    });
+    let mut a = LambdaPermission {
+        function: function.to_string(),
+        statement_id: Some(sid.to_string()),
+        action: stmt.get("Action").and_then(first_string),
+        principal: principal.clone().unwrap_or_default(),
+        source_arn: condition(stmt, "AWS:SourceArn"),
+        source_account: condition(stmt, "AWS:SourceAccount"),
+        qualifier: qualifier.map(str::to_string),
     }
-    if let Some(arn) = condition(stmt, "AWS:SourceArn") {
-        a.insert("source-arn".into(), s(arn));
-    }
-    if let Some(acct) = condition(stmt, "AWS:SourceAccount") {
-        a.insert("source-account".into(), s(acct));
+    .to_attrs();
+    if principal.is_none() {
+        a.remove("principal");
     }
     Some(a)
+}
+
+/// [`parse_id`], or the error of `op` for an id of another form.
+fn parts(id: &str, op: &str) -> Result<(String, Option<String>, String), OpError> {
+    parse_id(id)
+        .ok_or_else(|| OpError::invalid(op, format!("{TY}: `{id}` is not FUNCTION/STATEMENT-ID")))
 }
 
 /// The `lambda-permission` operations.
@@ -262,23 +241,10 @@ impl Provider {
     }
 
     async fn read_id(&self, id: &str) -> Result<Option<Live>, OpError> {
-        let Some((function, qualifier, sid)) = parse_id(id) else {
-            return Err(OpError::invalid(
-                "GetPolicy",
-                format!("{TY}: `{id}` is not FUNCTION/STATEMENT-ID"),
-            ));
-        };
-        let Some(out) = get_optional(
-            "GetPolicy",
-            is_gone,
-            self.lambda
-                .get_policy()
-                .function_name(&function)
-                .set_qualifier(qualifier.clone())
-                .send(),
-        )
-        .await?
-        else {
+        let (function, qualifier, sid) = parts(id, "GetPolicy")?;
+        let call = self.lambda.get_policy().function_name(&function);
+        let call = call.set_qualifier(qualifier.clone()).send();
+        let Some(out) = get_optional("GetPolicy", is_gone, call).await? else {
             return Ok(None);
         };
         Ok(out
@@ -292,9 +258,9 @@ impl Provider {
 }
 
 /// Whether a live statement grants what `spec` asks.
-fn same_grant(spec: &Spec, live: &Attrs) -> bool {
+fn same_grant(spec: &LambdaPermission, live: &Attrs) -> bool {
     let get = |k: &str| live.get(k).and_then(Value::as_str).map(str::to_string);
-    get("action").as_deref() == Some(spec.action.as_str())
+    get("action") == spec.action
         && get("principal").as_deref() == Some(spec.principal.as_str())
         && get("source-arn") == spec.source_arn
         && get("source-account") == spec.source_account
@@ -327,7 +293,9 @@ impl ResourceProvider for Provider {
                 format!(
                     "{TY}: function `{}` already has a statement `{}` that grants something else; \
                      remove it, or give {} another statement-id",
-                    spec.function, spec.statement_id, ctx.address
+                    spec.function,
+                    spec.sid(),
+                    ctx.address
                 ),
             ));
         }
@@ -335,7 +303,8 @@ impl ResourceProvider for Provider {
     }
 
     async fn create(&self, ctx: &OpContext, desired: &Attrs, token: &str) -> Result<Live, OpError> {
-        let spec = spec_of(ctx, desired, "AddPermission")?;
+        let op = "AddPermission";
+        let spec = spec_of(ctx, desired, op)?;
         if let Some(live) = self.find(ctx, desired, token).await? {
             return Ok(live);
         }
@@ -343,8 +312,8 @@ impl ResourceProvider for Provider {
             .lambda
             .add_permission()
             .function_name(&spec.function)
-            .statement_id(&spec.statement_id)
-            .action(&spec.action)
+            .set_statement_id(spec.statement_id.clone())
+            .set_action(spec.action.clone())
             .principal(&spec.principal)
             .set_source_arn(spec.source_arn.clone())
             .set_source_account(spec.source_account.clone())
@@ -355,22 +324,17 @@ impl ResourceProvider for Provider {
             Ok(_) => {}
             // Added meanwhile: find decides whether it is the same grant.
             Err(e) if error_code(&e) == Some("ResourceConflictException") => {
-                if let Some(live) = self.find(ctx, desired, token).await? {
-                    return Ok(live);
-                }
-                return Err(op_error("AddPermission", e));
+                let found = self.find(ctx, desired, token).await?;
+                return found.ok_or_else(|| op_error(op, e));
             }
-            Err(e) => return Err(op_error("AddPermission", e)),
+            Err(e) => return Err(op_error(op, e)),
         }
         self.read_id(&spec.id()).await?.ok_or_else(|| {
-            OpError::new(
-                "AddPermission",
-                ErrorKind::Other,
-                format!(
-                    "{TY}: statement `{}` is not in the policy after AddPermission",
-                    spec.statement_id
-                ),
-            )
+            let message = format!(
+                "{TY}: statement `{}` is not in the policy after AddPermission",
+                spec.sid()
+            );
+            OpError::new(op, ErrorKind::Other, message)
         })
     }
 
@@ -389,38 +353,23 @@ impl ResourceProvider for Provider {
             ));
         }
         self.read_id(id).await?.ok_or_else(|| {
-            OpError::new(
-                "GetPolicy",
-                ErrorKind::Other,
-                format!("{TY}: `{id}` no longer exists"),
-            )
+            let message = format!("{TY}: `{id}` no longer exists");
+            OpError::new("GetPolicy", ErrorKind::Other, message)
         })
     }
 
     async fn delete(&self, _ctx: &OpContext, id: &str, _prior: &Attrs) -> Result<(), OpError> {
-        let Some((function, qualifier, sid)) = parse_id(id) else {
-            return Err(OpError::invalid(
-                "RemovePermission",
-                format!("{TY}: `{id}` is not FUNCTION/STATEMENT-ID"),
-            ));
-        };
-        delete_if_present(
-            "RemovePermission",
-            is_gone,
-            self.lambda
-                .remove_permission()
-                .function_name(function)
-                .statement_id(sid)
-                .set_qualifier(qualifier)
-                .send(),
-        )
-        .await
+        let (function, qualifier, sid) = parts(id, "RemovePermission")?;
+        let call = self.lambda.remove_permission().function_name(function);
+        let call = call.statement_id(sid).set_qualifier(qualifier).send();
+        delete_if_present("RemovePermission", is_gone, call).await
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use eco_provider::values::s;
 
     #[test]
     fn ids_round_trip() {
@@ -483,8 +432,11 @@ mod tests {
             ("principal".to_string(), s("apigateway.amazonaws.com")),
         ]);
         let spec = spec_of(&ctx, &d, "Op").unwrap();
-        assert_eq!(spec.statement_id, "eco-lambda-permission-api");
-        assert_eq!(spec.action, DEFAULT_ACTION);
+        assert_eq!(
+            spec.statement_id.as_deref(),
+            Some("eco-lambda-permission-api")
+        );
+        assert_eq!(spec.action.as_deref(), Some(DEFAULT_ACTION));
         assert_eq!(spec.id(), "fn/eco-lambda-permission-api");
         let mut bad = d.clone();
         bad.insert("statement-id".into(), s("has space"));
