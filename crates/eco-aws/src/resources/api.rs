@@ -30,33 +30,30 @@ use crate::tags::retag;
     import_id = "the API id (e.g. a1b2c3d4e5)"
 )]
 pub struct Api {
-    #[eco(doc = "API name (UpdateApi)")]
+    /// API name (UpdateApi)
     pub name: String,
-    #[eco(replace, doc = "HTTP (default) or WEBSOCKET; fixed at creation")]
+    /// HTTP (default) or WEBSOCKET; fixed at creation
+    #[eco(replace)]
     pub protocol_type: Option<Protocol>,
-    #[eco(doc = "description (UpdateApi)")]
+    /// description (UpdateApi)
     pub description: Option<String>,
-    #[eco(doc = "CORS configuration (UpdateApi / DeleteCorsConfiguration)")]
+    /// CORS configuration (UpdateApi / DeleteCorsConfiguration)
     pub cors: Option<CorsConfig>,
-    #[eco(doc = "serve only through custom domains (UpdateApi)")]
+    /// serve only through custom domains (UpdateApi)
     pub disable_execute_api_endpoint: Option<bool>,
-    #[eco(
-        doc = "route selection expression, with $${ for a literal ${ (default: method and path; UpdateApi)"
-    )]
+    /// route selection expression, with $${ for a literal ${ (default: method and path; UpdateApi)
     pub route_selection_expression: Option<String>,
-    #[eco(computed, doc = "API id")]
+    /// API id
+    #[eco(computed)]
     pub id: Option<String>,
-    #[eco(
-        computed,
-        doc = "default endpoint, https://ID.execute-api.REGION.amazonaws.com"
-    )]
+    /// default endpoint, https://ID.execute-api.REGION.amazonaws.com
+    #[eco(computed)]
     pub api_endpoint: Option<String>,
-    #[eco(
-        computed,
-        doc = "arn:aws:execute-api:REGION:ACCOUNT:ID, for lambda-permission source-arn"
-    )]
+    /// arn:aws:execute-api:REGION:ACCOUNT:ID, for lambda-permission source-arn
+    #[eco(computed)]
     pub execution_arn: Option<String>,
-    #[eco(computed, doc = "API ARN (for tagging and IAM)")]
+    /// API ARN (for tagging and IAM)
+    #[eco(computed)]
     pub arn: Option<String>,
     #[eco(tags)]
     pub tags: BTreeMap<String, String>,
@@ -72,17 +69,18 @@ pub enum Protocol {
 /// `cors { allow-origins ..; ... }`.
 #[derive(Debug, Clone, PartialEq, Default, Spec)]
 pub struct CorsConfig {
-    #[eco(doc = "allowed origins")]
+    /// allowed origins
     pub allow_origins: Option<Vec<String>>,
-    #[eco(doc = "allowed methods")]
+    /// allowed methods
     pub allow_methods: Option<Vec<String>>,
-    #[eco(doc = "allowed request headers")]
+    /// allowed request headers
     pub allow_headers: Option<Vec<String>>,
-    #[eco(doc = "response headers exposed to the browser")]
+    /// response headers exposed to the browser
     pub expose_headers: Option<Vec<String>>,
-    #[eco(min = -1, max = 86400, doc = "seconds a preflight response may be cached")]
+    /// seconds a preflight response may be cached
+    #[eco(min = -1, max = 86400)]
     pub max_age: Option<i32>,
-    #[eco(doc = "whether credentials are allowed")]
+    /// whether credentials are allowed
     pub allow_credentials: Option<bool>,
 }
 

@@ -25,33 +25,31 @@ use crate::calls::{delete_if_present, get_optional};
     import_id = "`API-ID/AUTHORIZER-ID`"
 )]
 pub struct ApiAuthorizer {
-    #[eco(replace, doc = "id of the API")]
+    /// id of the API
+    #[eco(replace)]
     pub api: String,
-    #[eco(doc = "authorizer name (UpdateAuthorizer)")]
+    /// authorizer name (UpdateAuthorizer)
     pub name: String,
-    #[eco(rename = "type", doc = "JWT or REQUEST (Lambda) (UpdateAuthorizer)")]
+    /// JWT or REQUEST (Lambda) (UpdateAuthorizer)
+    #[eco(rename = "type")]
     pub kind: AuthorizerKind,
-    #[eco(doc = "where the token is read, e.g. $request.header.Authorization (UpdateAuthorizer)")]
+    /// where the token is read, e.g. $request.header.Authorization (UpdateAuthorizer)
     pub identity_sources: Option<Vec<String>>,
-    #[eco(doc = "JWT configuration for type JWT (UpdateAuthorizer)")]
+    /// JWT configuration for type JWT (UpdateAuthorizer)
     pub jwt: Option<Jwt>,
-    #[eco(doc = "invoke ARN of the Lambda authorizer for type REQUEST (UpdateAuthorizer)")]
+    /// invoke ARN of the Lambda authorizer for type REQUEST (UpdateAuthorizer)
     pub authorizer_uri: Option<String>,
-    #[eco(doc = "1.0 or 2.0 for Lambda authorizers (UpdateAuthorizer)")]
+    /// 1.0 or 2.0 for Lambda authorizers (UpdateAuthorizer)
     pub payload_format_version: Option<PayloadFormat>,
-    #[eco(doc = "Lambda authorizer returns {isAuthorized: bool} (UpdateAuthorizer)")]
+    /// Lambda authorizer returns {isAuthorized: bool} (UpdateAuthorizer)
     pub simple_responses: Option<bool>,
-    #[eco(
-        min = 0,
-        max = 3600,
-        doc = "seconds a Lambda authorizer's answer is cached, 0 to 3600 (UpdateAuthorizer)"
-    )]
+    /// seconds a Lambda authorizer's answer is cached, 0 to 3600 (UpdateAuthorizer)
+    #[eco(min = 0, max = 3600)]
     pub result_ttl: Option<i32>,
-    #[eco(
-        doc = "ARN of a role API Gateway assumes to invoke the Lambda authorizer (UpdateAuthorizer)"
-    )]
+    /// ARN of a role API Gateway assumes to invoke the Lambda authorizer (UpdateAuthorizer)
     pub credentials: Option<String>,
-    #[eco(computed, doc = "authorizer id")]
+    /// authorizer id
+    #[eco(computed)]
     pub id: Option<String>,
 }
 
@@ -65,9 +63,10 @@ pub enum AuthorizerKind {
 /// `jwt { issuer ..; audience .. }`.
 #[derive(Debug, Clone, PartialEq, Default, Spec)]
 pub struct Jwt {
-    #[eco(doc = "token issuer URL, e.g. a Cognito user pool's issuer")]
+    /// token issuer URL, e.g. a Cognito user pool's issuer
     pub issuer: String,
-    #[eco(required, doc = "accepted audiences, e.g. Cognito app client ids")]
+    /// accepted audiences, e.g. Cognito app client ids
+    #[eco(required)]
     pub audience: Vec<String>,
 }
 

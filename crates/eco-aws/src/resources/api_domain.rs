@@ -38,23 +38,21 @@ use crate::tags::retag;
     import_id = "the domain name"
 )]
 pub struct ApiDomain {
-    #[eco(replace, doc = "the custom domain, e.g. api.example.com")]
+    /// the custom domain, e.g. api.example.com
+    #[eco(replace)]
     pub domain_name: String,
     #[eco(flatten)]
     pub config: DomainConfig,
-    #[eco(doc = "an API mapping (CreateApiMapping / UpdateApiMapping / DeleteApiMapping)")]
+    /// an API mapping (CreateApiMapping / UpdateApiMapping / DeleteApiMapping)
     pub mapping: Option<Vec<Mapping>>,
-    #[eco(
-        computed,
-        doc = "regional domain name to point a Route53 alias record at"
-    )]
+    /// regional domain name to point a Route53 alias record at
+    #[eco(computed)]
     pub target_domain_name: Option<String>,
-    #[eco(
-        computed,
-        doc = "hosted zone id of the target domain name, for the alias record"
-    )]
+    /// hosted zone id of the target domain name, for the alias record
+    #[eco(computed)]
     pub hosted_zone_id: Option<String>,
-    #[eco(computed, doc = "domain name ARN")]
+    /// domain name ARN
+    #[eco(computed)]
     pub arn: Option<String>,
     #[eco(tags)]
     pub tags: BTreeMap<String, String>,
@@ -63,14 +61,13 @@ pub struct ApiDomain {
 /// The domain's one configuration: certificate, endpoint type, security policy.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Spec)]
 pub struct DomainConfig {
-    #[eco(
-        required,
-        doc = "ACM certificate ARN in the API's region (UpdateDomainName)"
-    )]
+    /// ACM certificate ARN in the API's region (UpdateDomainName)
+    #[eco(required)]
     pub certificate: Option<String>,
-    #[eco(replace, doc = "REGIONAL (the only type HTTP APIs support)")]
+    /// REGIONAL (the only type HTTP APIs support)
+    #[eco(replace)]
     pub endpoint_type: Option<Endpoint>,
-    #[eco(doc = "TLS_1_2 (default) (UpdateDomainName)")]
+    /// TLS_1_2 (default) (UpdateDomainName)
     pub security_policy: Option<TlsPolicy>,
 }
 
@@ -93,11 +90,11 @@ pub enum TlsPolicy {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Spec)]
 #[eco(label = "key")]
 pub struct Mapping {
-    #[eco(doc = "base path, \"\" for the root of the domain")]
+    /// base path, "" for the root of the domain
     pub key: String,
-    #[eco(doc = "id of the mapped API")]
+    /// id of the mapped API
     pub api: String,
-    #[eco(doc = "name of the mapped stage")]
+    /// name of the mapped stage
     pub stage: String,
 }
 

@@ -27,35 +27,29 @@ use crate::calls::{delete_if_present, get_optional};
     import_id = "`API-ID/INTEGRATION-ID`"
 )]
 pub struct ApiIntegration {
-    #[eco(
-        replace,
-        doc = "id of the API; an integration cannot move between APIs"
-    )]
+    /// id of the API; an integration cannot move between APIs
+    #[eco(replace)]
     pub api: String,
-    #[eco(
-        rename = "type",
-        doc = "AWS_PROXY (Lambda) or HTTP_PROXY (UpdateIntegration)"
-    )]
+    /// AWS_PROXY (Lambda) or HTTP_PROXY (UpdateIntegration)
+    #[eco(rename = "type")]
     pub kind: IntegrationKind,
-    #[eco(doc = "Lambda function ARN or invoke ARN, or an HTTP URL (UpdateIntegration)")]
+    /// Lambda function ARN or invoke ARN, or an HTTP URL (UpdateIntegration)
     pub uri: String,
-    #[eco(doc = "HTTP method used to call the backend (POST for Lambda; UpdateIntegration)")]
+    /// HTTP method used to call the backend (POST for Lambda; UpdateIntegration)
     pub method: Option<String>,
-    #[eco(doc = "1.0 or 2.0 (default for Lambda; UpdateIntegration)")]
+    /// 1.0 or 2.0 (default for Lambda; UpdateIntegration)
     pub payload_format_version: Option<PayloadFormat>,
-    #[eco(
-        min = 50,
-        max = 30000,
-        doc = "integration timeout, 50 to 30000 milliseconds (UpdateIntegration)"
-    )]
+    /// integration timeout, 50 to 30000 milliseconds (UpdateIntegration)
+    #[eco(min = 50, max = 30000)]
     pub timeout_ms: Option<i32>,
-    #[eco(doc = "ARN of a role API Gateway assumes to call the backend (UpdateIntegration)")]
+    /// ARN of a role API Gateway assumes to call the backend (UpdateIntegration)
     pub credentials: Option<String>,
-    #[eco(doc = "description (UpdateIntegration)")]
+    /// description (UpdateIntegration)
     pub description: Option<String>,
-    #[eco(doc = "parameter mappings, e.g. overwrite:path=$request.path (UpdateIntegration)")]
+    /// parameter mappings, e.g. overwrite:path=$request.path (UpdateIntegration)
     pub request_parameters: Option<BTreeMap<String, String>>,
-    #[eco(computed, doc = "integration id")]
+    /// integration id
+    #[eco(computed)]
     pub id: Option<String>,
 }
 

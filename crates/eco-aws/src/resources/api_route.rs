@@ -25,23 +25,23 @@ use crate::calls::{delete_if_present, get_optional};
     import_id = "`API-ID/ROUTE-ID`"
 )]
 pub struct ApiRoute {
-    #[eco(replace, doc = "id of the API; a route cannot move between APIs")]
+    /// id of the API; a route cannot move between APIs
+    #[eco(replace)]
     pub api: String,
-    #[eco(doc = "METHOD /path, ANY /{proxy+} or $default (UpdateRoute)")]
+    /// METHOD /path, ANY /{proxy+} or $default (UpdateRoute)
     pub route_key: String,
-    #[eco(
-        doc = "id of the integration requests go to; sent as target integrations/ID (UpdateRoute)"
-    )]
+    /// id of the integration requests go to; sent as target integrations/ID (UpdateRoute)
     pub integration: Option<String>,
-    #[eco(doc = "NONE (default), JWT, AWS_IAM or CUSTOM (UpdateRoute)")]
+    /// NONE (default), JWT, AWS_IAM or CUSTOM (UpdateRoute)
     pub authorization_type: Option<Authorization>,
-    #[eco(doc = "id of the authorizer for JWT or CUSTOM authorization (UpdateRoute)")]
+    /// id of the authorizer for JWT or CUSTOM authorization (UpdateRoute)
     pub authorizer: Option<String>,
-    #[eco(doc = "OAuth scopes a JWT must carry (UpdateRoute)")]
+    /// OAuth scopes a JWT must carry (UpdateRoute)
     pub authorization_scopes: Option<Vec<String>>,
-    #[eco(doc = "operation name (UpdateRoute)")]
+    /// operation name (UpdateRoute)
     pub operation_name: Option<String>,
-    #[eco(computed, doc = "route id")]
+    /// route id
+    #[eco(computed)]
     pub id: Option<String>,
 }
 

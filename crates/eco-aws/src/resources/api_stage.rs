@@ -29,24 +29,24 @@ use crate::tags::retag;
     import_id = "`API-ID/STAGE-NAME`"
 )]
 pub struct ApiStage {
-    #[eco(replace, doc = "id of the API")]
+    /// id of the API
+    #[eco(replace)]
     pub api: String,
-    #[eco(
-        replace,
-        doc = "stage name, $default for the root of the endpoint; stages cannot be renamed"
-    )]
+    /// stage name, $default for the root of the endpoint; stages cannot be renamed
+    #[eco(replace)]
     pub name: String,
-    #[eco(doc = "description (UpdateStage)")]
+    /// description (UpdateStage)
     pub description: Option<String>,
-    #[eco(doc = "deploy every change to the API automatically (UpdateStage)")]
+    /// deploy every change to the API automatically (UpdateStage)
     pub auto_deploy: Option<bool>,
-    #[eco(doc = "stage variables (UpdateStage)")]
+    /// stage variables (UpdateStage)
     pub stage_variables: Option<BTreeMap<String, String>>,
-    #[eco(doc = "default route throttling (UpdateStage DefaultRouteSettings)")]
+    /// default route throttling (UpdateStage DefaultRouteSettings)
     pub throttling: Option<Throttling>,
-    #[eco(doc = "access logging (UpdateStage AccessLogSettings)")]
+    /// access logging (UpdateStage AccessLogSettings)
     pub access_log: Option<AccessLog>,
-    #[eco(computed, doc = "URL that invokes this stage")]
+    /// URL that invokes this stage
+    #[eco(computed)]
     pub invoke_url: Option<String>,
     #[eco(tags)]
     pub tags: BTreeMap<String, String>,
@@ -55,18 +55,18 @@ pub struct ApiStage {
 /// `throttling { burst-limit ..; rate-limit .. }`.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Spec)]
 pub struct Throttling {
-    #[eco(doc = "burst limit in requests")]
+    /// burst limit in requests
     pub burst_limit: Option<i32>,
-    #[eco(doc = "steady-state limit in requests per second")]
+    /// steady-state limit in requests per second
     pub rate_limit: Option<f64>,
 }
 
 /// `access-log { destination ..; format .. }`.
 #[derive(Debug, Clone, PartialEq, Default, Spec)]
 pub struct AccessLog {
-    #[eco(doc = "CloudWatch Logs log group ARN")]
+    /// CloudWatch Logs log group ARN
     pub destination: String,
-    #[eco(doc = "log line format with $context variables")]
+    /// log line format with $context variables
     pub format: String,
 }
 

@@ -33,25 +33,26 @@ use crate::calls::{delete_if_present, get_optional};
     import_id = "`FUNCTION/STATEMENT-ID` (or `FUNCTION:QUALIFIER/STATEMENT-ID`)"
 )]
 pub struct LambdaPermission {
-    #[eco(replace, doc = "function name or ARN")]
+    /// function name or ARN
+    #[eco(replace)]
     pub function: String,
-    #[eco(replace, doc = "statement id (default: derived from the eco address)")]
+    /// statement id (default: derived from the eco address)
+    #[eco(replace)]
     pub statement_id: Option<String>,
-    #[eco(replace, doc = "action allowed (default lambda:InvokeFunction)")]
+    /// action allowed (default lambda:InvokeFunction)
+    #[eco(replace)]
     pub action: Option<String>,
-    #[eco(
-        replace,
-        doc = "service or account allowed, e.g. apigateway.amazonaws.com"
-    )]
+    /// service or account allowed, e.g. apigateway.amazonaws.com
+    #[eco(replace)]
     pub principal: String,
-    #[eco(
-        replace,
-        doc = "ARN the invocation must come from, e.g. an API's execution ARN with /*"
-    )]
+    /// ARN the invocation must come from, e.g. an API's execution ARN with /*
+    #[eco(replace)]
     pub source_arn: Option<String>,
-    #[eco(replace, doc = "account the invocation must come from")]
+    /// account the invocation must come from
+    #[eco(replace)]
     pub source_account: Option<String>,
-    #[eco(replace, doc = "version or alias the permission applies to")]
+    /// version or alias the permission applies to
+    #[eco(replace)]
     pub qualifier: Option<String>,
 }
 
