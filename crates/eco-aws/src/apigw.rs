@@ -209,12 +209,7 @@ impl<K: Child> ResourceProvider for Children<K> {
         self.read_id(id).await
     }
 
-    async fn find(
-        &self,
-        _ctx: &OpContext,
-        desired: &Attrs,
-        _token: &str,
-    ) -> Result<Option<Live>, OpError> {
+    async fn find(&self, _: &OpContext, desired: &Attrs, _: &str) -> Result<Option<Live>, OpError> {
         let spec = K::desired(desired, K::OPS.list)?;
         let found = find_in_pages(
             |token| K::page(&self.client, &spec, token),

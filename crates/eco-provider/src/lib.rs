@@ -28,6 +28,9 @@ pub use eco_schema::{Schema, Value};
 /// Attributes by name.
 pub type Attrs = BTreeMap<String, Value>;
 
+/// What an operation answers: its result, or the [`OpError`] that stopped it.
+pub type OpResult<T> = Result<T, OpError>;
+
 /// The tag keys eco puts on every taggable resource it manages.
 pub const TAG_PROJECT: &str = "eco:project";
 pub const TAG_STAGE: &str = "eco:stage";

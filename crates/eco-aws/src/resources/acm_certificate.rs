@@ -40,7 +40,7 @@ use aws_sdk_acm::types::{
 use aws_sdk_route53::types::{
     Change, ChangeAction, ChangeBatch, ResourceRecord, ResourceRecordSet, RrType,
 };
-use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider, Value};
+use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, OpResult, ResourceProvider, Value};
 use eco_schema::spec::SpecError;
 use eco_schema::{Schema, Spec, SpecEnum};
 
@@ -384,11 +384,7 @@ impl Provider {
     }
 
     /// The certificate of this domain with this address's ownership tags.
-    async fn find_owned(
-        &self,
-        ctx: &OpContext,
-        desired: &Attrs,
-    ) -> Result<Option<String>, OpError> {
+    async fn find_owned(&self, ctx: &OpContext, desired: &Attrs) -> OpResult<Option<String>> {
         let Some(domain) = str_of(desired, "domain-name") else {
             return Ok(None);
         };
@@ -480,12 +476,7 @@ impl Provider {
     }
 
     /// Publishes the validation records in `zone` and waits for ISSUED.
-    async fn validate_in(
-        &self,
-        arn: &str,
-        zone: &str,
-        c: &CertificateDetail,
-    ) -> Result<(), OpError> {
+    async fn validate_in(&self, arn: &str, zone: &str, c: &CertificateDetail) -> OpResult<()> {
         // Written even when already issued: ACM's managed renewal needs the records to stay.
         let records = validation_records(c);
         let changes = record_changes(
@@ -597,12 +588,7 @@ impl ResourceProvider for Provider {
         self.read_cert(id).await
     }
 
-    async fn find(
-        &self,
-        ctx: &OpContext,
-        desired: &Attrs,
-        _token: &str,
-    ) -> Result<Option<Live>, OpError> {
+    async fn find(&self, ctx: &OpContext, desired: &Attrs, _token: &str) -> OpResult<Option<Live>> {
         match self.find_owned(ctx, desired).await? {
             Some(arn) => Ok(self
                 .read_cert(&arn)

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use aws_sdk_apigatewayv2::operation::get_api::GetApiOutput;
 use aws_sdk_apigatewayv2::types::{Cors, ProtocolType};
-use eco_provider::{Attrs, Live, OpContext, OpError, ResourceProvider, Value};
+use eco_provider::{Attrs, Live, OpContext, OpError, OpResult, ResourceProvider, Value};
 use eco_schema::spec::SpecValue;
 use eco_schema::{Schema, Spec, SpecEnum};
 
@@ -308,12 +308,7 @@ impl ResourceProvider for Provider {
 
     /// API names need not be unique: only the ownership tags identify this address's API,
     /// through GetApis pages.
-    async fn find(
-        &self,
-        ctx: &OpContext,
-        desired: &Attrs,
-        _token: &str,
-    ) -> Result<Option<Live>, OpError> {
+    async fn find(&self, ctx: &OpContext, desired: &Attrs, _token: &str) -> OpResult<Option<Live>> {
         spec_of(desired, "GetApis")?;
         let ours = |out: &aws_sdk_apigatewayv2::operation::get_apis::GetApisOutput| {
             let mut items = out.items().iter();

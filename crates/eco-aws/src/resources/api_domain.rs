@@ -20,7 +20,7 @@ use aws_sdk_apigatewayv2::operation::get_domain_name::GetDomainNameOutput;
 use aws_sdk_apigatewayv2::types::{
     ApiMapping, DomainNameConfiguration, EndpointType, SecurityPolicy,
 };
-use eco_provider::{Attrs, Live, OpContext, OpError, ResourceProvider, Value};
+use eco_provider::{Attrs, Live, OpContext, OpError, OpResult, ResourceProvider, Value};
 use eco_schema::spec::{overlay, read_field, SpecError};
 use eco_schema::{Schema, Spec, SpecEnum};
 
@@ -448,12 +448,7 @@ impl ResourceProvider for Provider {
         Ok(self.read_domain(id).await?.map(|d| d.live))
     }
 
-    async fn find(
-        &self,
-        ctx: &OpContext,
-        desired: &Attrs,
-        _token: &str,
-    ) -> Result<Option<Live>, OpError> {
+    async fn find(&self, ctx: &OpContext, desired: &Attrs, _token: &str) -> OpResult<Option<Live>> {
         let op = "GetDomainName";
         let domain = spec_of(desired, op)?.domain_name;
         match self.read_domain(&domain).await? {

@@ -10,7 +10,7 @@
 use async_trait::async_trait;
 use aws_sdk_apigatewayv2::types::AuthorizationType;
 use aws_sdk_apigatewayv2::Client;
-use eco_provider::{Attrs, OpError};
+use eco_provider::{Attrs, OpError, OpResult};
 use eco_schema::{Schema, Spec, SpecEnum};
 
 use crate::apigw::{fixed, Child, Children, Page};
@@ -159,11 +159,7 @@ impl Child for ApiRoute {
         Ok(Some(route.to_attrs()))
     }
 
-    async fn page(
-        c: &Client,
-        spec: &ApiRoute,
-        token: Option<String>,
-    ) -> Result<Option<Page>, OpError> {
+    async fn page(c: &Client, spec: &ApiRoute, token: Option<String>) -> OpResult<Option<Page>> {
         let call = c
             .get_routes()
             .api_id(&spec.api)

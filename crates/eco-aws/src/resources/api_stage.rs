@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use aws_sdk_apigatewayv2::operation::get_stage::GetStageOutput;
 use aws_sdk_apigatewayv2::types::{AccessLogSettings, RouteSettings};
-use eco_provider::{Attrs, Live, OpContext, OpError, ResourceProvider};
+use eco_provider::{Attrs, Live, OpContext, OpError, OpResult, ResourceProvider};
 use eco_schema::{Schema, Spec};
 
 use crate::apigw::{fixed, split_id, tagged, tags, Gateway};
@@ -239,12 +239,7 @@ impl ResourceProvider for Provider {
     }
 
     /// Stage names are unique in an API; ownership tags say whether the stage is ours.
-    async fn find(
-        &self,
-        ctx: &OpContext,
-        desired: &Attrs,
-        _token: &str,
-    ) -> Result<Option<Live>, OpError> {
+    async fn find(&self, ctx: &OpContext, desired: &Attrs, _token: &str) -> OpResult<Option<Live>> {
         let spec = spec_of(desired, "GetStage")?;
         let id = format!("{}/{}", spec.api, spec.name);
         let Some((live, tags)) = self.read_id(&id).await? else {

@@ -534,12 +534,7 @@ impl ResourceProvider for Provider {
             .map(|c| live_of(&pool, &c)))
     }
 
-    async fn find(
-        &self,
-        _ctx: &OpContext,
-        desired: &Attrs,
-        _token: &str,
-    ) -> Result<Option<Live>, OpError> {
+    async fn find(&self, _: &OpContext, desired: &Attrs, _: &str) -> Result<Option<Live>, OpError> {
         let pool = req_str(desired, "user-pool", TY, "ListUserPoolClients")?;
         let name = req_str(desired, "name", TY, "ListUserPoolClients")?;
         match self.id_named(&pool, &name).await? {

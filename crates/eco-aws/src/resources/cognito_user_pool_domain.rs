@@ -20,7 +20,7 @@ use async_trait::async_trait;
 use aws_sdk_cognitoidentityprovider::types::{
     CustomDomainConfigType, DomainDescriptionType, DomainStatusType,
 };
-use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider};
+use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, OpResult, ResourceProvider};
 use eco_schema::{Schema, Spec};
 
 use crate::attrs::{req_str, spec_of};
@@ -284,12 +284,7 @@ impl ResourceProvider for Provider {
         }))
     }
 
-    async fn find(
-        &self,
-        ctx: &OpContext,
-        desired: &Attrs,
-        _token: &str,
-    ) -> Result<Option<Live>, OpError> {
+    async fn find(&self, ctx: &OpContext, desired: &Attrs, _token: &str) -> OpResult<Option<Live>> {
         let op = "DescribeUserPoolDomain";
         let domain = req_str(desired, "domain", TY, op)?;
         let pool = req_str(desired, "user-pool", TY, op)?;

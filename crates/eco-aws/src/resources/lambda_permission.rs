@@ -18,7 +18,7 @@
 //! Conflict otherwise.
 
 use async_trait::async_trait;
-use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider, Value};
+use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, OpResult, ResourceProvider, Value};
 use eco_schema::{Schema, Spec};
 
 use crate::aws::{error_code, is_gone, op_error, Aws};
@@ -277,12 +277,7 @@ impl ResourceProvider for Provider {
         self.read_id(id).await
     }
 
-    async fn find(
-        &self,
-        ctx: &OpContext,
-        desired: &Attrs,
-        _token: &str,
-    ) -> Result<Option<Live>, OpError> {
+    async fn find(&self, ctx: &OpContext, desired: &Attrs, _token: &str) -> OpResult<Option<Live>> {
         let spec = spec_of(ctx, desired, "GetPolicy")?;
         let Some(live) = self.read_id(&spec.id()).await? else {
             return Ok(None);

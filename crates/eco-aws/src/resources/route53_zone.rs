@@ -28,7 +28,7 @@ use aws_sdk_route53::types::{
     TagResourceType, Vpc, VpcRegion,
 };
 use aws_sdk_route53::Client;
-use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider, Value};
+use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, OpResult, ResourceProvider, Value};
 use eco_schema::spec::SpecError;
 use eco_schema::{Schema, Spec};
 
@@ -288,10 +288,7 @@ impl Provider {
     }
 
     /// The zones named `name` (ListHostedZonesByName pages, stopping past the name).
-    async fn zones_named(
-        &self,
-        name: &str,
-    ) -> Result<Vec<aws_sdk_route53::types::HostedZone>, OpError> {
+    async fn zones_named(&self, name: &str) -> OpResult<Vec<aws_sdk_route53::types::HostedZone>> {
         let want = normalize_name(name);
         let mut found = Vec::new();
         let mut next: Option<(String, Option<String>)> = Some((format!("{want}."), None));
@@ -472,12 +469,7 @@ impl ResourceProvider for Provider {
         self.read_zone(id).await
     }
 
-    async fn find(
-        &self,
-        ctx: &OpContext,
-        desired: &Attrs,
-        token: &str,
-    ) -> Result<Option<Live>, OpError> {
+    async fn find(&self, ctx: &OpContext, desired: &Attrs, token: &str) -> OpResult<Option<Live>> {
         let Some(name) = str_of(desired, "name") else {
             return Ok(None);
         };

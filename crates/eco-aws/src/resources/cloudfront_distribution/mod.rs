@@ -41,7 +41,7 @@ use aws_sdk_cloudfront::types::{
     OriginAccessControlSigningBehaviors, OriginAccessControlSigningProtocols, Tag, TagKeys, Tags,
 };
 use aws_sdk_cloudfront::Client;
-use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider, Value};
+use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, OpResult, ResourceProvider, Value};
 use eco_schema::Schema;
 use sha2::{Digest, Sha256};
 
@@ -162,11 +162,7 @@ impl Provider {
     }
 
     /// eco's OACs of this address: origin id -> OAC id, for the origins named.
-    async fn oacs(
-        &self,
-        ctx: &OpContext,
-        origins: &[String],
-    ) -> Result<HashMap<String, String>, OpError> {
+    async fn oacs(&self, ctx: &OpContext, origins: &[String]) -> OpResult<HashMap<String, String>> {
         let names: HashMap<String, String> = origins
             .iter()
             .map(|o| (oac_name(ctx, o), o.clone()))
@@ -384,12 +380,7 @@ impl Provider {
 
     /// CreateDistributionWithTags; a retried create's DistributionAlreadyExists names the
     /// distribution (or its tags find it).
-    async fn create_new(
-        &self,
-        ctx: &OpContext,
-        desired: &Attrs,
-        token: &str,
-    ) -> Result<String, OpError> {
+    async fn create_new(&self, ctx: &OpContext, desired: &Attrs, token: &str) -> OpResult<String> {
         const OP: &str = "CreateDistributionWithTags";
         let oacs = self.ensure_oacs(ctx, desired).await?;
         let config = distribution_config(desired, &oacs, token, None)?;
@@ -521,12 +512,7 @@ impl ResourceProvider for Provider {
         self.read_dist(ctx, id).await
     }
 
-    async fn find(
-        &self,
-        ctx: &OpContext,
-        desired: &Attrs,
-        _token: &str,
-    ) -> Result<Option<Live>, OpError> {
+    async fn find(&self, ctx: &OpContext, desired: &Attrs, _token: &str) -> OpResult<Option<Live>> {
         match self.find_owned(ctx).await? {
             Some(id) => Ok(self
                 .read_dist(ctx, &id)

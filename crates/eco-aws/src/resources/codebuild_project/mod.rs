@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use aws_sdk_codebuild::types::Project;
-use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider};
+use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, OpResult, ResourceProvider};
 use eco_schema::Schema;
 
 use self::read::live_tags;
@@ -187,12 +187,7 @@ impl ResourceProvider for Provider {
         Some(self.list_all().await)
     }
 
-    async fn find(
-        &self,
-        ctx: &OpContext,
-        desired: &Attrs,
-        _token: &str,
-    ) -> Result<Option<Live>, OpError> {
+    async fn find(&self, ctx: &OpContext, desired: &Attrs, _token: &str) -> OpResult<Option<Live>> {
         let op = "BatchGetProjects";
         let name = crate::attrs::req_str(desired, "name", TY, op)?;
         let found = self.get(&name).await?;
@@ -201,12 +196,7 @@ impl ResourceProvider for Provider {
             .transpose()
     }
 
-    async fn create(
-        &self,
-        ctx: &OpContext,
-        desired: &Attrs,
-        _token: &str,
-    ) -> Result<Live, OpError> {
+    async fn create(&self, ctx: &OpContext, desired: &Attrs, _: &str) -> Result<Live, OpError> {
         let op = "CreateProject";
         let req = create_request(self.client.create_project(), desired)?;
         let name = req.get_name().clone().unwrap_or_default();

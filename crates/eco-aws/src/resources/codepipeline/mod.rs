@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use aws_sdk_codepipeline::types::{PipelineDeclaration, Tag};
-use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider};
+use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, OpResult, ResourceProvider};
 use eco_schema::Schema;
 
 pub use self::read::to_attrs;
@@ -219,12 +219,7 @@ impl ResourceProvider for Provider {
         Some(self.list_all().await)
     }
 
-    async fn find(
-        &self,
-        ctx: &OpContext,
-        desired: &Attrs,
-        _token: &str,
-    ) -> Result<Option<Live>, OpError> {
+    async fn find(&self, ctx: &OpContext, desired: &Attrs, _token: &str) -> OpResult<Option<Live>> {
         let op = "GetPipeline";
         let name = crate::attrs::req_str(desired, "name", TY, op)?;
         let Some(p) = self.get(&name).await? else {
@@ -234,12 +229,7 @@ impl ResourceProvider for Provider {
         Ok(Some(p.live()))
     }
 
-    async fn create(
-        &self,
-        ctx: &OpContext,
-        desired: &Attrs,
-        _token: &str,
-    ) -> Result<Live, OpError> {
+    async fn create(&self, ctx: &OpContext, desired: &Attrs, _: &str) -> Result<Live, OpError> {
         let op = "CreatePipeline";
         let decl = structure(None, desired, &structure_attrs(), op)?;
         let name = decl.name.clone();

@@ -36,7 +36,7 @@ use aws_sdk_cognitoidentityprovider::operation::get_user_pool_mfa_config::GetUse
 use aws_sdk_cognitoidentityprovider::types::{
     DeletionProtectionType, UserPoolDescriptionType, UserPoolType,
 };
-use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider};
+use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, OpResult, ResourceProvider};
 use eco_schema::Schema;
 
 use self::read::to_attrs;
@@ -171,12 +171,7 @@ impl ResourceProvider for Provider {
         self.read_live(id).await
     }
 
-    async fn find(
-        &self,
-        ctx: &OpContext,
-        desired: &Attrs,
-        _token: &str,
-    ) -> Result<Option<Live>, OpError> {
+    async fn find(&self, ctx: &OpContext, desired: &Attrs, _token: &str) -> OpResult<Option<Live>> {
         let name = req_str(desired, "name", TYPE_NAME, "ListUserPools")?;
         let named: Vec<String> = self
             .pools()

@@ -33,7 +33,7 @@ use aws_sdk_dynamodb::types::{
     TableStatus, TimeToLiveSpecification, TimeToLiveStatus,
 };
 use aws_smithy_runtime_api::client::result::SdkError;
-use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider};
+use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, OpResult, ResourceProvider};
 use eco_schema::Schema;
 
 use self::read::{from_description, to_attrs};
@@ -280,12 +280,7 @@ impl Provider {
     /// Brings the attributes named in `changed` from what AWS has now to `want`, calling only
     /// where they differ (so a second run calls nothing but the describes). The UpdateTable calls
     /// come from [`plan_table_updates`]; each is followed by a wait for ACTIVE.
-    async fn converge(
-        &self,
-        name: &str,
-        want: &DynamodbTable,
-        changed: &[String],
-    ) -> Result<(), OpError> {
+    async fn converge(&self, name: &str, want: &DynamodbTable, changed: &[String]) -> OpResult<()> {
         let has = |a: &str| any_changed(changed, &[a]);
         let mut live = self.settled(name, "UpdateTable").await?;
         for step in plan_table_updates(&live, want, changed)? {
@@ -374,12 +369,7 @@ impl ResourceProvider for Provider {
         Ok(self.read_table(id).await?.map(|t| live(id, &t)))
     }
 
-    async fn find(
-        &self,
-        ctx: &OpContext,
-        desired: &Attrs,
-        _token: &str,
-    ) -> Result<Option<Live>, OpError> {
+    async fn find(&self, ctx: &OpContext, desired: &Attrs, _token: &str) -> OpResult<Option<Live>> {
         let name = DynamodbTable::desired(desired, "DescribeTable")?.name;
         let Some(d) = self.describe(&name).await? else {
             return Ok(None);

@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use aws_sdk_iam::types::Tag;
-use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider};
+use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, OpResult, ResourceProvider};
 use eco_schema::{Schema, Spec};
 
 use self::read::{
@@ -310,12 +310,7 @@ impl ResourceProvider for Provider {
     }
 
     /// The role named in `desired`, when it exists and carries this address's ownership tags.
-    async fn find(
-        &self,
-        ctx: &OpContext,
-        desired: &Attrs,
-        _token: &str,
-    ) -> Result<Option<Live>, OpError> {
+    async fn find(&self, ctx: &OpContext, desired: &Attrs, _token: &str) -> OpResult<Option<Live>> {
         let name = spec_of(desired, "GetRole")?.name;
         let Some(live) = self.read_role(&name).await? else {
             return Ok(None);
@@ -332,12 +327,7 @@ impl ResourceProvider for Provider {
     /// (so ownership is recorded by the first call), then AttachRolePolicy and PutRolePolicy per
     /// policy. When the name is taken by a role of this address (a re-run after a crash), the
     /// role is adopted and brought to `desired`; taken by anyone else, it is a Conflict.
-    async fn create(
-        &self,
-        ctx: &OpContext,
-        desired: &Attrs,
-        _token: &str,
-    ) -> Result<Live, OpError> {
+    async fn create(&self, ctx: &OpContext, desired: &Attrs, _: &str) -> Result<Live, OpError> {
         let spec = spec_of(desired, "CreateRole")?;
         let trust = spec.trust("CreateRole")?;
         let tags = (!spec.tags.is_empty())

@@ -36,7 +36,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{FunctionCode, LastUpdateStatus, State};
-use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider, Value};
+use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, OpResult, ResourceProvider, Value};
 use eco_schema::Schema;
 
 pub use self::package::{
@@ -184,10 +184,7 @@ impl Provider {
         })
     }
 
-    async fn read_name(
-        &self,
-        name: &str,
-    ) -> Result<Option<(Live, BTreeMap<String, String>)>, OpError> {
+    async fn read_name(&self, name: &str) -> OpResult<Option<(Live, BTreeMap<String, String>)>> {
         let call = self.lambda.get_function().function_name(name).send();
         let Some(out) = get_optional("GetFunction", is_gone, call).await? else {
             return Ok(None);
@@ -491,12 +488,7 @@ impl ResourceProvider for Provider {
         Ok(self.read_name(id).await?.map(|(live, _)| live))
     }
 
-    async fn find(
-        &self,
-        ctx: &OpContext,
-        desired: &Attrs,
-        _token: &str,
-    ) -> Result<Option<Live>, OpError> {
+    async fn find(&self, ctx: &OpContext, desired: &Attrs, _token: &str) -> OpResult<Option<Live>> {
         let spec = LambdaFunction::desired(desired, "GetFunction")?;
         let Some((live, tags)) = self.read_name(&spec.name).await? else {
             return Ok(None);

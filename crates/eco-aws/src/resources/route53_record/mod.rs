@@ -291,12 +291,7 @@ impl ResourceProvider for Provider {
         Some(Ok(out))
     }
 
-    async fn find(
-        &self,
-        _ctx: &OpContext,
-        desired: &Attrs,
-        _token: &str,
-    ) -> Result<Option<Live>, OpError> {
+    async fn find(&self, _: &OpContext, desired: &Attrs, _: &str) -> Result<Option<Live>, OpError> {
         let (zone, want) = record_set(desired)?;
         let Some(current) = self.read_record(&zone, &key_of(&want)).await? else {
             return Ok(None);

@@ -40,8 +40,8 @@ use aws_sdk_s3::types::{
 use aws_sdk_s3::Client;
 use aws_smithy_runtime_api::client::result::SdkError;
 use eco_provider::{
-    Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider, Value, TAG_ADDRESS, TAG_PROJECT,
-    TAG_STAGE,
+    Attrs, ErrorKind, Live, OpContext, OpError, OpResult, ResourceProvider, Value, TAG_ADDRESS,
+    TAG_PROJECT, TAG_STAGE,
 };
 use eco_schema::{Schema, Spec};
 
@@ -390,12 +390,7 @@ impl ResourceProvider for Provider {
         self.read_bucket(id).await
     }
 
-    async fn find(
-        &self,
-        ctx: &OpContext,
-        desired: &Attrs,
-        _token: &str,
-    ) -> Result<Option<Live>, OpError> {
+    async fn find(&self, ctx: &OpContext, desired: &Attrs, _token: &str) -> OpResult<Option<Live>> {
         let name = bucket_name(desired)?;
         match self.ownership(ctx, name, "HeadBucket").await? {
             None => Ok(None),
@@ -403,12 +398,7 @@ impl ResourceProvider for Provider {
         }
     }
 
-    async fn create(
-        &self,
-        ctx: &OpContext,
-        desired: &Attrs,
-        _token: &str,
-    ) -> Result<Live, OpError> {
+    async fn create(&self, ctx: &OpContext, desired: &Attrs, _: &str) -> Result<Live, OpError> {
         let name = bucket_name(desired)?;
         validate(desired)?;
         let all: Vec<String> = desired.keys().cloned().collect();

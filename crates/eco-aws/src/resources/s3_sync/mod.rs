@@ -35,7 +35,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use async_trait::async_trait;
-use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, ResourceProvider, Value};
+use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, OpResult, ResourceProvider, Value};
 use eco_schema::{Schema, Spec};
 
 pub use self::local::{
@@ -253,12 +253,7 @@ impl ResourceProvider for Provider {
             .map(|r| Self::live_of(&bucket, &prefix, &r)))
     }
 
-    async fn find(
-        &self,
-        ctx: &OpContext,
-        desired: &Attrs,
-        _token: &str,
-    ) -> Result<Option<Live>, OpError> {
+    async fn find(&self, ctx: &OpContext, desired: &Attrs, _token: &str) -> OpResult<Option<Live>> {
         let Some(bucket) = str_of(desired, "bucket") else {
             return Ok(None);
         };
@@ -288,12 +283,7 @@ impl ResourceProvider for Provider {
         Ok(None)
     }
 
-    async fn create(
-        &self,
-        ctx: &OpContext,
-        desired: &Attrs,
-        _token: &str,
-    ) -> Result<Live, OpError> {
+    async fn create(&self, ctx: &OpContext, desired: &Attrs, _: &str) -> Result<Live, OpError> {
         self.apply(ctx, None, desired).await
     }
 
