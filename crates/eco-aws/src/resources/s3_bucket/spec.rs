@@ -89,16 +89,12 @@ pub struct Cors {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, SpecEnum)]
+#[eco(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum CorsMethod {
-    #[eco(rename = "GET")]
     Get,
-    #[eco(rename = "PUT")]
     Put,
-    #[eco(rename = "POST")]
     Post,
-    #[eco(rename = "DELETE")]
     Delete,
-    #[eco(rename = "HEAD")]
     Head,
 }
 
