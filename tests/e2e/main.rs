@@ -10,6 +10,7 @@ mod cli;
 mod cognito;
 mod cognito_extras;
 mod docs_examples;
+mod fidelity;
 mod fmt;
 mod graph;
 mod import;

@@ -164,7 +164,8 @@ pub struct ApplyReport {
     pub skipped: Vec<(String, String)>,
 }
 
-/// Expansion of local inputs through each type's [`ResourceProvider::expand`].
+/// Each type's normal form ([`ResourceProvider::normalize`]) and expansion of local inputs
+/// ([`ResourceProvider::expand`]) applied to desired attributes at plan time.
 #[derive(Clone)]
 pub struct ProviderExpander {
     providers: Arc<Providers>,
@@ -174,9 +175,11 @@ pub struct ProviderExpander {
 impl eco_plan::Expander for ProviderExpander {
     fn expand(&self, type_name: &str, attrs: &mut eco_plan::Attrs) -> Result<(), (String, String)> {
         match self.providers.get(type_name) {
-            Some(p) => p
-                .expand(&self.base_dir, attrs)
-                .map_err(|e| (e.operation, e.message)),
+            Some(p) => {
+                p.normalize(attrs);
+                p.expand(&self.base_dir, attrs)
+                    .map_err(|e| (e.operation, e.message))
+            }
             None => Ok(()),
         }
     }

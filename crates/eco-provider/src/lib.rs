@@ -257,6 +257,13 @@ pub trait ResourceProvider: Send + Sync {
         Ok(())
     }
 
+    /// Brings desired attributes to the normal form `read` reports them in, at plan time, so that
+    /// a configuration written another way AWS treats as the same never shows as a change (e.g.
+    /// ACM lists a certificate's primary name among its alternative names: a configuration that
+    /// repeats it there means the same certificate). The one place a type's normalisation lives;
+    /// values not known yet are left as they are.
+    fn normalize(&self, _desired: &mut Attrs) {}
+
     /// The batch a change belongs to, for types whose API takes many changes in one call
     /// (Route53: the hosted zone of a record). The engine hands every ready change with the
     /// same key to [`ResourceProvider::apply_batch`] at once. `attrs` are the desired attributes

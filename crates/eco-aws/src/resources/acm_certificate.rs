@@ -578,10 +578,41 @@ impl Provider {
     }
 }
 
+/// `alternative-names` without the primary name and without repeats (case-insensitively, as DNS
+/// names compare), in the order written; left alone while either is not known yet.
+pub fn normalize_alternative_names(desired: &mut Attrs) {
+    let Some(Value::String(primary)) = desired.get("domain-name").cloned() else {
+        return;
+    };
+    let Some(Value::List(names)) = desired.get_mut("alternative-names") else {
+        return;
+    };
+    if names.iter().any(|n| !matches!(n, Value::String(_))) {
+        return;
+    }
+    let mut seen = vec![primary.to_ascii_lowercase()];
+    names.retain(|n| {
+        let name = n.as_str().unwrap_or_default().to_ascii_lowercase();
+        let new = !seen.contains(&name);
+        seen.push(name);
+        new
+    });
+    if names.is_empty() {
+        desired.remove("alternative-names");
+    }
+}
+
 #[async_trait]
 impl ResourceProvider for Provider {
     fn schema(&self) -> &Schema {
         &self.schema
+    }
+
+    /// ACM lists the primary name among the alternative names, and the read leaves it out:
+    /// a configuration that repeats it there (as Terraform users write it) or repeats a name
+    /// means the same certificate, not a replacement.
+    fn normalize(&self, desired: &mut Attrs) {
+        normalize_alternative_names(desired);
     }
 
     async fn read(&self, _ctx: &OpContext, id: &str) -> Result<Option<Live>, OpError> {
@@ -717,5 +748,59 @@ mod tests {
         assert_eq!(a.get("key-algorithm"), Some(&sv("RSA_2048")));
         assert_eq!(a.get("region"), Some(&sv("us-east-1")));
         assert!(matches!(a.get("validation-records"), Some(Value::List(l)) if l.len() == 2));
+    }
+
+    #[test]
+    fn alternative_names_drop_the_primary_name_and_repeats_as_acm_reports_them() {
+        let mut d = Attrs::from([
+            (
+                "domain-name".to_string(),
+                Value::String("example.com".into()),
+            ),
+            (
+                "alternative-names".to_string(),
+                Value::List(
+                    [
+                        "Example.com",
+                        "www.example.com",
+                        "*.example.com",
+                        "WWW.example.com",
+                    ]
+                    .map(|n| Value::String(n.into()))
+                    .to_vec(),
+                ),
+            ),
+        ]);
+        normalize_alternative_names(&mut d);
+        assert_eq!(
+            d["alternative-names"],
+            Value::List(vec![
+                Value::String("www.example.com".into()),
+                Value::String("*.example.com".into())
+            ])
+        );
+        // Only the primary: no alternative names at all, as the read reports it.
+        let mut only = Attrs::from([
+            ("domain-name".to_string(), Value::String("a.io".into())),
+            (
+                "alternative-names".to_string(),
+                Value::List(vec![Value::String("a.io".into())]),
+            ),
+        ]);
+        normalize_alternative_names(&mut only);
+        assert!(!only.contains_key("alternative-names"));
+        // Not known yet: left alone.
+        let mut unknown = Attrs::from([
+            ("domain-name".to_string(), Value::Unknown),
+            (
+                "alternative-names".to_string(),
+                Value::List(vec![Value::String("a.io".into())]),
+            ),
+        ]);
+        normalize_alternative_names(&mut unknown);
+        assert_eq!(
+            unknown["alternative-names"],
+            Value::List(vec![Value::String("a.io".into())])
+        );
     }
 }

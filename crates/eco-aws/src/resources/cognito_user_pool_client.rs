@@ -520,10 +520,31 @@ impl Provider {
     }
 }
 
+/// A token lifetime's unit without its value changes nothing Cognito keeps (the read reports
+/// units only beside values): `token-validity access-unit="hours"` alone is dropped from the
+/// desired value, and a block left empty with it.
+pub fn normalize_token_validity(desired: &mut Attrs) {
+    let Some(Value::Map(block)) = desired.get_mut("token-validity") else {
+        return;
+    };
+    for token in ["access", "id", "refresh"] {
+        if !block.contains_key(token) {
+            block.remove(&format!("{token}-unit"));
+        }
+    }
+    if block.is_empty() {
+        desired.remove("token-validity");
+    }
+}
+
 #[async_trait]
 impl ResourceProvider for Provider {
     fn schema(&self) -> &Schema {
         &self.schema
+    }
+
+    fn normalize(&self, desired: &mut Attrs) {
+        normalize_token_validity(desired);
     }
 
     async fn read(&self, _ctx: &OpContext, id: &str) -> Result<Option<Live>, OpError> {

@@ -493,10 +493,33 @@ fn format_arn(live: &Option<Live>, id: &str) -> String {
         .unwrap_or_else(|| format!("arn:aws:cloudfront::distribution/{id}"))
 }
 
+/// Drops a `geo-restriction` of type `none` without locations: CloudFront's "no restriction",
+/// which the read reports as no block.
+pub fn normalize_geo_restriction(desired: &mut Attrs) {
+    let Some(Value::Map(geo)) = desired.get("geo-restriction") else {
+        return;
+    };
+    let none = geo.get("type").and_then(Value::as_str) == Some("none");
+    let no_locations = match geo.get("locations") {
+        None | Some(Value::Null) => true,
+        Some(Value::List(l)) => l.is_empty(),
+        Some(_) => false,
+    };
+    if none && no_locations {
+        desired.remove("geo-restriction");
+    }
+}
+
 #[async_trait]
 impl ResourceProvider for Provider {
     fn schema(&self) -> &Schema {
         &self.schema
+    }
+
+    /// `geo-restriction type="none"` (which Terraform requires, so migrants write it) is no
+    /// restriction: the read reports none, so neither does the desired value.
+    fn normalize(&self, desired: &mut Attrs) {
+        normalize_geo_restriction(desired);
     }
 
     /// ListDistributions (every page, Marker / NextMarker), each distribution read in full.
