@@ -75,3 +75,66 @@ fn migrant_idioms_apply_once_and_then_plan_no_change() {
     );
     assert!(!out.contains("cloudfront-distribution.cdn"), "{out}");
 }
+
+/// Swapping two cache behaviors changes which one wins: the plan shows it, apply makes it, and
+/// the next plan is empty.
+#[test]
+fn swapping_two_cache_behaviors_is_a_change_and_one_apply_makes_it() {
+    let p = Project::with_main(
+        r#"project "order"
+
+stage "dev" {
+    account "123456789012"
+    region "us-east-1"
+}
+
+cloudfront-distribution "cdn" {
+    origin "site" {
+        domain-name "order-site.s3.us-east-1.amazonaws.com"
+    }
+    origin "api" {
+        domain-name "api.example.com"
+    }
+    default-cache-behavior target-origin="site"
+    cache-behavior "/api/v2/*" target-origin="api"
+    cache-behavior "/api/*" target-origin="site"
+}
+"#,
+    );
+    ok(&p.eco(&["apply", "-auto-approve"]));
+    let clean = p.eco(&["plan", "-detailed-exitcode"]);
+    assert_eq!(clean.status.code(), Some(0), "{}", stdout(&clean));
+
+    // The broader pattern first: now it shadows the narrower one.
+    let main = std::fs::read_to_string(p.file("main.kdl")).unwrap();
+    let v2 = "    cache-behavior \"/api/v2/*\" target-origin=\"api\"\n";
+    let all = "    cache-behavior \"/api/*\" target-origin=\"site\"\n";
+    p.write(
+        "main.kdl",
+        &main.replace(&format!("{v2}{all}"), &format!("{all}{v2}")),
+    );
+    let plan = p.eco(&["plan", "-detailed-exitcode", "-no-color"]);
+    assert_eq!(plan.status.code(), Some(2), "{}", stdout(&plan));
+    assert!(
+        stdout(&plan).contains("# cloudfront-distribution.cdn will be updated in place"),
+        "{}",
+        stdout(&plan)
+    );
+    ok(&p.eco(&["apply", "-auto-approve"]));
+    let state = p.state();
+    let cdn = state["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["address"] == "cloudfront-distribution.cdn")
+        .unwrap();
+    let order: Vec<&str> = cdn["attributes"]["cache-behavior"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["path-pattern"].as_str().unwrap())
+        .collect();
+    assert_eq!(order, ["/api/*", "/api/v2/*"]);
+    let after = p.eco(&["plan", "-detailed-exitcode"]);
+    assert_eq!(after.status.code(), Some(0), "{}", stdout(&after));
+}

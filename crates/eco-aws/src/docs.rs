@@ -23,7 +23,9 @@ attributes below, every resource takes `depends-on`, `lifecycle` and `ignore-cha
     out.push_str("Shapes: `string`, `int`, `number`, `bool` take one argument (`name \"x\"`); `list` takes one or more \
 arguments and may repeat (`records \"a\" \"b\"`); `map` is written as properties (`tags team=\"platform\"`); \
 `block` fields are properties or child nodes, its label (if any) is the first argument, and a repeated block may \
-appear many times.\n\n");
+appear many times. **in order** / **any order** say how a list or a repeated block is compared with \
+what AWS has: in order, reordering is a change (a precedence, for CloudFront's cache behaviors); in any \
+order, it is not (AWS keeps its own order, or blocks are matched by label).\n\n");
 
     out.push_str("| Type | Description |\n|---|---|\n");
     for schema in registry.schemas() {
@@ -149,6 +151,17 @@ fn shape_text(attribute: &Attribute, is_label: bool) -> String {
     }
     if let Some((min, max)) = attribute.range {
         let _ = write!(text, ", {min} to {max}");
+    }
+    // How a collection compares: the order of what is written, or not.
+    match (&attribute.shape, attribute.unordered, attribute.ordered) {
+        (Shape::List(_), true, _) => text.push_str(", any order"),
+        (Shape::List(_), false, _) => text.push_str(", in order"),
+        (Shape::Block(b), _, true) if b.repeated => text.push_str(", in order (a precedence)"),
+        (Shape::Block(b), _, false) if b.repeated && b.label.is_some() => {
+            text.push_str(", any order")
+        }
+        (Shape::Block(b), _, false) if b.repeated => text.push_str(", in order"),
+        _ => {}
     }
     text
 }

@@ -38,6 +38,18 @@ pub fn satisfies(attr: &Attribute, desired: &Value, live: Option<&Value>) -> boo
                     return false;
                 }
                 match block.label {
+                    // Blocks keyed by label, whose order means something: same labels in the
+                    // same order, each satisfied.
+                    Some(label) if attr.ordered => {
+                        let labels = |v: &[Value]| -> Vec<Option<Value>> {
+                            v.iter().map(|b| w_label(b, label).cloned()).collect()
+                        };
+                        labels(want) == labels(have)
+                            && want
+                                .iter()
+                                .zip(have)
+                                .all(|(w, h)| block_satisfies(&block.fields, w, h))
+                    }
                     // Blocks keyed by label: order does not matter.
                     Some(label) => want.iter().all(|w| {
                         let key = w_label(w, label);
@@ -242,6 +254,34 @@ mod tests {
             Some(&Value::List(vec![b.clone(), a.clone()]))
         ));
         assert!(!satisfies(&attr, &want, Some(&Value::List(vec![a]))));
+    }
+
+    #[test]
+    fn ordered_repeated_blocks_compare_their_order_too() {
+        let attr = Attribute::repeated_block(
+            "cache-behavior",
+            "path-pattern",
+            vec![
+                Attribute::string("path-pattern"),
+                Attribute::string("target-origin"),
+            ],
+        )
+        .ordered();
+        let api = map(&[
+            ("path-pattern", "/api/*".into()),
+            ("target-origin", "api".into()),
+        ]);
+        let all = map(&[
+            ("path-pattern", "/*".into()),
+            ("target-origin", "site".into()),
+        ]);
+        let want = Value::List(vec![api.clone(), all.clone()]);
+        assert!(satisfies(&attr, &want, Some(&want.clone())));
+        let swapped = Value::List(vec![all, api]);
+        assert!(
+            !satisfies(&attr, &want, Some(&swapped)),
+            "a precedence change is a change"
+        );
     }
 
     fn custom(name: &str, ty: &str) -> Value {

@@ -76,6 +76,7 @@ struct FieldOpts {
     json: bool,
     local: bool,
     unordered: bool,
+    ordered: bool,
     additive: bool,
     declared_labels: bool,
     tags: bool,
@@ -143,6 +144,7 @@ fn field_opts(attrs: &[syn::Attribute]) -> syn::Result<FieldOpts> {
             "json" => o.json = true,
             "local" => o.local = true,
             "unordered" => o.unordered = true,
+            "ordered" => o.ordered = true,
             "additive" => o.additive = true,
             "declared_labels" => o.declared_labels = true,
             "tags" => o.tags = true,
@@ -260,6 +262,7 @@ fn spec(input: DeriveInput) -> syn::Result<TokenStream2> {
             (f.json, quote!(.json())),
             (f.local, quote!(.local())),
             (f.unordered, quote!(.unordered())),
+            (f.ordered, quote!(.ordered())),
             (f.additive, quote!(.additive())),
             (f.declared_labels, quote!(.declared_labels())),
         ] {

@@ -111,6 +111,9 @@ pub struct Attribute {
     pub local: bool,
     /// A list whose order AWS does not keep: compared as a set.
     pub unordered: bool,
+    /// A repeated block keyed by label whose order means something (CloudFront's cache
+    /// behaviors: their precedence): compared label by label and in order.
+    pub ordered: bool,
     /// For a repeated block keyed by label: how its labels compare (see [`LabelSet`]).
     pub label_set: LabelSet,
     /// The values AWS accepts, for a string attribute (or each item of a list of strings) that
@@ -134,6 +137,7 @@ impl Attribute {
             json: false,
             local: false,
             unordered: false,
+            ordered: false,
             label_set: LabelSet::Exact,
             allowed: &[],
             range: None,
@@ -235,6 +239,12 @@ impl Attribute {
     /// Marks a list whose order does not matter (AWS returns it in its own order).
     pub fn unordered(mut self) -> Self {
         self.unordered = true;
+        self
+    }
+    /// Marks a repeated block keyed by label whose order matters (a precedence): reordering the
+    /// blocks is a change.
+    pub fn ordered(mut self) -> Self {
+        self.ordered = true;
         self
     }
     /// A repeated block keyed by label where adding a label is an in-place update, and

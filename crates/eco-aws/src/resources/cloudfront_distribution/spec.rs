@@ -239,7 +239,9 @@ pub struct CloudfrontDistribution {
     pub origin: Vec<Origin>,
     /// behavior for requests no cache-behavior matches (UpdateDistribution)
     pub default_cache_behavior: Behavior,
-    /// an ordered cache behavior (UpdateDistribution)
+    /// an ordered cache behavior; their order is their precedence, and reordering them is a
+    /// change (UpdateDistribution)
+    #[eco(ordered)]
     pub cache_behavior: Vec<OrderedBehavior>,
     /// a custom error response, e.g. serving /index.html for 403/404 of a single-page app
     /// (UpdateDistribution)
