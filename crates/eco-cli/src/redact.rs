@@ -41,13 +41,14 @@ pub fn learn_sensitive_vars(config: &Config, stage: &StageContext) {
     }
 }
 
+/// The strings in a sensitive value. Numbers and booleans are not masked on their own: `true`
+/// or `3600` would hide the same text everywhere else.
 fn learn_value(value: &Value) {
     match value {
         Value::List(items) => items.iter().for_each(learn_value),
         Value::Map(entries) => entries.values().for_each(learn_value),
-        Value::Null | Value::Unknown => {}
         Value::String(s) => learn(s),
-        other => learn(&other.to_string()),
+        _ => {}
     }
 }
 
