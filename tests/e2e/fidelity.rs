@@ -173,3 +173,51 @@ fn every_example_applied_once_plans_no_change() {
         );
     }
 }
+
+/// `-replace` of a bucket keeps its name, so its ARN stays known: the role whose policy names it
+/// does not change, and the plan does not say "(known after apply)" for it.
+#[test]
+fn replacing_a_bucket_keeps_what_its_name_determines_known() {
+    let p = Project::with_main(
+        r#"project "keep"
+
+stage "dev" {
+    account "123456789012"
+    region "us-east-1"
+}
+
+s3-bucket "uploads" {
+    name "keep-dev-uploads"
+}
+
+iam-role "reader" {
+    name "keep-reader"
+    assume-service "lambda.amazonaws.com"
+    inline-policy "read" document="{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\",\"Resource\":\"${s3-bucket.uploads.arn}/*\"}]}"
+}
+"#,
+    );
+    ok(&p.eco(&["apply", "-auto-approve"]));
+    let out = ok(&p.eco(&["plan", "-replace", "s3-bucket.uploads", "-no-color"]));
+    assert!(
+        out.contains("# s3-bucket.uploads must be replaced"),
+        "{out}"
+    );
+    assert!(!out.contains("iam-role.reader"), "{out}");
+    assert!(
+        out.contains("Plan: 1 to add, 0 to change, 1 to destroy."),
+        "{out}"
+    );
+    assert!(
+        !out.contains("arn              = (known after apply)")
+            && !out.contains("arn = (known after apply)"),
+        "{out}"
+    );
+    // A new name is a new ARN: then the role follows.
+    p.edit("\"keep-dev-uploads\"", "\"keep-dev-uploads-2\"");
+    let out = ok(&p.eco(&["plan", "-no-color"]));
+    assert!(
+        out.contains("# iam-role.reader will be updated in place"),
+        "{out}"
+    );
+}

@@ -101,6 +101,18 @@ fn render_attribute(out: &mut String, attribute: &Attribute, prefix: &str) {
             Update::Guarded(_) => "guarded".to_string(),
         }
     };
+    if attribute.computed && !attribute.derived_from.is_empty() {
+        let from: Vec<String> = attribute
+            .derived_from
+            .iter()
+            .map(|f| format!("`{f}`"))
+            .collect();
+        let _ = write!(
+            update,
+            "; kept across a replacement that keeps {}",
+            from.join(", ")
+        );
+    }
     if attribute.sensitive {
         update.push_str(", sensitive");
     }

@@ -204,6 +204,23 @@ pub fn shown_values(schema: &Schema, live: Option<&Attrs>, desired: &Attrs) -> A
     shown
 }
 
+/// The computed values a replacement keeps: those AWS derives only from configured attributes
+/// (`derived_from`) whose desired values equal the live ones (a bucket's ARN when its name stays).
+pub fn kept_across_replacement(schema: &Schema, live: &Attrs, desired: &Attrs) -> Attrs {
+    schema
+        .attributes
+        .iter()
+        .filter(|a| a.computed && !a.derived_from.is_empty())
+        .filter(|a| {
+            a.derived_from.iter().all(|from| {
+                desired.get(*from).is_some_and(|d| !d.contains_unknown())
+                    && desired.get(*from) == live.get(*from)
+            })
+        })
+        .filter_map(|a| Some((a.name.to_string(), live.get(a.name)?.clone())))
+        .collect()
+}
+
 /// State attributes (JSON) as values.
 pub fn attrs_from_json(json: &serde_json::Map<String, serde_json::Value>) -> Attrs {
     json.iter()

@@ -7,7 +7,10 @@ use eco_graph::ResourceGraph;
 use eco_schema::{Schema, Update, Value};
 use eco_state::State;
 
-use crate::desired::{attrs_from_json, desired_attrs, eval_expr, shown_values, EvalContext, Known};
+use crate::desired::{
+    attrs_from_json, desired_attrs, eval_expr, kept_across_replacement, shown_values, EvalContext,
+    Known,
+};
 use crate::diff::diff_attributes;
 use crate::model::*;
 use crate::sensitive::Sensitivity;
@@ -142,8 +145,11 @@ pub fn plan(req: &PlanRequest) -> Result<Plan, Diagnostics> {
                         }
                     }
                     change.action = if !change.replace_because.is_empty() {
+                        let kept = kept_across_replacement(schema, live, &desired);
                         for c in computed_unknowns(schema, &desired) {
-                            if !change.changes.iter().any(|x| x.name == c.name) {
+                            if !change.changes.iter().any(|x| x.name == c.name)
+                                && !kept.contains_key(&c.name)
+                            {
                                 change.changes.push(c);
                             }
                         }
@@ -158,8 +164,13 @@ pub fn plan(req: &PlanRequest) -> Result<Plan, Diagnostics> {
             if change.action == Action::Replace && resource.lifecycle.prevent_destroy {
                 refused.push(prevent_destroy_refusal(&key, "replace"));
             }
-            let shown = match change.action {
-                Action::Create | Action::Replace => shown_values(schema, None, &desired),
+            let shown = match (change.action, &live) {
+                (Action::Replace, Some(live)) => {
+                    let mut shown = shown_values(schema, None, &desired);
+                    shown.extend(kept_across_replacement(schema, live, &desired));
+                    shown
+                }
+                (Action::Create | Action::Replace, _) => shown_values(schema, None, &desired),
                 _ => shown_values(schema, live.as_ref(), &desired),
             };
             for c in &mut change.changes {

@@ -67,6 +67,7 @@ struct FieldOpts {
     rename: Option<LitStr>,
     doc: Option<LitStr>,
     guarded: Option<LitStr>,
+    derived_from: Option<LitStr>,
     min: Option<syn::LitInt>,
     max: Option<syn::LitInt>,
     required: bool,
@@ -135,6 +136,7 @@ fn field_opts(attrs: &[syn::Attribute]) -> syn::Result<FieldOpts> {
             "rename" => o.rename = Some(m.value()?.parse()?),
             "doc" => o.doc = Some(m.value()?.parse()?),
             "guarded" => o.guarded = Some(m.value()?.parse()?),
+            "derived_from" => o.derived_from = Some(m.value()?.parse()?),
             "min" => o.min = Some(m.value()?.parse()?),
             "max" => o.max = Some(m.value()?.parse()?),
             "required" => o.required = true,
@@ -255,6 +257,16 @@ fn spec(input: DeriveInput) -> syn::Result<TokenStream2> {
         }
         if let Some(why) = &f.guarded {
             modifiers.push(quote!(.guarded(#why)));
+        }
+        if let Some(from) = &f.derived_from {
+            // `derived_from = "name, path"`: the attributes' kebab-case names.
+            let names: Vec<String> = from
+                .value()
+                .split(',')
+                .map(|n| n.trim().to_string())
+                .filter(|n| !n.is_empty())
+                .collect();
+            modifiers.push(quote!(.derived_from(&[#(#names),*])));
         }
         for (on, m) in [
             (f.computed, quote!(.computed())),

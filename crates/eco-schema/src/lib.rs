@@ -114,6 +114,10 @@ pub struct Attribute {
     /// A repeated block keyed by label whose order means something (CloudFront's cache
     /// behaviors: their precedence): compared label by label and in order.
     pub ordered: bool,
+    /// For a computed attribute AWS derives from configured attributes only (an ARN from the
+    /// name): those attributes. A replacement that keeps their values keeps this one, so the
+    /// plan shows it known instead of "known after apply" (and dependents do not change).
+    pub derived_from: &'static [&'static str],
     /// For a repeated block keyed by label: how its labels compare (see [`LabelSet`]).
     pub label_set: LabelSet,
     /// The values AWS accepts, for a string attribute (or each item of a list of strings) that
@@ -138,6 +142,7 @@ impl Attribute {
             local: false,
             unordered: false,
             ordered: false,
+            derived_from: &[],
             label_set: LabelSet::Exact,
             allowed: &[],
             range: None,
@@ -239,6 +244,12 @@ impl Attribute {
     /// Marks a list whose order does not matter (AWS returns it in its own order).
     pub fn unordered(mut self) -> Self {
         self.unordered = true;
+        self
+    }
+    /// Marks a computed attribute as derived from the configured attributes `from` only (see
+    /// [`Attribute::derived_from`]).
+    pub fn derived_from(mut self, from: &'static [&'static str]) -> Self {
+        self.derived_from = from;
         self
     }
     /// Marks a repeated block keyed by label whose order matters (a precedence): reordering the

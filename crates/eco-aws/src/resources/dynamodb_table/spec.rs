@@ -149,7 +149,7 @@ pub struct DynamodbTable {
     /// customer managed KMS key for encryption at rest (default: AWS owned key; UpdateTable)
     pub kms_key: Option<String>,
     /// table ARN
-    #[eco(computed)]
+    #[eco(computed, derived_from = "name")]
     pub arn: Option<String>,
     /// latest stream ARN, when a stream is enabled
     #[eco(computed)]

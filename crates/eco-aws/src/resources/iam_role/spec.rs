@@ -61,7 +61,7 @@ pub struct IamRole {
     /// ARN of the permissions boundary policy (PutRolePermissionsBoundary)
     pub permissions_boundary: Option<String>,
     /// role ARN
-    #[eco(computed)]
+    #[eco(computed, derived_from = "name, path")]
     pub arn: Option<String>,
     /// stable role id (AROA...)
     #[eco(computed)]

@@ -96,10 +96,10 @@ pub struct LambdaFunction {
     /// alias kept pointing at the latest published version (CreateAlias / UpdateAlias)
     pub alias: Option<String>,
     /// unqualified function ARN
-    #[eco(computed)]
+    #[eco(computed, derived_from = "name")]
     pub arn: Option<String>,
     /// ARN API Gateway uses to invoke the function (integration uri)
-    #[eco(computed)]
+    #[eco(computed, derived_from = "name")]
     pub invoke_arn: Option<String>,
     /// ARN of the latest published version
     #[eco(computed)]

@@ -38,16 +38,16 @@ pub struct S3Bucket {
     /// an object lifecycle rule (PutBucketLifecycleConfiguration with every rule)
     pub lifecycle_rule: Vec<Lifecycle>,
     /// bucket ARN, arn:aws:s3:::NAME
-    #[eco(computed)]
+    #[eco(computed, derived_from = "name")]
     pub arn: Option<String>,
     /// region the bucket lives in
     #[eco(computed)]
     pub region: Option<String>,
     /// NAME.s3.amazonaws.com
-    #[eco(computed)]
+    #[eco(computed, derived_from = "name")]
     pub domain_name: Option<String>,
     /// NAME.s3.REGION.amazonaws.com, the CloudFront origin domain for OAC
-    #[eco(computed)]
+    #[eco(computed, derived_from = "name")]
     pub regional_domain_name: Option<String>,
     /// website endpoint host when website hosting is configured
     #[eco(computed)]
