@@ -134,3 +134,41 @@ fn missing_credentials_are_one_clear_error() {
         assert!(!err.contains(dump), "{dump} in:\n{err}");
     }
 }
+
+/// `eco refresh` is `apply -refresh-only -auto-approve`: state follows what AWS has, and nothing
+/// in AWS changes.
+#[test]
+fn refresh_updates_state_from_aws_and_changes_nothing() {
+    let p = crate::support::Project::from_example("examples/minimal");
+    crate::support::ok(&p.eco(&["apply", "-auto-approve"]));
+    let aws = p.aws();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        aws.dynamodb()
+            .delete_table()
+            .table_name("minimal-dev-items")
+            .send()
+            .await
+            .unwrap();
+    });
+    let out = p.eco(&["refresh"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let state = p.state();
+    let addresses: Vec<&str> = state["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["address"].as_str().unwrap())
+        .collect();
+    assert!(
+        !addresses.contains(&"dynamodb-table.items"),
+        "{addresses:?}"
+    );
+    assert!(addresses.contains(&"s3-bucket.data"), "{addresses:?}");
+    // Nothing was created again: the next plan still wants the table.
+    let plan = crate::support::ok(&p.eco(&["plan", "-no-color"]));
+    assert!(
+        plan.contains("# dynamodb-table.items will be created"),
+        "{plan}"
+    );
+}

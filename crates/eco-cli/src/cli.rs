@@ -38,6 +38,9 @@ pub enum Command {
     Apply(ApplyArgs),
     /// Delete everything this stage manages.
     Destroy(DestroyArgs),
+    /// Update state from the live resources, changing nothing in AWS (`apply -refresh-only
+    /// -auto-approve`, as Terraform's `refresh`).
+    Refresh(RefreshArgs),
     /// Adopt a live resource into state.
     Import(ImportArgs),
     /// List live resources that no state tracks, with import commands.
@@ -158,6 +161,32 @@ pub struct DestroyArgs {
     /// Skip the confirmation prompt.
     #[arg(long)]
     pub auto_approve: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RefreshArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+impl RefreshArgs {
+    /// The `eco apply` this is: refresh-only, approved.
+    pub fn as_apply(&self) -> ApplyArgs {
+        ApplyArgs {
+            plan: PlanArgs {
+                run: self.run.clone(),
+                out: None,
+                json: false,
+                refresh: true,
+                refresh_only: true,
+                replace: Vec::new(),
+                detailed_exitcode: false,
+                generate_config_out: None,
+            },
+            auto_approve: true,
+            planfile: None,
+        }
+    }
 }
 
 #[derive(Debug, Args)]

@@ -43,6 +43,7 @@ fn main() -> ExitCode {
         Command::Plan(a) => block_on(commands::run::plan(&ui, &dir, &a)),
         Command::Apply(a) => block_on(commands::run::apply(&ui, &dir, &a)),
         Command::Destroy(a) => block_on(commands::run::destroy(&ui, &dir, &a)),
+        Command::Refresh(a) => block_on(commands::run::apply(&ui, &dir, &a.as_apply())),
         Command::Output(a) => block_on(commands::run::output(&ui, &dir, &a)),
         Command::Import(a) => block_on(commands::import::import(&ui, &dir, &a)),
         Command::Discover(a) => block_on(commands::import::discover(&ui, &dir, &a)),
