@@ -34,7 +34,10 @@ pub struct PlanRequest<'a> {
 pub fn plan(req: &PlanRequest) -> Result<Plan, Diagnostics> {
     let ctx = &req.eval;
     let mut diags = Diagnostics::default();
-    let drift = req.prior.map(|p| drift(p, req.state)).unwrap_or_default();
+    let drift = req
+        .prior
+        .map(|p| without_computed(drift(p, req.state), ctx.registry))
+        .unwrap_or_default();
     let deleted_outside: HashSet<&str> = drift
         .iter()
         .filter(|d| d.deleted)
@@ -409,6 +412,22 @@ pub fn drift(prior: &State, refreshed: &State) -> Vec<Drift> {
         }
     }
     out
+}
+
+/// Drift without the attributes AWS computes (a pool's estimated users, a table's item count):
+/// eco can neither cause nor undo their changes, so they are no drift to report.
+fn without_computed(drift: Vec<Drift>, registry: &eco_schema::Registry) -> Vec<Drift> {
+    drift
+        .into_iter()
+        .filter_map(|mut d| {
+            let type_name = d.address.split('.').next().unwrap_or_default();
+            if let Some(schema) = registry.get(type_name) {
+                d.attributes
+                    .retain(|a| !schema.attribute(a).is_some_and(|a| a.computed));
+            }
+            (d.deleted || !d.attributes.is_empty()).then_some(d)
+        })
+        .collect()
 }
 
 /// Turns evaluation diagnostics into one (for callers that report a single error).

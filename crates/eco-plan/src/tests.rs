@@ -467,3 +467,43 @@ fn map_changes_render_key_by_key_with_counts() {
     assert!(text.contains("~ team = \"platform\" -> \"web\""), "{text}");
     assert!(text.contains("- old"), "{text}");
 }
+
+/// A change AWS makes to what it computes (a pool's estimated users) is not drift; a change to
+/// a configured attribute is.
+#[test]
+fn counters_aws_keeps_are_never_drift() {
+    let cfg = config("project \"p\"\nstage \"dev\" {}\npool \"users\" { name \"u\"; lifecycle prevent-destroy=#false }\n");
+    let pool = |users: i64, name: &str| {
+        let mut s = State::new("dev");
+        s.resources.push(resource(
+            "pool.users",
+            "pool-1",
+            serde_json::json!({"name": name, "id": "pool-1", "estimated-users": users}),
+        ));
+        s
+    };
+    let registry = registry();
+    let stage = cfg.select_stage(None, &[]).unwrap();
+    let graph = ResourceGraph::from_config(&cfg).unwrap();
+    let planned = |prior: &State, now: &State| {
+        plan(&PlanRequest {
+            eval: EvalContext {
+                config: &cfg,
+                stage: &stage,
+                registry: &registry,
+                expander: None,
+            },
+            graph: &graph,
+            state: now,
+            prior: Some(prior),
+            targets: &[],
+            replace: &[],
+            mode: Mode::Normal,
+        })
+        .unwrap()
+    };
+    assert!(planned(&pool(50, "u"), &pool(60, "u")).drift.is_empty());
+    let renamed = planned(&pool(50, "u"), &pool(60, "v"));
+    assert_eq!(renamed.drift.len(), 1);
+    assert_eq!(renamed.drift[0].attributes, ["name"]);
+}
