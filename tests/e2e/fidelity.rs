@@ -221,3 +221,37 @@ iam-role "reader" {
         "{out}"
     );
 }
+
+/// A plan that destroys or replaces a table says how many items it holds (DynamoDB's own count).
+#[test]
+fn destroying_or_replacing_a_table_says_how_many_items_would_be_lost() {
+    let p = Project::from_example("examples/minimal");
+    ok(&p.eco(&["apply", "-auto-approve"]));
+    let aws = p.aws();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        for i in 0..3 {
+            aws.dynamodb()
+                .put_item()
+                .table_name("minimal-dev-items")
+                .item(
+                    "pk",
+                    aws_sdk_dynamodb::types::AttributeValue::S(format!("p{i}")),
+                )
+                .item("sk", aws_sdk_dynamodb::types::AttributeValue::S("s".into()))
+                .send()
+                .await
+                .unwrap();
+        }
+    });
+    let out = ok(&p.eco(&["plan", "-replace", "dynamodb-table.items", "-no-color"]));
+    assert!(out.contains("about 3 items would be lost"), "{out}");
+    let out = p.eco(&["destroy", "-no-color"]);
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(
+        text.contains(
+            "# dynamodb-table.items will be destroyed (eco destroy: about 3 items would be lost"
+        ),
+        "{text}"
+    );
+}

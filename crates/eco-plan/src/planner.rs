@@ -134,7 +134,7 @@ pub fn plan(req: &PlanRequest) -> Result<Plan, Diagnostics> {
                         }
                     }
                     if !guarded.is_empty() && !force {
-                        let lost = lost.map(|l| format!(": {l}")).unwrap_or_default();
+                        let lost = lost.as_ref().map(|l| format!(": {l}")).unwrap_or_default();
                         for (name, why) in guarded {
                             refused.push(Refusal {
                                 address: key.clone(),
@@ -155,6 +155,9 @@ pub fn plan(req: &PlanRequest) -> Result<Plan, Diagnostics> {
                             {
                                 change.changes.push(c);
                             }
+                        }
+                        if change.reason.is_none() {
+                            change.reason.clone_from(&lost);
                         }
                         Action::Replace
                     } else if !change.changes.is_empty() {
@@ -230,10 +233,16 @@ pub fn plan(req: &PlanRequest) -> Result<Plan, Diagnostics> {
                 replace_because: Vec::new(),
                 create_before_destroy: false,
                 dependencies: r.dependencies.clone(),
-                reason: Some(if req.mode == Mode::Destroy {
-                    "eco destroy".into()
-                } else {
-                    "is no longer in the configuration".into()
+                reason: Some({
+                    let why = if req.mode == Mode::Destroy {
+                        "eco destroy"
+                    } else {
+                        "is no longer in the configuration"
+                    };
+                    match data_at_risk(&live) {
+                        Some(lost) => format!("{why}: {lost}"),
+                        None => why.to_string(),
+                    }
                 }),
                 import_id: None,
             });
@@ -274,8 +283,11 @@ pub fn plan(req: &PlanRequest) -> Result<Plan, Diagnostics> {
 /// What a replacement would lose, for types that report it: "about N users would be lost"
 /// from a Cognito pool's computed `estimated-users`. `None` when nothing is known.
 fn data_at_risk(live: &Attrs) -> Option<String> {
-    match live.get("estimated-users") {
-        Some(Value::Int(n)) if *n > 0 => Some(format!("about {n} users would be lost")),
+    match (live.get("estimated-users"), live.get("item-count")) {
+        (Some(Value::Int(n)), _) if *n > 0 => Some(format!("about {n} users would be lost")),
+        (_, Some(Value::Int(n))) if *n > 0 => Some(format!(
+            "about {n} items would be lost (DynamoDB's count, refreshed about every 6 hours)"
+        )),
         _ => None,
     }
 }

@@ -143,6 +143,8 @@ pub fn from_description(d: &TableDescription) -> DynamodbTable {
         arn: Some(d.table_arn().unwrap_or_default().to_string()),
         stream_arn: of_stream(d.latest_stream_arn()),
         stream_label: of_stream(d.latest_stream_label()),
+        item_count: d.item_count(),
+        size_bytes: d.table_size_bytes(),
         tags: BTreeMap::new(),
     }
 }

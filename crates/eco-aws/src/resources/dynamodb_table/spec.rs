@@ -157,6 +157,13 @@ pub struct DynamodbTable {
     /// timestamp label of the latest stream
     #[eco(computed)]
     pub stream_label: Option<String>,
+    /// items in the table (DescribeTable ItemCount, which AWS refreshes about every six
+    /// hours); a destroy or replacement plan says how many would be lost
+    #[eco(computed)]
+    pub item_count: Option<i64>,
+    /// bytes the table holds (DescribeTable TableSizeBytes, refreshed like item-count)
+    #[eco(computed)]
+    pub size_bytes: Option<i64>,
     #[eco(tags)]
     pub tags: BTreeMap<String, String>,
 }
