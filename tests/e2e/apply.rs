@@ -144,7 +144,8 @@ fn a_failing_resource_leaves_the_rest_applied_and_state_correct() {
     let p = Project::from_example("examples/minimal");
     p.edit(
         "name \"minimal-${stage}-data\"",
-        "name \"Invalid_Bucket_Name\"",
+        // A name only AWS refuses: a literal one `eco validate` would refuse already.
+        "name \"Invalid_Bucket_Name-${stage}\"",
     );
     let out = p.eco(&["apply", "-auto-approve"]);
     assert_eq!(out.status.code(), Some(1));

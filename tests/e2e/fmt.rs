@@ -2,7 +2,7 @@
 
 use crate::support::{eco, stderr, stdout};
 
-const MESSY: &str = "project   \"p\"\ns3-bucket \"site\"   {\n  name    \"x\"\n      versioning #true // keep me\n}\n";
+const MESSY: &str = "project   \"p\"\ns3-bucket \"site\"   {\n  name    \"xyz\"\n      versioning #true // keep me\n}\n";
 
 #[test]
 fn fmt_check_reports_and_fmt_rewrites_canonically() {
@@ -28,7 +28,7 @@ fn fmt_check_reports_and_fmt_rewrites_canonically() {
     let formatted = std::fs::read_to_string(&file).unwrap();
     assert_eq!(
         formatted,
-        "project \"p\"\ns3-bucket \"site\" {\n    name \"x\"\n    versioning #true // keep me\n}\n"
+        "project \"p\"\ns3-bucket \"site\" {\n    name \"xyz\"\n    versioning #true // keep me\n}\n"
     );
 
     // Formatting is idempotent, and the formatted file still validates.

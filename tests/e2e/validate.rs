@@ -388,7 +388,7 @@ s3-bucket "x" {
     name "${nope"
 }
 dynamodb-table "t" {
-    name "t"
+    name "things"
     hash-key "pk" type="S"
     billing-mode "PROVISIONED"
     write-capacity "one"
@@ -403,5 +403,48 @@ dynamodb-table "t" {
     assert!(err.contains("help: write a number, e.g. 10"), "{err}");
     assert!(!err.contains("without quotes: one"), "{err}");
     assert!(err.contains("write the number without quotes: 5"), "{err}");
+    assert!(err.contains("3 problems found"), "{err}");
+}
+
+/// Names AWS would refuse (an upper-case bucket, an empty table name, a role name with spaces)
+/// are refused by `eco validate`, each at its place with the rule, before anything is created.
+#[test]
+fn names_aws_would_refuse_are_refused_at_validate() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("main.kdl"),
+        r#"project "p"
+stage "dev" { account "123456789012"; region "us-east-1" }
+s3-bucket "x" {
+    name "My_Bucket"
+}
+dynamodb-table "t" {
+    name ""
+    hash-key "pk" type="S"
+}
+iam-role "r" {
+    name "a role with spaces"
+    assume-service "lambda.amazonaws.com"
+}
+"#,
+    )
+    .unwrap();
+    let (_, err) = validate_errors(dir.path());
+    assert!(
+        err.contains("main.kdl:4:10: `name` \"My_Bucket\" contains `M`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("main.kdl:7:10: `name` \"\" is 0 characters long; AWS takes 3 to 255"),
+        "{err}"
+    );
+    assert!(
+        err.contains("main.kdl:11:10: `name` \"a role with spaces\" contains ` `"),
+        "{err}"
+    );
+    assert!(
+        err.contains("lower-case letters, digits, dots and hyphens"),
+        "{err}"
+    );
     assert!(err.contains("3 problems found"), "{err}");
 }

@@ -164,6 +164,9 @@ fn shape_text(attribute: &Attribute, is_label: bool) -> String {
     if let Some((min, max)) = attribute.range {
         let _ = write!(text, ", {min} to {max}");
     }
+    if let Some(rule) = attribute.name_rule {
+        let _ = write!(text, ", {}", rule.describe());
+    }
     // How a collection compares: the order of what is written, or not.
     match (&attribute.shape, attribute.unordered, attribute.ordered) {
         (Shape::List(_), true, _) => text.push_str(", any order"),

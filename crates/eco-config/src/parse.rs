@@ -1136,6 +1136,25 @@ impl<'a> Parser<'a> {
                 return false;
             }
         }
+        if let (Some(rule), Expr::Str(template)) = (attr.name_rule, value) {
+            if let Some(text) = template.as_literal() {
+                if let Err(why) = rule.check(&text) {
+                    self.error(
+                        Diagnostic::new(
+                            "eco::invalid_name",
+                            format!("`{}` \"{text}\" {why}", attr.name),
+                        )
+                        .at(self.span(file, e.span()), "AWS would refuse this name")
+                        .help(format!(
+                            "`{}` takes {}",
+                            attr.name,
+                            rule.describe()
+                        )),
+                    );
+                    return false;
+                }
+            }
+        }
         if attr.allowed.is_empty() {
             return true;
         }

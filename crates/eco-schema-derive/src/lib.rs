@@ -68,6 +68,7 @@ struct FieldOpts {
     doc: Option<LitStr>,
     guarded: Option<LitStr>,
     derived_from: Option<LitStr>,
+    name_rule: Option<syn::Ident>,
     min: Option<syn::LitInt>,
     max: Option<syn::LitInt>,
     required: bool,
@@ -137,6 +138,7 @@ fn field_opts(attrs: &[syn::Attribute]) -> syn::Result<FieldOpts> {
             "doc" => o.doc = Some(m.value()?.parse()?),
             "guarded" => o.guarded = Some(m.value()?.parse()?),
             "derived_from" => o.derived_from = Some(m.value()?.parse()?),
+            "name_rule" => o.name_rule = Some(m.value()?.parse()?),
             "min" => o.min = Some(m.value()?.parse()?),
             "max" => o.max = Some(m.value()?.parse()?),
             "required" => o.required = true,
@@ -257,6 +259,9 @@ fn spec(input: DeriveInput) -> syn::Result<TokenStream2> {
         }
         if let Some(why) = &f.guarded {
             modifiers.push(quote!(.guarded(#why)));
+        }
+        if let Some(rule) = &f.name_rule {
+            modifiers.push(quote!(.name_rule(::eco_schema::NameRule::#rule)));
         }
         if let Some(from) = &f.derived_from {
             // `derived_from = "name, path"`: the attributes' kebab-case names.

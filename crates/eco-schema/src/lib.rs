@@ -8,11 +8,13 @@
 // The derives name `::eco_schema::...`; this lets them be used inside this crate too.
 extern crate self as eco_schema;
 
+mod names;
 pub mod spec;
 mod value;
 
 // Each derive beside its trait, under the same name (as serde's `Serialize`).
 pub use eco_schema_derive::{Spec, SpecEnum};
+pub use names::NameRule;
 pub use spec::{Spec, SpecEnum};
 pub use value::Value;
 
@@ -118,6 +120,8 @@ pub struct Attribute {
     /// name): those attributes. A replacement that keeps their values keeps this one, so the
     /// plan shows it known instead of "known after apply" (and dependents do not change).
     pub derived_from: &'static [&'static str],
+    /// For a name: the rule AWS applies to it, which `eco validate` checks on literal values.
+    pub name_rule: Option<NameRule>,
     /// For a repeated block keyed by label: how its labels compare (see [`LabelSet`]).
     pub label_set: LabelSet,
     /// The values AWS accepts, for a string attribute (or each item of a list of strings) that
@@ -143,6 +147,7 @@ impl Attribute {
             unordered: false,
             ordered: false,
             derived_from: &[],
+            name_rule: None,
             label_set: LabelSet::Exact,
             allowed: &[],
             range: None,
@@ -244,6 +249,11 @@ impl Attribute {
     /// Marks a list whose order does not matter (AWS returns it in its own order).
     pub fn unordered(mut self) -> Self {
         self.unordered = true;
+        self
+    }
+    /// The naming rule AWS applies to this attribute's value (checked by `eco validate`).
+    pub fn name_rule(mut self, rule: NameRule) -> Self {
+        self.name_rule = Some(rule);
         self
     }
     /// Marks a computed attribute as derived from the configured attributes `from` only (see

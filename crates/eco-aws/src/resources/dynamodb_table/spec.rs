@@ -116,7 +116,7 @@ pub struct Lsi {
 )]
 pub struct DynamodbTable {
     /// table name; DynamoDB cannot rename a table
-    #[eco(replace)]
+    #[eco(replace, name_rule = DynamodbTable)]
     pub name: String,
     /// partition key and its type; fixed at creation
     #[eco(replace)]

@@ -36,7 +36,7 @@ pub struct InlinePolicy {
 )]
 pub struct IamRole {
     /// role name; IAM cannot rename a role
-    #[eco(replace)]
+    #[eco(replace, name_rule = Iam)]
     pub name: String,
     /// role path (default /); IAM cannot move a role
     #[eco(replace)]

@@ -47,7 +47,7 @@ pub struct Vpc {
 )]
 pub struct LambdaFunction {
     /// function name; Lambda cannot rename a function
-    #[eco(replace)]
+    #[eco(replace, name_rule = LambdaFunction)]
     pub name: String,
     /// description (UpdateFunctionConfiguration)
     pub description: Option<String>,

@@ -13,7 +13,7 @@ use eco_schema::{Spec, SpecEnum};
 )]
 pub struct S3Bucket {
     /// globally unique bucket name; S3 cannot rename a bucket
-    #[eco(replace)]
+    #[eco(replace, name_rule = S3Bucket)]
     pub name: String,
     /// empty the bucket (every object version) before deleting it; eco-only, no API call
     #[eco(local)]

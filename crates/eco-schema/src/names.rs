@@ -1,0 +1,100 @@
+//! The rules AWS applies to resource names, so that `eco validate` refuses a name AWS would
+//! refuse before anything is created.
+
+/// A naming rule of one AWS resource kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameRule {
+    /// S3 bucket names: 3 to 63 characters, lower-case letters, digits, dots and hyphens,
+    /// beginning and ending with a letter or digit, no `..`, not an IP address.
+    S3Bucket,
+    /// DynamoDB table names: 3 to 255 characters, letters, digits, `_`, `-` and `.`.
+    DynamodbTable,
+    /// IAM role (and policy) names: 1 to 64 characters, letters, digits and `+=,.@_-`.
+    Iam,
+    /// Lambda function names: 1 to 64 characters, letters, digits, `-` and `_`.
+    LambdaFunction,
+}
+
+impl NameRule {
+    /// The rule in words, for help texts and the reference.
+    pub fn describe(self) -> &'static str {
+        match self {
+            NameRule::S3Bucket => "3 to 63 characters: lower-case letters, digits, dots and hyphens, beginning and ending with a letter or digit",
+            NameRule::DynamodbTable => "3 to 255 characters: letters, digits, `_`, `-` and `.`",
+            NameRule::Iam => "1 to 64 characters: letters, digits and `+=,.@_-`",
+            NameRule::LambdaFunction => "1 to 64 characters: letters, digits, `-` and `_`",
+        }
+    }
+
+    /// What is wrong with `name` under this rule, if anything.
+    pub fn check(self, name: &str) -> Result<(), String> {
+        let len = name.chars().count();
+        let (min, max, ok): (usize, usize, fn(char) -> bool) = match self {
+            NameRule::S3Bucket => (3, 63, |c| {
+                c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-'
+            }),
+            NameRule::DynamodbTable => (3, 255, |c| {
+                c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')
+            }),
+            NameRule::Iam => (1, 64, |c| {
+                c.is_ascii_alphanumeric() || "+=,.@_-".contains(c)
+            }),
+            NameRule::LambdaFunction => (1, 64, |c| {
+                c.is_ascii_alphanumeric() || matches!(c, '-' | '_')
+            }),
+        };
+        if len < min || len > max {
+            return Err(format!(
+                "is {len} characters long; AWS takes {min} to {max}"
+            ));
+        }
+        if let Some(bad) = name.chars().find(|c| !ok(*c)) {
+            return Err(format!("contains `{bad}`, which AWS does not allow here"));
+        }
+        if self == NameRule::S3Bucket {
+            let edge = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+            if !edge(name.chars().next()) || !edge(name.chars().last()) {
+                return Err("must begin and end with a letter or digit".into());
+            }
+            if name.contains("..") {
+                return Err("contains `..`".into());
+            }
+            if name.split('.').count() == 4 && name.split('.').all(|p| p.parse::<u8>().is_ok()) {
+                return Err("is formatted as an IP address".into());
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::NameRule::*;
+
+    #[test]
+    fn each_rule_takes_what_aws_takes_and_says_what_is_wrong() {
+        assert!(S3Bucket.check("ecogy-dev-site.v2").is_ok());
+        for bad in [
+            "My_Bucket",
+            "ab",
+            "-start",
+            "end-",
+            "a..b",
+            "192.168.1.1",
+            "",
+        ] {
+            assert!(S3Bucket.check(bad).is_err(), "{bad}");
+        }
+        assert!(S3Bucket.check("My_Bucket").unwrap_err().contains("`M`"));
+        assert!(DynamodbTable.check("Users_v2.prod-1").is_ok());
+        assert!(DynamodbTable
+            .check("")
+            .unwrap_err()
+            .contains("0 characters"));
+        assert!(Iam.check("svc+role=a,b.c@d_e-f").is_ok());
+        assert!(Iam.check("a role").unwrap_err().contains("` `"));
+        assert!(Iam.check(&"r".repeat(65)).is_err());
+        assert!(LambdaFunction.check("api-users_v2").is_ok());
+        assert!(LambdaFunction.check("api.users").is_err());
+    }
+}
