@@ -248,6 +248,13 @@ fn validate_errors(dir: &Path) -> (String, String) {
     (squash(&err), err)
 }
 
+/// `eco validate` of a directory whose only file is `main.kdl` with `text`; its stderr.
+fn validate_main(text: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("main.kdl"), text).unwrap();
+    validate_errors(dir.path()).1
+}
+
 fn squash(s: &str) -> String {
     s.chars()
         .filter(|c| !c.is_whitespace() && *c != '│')
@@ -379,9 +386,7 @@ fn integers_outside_their_range_are_refused_at_validate_for_every_type() {
 /// a quoted number to drop the quotes.
 #[test]
 fn a_bad_value_is_one_error_with_a_hint_that_fits_it() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("main.kdl"),
+    let err = validate_main(
         r#"project "p"
 stage "dev" { account "123456789012"; region "us-east-1" }
 s3-bucket "x" {
@@ -395,9 +400,7 @@ dynamodb-table "t" {
     read-capacity "5"
 }
 "#,
-    )
-    .unwrap();
-    let (_, err) = validate_errors(dir.path());
+    );
     assert!(err.contains("main.kdl:4:10: `${` is never closed"), "{err}");
     assert!(!err.contains("missing the required attribute"), "{err}");
     assert!(err.contains("help: write a number, e.g. 10"), "{err}");
@@ -410,9 +413,7 @@ dynamodb-table "t" {
 /// are refused by `eco validate`, each at its place with the rule, before anything is created.
 #[test]
 fn names_aws_would_refuse_are_refused_at_validate() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("main.kdl"),
+    let err = validate_main(
         r#"project "p"
 stage "dev" { account "123456789012"; region "us-east-1" }
 s3-bucket "x" {
@@ -427,9 +428,7 @@ iam-role "r" {
     assume-service "lambda.amazonaws.com"
 }
 "#,
-    )
-    .unwrap();
-    let (_, err) = validate_errors(dir.path());
+    );
     assert!(
         err.contains("main.kdl:4:10: `name` \"My_Bucket\" contains `M`"),
         "{err}"
