@@ -14,6 +14,7 @@ mod fidelity;
 mod fmt;
 mod graph;
 mod import;
+mod performance;
 mod platform;
 mod secrets;
 mod serverless;

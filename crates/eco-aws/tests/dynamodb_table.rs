@@ -156,8 +156,16 @@ async fn create_reads_every_attribute_in_config_shape() {
     let p = Provider::new(&aws);
     let ctx = ctx("assets");
     let desired = base(&ctx, "shape-assets");
-    let live = p.create(&ctx, &desired, "t").await.unwrap();
-    assert_eq!(live.id, "shape-assets");
+    let created = p.create(&ctx, &desired, "t").await.unwrap();
+    assert_eq!(created.id, "shape-assets");
+    // The create records what it set, without reading back what was not declared (issue 21):
+    // no DescribeContinuousBackups for a table that says nothing of point-in-time recovery.
+    assert!(!created.attrs.contains_key("point-in-time-recovery"));
+    // A full read (import, adoption) reports every attribute, in configuration shape.
+    let live = p.read(&ctx, "shape-assets").await.unwrap().unwrap();
+    for (k, v) in &created.attrs {
+        assert_eq!(live.attrs.get(k), Some(v), "`{k}` as created and as read");
+    }
     let a = &live.attrs;
     assert_eq!(a["hash-key"], key("pk", "S"));
     assert_eq!(a["range-key"], key("sk", "S"));

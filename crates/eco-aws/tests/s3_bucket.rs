@@ -175,14 +175,21 @@ async fn computed_attributes_and_import() {
         s("ecogy-dev-assets.s3.us-east-1.amazonaws.com")
     );
     assert_eq!(live["hosted-zone-id"], s("Z3AQBSTGFYJSTF"));
+    // The create records what it set; what was not declared is not read back (issue 21).
+    assert!(!live.contains_key("versioning"));
+    assert!(!live.contains_key("website") && !live.contains_key("website-endpoint"));
+
+    // A full read reports every attribute; what the create recorded agrees with it.
+    let read = p.read(&ctx, "ecogy-dev-assets").await.unwrap().unwrap();
+    for (k, v) in &live {
+        assert_eq!(read.attrs.get(k), Some(v), "`{k}` as created and as read");
+    }
     assert_eq!(
-        live["versioning"],
+        read.attrs["versioning"],
         Value::Bool(false),
         "never versioned reads as off"
     );
-    assert!(!live.contains_key("website") && !live.contains_key("website-endpoint"));
-
-    let read = p.read(&ctx, "ecogy-dev-assets").await.unwrap().unwrap();
+    assert!(!read.attrs.contains_key("website") && !read.attrs.contains_key("website-endpoint"));
     let imported = p
         .import(&ctx, "ecogy-dev-assets")
         .await

@@ -19,12 +19,54 @@ pub struct Config {
     pub resources: Vec<Resource>,
     pub outputs: Vec<Output>,
     pub imports: Vec<ImportBlock>,
+    /// `resources` by address, built on the first lookup (a plan looks up every resource and
+    /// every reference: a scan each time made planning quadratic).
+    index: ResourceIndex,
+}
+
+/// Positions in [`Config::resources`] by address. Checked on every use, so that an index built
+/// before resources were appended is never wrong: a stale answer falls back to a scan.
+#[derive(Debug, Clone, Default)]
+struct ResourceIndex(std::sync::OnceLock<Positions>);
+
+#[derive(Debug, Clone)]
+struct Positions {
+    positions: std::collections::HashMap<Address, usize>,
+    /// How many resources there were when it was built.
+    built_for: usize,
 }
 
 impl Config {
     /// The resource at an address.
     pub fn resource(&self, address: &Address) -> Option<&Resource> {
+        let at = |index: &Positions| {
+            index
+                .positions
+                .get(address)
+                .and_then(|&i| self.resources.get(i))
+                .filter(|r| &r.address == address)
+        };
+        let index = self.index.0.get_or_init(|| self.build_index());
+        if let Some(r) = at(index) {
+            return Some(r);
+        }
+        if index.built_for == self.resources.len() {
+            // Nothing was added since the index was built (resources are only ever appended,
+            // while parsing): absent.
+            return None;
+        }
         self.resources.iter().find(|r| &r.address == address)
+    }
+
+    fn build_index(&self) -> Positions {
+        let mut positions = std::collections::HashMap::with_capacity(self.resources.len());
+        for (i, r) in self.resources.iter().enumerate() {
+            positions.entry(r.address.clone()).or_insert(i);
+        }
+        Positions {
+            positions,
+            built_for: self.resources.len(),
+        }
     }
 
     /// The stage with a name.
@@ -146,5 +188,40 @@ impl Resource {
             a.expr.for_each_ref(&mut |r| out.push(r));
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resource(name: &str) -> Resource {
+        let span = Span::new(crate::source::FileId(0), 0, 0);
+        Resource {
+            address: Address::new("s3-bucket", name),
+            span,
+            head_span: span,
+            attributes: BTreeMap::new(),
+            depends_on: Vec::new(),
+            lifecycle: Lifecycle::default(),
+            ignore_changes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn resources_are_found_by_address_also_after_more_were_added() {
+        let mut config = Config::default();
+        config.resources.push(resource("a"));
+        config.resources.push(resource("b"));
+        let b = Address::new("s3-bucket", "b");
+        let c = Address::new("s3-bucket", "c");
+        assert_eq!(config.resource(&b).map(|r| &r.address), Some(&b));
+        assert!(config.resource(&c).is_none());
+        // The index was built for two; a third appended afterwards is still found.
+        config.resources.push(resource("c"));
+        assert_eq!(config.resource(&c).map(|r| &r.address), Some(&c));
+        assert!(config.resource(&Address::new("s3-bucket", "d")).is_none());
+        // A clone gets a working index too.
+        assert_eq!(config.clone().resource(&b).map(|r| &r.address), Some(&b));
     }
 }

@@ -29,7 +29,7 @@ impl Engine {
             by_type
                 .entry(r.type_.clone())
                 .or_default()
-                .push((self.ctx(&r.address), r.id.clone()));
+                .push((self.refresh_ctx(&r.address), r.id.clone()));
         }
         let semaphore = Arc::new(tokio::sync::Semaphore::new(self.parallelism.max(1)));
         let retry = self.retry;
@@ -46,7 +46,7 @@ impl Engine {
                 match batched {
                     Ok(lives) => {
                         for ((ctx, _), live) in requests.into_iter().zip(lives) {
-                            apply_read(&mut refreshed, &ctx.address, live, &self.registry);
+                            apply_read(&mut refreshed, &ctx, live, &self.registry);
                         }
                     }
                     Err(error) => errors.push(EngineError::Operation {
@@ -63,16 +63,16 @@ impl Engine {
                 tasks.spawn(async move {
                     let _permit = semaphore.acquire_owned().await.expect("semaphore open");
                     let result = retry.run(|| provider.read(&ctx, &id)).await;
-                    (ctx.address, result)
+                    (ctx, result)
                 });
             }
         }
         while let Some(joined) = tasks.join_next().await {
-            let (address, result) = joined.expect("refresh tasks do not panic");
+            let (ctx, result) = joined.expect("refresh tasks do not panic");
             match result {
-                Ok(live) => apply_read(&mut refreshed, &address, live, &self.registry),
+                Ok(live) => apply_read(&mut refreshed, &ctx, live, &self.registry),
                 Err(error) => errors.push(EngineError::Operation {
-                    address,
+                    address: ctx.address,
                     action: Action::NoOp,
                     error,
                 }),
@@ -80,16 +80,48 @@ impl Engine {
         }
         (refreshed, errors)
     }
+
+    /// The context of a refresh read: it reads what the configuration declares for `address`
+    /// (a resource no longer configured is read in full: its plan is a destroy, which says what
+    /// it holds).
+    fn refresh_ctx(&self, address: &str) -> OpContext {
+        let ctx = self.ctx(address);
+        let configured = eco_config::Address::parse(address).and_then(|a| self.config.resource(&a));
+        match configured {
+            Some(r) => {
+                // Tags always: the ownership tags are desired whatever the configuration says.
+                let mut declared: std::collections::BTreeSet<String> =
+                    r.attributes.keys().cloned().collect();
+                declared.insert("tags".to_string());
+                ctx.with_declared(Arc::new(declared))
+            }
+            None => ctx,
+        }
+    }
 }
 
 /// Records what a read found. Eco-only (`local`) attributes, which AWS does not store, keep
-/// their recorded values.
-fn apply_read(state: &mut State, address: &str, live: Option<Live>, registry: &Registry) {
+/// their recorded values, and so do the attributes a read of only the declared ones (see
+/// [`OpContext::declared`]) did not ask for.
+fn apply_read(state: &mut State, ctx: &OpContext, live: Option<Live>, registry: &Registry) {
+    let address = ctx.address.as_str();
     match live {
         Some(live) => {
             if let Some(r) = state.resource_mut(address) {
                 let mut attributes = attrs_to_json(&live.attrs);
-                if let Some(schema) = registry.get(&r.type_) {
+                let schema = registry.get(&r.type_);
+                for (name, value) in &r.attributes {
+                    // Computed attributes come with every read: one missing is really gone.
+                    let computed = schema
+                        .and_then(|s| s.attribute(name))
+                        .is_some_and(|a| a.computed);
+                    if !ctx.reads(name) && !computed {
+                        attributes
+                            .entry(name.clone())
+                            .or_insert_with(|| value.clone());
+                    }
+                }
+                if let Some(schema) = schema {
                     for a in schema.attributes.iter().filter(|a| a.local) {
                         if let Some(v) = r.attributes.get(a.name) {
                             attributes

@@ -46,6 +46,11 @@ pub struct OpContext {
     /// The configuration's directory: local inputs (`source` directories) are relative to it.
     /// Operations get it here, never from state kept in the provider.
     pub base_dir: std::path::PathBuf,
+    /// For a refresh: the top-level attributes the configuration declares for this resource.
+    /// A read may then skip the calls that only report other attributes (they are neither
+    /// diffed nor shown; state keeps what it recorded for them). `None`: read everything
+    /// (import, adoption, a resource no longer configured).
+    pub declared: Option<std::sync::Arc<std::collections::BTreeSet<String>>>,
 }
 
 impl OpContext {
@@ -61,7 +66,23 @@ impl OpContext {
             project: project.into(),
             stage: stage.into(),
             base_dir: std::path::PathBuf::from("."),
+            declared: None,
         }
+    }
+
+    /// The same context for a read that needs only the `declared` attributes (see
+    /// [`OpContext::declared`]).
+    pub fn with_declared(
+        mut self,
+        declared: std::sync::Arc<std::collections::BTreeSet<String>>,
+    ) -> Self {
+        self.declared = Some(declared);
+        self
+    }
+
+    /// Whether a read must report `attribute`: it is declared, or the read is a full one.
+    pub fn reads(&self, attribute: &str) -> bool {
+        self.declared.as_ref().is_none_or(|d| d.contains(attribute))
     }
 
     /// The same context with local inputs relative to `dir`.

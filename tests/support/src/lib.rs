@@ -263,6 +263,35 @@ impl RecordedCall {
     }
 }
 
+impl RecordedCall {
+    /// The operation with what names a resource left out, so that calls count by operation:
+    /// a REST call as its method and sub-resource (`GET ?versioning`, `HEAD ?` for S3's
+    /// HeadBucket, `GET /2013-04-01/hostedzone?` for Route53); other protocols' operation names
+    /// as they are.
+    pub fn group(&self) -> String {
+        if !self.operation.starts_with(&format!("{} /", self.method)) {
+            return self.operation.clone();
+        }
+        let (path, query) = self.url.split_once('?').unwrap_or((&self.url, ""));
+        let sub = query.split(['=', '&']).next().unwrap_or("");
+        let path = path.split_once("://").map(|(_, r)| r).unwrap_or(path);
+        let path = path.find('/').map(|i| &path[i..]).unwrap_or("/");
+        // Versioned REST APIs (Route53's `/2013-04-01/...`) keep their shape: the version and
+        // the fixed lower-case words; names and ids go.
+        if path.as_bytes().get(1).is_some_and(u8::is_ascii_digit) {
+            let shape: Vec<&str> = path
+                .split('/')
+                .filter(|seg| {
+                    seg.starts_with(|c: char| c.is_ascii_digit())
+                        || (!seg.is_empty() && seg.chars().all(|c| c.is_ascii_lowercase()))
+                })
+                .collect();
+            return format!("{} /{}?{sub}", self.method, shape.join("/"));
+        }
+        format!("{} ?{sub}", self.method)
+    }
+}
+
 /// Standard base64 (moto's recorder encodes bodies with it).
 fn decode_base64(s: &str) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(s.len() * 3 / 4);

@@ -228,12 +228,14 @@ impl Provider {
         }
     }
 
-    /// The full live table from a description: TTL, point-in-time recovery and (unless given)
-    /// tags are read concurrently. `None` when the table vanished meanwhile, or is DELETING.
+    /// The full live table from a description: TTL, point-in-time recovery (each when `wanted`
+    /// accepts its attribute) and (unless given) tags are read concurrently. `None` when the
+    /// table vanished meanwhile, or is DELETING.
     async fn complete(
         &self,
         d: &TableDescription,
         tags: Option<BTreeMap<String, String>>,
+        wanted: &(dyn Fn(&str) -> bool + Sync),
     ) -> Result<Option<DynamodbTable>, OpError> {
         if d.table_status() == Some(&TableStatus::Deleting) {
             return Ok(None);
@@ -246,13 +248,25 @@ impl Provider {
                 None => self.tags(&arn).await,
             }
         };
-        let (ttl, pitr, tags) =
-            tokio::join!(self.ttl(&live.name), self.pitr(&live.name), tags_call);
+        // Not asked for: read as if present, and left out of the result below.
+        let ttl_call = async {
+            match wanted("ttl") {
+                true => self.ttl(&live.name).await,
+                false => Ok(Some(None)),
+            }
+        };
+        let pitr_call = async {
+            match wanted("point-in-time-recovery") {
+                true => self.pitr(&live.name).await.map(|p| p.map(Some)),
+                false => Ok(Some(None)),
+            }
+        };
+        let (ttl, pitr, tags) = tokio::join!(ttl_call, pitr_call, tags_call);
         let (Some(ttl), Some(pitr), Some(tags)) = (ttl?, pitr?, tags?) else {
             return Ok(None);
         };
         live.ttl = ttl;
-        live.point_in_time_recovery = Some(pitr);
+        live.point_in_time_recovery = pitr;
         live.tags = tags
             .into_iter()
             .filter(|(k, _)| !k.starts_with("aws:"))
@@ -260,16 +274,21 @@ impl Provider {
         Ok(Some(live))
     }
 
-    async fn read_table(&self, name: &str) -> Result<Option<DynamodbTable>, OpError> {
+    async fn read_table(
+        &self,
+        name: &str,
+        wanted: &(dyn Fn(&str) -> bool + Sync),
+    ) -> Result<Option<DynamodbTable>, OpError> {
         match self.describe(name).await? {
-            Some(d) => self.complete(&d, None).await,
+            Some(d) => self.complete(&d, None, wanted).await,
             None => Ok(None),
         }
     }
 
-    /// Reads a table that must exist after `op`.
-    async fn read_after(&self, name: &str, op: &str) -> Result<Live, OpError> {
-        let t = self.read_table(name).await?.ok_or_else(|| {
+    /// Reads a table that must exist after `op`: what `desired` declares, nothing else.
+    async fn read_after(&self, name: &str, op: &str, desired: &Attrs) -> Result<Live, OpError> {
+        let wanted = |attr: &str| desired.contains_key(attr);
+        let t = self.read_table(name, &wanted).await?.ok_or_else(|| {
             let message =
                 format!("table `{name}` vanished right after {op} (deleted outside eco?)");
             OpError::new(op, ErrorKind::Other, message)
@@ -359,14 +378,18 @@ impl ResourceProvider for Provider {
         };
         Some(
             read_each(names, |name| async move {
-                Ok(self.read_table(&name).await?.map(|t| live(&name, &t)))
+                Ok(self
+                    .read_table(&name, &|_| true)
+                    .await?
+                    .map(|t| live(&name, &t)))
             })
             .await,
         )
     }
 
-    async fn read(&self, _ctx: &OpContext, id: &str) -> Result<Option<Live>, OpError> {
-        Ok(self.read_table(id).await?.map(|t| live(id, &t)))
+    async fn read(&self, ctx: &OpContext, id: &str) -> Result<Option<Live>, OpError> {
+        let wanted = |attr: &str| ctx.reads(attr);
+        Ok(self.read_table(id, &wanted).await?.map(|t| live(id, &t)))
     }
 
     async fn find(&self, ctx: &OpContext, desired: &Attrs, _token: &str) -> OpResult<Option<Live>> {
@@ -384,7 +407,7 @@ impl ResourceProvider for Provider {
             return Err(not_ours(ctx, "DescribeTable", &name, &tags));
         }
         Ok(self
-            .complete(&d, Some(tags))
+            .complete(&d, Some(tags), &|_| true)
             .await?
             .map(|t| live(&name, &t)))
     }
@@ -394,15 +417,22 @@ impl ResourceProvider for Provider {
         let name = &want.name;
         match create_table_request(&self.client, &want).send().await {
             Ok(_) => {
-                self.settled(name, "CreateTable").await?;
+                let d = self.wait_active(name).await?;
+                let d = d.ok_or_else(|| gone("CreateTable", name))?;
                 let after: Vec<String> = ["ttl", "point-in-time-recovery"]
                     .iter()
                     .filter(|a| desired.contains_key(**a))
                     .map(|a| a.to_string())
                     .collect();
-                if !after.is_empty() {
-                    self.converge(name, &want, &after).await?;
+                if after.is_empty() {
+                    // Nothing set after the create: the ACTIVE description and the tags the
+                    // create set are the table; nothing more to read back.
+                    let wanted = |attr: &str| desired.contains_key(attr);
+                    let made = self.complete(&d, Some(want.tags.clone()), &wanted).await?;
+                    let made = made.ok_or_else(|| gone("CreateTable", name))?;
+                    return Ok(live(name, &made));
                 }
+                self.converge(name, &want, &after).await?;
             }
             Err(e) if error_code(&e) == Some("ResourceInUseException") => {
                 // The name is taken: ours (an earlier run's create) is adopted and brought to
@@ -417,7 +447,7 @@ impl ResourceProvider for Provider {
             }
             Err(e) => return Err(op_error("CreateTable", e)),
         }
-        self.read_after(name, "CreateTable").await
+        self.read_after(name, "CreateTable", desired).await
     }
 
     async fn update(
@@ -430,7 +460,7 @@ impl ResourceProvider for Provider {
     ) -> Result<Live, OpError> {
         let want = DynamodbTable::desired(desired, "UpdateTable")?;
         self.converge(id, &want, changed).await?;
-        self.read_after(id, "UpdateTable").await
+        self.read_after(id, "UpdateTable", desired).await
     }
 
     async fn delete(&self, _ctx: &OpContext, id: &str, _prior: &Attrs) -> Result<(), OpError> {

@@ -51,7 +51,7 @@ use self::sub_resources::{
     SUB_RESOURCES,
 };
 use crate::aws::{error_code, op_error, Aws};
-use crate::tags::tags_of;
+use crate::tags::{tags_of, tags_value};
 
 pub const TYPE_NAME: &str = S3Bucket::TYPE_NAME;
 
@@ -228,7 +228,7 @@ impl Provider {
         }
         let mut lives = Vec::new();
         for name in names {
-            if let Some(live) = self.read_bucket(&name).await? {
+            if let Some(live) = self.read_bucket(&name, &|_| true).await? {
                 lives.push(live);
             }
         }
@@ -236,8 +236,12 @@ impl Provider {
     }
 
     /// Reads a bucket by name (see the module doc for the calls; the Get* calls run
-    /// concurrently).
-    async fn read_bucket(&self, name: &str) -> Result<Option<Live>, OpError> {
+    /// concurrently), asking only for the sub-resources whose attribute `wanted` accepts.
+    async fn read_bucket(
+        &self,
+        name: &str,
+        wanted: &(dyn Fn(&str) -> bool + Sync),
+    ) -> Result<Option<Live>, OpError> {
         let region = match self.head(name).await? {
             Head::Absent => return Ok(None),
             Head::Denied => {
@@ -249,9 +253,20 @@ impl Provider {
             }
             Head::Exists(region) => region,
         };
-        let s3 = self.client_for(Some(&region));
-        let mut attrs = computed_attrs(name, &region);
-        for (sub, got) in SUB_RESOURCES.iter().zip(get_all(&s3, name).await?) {
+        self.read_known(name, &region, wanted).await
+    }
+
+    /// Reads a bucket known to exist in `region`: its computed attributes and the
+    /// sub-resources whose attribute `wanted` accepts. `None` when it vanished meanwhile.
+    async fn read_known(
+        &self,
+        name: &str,
+        region: &str,
+        wanted: &(dyn Fn(&str) -> bool + Sync),
+    ) -> Result<Option<Live>, OpError> {
+        let s3 = self.client_for(Some(region));
+        let mut attrs = computed_attrs(name, region);
+        for (sub, got) in SUB_RESOURCES.iter().zip(get_all(&s3, name, wanted).await?) {
             match got {
                 Got::Some(v) => {
                     attrs.insert(sub.attr.into(), v);
@@ -263,7 +278,7 @@ impl Provider {
         if attrs.contains_key("website") {
             attrs.insert(
                 "website-endpoint".into(),
-                Value::String(website_endpoint(name, &region)),
+                Value::String(website_endpoint(name, region)),
             );
         }
         // A bucket without tags reads as no tags.
@@ -360,13 +375,12 @@ impl Provider {
     /// The live resource after a create or update, with eco-only attributes (`force-destroy`)
     /// carried over from `desired`.
     async fn result(&self, name: &str, desired: &Attrs, operation: &str) -> Result<Live, OpError> {
-        let mut live = self.read_bucket(name).await?.ok_or_else(|| {
-            OpError::new(
-                operation,
-                ErrorKind::Other,
-                format!("bucket `{name}` disappeared while eco was configuring it"),
-            )
-        })?;
+        // What eco just set is read back, nothing else: the rest was not asked for.
+        let wanted = |attr: &str| desired.contains_key(attr);
+        let mut live = self
+            .read_bucket(name, &wanted)
+            .await?
+            .ok_or_else(|| disappeared(name, operation))?;
         if let Some(v) = present(desired, "force-destroy") {
             live.attrs.insert("force-destroy".into(), v.clone());
         }
@@ -386,15 +400,15 @@ impl ResourceProvider for Provider {
         Some(self.list_all().await)
     }
 
-    async fn read(&self, _ctx: &OpContext, id: &str) -> Result<Option<Live>, OpError> {
-        self.read_bucket(id).await
+    async fn read(&self, ctx: &OpContext, id: &str) -> Result<Option<Live>, OpError> {
+        self.read_bucket(id, &|attr| ctx.reads(attr)).await
     }
 
     async fn find(&self, ctx: &OpContext, desired: &Attrs, _token: &str) -> OpResult<Option<Live>> {
         let name = bucket_name(desired)?;
         match self.ownership(ctx, name, "HeadBucket").await? {
             None => Ok(None),
-            Some(_) => self.read_bucket(name).await,
+            Some(_) => self.read_bucket(name, &|_| true).await,
         }
     }
 
@@ -463,7 +477,21 @@ impl ResourceProvider for Provider {
                 )
             })?;
         self.apply(&self.s3, name, desired, &all, fresh).await?;
-        self.result(name, desired, "CreateBucket").await
+        if !fresh {
+            return self.result(name, desired, "CreateBucket").await;
+        }
+        // A bucket eco just made, in its region, with its tags: only what else eco set is read
+        // back.
+        let wanted = |attr: &str| attr != "tags" && desired.contains_key(attr);
+        let mut live = self.read_known(name, &region, &wanted).await?;
+        let live = live
+            .as_mut()
+            .ok_or_else(|| disappeared(name, "CreateBucket"))?;
+        live.attrs.insert("tags".into(), tags_value(&tags));
+        if let Some(v) = present(desired, "force-destroy") {
+            live.attrs.insert("force-destroy".into(), v.clone());
+        }
+        Ok(live.clone())
     }
 
     async fn update(
@@ -510,7 +538,7 @@ impl ResourceProvider for Provider {
     }
 
     async fn import(&self, _ctx: &OpContext, import_id: &str) -> Result<Option<Live>, OpError> {
-        self.read_bucket(import_id).await
+        self.read_bucket(import_id, &|_| true).await
     }
 }
 
@@ -645,6 +673,11 @@ fn partition(region: &str) -> (&'static str, &'static str) {
 }
 
 /// The attributes computed from the name and the region.
+fn disappeared(name: &str, operation: &str) -> OpError {
+    let message = format!("bucket `{name}` disappeared while eco was configuring it");
+    OpError::new(operation, ErrorKind::Other, message)
+}
+
 fn computed_attrs(name: &str, region: &str) -> Attrs {
     let (partition, suffix) = partition(region);
     let bucket = S3Bucket {

@@ -165,15 +165,24 @@ pub(super) const SUB_RESOURCES: &[SubResource] = &[
         delete: delete_bucket_lifecycle "DeleteBucketLifecycle"),
 ];
 
-/// Reads every sub-resource of bucket `name` concurrently; the answers in table order.
-pub(super) async fn get_all(s3: &Client, name: &str) -> Result<Vec<Got<Value>>, OpError> {
+/// Reads the sub-resources of bucket `name` whose attribute `wanted` accepts, concurrently; the
+/// answers in table order (`Absent` for those not read).
+pub(super) async fn get_all(
+    s3: &Client,
+    name: &str,
+    wanted: &(dyn Fn(&str) -> bool + Sync),
+) -> Result<Vec<Got<Value>>, OpError> {
     let mut tasks = tokio::task::JoinSet::new();
+    let mut answers: Vec<Option<Result<Got<Value>, OpError>>> =
+        SUB_RESOURCES.iter().map(|_| None).collect();
     for (i, sub) in SUB_RESOURCES.iter().enumerate() {
+        if !wanted(sub.attr) {
+            answers[i] = Some(Ok(Got::Absent));
+            continue;
+        }
         let get = (sub.get)(s3.clone(), name.to_string());
         tasks.spawn(async move { (i, get.await) });
     }
-    let mut answers: Vec<Option<Result<Got<Value>, OpError>>> =
-        SUB_RESOURCES.iter().map(|_| None).collect();
     while let Some(joined) = tasks.join_next().await {
         let (i, answer) = joined.map_err(|e| {
             OpError::new("HeadBucket", ErrorKind::Other, format!("task failed: {e}"))

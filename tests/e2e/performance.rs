@@ -1,0 +1,167 @@
+//! Issue 21's correctness side: a refresh reads only what the configuration declares (plus what
+//! finding the resource and its ownership tags need), and a create records what it set without
+//! reading it back, while a no-change plan still sees every change made outside eco.
+
+use crate::support::*;
+
+const CONFIG: &str = r#"
+project "perf"
+stage "dev" { account "123456789012"; region "us-east-1" }
+s3-bucket "b0" { name "perf-${stage}-b0"; tags team="platform" }
+s3-bucket "b1" { name "perf-${stage}-b1"; tags team="platform" }
+s3-bucket "b2" { name "perf-${stage}-b2"; versioning #true }
+dynamodb-table "t0" { name "perf-${stage}-t0"; hash-key "pk" type="S"; billing-mode "PAY_PER_REQUEST" }
+dynamodb-table "t1" {
+    name "perf-${stage}-t1"
+    hash-key "pk" type="S"
+    billing-mode "PAY_PER_REQUEST"
+    point-in-time-recovery #true
+}
+"#;
+
+/// The calls moto received, by operation (S3's REST calls as `METHOD ?subresource`).
+fn operations(calls: &[eco_test_support::RecordedCall]) -> Vec<String> {
+    calls.iter().map(|c| c.group()).collect()
+}
+
+fn count(ops: &[String], op: &str) -> usize {
+    ops.iter().filter(|o| *o == op).count()
+}
+
+#[test]
+fn a_create_records_what_it_set_without_reading_it_back() {
+    let p = Project::with_main(CONFIG);
+    p.moto.start_recording();
+    ok(&p.eco(&["apply", "-auto-approve"]));
+    let ops = operations(&p.moto.recorded_calls());
+    // Buckets: HEAD (is the name free?), CreateBucket, HEAD (exists yet?), PutBucketTagging,
+    // and GetBucketVersioning for the one bucket that declares versioning; no other Get*.
+    assert_eq!(count(&ops, "GET ?tagging"), 0, "{ops:?}");
+    assert_eq!(count(&ops, "GET ?versioning"), 1, "{ops:?}");
+    assert_eq!(
+        count(&ops, "GET ?cors") + count(&ops, "GET ?policy"),
+        0,
+        "{ops:?}"
+    );
+    assert_eq!(count(&ops, "HEAD ?"), 6, "{ops:?}");
+    // Tables: CreateTable and the wait for ACTIVE; the table with point-in-time recovery also
+    // sets and reads it back. Tags were set by CreateTable: not listed again.
+    assert_eq!(count(&ops, "ListTagsOfResource"), 1, "{ops:?}");
+    assert_eq!(count(&ops, "DescribeTimeToLive"), 0, "{ops:?}");
+    // What was recorded is what a full read finds: the next plan has nothing to do.
+    p.no_changes();
+}
+
+#[test]
+fn a_refresh_reads_only_what_is_declared_and_still_sees_changes_made_outside_eco() {
+    let p = Project::with_main(CONFIG);
+    ok(&p.eco(&["apply", "-auto-approve"]));
+
+    p.moto.start_recording();
+    let out = p.eco(&["plan", "-detailed-exitcode"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let ops = operations(&p.moto.recorded_calls());
+    // Per bucket: HEAD and its tags; versioning only where declared; nothing else.
+    assert_eq!(count(&ops, "HEAD ?"), 3, "{ops:?}");
+    assert_eq!(count(&ops, "GET ?tagging"), 3, "{ops:?}");
+    assert_eq!(count(&ops, "GET ?versioning"), 1, "{ops:?}");
+    for undeclared in [
+        "GET ?cors",
+        "GET ?website",
+        "GET ?policy",
+        "GET ?lifecycle",
+        "GET ?encryption",
+    ] {
+        assert_eq!(count(&ops, undeclared), 0, "{undeclared}: {ops:?}");
+    }
+    // Per table: DescribeTable and its tags; backups only where declared; TTL nowhere.
+    assert_eq!(count(&ops, "DescribeTable"), 2, "{ops:?}");
+    assert_eq!(count(&ops, "ListTagsOfResource"), 2, "{ops:?}");
+    assert_eq!(count(&ops, "DescribeContinuousBackups"), 1, "{ops:?}");
+    assert_eq!(count(&ops, "DescribeTimeToLive"), 0, "{ops:?}");
+    assert_eq!(ops.len(), 3 + 3 + 1 + 2 + 2 + 1 + 1, "{ops:?}"); // + GetCallerIdentity
+
+    // Outside eco: b0 deleted, a tag of b1 changed, b2's (declared) versioning suspended, t1's
+    // point-in-time recovery turned off.
+    let aws = p.aws();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        use aws_sdk_s3::types::{BucketVersioningStatus, Tag, Tagging, VersioningConfiguration};
+        aws.s3()
+            .delete_bucket()
+            .bucket("perf-dev-b0")
+            .send()
+            .await
+            .unwrap();
+        let tags = aws
+            .s3()
+            .get_bucket_tagging()
+            .bucket("perf-dev-b1")
+            .send()
+            .await
+            .unwrap();
+        let changed: Vec<Tag> = tags
+            .tag_set()
+            .iter()
+            .map(|t| match t.key() {
+                "team" => Tag::builder()
+                    .key("team")
+                    .value("someone-else")
+                    .build()
+                    .unwrap(),
+                _ => t.clone(),
+            })
+            .collect();
+        let tagging = Tagging::builder()
+            .set_tag_set(Some(changed))
+            .build()
+            .unwrap();
+        aws.s3()
+            .put_bucket_tagging()
+            .bucket("perf-dev-b1")
+            .tagging(tagging)
+            .send()
+            .await
+            .unwrap();
+        let suspended = VersioningConfiguration::builder()
+            .status(BucketVersioningStatus::Suspended)
+            .build();
+        aws.s3()
+            .put_bucket_versioning()
+            .bucket("perf-dev-b2")
+            .versioning_configuration(suspended)
+            .send()
+            .await
+            .unwrap();
+        let off = aws_sdk_dynamodb::types::PointInTimeRecoverySpecification::builder()
+            .point_in_time_recovery_enabled(false)
+            .build()
+            .unwrap();
+        aws.dynamodb()
+            .update_continuous_backups()
+            .table_name("perf-dev-t1")
+            .point_in_time_recovery_specification(off)
+            .send()
+            .await
+            .unwrap();
+    });
+    let out = ok(&p.eco(&["plan"]));
+    assert!(
+        out.contains("# s3-bucket.b0 will be created (was deleted outside eco)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("# s3-bucket.b1 will be updated in place"),
+        "{out}"
+    );
+    assert!(out.contains("someone-else"), "{out}");
+    assert!(
+        out.contains("# s3-bucket.b2 will be updated in place"),
+        "{out}"
+    );
+    assert!(
+        out.contains("# dynamodb-table.t1 will be updated in place"),
+        "{out}"
+    );
+    assert!(!out.contains("dynamodb-table.t0 will"), "{out}");
+}
