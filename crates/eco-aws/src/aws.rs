@@ -120,6 +120,11 @@ impl Aws {
         aws_sdk_s3::Client::from_conf(conf)
     }
 
+    /// The Resource Groups Tagging API.
+    pub fn tagging(&self) -> aws_sdk_resourcegroupstagging::Client {
+        aws_sdk_resourcegroupstagging::Client::new(&self.config)
+    }
+
     /// DynamoDB.
     pub fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
         aws_sdk_dynamodb::Client::new(&self.config)
@@ -374,6 +379,60 @@ pub fn failure_message(err: &(dyn std::error::Error + 'static)) -> String {
 
 /// Reads each listed id in turn (the second half of every type's `list`): what vanished since the
 /// listing is skipped; the first error ends it.
+/// Runs `read` on every item, at most `limit` at a time; the answers in the items' order. The
+/// first error is the answer.
+pub(crate) async fn each_concurrently<I, T, F, Fut>(
+    items: Vec<I>,
+    limit: usize,
+    read: F,
+) -> Result<Vec<T>, OpError>
+where
+    F: Fn(I) -> Fut,
+    Fut: std::future::Future<Output = Result<T, OpError>>,
+{
+    use std::pin::Pin;
+    let mut pending: Vec<Pin<Box<Fut>>> = Vec::new();
+    let mut out = Vec::with_capacity(items.len());
+    let mut items = items.into_iter();
+    // Windows of `limit` calls in flight, in order: simple, and as fast as a pool when the
+    // calls take about as long as each other (one kind of read against one service).
+    loop {
+        pending.extend(items.by_ref().take(limit.max(1)).map(|i| Box::pin(read(i))));
+        if pending.is_empty() {
+            return Ok(out);
+        }
+        for answer in join_all(std::mem::take(&mut pending)).await {
+            out.push(answer?);
+        }
+    }
+}
+
+/// Awaits every future, concurrently; the answers in order.
+async fn join_all<F: std::future::Future + Unpin>(mut futures: Vec<F>) -> Vec<F::Output> {
+    let mut answers: Vec<Option<F::Output>> = futures.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut done = true;
+        for (future, answer) in futures.iter_mut().zip(answers.iter_mut()) {
+            if answer.is_none() {
+                match std::future::Future::poll(std::pin::Pin::new(future), cx) {
+                    std::task::Poll::Ready(a) => *answer = Some(a),
+                    std::task::Poll::Pending => done = false,
+                }
+            }
+        }
+        if done {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+    answers
+        .into_iter()
+        .map(|a| a.expect("every future answered"))
+        .collect()
+}
+
 pub(crate) async fn read_each<T, F, Fut>(ids: Vec<String>, mut read: F) -> Result<Vec<T>, OpError>
 where
     F: FnMut(String) -> Fut,

@@ -435,3 +435,31 @@ fn ecogy_platform_example_matches_the_schemas_and_uses_every_type() {
         );
     }
 }
+
+#[tokio::test]
+async fn each_concurrently_keeps_order_bounds_calls_in_flight_and_stops_at_an_error() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let (in_flight, most) = (AtomicUsize::new(0), AtomicUsize::new(0));
+    let read = |i: u64| {
+        let (in_flight, most) = (&in_flight, &most);
+        async move {
+            let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+            most.fetch_max(now, Ordering::SeqCst);
+            // Later items answer sooner: the answers must still come back in order.
+            tokio::time::sleep(std::time::Duration::from_millis(20 - i)).await;
+            in_flight.fetch_sub(1, Ordering::SeqCst);
+            Ok::<_, eco_provider::OpError>(i * 10)
+        }
+    };
+    let out = crate::aws::each_concurrently((0..7).collect(), 3, read).await;
+    assert_eq!(out.unwrap(), vec![0, 10, 20, 30, 40, 50, 60]);
+    assert_eq!(most.load(Ordering::SeqCst), 3);
+
+    let failing = crate::aws::each_concurrently(vec![1, 2, 3], 2, |i| async move {
+        match i {
+            2 => Err(eco_provider::OpError::invalid("Op", "two")),
+            _ => Ok(i),
+        }
+    });
+    assert_eq!(failing.await.unwrap_err().message, "two");
+}

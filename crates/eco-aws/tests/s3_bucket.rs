@@ -197,12 +197,17 @@ async fn computed_attributes_and_import() {
         .expect("exists");
     assert_eq!(imported, read, "import returns what read does");
     assert_eq!(p.import(&ctx, "ecogy-dev-nothing").await.unwrap(), None);
-    assert!(
-        p.read_many(&[(ctx.clone(), "ecogy-dev-assets".into())])
-            .await
-            .is_none(),
-        "S3 has no batched read of bucket configuration"
-    );
+    // The batched read (ListBuckets + GetResources) gives what read does; a missing bucket is
+    // None.
+    let batch = p
+        .read_many(&[
+            (ctx.clone(), "ecogy-dev-assets".into()),
+            (ctx.clone(), "ecogy-dev-nothing".into()),
+        ])
+        .await
+        .expect("S3 reads buckets in a batch")
+        .expect("batched read");
+    assert_eq!(batch, vec![Some(read), None]);
 }
 
 #[tokio::test]

@@ -281,10 +281,11 @@ impl RecordedCall {
         if path.as_bytes().get(1).is_some_and(u8::is_ascii_digit) {
             let shape: Vec<&str> = path
                 .split('/')
-                .filter(|seg| {
-                    seg.starts_with(|c: char| c.is_ascii_digit())
-                        || (!seg.is_empty() && seg.chars().all(|c| c.is_ascii_lowercase()))
+                .enumerate()
+                .filter(|(i, seg)| {
+                    *i == 1 || (!seg.is_empty() && seg.chars().all(|c| c.is_ascii_lowercase()))
                 })
+                .map(|(_, seg)| seg)
                 .collect();
             return format!("{} /{}?{sub}", self.method, shape.join("/"));
         }

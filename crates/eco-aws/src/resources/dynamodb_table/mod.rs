@@ -41,7 +41,7 @@ use self::requests::{create_table_request, update_table_request};
 use self::spec::DynamodbTable;
 use self::updates::{plan_table_updates, tag_changes};
 use crate::attrs::any_changed;
-use crate::aws::{error_code, has_code, is_not_found, op_error, read_each, Aws};
+use crate::aws::{each_concurrently, error_code, has_code, is_not_found, op_error, read_each, Aws};
 use crate::calls::get_optional;
 use crate::ownership::not_ours_by_tags;
 use crate::wait::{self, Backoff, Look};
@@ -68,6 +68,9 @@ fn table_gone<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
 }
 
 /// A table that vanished while `op` worked on it.
+/// How many tables a batched refresh describes at once.
+const BATCH_READS: usize = 10;
+
 fn gone(op: &str, name: &str) -> OpError {
     let message = format!("table `{name}` no longer exists (deleted outside eco?)");
     OpError::new(op, ErrorKind::Other, message)
@@ -111,6 +114,7 @@ fn live(id: &str, table: &DynamodbTable) -> Live {
 /// The operations of `dynamodb-table`.
 pub struct Provider {
     client: aws_sdk_dynamodb::Client,
+    tagging: aws_sdk_resourcegroupstagging::Client,
     schema: Schema,
 }
 
@@ -119,6 +123,7 @@ impl Provider {
     pub fn new(aws: &Aws) -> Provider {
         Provider {
             client: aws.dynamodb(),
+            tagging: aws.tagging(),
             schema: schema(),
         }
     }
@@ -390,6 +395,35 @@ impl ResourceProvider for Provider {
     async fn read(&self, ctx: &OpContext, id: &str) -> Result<Option<Live>, OpError> {
         let wanted = |attr: &str| ctx.reads(attr);
         Ok(self.read_table(id, &wanted).await?.map(|t| live(id, &t)))
+    }
+
+    /// A refresh of many tables: one paged GetResources gives the tags of those the stage owns;
+    /// per table, DescribeTable (and the declared TTL / backups calls), with ListTagsOfResource
+    /// only for a table the tagging API did not list yet.
+    async fn read_many(
+        &self,
+        requests: &[(OpContext, String)],
+    ) -> Option<Result<Vec<Option<Live>>, OpError>> {
+        let (first, _) = requests.first()?;
+        let owned = match crate::tagging::owned_tags(&self.tagging, first, "dynamodb:table").await {
+            Ok(owned) => owned,
+            Err(e) => return Some(Err(e)),
+        };
+        let owned = &owned;
+        let read = each_concurrently(
+            requests.iter().collect(),
+            BATCH_READS,
+            |(ctx, name)| async move {
+                let Some(d) = self.describe(name).await? else {
+                    return Ok(None);
+                };
+                let tags = d.table_arn().and_then(|arn| owned.get(arn)).cloned();
+                let wanted = |attr: &str| ctx.reads(attr);
+                let table = self.complete(&d, tags, &wanted).await?;
+                Ok(table.map(|t| live(name, &t)))
+            },
+        );
+        Some(read.await)
     }
 
     async fn find(&self, ctx: &OpContext, desired: &Attrs, _token: &str) -> OpResult<Option<Live>> {

@@ -28,7 +28,7 @@
 mod spec;
 mod sub_resources;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -50,7 +50,7 @@ use self::sub_resources::{
     get_all, parse, policy_before_public_access_block, tags_from_sdk, tags_to_sdk, Got,
     SUB_RESOURCES,
 };
-use crate::aws::{error_code, op_error, Aws};
+use crate::aws::{each_concurrently, error_code, op_error, Aws};
 use crate::tags::{tags_of, tags_value};
 
 pub const TYPE_NAME: &str = S3Bucket::TYPE_NAME;
@@ -198,32 +198,16 @@ impl Provider {
     async fn list_all(&self) -> Result<Vec<Live>, OpError> {
         let region = self.aws.region();
         let mut names = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let out = self
-                .s3
-                .list_buckets()
-                .bucket_region(&region)
-                .set_continuation_token(token.take())
-                .send()
-                .await
-                .map_err(|e| op_error("ListBuckets", e))?;
-            for b in out.buckets() {
-                let Some(name) = b.name() else { continue };
-                match b.bucket_region() {
-                    Some(r) if r != region => continue,
-                    Some(_) => names.push(name.to_string()),
-                    None => {
-                        let r = self.constraint(name).await?.filter(|c| !c.is_empty());
-                        if r.as_deref().unwrap_or("us-east-1") == region {
-                            names.push(name.to_string());
-                        }
+        for (name, listed_region) in self.listed(Some(&region)).await? {
+            match listed_region {
+                Some(r) if r != region => continue,
+                Some(_) => names.push(name),
+                None => {
+                    let r = self.constraint(&name).await?.filter(|c| !c.is_empty());
+                    if r.as_deref().unwrap_or("us-east-1") == region {
+                        names.push(name);
                     }
                 }
-            }
-            match out.continuation_token() {
-                Some(t) if !t.is_empty() => token = Some(t.to_string()),
-                _ => break,
             }
         }
         let mut lives = Vec::new();
@@ -233,6 +217,76 @@ impl Provider {
             }
         }
         Ok(lives)
+    }
+
+    /// ListBuckets (every page; of one region when `region` is given): each bucket's name and
+    /// the region the listing names, if it does.
+    async fn listed(&self, region: Option<&str>) -> Result<Vec<(String, Option<String>)>, OpError> {
+        let mut buckets = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let out = self
+                .s3
+                .list_buckets()
+                // Any parameter makes AWS name each bucket's region in the answer.
+                .max_buckets(10_000)
+                .set_bucket_region(region.map(str::to_string))
+                .set_continuation_token(token.take())
+                .send()
+                .await
+                .map_err(|e| op_error("ListBuckets", e))?;
+            for b in out.buckets() {
+                let Some(name) = b.name() else { continue };
+                buckets.push((name.to_string(), b.bucket_region().map(str::to_string)));
+            }
+            match out.continuation_token() {
+                Some(t) if !t.is_empty() => token = Some(t.to_string()),
+                _ => return Ok(buckets),
+            }
+        }
+    }
+
+    /// A refresh of many buckets: one ListBuckets says which exist and where, one paged
+    /// GetResources gives the tags of those the stage owns; per bucket, only the declared
+    /// sub-resources are asked (and its tags, when the tagging API did not list it yet). A
+    /// bucket the listing misses is read on its own (HeadBucket) before it counts as gone.
+    async fn read_batch(
+        &self,
+        requests: &[(OpContext, String)],
+    ) -> Result<Vec<Option<Live>>, OpError> {
+        let Some((first, _)) = requests.first() else {
+            return Ok(Vec::new());
+        };
+        let listed: HashMap<String, Option<String>> =
+            self.listed(None).await?.into_iter().collect();
+        let owned = crate::tagging::owned_tags(&self.aws.tagging(), first, "s3").await?;
+        let (listed, owned) = (&listed, &owned);
+        each_concurrently(
+            requests.iter().collect(),
+            BATCH_READS,
+            |(ctx, name)| async move {
+                let wanted = |attr: &str| ctx.reads(attr);
+                let region = match listed.get(name) {
+                    Some(Some(region)) => region.clone(),
+                    // Listed without its region (AWS names it; moto does not): HeadBucket says.
+                    Some(None) => match self.head(name).await? {
+                        Head::Exists(region) => region,
+                        _ => return self.read_bucket(name, &wanted).await,
+                    },
+                    None => return self.read_bucket(name, &wanted).await,
+                };
+                let region = region.as_str();
+                let arn = format!("arn:{}:s3:::{name}", partition(region).0);
+                let tags = owned.get(&arn);
+                let rest = |attr: &str| wanted(attr) && !(attr == "tags" && tags.is_some());
+                let mut live = self.read_known(name, region, &rest).await?;
+                if let (Some(live), Some(tags)) = (live.as_mut(), tags) {
+                    live.attrs.insert("tags".into(), tags_value(tags));
+                }
+                Ok(live)
+            },
+        )
+        .await
     }
 
     /// Reads a bucket by name (see the module doc for the calls; the Get* calls run
@@ -402,6 +456,15 @@ impl ResourceProvider for Provider {
 
     async fn read(&self, ctx: &OpContext, id: &str) -> Result<Option<Live>, OpError> {
         self.read_bucket(id, &|attr| ctx.reads(attr)).await
+    }
+
+    /// ListBuckets and GetResources for all, then only the declared sub-resources of each (see
+    /// `read_batch`).
+    async fn read_many(
+        &self,
+        requests: &[(OpContext, String)],
+    ) -> Option<Result<Vec<Option<Live>>, OpError>> {
+        Some(self.read_batch(requests).await)
     }
 
     async fn find(&self, ctx: &OpContext, desired: &Attrs, _token: &str) -> OpResult<Option<Live>> {
@@ -673,6 +736,9 @@ fn partition(region: &str) -> (&'static str, &'static str) {
 }
 
 /// The attributes computed from the name and the region.
+/// How many buckets a batched refresh reads at once.
+const BATCH_READS: usize = 10;
+
 fn disappeared(name: &str, operation: &str) -> OpError {
     let message = format!("bucket `{name}` disappeared while eco was configuring it");
     OpError::new(operation, ErrorKind::Other, message)
