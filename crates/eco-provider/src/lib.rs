@@ -46,6 +46,11 @@ pub struct OpContext {
     /// The configuration's directory: local inputs (`source` directories) are relative to it.
     /// Operations get it here, never from state kept in the provider.
     pub base_dir: std::path::PathBuf,
+    /// The id of the live resource a create-before-destroy replacement of this address replaces
+    /// (its create, and settling its intent). `find` never answers it and `create` never adopts
+    /// it: adopting the old resource would leave the replacement silently undone. `None` for
+    /// every other operation.
+    pub replacing: Option<String>,
 }
 
 impl OpContext {
@@ -61,7 +66,27 @@ impl OpContext {
             project: project.into(),
             stage: stage.into(),
             base_dir: std::path::PathBuf::from("."),
+            replacing: None,
         }
+    }
+
+    /// The same context for a create that replaces the live resource `old_id` while it still
+    /// exists (see [`OpContext::replacing`]).
+    pub fn with_replacing(mut self, old_id: Option<impl Into<String>>) -> Self {
+        self.replacing = old_id.map(Into::into);
+        self
+    }
+
+    /// Whether `id` is the resource this create replaces: a `find` skips it (and goes on looking:
+    /// the replacement may exist beside it).
+    pub fn is_replaced(&self, id: &str) -> bool {
+        self.replacing.as_deref() == Some(id)
+    }
+
+    /// `found`, unless it is the resource this create replaces (a find by name that found the
+    /// old resource found nothing of the replacement's).
+    pub fn unless_replaced(&self, found: Option<Live>) -> Option<Live> {
+        found.filter(|live| !self.is_replaced(&live.id))
     }
 
     /// The same context with local inputs relative to `dir`.

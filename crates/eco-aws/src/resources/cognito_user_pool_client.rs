@@ -555,11 +555,19 @@ impl ResourceProvider for Provider {
             .map(|c| live_of(&pool, &c)))
     }
 
-    async fn find(&self, _: &OpContext, desired: &Attrs, _: &str) -> Result<Option<Live>, OpError> {
+    async fn find(
+        &self,
+        ctx: &OpContext,
+        desired: &Attrs,
+        _: &str,
+    ) -> Result<Option<Live>, OpError> {
         let pool = req_str(desired, "user-pool", TY, "ListUserPoolClients")?;
         let name = req_str(desired, "name", TY, "ListUserPoolClients")?;
         match self.id_named(&pool, &name).await? {
-            Some(id) => Ok(self.describe(&pool, &id).await?.map(|c| live_of(&pool, &c))),
+            Some(id) => {
+                Ok(ctx
+                    .unless_replaced(self.describe(&pool, &id).await?.map(|c| live_of(&pool, &c))))
+            }
             None => Ok(None),
         }
     }
