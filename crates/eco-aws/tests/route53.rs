@@ -425,3 +425,20 @@ async fn records_of_a_deleted_zone_read_as_gone() {
         .await
         .expect("deleting a record of a deleted zone is success");
 }
+
+/// The standard replacement test of a zone: another name (fixed at creation), in both orders
+/// (zones are found by name, token or ownership tags).
+#[tokio::test]
+async fn zone_standard_replacement() {
+    let (_moto, zones, _) = setup();
+    let desired = zone_attrs("old.example.com");
+    let replaced = zone_attrs("new.example.com");
+    standard::replace(standard::Replacement {
+        provider: &zones,
+        ctx: zone_ctx(),
+        desired,
+        replaced,
+        beside: true,
+    })
+    .await;
+}

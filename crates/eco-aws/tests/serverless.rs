@@ -486,3 +486,31 @@ async fn api_authorizer_create_read_update_delete() {
     p.delete(&ctx, &live.id, &after.attrs).await.unwrap();
     assert_eq!(p.read(&ctx, &live.id).await.unwrap(), None);
 }
+
+/// The standard replacement test of an API: another protocol (fixed at creation), in both
+/// orders; APIs are found by ownership tags alone, so the replacement's create must not adopt
+/// the API it replaces.
+#[tokio::test]
+async fn api_standard_replacement() {
+    let (_moto, aws) = setup();
+    let p = api::Provider::new(&aws);
+    let ctx = OpContext::new("api.main", "ecogy", "dev");
+    let desired = Attrs::from([
+        ("name".to_string(), s("ecogy-dev-api")),
+        ("tags".to_string(), tags(&ctx, &[])),
+    ]);
+    let mut replaced = desired.clone();
+    replaced.insert("protocol-type".into(), s("WEBSOCKET"));
+    replaced.insert(
+        "route-selection-expression".into(),
+        s("$request.body.action"),
+    );
+    standard::replace(standard::Replacement {
+        provider: &p,
+        ctx,
+        desired,
+        replaced,
+        beside: true,
+    })
+    .await;
+}
