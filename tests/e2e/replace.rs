@@ -176,3 +176,96 @@ fn a_certificate_whose_alternative_names_change_is_replaced_and_the_distribution
     );
     p.no_changes();
 }
+
+/// The certificates ACM has (ARNs).
+fn certificates(p: &Project) -> Vec<String> {
+    let acm = p.aws().acm(None);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let out = acm.list_certificates().send().await.unwrap();
+        out.certificate_summary_list()
+            .iter()
+            .filter_map(|c| c.certificate_arn().map(str::to_string))
+            .collect()
+    })
+}
+
+/// The same replacement killed (the real process, `ECO_TEST_FAULTS=crash:..`) at each step: of
+/// the certificate's change, and of the deferred delete of the old certificate. The next
+/// `eco apply` converges with no manual step: one certificate (no second replacement made, the
+/// old one not left behind), with the new names, served by the distribution; nothing pending,
+/// nothing deposed, and no changes after.
+#[test]
+fn a_replacement_killed_at_each_step_converges_on_the_next_apply() {
+    for fault in [
+        "crash:before-call:acm-certificate.site",
+        "crash:after-call:acm-certificate.site",
+        "crash:after-result:acm-certificate.site",
+        "crash:before-call:acm-certificate.site~deposed",
+        "crash:after-call:acm-certificate.site~deposed",
+    ] {
+        let p = Project::with_main(SITE);
+        ok(&p.eco(&["apply", "-auto-approve"]));
+        let old = p.id_of("acm-certificate.site");
+        let dist = p.id_of("cloudfront-distribution.site");
+        p.edit(
+            r#"alternative-names "www.r.example.com""#,
+            r#"alternative-names "www.r.example.com" "api.r.example.com""#,
+        );
+        let out = eco()
+            .args(["apply", "-auto-approve", "-parallelism", "1"])
+            .current_dir(p.path())
+            .envs(p.moto.env())
+            .env("ECO_TEST_FAULTS", fault)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(86), "{fault}: {}", stderr(&out));
+        let state = p.state();
+        if fault.contains("~deposed") || fault.contains("after-result") {
+            // The replacement is recorded; the old certificate waits, deposed, for its delete.
+            let deposed = p.resource("acm-certificate.site~deposed");
+            assert_eq!(deposed["id"], old.as_str(), "{fault}: {state:#}");
+        } else {
+            let pending = state["pending"].as_array().unwrap();
+            assert_eq!(pending.len(), 1, "{fault}: {state:#}");
+            assert_eq!(pending[0]["operation"], "replace");
+            assert_eq!(
+                pending[0]["replaces"],
+                old.as_str(),
+                "{fault}: the intent names the old id"
+            );
+        }
+
+        let out = ok(&p.eco(&["apply", "-auto-approve"]));
+        let new = p.id_of("acm-certificate.site");
+        assert_ne!(new, old, "{fault}: {out}");
+        assert_eq!(
+            certificates(&p),
+            [new.clone()],
+            "{fault}: one certificate, the new one"
+        );
+        assert_eq!(
+            certificate_names(&p, &new),
+            Some(vec![
+                "api.r.example.com".to_string(),
+                "www.r.example.com".to_string()
+            ]),
+            "{fault}"
+        );
+        assert_eq!(distribution_certificate(&p, &dist), new, "{fault}");
+        let state = p.state();
+        assert!(
+            state["pending"].as_array().is_none_or(|a| a.is_empty()),
+            "{fault}: {state:#}"
+        );
+        assert!(
+            state["resources"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|r| !r["address"].as_str().unwrap().contains("~deposed")),
+            "{fault}: {state:#}"
+        );
+        p.no_changes();
+    }
+}
