@@ -388,3 +388,21 @@ async fn group_update_keeps_what_it_does_not_change_and_imports_by_pool_and_name
     // A group in a pool that is gone reads as gone.
     assert_eq!(p.read(&ctx, "us-east-1_gone/admins").await.unwrap(), None);
 }
+
+/// The standard replacement test of a group: another name (a group's identity in its pool), in
+/// both orders.
+#[tokio::test]
+async fn group_standard_replacement() {
+    let (_moto, aws, pool) = setup().await;
+    let p = cognito_group::Provider::new(&aws);
+    let desired = attrs(&[("user-pool", s(&pool)), ("name", s("admins"))]);
+    let replaced = with(&desired, &[("name", s("operators"))]);
+    eco_provider::standard::replace(eco_provider::standard::Replacement {
+        provider: &p,
+        ctx: OpContext::new("cognito-group.admins", "ecogy", "dev"),
+        desired,
+        replaced,
+        beside: true,
+    })
+    .await;
+}

@@ -514,3 +514,29 @@ async fn api_standard_replacement() {
     })
     .await;
 }
+
+/// The standard replacement test of a function: another name (a function's identity), in both
+/// orders.
+#[tokio::test]
+async fn lambda_function_standard_replacement() {
+    let (_moto, aws, role, dir) = with_source(
+        "src/index.js",
+        "exports.handler = async () => ({ statusCode: 200 });\n",
+    )
+    .await;
+    let p = lambda_function::Provider::new(&aws);
+    let ctx = OpContext::new("lambda-function.api", "ecogy", "dev");
+    let mut desired = function(&p, &ctx, dir.path(), "ecogy-dev-old", &role);
+    let mut replaced = function(&p, &ctx, dir.path(), "ecogy-dev-new", &role);
+    // `source` is eco-only (never read back); see lambda_function_standard.
+    desired.remove("source");
+    replaced.remove("source");
+    standard::replace(standard::Replacement {
+        provider: &p,
+        ctx,
+        desired,
+        replaced,
+        beside: true,
+    })
+    .await;
+}

@@ -172,6 +172,11 @@ pub async fn replace(case: Replacement<'_>) {
         );
     }
     p.delete(ctx, &new.id, &read.attrs).await.expect("delete");
+    assert_eq!(
+        p.read(ctx, &new.id).await.expect("read after delete"),
+        None,
+        "the replacement is deleted"
+    );
 
     if !case.beside {
         return;
