@@ -403,3 +403,22 @@ async fn codebuild_project_standard_replacement() {
     })
     .await;
 }
+
+/// The standard replacement test of a pipeline: another name (a pipeline's identity), in both
+/// orders.
+#[tokio::test]
+async fn codepipeline_standard_replacement() {
+    let moto = Moto::start();
+    let aws = eco_aws::Aws::for_endpoint(&moto.endpoint(), "us-east-1");
+    let role = pipeline_role(&aws, "ecogy-dev-pipeline").await;
+    let p = codepipeline::Provider::new(&aws);
+    let ctx = pipe_ctx();
+    eco_provider::standard::replace(eco_provider::standard::Replacement {
+        provider: &p,
+        desired: pipeline(&ctx, "ecogy-dev-old", &role, "ecogy-dev-deploy"),
+        replaced: pipeline(&ctx, "ecogy-dev-new", &role, "ecogy-dev-deploy"),
+        ctx,
+        beside: true,
+    })
+    .await;
+}

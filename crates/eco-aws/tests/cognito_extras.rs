@@ -406,3 +406,22 @@ async fn group_standard_replacement() {
     })
     .await;
 }
+
+/// The standard replacement test of an app client: a secret asked for (fixed at creation), in
+/// both orders. Client names need not be unique in a pool, so the replacement has the old one's
+/// name: find must pass over the client it replaces.
+#[tokio::test]
+async fn client_standard_replacement() {
+    let (_moto, aws, pool) = setup().await;
+    let p = cognito_user_pool_client::Provider::new(&aws);
+    let desired = client_base(&pool);
+    let replaced = with(&desired, &[("generate-secret", Value::Bool(true))]);
+    eco_provider::standard::replace(eco_provider::standard::Replacement {
+        provider: &p,
+        ctx: OpContext::new("cognito-user-pool-client.web", "ecogy", "dev"),
+        desired,
+        replaced,
+        beside: true,
+    })
+    .await;
+}
