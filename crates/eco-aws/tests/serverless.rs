@@ -540,3 +540,61 @@ async fn lambda_function_standard_replacement() {
     })
     .await;
 }
+
+/// The standard replacement tests of an API's children: moved to another API (an integration, a
+/// route), or renamed (a stage), each fixed at creation; in both orders.
+#[tokio::test]
+async fn api_children_standard_replacement() {
+    let (_moto, aws) = setup();
+    let first = make_api(&aws, "main").await;
+    let second = make_api(&aws, "next").await;
+    let integration = |api: &str| {
+        Attrs::from([
+            ("api".to_string(), s(api)),
+            ("type".to_string(), s("AWS_PROXY")),
+            (
+                "uri".to_string(),
+                s("arn:aws:lambda:us-east-1:123456789012:function:assets"),
+            ),
+            ("payload-format-version".to_string(), s("2.0")),
+        ])
+    };
+    standard::replace(standard::Replacement {
+        provider: &api_integration::Provider::new(&aws),
+        ctx: OpContext::new("api-integration.assets", "ecogy", "dev"),
+        desired: integration(&first),
+        replaced: integration(&second),
+        beside: true,
+    })
+    .await;
+    let route = |api: &str| {
+        Attrs::from([
+            ("api".to_string(), s(api)),
+            ("route-key".to_string(), s("GET /assets")),
+        ])
+    };
+    standard::replace(standard::Replacement {
+        provider: &api_route::Provider::new(&aws),
+        ctx: OpContext::new("api-route.list", "ecogy", "dev"),
+        desired: route(&first),
+        replaced: route(&second),
+        beside: true,
+    })
+    .await;
+    let ctx = OpContext::new("api-stage.default", "ecogy", "dev");
+    let stage = |name: &str| {
+        Attrs::from([
+            ("api".to_string(), s(&first)),
+            ("name".to_string(), s(name)),
+            ("tags".to_string(), tags(&ctx, &[])),
+        ])
+    };
+    standard::replace(standard::Replacement {
+        provider: &api_stage::Provider::new(&aws),
+        ctx: ctx.clone(),
+        desired: stage("$default"),
+        replaced: stage("v1"),
+        beside: true,
+    })
+    .await;
+}
