@@ -425,3 +425,19 @@ async fn client_standard_replacement() {
     })
     .await;
 }
+
+/// The standard replacement test of a hosted UI domain: another domain (its identity), in both
+/// orders.
+#[tokio::test]
+async fn domain_standard_replacement() {
+    let (_moto, aws, pool) = setup().await;
+    let p = cognito_user_pool_domain::Provider::new(&aws);
+    eco_provider::standard::replace(eco_provider::standard::Replacement {
+        provider: &p,
+        ctx: OpContext::new("cognito-user-pool-domain.hosted", "ecogy", "dev"),
+        desired: attrs(&[("domain", s("ecogy-dev-auth")), ("user-pool", s(&pool))]),
+        replaced: attrs(&[("domain", s("ecogy-dev-login")), ("user-pool", s(&pool))]),
+        beside: true,
+    })
+    .await;
+}

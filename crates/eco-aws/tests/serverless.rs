@@ -598,3 +598,36 @@ async fn api_children_standard_replacement() {
     })
     .await;
 }
+
+/// The standard replacement test of a permission: another source under another statement id
+/// (both fixed: AWS has no update of a policy statement), in both orders.
+#[tokio::test]
+async fn lambda_permission_standard_replacement() {
+    let (_moto, aws, role_arn, dir) =
+        with_source("src/index.js", "exports.handler = async () => 1;\n").await;
+    let fp = lambda_function::Provider::new(&aws);
+    let fctx = OpContext::new("lambda-function.f", "ecogy", "dev");
+    let d = function(&fp, &fctx, dir.path(), "target", &role_arn);
+    fp.create(&fctx, &d, "t").await.unwrap();
+    let grant = |sid: &str, api: &str| {
+        Attrs::from([
+            ("function".to_string(), s("target")),
+            ("statement-id".to_string(), s(sid)),
+            ("principal".to_string(), s("apigateway.amazonaws.com")),
+            (
+                "source-arn".to_string(),
+                s(&format!(
+                    "arn:aws:execute-api:us-east-1:123456789012:{api}/*/*"
+                )),
+            ),
+        ])
+    };
+    standard::replace(standard::Replacement {
+        provider: &lambda_permission::Provider::new(&aws),
+        ctx: OpContext::new("lambda-permission.api", "ecogy", "dev"),
+        desired: grant("api-v1", "abc123"),
+        replaced: grant("api-v2", "def456"),
+        beside: true,
+    })
+    .await;
+}
