@@ -449,17 +449,24 @@ impl Item {
         }
     }
 
+    /// The old resource of a create-before-destroy replacement, at its deposed address.
+    fn deposed(&self) -> Option<ResourceState> {
+        let old = self
+            .prior
+            .as_ref()
+            .filter(|_| protocol::old_is_live(self.kind))?;
+        Some(ResourceState {
+            address: protocol::deposed(&self.key),
+            ..old.clone()
+        })
+    }
+
     /// The state writes its current effect makes (none, one, or for a create-before-destroy
     /// replacement's result two: the new resource, and the old one at its deposed address).
     fn mutations(&self) -> Vec<Mutation> {
         let mut out: Vec<Mutation> = self.mutation().into_iter().collect();
-        if self.effect == Effect::WriteResult && protocol::old_is_live(self.kind) {
-            if let Some(old) = &self.prior {
-                out.push(Mutation::Upsert(ResourceState {
-                    address: protocol::deposed(&self.key),
-                    ..old.clone()
-                }));
-            }
+        if self.effect == Effect::WriteResult {
+            out.extend(self.deposed().map(Mutation::Upsert));
         }
         out
     }
@@ -833,19 +840,11 @@ async fn execute(shared: &Shared, mut items: Vec<Item>, batched: bool) -> GroupR
         }
     }
 
-    for item in &items {
-        if item.phase == Phase::Done && protocol::old_is_live(item.kind) {
-            if let Some(old) = &item.prior {
-                shared
-                    .deposed
-                    .lock()
-                    .expect("not poisoned")
-                    .push(ResourceState {
-                        address: protocol::deposed(&item.key),
-                        ..old.clone()
-                    });
-            }
-        }
+    // Replacements done: their old resources are for the deletions to delete.
+    let done = items.iter().filter(|item| item.phase == Phase::Done);
+    let deposed: Vec<ResourceState> = done.filter_map(Item::deposed).collect();
+    if !deposed.is_empty() {
+        shared.deposed.lock().expect("not poisoned").extend(deposed);
     }
 
     items
