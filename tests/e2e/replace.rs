@@ -241,7 +241,7 @@ fn a_replacement_killed_at_each_step_converges_on_the_next_apply() {
         assert_ne!(new, old, "{fault}: {out}");
         assert_eq!(
             certificates(&p),
-            [new.clone()],
+            std::slice::from_ref(&new),
             "{fault}: one certificate, the new one"
         );
         assert_eq!(
