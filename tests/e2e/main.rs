@@ -16,6 +16,7 @@ mod graph;
 mod import;
 mod performance;
 mod platform;
+mod replace;
 mod secrets;
 mod serverless;
 mod site;

@@ -209,7 +209,12 @@ impl<K: Child> ResourceProvider for Children<K> {
         self.read_id(id).await
     }
 
-    async fn find(&self, _: &OpContext, desired: &Attrs, _: &str) -> Result<Option<Live>, OpError> {
+    async fn find(
+        &self,
+        ctx: &OpContext,
+        desired: &Attrs,
+        _: &str,
+    ) -> Result<Option<Live>, OpError> {
         let spec = K::desired(desired, K::OPS.list)?;
         let found = find_in_pages(
             |token| K::page(&self.client, &spec, token),
@@ -218,7 +223,9 @@ impl<K: Child> ResourceProvider for Children<K> {
         )
         .await?;
         match found {
-            Some(id) => self.read_id(&format!("{}/{id}", K::api(&spec))).await,
+            Some(id) => {
+                Ok(ctx.unless_replaced(self.read_id(&format!("{}/{id}", K::api(&spec))).await?))
+            }
             None => Ok(None),
         }
     }

@@ -3,7 +3,7 @@
 //! validation through a Route53 zone, adoption by tags, and import.
 
 use eco_aws::resources::{acm_certificate, route53_record, route53_zone};
-use eco_provider::standard::{self, Case};
+use eco_provider::standard::{self, Case, Replacement};
 use eco_provider::values::{s, tags};
 use eco_provider::{Attrs, ErrorKind, OpContext, ResourceProvider, Value};
 use eco_test_support::Moto;
@@ -146,4 +146,81 @@ async fn a_crashed_create_is_adopted_by_tags_and_import_reads_by_arn() {
         p.create(&ctx(), &email, "t").await.unwrap_err().kind,
         ErrorKind::Invalid
     );
+}
+
+/// A certificate's alternative names, sorted (ACM keeps no order).
+fn names(attrs: &Attrs) -> Vec<&str> {
+    let Some(Value::List(names)) = attrs.get("alternative-names") else {
+        return Vec::new();
+    };
+    let mut names: Vec<&str> = names.iter().filter_map(Value::as_str).collect();
+    names.sort();
+    names
+}
+
+/// A create-before-destroy replacement (new alternative names) runs while the old certificate
+/// lives, and ACM finds certificates by domain and ownership tags, which the old one has: its
+/// create must request a new certificate, never adopt the one it replaces, and settling its
+/// intent must find the new one, never the old.
+#[tokio::test]
+async fn a_replacement_requests_a_new_certificate_and_never_adopts_the_one_it_replaces() {
+    let (_moto, _aws, p) = setup();
+    let mut desired = cert("r.example.com");
+    desired.insert(
+        "alternative-names".into(),
+        Value::List(vec![s("www.r.example.com")]),
+    );
+    let old = p.create(&ctx(), &desired, "tokOld").await.unwrap();
+    let mut wanted = desired.clone();
+    wanted.insert(
+        "alternative-names".into(),
+        Value::List(vec![s("api.r.example.com"), s("www.r.example.com")]),
+    );
+    let replacing = ctx().with_replacing(Some(old.id.clone()));
+    // Settling before the create made anything: nothing of the replacement's is found.
+    assert_eq!(p.find(&replacing, &wanted, "tokNew").await.unwrap(), None);
+
+    let new = p.create(&replacing, &wanted, "tokNew").await.unwrap();
+    assert_ne!(new.id, old.id, "a new certificate, not the one it replaces");
+    let read = p.read(&ctx(), &new.id).await.unwrap().unwrap();
+    assert_eq!(
+        names(&read.attrs),
+        ["api.r.example.com", "www.r.example.com"]
+    );
+    // Both live now; settling the replacement's intent finds the new one, never the old.
+    let found = p
+        .find(&replacing, &wanted, "tokNew")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.id, new.id);
+    let again = p.create(&replacing, &wanted, "tokNew2").await.unwrap();
+    assert_eq!(again.id, new.id, "a retried create adopts the replacement");
+    // The old certificate is untouched until its delete.
+    let old_now = p.read(&ctx(), &old.id).await.unwrap().unwrap();
+    assert_eq!(names(&old_now.attrs), ["www.r.example.com"]);
+    p.delete(&ctx(), &old.id, &old_now.attrs).await.unwrap();
+    assert_eq!(p.read(&ctx(), &old.id).await.unwrap(), None);
+}
+
+/// The standard replacement test: new alternative names (ACM cannot change them), in both
+/// orders; ACM finds certificates by domain and ownership tags, so create-before-destroy is where
+/// adopting the old certificate would hide the change.
+#[tokio::test]
+async fn standard_replacement() {
+    let (_moto, _aws, p) = setup();
+    let desired = cert("rep.example.com");
+    let mut replaced = desired.clone();
+    replaced.insert(
+        "alternative-names".into(),
+        Value::List(vec![s("www.rep.example.com")]),
+    );
+    standard::replace(Replacement {
+        provider: &p,
+        ctx: ctx(),
+        desired,
+        replaced,
+        beside: true,
+    })
+    .await;
 }

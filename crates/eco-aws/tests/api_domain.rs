@@ -193,3 +193,23 @@ async fn a_domain_made_elsewhere_is_a_conflict_and_bad_input_is_refused_locally(
     );
     assert_eq!(p.read(&ctx, "slash.example.com").await.unwrap(), None);
 }
+
+/// The standard replacement test of a custom domain: another domain name (its identity), in both
+/// orders (the mappings go with each).
+#[tokio::test]
+async fn api_domain_standard_replacement() {
+    let (_moto, aws, api) = setup().await;
+    let p = api_domain::Provider::new(&aws);
+    let ctx = OpContext::new("api-domain.main", "ecogy", "dev");
+    let desired = desired(&ctx, &api);
+    let mut replaced = desired.clone();
+    replaced.insert("domain-name".into(), s("api2.example.com"));
+    standard::replace(standard::Replacement {
+        provider: &p,
+        ctx,
+        desired,
+        replaced,
+        beside: true,
+    })
+    .await;
+}

@@ -385,3 +385,40 @@ async fn eco_trust_policy_for_one_service_satisfies_codepipeline() {
         .await
         .expect("CreatePipeline accepts eco's trust policy");
 }
+
+/// The standard replacement test of a build project: another name (a project's identity), in
+/// both orders.
+#[tokio::test]
+async fn codebuild_project_standard_replacement() {
+    let moto = Moto::start();
+    let aws = eco_aws::Aws::for_endpoint(&moto.endpoint(), "us-east-1");
+    let p = codebuild_project::Provider::new(&aws);
+    let ctx = build_ctx("deploy");
+    eco_provider::standard::replace(eco_provider::standard::Replacement {
+        provider: &p,
+        desired: project(&ctx, "ecogy-dev-old"),
+        replaced: project(&ctx, "ecogy-dev-new"),
+        ctx,
+        beside: true,
+    })
+    .await;
+}
+
+/// The standard replacement test of a pipeline: another name (a pipeline's identity), in both
+/// orders.
+#[tokio::test]
+async fn codepipeline_standard_replacement() {
+    let moto = Moto::start();
+    let aws = eco_aws::Aws::for_endpoint(&moto.endpoint(), "us-east-1");
+    let role = pipeline_role(&aws, "ecogy-dev-pipeline").await;
+    let p = codepipeline::Provider::new(&aws);
+    let ctx = pipe_ctx();
+    eco_provider::standard::replace(eco_provider::standard::Replacement {
+        provider: &p,
+        desired: pipeline(&ctx, "ecogy-dev-old", &role, "ecogy-dev-deploy"),
+        replaced: pipeline(&ctx, "ecogy-dev-new", &role, "ecogy-dev-deploy"),
+        ctx,
+        beside: true,
+    })
+    .await;
+}

@@ -388,3 +388,56 @@ async fn group_update_keeps_what_it_does_not_change_and_imports_by_pool_and_name
     // A group in a pool that is gone reads as gone.
     assert_eq!(p.read(&ctx, "us-east-1_gone/admins").await.unwrap(), None);
 }
+
+/// The standard replacement test of a group: another name (a group's identity in its pool), in
+/// both orders.
+#[tokio::test]
+async fn group_standard_replacement() {
+    let (_moto, aws, pool) = setup().await;
+    let p = cognito_group::Provider::new(&aws);
+    let desired = attrs(&[("user-pool", s(&pool)), ("name", s("admins"))]);
+    let replaced = with(&desired, &[("name", s("operators"))]);
+    eco_provider::standard::replace(eco_provider::standard::Replacement {
+        provider: &p,
+        ctx: OpContext::new("cognito-group.admins", "ecogy", "dev"),
+        desired,
+        replaced,
+        beside: true,
+    })
+    .await;
+}
+
+/// The standard replacement test of an app client: a secret asked for (fixed at creation), in
+/// both orders. Client names need not be unique in a pool, so the replacement has the old one's
+/// name: find must pass over the client it replaces.
+#[tokio::test]
+async fn client_standard_replacement() {
+    let (_moto, aws, pool) = setup().await;
+    let p = cognito_user_pool_client::Provider::new(&aws);
+    let desired = client_base(&pool);
+    let replaced = with(&desired, &[("generate-secret", Value::Bool(true))]);
+    eco_provider::standard::replace(eco_provider::standard::Replacement {
+        provider: &p,
+        ctx: OpContext::new("cognito-user-pool-client.web", "ecogy", "dev"),
+        desired,
+        replaced,
+        beside: true,
+    })
+    .await;
+}
+
+/// The standard replacement test of a hosted UI domain: another domain (its identity), in both
+/// orders.
+#[tokio::test]
+async fn domain_standard_replacement() {
+    let (_moto, aws, pool) = setup().await;
+    let p = cognito_user_pool_domain::Provider::new(&aws);
+    eco_provider::standard::replace(eco_provider::standard::Replacement {
+        provider: &p,
+        ctx: OpContext::new("cognito-user-pool-domain.hosted", "ecogy", "dev"),
+        desired: attrs(&[("domain", s("ecogy-dev-auth")), ("user-pool", s(&pool))]),
+        replaced: attrs(&[("domain", s("ecogy-dev-login")), ("user-pool", s(&pool))]),
+        beside: true,
+    })
+    .await;
+}

@@ -562,3 +562,22 @@ async fn invalid_configuration_is_refused_before_any_call() {
         assert_eq!(err.operation, "CreateTable");
     }
 }
+
+/// The standard replacement test of a table: another hash key (fixed at creation) under the
+/// same name, so only destroy-before-create (the names collide).
+#[tokio::test]
+async fn standard_replacement() {
+    let (_moto, aws) = setup();
+    let p = Provider::new(&aws);
+    let ctx = ctx("assets");
+    let desired = base(&ctx, "ecogy-dev-replaced");
+    let replaced = with(&desired, &[("hash-key", key("id", "S"))]);
+    standard::replace(standard::Replacement {
+        provider: &p,
+        ctx,
+        desired,
+        replaced,
+        beside: false,
+    })
+    .await;
+}

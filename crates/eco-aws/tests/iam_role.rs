@@ -525,3 +525,20 @@ async fn ownership_adoption_and_import() {
     a_half_made_role_of_ours_is_adopted_and_completed(&aws, &provider).await;
     import_gives_what_read_gives(&aws, &provider).await;
 }
+
+/// The standard replacement test of a role: another name (a role's identity), in both orders.
+#[tokio::test]
+async fn standard_replacement() {
+    let (_moto, _aws, provider) = setup();
+    let ctx = ctx();
+    let desired = base(&ctx, "ecogy-dev-old");
+    let replaced = base(&ctx, "ecogy-dev-new");
+    standard::replace(standard::Replacement {
+        provider: &provider,
+        ctx,
+        desired,
+        replaced,
+        beside: true,
+    })
+    .await;
+}

@@ -817,3 +817,25 @@ fn foreign_s3(endpoint: &str, account: &'static str) -> aws_sdk_s3::Client {
         .build();
     aws_sdk_s3::Client::from_conf(conf)
 }
+
+/// The standard replacement test of a bucket: another name (a bucket's identity), in both
+/// orders.
+#[tokio::test]
+async fn standard_replacement() {
+    let (_moto, _aws, p) = setup();
+    let ctx = ctx("site");
+    let bucket = |name: &str| {
+        Attrs::from([
+            ("name".to_string(), s(name)),
+            ("tags".to_string(), tags(&ctx, &[])),
+        ])
+    };
+    standard::replace(standard::Replacement {
+        provider: &p,
+        ctx: ctx.clone(),
+        desired: bucket("ecogy-dev-old-site"),
+        replaced: bucket("ecogy-dev-new-site"),
+        beside: true,
+    })
+    .await;
+}

@@ -466,3 +466,34 @@ async fn another_syncs_prefix_is_a_conflict_and_import_reads_it() {
     // A bucket that is gone reads as gone.
     assert_eq!(p.read(&ctx(), "no-such-bucket/").await.unwrap(), None);
 }
+
+/// The standard replacement test of a sync: another bucket (fixed: the sync's identity is its
+/// bucket and prefix), in both orders.
+#[tokio::test]
+async fn standard_replacement() {
+    let (_moto, aws, p) = setup().await;
+    bucket(&aws, "site-old").await;
+    bucket(&aws, "site-new").await;
+    let one = site(&[("index.html", "<h1>1</h1>")]);
+    let two = site(&[("index.html", "<h1>2</h1>")]);
+    let d1 = desired(&p, "site-old", one.path(), &[]);
+    let d2 = desired(&p, "site-new", two.path(), &[]);
+    let hash = |a: &Attrs| {
+        a.get("source-hash")
+            .and_then(Value::as_str)
+            .unwrap()
+            .to_string()
+    };
+    let wrapper = Expanded {
+        inner: &p,
+        by_hash: BTreeMap::from([(hash(&d1), d1.clone()), (hash(&d2), d2.clone())]),
+    };
+    standard::replace(standard::Replacement {
+        provider: &wrapper,
+        ctx: ctx(),
+        desired: visible(&d1),
+        replaced: visible(&d2),
+        beside: true,
+    })
+    .await;
+}

@@ -486,3 +486,148 @@ async fn api_authorizer_create_read_update_delete() {
     p.delete(&ctx, &live.id, &after.attrs).await.unwrap();
     assert_eq!(p.read(&ctx, &live.id).await.unwrap(), None);
 }
+
+/// The standard replacement test of an API: another protocol (fixed at creation), in both
+/// orders; APIs are found by ownership tags alone, so the replacement's create must not adopt
+/// the API it replaces.
+#[tokio::test]
+async fn api_standard_replacement() {
+    let (_moto, aws) = setup();
+    let p = api::Provider::new(&aws);
+    let ctx = OpContext::new("api.main", "ecogy", "dev");
+    let desired = Attrs::from([
+        ("name".to_string(), s("ecogy-dev-api")),
+        ("tags".to_string(), tags(&ctx, &[])),
+    ]);
+    let mut replaced = desired.clone();
+    replaced.insert("protocol-type".into(), s("WEBSOCKET"));
+    replaced.insert(
+        "route-selection-expression".into(),
+        s("$request.body.action"),
+    );
+    standard::replace(standard::Replacement {
+        provider: &p,
+        ctx,
+        desired,
+        replaced,
+        beside: true,
+    })
+    .await;
+}
+
+/// The standard replacement test of a function: another name (a function's identity), in both
+/// orders.
+#[tokio::test]
+async fn lambda_function_standard_replacement() {
+    let (_moto, aws, role, dir) = with_source(
+        "src/index.js",
+        "exports.handler = async () => ({ statusCode: 200 });\n",
+    )
+    .await;
+    let p = lambda_function::Provider::new(&aws);
+    let ctx = OpContext::new("lambda-function.api", "ecogy", "dev");
+    let mut desired = function(&p, &ctx, dir.path(), "ecogy-dev-old", &role);
+    let mut replaced = function(&p, &ctx, dir.path(), "ecogy-dev-new", &role);
+    // `source` is eco-only (never read back); see lambda_function_standard.
+    desired.remove("source");
+    replaced.remove("source");
+    standard::replace(standard::Replacement {
+        provider: &p,
+        ctx,
+        desired,
+        replaced,
+        beside: true,
+    })
+    .await;
+}
+
+/// The standard replacement tests of an API's children: moved to another API (an integration, a
+/// route), or renamed (a stage), each fixed at creation; in both orders.
+#[tokio::test]
+async fn api_children_standard_replacement() {
+    let (_moto, aws) = setup();
+    let first = make_api(&aws, "main").await;
+    let second = make_api(&aws, "next").await;
+    let integration = |api: &str| {
+        Attrs::from([
+            ("api".to_string(), s(api)),
+            ("type".to_string(), s("AWS_PROXY")),
+            (
+                "uri".to_string(),
+                s("arn:aws:lambda:us-east-1:123456789012:function:assets"),
+            ),
+            ("payload-format-version".to_string(), s("2.0")),
+        ])
+    };
+    standard::replace(standard::Replacement {
+        provider: &api_integration::Provider::new(&aws),
+        ctx: OpContext::new("api-integration.assets", "ecogy", "dev"),
+        desired: integration(&first),
+        replaced: integration(&second),
+        beside: true,
+    })
+    .await;
+    let route = |api: &str| {
+        Attrs::from([
+            ("api".to_string(), s(api)),
+            ("route-key".to_string(), s("GET /assets")),
+        ])
+    };
+    standard::replace(standard::Replacement {
+        provider: &api_route::Provider::new(&aws),
+        ctx: OpContext::new("api-route.list", "ecogy", "dev"),
+        desired: route(&first),
+        replaced: route(&second),
+        beside: true,
+    })
+    .await;
+    let ctx = OpContext::new("api-stage.default", "ecogy", "dev");
+    let stage = |name: &str| {
+        Attrs::from([
+            ("api".to_string(), s(&first)),
+            ("name".to_string(), s(name)),
+            ("tags".to_string(), tags(&ctx, &[])),
+        ])
+    };
+    standard::replace(standard::Replacement {
+        provider: &api_stage::Provider::new(&aws),
+        ctx: ctx.clone(),
+        desired: stage("$default"),
+        replaced: stage("v1"),
+        beside: true,
+    })
+    .await;
+}
+
+/// The standard replacement test of a permission: another source under another statement id
+/// (both fixed: AWS has no update of a policy statement), in both orders.
+#[tokio::test]
+async fn lambda_permission_standard_replacement() {
+    let (_moto, aws, role_arn, dir) =
+        with_source("src/index.js", "exports.handler = async () => 1;\n").await;
+    let fp = lambda_function::Provider::new(&aws);
+    let fctx = OpContext::new("lambda-function.f", "ecogy", "dev");
+    let d = function(&fp, &fctx, dir.path(), "target", &role_arn);
+    fp.create(&fctx, &d, "t").await.unwrap();
+    let grant = |sid: &str, api: &str| {
+        Attrs::from([
+            ("function".to_string(), s("target")),
+            ("statement-id".to_string(), s(sid)),
+            ("principal".to_string(), s("apigateway.amazonaws.com")),
+            (
+                "source-arn".to_string(),
+                s(&format!(
+                    "arn:aws:execute-api:us-east-1:123456789012:{api}/*/*"
+                )),
+            ),
+        ])
+    };
+    standard::replace(standard::Replacement {
+        provider: &lambda_permission::Provider::new(&aws),
+        ctx: OpContext::new("lambda-permission.api", "ecogy", "dev"),
+        desired: grant("api-v1", "abc123"),
+        replaced: grant("api-v2", "def456"),
+        beside: true,
+    })
+    .await;
+}

@@ -40,6 +40,9 @@ struct Shared {
     prior: HashMap<String, ResourceState>,
     token_seed: String,
     expander: ProviderExpander,
+    /// The old resources of the create-before-destroy replacements done so far (recorded at
+    /// their deposed addresses), for the deletions to delete.
+    deposed: Mutex<Vec<ResourceState>>,
 }
 
 use eco_schema::Registry;
@@ -78,6 +81,7 @@ impl Engine {
                 .collect(),
             token_seed: format!("{}:{}", state.lineage, state.serial),
             expander: self.expander(),
+            deposed: Mutex::new(Vec::new()),
         });
         let mut report = ApplyReport::default();
 
@@ -92,11 +96,21 @@ impl Engine {
         .await;
         collect(&mut report, outcomes);
 
-        // Phase 2: deletions, dependents first (by the dependencies state recorded).
+        // Phase 2: deletions, dependents first (by the dependencies state recorded), with the old
+        // resources create-before-destroy replacements deposed (their dependents now use the
+        // replacements).
+        let deposed = std::mem::take(&mut *shared.deposed.lock().expect("not poisoned"));
+        let deposed_deletes: Vec<ResourceChange> = deposed.iter().map(deposed_delete).collect();
+        let shared = if deposed.is_empty() {
+            shared
+        } else {
+            Arc::new(shared.with_deletes(&deposed_deletes, deposed))
+        };
         let deletes: Vec<&ResourceChange> = plan
             .changes
             .iter()
             .filter(|c| c.action == Action::Delete)
+            .chain(&deposed_deletes)
             .collect();
         if !deletes.is_empty() {
             let mut g = ResourceGraph::new();
@@ -157,12 +171,31 @@ impl Engine {
     }
 }
 
+/// The delete of the old resource a create-before-destroy replacement deposed.
+fn deposed_delete(old: &ResourceState) -> ResourceChange {
+    ResourceChange {
+        address: old.address.clone(),
+        type_name: old.type_.clone(),
+        action: Action::Delete,
+        id: Some(old.id.clone()),
+        changes: Vec::new(),
+        replace_because: Vec::new(),
+        create_before_destroy: false,
+        dependencies: old.dependencies.clone(),
+        reason: Some("replaced (create-before-destroy)".into()),
+        import_id: None,
+    }
+}
+
 fn collect(
     report: &mut ApplyReport,
     outcomes: BTreeMap<Address, WalkOutcome<Option<Action>, EngineError>>,
 ) {
     for (address, outcome) in outcomes {
         match outcome {
+            // A deposed resource's delete is the end of its replacement, reported already.
+            WalkOutcome::Done(Some(_)) if protocol::replaced_by(&address.to_string()).is_some() => {
+            }
             WalkOutcome::Done(Some(action)) => report.done.push((address.to_string(), action)),
             WalkOutcome::Done(None) => {}
             WalkOutcome::Failed(e) => report.errors.push(e),
@@ -174,6 +207,30 @@ fn collect(
 }
 
 impl Shared {
+    /// The same apply with `extra` deletions (of the `prior` resources given), for phase 2.
+    fn with_deletes(&self, extra: &[ResourceChange], prior: Vec<ResourceState>) -> Shared {
+        let mut changes = self.changes.clone();
+        changes.extend(extra.iter().map(|c| (c.address.clone(), c.clone())));
+        let mut all_prior = self.prior.clone();
+        all_prior.extend(prior.into_iter().map(|r| (r.address.clone(), r)));
+        Shared {
+            config: self.config.clone(),
+            stage: self.stage.clone(),
+            registry: self.registry.clone(),
+            providers: self.providers.clone(),
+            faults: self.faults.clone(),
+            retry: self.retry,
+            events: self.events.clone(),
+            writer: self.writer.clone(),
+            changes,
+            known: Mutex::new(self.known.lock().expect("not poisoned").clone()),
+            prior: all_prior,
+            token_seed: self.token_seed.clone(),
+            expander: self.expander.clone(),
+            deposed: Mutex::new(Vec::new()),
+        }
+    }
+
     fn emit(&self, event: Event) {
         if let Some(tx) = &self.events {
             let _ = tx.send(event);
@@ -370,16 +427,9 @@ impl Item {
 
     /// Makes one call alone.
     async fn call(&self, call: Call) -> Result<Option<Live>, OpError> {
-        if call == Call::DeleteOld {
-            // Nothing to delete: no old resource, or the create adopted it (same id).
-            let same = match (&self.prior, &self.made) {
-                (None, _) => true,
-                (Some(old), Some(new)) => old.id == new.id,
-                (Some(_), None) => false,
-            };
-            if same {
-                return Ok(None);
-            }
+        if call == Call::DeleteOld && self.prior.is_none() {
+            // Nothing to delete: no old resource.
+            return Ok(None);
         }
         let p = &self.provider;
         match self.batch_item(call).op {
@@ -399,6 +449,28 @@ impl Item {
         }
     }
 
+    /// The old resource of a create-before-destroy replacement, at its deposed address.
+    fn deposed(&self) -> Option<ResourceState> {
+        let old = self
+            .prior
+            .as_ref()
+            .filter(|_| protocol::old_is_live(self.kind))?;
+        Some(ResourceState {
+            address: protocol::deposed(&self.key),
+            ..old.clone()
+        })
+    }
+
+    /// The state writes its current effect makes (none, one, or for a create-before-destroy
+    /// replacement's result two: the new resource, and the old one at its deposed address).
+    fn mutations(&self) -> Vec<Mutation> {
+        let mut out: Vec<Mutation> = self.mutation().into_iter().collect();
+        if self.effect == Effect::WriteResult {
+            out.extend(self.deposed().map(Mutation::Upsert));
+        }
+        out
+    }
+
     /// The state write its current effect makes, if any.
     fn mutation(&self) -> Option<Mutation> {
         match self.effect {
@@ -414,9 +486,9 @@ impl Item {
                 };
                 let intent = PendingIntent::new(self.key.clone(), operation, token);
                 Some(Mutation::Intent(match self.kind {
-                    Kind::Create | Kind::Replace(_) => {
-                        intent.with_desired(attrs_to_json(&self.desired))
-                    }
+                    Kind::Create | Kind::Replace(_) => intent
+                        .with_desired(attrs_to_json(&self.desired))
+                        .replacing(self.ctx.replacing.clone()),
                     Kind::Update | Kind::Delete => intent,
                 }))
             }
@@ -494,14 +566,21 @@ fn prepare(
         Vec::new()
     };
     let begin = protocol::begin(kind);
+    // A create beside the live old resource must never adopt it.
+    let replacing = prior
+        .as_ref()
+        .filter(|_| protocol::old_is_live(kind))
+        .map(|old| old.id.clone());
     Ok(Prepared::Item(Box::new(Item {
         address: address.clone(),
+        // A deposed resource is deleted as what it was: the address it was replaced at.
         ctx: op_context(
             &shared.config,
             &shared.stage,
             &shared.expander.base_dir,
-            &key,
-        ),
+            protocol::replaced_by(&key).unwrap_or(&key),
+        )
+        .with_replacing(replacing),
         token: token(&shared.token_seed, &key),
         key,
         action: change.action,
@@ -610,7 +689,17 @@ async fn execute(shared: &Shared, mut items: Vec<Item>, batched: bool) -> GroupR
         for &i in &active {
             let item = &mut items[i];
             if let Some(step) = protocol::hook(item.phase) {
-                if let Err(e) = shared.fault(step, &item.key, item.action) {
+                if shared.faults.stops_at(step, &item.key) {
+                    // As a crash: state keeps what is durable, nothing more is done.
+                    let error = OpError::new(
+                        item.action.progress_verb(),
+                        eco_provider::ErrorKind::Other,
+                        format!("injected stop at {step}"),
+                    );
+                    let error = item.operation_error(error);
+                    item.fail(Ev::Crash, error);
+                    moved[i] = true;
+                } else if let Err(e) = shared.fault(step, &item.key, item.action) {
                     item.fail(Ev::Fault, e);
                     moved[i] = true;
                 }
@@ -641,7 +730,7 @@ async fn execute(shared: &Shared, mut items: Vec<Item>, batched: bool) -> GroupR
             let mut mutations = Vec::new();
             for &i in &writes {
                 let item = &items[i];
-                if let Some(m) = item.mutation() {
+                for m in item.mutations() {
                     if let (
                         Effect::WriteResult,
                         Mutation::Resolve {
@@ -751,6 +840,13 @@ async fn execute(shared: &Shared, mut items: Vec<Item>, batched: bool) -> GroupR
         }
     }
 
+    // Replacements done: their old resources are for the deletions to delete.
+    let done = items.iter().filter(|item| item.phase == Phase::Done);
+    let deposed: Vec<ResourceState> = done.filter_map(Item::deposed).collect();
+    if !deposed.is_empty() {
+        shared.deposed.lock().expect("not poisoned").extend(deposed);
+    }
+
     items
         .into_iter()
         .map(|item| {
@@ -797,6 +893,21 @@ fn returned(
     batched: bool,
 ) {
     match outcome {
+        Ok(Some(live)) if call == Call::Create && item.ctx.is_replaced(&live.id) => {
+            // The create answered the resource it replaces: nothing new exists beside it.
+            let error = OpError::new(
+                "Create",
+                eco_provider::ErrorKind::Conflict,
+                format!(
+                    "a replacement must exist beside the resource it replaces (create-before-destroy), \
+                     but it would be the same one (id {}): remove `create-before-destroy` from the \
+                     lifecycle, or change what names it",
+                    live.id
+                ),
+            );
+            let error = item.operation_error(error);
+            item.fail(Ev::Returned(Outcome::Old), error);
+        }
         Ok(live) => {
             if matches!(call, Call::Create | Call::Update) {
                 item.made = live;
@@ -818,24 +929,6 @@ fn returned(
                     item.feed(Ev::Returned(Outcome::Retry));
                 }
                 None => {
-                    let error = if item.kind == Kind::Replace(Order::CreateBeforeDestroy)
-                        && call == Call::DeleteOld
-                    {
-                        // Stuck: the replacement is in state; the old one is no longer tracked.
-                        let new_id = item.made.as_ref().map(|l| l.id.as_str()).unwrap_or("?");
-                        let old_id = item.prior.as_ref().map(|p| p.id.as_str()).unwrap_or("?");
-                        OpError::new(
-                            error.operation,
-                            error.kind,
-                            format!(
-                                "{}; the replacement (id {new_id}) is in state, but the old resource (id {old_id}) \
-                                 could not be deleted: delete it by hand",
-                                error.message
-                            ),
-                        )
-                    } else {
-                        error
-                    };
                     let error = item.operation_error(error);
                     item.fail(Ev::Returned(Outcome::Err), error);
                 }

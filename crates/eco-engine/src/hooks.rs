@@ -52,6 +52,9 @@ pub enum Fault {
     Crash,
     /// Fail the operation with an injected error.
     Fail,
+    /// Stop the change where it is, leaving state as a crash there would, while the process
+    /// goes on (for tests that run the next apply in the same process).
+    Stop,
 }
 
 /// Where to inject faults: `(fault, step, address)` triples.
@@ -77,7 +80,8 @@ impl Faults {
             let fault = match kind {
                 "crash" => Fault::Crash,
                 "fail" => Fault::Fail,
-                _ => return Err(format!("unknown fault `{kind}` (crash or fail)")),
+                "stop" => Fault::Stop,
+                _ => return Err(format!("unknown fault `{kind}` (crash, fail or stop)")),
             };
             let step = Step::parse(step).ok_or_else(|| format!("unknown step `{step}`"))?;
             out.push((fault, step, address.to_string()));
@@ -85,7 +89,15 @@ impl Faults {
         Ok(Faults(out))
     }
 
-    /// Applies whatever is configured for this step and address.
+    /// Whether the change at `address` stops at this step (a `stop` fault).
+    pub fn stops_at(&self, step: Step, address: &str) -> bool {
+        self.0
+            .iter()
+            .any(|(f, s, a)| *f == Fault::Stop && *s == step && a == address)
+    }
+
+    /// Applies whatever is configured for this step and address (a `stop` is the executor's:
+    /// see [`Faults::stops_at`]).
     pub fn at(&self, step: Step, address: &str, operation: &str) -> Result<(), OpError> {
         for (fault, s, a) in &self.0 {
             if *s == step && a == address {
@@ -94,6 +106,7 @@ impl Faults {
                         tracing::warn!(%address, %step, "injected crash");
                         std::process::exit(86);
                     }
+                    Fault::Stop => {}
                     Fault::Fail => {
                         return Err(OpError::new(
                             operation,
@@ -118,6 +131,13 @@ mod tests {
         assert!(f.at(Step::BeforeCall, "a.b", "Op").is_err());
         assert!(f.at(Step::AfterCall, "a.b", "Op").is_ok());
         assert!(Faults::parse("boom:before-call:a.b").is_err());
+        let stop = Faults::parse("stop:after-call:a.b").unwrap();
+        assert!(stop.stops_at(Step::AfterCall, "a.b"));
+        assert!(!stop.stops_at(Step::BeforeCall, "a.b"));
+        assert!(
+            stop.at(Step::AfterCall, "a.b", "Op").is_ok(),
+            "a stop is no failure"
+        );
         assert!(Faults::parse("fail:sometime:a.b").is_err());
     }
 }

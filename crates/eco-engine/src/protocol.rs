@@ -9,8 +9,10 @@
 //! Every change goes through the same steps: record the intent (durable before anything is sent
 //! to AWS), send the call(s), record the result in place of the intent. Updates record no intent
 //! (refresh reads what an interrupted update did), but they go through the same phases so that
-//! the same hooks fire. A replacement makes two calls, in the order its lifecycle asks: destroy
-//! before create (the default) or create before destroy.
+//! the same hooks fire. A replacement replaces in the order its lifecycle asks: destroy before
+//! create (the default: two calls, the old resource's delete then the create) or create before
+//! destroy (the create; the old resource is recorded as deposed and deleted after every other
+//! change, as a delete of its own: see below).
 //!
 //! ## Hooks
 //!
@@ -27,8 +29,8 @@
 //!
 //! ## Transitions
 //!
-//! `Call` is the kind's call: create, update or delete (a replacement's first call is `DeleteOld`
-//! before create, `Create` before destroy). *intent* kinds are create, delete and replace;
+//! `Call` is the kind's call: create, update or delete (a destroy-before-create replacement's
+//! first call is `DeleteOld`, a create-before-destroy one's `Create`). *intent* kinds are create, delete and replace;
 //! updates have none. Pairs not in the table are protocol violations: [`next`] returns `None`.
 //! The first transition is [`begin`]: `Planned`, effect `WriteIntent`.
 //!
@@ -42,24 +44,21 @@
 //! | `CallSent(c)`          | `Sent`              | any            | `CallSent(c)`             | `Await`           |
 //! | `CallSent(c)`          | `Returned(Retry)`   | any            | `CallSent(c)`             | `Send(c)`         |
 //! | `CallSent(DeleteOld)`  | `Returned(Ok)`      | replace d-b-c  | `OldDeleted`              | `Send(Create)`    |
-//! | `CallSent(DeleteOld)`  | `Returned(Ok)`      | replace c-b-d  | `Done`                    | `Stop`            |
 //! | `CallSent(c)`          | `Returned(Ok)`      | otherwise      | `Succeeded`               | `WriteResult`     |
 //! | `CallSent(c)`          | `Returned(Err)`     | create, replace's `Create` | `Failed(Intent)` | `Stop`           |
+//! | `CallSent(Create)`     | `Returned(Old)`     | replace c-b-d  | `Failed(Intent)`          | `Stop`            |
 //! | `CallSent(c)`          | `Returned(Err)`     | update         | `Failed(Prior)`           | `Stop`            |
 //! | `CallSent(c)`          | `Returned(Err)`     | delete, d-b-c's `DeleteOld` | `Withdrawing` | `Withdraw`       |
-//! | `CallSent(DeleteOld)`  | `Returned(Err)`     | replace c-b-d  | `Stuck`                   | `Stop`            |
 //! | `OldDeleted`           | `Sent`              | replace d-b-c  | `CallSent(Create)`        | `Await`           |
-//! | `Succeeded`            | `ResultWritten`     | replace c-b-d  | `ResultDurable`           | `Send(DeleteOld)` |
-//! | `Succeeded`            | `ResultWritten`     | otherwise      | `ResultDurable`           | `Complete`        |
+//! | `Succeeded`            | `ResultWritten`     | any            | `ResultDurable`           | `Complete`        |
 //! | `Succeeded`            | `Fault`/`WriteFailed`| intent        | `Failed(Intent)`          | `Stop`            |
 //! | `Succeeded`            | `Fault`/`WriteFailed`| update        | `Failed(Prior)`           | `Stop`            |
-//! | `ResultDurable`        | `Completed`         | not c-b-d      | `Done`                    | `Stop`            |
-//! | `ResultDurable`        | `Sent`              | replace c-b-d  | `CallSent(DeleteOld)`     | `Await`           |
+//! | `ResultDurable`        | `Completed`         | any            | `Done`                    | `Stop`            |
 //! | `ResultDurable`        | `Fault`             | any            | `Failed(Result)`          | `Stop`            |
 //! | `Withdrawing`          | `ResultWritten`     | intent         | `Failed(Prior)`           | `Stop`            |
 //! | `Withdrawing`          | `WriteFailed`       | intent         | `Failed(Intent)`          | `Stop`            |
 //! | any non-terminal       | `Crash`             | any            | `Crashed(kept)`           | `Stop`            |
-//! | `Done`, `Failed`, `Stuck`, `Crashed` | any   | any            | (none: terminal)          |                   |
+//! | `Done`, `Failed`, `Crashed` | any            | any            | (none: terminal)          |                   |
 //!
 //! ## What a crash leaves, and what the next run's settle finds
 //!
@@ -77,11 +76,31 @@
 //! | `OldDeleted` (d-b-c)              | `Intent` | old deleted, new not created | not created (refresh drops old)|
 //! | `Succeeded` (before the result)   | `Intent` | changed                      | adopted / deleted              |
 //! | `Withdrawing`                     | `Intent` | nothing changed (call failed)| not created / still exists     |
-//! | `ResultDurable`, c-b-d `DeleteOld`| `Result` | new one recorded             | (nothing pending)              |
+//! | `ResultDurable`                   | `Result` | new one recorded (c-b-d: and the old one deposed) | (nothing pending) |
 //!
-//! Updates keep `Prior` until their result is durable: refresh reads what they did. A crash in a
-//! create-before-destroy replacement after its result (or `Stuck`) leaves the old resource
-//! untracked: the stuck error names it for deletion by hand.
+//! Updates keep `Prior` until their result is durable: refresh reads what they did.
+//!
+//! ## The resource a replacement replaces
+//!
+//! A create-before-destroy replacement creates while the old resource is live ([`old_is_live`]),
+//! and types' creates adopt what they find (by name, token or ownership tags), which could be
+//! the old resource itself: the replacement would then silently never happen. So its intent
+//! records the old id (`replaces`), its create and the settling of its intent run with
+//! `OpContext::replacing` set (`find` never answers the old id), and a create that still answers
+//! the old id (a type whose identity is its name: the two cannot exist at once) is
+//! `Returned(Old)`, a failure. A destroy-before-create replacement's create runs after the old
+//! resource is gone: it is a plain create (a new resource may take the old one's name and id).
+//!
+//! The old resource of a create-before-destroy replacement is deleted last, as Terraform deletes
+//! deposed objects: once the replacement is recorded and every change that depends on it (a
+//! CloudFront distribution switched to a new certificate) is made, since AWS refuses to delete
+//! what is still in use. State keeps it meanwhile at its [`deposed`] address (`ADDRESS~deposed`):
+//! the replacement's result write records the new resource and the deposed old one together,
+//! and settling an interrupted create-before-destroy replacement that finds the new resource
+//! does the same. The apply then deletes the deposed resource with the deletions, as a `Delete`
+//! change of its own (this same protocol); a deposed resource left by a crash or a failed
+//! delete is in state but not in the configuration, so the next plan deletes it (or refresh
+//! drops it when it is already gone). Nothing is ever left untracked.
 
 use eco_state::Operation;
 
@@ -147,9 +166,6 @@ pub enum Phase {
     Done,
     /// Terminal: the change failed; state keeps what it says.
     Failed(Kept),
-    /// Terminal: a create-before-destroy replacement is recorded, but its old resource could not
-    /// be deleted (and is no longer tracked): a manual step.
-    Stuck,
     /// Terminal: the process stopped; state keeps what it says.
     Crashed(Kept),
 }
@@ -157,10 +173,7 @@ pub enum Phase {
 impl Phase {
     /// Whether no event moves it on.
     pub fn is_terminal(self) -> bool {
-        matches!(
-            self,
-            Phase::Done | Phase::Failed(_) | Phase::Stuck | Phase::Crashed(_)
-        )
+        matches!(self, Phase::Done | Phase::Failed(_) | Phase::Crashed(_))
     }
 }
 
@@ -168,6 +181,9 @@ impl Phase {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Outcome {
     Ok,
+    /// A create-before-destroy replacement's create answered the resource it replaces: nothing
+    /// new was made (the type's identity is its name, and the old one holds it).
+    Old,
     /// An error the retry policy retries.
     Retry,
     /// An error that ends the change.
@@ -191,9 +207,8 @@ pub enum Event {
     Fault,
     /// A state write failed.
     WriteFailed,
-    /// The process stopped. The executor never feeds it (an injected crash ends the process);
-    /// it is here so that the table says what every phase leaves behind.
-    #[cfg_attr(not(test), allow(dead_code))]
+    /// The process stopped (an injected crash ends the process; an injected stop, for tests
+    /// that go on in the same process, feeds this): state keeps what is durable.
     Crash,
 }
 
@@ -249,6 +264,23 @@ fn to(phase: Phase, effect: Effect) -> Option<Transition> {
     Some(Transition { phase, effect })
 }
 
+/// Whether the old resource is live while a change of `kind` creates: its create, and settling
+/// its intent, must never adopt the old one (see the module docs).
+pub fn old_is_live(kind: Kind) -> bool {
+    kind == Kind::Replace(Order::CreateBeforeDestroy)
+}
+
+/// The address at which state keeps the old resource of a create-before-destroy replacement of
+/// `address` between the new one's record and the old one's delete.
+pub fn deposed(address: &str) -> String {
+    format!("{address}~deposed")
+}
+
+/// The address a deposed resource's address was deposed from (`None`: not a deposed address).
+pub fn replaced_by(address: &str) -> Option<&str> {
+    address.strip_suffix("~deposed")
+}
+
 /// The first transition of every change.
 pub fn begin(_kind: Kind) -> Transition {
     Transition {
@@ -277,15 +309,12 @@ pub fn kept(kind: Kind, phase: Phase) -> Kept {
     };
     match phase {
         Phase::Planned => Kept::Prior,
-        Phase::CallSent(Call::DeleteOld) if kind == Kind::Replace(Order::CreateBeforeDestroy) => {
-            Kept::Result
-        }
         Phase::IntentDurable
         | Phase::CallSent(_)
         | Phase::OldDeleted
         | Phase::Succeeded
         | Phase::Withdrawing => intent,
-        Phase::ResultDurable | Phase::Done | Phase::Stuck => Kept::Result,
+        Phase::ResultDurable | Phase::Done => Kept::Result,
         Phase::Failed(k) | Phase::Crashed(k) => k,
     }
 }
@@ -314,20 +343,17 @@ pub fn next(kind: Kind, phase: Phase, event: Event) -> Option<Transition> {
         (CallSent(Call::DeleteOld), Returned(Outcome::Ok)) if dbc => {
             to(OldDeleted, Send(Call::Create))
         }
-        (CallSent(Call::DeleteOld), Returned(Outcome::Ok)) if cbd => to(Done, Stop),
         (CallSent(_), Returned(Outcome::Ok)) => to(Succeeded, WriteResult),
-        (CallSent(Call::DeleteOld), Returned(Outcome::Err)) if cbd => to(Stuck, Stop),
         (CallSent(Call::Delete | Call::DeleteOld), Returned(Outcome::Err)) => {
             to(Withdrawing, Withdraw)
         }
         (CallSent(Call::Update), Returned(Outcome::Err)) => to(Failed(Kept::Prior), Stop),
         (CallSent(Call::Create), Returned(Outcome::Err)) => to(Failed(Kept::Intent), Stop),
+        (CallSent(Call::Create), Returned(Outcome::Old)) if cbd => to(Failed(Kept::Intent), Stop),
         (OldDeleted, Sent) => to(CallSent(Call::Create), Await),
-        (Succeeded, ResultWritten) if cbd => to(ResultDurable, Send(Call::DeleteOld)),
         (Succeeded, ResultWritten) => to(ResultDurable, Complete),
         (Succeeded, Fault | WriteFailed) => to(Failed(kept(kind, phase)), Stop),
-        (ResultDurable, Completed) if !cbd => to(Done, Stop),
-        (ResultDurable, Sent) if cbd => to(CallSent(Call::DeleteOld), Await),
+        (ResultDurable, Completed) => to(Done, Stop),
         (ResultDurable, Fault) => to(Failed(Kept::Result), Stop),
         (Withdrawing, ResultWritten) => to(Failed(Kept::Prior), Stop),
         (Withdrawing, WriteFailed) => to(Failed(Kept::Intent), Stop),
@@ -358,7 +384,6 @@ mod tests {
             Phase::ResultDurable,
             Phase::Withdrawing,
             Phase::Done,
-            Phase::Stuck,
         ];
         for c in [Call::Create, Call::Update, Call::Delete, Call::DeleteOld] {
             out.push(Phase::CallSent(c));
@@ -377,6 +402,7 @@ mod tests {
             Event::Returned(Outcome::Ok),
             Event::Returned(Outcome::Retry),
             Event::Returned(Outcome::Err),
+            Event::Returned(Outcome::Old),
             Event::ResultWritten,
             Event::Completed,
             Event::Fault,
@@ -391,7 +417,8 @@ mod tests {
             Kind::Create => &[Call::Create],
             Kind::Update => &[Call::Update],
             Kind::Delete => &[Call::Delete],
-            Kind::Replace(_) => &[Call::Create, Call::DeleteOld],
+            Kind::Replace(Order::CreateBeforeDestroy) => &[Call::Create],
+            Kind::Replace(Order::DestroyBeforeCreate) => &[Call::Create, Call::DeleteOld],
         }
     }
 
@@ -416,7 +443,6 @@ mod tests {
         const UPDATE: &[Kind] = &[Kind::Update];
         const DELETE: &[Kind] = &[Kind::Delete];
         const REPLACE: &[Kind] = &[CBD, DBC];
-        const NOT_CBD: &[Kind] = &[Kind::Create, Kind::Update, Kind::Delete, DBC];
         let ok = V::Returned(Outcome::Ok);
         let retry = V::Returned(Outcome::Retry);
         let err = V::Returned(Outcome::Err);
@@ -447,24 +473,21 @@ mod tests {
             (DELETE,  P::CallSent(Call::Delete),    err,      P::Withdrawing,           E::Withdraw),
             (REPLACE, P::CallSent(Call::Create),    ok,       P::Succeeded,             E::WriteResult),
             (REPLACE, P::CallSent(Call::Create),    err,      P::Failed(Kept::Intent),  E::Stop),
+            // A create beside the old resource that answered the old resource made nothing.
+            (&[CBD],  P::CallSent(Call::Create),    V::Returned(Outcome::Old), P::Failed(Kept::Intent), E::Stop),
             (&[DBC],  P::CallSent(Call::DeleteOld), ok,       P::OldDeleted,            E::Send(Call::Create)),
             (&[DBC],  P::CallSent(Call::DeleteOld), err,      P::Withdrawing,           E::Withdraw),
-            (&[CBD],  P::CallSent(Call::DeleteOld), ok,       P::Done,                  E::Stop),
-            (&[CBD],  P::CallSent(Call::DeleteOld), err,      P::Stuck,                 E::Stop),
-            (&[CBD],  P::CallSent(Call::DeleteOld), V::Crash, P::Crashed(Kept::Result), E::Stop),
             (&[DBC],  P::OldDeleted,                V::Sent,  P::CallSent(Call::Create), E::Await),
             (&[DBC],  P::OldDeleted,                V::Crash, P::Crashed(Kept::Intent), E::Stop),
             // After the call.
-            (&[CBD],  P::Succeeded, V::ResultWritten, P::ResultDurable, E::Send(Call::DeleteOld)),
-            (NOT_CBD, P::Succeeded, V::ResultWritten, P::ResultDurable, E::Complete),
+            (ALL,     P::Succeeded, V::ResultWritten, P::ResultDurable, E::Complete),
             (INTENT,  P::Succeeded, V::Fault,         P::Failed(Kept::Intent),  E::Stop),
             (INTENT,  P::Succeeded, V::WriteFailed,   P::Failed(Kept::Intent),  E::Stop),
             (INTENT,  P::Succeeded, V::Crash,         P::Crashed(Kept::Intent), E::Stop),
             (UPDATE,  P::Succeeded, V::Fault,         P::Failed(Kept::Prior),   E::Stop),
             (UPDATE,  P::Succeeded, V::WriteFailed,   P::Failed(Kept::Prior),   E::Stop),
             (UPDATE,  P::Succeeded, V::Crash,         P::Crashed(Kept::Prior),  E::Stop),
-            (NOT_CBD, P::ResultDurable, V::Completed, P::Done,                  E::Stop),
-            (&[CBD],  P::ResultDurable, V::Sent,      P::CallSent(Call::DeleteOld), E::Await),
+            (ALL,     P::ResultDurable, V::Completed, P::Done,                  E::Stop),
             (ALL,     P::ResultDurable, V::Fault,     P::Failed(Kept::Result),  E::Stop),
             (ALL,     P::ResultDurable, V::Crash,     P::Crashed(Kept::Result), E::Stop),
             // Withdrawing an intent whose call was never sent, or failed.
@@ -484,7 +507,7 @@ mod tests {
             for &c in calls(kind) {
                 rows.push((kinds, P::CallSent(c), retry, P::CallSent(c), E::Send(c)));
                 rows.push((kinds, P::CallSent(c), V::Sent, P::CallSent(c), E::Await));
-                if kind.intent().is_some() && !(kind == CBD && c == Call::DeleteOld) {
+                if kind.intent().is_some() {
                     rows.push((kinds, P::CallSent(c), V::Crash, P::Crashed(Kept::Intent), E::Stop));
                 }
             }
@@ -572,7 +595,6 @@ mod tests {
     fn happy(kind: Kind) -> Vec<Event> {
         let ok = V::Returned(Outcome::Ok);
         match kind {
-            k if k == CBD => vec![V::IntentWritten, V::Sent, ok, V::ResultWritten, V::Sent, ok],
             k if k == DBC => vec![
                 V::IntentWritten,
                 V::Sent,
@@ -619,7 +641,7 @@ mod tests {
                 Kind::Create => &[Call::Create],
                 Kind::Update => &[Call::Update],
                 Kind::Delete => &[Call::Delete],
-                k if k == CBD => &[Call::Create, Call::DeleteOld],
+                k if k == CBD => &[Call::Create],
                 _ => &[Call::DeleteOld, Call::Create],
             };
             assert_eq!(calls, expected, "{kind:?}");
@@ -764,6 +786,41 @@ mod tests {
         assert_eq!(end, P::Crashed(Kept::Intent));
         assert_eq!(settle(Operation::Delete, false), Settled::Deleted);
         assert_eq!(settle(Operation::Update, true), Settled::Refresh);
+    }
+
+    #[test]
+    fn only_a_create_beside_the_live_old_resource_must_skip_it() {
+        // Create-before-destroy creates while the old resource lives: its create (and settling
+        // its intent) must not adopt it, and a create that answers it made nothing.
+        for kind in KINDS {
+            assert_eq!(old_is_live(kind), kind == CBD, "{kind:?}");
+            let answered_old = next(kind, P::CallSent(Call::Create), V::Returned(Outcome::Old));
+            if kind == CBD {
+                assert_eq!(answered_old.unwrap().phase, P::Failed(Kept::Intent));
+            } else {
+                assert_eq!(
+                    answered_old, None,
+                    "{kind:?}: only c-b-d can answer the old"
+                );
+            }
+        }
+        // Destroy-before-create deletes first: the create may take the old name (and id).
+        let (seen, _) = run(DBC, &happy(DBC));
+        let delete = seen
+            .iter()
+            .position(|t| t.phase == P::CallSent(Call::DeleteOld));
+        let create = seen
+            .iter()
+            .position(|t| t.phase == P::CallSent(Call::Create));
+        assert!(delete < create);
+        // The old resource's record between the new one's result and its delete: an address of
+        // the same type that no configuration can declare (the plan deletes it).
+        let old = deposed("acm-certificate.site");
+        assert_eq!(old, "acm-certificate.site~deposed");
+        assert_eq!(replaced_by(&old), Some("acm-certificate.site"));
+        assert_eq!(replaced_by("acm-certificate.site"), None);
+        let parsed = eco_config::Address::parse(&old).unwrap();
+        assert_eq!(parsed.type_name, "acm-certificate");
     }
 
     #[test]

@@ -59,7 +59,9 @@ impl Engine {
                     continue;
                 }
             };
-            let ctx = self.ctx(&address);
+            // An interrupted create-before-destroy replacement: its find never answers the old
+            // resource (still live, and found by the same name, token or tags).
+            let ctx = self.ctx(&address).with_replacing(intent.replaces.clone());
             match intent.operation {
                 Operation::Create | Operation::Replace => {
                     let expander = self.expander();
@@ -96,6 +98,18 @@ impl Engine {
                                     .resource(&address)
                                     .map(|r| r.dependencies.clone())
                                     .unwrap_or_default();
+                                // The old resource of a create-before-destroy replacement stays
+                                // in state, deposed, until the plan deletes it.
+                                if let Some(old) = state
+                                    .resource(&address)
+                                    .filter(|r| intent.replaces.as_deref() == Some(&r.id))
+                                    .cloned()
+                                {
+                                    state.upsert(eco_state::ResourceState {
+                                        address: crate::protocol::deposed(&address),
+                                        ..old
+                                    });
+                                }
                                 state.upsert(resource_state(&address, &type_name, live, deps));
                             }
                             _ => {

@@ -29,6 +29,9 @@ struct Things {
     /// How many of the next reads (read, find) and batches answer "throttled".
     throttle_reads: AtomicUsize,
     throttle_batches: AtomicUsize,
+    /// `find` looks for any thing this address owns (by ownership tags alone, as ACM
+    /// certificates and CloudFront distributions are found), not for the desired name.
+    find_by_tags: bool,
 }
 
 /// Takes one from a throttle counter: whether this call is throttled.
@@ -57,7 +60,31 @@ impl Things {
             calls: Mutex::new(Vec::new()),
             throttle_reads: AtomicUsize::new(0),
             throttle_batches: AtomicUsize::new(0),
+            find_by_tags: false,
         })
+    }
+
+    /// Things found by ownership tags alone (see `find_by_tags`).
+    fn found_by_tags() -> Arc<Things> {
+        let mut things = Arc::try_unwrap(Things::new(&[])).ok().expect("one owner");
+        things.find_by_tags = true;
+        Arc::new(things)
+    }
+
+    /// The live things: name -> size.
+    fn sizes(&self) -> BTreeMap<String, Option<i64>> {
+        self.live
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(k, a)| {
+                let size = match a.get("size") {
+                    Some(Value::Int(n)) => Some(*n),
+                    _ => None,
+                };
+                (k.clone(), size)
+            })
+            .collect()
     }
     fn with_arn(name: &str, mut attrs: Attrs) -> Live {
         attrs.insert("arn".into(), Value::String(format!("arn:thing:{name}")));
@@ -73,8 +100,19 @@ fn schema() -> Schema {
         .attr(Attribute::string("name").required().forces_replacement())
         .attr(Attribute::string("ref"))
         .attr(Attribute::int("size"))
+        .attr(Attribute::string("kind").forces_replacement())
         .attr(Attribute::string("arn").computed())
         .taggable()
+}
+
+fn tags_of(attrs: &Attrs) -> BTreeMap<String, String> {
+    match attrs.get("tags") {
+        Some(Value::Map(m)) => m
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
+            .collect(),
+        _ => BTreeMap::new(),
+    }
 }
 
 fn name_of(attrs: &Attrs) -> String {
@@ -111,8 +149,22 @@ impl ResourceProvider for Things {
         if throttled(&self.throttle_reads) {
             return Err(throttle_error());
         }
+        if self.find_by_tags {
+            let live = self.live.lock().unwrap().clone();
+            return Ok(live
+                .into_iter()
+                .filter(|(id, _)| !ctx.is_replaced(id))
+                .find(|(_, a)| ctx.owns(&tags_of(a)))
+                .map(|(id, a)| Things::with_arn(&id, a)));
+        }
         let name = name_of(desired);
-        let live = self.live.lock().unwrap().get(&name).cloned();
+        let live = self
+            .live
+            .lock()
+            .unwrap()
+            .get(&name)
+            .cloned()
+            .filter(|_| !ctx.is_replaced(&name));
         match live {
             Some(a) => {
                 let tags = match a.get("tags") {
@@ -146,6 +198,14 @@ impl ResourceProvider for Things {
         if let Some(found) = self.find(ctx, desired, token).await? {
             return Ok(found);
         }
+        if self.live.lock().unwrap().contains_key(&name) {
+            // What AWS answers for a name in use.
+            return Err(OpError::new(
+                "CreateThing",
+                eco_provider::ErrorKind::Conflict,
+                format!("{name} already exists"),
+            ));
+        }
         self.creates.fetch_add(1, Ordering::SeqCst);
         self.calls.lock().unwrap().push(format!("create {name}"));
         self.live
@@ -162,6 +222,7 @@ impl ResourceProvider for Things {
         desired: &Attrs,
         _: &[String],
     ) -> Result<Live, OpError> {
+        self.calls.lock().unwrap().push(format!("update {id}"));
         self.live
             .lock()
             .unwrap()
@@ -1048,4 +1109,321 @@ mod adopt {
         assert_eq!(state.resources.len(), 1);
         assert_eq!(h.things.creates.load(Ordering::SeqCst), 0);
     }
+}
+
+/// What a scenario of [`a_crash_at_each_step_of_every_change_converges_on_the_next_run`]
+/// changes, from `BASE`.
+struct Scenario {
+    name: &'static str,
+    /// The configuration after the change (`BASE` before it).
+    config: &'static str,
+    /// The address whose change stops, and the steps it stops at.
+    stops: &'static str,
+    steps: &'static [&'static str],
+    /// What is live once the change is done: name -> size.
+    live: &'static [(&'static str, Option<i64>)],
+    /// Creates in all, from the first apply of `BASE` (no duplicates).
+    creates: usize,
+    things: fn() -> Arc<Things>,
+}
+
+const BASE: &str = r#"
+project "p"
+stage "dev" {}
+thing "a" { name "a"; size 1 }
+thing "b" { name "b"; ref "${thing.a.arn}" }
+"#;
+
+const STEPS: &[&str] = &["before-intent", "before-call", "after-call", "after-result"];
+
+fn by_name() -> Arc<Things> {
+    Things::new(&[])
+}
+
+fn scenarios() -> Vec<Scenario> {
+    let replaced: &'static [(&str, Option<i64>)] = &[("a2", Some(1)), ("b", None)];
+    let cbd = r#"
+project "p"
+stage "dev" {}
+thing "a" { name "a2"; size 1; lifecycle create-before-destroy=#true }
+thing "b" { name "b"; ref "${thing.a.arn}" }
+"#;
+    vec![
+        Scenario {
+            name: "update",
+            config: r#"
+project "p"
+stage "dev" {}
+thing "a" { name "a"; size 2 }
+thing "b" { name "b"; ref "${thing.a.arn}" }
+"#,
+            stops: "thing.a",
+            steps: STEPS,
+            live: &[("a", Some(2)), ("b", None)],
+            creates: 2,
+            things: by_name,
+        },
+        Scenario {
+            name: "delete",
+            config: r#"
+project "p"
+stage "dev" {}
+thing "b" { name "b" }
+"#,
+            stops: "thing.a",
+            steps: STEPS,
+            live: &[("b", None)],
+            creates: 2,
+            things: by_name,
+        },
+        Scenario {
+            name: "replace, destroy before create",
+            config: r#"
+project "p"
+stage "dev" {}
+thing "a" { name "a2"; size 1 }
+thing "b" { name "b"; ref "${thing.a.arn}" }
+"#,
+            stops: "thing.a",
+            steps: STEPS,
+            live: replaced,
+            creates: 3,
+            things: by_name,
+        },
+        Scenario {
+            name: "replace, create before destroy",
+            config: cbd,
+            stops: "thing.a",
+            steps: STEPS,
+            live: replaced,
+            creates: 3,
+            things: by_name,
+        },
+        Scenario {
+            name: "replace, create before destroy: the old one's delete",
+            config: cbd,
+            stops: "thing.a~deposed",
+            steps: STEPS,
+            live: replaced,
+            creates: 3,
+            things: by_name,
+        },
+        Scenario {
+            name: "replace, create before destroy, found by tags",
+            config: cbd,
+            stops: "thing.a",
+            steps: STEPS,
+            live: replaced,
+            creates: 3,
+            things: Things::found_by_tags,
+        },
+        Scenario {
+            name: "replace, create before destroy, found by tags: the old one's delete",
+            config: cbd,
+            stops: "thing.a~deposed",
+            steps: STEPS,
+            live: replaced,
+            creates: 3,
+            things: Things::found_by_tags,
+        },
+    ]
+}
+
+/// A harness on `backend` (the state of earlier runs).
+fn harness_on(
+    config: &str,
+    things: Arc<Things>,
+    faults: &str,
+    backend: &Arc<MemoryBackend>,
+) -> Harness {
+    Harness {
+        backend: backend.clone(),
+        ..harness(config, things, faults)
+    }
+}
+
+/// Every change kind (update, delete, replace in both orders, and a create-before-destroy
+/// replacement's deferred delete of the old resource) stopped at each step of the protocol as
+/// a crash would stop it (state keeps what is durable, nothing more is done): the next run,
+/// with no manual step, settles what is pending and converges, nothing duplicated (creates are
+/// counted) and nothing orphaned (what is live is exactly what the configuration says), and the
+/// run after it has nothing to do.
+#[tokio::test]
+async fn a_crash_at_each_step_of_every_change_converges_on_the_next_run() {
+    for scenario in scenarios() {
+        for step in scenario.steps {
+            let what = format!("{} stopped {step} of {}", scenario.name, scenario.stops);
+            let things = (scenario.things)();
+            let backend = Arc::new(MemoryBackend::new());
+            let first = harness_on(BASE, things.clone(), "", &backend).apply().await;
+            assert!(first.errors.is_empty(), "{what}: {:?}", first.errors);
+
+            let faults = format!("stop:{step}:{}", scenario.stops);
+            let stopped = harness_on(scenario.config, things.clone(), &faults, &backend)
+                .apply()
+                .await;
+            assert_eq!(stopped.errors.len(), 1, "{what}: {:?}", stopped.errors);
+            assert!(
+                stopped.errors[0].to_string().contains("injected stop"),
+                "{what}: {}",
+                stopped.errors[0]
+            );
+
+            let next = harness_on(scenario.config, things.clone(), "", &backend);
+            let report = next.apply().await;
+            assert!(report.errors.is_empty(), "{what}: {:?}", report.errors);
+            let (state, _) = next.state().await;
+            assert!(state.pending.is_empty(), "{what}: {:?}", state.pending);
+            let expected: BTreeMap<String, Option<i64>> = scenario
+                .live
+                .iter()
+                .map(|(k, v)| (k.to_string(), *v))
+                .collect();
+            assert_eq!(things.sizes(), expected, "{what}: live");
+            let mut recorded: Vec<(String, String)> = state
+                .resources
+                .iter()
+                .map(|r| (r.address.clone(), r.id.clone()))
+                .collect();
+            recorded.sort();
+            let mut wanted: Vec<(String, String)> = expected
+                .keys()
+                .map(|name| {
+                    let address = if name == "b" { "thing.b" } else { "thing.a" };
+                    (address.to_string(), name.clone())
+                })
+                .collect();
+            wanted.sort();
+            assert_eq!(recorded, wanted, "{what}: state");
+            if let Some(b) = state.resource("thing.b") {
+                if scenario.config.contains("ref") {
+                    let a = state.resource("thing.a").unwrap();
+                    assert_eq!(
+                        b.attributes["ref"],
+                        format!("arn:thing:{}", a.id),
+                        "{what}: the dependent uses what replaced its dependency"
+                    );
+                }
+            }
+            assert_eq!(
+                things.creates.load(Ordering::SeqCst),
+                scenario.creates,
+                "{what}: nothing created twice"
+            );
+            let after = harness_on(scenario.config, things.clone(), "", &backend)
+                .apply()
+                .await;
+            assert!(
+                after.done.is_empty() && after.errors.is_empty(),
+                "{what}: the run after has nothing to do: {after:?}"
+            );
+        }
+    }
+}
+
+/// The resource a create-before-destroy replacement replaces is never adopted by its create,
+/// even by a type that finds by ownership tags alone (ACM certificates, CloudFront
+/// distributions): a new one is made, the dependent switched to it, and the old one deleted
+/// after the dependent no longer uses it.
+#[tokio::test]
+async fn a_replacement_never_adopts_the_resource_it_replaces() {
+    let things = Things::found_by_tags();
+    let backend = Arc::new(MemoryBackend::new());
+    let first = harness_on(BASE, things.clone(), "", &backend).apply().await;
+    assert!(first.errors.is_empty(), "{:?}", first.errors);
+    things.calls.lock().unwrap().clear();
+    let config = r#"
+project "p"
+stage "dev" {}
+thing "a" { name "a"; size 1; kind "new"; lifecycle create-before-destroy=#true }
+thing "b" { name "b"; ref "${thing.a.arn}" }
+"#;
+    // Same name, other kind: the replacement would be the same thing (id = name), which AWS
+    // cannot hold twice; the change fails, naming why, and changes nothing.
+    let h = harness_on(config, things.clone(), "", &backend);
+    let report = h.apply().await;
+    assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
+    let msg = report.errors[0].to_string();
+    assert!(
+        msg.contains("thing.a") && msg.contains("a already exists"),
+        "{msg}"
+    );
+    assert_eq!(things.sizes().len(), 2);
+    // A new name: made beside the old one, used by the dependent, then the old one deleted.
+    let config = config.replace("name \"a\"", "name \"a2\"");
+    let h = harness_on(&config, things.clone(), "", &backend);
+    let report = h.apply().await;
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(
+        *things.calls.lock().unwrap(),
+        ["create a2", "update b", "delete a"]
+    );
+    let (state, _) = h.state().await;
+    assert_eq!(state.resource("thing.a").unwrap().id, "a2");
+    assert!(state.resource("thing.a~deposed").is_none() && state.pending.is_empty());
+    assert_eq!(things.sizes().into_keys().collect::<Vec<_>>(), ["a2", "b"]);
+}
+
+/// A create that answers the resource it replaces made nothing: the engine refuses it even when
+/// a type's create does not skip the old resource itself.
+#[tokio::test]
+async fn a_create_answering_the_replaced_resource_is_an_error() {
+    struct Adopter(Arc<Things>);
+    #[async_trait]
+    impl ResourceProvider for Adopter {
+        fn schema(&self) -> &Schema {
+            self.0.schema()
+        }
+        async fn read(&self, ctx: &OpContext, id: &str) -> Result<Option<Live>, OpError> {
+            self.0.read(ctx, id).await
+        }
+        async fn find(&self, ctx: &OpContext, d: &Attrs, t: &str) -> Result<Option<Live>, OpError> {
+            self.0.find(ctx, d, t).await
+        }
+        /// Adopts whatever live thing this address owns, the replaced one included.
+        async fn create(&self, ctx: &OpContext, d: &Attrs, t: &str) -> Result<Live, OpError> {
+            let plain = OpContext::new(&ctx.address, &ctx.project, &ctx.stage);
+            match self.0.find(&plain, d, t).await? {
+                Some(live) => Ok(live),
+                None => self.0.create(ctx, d, t).await,
+            }
+        }
+        async fn update(
+            &self,
+            ctx: &OpContext,
+            id: &str,
+            p: &Attrs,
+            d: &Attrs,
+            c: &[String],
+        ) -> Result<Live, OpError> {
+            self.0.update(ctx, id, p, d, c).await
+        }
+        async fn delete(&self, ctx: &OpContext, id: &str, p: &Attrs) -> Result<(), OpError> {
+            self.0.delete(ctx, id, p).await
+        }
+    }
+    let things = Things::found_by_tags();
+    let backend = Arc::new(MemoryBackend::new());
+    let first = harness_on(BASE, things.clone(), "", &backend).apply().await;
+    assert!(first.errors.is_empty());
+    let config = BASE.replace(
+        "name \"a\"; size 1",
+        "name \"a2\"; size 1; lifecycle create-before-destroy=#true",
+    );
+    let mut h = harness_on(&config, things.clone(), "", &backend);
+    let mut providers: Providers = BTreeMap::new();
+    providers.insert("thing", Arc::new(Adopter(things.clone())));
+    h.engine.providers = Arc::new(providers);
+    let report = h.apply().await;
+    assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
+    let msg = report.errors[0].to_string();
+    assert!(
+        msg.contains("id a)") && msg.contains("create-before-destroy"),
+        "{msg}"
+    );
+    // The old one is untouched and still what state records.
+    assert_eq!(things.sizes().into_keys().collect::<Vec<_>>(), ["a", "b"]);
+    let (state, _) = h.state().await;
+    assert_eq!(state.resource("thing.a").unwrap().id, "a");
+    assert!(state.resource("thing.a~deposed").is_none());
 }

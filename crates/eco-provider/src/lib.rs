@@ -51,6 +51,11 @@ pub struct OpContext {
     /// diffed nor shown; state keeps what it recorded for them). `None`: read everything
     /// (import, adoption, a resource no longer configured).
     pub declared: Option<std::sync::Arc<std::collections::BTreeSet<String>>>,
+    /// The id of the live resource a create-before-destroy replacement of this address replaces
+    /// (its create, and settling its intent). `find` never answers it and `create` never adopts
+    /// it: adopting the old resource would leave the replacement silently undone. `None` for
+    /// every other operation.
+    pub replacing: Option<String>,
 }
 
 impl OpContext {
@@ -67,6 +72,7 @@ impl OpContext {
             stage: stage.into(),
             base_dir: std::path::PathBuf::from("."),
             declared: None,
+            replacing: None,
         }
     }
 
@@ -83,6 +89,25 @@ impl OpContext {
     /// Whether a read must report `attribute`: it is declared, or the read is a full one.
     pub fn reads(&self, attribute: &str) -> bool {
         self.declared.as_ref().is_none_or(|d| d.contains(attribute))
+    }
+
+    /// The same context for a create that replaces the live resource `old_id` while it still
+    /// exists (see [`OpContext::replacing`]).
+    pub fn with_replacing(mut self, old_id: Option<impl Into<String>>) -> Self {
+        self.replacing = old_id.map(Into::into);
+        self
+    }
+
+    /// Whether `id` is the resource this create replaces: a `find` skips it (and goes on looking:
+    /// the replacement may exist beside it).
+    pub fn is_replaced(&self, id: &str) -> bool {
+        self.replacing.as_deref() == Some(id)
+    }
+
+    /// `found`, unless it is the resource this create replaces (a find by name that found the
+    /// old resource found nothing of the replacement's).
+    pub fn unless_replaced(&self, found: Option<Live>) -> Option<Live> {
+        found.filter(|live| !self.is_replaced(&live.id))
     }
 
     /// The same context with local inputs relative to `dir`.

@@ -107,6 +107,10 @@ pub struct PendingIntent {
     /// it made can be found after a crash even when the configuration no longer has it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub desired: Option<serde_json::Map<String, serde_json::Value>>,
+    /// For a create-before-destroy replacement: the id of the old resource, live while the new
+    /// one is made. What the create made is never that one (settling skips it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaces: Option<String>,
 }
 
 impl PendingIntent {
@@ -118,12 +122,19 @@ impl PendingIntent {
             token: token.into(),
             started: now_rfc3339(),
             desired: None,
+            replaces: None,
         }
     }
 
     /// The same intent, recording the attributes its create uses.
     pub fn with_desired(mut self, desired: serde_json::Map<String, serde_json::Value>) -> Self {
         self.desired = Some(desired);
+        self
+    }
+
+    /// The same intent, recording the old resource a create-before-destroy replacement replaces.
+    pub fn replacing(mut self, old_id: Option<String>) -> Self {
+        self.replaces = old_id;
         self
     }
 }

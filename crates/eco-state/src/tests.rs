@@ -806,3 +806,28 @@ fn intents_of_an_address_can_be_forgotten_and_a_create_intent_keeps_its_attribut
     let older = State::from_json(doc.to_string().as_bytes(), "loc", "h").unwrap();
     assert_eq!(new(&older).unwrap().desired, None);
 }
+
+#[test]
+fn a_replacement_intent_keeps_the_id_it_replaces_and_older_intents_read_without_it() {
+    let mut s = sample();
+    s.add_intent(
+        PendingIntent::new("acm-certificate.site", Operation::Replace, "tok")
+            .replacing(Some("arn:old".into())),
+    );
+    s.add_intent(PendingIntent::new("s3-bucket.new", Operation::Create, "tok2").replacing(None));
+    let json = String::from_utf8(s.to_json()).unwrap();
+    assert_eq!(
+        json.matches("\"replaces\"").count(),
+        1,
+        "only when there is one: {json}"
+    );
+    let back = State::from_json(json.as_bytes(), "loc", "h").unwrap();
+    let replaces = |address: &str| {
+        back.pending
+            .iter()
+            .find(|p| p.address == address)
+            .and_then(|p| p.replaces.clone())
+    };
+    assert_eq!(replaces("acm-certificate.site").as_deref(), Some("arn:old"));
+    assert_eq!(replaces("s3-bucket.new"), None);
+}

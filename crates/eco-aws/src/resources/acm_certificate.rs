@@ -406,7 +406,7 @@ impl Provider {
                 if s.domain_name() != Some(domain) {
                     continue;
                 }
-                let Some(arn) = s.certificate_arn() else {
+                let Some(arn) = s.certificate_arn().filter(|arn| !ctx.is_replaced(arn)) else {
                     continue;
                 };
                 if let Some(tags) = self.tags(&acm, arn).await? {

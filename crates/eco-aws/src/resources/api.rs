@@ -312,7 +312,9 @@ impl ResourceProvider for Provider {
         spec_of(desired, "GetApis")?;
         let ours = |out: &aws_sdk_apigatewayv2::operation::get_apis::GetApisOutput| {
             let mut items = out.items().iter();
-            let found = items.find(|api| ctx.owns(&tags(api.tags())))?;
+            let found = items.find(|api| {
+                ctx.owns(&tags(api.tags())) && !ctx.is_replaced(api.api_id().unwrap_or_default())
+            })?;
             found.api_id().map(str::to_string)
         };
         match find_in_pages(|t| self.page(t), ours, next).await? {

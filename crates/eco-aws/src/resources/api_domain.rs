@@ -453,7 +453,7 @@ impl ResourceProvider for Provider {
         let domain = spec_of(desired, op)?.domain_name;
         match self.read_domain(&domain).await? {
             None => Ok(None),
-            Some(d) if ctx.owns(&d.tags) => Ok(Some(d.live)),
+            Some(d) if ctx.owns(&d.tags) => Ok(ctx.unless_replaced(Some(d.live))),
             Some(d) => {
                 let what = format!("domain name `{domain}`");
                 Err(not_ours(ctx, op, &what, &domain, &d.tags))

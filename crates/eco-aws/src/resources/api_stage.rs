@@ -245,6 +245,9 @@ impl ResourceProvider for Provider {
         let Some((live, tags)) = self.read_id(&id).await? else {
             return Ok(None);
         };
+        if ctx.is_replaced(&live.id) {
+            return Ok(None);
+        }
         if !ctx.owns(&tags) {
             let what = format!("stage `{}` of API `{}`", spec.name, spec.api);
             return Err(not_ours(ctx, "GetStage", &what, &id, &tags));

@@ -185,12 +185,18 @@ impl ResourceProvider for Provider {
 
     /// A group is found by its name in the configured pool. Groups carry no tags: the pool
     /// (this configuration's, by its id) is what makes the group this address's.
-    async fn find(&self, _: &OpContext, desired: &Attrs, _: &str) -> Result<Option<Live>, OpError> {
+    async fn find(
+        &self,
+        ctx: &OpContext,
+        desired: &Attrs,
+        _: &str,
+    ) -> Result<Option<Live>, OpError> {
         let want: CognitoGroup = spec_of(desired, TY, "GetGroup")?;
-        Ok(self
-            .get(&want.user_pool, &want.name)
-            .await?
-            .map(|g| Self::live(&want.user_pool, &want.name, &g)))
+        Ok(ctx.unless_replaced(
+            self.get(&want.user_pool, &want.name)
+                .await?
+                .map(|g| Self::live(&want.user_pool, &want.name, &g)),
+        ))
     }
 
     async fn create(&self, _: &OpContext, desired: &Attrs, _: &str) -> Result<Live, OpError> {

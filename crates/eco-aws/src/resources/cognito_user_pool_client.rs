@@ -464,7 +464,12 @@ impl Provider {
     }
 
     /// The first client of the pool with this name (ListUserPoolClients, every page).
-    async fn id_named(&self, pool: &str, name: &str) -> Result<Option<String>, OpError> {
+    async fn id_named(
+        &self,
+        ctx: &OpContext,
+        pool: &str,
+        name: &str,
+    ) -> Result<Option<String>, OpError> {
         let page = |token: Option<String>| {
             let call = self
                 .client
@@ -478,6 +483,10 @@ impl Provider {
         let pick = |out: &aws_sdk_cognitoidentityprovider::operation::list_user_pool_clients::ListUserPoolClientsOutput| {
             out.user_pool_clients()
                 .iter()
+                .filter(|c| {
+                    let id = c.client_id().unwrap_or_default();
+                    !ctx.is_replaced(&format!("{pool}/{id}"))
+                })
                 .find(|c| c.client_name() == Some(name))
                 .map(|c| c.client_id().unwrap_or_default().to_string())
         };
@@ -555,10 +564,15 @@ impl ResourceProvider for Provider {
             .map(|c| live_of(&pool, &c)))
     }
 
-    async fn find(&self, _: &OpContext, desired: &Attrs, _: &str) -> Result<Option<Live>, OpError> {
+    async fn find(
+        &self,
+        ctx: &OpContext,
+        desired: &Attrs,
+        _: &str,
+    ) -> Result<Option<Live>, OpError> {
         let pool = req_str(desired, "user-pool", TY, "ListUserPoolClients")?;
         let name = req_str(desired, "name", TY, "ListUserPoolClients")?;
-        match self.id_named(&pool, &name).await? {
+        match self.id_named(ctx, &pool, &name).await? {
             Some(id) => Ok(self.describe(&pool, &id).await?.map(|c| live_of(&pool, &c))),
             None => Ok(None),
         }

@@ -290,7 +290,9 @@ impl ResourceProvider for Provider {
         let pool = req_str(desired, "user-pool", TY, op)?;
         match self.describe(&domain).await? {
             None => Ok(None),
-            Some(d) if d.user_pool_id() == Some(pool.as_str()) => Ok(Some(live_of(&d))),
+            Some(d) if d.user_pool_id() == Some(pool.as_str()) => {
+                Ok(ctx.unless_replaced(Some(live_of(&d))))
+            }
             Some(d) => Err(OpError::new(
                 op,
                 ErrorKind::Conflict,

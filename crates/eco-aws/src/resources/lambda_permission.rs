@@ -279,7 +279,7 @@ impl ResourceProvider for Provider {
 
     async fn find(&self, ctx: &OpContext, desired: &Attrs, _token: &str) -> OpResult<Option<Live>> {
         let spec = spec_of(ctx, desired, "GetPolicy")?;
-        let Some(live) = self.read_id(&spec.id()).await? else {
+        let Some(live) = ctx.unless_replaced(self.read_id(&spec.id()).await?) else {
             return Ok(None);
         };
         if !same_grant(&spec, &live.attrs) {

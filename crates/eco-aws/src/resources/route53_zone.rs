@@ -325,7 +325,8 @@ impl Provider {
         name: &str,
         token: &str,
     ) -> Result<Option<String>, OpError> {
-        let zones = self.zones_named(name).await?;
+        let mut zones = self.zones_named(name).await?;
+        zones.retain(|z| !ctx.is_replaced(&bare_zone_id(z.id())));
         if let Some(z) = zones.iter().find(|z| z.caller_reference() == token) {
             return Ok(Some(bare_zone_id(z.id())));
         }

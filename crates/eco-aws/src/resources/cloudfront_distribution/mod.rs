@@ -295,7 +295,7 @@ impl Provider {
     /// The distribution carrying this address's ownership tags.
     async fn find_owned(&self, ctx: &OpContext) -> Result<Option<String>, OpError> {
         for (id, arn) in self.list_all().await? {
-            if ctx.owns(&self.tags(&arn).await?) {
+            if !ctx.is_replaced(&id) && ctx.owns(&self.tags(&arn).await?) {
                 return Ok(Some(id));
             }
         }

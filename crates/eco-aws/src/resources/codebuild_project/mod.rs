@@ -191,9 +191,10 @@ impl ResourceProvider for Provider {
         let op = "BatchGetProjects";
         let name = crate::attrs::req_str(desired, "name", TY, op)?;
         let found = self.get(&name).await?;
-        found
+        let found = found
             .map(|p| ours(ctx, op, &p).map(|()| live_of(&p)))
-            .transpose()
+            .transpose()?;
+        Ok(ctx.unless_replaced(found))
     }
 
     async fn create(&self, ctx: &OpContext, desired: &Attrs, _: &str) -> Result<Live, OpError> {

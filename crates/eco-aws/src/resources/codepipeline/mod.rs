@@ -226,7 +226,7 @@ impl ResourceProvider for Provider {
             return Ok(None);
         };
         p.ours(ctx, op)?;
-        Ok(Some(p.live()))
+        Ok(ctx.unless_replaced(Some(p.live())))
     }
 
     async fn create(&self, ctx: &OpContext, desired: &Attrs, _: &str) -> Result<Live, OpError> {

@@ -179,6 +179,7 @@ impl ResourceProvider for Provider {
             .iter()
             .filter(|p| p.name() == Some(name.as_str()))
             .filter_map(|p| p.id().map(str::to_string))
+            .filter(|id| !ctx.is_replaced(id))
             .collect();
         let mut foreign = None;
         for id in named {

@@ -431,7 +431,7 @@ impl ResourceProvider for Provider {
         let Some(d) = self.describe(&name).await? else {
             return Ok(None);
         };
-        if d.table_status() == Some(&TableStatus::Deleting) {
+        if d.table_status() == Some(&TableStatus::Deleting) || ctx.is_replaced(&name) {
             return Ok(None);
         }
         let Some(tags) = self.tags(d.table_arn().unwrap_or_default()).await? else {

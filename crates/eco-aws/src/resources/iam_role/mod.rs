@@ -312,7 +312,7 @@ impl ResourceProvider for Provider {
     /// The role named in `desired`, when it exists and carries this address's ownership tags.
     async fn find(&self, ctx: &OpContext, desired: &Attrs, _token: &str) -> OpResult<Option<Live>> {
         let name = spec_of(desired, "GetRole")?.name;
-        let Some(live) = self.read_role(&name).await? else {
+        let Some(live) = ctx.unless_replaced(self.read_role(&name).await?) else {
             return Ok(None);
         };
         let tags = IamRole::from_attrs(&live.attrs).unwrap_or_default().tags;

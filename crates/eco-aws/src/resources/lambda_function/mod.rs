@@ -493,6 +493,9 @@ impl ResourceProvider for Provider {
         let Some((live, tags)) = self.read_name(&spec.name).await? else {
             return Ok(None);
         };
+        if ctx.is_replaced(&live.id) {
+            return Ok(None);
+        }
         if !ctx.owns(&tags) {
             let what = format!("Lambda function `{}`", spec.name);
             return Err(not_ours(ctx, "GetFunction", &what, &spec.name, &tags));

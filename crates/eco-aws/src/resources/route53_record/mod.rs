@@ -291,9 +291,18 @@ impl ResourceProvider for Provider {
         Some(Ok(out))
     }
 
-    async fn find(&self, _: &OpContext, desired: &Attrs, _: &str) -> Result<Option<Live>, OpError> {
+    async fn find(
+        &self,
+        ctx: &OpContext,
+        desired: &Attrs,
+        _: &str,
+    ) -> Result<Option<Live>, OpError> {
         let (zone, want) = record_set(desired)?;
-        let Some(current) = self.read_record(&zone, &key_of(&want)).await? else {
+        let key = key_of(&want);
+        if ctx.is_replaced(&record_id(&zone, &key)) {
+            return Ok(None);
+        }
+        let Some(current) = self.read_record(&zone, &key).await? else {
             return Ok(None);
         };
         if same_values(&current, &want) {

@@ -471,7 +471,7 @@ impl ResourceProvider for Provider {
         let name = bucket_name(desired)?;
         match self.ownership(ctx, name, "HeadBucket").await? {
             None => Ok(None),
-            Some(_) => self.read_bucket(name, &|_| true).await,
+            Some(_) => Ok(ctx.unless_replaced(self.read_bucket(name, &|_| true).await?)),
         }
     }
 

@@ -268,10 +268,10 @@ impl ResourceProvider for Provider {
             .values()
             .any(|r| r.owner.as_deref() == Some(owner.as_str()))
         {
-            return Ok(Some(Self::with_local(
+            return Ok(ctx.unless_replaced(Some(Self::with_local(
                 Self::live_of(bucket, prefix, &remote),
                 desired,
-            )));
+            ))));
         }
         if let Some(other) = remote.values().find_map(|r| r.owner.clone()) {
             return Err(OpError::new(
