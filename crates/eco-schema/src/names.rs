@@ -13,6 +13,8 @@ pub enum NameRule {
     Iam,
     /// Lambda function names: 1 to 64 characters, letters, digits, `-` and `_`.
     LambdaFunction,
+    /// IAM managed policy names: 1 to 128 characters, letters, digits and `+=,.@_-`.
+    IamPolicy,
 }
 
 impl NameRule {
@@ -23,6 +25,7 @@ impl NameRule {
             NameRule::DynamodbTable => "3 to 255 characters: letters, digits, `_`, `-` and `.`",
             NameRule::Iam => "1 to 64 characters: letters, digits and `+=,.@_-`",
             NameRule::LambdaFunction => "1 to 64 characters: letters, digits, `-` and `_`",
+            NameRule::IamPolicy => "1 to 128 characters: letters, digits and `+=,.@_-`",
         }
     }
 
@@ -41,6 +44,9 @@ impl NameRule {
             }),
             NameRule::LambdaFunction => (1, 64, |c| {
                 c.is_ascii_alphanumeric() || matches!(c, '-' | '_')
+            }),
+            NameRule::IamPolicy => (1, 128, |c| {
+                c.is_ascii_alphanumeric() || "+=,.@_-".contains(c)
             }),
         };
         if len < min || len > max {
@@ -96,5 +102,8 @@ mod tests {
         assert!(Iam.check(&"r".repeat(65)).is_err());
         assert!(LambdaFunction.check("api-users_v2").is_ok());
         assert!(LambdaFunction.check("api.users").is_err());
+        assert!(IamPolicy.check(&"p".repeat(128)).is_ok());
+        assert!(IamPolicy.check(&"p".repeat(129)).is_err());
+        assert!(IamPolicy.check("read/write").is_err());
     }
 }

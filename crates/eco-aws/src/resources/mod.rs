@@ -17,7 +17,9 @@ pub mod cognito_user_pool;
 pub mod cognito_user_pool_client;
 pub mod cognito_user_pool_domain;
 pub mod dynamodb_table;
+pub mod iam_policy;
 pub mod iam_role;
+pub mod iam_role_policy_attachment;
 pub mod lambda_function;
 pub mod lambda_permission;
 pub mod route53_record;
@@ -75,6 +77,8 @@ pub const TYPES: &[TypeEntry] = &[
     entry!(cognito_group),
     entry!(codebuild_project),
     entry!(codepipeline),
+    entry!(iam_policy),
+    entry!(iam_role_policy_attachment),
 ];
 
 /// Every type's provider for one stage's AWS clients, in [`TYPES`] order.

@@ -1,0 +1,176 @@
+//! The supporting types end to end against moto: managed IAM policies and their attachments
+//! (written as a team migrating from Terraform writes them) apply and then plan clean, a
+//! document change publishes a new version in place, and resources made by hand import with
+//! generated KDL after which a plan has nothing to do.
+
+use crate::support::{ok, stdout, Project};
+
+const HEADER: &str = r#"project "legacy"
+
+stage "dev" {
+    account "123456789012"
+    region "us-east-1"
+}
+"#;
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Runtime::new().unwrap()
+}
+
+/// A policy document laid out as in a Terraform `jsonencode` or heredoc: other spacing and key
+/// order than IAM stores.
+const POLICY: &str = r#"
+iam-role "worker" {
+    name "worker-${stage}"
+    assume-service "lambda.amazonaws.com"
+}
+
+iam-policy "tables" {
+    name "worker-tables-${stage}"
+    path "/legacy/"
+    description "Reads the tables"
+    document """
+        {
+          "Statement": [
+            {
+              "Resource": "*",
+              "Action": [ "dynamodb:GetItem", "dynamodb:Query" ],
+              "Effect": "Allow"
+            }
+          ],
+          "Version": "2012-10-17"
+        }
+        """
+    tags team="data"
+}
+
+iam-role-policy-attachment "worker-tables" {
+    role "${iam-role.worker.name}"
+    policy-arn "${iam-policy.tables.arn}"
+}
+
+iam-role-policy-attachment "worker-logs" {
+    role "${iam-role.worker.name}"
+    policy-arn "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+}
+"#;
+
+#[test]
+fn policies_and_attachments_apply_plan_clean_and_publish_versions() {
+    let p = Project::with_main(&format!("{HEADER}{POLICY}"));
+    let out = ok(&p.eco(&["apply", "-auto-approve"]));
+    assert!(out.contains("Apply complete!"), "{out}");
+    p.no_changes();
+    let arn = p.id_of("iam-policy.tables");
+    assert_eq!(
+        arn,
+        "arn:aws:iam::123456789012:policy/legacy/worker-tables-dev"
+    );
+    assert_eq!(
+        p.id_of("iam-role-policy-attachment.worker-tables"),
+        format!("worker-dev/{arn}")
+    );
+
+    // A document change is an in-place update: a new default version, same ARN.
+    p.edit(
+        "\"dynamodb:Query\"",
+        "\"dynamodb:Query\", \"dynamodb:Scan\"",
+    );
+    let plan = ok(&p.eco(&["plan"]));
+    assert!(
+        plan.contains("iam-policy.tables will be updated in place"),
+        "{plan}"
+    );
+    assert!(!plan.contains("must be replaced"), "{plan}");
+    ok(&p.eco(&["apply", "-auto-approve"]));
+    p.no_changes();
+    assert_eq!(p.attr("iam-policy.tables", "default-version"), "v2");
+    let attached = rt().block_on(async {
+        let out = p
+            .aws()
+            .iam()
+            .list_attached_role_policies()
+            .role_name("worker-dev")
+            .send()
+            .await
+            .unwrap();
+        let mut arns: Vec<String> = out
+            .attached_policies()
+            .iter()
+            .filter_map(|a| a.policy_arn().map(str::to_string))
+            .collect();
+        arns.sort();
+        arns
+    });
+    assert_eq!(
+        attached,
+        [
+            "arn:aws:iam::123456789012:policy/legacy/worker-tables-dev",
+            "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+        ]
+    );
+
+    let out = ok(&p.eco(&["destroy", "-auto-approve"]));
+    assert!(out.contains("Destroy complete!"), "{out}");
+}
+
+#[test]
+fn hand_made_supporting_resources_import_with_generated_kdl_and_plan_clean() {
+    let p = Project::with_main(HEADER);
+    let aws = p.aws();
+    let doc = "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"s3:GetObject\", \"Resource\": \"*\"}]\n}";
+    let arn = rt().block_on(async {
+        let iam = aws.iam();
+        let made = iam
+            .create_policy()
+            .policy_name("hand-policy")
+            .path("/ops/")
+            .description("made in the console")
+            .policy_document(doc)
+            .send()
+            .await
+            .unwrap();
+        let arn = made.policy().unwrap().arn().unwrap().to_string();
+        iam.create_role()
+            .role_name("hand-role")
+            .assume_role_policy_document(
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#,
+            )
+            .send()
+            .await
+            .unwrap();
+        iam.attach_role_policy()
+            .role_name("hand-role")
+            .policy_arn(&arn)
+            .send()
+            .await
+            .unwrap();
+        arn
+    });
+    let attachment = format!("hand-role/{arn}");
+    for (address, id) in [
+        ("iam-policy.ops", arn.as_str()),
+        ("iam-role-policy-attachment.ops", attachment.as_str()),
+    ] {
+        let out = ok(&p.eco(&["import", "-generate", address, id]));
+        assert!(out.contains(&format!("{address}: imported")), "{out}");
+    }
+    let generated = std::fs::read_to_string(p.path().join("generated.kdl")).unwrap();
+    assert!(generated.contains("iam-policy \"ops\" {"), "{generated}");
+    assert!(
+        generated.contains("description \"made in the console\""),
+        "{generated}"
+    );
+    assert!(
+        generated.contains("policy-arn \"arn:aws:iam::123456789012:policy/ops/hand-policy\""),
+        "{generated}"
+    );
+    let plan = p.eco(&["plan", "-detailed-exitcode"]);
+    assert_eq!(
+        plan.status.code(),
+        Some(0),
+        "plan after import:\n{}\ngenerated:\n{generated}",
+        stdout(&plan),
+    );
+    assert_eq!(p.id_of("iam-policy.ops"), arn);
+}
