@@ -174,3 +174,85 @@ fn hand_made_supporting_resources_import_with_generated_kdl_and_plan_clean() {
     );
     assert_eq!(p.id_of("iam-policy.ops"), arn);
 }
+
+const LOGS: &str = r#"
+log-group "jobs" {
+    name "/legacy/${stage}/jobs"
+    retention-in-days 30
+    tags team="data"
+}
+"#;
+
+/// A log group applies and plans clean; a retention change is in place; once it holds events a
+/// destroy plan says how much would be lost; one made by hand imports with generated KDL.
+#[test]
+fn log_groups_apply_plan_clean_say_what_a_destroy_loses_and_import() {
+    let p = Project::with_main(&format!("{HEADER}{LOGS}"));
+    ok(&p.eco(&["apply", "-auto-approve"]));
+    p.no_changes();
+    assert_eq!(p.id_of("log-group.jobs"), "/legacy/dev/jobs");
+    p.edit("retention-in-days 30", "retention-in-days 90");
+    let plan = ok(&p.eco(&["plan"]));
+    assert!(
+        plan.contains("log-group.jobs will be updated in place"),
+        "{plan}"
+    );
+    ok(&p.eco(&["apply", "-auto-approve"]));
+    p.no_changes();
+
+    let aws = p.aws();
+    rt().block_on(async {
+        let logs = aws.logs();
+        logs.create_log_stream()
+            .log_group_name("/legacy/dev/jobs")
+            .log_stream_name("run")
+            .send()
+            .await
+            .unwrap();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64;
+        logs.put_log_events()
+            .log_group_name("/legacy/dev/jobs")
+            .log_stream_name("run")
+            .log_events(
+                aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
+                    .timestamp(now)
+                    .message("import finished")
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+        // Made by hand, kept forever (no retention policy).
+        logs.create_log_group()
+            .log_group_name("/hand/made")
+            .send()
+            .await
+            .unwrap();
+    });
+    let out = ok(&p.eco(&["plan", "-replace", "log-group.jobs", "-no-color"]));
+    assert!(out.contains("bytes of logs would be lost"), "{out}");
+    // Not approved: shows the plan and changes nothing.
+    let out = p.eco(&["destroy", "-no-color"]);
+    let text = format!("{}{}", stdout(&out), crate::support::stderr(&out));
+    assert!(
+        text.contains("# log-group.jobs will be destroyed (eco destroy: about "),
+        "{text}"
+    );
+    assert!(text.contains("bytes of logs would be lost"), "{text}");
+
+    let out = ok(&p.eco(&["import", "-generate", "log-group.hand", "/hand/made"]));
+    assert!(out.contains("log-group.hand: imported"), "{out}");
+    let generated = std::fs::read_to_string(p.path().join("generated.kdl")).unwrap();
+    assert!(generated.contains("retention-in-days 0"), "{generated}");
+    let plan = p.eco(&["plan", "-detailed-exitcode"]);
+    assert_eq!(
+        plan.status.code(),
+        Some(0),
+        "plan after import:\n{}\ngenerated:\n{generated}",
+        stdout(&plan),
+    );
+}

@@ -50,6 +50,7 @@ fn registry_has_every_type() {
         "codepipeline",
         "iam-policy",
         "iam-role-policy-attachment",
+        "log-group",
     ];
     let registry = registry();
     let names: BTreeSet<&str> = registry.type_names().collect();

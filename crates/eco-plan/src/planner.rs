@@ -288,7 +288,11 @@ fn data_at_risk(live: &Attrs) -> Option<String> {
         (_, Some(Value::Int(n))) if *n > 0 => Some(format!(
             "about {n} items would be lost (DynamoDB's count, refreshed about every 6 hours)"
         )),
-        _ => None,
+        _ => match live.get("stored-bytes") {
+            // A log group's events.
+            Some(Value::Int(n)) if *n > 0 => Some(format!("about {n} bytes of logs would be lost")),
+            _ => None,
+        },
     }
 }
 
@@ -445,4 +449,19 @@ fn without_computed(drift: Vec<Drift>, registry: &eco_schema::Registry) -> Vec<D
 /// Turns evaluation diagnostics into one (for callers that report a single error).
 pub fn first(diags: Diagnostics) -> Diagnostic {
     diags.0.into_iter().next().expect("non-empty diagnostics")
+}
+
+#[cfg(test)]
+mod data_at_risk_tests {
+    use super::*;
+
+    #[test]
+    fn stored_log_bytes_are_at_risk_and_an_empty_group_is_not() {
+        let group = |n| Attrs::from([("stored-bytes".to_string(), Value::Int(n))]);
+        assert_eq!(
+            data_at_risk(&group(2048)).as_deref(),
+            Some("about 2048 bytes of logs would be lost")
+        );
+        assert_eq!(data_at_risk(&group(0)), None);
+    }
 }

@@ -15,6 +15,8 @@ pub enum NameRule {
     LambdaFunction,
     /// IAM managed policy names: 1 to 128 characters, letters, digits and `+=,.@_-`.
     IamPolicy,
+    /// CloudWatch Logs log group names: 1 to 512 characters, letters, digits and `._-/#`.
+    LogGroup,
 }
 
 impl NameRule {
@@ -26,6 +28,7 @@ impl NameRule {
             NameRule::Iam => "1 to 64 characters: letters, digits and `+=,.@_-`",
             NameRule::LambdaFunction => "1 to 64 characters: letters, digits, `-` and `_`",
             NameRule::IamPolicy => "1 to 128 characters: letters, digits and `+=,.@_-`",
+            NameRule::LogGroup => "1 to 512 characters: letters, digits and `._-/#`",
         }
     }
 
@@ -48,6 +51,7 @@ impl NameRule {
             NameRule::IamPolicy => (1, 128, |c| {
                 c.is_ascii_alphanumeric() || "+=,.@_-".contains(c)
             }),
+            NameRule::LogGroup => (1, 512, |c| c.is_ascii_alphanumeric() || "._-/#".contains(c)),
         };
         if len < min || len > max {
             return Err(format!(
@@ -105,5 +109,7 @@ mod tests {
         assert!(IamPolicy.check(&"p".repeat(128)).is_ok());
         assert!(IamPolicy.check(&"p".repeat(129)).is_err());
         assert!(IamPolicy.check("read/write").is_err());
+        assert!(LogGroup.check("/aws/lambda/api_v2#1.x").is_ok());
+        assert!(LogGroup.check("/aws/lambda/api:v2").is_err());
     }
 }

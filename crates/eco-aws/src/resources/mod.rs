@@ -22,6 +22,7 @@ pub mod iam_role;
 pub mod iam_role_policy_attachment;
 pub mod lambda_function;
 pub mod lambda_permission;
+pub mod log_group;
 pub mod route53_record;
 pub mod route53_zone;
 pub mod s3_bucket;
@@ -79,6 +80,7 @@ pub const TYPES: &[TypeEntry] = &[
     entry!(codepipeline),
     entry!(iam_policy),
     entry!(iam_role_policy_attachment),
+    entry!(log_group),
 ];
 
 /// Every type's provider for one stage's AWS clients, in [`TYPES`] order.
