@@ -256,3 +256,118 @@ fn log_groups_apply_plan_clean_say_what_a_destroy_loses_and_import() {
         stdout(&plan),
     );
 }
+
+const SECRET: &str = "pw-7f3a-never-print";
+
+const PARAMETERS: &str = r#"
+var "db-password" sensitive=#true
+
+ssm-parameter "db-password" {
+    name "/legacy/${stage}/db-password"
+    type "SecureString"
+    value "${var.db-password}"
+    description "the database password"
+}
+
+ssm-parameter "origins" {
+    name "/legacy/${stage}/origins"
+    type "StringList"
+    value "https://a.example.com,https://b.example.com"
+}
+"#;
+
+/// Parameters apply and plan clean; a value change is an in-place overwrite whose value is never
+/// printed; a destroy plan says the value would be lost; a parameter made by hand imports with
+/// generated KDL that asks for the (sensitive) value, and then plans clean.
+#[test]
+fn parameters_apply_plan_clean_never_print_their_value_and_import() {
+    let p = Project::with_main(&format!("{HEADER}{PARAMETERS}"));
+    let var = format!("db-password={SECRET}");
+    let with_var = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend(["-var", var.as_str(), "-no-color"]);
+        p.eco(&all)
+    };
+    let applied = ok(&with_var(&["apply", "-auto-approve"]));
+    assert!(!applied.contains(SECRET), "{applied}");
+    let plan = with_var(&["plan", "-detailed-exitcode"]);
+    assert_eq!(plan.status.code(), Some(0), "{}", stdout(&plan));
+
+    let rotated = "pw-rotated-never-print";
+    let var2 = format!("db-password={rotated}");
+    let out = ok(&p.eco(&["plan", "-var", var2.as_str(), "-no-color"]));
+    assert!(
+        out.contains("ssm-parameter.db-password will be updated in place"),
+        "{out}"
+    );
+    assert!(out.contains("(sensitive value)"), "{out}");
+    assert!(!out.contains(rotated) && !out.contains(SECRET), "{out}");
+    ok(&p.eco(&["apply", "-auto-approve", "-var", var2.as_str()]));
+    let value = rt().block_on(async {
+        let got = p
+            .aws()
+            .ssm()
+            .get_parameter()
+            .name("/legacy/dev/db-password")
+            .with_decryption(true)
+            .send()
+            .await
+            .unwrap();
+        let parameter = got.parameter().unwrap();
+        (parameter.value().unwrap().to_string(), parameter.version())
+    });
+    assert_eq!(value, (rotated.to_string(), 2));
+
+    let out = p.eco(&["destroy", "-var", var2.as_str(), "-no-color"]);
+    let text = format!("{}{}", stdout(&out), crate::support::stderr(&out));
+    assert!(
+        text.contains(
+            "# ssm-parameter.origins will be destroyed (eco destroy: its value would be lost"
+        ),
+        "{text}"
+    );
+
+    // Made by hand: generated KDL leaves the value out and says so; set, it plans clean.
+    rt().block_on(async {
+        p.aws()
+            .ssm()
+            .put_parameter()
+            .name("/hand/flag")
+            .value("on")
+            .r#type(aws_sdk_ssm::types::ParameterType::String)
+            .send()
+            .await
+            .unwrap();
+    });
+    let out = ok(&p.eco(&[
+        "import",
+        "-generate",
+        "ssm-parameter.flag",
+        "/hand/flag",
+        "-var",
+        var2.as_str(),
+    ]));
+    assert!(out.contains("ssm-parameter.flag: imported"), "{out}");
+    let generated = std::fs::read_to_string(p.path().join("generated.kdl")).unwrap();
+    assert!(
+        generated.contains("`value` is sensitive and was not written"),
+        "{generated}"
+    );
+    assert!(!generated.contains("\"on\""), "{generated}");
+    let completed = generated
+        .lines()
+        .map(|l| match l.contains("`value` is sensitive") {
+            true => "    value \"on\"",
+            false => l,
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    p.write("generated.kdl", &completed);
+    let plan = p.eco(&["plan", "-detailed-exitcode", "-var", var2.as_str()]);
+    assert_eq!(
+        plan.status.code(),
+        Some(0),
+        "plan after import:\n{}\ngenerated:\n{completed}",
+        stdout(&plan),
+    );
+}

@@ -51,6 +51,7 @@ fn registry_has_every_type() {
         "iam-policy",
         "iam-role-policy-attachment",
         "log-group",
+        "ssm-parameter",
     ];
     let registry = registry();
     let names: BTreeSet<&str> = registry.type_names().collect();

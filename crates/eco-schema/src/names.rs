@@ -17,6 +17,8 @@ pub enum NameRule {
     IamPolicy,
     /// CloudWatch Logs log group names: 1 to 512 characters, letters, digits and `._-/#`.
     LogGroup,
+    /// SSM parameter names: 1 to 2048 characters, letters, digits and `_.-/`.
+    SsmParameter,
 }
 
 impl NameRule {
@@ -29,6 +31,7 @@ impl NameRule {
             NameRule::LambdaFunction => "1 to 64 characters: letters, digits, `-` and `_`",
             NameRule::IamPolicy => "1 to 128 characters: letters, digits and `+=,.@_-`",
             NameRule::LogGroup => "1 to 512 characters: letters, digits and `._-/#`",
+            NameRule::SsmParameter => "1 to 2048 characters: letters, digits and `_.-/`",
         }
     }
 
@@ -52,6 +55,9 @@ impl NameRule {
                 c.is_ascii_alphanumeric() || "+=,.@_-".contains(c)
             }),
             NameRule::LogGroup => (1, 512, |c| c.is_ascii_alphanumeric() || "._-/#".contains(c)),
+            NameRule::SsmParameter => {
+                (1, 2048, |c| c.is_ascii_alphanumeric() || "_.-/".contains(c))
+            }
         };
         if len < min || len > max {
             return Err(format!(
@@ -111,5 +117,7 @@ mod tests {
         assert!(IamPolicy.check("read/write").is_err());
         assert!(LogGroup.check("/aws/lambda/api_v2#1.x").is_ok());
         assert!(LogGroup.check("/aws/lambda/api:v2").is_err());
+        assert!(SsmParameter.check("/ecogy/dev/db_host-1.x").is_ok());
+        assert!(SsmParameter.check("/ecogy/dev/db host").is_err());
     }
 }

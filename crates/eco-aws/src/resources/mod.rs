@@ -27,6 +27,7 @@ pub mod route53_record;
 pub mod route53_zone;
 pub mod s3_bucket;
 pub mod s3_sync;
+pub mod ssm_parameter;
 
 use std::sync::Arc;
 
@@ -81,6 +82,7 @@ pub const TYPES: &[TypeEntry] = &[
     entry!(iam_policy),
     entry!(iam_role_policy_attachment),
     entry!(log_group),
+    entry!(ssm_parameter),
 ];
 
 /// Every type's provider for one stage's AWS clients, in [`TYPES`] order.
