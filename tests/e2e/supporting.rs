@@ -371,3 +371,85 @@ fn parameters_apply_plan_clean_never_print_their_value_and_import() {
         stdout(&plan),
     );
 }
+
+const TOKEN: &str = "tok-91c2-never-print";
+
+const SECRETS: &str = r#"
+var "token" sensitive=#true
+
+secretsmanager-secret "partner" {
+    name "legacy/${stage}/partner"
+    description "the partner API token"
+    secret-string "${var.token}"
+    recovery-window-in-days 7
+}
+"#;
+
+/// A secret applies and plans clean without printing its value; destroyed, it is scheduled for
+/// deletion; one made by hand imports with generated KDL and plans clean.
+#[test]
+fn secrets_apply_plan_clean_never_print_their_value_and_import() {
+    let p = Project::with_main(&format!("{HEADER}{SECRETS}"));
+    let var = format!("token={TOKEN}");
+    let applied = ok(&p.eco(&["apply", "-auto-approve", "-var", var.as_str(), "-no-color"]));
+    assert!(!applied.contains(TOKEN), "{applied}");
+    let plan = p.eco(&["plan", "-detailed-exitcode", "-var", var.as_str()]);
+    assert_eq!(plan.status.code(), Some(0), "{}", stdout(&plan));
+    let rotated = "tok-rotated-never-print";
+    let var2 = format!("token={rotated}");
+    let out = ok(&p.eco(&["plan", "-var", var2.as_str(), "-no-color"]));
+    assert!(
+        out.contains("secretsmanager-secret.partner will be updated in place"),
+        "{out}"
+    );
+    assert!(!out.contains(rotated) && !out.contains(TOKEN), "{out}");
+
+    let out = ok(&p.eco(&[
+        "destroy",
+        "-auto-approve",
+        "-var",
+        var.as_str(),
+        "-no-color",
+    ]));
+    assert!(!out.contains(TOKEN), "{out}");
+    let aws = p.aws();
+    rt().block_on(async {
+        let sm = aws.secretsmanager();
+        let d = sm
+            .describe_secret()
+            .secret_id("legacy/dev/partner")
+            .send()
+            .await
+            .unwrap();
+        assert!(d.deleted_date().is_some(), "scheduled for deletion");
+        sm.create_secret()
+            .name("hand/made")
+            .description("by hand")
+            .secret_string("x")
+            .send()
+            .await
+            .unwrap();
+    });
+    // The configuration no longer has the destroyed secret.
+    p.write("main.kdl", HEADER);
+    let out = ok(&p.eco(&[
+        "import",
+        "-generate",
+        "secretsmanager-secret.hand",
+        "hand/made",
+    ]));
+    assert!(
+        out.contains("secretsmanager-secret.hand: imported"),
+        "{out}"
+    );
+    let generated = std::fs::read_to_string(p.path().join("generated.kdl")).unwrap();
+    assert!(generated.contains("description \"by hand\""), "{generated}");
+    assert!(!generated.contains("\"x\""), "{generated}");
+    let plan = p.eco(&["plan", "-detailed-exitcode"]);
+    assert_eq!(
+        plan.status.code(),
+        Some(0),
+        "plan after import:\n{}\ngenerated:\n{generated}",
+        stdout(&plan),
+    );
+}

@@ -229,6 +229,11 @@ impl Aws {
     pub fn ssm(&self) -> aws_sdk_ssm::Client {
         aws_sdk_ssm::Client::new(&self.config)
     }
+
+    /// Secrets Manager.
+    pub fn secretsmanager(&self) -> aws_sdk_secretsmanager::Client {
+        aws_sdk_secretsmanager::Client::new(&self.config)
+    }
 }
 
 /// Error codes AWS uses for "no such resource", across services.

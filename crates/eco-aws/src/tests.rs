@@ -52,6 +52,7 @@ fn registry_has_every_type() {
         "iam-role-policy-attachment",
         "log-group",
         "ssm-parameter",
+        "secretsmanager-secret",
     ];
     let registry = registry();
     let names: BTreeSet<&str> = registry.type_names().collect();

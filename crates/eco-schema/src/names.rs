@@ -19,6 +19,8 @@ pub enum NameRule {
     LogGroup,
     /// SSM parameter names: 1 to 2048 characters, letters, digits and `_.-/`.
     SsmParameter,
+    /// Secrets Manager secret names: 1 to 512 characters, letters, digits and `/_+=.@-`.
+    Secret,
 }
 
 impl NameRule {
@@ -32,6 +34,7 @@ impl NameRule {
             NameRule::IamPolicy => "1 to 128 characters: letters, digits and `+=,.@_-`",
             NameRule::LogGroup => "1 to 512 characters: letters, digits and `._-/#`",
             NameRule::SsmParameter => "1 to 2048 characters: letters, digits and `_.-/`",
+            NameRule::Secret => "1 to 512 characters: letters, digits and `/_+=.@-`",
         }
     }
 
@@ -58,6 +61,9 @@ impl NameRule {
             NameRule::SsmParameter => {
                 (1, 2048, |c| c.is_ascii_alphanumeric() || "_.-/".contains(c))
             }
+            NameRule::Secret => (1, 512, |c| {
+                c.is_ascii_alphanumeric() || "/_+=.@-".contains(c)
+            }),
         };
         if len < min || len > max {
             return Err(format!(
@@ -119,5 +125,7 @@ mod tests {
         assert!(LogGroup.check("/aws/lambda/api:v2").is_err());
         assert!(SsmParameter.check("/ecogy/dev/db_host-1.x").is_ok());
         assert!(SsmParameter.check("/ecogy/dev/db host").is_err());
+        assert!(Secret.check("ecogy/dev/partner+api@v2").is_ok());
+        assert!(Secret.check("ecogy:dev").is_err());
     }
 }

@@ -27,6 +27,7 @@ pub mod route53_record;
 pub mod route53_zone;
 pub mod s3_bucket;
 pub mod s3_sync;
+pub mod secretsmanager_secret;
 pub mod ssm_parameter;
 
 use std::sync::Arc;
@@ -83,6 +84,7 @@ pub const TYPES: &[TypeEntry] = &[
     entry!(iam_role_policy_attachment),
     entry!(log_group),
     entry!(ssm_parameter),
+    entry!(secretsmanager_secret),
 ];
 
 /// Every type's provider for one stage's AWS clients, in [`TYPES`] order.
