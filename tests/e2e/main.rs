@@ -22,4 +22,5 @@ mod serverless;
 mod site;
 mod stages;
 mod state;
+mod supporting;
 mod validate;

@@ -280,16 +280,23 @@ fn values_outside_an_allowed_set_are_refused_at_validate_for_every_type() {
         let file = format!("{}.kdl", schema.type_name);
         let mut kdl = KdlFile::default();
         for (i, path) in paths.iter().enumerate() {
-            let (line, col) = kdl.resource(
-                schema.type_name,
-                &format!("bad-{i}"),
-                path,
-                "\"NOT-ALLOWED\"",
-            );
             let leaf = path.last().unwrap();
+            // An integer attribute with a fixed set (log retention days) gets an integer
+            // outside it; every other one a string.
+            let (literal, shown) = match leaf.shape {
+                eco_schema::Shape::Scalar(eco_schema::ScalarType::Int) => {
+                    let bad = (2..)
+                        .find(|n: &i64| !leaf.allowed.contains(&n.to_string().as_str()))
+                        .unwrap()
+                        .to_string();
+                    (bad.clone(), bad)
+                }
+                _ => ("\"NOT-ALLOWED\"".to_string(), "NOT-ALLOWED".to_string()),
+            };
+            let (line, col) = kdl.resource(schema.type_name, &format!("bad-{i}"), path, &literal);
             expected.push((
                 format!("{file}:{line}:{col}"),
-                format!("`{}` does not take the value \"NOT-ALLOWED\"", leaf.name),
+                format!("`{}` does not take the value \"{shown}\"", leaf.name),
                 leaf.allowed
                     .iter()
                     .map(|a| format!("\"{a}\""))

@@ -224,6 +224,21 @@ impl Aws {
     pub fn codepipeline(&self) -> aws_sdk_codepipeline::Client {
         aws_sdk_codepipeline::Client::new(&self.config)
     }
+
+    /// CloudWatch Logs.
+    pub fn logs(&self) -> aws_sdk_cloudwatchlogs::Client {
+        aws_sdk_cloudwatchlogs::Client::new(&self.config)
+    }
+
+    /// Systems Manager (Parameter Store).
+    pub fn ssm(&self) -> aws_sdk_ssm::Client {
+        aws_sdk_ssm::Client::new(&self.config)
+    }
+
+    /// Secrets Manager.
+    pub fn secretsmanager(&self) -> aws_sdk_secretsmanager::Client {
+        aws_sdk_secretsmanager::Client::new(&self.config)
+    }
 }
 
 /// Error codes AWS uses for "no such resource", across services.

@@ -1158,11 +1158,14 @@ impl<'a> Parser<'a> {
         if attr.allowed.is_empty() {
             return true;
         }
-        let Expr::Str(template) = value else {
-            return true;
-        };
-        let Some(text) = template.as_literal() else {
-            return true;
+        // An integer attribute may take a fixed set too (CloudWatch Logs' retention days).
+        let text = match value {
+            Expr::Str(template) => match template.as_literal() {
+                Some(text) => text,
+                None => return true,
+            },
+            Expr::Int(i) => i.to_string(),
+            _ => return true,
         };
         if attr.allowed.contains(&text.as_str()) {
             return true;

@@ -126,7 +126,7 @@ pub fn plan(req: &PlanRequest) -> Result<Plan, Diagnostics> {
                             sensitive: d.sensitive,
                         });
                     }
-                    let lost = data_at_risk(live);
+                    let lost = data_at_risk(&address.type_name, live);
                     if force {
                         change.replace_because.insert(0, "-replace".into());
                         if let Some(lost) = &lost {
@@ -239,7 +239,7 @@ pub fn plan(req: &PlanRequest) -> Result<Plan, Diagnostics> {
                     } else {
                         "is no longer in the configuration"
                     };
-                    match data_at_risk(&live) {
+                    match data_at_risk(&r.type_, &live) {
                         Some(lost) => format!("{why}: {lost}"),
                         None => why.to_string(),
                     }
@@ -281,14 +281,22 @@ pub fn plan(req: &PlanRequest) -> Result<Plan, Diagnostics> {
 }
 
 /// What a replacement would lose, for types that report it: "about N users would be lost"
-/// from a Cognito pool's computed `estimated-users`. `None` when nothing is known.
-fn data_at_risk(live: &Attrs) -> Option<String> {
+/// from a Cognito pool's computed `estimated-users`; a parameter's value, which lives nowhere
+/// else. `None` when nothing is known.
+fn data_at_risk(type_name: &str, live: &Attrs) -> Option<String> {
+    if type_name == "ssm-parameter" {
+        return Some("its value would be lost".to_string());
+    }
     match (live.get("estimated-users"), live.get("item-count")) {
         (Some(Value::Int(n)), _) if *n > 0 => Some(format!("about {n} users would be lost")),
         (_, Some(Value::Int(n))) if *n > 0 => Some(format!(
             "about {n} items would be lost (DynamoDB's count, refreshed about every 6 hours)"
         )),
-        _ => None,
+        _ => match live.get("stored-bytes") {
+            // A log group's events.
+            Some(Value::Int(n)) if *n > 0 => Some(format!("about {n} bytes of logs would be lost")),
+            _ => None,
+        },
     }
 }
 
@@ -445,4 +453,27 @@ fn without_computed(drift: Vec<Drift>, registry: &eco_schema::Registry) -> Vec<D
 /// Turns evaluation diagnostics into one (for callers that report a single error).
 pub fn first(diags: Diagnostics) -> Diagnostic {
     diags.0.into_iter().next().expect("non-empty diagnostics")
+}
+
+#[cfg(test)]
+mod data_at_risk_tests {
+    use super::*;
+
+    #[test]
+    fn stored_log_bytes_are_at_risk_and_an_empty_group_is_not() {
+        let group = |n| Attrs::from([("stored-bytes".to_string(), Value::Int(n))]);
+        assert_eq!(
+            data_at_risk("log-group", &group(2048)).as_deref(),
+            Some("about 2048 bytes of logs would be lost")
+        );
+        assert_eq!(data_at_risk("log-group", &group(0)), None);
+    }
+
+    #[test]
+    fn a_parameters_value_is_at_risk() {
+        assert_eq!(
+            data_at_risk("ssm-parameter", &Attrs::new()).as_deref(),
+            Some("its value would be lost")
+        );
+    }
 }

@@ -13,6 +13,14 @@ pub enum NameRule {
     Iam,
     /// Lambda function names: 1 to 64 characters, letters, digits, `-` and `_`.
     LambdaFunction,
+    /// IAM managed policy names: 1 to 128 characters, letters, digits and `+=,.@_-`.
+    IamPolicy,
+    /// CloudWatch Logs log group names: 1 to 512 characters, letters, digits and `._-/#`.
+    LogGroup,
+    /// SSM parameter names: 1 to 2048 characters, letters, digits and `_.-/`.
+    SsmParameter,
+    /// Secrets Manager secret names: 1 to 512 characters, letters, digits and `/_+=.@-`.
+    Secret,
 }
 
 impl NameRule {
@@ -23,6 +31,10 @@ impl NameRule {
             NameRule::DynamodbTable => "3 to 255 characters: letters, digits, `_`, `-` and `.`",
             NameRule::Iam => "1 to 64 characters: letters, digits and `+=,.@_-`",
             NameRule::LambdaFunction => "1 to 64 characters: letters, digits, `-` and `_`",
+            NameRule::IamPolicy => "1 to 128 characters: letters, digits and `+=,.@_-`",
+            NameRule::LogGroup => "1 to 512 characters: letters, digits and `._-/#`",
+            NameRule::SsmParameter => "1 to 2048 characters: letters, digits and `_.-/`",
+            NameRule::Secret => "1 to 512 characters: letters, digits and `/_+=.@-`",
         }
     }
 
@@ -41,6 +53,16 @@ impl NameRule {
             }),
             NameRule::LambdaFunction => (1, 64, |c| {
                 c.is_ascii_alphanumeric() || matches!(c, '-' | '_')
+            }),
+            NameRule::IamPolicy => (1, 128, |c| {
+                c.is_ascii_alphanumeric() || "+=,.@_-".contains(c)
+            }),
+            NameRule::LogGroup => (1, 512, |c| c.is_ascii_alphanumeric() || "._-/#".contains(c)),
+            NameRule::SsmParameter => {
+                (1, 2048, |c| c.is_ascii_alphanumeric() || "_.-/".contains(c))
+            }
+            NameRule::Secret => (1, 512, |c| {
+                c.is_ascii_alphanumeric() || "/_+=.@-".contains(c)
             }),
         };
         if len < min || len > max {
@@ -96,5 +118,14 @@ mod tests {
         assert!(Iam.check(&"r".repeat(65)).is_err());
         assert!(LambdaFunction.check("api-users_v2").is_ok());
         assert!(LambdaFunction.check("api.users").is_err());
+        assert!(IamPolicy.check(&"p".repeat(128)).is_ok());
+        assert!(IamPolicy.check(&"p".repeat(129)).is_err());
+        assert!(IamPolicy.check("read/write").is_err());
+        assert!(LogGroup.check("/aws/lambda/api_v2#1.x").is_ok());
+        assert!(LogGroup.check("/aws/lambda/api:v2").is_err());
+        assert!(SsmParameter.check("/ecogy/dev/db_host-1.x").is_ok());
+        assert!(SsmParameter.check("/ecogy/dev/db host").is_err());
+        assert!(Secret.check("ecogy/dev/partner+api@v2").is_ok());
+        assert!(Secret.check("ecogy:dev").is_err());
     }
 }

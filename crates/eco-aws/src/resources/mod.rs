@@ -17,13 +17,18 @@ pub mod cognito_user_pool;
 pub mod cognito_user_pool_client;
 pub mod cognito_user_pool_domain;
 pub mod dynamodb_table;
+pub mod iam_policy;
 pub mod iam_role;
+pub mod iam_role_policy_attachment;
 pub mod lambda_function;
 pub mod lambda_permission;
+pub mod log_group;
 pub mod route53_record;
 pub mod route53_zone;
 pub mod s3_bucket;
 pub mod s3_sync;
+pub mod secretsmanager_secret;
+pub mod ssm_parameter;
 
 use std::sync::Arc;
 
@@ -75,6 +80,11 @@ pub const TYPES: &[TypeEntry] = &[
     entry!(cognito_group),
     entry!(codebuild_project),
     entry!(codepipeline),
+    entry!(iam_policy),
+    entry!(iam_role_policy_attachment),
+    entry!(log_group),
+    entry!(ssm_parameter),
+    entry!(secretsmanager_secret),
 ];
 
 /// Every type's provider for one stage's AWS clients, in [`TYPES`] order.

@@ -16,6 +16,11 @@ mod read;
 mod spec;
 mod updates;
 
+/// What `iam-policy` and `iam-role-policy-attachment` share with roles: IAM's policy-document
+/// decoding, JSON comparison, and the paged listing of a role's attached policies.
+pub(crate) use self::read::{decode_policy, list_managed};
+pub(crate) use self::updates::same_json;
+
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
@@ -23,9 +28,7 @@ use aws_sdk_iam::types::Tag;
 use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, OpResult, ResourceProvider};
 use eco_schema::{Schema, Spec};
 
-use self::read::{
-    from_role, inline_documents, list_inline_names, list_instance_profiles, list_managed,
-};
+use self::read::{from_role, inline_documents, list_inline_names, list_instance_profiles};
 use self::spec::{spec_of, IamRole};
 use self::updates::{changed_attrs, update_calls, Call};
 use crate::aws::{error_code, is_not_found, op_error, read_each, Aws};
