@@ -40,6 +40,8 @@ struct Shared {
     prior: HashMap<String, ResourceState>,
     token_seed: String,
     expander: ProviderExpander,
+    /// One lock per lane ([`ResourceProvider::lane`]): a lane's changes run one at a time.
+    lanes: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 use eco_schema::Registry;
@@ -78,6 +80,7 @@ impl Engine {
                 .collect(),
             token_seed: format!("{}:{}", state.lineage, state.serial),
             expander: self.expander(),
+            lanes: Mutex::new(HashMap::new()),
         });
         let mut report = ApplyReport::default();
 
@@ -296,6 +299,8 @@ struct Item {
     /// The try of the current call (from 1), and the wait before re-sending it.
     attempt: u32,
     delay: Duration,
+    /// When the current call first failed (a transient error's budget runs from there).
+    failing_since: Option<tokio::time::Instant>,
     /// What the create or update call made.
     made: Option<Live>,
     error: Option<EngineError>,
@@ -515,6 +520,7 @@ fn prepare(
         effect: begin.effect,
         attempt: 1,
         delay: Duration::ZERO,
+        failing_since: None,
         made: None,
         error: None,
         started: Instant::now(),
@@ -587,9 +593,30 @@ async fn run_group(shared: Arc<Shared>, group: Vec<Address>, deletes: bool) -> G
         }
     }
     if !items.is_empty() {
+        // Where AWS serializes writes per parent (a function's policy, an API), the group waits
+        // for the lane's change in flight to end.
+        let lane = items.first().and_then(|item| shared.lane(item));
+        let _turn = match lane {
+            Some(lock) => Some(lock.lock_owned().await),
+            None => None,
+        };
         results.extend(execute(&shared, items, batched).await);
     }
     results
+}
+
+impl Shared {
+    /// The lock of the lane `item` runs in, if its type has lanes. Lanes are shared across
+    /// types (an API's routes and integrations share one).
+    fn lane(&self, item: &Item) -> Option<Arc<tokio::sync::Mutex<()>>> {
+        let attrs = match (&item.kind, &item.prior) {
+            (Kind::Delete, Some(prior)) => attrs_from_json(&prior.attributes),
+            _ => item.desired.clone(),
+        };
+        let key = item.provider.lane(&attrs)?;
+        let mut lanes = self.lanes.lock().expect("not poisoned");
+        Some(lanes.entry(key).or_default().clone())
+    }
 }
 
 /// Drives `items` through the protocol to their ends. Each round, every change takes one step:
@@ -786,9 +813,10 @@ async fn execute(shared: &Shared, mut items: Vec<Item>, batched: bool) -> GroupR
 }
 
 /// Feeds a call's outcome to its change: retried when the policy says so, else final. A
-/// batched create is never retried (the engine has not retried those: whether a create in a
-/// failed batch took effect is for the next run's settle to find); batched updates and deletes
-/// are retried like single ones, re-sent together.
+/// batched create is retried only for an error its type's rules call transient (AWS refused the
+/// whole batch, e.g. Route53's PriorRequestNotComplete: nothing took effect); otherwise whether
+/// a create in a failed batch took effect is for the next run's settle to find. Batched updates
+/// and deletes are retried like single ones, re-sent together.
 fn returned(
     shared: &Shared,
     item: &mut Item,
@@ -802,17 +830,39 @@ fn returned(
                 item.made = live;
             }
             item.attempt = 1;
+            item.failing_since = None;
             item.feed(Ev::Returned(Outcome::Ok));
         }
         Err(error) => {
-            let retry = if batched && call == Call::Create {
-                None
-            } else {
-                shared.retry.retry_after(&error, item.attempt)
+            let failing_for = item
+                .failing_since
+                .get_or_insert_with(tokio::time::Instant::now)
+                .elapsed();
+            let rules = item.provider.transient();
+            let (retry, rule) = shared
+                .retry
+                .retry_with(rules, &error, item.attempt, failing_for);
+            let retry = retry.filter(|_| !(batched && call == Call::Create && rule.is_none()));
+            let error = match rule {
+                Some(rule) if retry.is_none() => OpError {
+                    message: format!(
+                        "{} (still refused after retrying for {:.0?}: {})",
+                        error.message, failing_for, rule.why
+                    ),
+                    ..error
+                },
+                _ => error,
             };
             match retry {
                 Some(delay) => {
-                    tracing::debug!(address = %item.key, operation = %error.operation, attempt = item.attempt, "retrying: {}", error.message);
+                    match rule {
+                        Some(rule) => {
+                            tracing::info!(address = %item.key, operation = %error.operation, attempt = item.attempt, "retrying ({}): {}", rule.why, error.message)
+                        }
+                        None => {
+                            tracing::debug!(address = %item.key, operation = %error.operation, attempt = item.attempt, "retrying: {}", error.message)
+                        }
+                    }
                     item.attempt += 1;
                     item.delay = delay;
                     item.feed(Ev::Returned(Outcome::Retry));
