@@ -245,7 +245,9 @@ const RETRYABLE_CODES: &[&str] = &[
     "TransactionInProgressException",
     "RequestLimitExceeded",
     "BandwidthLimitExceeded",
-    "LimitExceededException",
+    // Not LimitExceededException: outside throttling it means a quota is used up (see
+    // `quota_used_up`); where a service uses it for a passing condition, its type's transient
+    // rules say so (DynamoDB's concurrent table operations).
     "RequestThrottled",
     "SlowDown",
     "PriorRequestNotComplete",
@@ -331,7 +333,7 @@ where
         },
         _ => ErrorKind::Other,
     };
-    let message = match &err {
+    let mut message = match &err {
         SdkError::ServiceError(e) => match (e.err().code(), e.err().message()) {
             (Some(code), Some(msg)) => format!("{code}: {msg}"),
             (Some(code), None) => code.to_string(),
@@ -339,10 +341,66 @@ where
         },
         _ => failure_message(&err),
     };
+    let mut kind = kind;
+    if let SdkError::ServiceError(e) = &err {
+        if let Some(quota) = e
+            .err()
+            .code()
+            .and_then(|c| quota_used_up(c, e.err().message().unwrap_or_default()))
+        {
+            kind = ErrorKind::Other;
+            message = format!(
+                "{message} (a service quota is used up: {quota}; retrying cannot help: raise it \
+                 in the Service Quotas console or AWS Support, or free what uses it)"
+            );
+        }
+    }
     let code = error_code(&err).map(str::to_string);
     let mut error = OpError::new(operation, kind, message).with_source(err);
     error.code = code;
     error
+}
+
+/// The quota an error says is used up (its name, as AWS's message or code gives it), or `None`
+/// when the error is not about a quota. Codes: `LimitExceededException` (IAM's
+/// `LimitExceeded`), `ServiceQuotaExceededException`, Lambda's `CodeStorageExceededException`,
+/// and the `TooMany...` codes that count resources (CloudFront, S3) — not throttling's
+/// `TooManyRequestsException`. A type whose service uses one of these for a passing condition
+/// lists it among its transient rules, which the engine checks first.
+pub fn quota_used_up(code: &str, message: &str) -> Option<String> {
+    let counts = matches!(
+        code,
+        "LimitExceededException"
+            | "LimitExceeded"
+            | "ServiceQuotaExceededException"
+            | "QuotaExceededException"
+            | "CodeStorageExceededException"
+    ) || (code.starts_with("TooMany") && !code.starts_with("TooManyRequests"));
+    if !counts {
+        return None;
+    }
+    // IAM: "Cannot exceed quota for RolesPerAccount: 1000".
+    let lower = message.to_ascii_lowercase();
+    if let Some(at) = lower.find("quota for ") {
+        let name: String = message[at + "quota for ".len()..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect();
+        if !name.is_empty() {
+            return Some(name);
+        }
+    }
+    // CloudFront and S3 name the quota in the code: TooManyDistributions, TooManyBuckets.
+    if code.starts_with("TooMany") {
+        return Some(code.to_string());
+    }
+    // Otherwise the message is the name ("you have reached your limit of 2500 certificates").
+    let said = message.trim().trim_end_matches('.');
+    Some(if said.is_empty() {
+        code.to_string()
+    } else {
+        format!("\"{said}\"")
+    })
 }
 
 /// The message of a failure that is not an answer from AWS (no credentials, no connection, a
@@ -431,6 +489,7 @@ mod tests {
             ("ConflictException", 409, ErrorKind::Conflict),
             ("InvalidParameterValueException", 400, ErrorKind::Invalid),
             ("NoSuchBucket", 404, ErrorKind::Other),
+            ("TooManyRequestsException", 429, ErrorKind::Retryable),
         ] {
             let meta = ErrorMetadata::builder().code(code).message("m").build();
             let raw = Response::new(StatusCode::try_from(status).unwrap(), SdkBody::empty());
@@ -439,5 +498,48 @@ mod tests {
             assert_eq!(error.code.as_deref(), Some(code));
             assert_eq!(error.to_string(), format!("Op: {code}: m"));
         }
+    }
+
+    /// A used-up quota is final at once (never retried) and its message names the quota.
+    #[test]
+    fn a_used_up_quota_is_final_and_named() {
+        for (code, message, named) in [
+            (
+                "LimitExceeded",
+                "Cannot exceed quota for RolesPerAccount: 1000",
+                "RolesPerAccount",
+            ),
+            (
+                "LimitExceededException",
+                "Error: you have reached your limit of 2500 certificates in the last year.",
+                "you have reached your limit of 2500 certificates",
+            ),
+            (
+                "TooManyDistributions",
+                "Your request contains too many distributions.",
+                "TooManyDistributions",
+            ),
+            (
+                "TooManyBuckets",
+                "You have attempted to create more buckets than allowed",
+                "TooManyBuckets",
+            ),
+        ] {
+            let meta = ErrorMetadata::builder().code(code).message(message).build();
+            let raw = Response::new(StatusCode::try_from(400).unwrap(), SdkBody::empty());
+            let error = op_error("CreateRole", SdkError::service_error(meta, raw));
+            assert_eq!(error.kind, ErrorKind::Other, "{code}");
+            assert!(
+                error.message.contains("a service quota is used up")
+                    && error.message.contains(named),
+                "{}",
+                error.message
+            );
+        }
+        assert_eq!(
+            quota_used_up("TooManyRequestsException", "Rate exceeded"),
+            None
+        );
+        assert_eq!(quota_used_up("ThrottlingException", "Rate exceeded"), None);
     }
 }

@@ -44,4 +44,6 @@ pub fn registry() -> Registry {
 }
 
 #[cfg(test)]
+mod behaviour_tests;
+#[cfg(test)]
 mod tests;

@@ -4,7 +4,10 @@
 //! time limit.
 //!
 //! The caller decides what a look found ([`Look`]) and what running out of time means (its
-//! own error, which names the resource and what it is still waiting for).
+//! own error, which names the resource and what it is still waiting for). Running out of time is
+//! final: a wait's error is never [`ErrorKind::Retryable`](eco_provider::ErrorKind), so the
+//! engine does not wait the whole limit again. Every limit (here and the SDK waiters' given
+//! [`budget`]) is scaled by `ECO_TEST_TIME_SCALE` for tests.
 
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -34,6 +37,12 @@ pub enum Look<T, S = ()> {
     NotYet(S),
 }
 
+/// The time limit of a wait as this process applies it (scaled by `ECO_TEST_TIME_SCALE`): what
+/// SDK waiters are given.
+pub fn budget(limit: Duration) -> Duration {
+    eco_provider::transient::scaled(limit)
+}
+
 /// Looks until `look` says done (`Ok(Ok(..))`) or `backoff.limit` passes (`Ok(Err(last seen))`);
 /// an error from a look ends the wait at once.
 pub async fn until<T, S, F, Fut>(backoff: Backoff, mut look: F) -> Result<Result<T, S>, OpError>
@@ -42,11 +51,12 @@ where
     Fut: Future<Output = Result<Look<T, S>, OpError>>,
 {
     let start = Instant::now();
+    let limit = budget(backoff.limit);
     let mut pause = backoff.first;
     loop {
         match look().await? {
             Look::Done(done) => return Ok(Ok(done)),
-            Look::NotYet(seen) if start.elapsed() + pause > backoff.limit => return Ok(Err(seen)),
+            Look::NotYet(seen) if start.elapsed() + pause > limit => return Ok(Err(seen)),
             Look::NotYet(_) => {}
         }
         tokio::time::sleep(pause).await;
