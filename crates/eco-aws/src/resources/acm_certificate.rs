@@ -708,7 +708,8 @@ impl ResourceProvider for Provider {
                 "DeleteCertificate",
                 ErrorKind::Conflict,
                 format!("{id} is still in use (by a CloudFront distribution or an API domain): delete or change those first"),
-            )),
+            )
+            .with_code("ResourceInUseException")),
             Err(e) => Err(op_error("DeleteCertificate", e)),
         }
     }
