@@ -12,7 +12,7 @@ rule fires on passes through, counted by every rule it matched):
   name        the rule's name in the stats
   service     the signing name in the request's credential scope (lambda, s3, iam, dynamodb, ...)
   operation   the X-Amz-Target operation (JSON protocols) or the Action= parameter (query)
-  method      the HTTP method (REST protocols)
+  method      the HTTP method, or a list of them (REST protocols)
   path        a regular expression searched in the path and query (REST protocols)
   body        a regular expression searched in the request body (a resource, e.g. a role name)
   key         a regular expression searched in "METHOD PATH?QUERY\\nBODY" whose first group names
@@ -26,6 +26,7 @@ rule fires on passes through, counted by every rule it matched):
   concurrent  answer the error only while another matching call of the same key is in flight
               (what AWS does where it serializes writes); "hold_ms" keeps matching calls in
               flight that long before passing them on, so that overlaps are seen
+  pass        a matching call passes through, no later rule looked at (e.g. the state backend)
 Without times/seconds/every/percent/concurrent a rule always fires.
 
 Control: GET /_proxy/stats gives per rule {"matched", "injected", "max_in_flight"}.
@@ -117,7 +118,8 @@ class Rule:
             return None
         if "operation" in s and s["operation"] != operation:
             return None
-        if "method" in s and s["method"] != method:
+        if "method" in s and method not in (
+                s["method"] if isinstance(s["method"], list) else [s["method"]]):
             return None
         if self.path and not self.path.search(target):
             return None
@@ -222,6 +224,8 @@ class Proxy(BaseHTTPRequestHandler):
                 key = rule.matches(service, operation, self.command, self.path, body_text)
                 if key is None:
                     continue
+                if rule.spec.get("pass"):
+                    break
                 if rule.enter(key):
                     for r, k in entered:
                         r.leave(k)

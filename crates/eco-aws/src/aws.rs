@@ -308,6 +308,13 @@ pub fn is_gone<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
     is_not_found(err) || error_code(err) == Some("NotFoundException")
 }
 
+/// The HTTP status of a raw SDK response (every SDK call's is an HTTP response).
+fn status_of<R: 'static>(raw: &R) -> Option<u16> {
+    (raw as &dyn std::any::Any)
+        .downcast_ref::<aws_smithy_runtime_api::http::Response>()
+        .map(|r| r.status().as_u16())
+}
+
 /// An [`OpError`] for `operation` from an SDK error, classified for the engine's retry policy.
 pub fn op_error<E, R>(operation: &str, err: SdkError<E, R>) -> OpError
 where
@@ -328,6 +335,11 @@ where
                     || c == "ValidationError" =>
             {
                 ErrorKind::Invalid
+            }
+            // An answer without a code (S3 answers HEAD requests with no body): its status says
+            // whether it was throttling or a failure on AWS's side.
+            None if status_of(e.raw()).is_some_and(|s| s == 429 || s >= 500) => {
+                ErrorKind::Retryable
             }
             _ => ErrorKind::Other,
         },
@@ -497,6 +509,22 @@ mod tests {
             assert_eq!(error.kind, kind, "{code}");
             assert_eq!(error.code.as_deref(), Some(code));
             assert_eq!(error.to_string(), format!("Op: {code}: m"));
+        }
+    }
+
+    /// S3 answers a throttled HEAD with 503 and no body, hence no code: retryable by its status.
+    #[test]
+    fn an_answer_without_a_code_is_retryable_by_its_status() {
+        for (status, kind) in [
+            (503, ErrorKind::Retryable),
+            (500, ErrorKind::Retryable),
+            (429, ErrorKind::Retryable),
+            (403, ErrorKind::Other),
+        ] {
+            let meta = ErrorMetadata::builder().build();
+            let raw = Response::new(StatusCode::try_from(status).unwrap(), SdkBody::empty());
+            let error = op_error("HeadBucket", SdkError::service_error(meta, raw));
+            assert_eq!(error.kind, kind, "{status}");
         }
     }
 

@@ -43,6 +43,19 @@ pub fn budget(limit: Duration) -> Duration {
     eco_provider::transient::scaled(limit)
 }
 
+/// How the engine should treat an SDK waiter's failure: running out of time (or AWS reporting
+/// the thing failed) is final; a poll that failed (throttled, a dropped connection: eco turns
+/// the SDK's own retries off) is retryable, as the poll itself would be.
+pub fn waiter_failure_kind<O, E>(
+    error: &aws_smithy_runtime_api::client::waiters::error::WaiterError<O, E>,
+) -> eco_provider::ErrorKind {
+    use aws_smithy_runtime_api::client::waiters::error::WaiterError;
+    match error {
+        WaiterError::OperationFailed(_) => eco_provider::ErrorKind::Retryable,
+        _ => eco_provider::ErrorKind::Other,
+    }
+}
+
 /// Looks until `look` says done (`Ok(Ok(..))`) or `backoff.limit` passes (`Ok(Err(last seen))`);
 /// an error from a look ends the wait at once.
 pub async fn until<T, S, F, Fut>(backoff: Backoff, mut look: F) -> Result<Result<T, S>, OpError>

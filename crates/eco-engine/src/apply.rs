@@ -299,8 +299,10 @@ struct Item {
     /// The try of the current call (from 1), and the wait before re-sending it.
     attempt: u32,
     delay: Duration,
-    /// When the current call first failed (a transient error's budget runs from there).
+    /// When the current call first failed with the error it fails with now (a transient error's
+    /// budget runs from there), and which rule that error came under (its `why`).
     failing_since: Option<tokio::time::Instant>,
+    failing_as: Option<&'static str>,
     /// What the create or update call made.
     made: Option<Live>,
     error: Option<EngineError>,
@@ -521,6 +523,7 @@ fn prepare(
         attempt: 1,
         delay: Duration::ZERO,
         failing_since: None,
+        failing_as: None,
         made: None,
         error: None,
         started: Instant::now(),
@@ -831,14 +834,26 @@ fn returned(
             }
             item.attempt = 1;
             item.failing_since = None;
+            item.failing_as = None;
             item.feed(Ev::Returned(Outcome::Ok));
         }
         Err(error) => {
+            let rules = item.provider.transient();
+            // Each kind of refusal has its own budget: a change of kind starts the clock again.
+            let failing_as = match eco_provider::transient::find(rules, &error) {
+                Some(rule) => Some(rule.why),
+                None => (error.kind == eco_provider::ErrorKind::Retryable)
+                    .then_some(crate::retry::RETRYABLE.why),
+            };
+            if item.failing_as != failing_as {
+                item.failing_as = failing_as;
+                item.failing_since = None;
+                item.attempt = 1;
+            }
             let failing_for = item
                 .failing_since
                 .get_or_insert_with(tokio::time::Instant::now)
                 .elapsed();
-            let rules = item.provider.transient();
             let (retry, rule) = shared
                 .retry
                 .retry_with(rules, &error, item.attempt, failing_for);

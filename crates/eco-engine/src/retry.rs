@@ -5,8 +5,9 @@
 //!
 //! Two kinds of retry: an error a type's rules name as transient ([`Transient`]: AWS not yet
 //! consistent, a resource still settling) is tried again with jittered backoff until the rule's
-//! time budget is spent; any other [`ErrorKind::Retryable`] error (throttling, a 5xx, a dropped
-//! connection) gets the policy's fixed number of tries. Everything else is final at once.
+//! time budget is spent, and so is, in the apply walk, any other [`ErrorKind::Retryable`] error
+//! (throttling, a 5xx, a dropped connection: [`RETRYABLE`]'s budget); single reads ([`RetryPolicy::run`])
+//! get the policy's fixed number of tries. Everything else is final at once.
 
 use std::future::Future;
 use std::time::Duration;
@@ -23,6 +24,16 @@ pub struct RetryPolicy {
     pub first_delay: Duration,
     pub multiplier: u32,
 }
+
+/// The budget of a change's call that failed with an [`ErrorKind::Retryable`] error no rule of
+/// its type names (throttling, a 5xx, a dropped connection).
+pub const RETRYABLE: Transient = Transient {
+    operations: &["*"],
+    codes: &[],
+    message: None,
+    budget: Duration::from_secs(300),
+    why: "AWS throttled the call or failed on its side",
+};
 
 /// The longest pause between two tries of a transient error.
 pub const MAX_TRANSIENT_DELAY: Duration = Duration::from_secs(20);
@@ -60,9 +71,10 @@ impl RetryPolicy {
     }
 
     /// How long to wait before trying again after `error` ended try number `attempt` (from 1)
-    /// of a call that has been failing for `failing_for`: under the first of `rules` it matches
-    /// (see [`RetryPolicy::retry_transient`]), else as [`RetryPolicy::retry_after`]. Also says
-    /// which rule matched.
+    /// of a change's call that has been failing for `failing_for`: under the first of `rules` it
+    /// matches (see [`RetryPolicy::retry_transient`]), else, for a [`ErrorKind::Retryable`]
+    /// error, under [`RETRYABLE`]'s budget (a create or update is many calls: under throttling
+    /// a count of tries of the whole would run out). Also says which of `rules` matched.
     pub fn retry_with<'r>(
         &self,
         rules: &'r [Transient],
@@ -72,13 +84,16 @@ impl RetryPolicy {
     ) -> (Option<Duration>, Option<&'r Transient>) {
         match eco_provider::transient::find(rules, error) {
             Some(rule) => (self.retry_transient(rule, attempt, failing_for), Some(rule)),
-            None => (self.retry_after(error, attempt), None),
+            None if error.kind == ErrorKind::Retryable => {
+                (self.retry_transient(&RETRYABLE, attempt, failing_for), None)
+            }
+            None => (None, None),
         }
     }
 
     /// The pause before the next try under `rule`, or `None` once its budget (scaled by
-    /// `ECO_TEST_TIME_SCALE`) would be spent: `first_delay` doubling per try, capped at a quarter
-    /// of the budget (and at [`MAX_TRANSIENT_DELAY`]), with "equal jitter" (a random pause
+    /// `ECO_TEST_TIME_SCALE`) would be spent: `first_delay` doubling per try, capped at a
+    /// sixteenth of the budget (and at [`MAX_TRANSIENT_DELAY`]: many tries fit in a budget), with "equal jitter" (a random pause
     /// between half and all of that) so that many changes failing together do not retry in step.
     /// A policy of one attempt ([`RetryPolicy::none`]) retries nothing.
     pub fn retry_transient(
@@ -95,7 +110,7 @@ impl RetryPolicy {
             .multiplier
             .max(1)
             .saturating_pow(attempt.saturating_sub(1).min(16));
-        let cap = (budget / 4).clamp(Duration::from_millis(50), MAX_TRANSIENT_DELAY);
+        let cap = (budget / 16).clamp(Duration::from_millis(50), MAX_TRANSIENT_DELAY);
         let full = self.first_delay.saturating_mul(factor).min(cap);
         let pause = full / 2 + full.mul_f64(fastrand::f64() / 2.0);
         (failing_for + pause <= budget).then_some(pause)
@@ -194,7 +209,7 @@ mod tests {
             let Some(pause) = pause else { break };
             let full = Duration::from_millis(500)
                 .saturating_mul(2u32.saturating_pow(tries - 1))
-                .min(MAX_TRANSIENT_DELAY);
+                .min(Duration::from_secs(300) / 16);
             assert!(
                 pause >= full / 2 && pause <= full,
                 "try {tries}: {pause:?} of {full:?}"

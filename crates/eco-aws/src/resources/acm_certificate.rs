@@ -518,7 +518,7 @@ impl Provider {
             .map_err(|e| {
                 OpError::new(
                     "DescribeCertificate",
-                    ErrorKind::Other,
+                    crate::wait::waiter_failure_kind(&e),
                     format!(
                         "{arn} was not ISSUED within {} minutes after its validation records were written to zone {zone} ({e}); \
                          check that the zone is the one the domain is delegated to",

@@ -345,7 +345,7 @@ impl Provider {
             .map_err(|e| {
                 OpError::new(
                     "GetDistribution",
-                    ErrorKind::Other,
+                    crate::wait::waiter_failure_kind(&e),
                     format!(
                         "distribution {id} was not Deployed within {} minutes ({e}); it keeps deploying, and the next apply carries on",
                         DEPLOY_WAIT.as_secs() / 60

@@ -475,7 +475,7 @@ impl ResourceProvider for Provider {
             .map_err(|e| {
                 OpError::new(
                     "HeadBucket",
-                    ErrorKind::Other,
+                    crate::wait::waiter_failure_kind(&e),
                     format!(
                         "bucket `{name}` was created but did not answer within {} s: {}",
                         BUCKET_EXISTS_WAIT.as_secs(),
