@@ -6,8 +6,9 @@
 //! Two kinds of retry: an error a type's rules name as transient ([`Transient`]: AWS not yet
 //! consistent, a resource still settling) is tried again with jittered backoff until the rule's
 //! time budget is spent, and so is, in the apply walk, any other [`ErrorKind::Retryable`] error
-//! (throttling, a 5xx, a dropped connection: [`RETRYABLE`]'s budget); single reads ([`RetryPolicy::run`])
-//! get the policy's fixed number of tries. Everything else is final at once.
+//! (throttling, a 5xx, a dropped connection: [`RETRYABLE`]'s budget), as is refresh's read of a
+//! resource ([`RetryPolicy::run_within_budget`]); other reads ([`RetryPolicy::run`]) get the
+//! policy's fixed number of tries. Everything else is final at once.
 
 use std::future::Future;
 use std::time::Duration;
@@ -140,6 +141,37 @@ impl RetryPolicy {
 }
 
 impl RetryPolicy {
+    /// Runs `f`, trying again while it fails with a retryable error, for up to [`RETRYABLE`]'s
+    /// time budget (jittered backoff) instead of a count of tries: for a read of one resource,
+    /// which is several calls for many types (under steady throttling a count of tries of the
+    /// whole would run out). No retries under a policy of one attempt.
+    pub async fn run_within_budget<T, F, Fut>(&self, mut f: F) -> Result<T, OpError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, OpError>>,
+    {
+        let mut attempt = 1;
+        let mut failing_since: Option<tokio::time::Instant> = None;
+        loop {
+            match f().await {
+                Err(e) if e.kind == ErrorKind::Retryable => {
+                    let failing_for = failing_since
+                        .get_or_insert_with(tokio::time::Instant::now)
+                        .elapsed();
+                    match self.retry_transient(&RETRYABLE, attempt, failing_for) {
+                        Some(delay) => {
+                            tracing::debug!(operation = %e.operation, attempt, "retrying: {}", e.message);
+                            tokio::time::sleep(delay).await;
+                            attempt += 1;
+                        }
+                        None => return Err(e),
+                    }
+                }
+                done => return done,
+            }
+        }
+    }
+
     /// [`RetryPolicy::run`] for operations a type may not have (`None`: it has none, as
     /// `read_many` and `list`), retried like any other.
     pub async fn run_optional<T, F, Fut>(&self, mut f: F) -> Option<Result<T, OpError>>
@@ -235,6 +267,43 @@ mod tests {
             RetryPolicy::none().retry_transient(&ROLE, 1, Duration::ZERO),
             None
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_read_is_retried_for_a_time_budget_not_a_count() {
+        let calls = std::sync::atomic::AtomicU32::new(0);
+        let throttled = || OpError::new("Describe", ErrorKind::Retryable, "throttled");
+        // Ten throttled tries, more than the count policy's four: still read.
+        let read = RetryPolicy::default()
+            .run_within_budget(|| async {
+                match calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) {
+                    0..10 => Err(throttled()),
+                    _ => Ok(3u8),
+                }
+            })
+            .await;
+        assert_eq!(read, Ok(3));
+        // Throttled for good: given up once the budget is spent; other errors are final at once.
+        let started = tokio::time::Instant::now();
+        let stuck: Result<(), _> = RetryPolicy::default()
+            .run_within_budget(|| async { Err(throttled()) })
+            .await;
+        assert!(stuck.is_err());
+        assert!(
+            started.elapsed() <= RETRYABLE.budget,
+            "{:?}",
+            started.elapsed()
+        );
+        assert!(started.elapsed() >= RETRYABLE.budget - MAX_TRANSIENT_DELAY);
+        let tries = std::sync::atomic::AtomicU32::new(0);
+        let invalid: Result<(), _> = RetryPolicy::default()
+            .run_within_budget(|| async {
+                tries.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                Err(OpError::invalid("Describe", "bad"))
+            })
+            .await;
+        assert!(invalid.is_err());
+        assert_eq!(tries.load(std::sync::atomic::Ordering::SeqCst), 1);
     }
 
     #[tokio::test(start_paused = true)]
