@@ -6,6 +6,7 @@ mod support;
 
 mod apply;
 mod architecture;
+mod aws_behaviour;
 mod cli;
 mod cognito;
 mod cognito_extras;

@@ -127,6 +127,27 @@ macro_rules! child {
 }
 pub(crate) use child;
 
+/// What API Gateway v2 answers for a while before it succeeds: an API takes one change at a
+/// time, and answers ConflictException to another meanwhile (the engine also runs an API's
+/// changes in one lane, [`lane`]).
+pub(crate) const TRANSIENT: &[eco_provider::Transient] = &[eco_provider::Transient {
+    operations: &["*"],
+    codes: &["ConflictException"],
+    message: Some("concurrent modification"),
+    budget: std::time::Duration::from_secs(300),
+    why: "API Gateway is applying another change to the API",
+}];
+
+/// The lane of an API's children and stages: one change of an API at a time.
+pub(crate) fn lane(attrs: &Attrs) -> Option<String> {
+    match attrs.get("api") {
+        Some(eco_provider::Value::String(api)) if !api.is_empty() => {
+            Some(format!("apigatewayv2:{api}"))
+        }
+        _ => None,
+    }
+}
+
 /// One page of a listing: the id of the child looked for, if it is on this page, and the token
 /// of the next page.
 pub type Page = (Option<String>, Option<String>);
@@ -203,6 +224,14 @@ impl<K: Child> Children<K> {
 impl<K: Child> ResourceProvider for Children<K> {
     fn schema(&self) -> &Schema {
         &self.schema
+    }
+
+    fn transient(&self) -> &'static [eco_provider::Transient] {
+        TRANSIENT
+    }
+
+    fn lane(&self, attrs: &Attrs) -> Option<String> {
+        lane(attrs)
     }
 
     async fn read(&self, _ctx: &OpContext, id: &str) -> Result<Option<Live>, OpError> {

@@ -265,7 +265,9 @@ const RETRYABLE_CODES: &[&str] = &[
     "TransactionInProgressException",
     "RequestLimitExceeded",
     "BandwidthLimitExceeded",
-    "LimitExceededException",
+    // Not LimitExceededException: outside throttling it means a quota is used up (see
+    // `quota_used_up`); where a service uses it for a passing condition, its type's transient
+    // rules say so (DynamoDB's concurrent table operations).
     "RequestThrottled",
     "SlowDown",
     "PriorRequestNotComplete",
@@ -326,6 +328,13 @@ pub fn is_gone<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
     is_not_found(err) || error_code(err) == Some("NotFoundException")
 }
 
+/// The HTTP status of a raw SDK response (every SDK call's is an HTTP response).
+fn status_of<R: 'static>(raw: &R) -> Option<u16> {
+    (raw as &dyn std::any::Any)
+        .downcast_ref::<aws_smithy_runtime_api::http::Response>()
+        .map(|r| r.status().as_u16())
+}
+
 /// An [`OpError`] for `operation` from an SDK error, classified for the engine's retry policy.
 pub fn op_error<E, R>(operation: &str, err: SdkError<E, R>) -> OpError
 where
@@ -347,11 +356,16 @@ where
             {
                 ErrorKind::Invalid
             }
+            // An answer without a code (S3 answers HEAD requests with no body): its status says
+            // whether it was throttling or a failure on AWS's side.
+            None if status_of(e.raw()).is_some_and(|s| s == 429 || s >= 500) => {
+                ErrorKind::Retryable
+            }
             _ => ErrorKind::Other,
         },
         _ => ErrorKind::Other,
     };
-    let message = match &err {
+    let mut message = match &err {
         SdkError::ServiceError(e) => match (e.err().code(), e.err().message()) {
             (Some(code), Some(msg)) => format!("{code}: {msg}"),
             (Some(code), None) => code.to_string(),
@@ -359,10 +373,66 @@ where
         },
         _ => failure_message(&err),
     };
+    let mut kind = kind;
+    if let SdkError::ServiceError(e) = &err {
+        if let Some(quota) = e
+            .err()
+            .code()
+            .and_then(|c| quota_used_up(c, e.err().message().unwrap_or_default()))
+        {
+            kind = ErrorKind::Other;
+            message = format!(
+                "{message} (a service quota is used up: {quota}; retrying cannot help: raise it \
+                 in the Service Quotas console or AWS Support, or free what uses it)"
+            );
+        }
+    }
     let code = error_code(&err).map(str::to_string);
     let mut error = OpError::new(operation, kind, message).with_source(err);
     error.code = code;
     error
+}
+
+/// The quota an error says is used up (its name, as AWS's message or code gives it), or `None`
+/// when the error is not about a quota. Codes: `LimitExceededException` (IAM's
+/// `LimitExceeded`), `ServiceQuotaExceededException`, Lambda's `CodeStorageExceededException`,
+/// and the `TooMany...` codes that count resources (CloudFront, S3) — not throttling's
+/// `TooManyRequestsException`. A type whose service uses one of these for a passing condition
+/// lists it among its transient rules, which the engine checks first.
+pub fn quota_used_up(code: &str, message: &str) -> Option<String> {
+    let counts = matches!(
+        code,
+        "LimitExceededException"
+            | "LimitExceeded"
+            | "ServiceQuotaExceededException"
+            | "QuotaExceededException"
+            | "CodeStorageExceededException"
+    ) || (code.starts_with("TooMany") && !code.starts_with("TooManyRequests"));
+    if !counts {
+        return None;
+    }
+    // IAM: "Cannot exceed quota for RolesPerAccount: 1000".
+    let lower = message.to_ascii_lowercase();
+    if let Some(at) = lower.find("quota for ") {
+        let name: String = message[at + "quota for ".len()..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect();
+        if !name.is_empty() {
+            return Some(name);
+        }
+    }
+    // CloudFront and S3 name the quota in the code: TooManyDistributions, TooManyBuckets.
+    if code.starts_with("TooMany") {
+        return Some(code.to_string());
+    }
+    // Otherwise the message is the name ("you have reached your limit of 2500 certificates").
+    let said = message.trim().trim_end_matches('.');
+    Some(if said.is_empty() {
+        code.to_string()
+    } else {
+        format!("\"{said}\"")
+    })
 }
 
 /// The message of a failure that is not an answer from AWS (no credentials, no connection, a
@@ -505,6 +575,7 @@ mod tests {
             ("ConflictException", 409, ErrorKind::Conflict),
             ("InvalidParameterValueException", 400, ErrorKind::Invalid),
             ("NoSuchBucket", 404, ErrorKind::Other),
+            ("TooManyRequestsException", 429, ErrorKind::Retryable),
         ] {
             let meta = ErrorMetadata::builder().code(code).message("m").build();
             let raw = Response::new(StatusCode::try_from(status).unwrap(), SdkBody::empty());
@@ -513,5 +584,64 @@ mod tests {
             assert_eq!(error.code.as_deref(), Some(code));
             assert_eq!(error.to_string(), format!("Op: {code}: m"));
         }
+    }
+
+    /// S3 answers a throttled HEAD with 503 and no body, hence no code: retryable by its status.
+    #[test]
+    fn an_answer_without_a_code_is_retryable_by_its_status() {
+        for (status, kind) in [
+            (503, ErrorKind::Retryable),
+            (500, ErrorKind::Retryable),
+            (429, ErrorKind::Retryable),
+            (403, ErrorKind::Other),
+        ] {
+            let meta = ErrorMetadata::builder().build();
+            let raw = Response::new(StatusCode::try_from(status).unwrap(), SdkBody::empty());
+            let error = op_error("HeadBucket", SdkError::service_error(meta, raw));
+            assert_eq!(error.kind, kind, "{status}");
+        }
+    }
+
+    /// A used-up quota is final at once (never retried) and its message names the quota.
+    #[test]
+    fn a_used_up_quota_is_final_and_named() {
+        for (code, message, named) in [
+            (
+                "LimitExceeded",
+                "Cannot exceed quota for RolesPerAccount: 1000",
+                "RolesPerAccount",
+            ),
+            (
+                "LimitExceededException",
+                "Error: you have reached your limit of 2500 certificates in the last year.",
+                "you have reached your limit of 2500 certificates",
+            ),
+            (
+                "TooManyDistributions",
+                "Your request contains too many distributions.",
+                "TooManyDistributions",
+            ),
+            (
+                "TooManyBuckets",
+                "You have attempted to create more buckets than allowed",
+                "TooManyBuckets",
+            ),
+        ] {
+            let meta = ErrorMetadata::builder().code(code).message(message).build();
+            let raw = Response::new(StatusCode::try_from(400).unwrap(), SdkBody::empty());
+            let error = op_error("CreateRole", SdkError::service_error(meta, raw));
+            assert_eq!(error.kind, ErrorKind::Other, "{code}");
+            assert!(
+                error.message.contains("a service quota is used up")
+                    && error.message.contains(named),
+                "{}",
+                error.message
+            );
+        }
+        assert_eq!(
+            quota_used_up("TooManyRequestsException", "Rate exceeded"),
+            None
+        );
+        assert_eq!(quota_used_up("ThrottlingException", "Rate exceeded"), None);
     }
 }

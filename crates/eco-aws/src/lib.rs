@@ -45,4 +45,6 @@ pub fn registry() -> Registry {
 }
 
 #[cfg(test)]
+mod behaviour_tests;
+#[cfg(test)]
 mod tests;

@@ -4,7 +4,10 @@
 //! time limit.
 //!
 //! The caller decides what a look found ([`Look`]) and what running out of time means (its
-//! own error, which names the resource and what it is still waiting for).
+//! own error, which names the resource and what it is still waiting for). Running out of time is
+//! final: a wait's error is never [`ErrorKind::Retryable`](eco_provider::ErrorKind), so the
+//! engine does not wait the whole limit again. Every limit (here and the SDK waiters' given
+//! [`budget`]) is scaled by `ECO_TEST_TIME_SCALE` for tests.
 
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -34,6 +37,25 @@ pub enum Look<T, S = ()> {
     NotYet(S),
 }
 
+/// The time limit of a wait as this process applies it (scaled by `ECO_TEST_TIME_SCALE`): what
+/// SDK waiters are given.
+pub fn budget(limit: Duration) -> Duration {
+    eco_provider::transient::scaled(limit)
+}
+
+/// How the engine should treat an SDK waiter's failure: running out of time (or AWS reporting
+/// the thing failed) is final; a poll that failed (throttled, a dropped connection: eco turns
+/// the SDK's own retries off) is retryable, as the poll itself would be.
+pub fn waiter_failure_kind<O, E>(
+    error: &aws_smithy_runtime_api::client::waiters::error::WaiterError<O, E>,
+) -> eco_provider::ErrorKind {
+    use aws_smithy_runtime_api::client::waiters::error::WaiterError;
+    match error {
+        WaiterError::OperationFailed(_) => eco_provider::ErrorKind::Retryable,
+        _ => eco_provider::ErrorKind::Other,
+    }
+}
+
 /// Looks until `look` says done (`Ok(Ok(..))`) or `backoff.limit` passes (`Ok(Err(last seen))`);
 /// an error from a look ends the wait at once.
 pub async fn until<T, S, F, Fut>(backoff: Backoff, mut look: F) -> Result<Result<T, S>, OpError>
@@ -42,11 +64,12 @@ where
     Fut: Future<Output = Result<Look<T, S>, OpError>>,
 {
     let start = Instant::now();
+    let limit = budget(backoff.limit);
     let mut pause = backoff.first;
     loop {
         match look().await? {
             Look::Done(done) => return Ok(Ok(done)),
-            Look::NotYet(seen) if start.elapsed() + pause > backoff.limit => return Ok(Err(seen)),
+            Look::NotYet(seen) if start.elapsed() + pause > limit => return Ok(Err(seen)),
             Look::NotYet(_) => {}
         }
         tokio::time::sleep(pause).await;

@@ -43,6 +43,8 @@ struct Shared {
     /// The old resources of the create-before-destroy replacements done so far (recorded at
     /// their deposed addresses), for the deletions to delete.
     deposed: Mutex<Vec<ResourceState>>,
+    /// One lock per lane ([`ResourceProvider::lane`]): a lane's changes run one at a time.
+    lanes: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 use eco_schema::Registry;
@@ -82,6 +84,7 @@ impl Engine {
             token_seed: format!("{}:{}", state.lineage, state.serial),
             expander: self.expander(),
             deposed: Mutex::new(Vec::new()),
+            lanes: Mutex::new(HashMap::new()),
         });
         let mut report = ApplyReport::default();
 
@@ -228,6 +231,7 @@ impl Shared {
             token_seed: self.token_seed.clone(),
             expander: self.expander.clone(),
             deposed: Mutex::new(Vec::new()),
+            lanes: Mutex::new(HashMap::new()),
         }
     }
 
@@ -353,6 +357,10 @@ struct Item {
     /// The try of the current call (from 1), and the wait before re-sending it.
     attempt: u32,
     delay: Duration,
+    /// When the current call first failed with the error it fails with now (a transient error's
+    /// budget runs from there), and which rule that error came under (its `why`).
+    failing_since: Option<tokio::time::Instant>,
+    failing_as: Option<&'static str>,
     /// What the create or update call made.
     made: Option<Live>,
     error: Option<EngineError>,
@@ -594,6 +602,8 @@ fn prepare(
         effect: begin.effect,
         attempt: 1,
         delay: Duration::ZERO,
+        failing_since: None,
+        failing_as: None,
         made: None,
         error: None,
         started: Instant::now(),
@@ -666,9 +676,30 @@ async fn run_group(shared: Arc<Shared>, group: Vec<Address>, deletes: bool) -> G
         }
     }
     if !items.is_empty() {
+        // Where AWS serializes writes per parent (a function's policy, an API), the group waits
+        // for the lane's change in flight to end.
+        let lane = items.first().and_then(|item| shared.lane(item));
+        let _turn = match lane {
+            Some(lock) => Some(lock.lock_owned().await),
+            None => None,
+        };
         results.extend(execute(&shared, items, batched).await);
     }
     results
+}
+
+impl Shared {
+    /// The lock of the lane `item` runs in, if its type has lanes. Lanes are shared across
+    /// types (an API's routes and integrations share one).
+    fn lane(&self, item: &Item) -> Option<Arc<tokio::sync::Mutex<()>>> {
+        let attrs = match (&item.kind, &item.prior) {
+            (Kind::Delete, Some(prior)) => attrs_from_json(&prior.attributes),
+            _ => item.desired.clone(),
+        };
+        let key = item.provider.lane(&attrs)?;
+        let mut lanes = self.lanes.lock().expect("not poisoned");
+        Some(lanes.entry(key).or_default().clone())
+    }
 }
 
 /// Drives `items` through the protocol to their ends. Each round, every change takes one step:
@@ -882,9 +913,10 @@ async fn execute(shared: &Shared, mut items: Vec<Item>, batched: bool) -> GroupR
 }
 
 /// Feeds a call's outcome to its change: retried when the policy says so, else final. A
-/// batched create is never retried (the engine has not retried those: whether a create in a
-/// failed batch took effect is for the next run's settle to find); batched updates and deletes
-/// are retried like single ones, re-sent together.
+/// batched create is retried only for an error its type's rules call transient (AWS refused the
+/// whole batch, e.g. Route53's PriorRequestNotComplete: nothing took effect); otherwise whether
+/// a create in a failed batch took effect is for the next run's settle to find. Batched updates
+/// and deletes are retried like single ones, re-sent together.
 fn returned(
     shared: &Shared,
     item: &mut Item,
@@ -913,17 +945,51 @@ fn returned(
                 item.made = live;
             }
             item.attempt = 1;
+            item.failing_since = None;
+            item.failing_as = None;
             item.feed(Ev::Returned(Outcome::Ok));
         }
         Err(error) => {
-            let retry = if batched && call == Call::Create {
-                None
-            } else {
-                shared.retry.retry_after(&error, item.attempt)
+            let rules = item.provider.transient();
+            // Each kind of refusal has its own budget: a change of kind starts the clock again.
+            let failing_as = match eco_provider::transient::find(rules, &error) {
+                Some(rule) => Some(rule.why),
+                None => (error.kind == eco_provider::ErrorKind::Retryable)
+                    .then_some(crate::retry::RETRYABLE.why),
+            };
+            if item.failing_as != failing_as {
+                item.failing_as = failing_as;
+                item.failing_since = None;
+                item.attempt = 1;
+            }
+            let failing_for = item
+                .failing_since
+                .get_or_insert_with(tokio::time::Instant::now)
+                .elapsed();
+            let (retry, rule) = shared
+                .retry
+                .retry_with(rules, &error, item.attempt, failing_for);
+            let retry = retry.filter(|_| !(batched && call == Call::Create && rule.is_none()));
+            let error = match rule {
+                Some(rule) if retry.is_none() => OpError {
+                    message: format!(
+                        "{} (still refused after retrying for {:.0?}: {})",
+                        error.message, failing_for, rule.why
+                    ),
+                    ..error
+                },
+                _ => error,
             };
             match retry {
                 Some(delay) => {
-                    tracing::debug!(address = %item.key, operation = %error.operation, attempt = item.attempt, "retrying: {}", error.message);
+                    match rule {
+                        Some(rule) => {
+                            tracing::info!(address = %item.key, operation = %error.operation, attempt = item.attempt, "retrying ({}): {}", rule.why, error.message)
+                        }
+                        None => {
+                            tracing::debug!(address = %item.key, operation = %error.operation, attempt = item.attempt, "retrying: {}", error.message)
+                        }
+                    }
                     item.attempt += 1;
                     item.delay = delay;
                     item.feed(Ev::Returned(Outcome::Retry));

@@ -29,6 +29,8 @@
 mod apply;
 mod hooks;
 mod import;
+#[cfg(test)]
+mod lane_tests;
 mod protocol;
 mod refresh;
 mod retry;

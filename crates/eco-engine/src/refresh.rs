@@ -62,7 +62,7 @@ impl Engine {
                 let semaphore = semaphore.clone();
                 tasks.spawn(async move {
                     let _permit = semaphore.acquire_owned().await.expect("semaphore open");
-                    let result = retry.run(|| provider.read(&ctx, &id)).await;
+                    let result = retry.run_within_budget(|| provider.read(&ctx, &id)).await;
                     (ctx, result)
                 });
             }

@@ -16,6 +16,7 @@
 //! those tests write configurations with.
 
 pub mod standard;
+pub mod transient;
 pub mod values;
 
 use std::collections::BTreeMap;
@@ -24,6 +25,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 pub use eco_schema::{Schema, Value};
+pub use transient::Transient;
 
 /// Attributes by name.
 pub type Attrs = BTreeMap<String, Value>;
@@ -315,6 +317,21 @@ pub trait ResourceProvider: Send + Sync {
     /// same key to [`ResourceProvider::apply_batch`] at once. `attrs` are the desired attributes
     /// (for a delete: the recorded ones). `None`: no batching.
     fn batch_key(&self, _attrs: &Attrs) -> Option<String> {
+        None
+    }
+
+    /// The errors AWS answers this type's calls with for a while before they succeed, each with
+    /// how long the engine keeps trying (see [`transient`]). The default: none.
+    fn transient(&self) -> &'static [Transient] {
+        &[]
+    }
+
+    /// The lane a change runs in, for types whose changes AWS serializes per parent (a Lambda
+    /// function's policy, an API Gateway API): the engine runs at most one change of a lane at a
+    /// time. Lanes are shared across types: name one by its parent (`apigatewayv2:API_ID`), so
+    /// that the children of one parent share it. `attrs` as for
+    /// [`ResourceProvider::batch_key`]. `None`: no lane.
+    fn lane(&self, _attrs: &Attrs) -> Option<String> {
         None
     }
 

@@ -326,6 +326,148 @@ impl Drop for Moto {
     }
 }
 
+/// The AWS-behaviour proxy (`tests/support/aws_proxy.py`) in front of a moto server: it answers
+/// scripted requests with the errors real AWS gives while it is not yet consistent (in each
+/// service's protocol: status, code, JSON or XML body) and passes the rest to moto. Point eco at
+/// [`AwsProxy::endpoint`] exactly as at moto. Stopped on drop. See the script for the rules.
+pub struct AwsProxy {
+    child: Child,
+    port: u16,
+    upstream: String,
+    _rules: tempfile_path::TempPath,
+}
+
+/// The Python the proxy runs with: `ECO_PYTHON`, else `python3`.
+fn python() -> PathBuf {
+    std::env::var_os("ECO_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("python3"))
+}
+
+impl AwsProxy {
+    /// Starts the proxy on 127.0.0.1 in front of `moto`, with `rules` (a JSON array).
+    pub fn start(moto: &Moto, rules: &serde_json::Value) -> AwsProxy {
+        let rules_file = tempfile_path::TempPath::new("eco-aws-proxy-rules", ".json");
+        std::fs::write(rules_file.path(), rules.to_string()).expect("write the proxy's rules");
+        let script = workspace_root().join("tests/support/aws_proxy.py");
+        let mut child = Command::new(python())
+            .arg(&script)
+            .arg(moto.endpoint())
+            .arg(rules_file.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("cannot start the AWS-behaviour proxy with python3 (set ECO_PYTHON): {e}")
+            });
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout is piped"))
+            .read_line(&mut line)
+            .expect("the proxy prints its port");
+        let port = line
+            .trim()
+            .strip_prefix("listening on ")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| {
+                let _ = child.kill();
+                panic!("the AWS-behaviour proxy did not start: {line:?}")
+            });
+        AwsProxy {
+            child,
+            port,
+            upstream: moto.endpoint(),
+            _rules: rules_file,
+        }
+    }
+
+    /// The endpoint URL to give eco (`AWS_ENDPOINT_URL`).
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// [`Moto::env`] with the endpoint pointing at the proxy.
+    pub fn env(&self, moto: &Moto) -> Vec<(String, String)> {
+        moto.env()
+            .into_iter()
+            .map(|(k, v)| {
+                if k == "AWS_ENDPOINT_URL" {
+                    (k, self.endpoint())
+                } else {
+                    (k, v)
+                }
+            })
+            .collect()
+    }
+
+    /// Per rule (by name): calls it matched, errors it answered, the most matching calls in
+    /// flight at once.
+    pub fn stats(&self) -> serde_json::Value {
+        let body = http_get(self.port, "/_proxy/stats").expect("the proxy answers its stats");
+        serde_json::from_str(&body).expect("the proxy's stats are JSON")
+    }
+
+    /// How many errors the rule `name` answered.
+    pub fn injected(&self, name: &str) -> u64 {
+        self.stats()[name]["injected"].as_u64().unwrap_or(0)
+    }
+
+    /// The moto endpoint behind the proxy.
+    pub fn upstream(&self) -> &str {
+        &self.upstream
+    }
+}
+
+impl Drop for AwsProxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A GET to 127.0.0.1:`port`; the response body.
+fn http_get(port: u16, path: &str) -> std::io::Result<String> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    Ok(response
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_string())
+        .unwrap_or_default())
+}
+
+/// A file path in the temporary directory, removed on drop.
+mod tempfile_path {
+    use std::path::{Path, PathBuf};
+
+    pub struct TempPath(PathBuf);
+
+    impl TempPath {
+        pub fn new(prefix: &str, suffix: &str) -> TempPath {
+            static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+            let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            TempPath(
+                std::env::temp_dir().join(format!("{prefix}-{}-{n}{suffix}", std::process::id())),
+            )
+        }
+
+        pub fn path(&self) -> &Path {
+            &self.0
+        }
+    }
+
+    impl Drop for TempPath {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+}
+
 /// The configuration the parse and graph benchmarks share: `resources` resources (a third each
 /// buckets, tables and roles), the roles referencing the other two.
 pub fn bench_configuration(resources: usize) -> String {

@@ -130,6 +130,25 @@ pub struct AcmCertificate {
 
 pub const TYPE_NAME: &str = AcmCertificate::TYPE_NAME;
 
+/// What AWS answers this type's calls with for a while before they succeed, and for how long eco
+/// keeps trying (the engine retries; see `eco_provider::transient` and docs/aws-behaviour.md).
+pub(crate) const TRANSIENT: &[eco_provider::Transient] = &[
+    eco_provider::Transient {
+        operations: &["DeleteCertificate"],
+        codes: &["ResourceInUseException"],
+        message: None,
+        budget: std::time::Duration::from_secs(1200),
+        why: "CloudFront or API Gateway has not yet released the certificate",
+    },
+    eco_provider::Transient {
+        operations: &["ChangeResourceRecordSets"],
+        codes: &["PriorRequestNotComplete", "Throttling"],
+        message: None,
+        budget: std::time::Duration::from_secs(300),
+        why: "Route53 is still applying an earlier change to the zone",
+    },
+];
+
 pub fn schema() -> Schema {
     AcmCertificate::schema()
 }
@@ -439,7 +458,7 @@ impl Provider {
         found.map_err(|()| {
             OpError::new(
                 "DescribeCertificate",
-                ErrorKind::Retryable,
+                ErrorKind::Other,
                 format!(
                     "ACM assigned no DNS validation records to {arn} within {} s",
                     RECORDS_WAIT.limit.as_secs()
@@ -494,12 +513,12 @@ impl Provider {
         let acm = self.acm(arn_region(arn));
         acm.wait_until_certificate_validated()
             .certificate_arn(arn)
-            .wait(ISSUE_WAIT)
+            .wait(wait::budget(ISSUE_WAIT))
             .await
             .map_err(|e| {
                 OpError::new(
                     "DescribeCertificate",
-                    ErrorKind::Retryable,
+                    crate::wait::waiter_failure_kind(&e),
                     format!(
                         "{arn} was not ISSUED within {} minutes after its validation records were written to zone {zone} ({e}); \
                          check that the zone is the one the domain is delegated to",
@@ -608,6 +627,10 @@ impl ResourceProvider for Provider {
         &self.schema
     }
 
+    fn transient(&self) -> &'static [eco_provider::Transient] {
+        TRANSIENT
+    }
+
     /// ACM lists the primary name among the alternative names, and the read leaves it out:
     /// a configuration that repeats it there (as Terraform users write it) or repeats a name
     /// means the same certificate, not a replacement.
@@ -685,7 +708,8 @@ impl ResourceProvider for Provider {
                 "DeleteCertificate",
                 ErrorKind::Conflict,
                 format!("{id} is still in use (by a CloudFront distribution or an API domain): delete or change those first"),
-            )),
+            )
+            .with_code("ResourceInUseException")),
             Err(e) => Err(op_error("DeleteCertificate", e)),
         }
     }

@@ -282,6 +282,10 @@ impl ResourceProvider for Provider {
         &self.schema
     }
 
+    fn transient(&self) -> &'static [eco_provider::Transient] {
+        crate::apigw::TRANSIENT
+    }
+
     /// GetApis (every page), each API read in full.
     async fn list(&self, _ctx: &OpContext) -> Option<Result<Vec<Live>, OpError>> {
         let ids = |out: &aws_sdk_apigatewayv2::operation::get_apis::GetApisOutput| {

@@ -234,6 +234,14 @@ impl ResourceProvider for Provider {
         &self.schema
     }
 
+    fn transient(&self) -> &'static [eco_provider::Transient] {
+        crate::apigw::TRANSIENT
+    }
+
+    fn lane(&self, attrs: &Attrs) -> Option<String> {
+        crate::apigw::lane(attrs)
+    }
+
     async fn read(&self, _ctx: &OpContext, id: &str) -> Result<Option<Live>, OpError> {
         Ok(self.read_id(id).await?.map(|(l, _)| l))
     }

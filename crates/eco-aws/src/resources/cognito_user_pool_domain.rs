@@ -209,7 +209,7 @@ impl Provider {
         active.await?.map_err(|()| {
             OpError::new(
                 op,
-                ErrorKind::Retryable,
+                ErrorKind::Other,
                 format!(
                     "{TY}: domain `{domain}` is still not ACTIVE after {} minutes",
                     READY_WAIT.limit.as_secs() / 60

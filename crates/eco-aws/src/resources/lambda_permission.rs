@@ -57,6 +57,16 @@ pub struct LambdaPermission {
 }
 
 pub const TYPE_NAME: &str = LambdaPermission::TYPE_NAME;
+
+/// What AWS answers this type's calls with for a while before they succeed, and for how long eco
+/// keeps trying (the engine retries; see `eco_provider::transient` and docs/aws-behaviour.md).
+pub(crate) const TRANSIENT: &[eco_provider::Transient] = &[eco_provider::Transient {
+    operations: &["AddPermission", "RemovePermission"],
+    codes: &["ResourceConflictException"],
+    message: None,
+    budget: std::time::Duration::from_secs(300),
+    why: "Lambda is writing another change to the function's policy",
+}];
 const TY: &str = TYPE_NAME;
 const DEFAULT_ACTION: &str = "lambda:InvokeFunction";
 
@@ -273,6 +283,19 @@ impl ResourceProvider for Provider {
         &self.schema
     }
 
+    fn transient(&self) -> &'static [eco_provider::Transient] {
+        TRANSIENT
+    }
+
+    /// Lambda keeps one resource policy per function and writes it one change at a time.
+    fn lane(&self, attrs: &Attrs) -> Option<String> {
+        let function = match attrs.get("function") {
+            Some(eco_provider::Value::String(f)) if !f.is_empty() => f,
+            _ => return None,
+        };
+        Some(format!("lambda-policy:{}", function_name(function)))
+    }
+
     async fn read(&self, _ctx: &OpContext, id: &str) -> Result<Option<Live>, OpError> {
         self.read_id(id).await
     }
@@ -359,6 +382,17 @@ impl ResourceProvider for Provider {
         let call = self.lambda.remove_permission().function_name(function);
         let call = call.statement_id(sid).set_qualifier(qualifier).send();
         delete_if_present("RemovePermission", is_gone, call).await
+    }
+}
+
+/// The function name in a function name or ARN, with or without a qualifier
+/// (`arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]`, `NAME[:QUALIFIER]`).
+fn function_name(function: &str) -> &str {
+    let parts: Vec<&str> = function.split(':').collect();
+    if function.starts_with("arn:") && parts.len() >= 7 {
+        parts[6]
+    } else {
+        parts[0]
     }
 }
 

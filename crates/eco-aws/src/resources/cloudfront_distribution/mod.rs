@@ -57,6 +57,36 @@ use crate::tags::{retag, tags_of, tags_value, TagByKey};
 
 pub const TYPE_NAME: &str = CloudfrontDistribution::TYPE_NAME;
 
+/// What AWS answers this type's calls with for a while before they succeed, and for how long eco
+/// keeps trying (the engine retries; see `eco_provider::transient` and docs/aws-behaviour.md).
+pub(crate) const TRANSIENT: &[eco_provider::Transient] = &[
+    eco_provider::Transient {
+        operations: &[
+            "CreateDistribution",
+            "CreateDistributionWithTags",
+            "UpdateDistribution",
+        ],
+        codes: &["InvalidViewerCertificate"],
+        message: None,
+        budget: std::time::Duration::from_secs(60),
+        why: "CloudFront does not see the newly issued ACM certificate yet",
+    },
+    eco_provider::Transient {
+        operations: &["DeleteDistribution"],
+        codes: &["DistributionNotDisabled"],
+        message: None,
+        budget: std::time::Duration::from_secs(600),
+        why: "CloudFront has not finished disabling the distribution",
+    },
+    eco_provider::Transient {
+        operations: &["DeleteDistribution", "UpdateDistribution"],
+        codes: &["PreconditionFailed", "InvalidIfMatchVersion"],
+        message: None,
+        budget: std::time::Duration::from_secs(120),
+        why: "the distribution changed since its ETag was read (eco reads it again)",
+    },
+];
+
 pub fn schema() -> Schema {
     CloudfrontDistribution::schema()
 }
@@ -310,12 +340,12 @@ impl Provider {
         self.cf
             .wait_until_distribution_deployed()
             .id(id)
-            .wait(DEPLOY_WAIT)
+            .wait(crate::wait::budget(DEPLOY_WAIT))
             .await
             .map_err(|e| {
                 OpError::new(
                     "GetDistribution",
-                    ErrorKind::Retryable,
+                    crate::wait::waiter_failure_kind(&e),
                     format!(
                         "distribution {id} was not Deployed within {} minutes ({e}); it keeps deploying, and the next apply carries on",
                         DEPLOY_WAIT.as_secs() / 60
@@ -514,6 +544,10 @@ pub fn normalize_geo_restriction(desired: &mut Attrs) {
 impl ResourceProvider for Provider {
     fn schema(&self) -> &Schema {
         &self.schema
+    }
+
+    fn transient(&self) -> &'static [eco_provider::Transient] {
+        TRANSIENT
     }
 
     /// `geo-restriction type="none"` (which Terraform requires, so migrants write it) is no

@@ -222,7 +222,12 @@ impl ResourceProvider for Provider {
             self.converge(&found.id, desired, &all, op).await?;
             return self.read_after(&found.id, op).await;
         }
-        let out = req.send().await.map_err(|e| op_error(op, e))?;
+        let out = req
+            .customize()
+            .interceptor(requests::OmitUnusedAccountValidityDays)
+            .send()
+            .await
+            .map_err(|e| op_error(op, e))?;
         let id = out
             .user_pool()
             .and_then(|p| p.id())

@@ -2,6 +2,12 @@
 //! ([`PoolConfig`], the live pool with the configuration laid over it), CreateUserPool, and the
 //! schema attributes of CreateUserPool and AddCustomAttributes.
 
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextMut;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::body::SdkBody;
+use aws_smithy_types::config_bag::ConfigBag;
 use std::collections::HashMap;
 
 use aws_sdk_cognitoidentityprovider::operation::create_user_pool::builders::CreateUserPoolFluentBuilder;
@@ -391,6 +397,54 @@ pub fn declared(desired: &Attrs, names: impl IntoIterator<Item = String>) -> Vec
         .into_iter()
         .filter(|n| desired.contains_key(n))
         .collect()
+}
+
+/// Leaves the legacy `AdminCreateUserConfig.UnusedAccountValidityDays` out of a CreateUserPool or
+/// UpdateUserPool request. The SDK's type holds it as a plain integer, so every request would
+/// carry it (0 when unset, or the value DescribeUserPool mirrors from
+/// `PasswordPolicy.TemporaryPasswordValidityDays`), and AWS refuses it beside
+/// TemporaryPasswordValidityDays ("Please use TemporaryPasswordValidityDays in PasswordPolicy
+/// instead of UnusedAccountValidityDays"), which eco always sends. Runs on the serialized JSON
+/// body, before signing.
+#[derive(Debug, Clone, Copy)]
+pub struct OmitUnusedAccountValidityDays;
+
+impl Intercept for OmitUnusedAccountValidityDays {
+    fn name(&self) -> &'static str {
+        "OmitUnusedAccountValidityDays"
+    }
+
+    fn modify_before_signing(
+        &self,
+        context: &mut BeforeTransmitInterceptorContextMut<'_>,
+        _components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let request = context.request_mut();
+        let Some(body) = request
+            .body()
+            .bytes()
+            .and_then(without_unused_account_validity_days)
+        else {
+            return Ok(());
+        };
+        let length = body.len();
+        *request.body_mut() = SdkBody::from(body);
+        request
+            .headers_mut()
+            .insert("content-length", length.to_string());
+        Ok(())
+    }
+}
+
+/// `body` (a JSON request) without `AdminCreateUserConfig.UnusedAccountValidityDays`; `None` when
+/// it has none.
+pub fn without_unused_account_validity_days(body: &[u8]) -> Option<Vec<u8>> {
+    let mut json: serde_json::Value = serde_json::from_slice(body).ok()?;
+    json.get_mut("AdminCreateUserConfig")?
+        .as_object_mut()?
+        .remove("UnusedAccountValidityDays")?;
+    serde_json::to_vec(&json).ok()
 }
 
 /// UpdateUserPool with every field of `c` (AWS resets what it is not given).

@@ -277,3 +277,127 @@ fn existing_custom_attributes_never_change_through_update() {
         ErrorKind::Invalid
     );
 }
+
+/// Records the body of the request about to go out, then stops it (nothing is sent).
+#[derive(Debug, Clone, Default)]
+struct WireBody(std::sync::Arc<std::sync::Mutex<Option<serde_json::Value>>>);
+
+impl aws_smithy_runtime_api::client::interceptors::Intercept for WireBody {
+    fn name(&self) -> &'static str {
+        "WireBody"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef<'_>,
+        _: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
+        _: &mut aws_smithy_types::config_bag::ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        let body = context.request().body().bytes().unwrap_or_default();
+        *self.0.lock().unwrap() = serde_json::from_slice(body).ok();
+        Err("recorded; not sent".into())
+    }
+}
+
+/// The UpdateUserPool AWS gets for a pool whose temporary-password validity is set (and whose
+/// DescribeUserPool mirrors it into the legacy UnusedAccountValidityDays, as AWS does): the
+/// password policy carries the validity, AdminCreateUserConfig keeps its settings and carries no
+/// UnusedAccountValidityDays, which AWS refuses beside it.
+#[tokio::test]
+async fn update_user_pool_sends_the_temporary_password_validity_without_the_legacy_field() {
+    use super::requests::OmitUnusedAccountValidityDays;
+    use aws_sdk_cognitoidentityprovider::types::AdminCreateUserConfigType;
+    let pool = UserPoolType::builder()
+        .set_policies(live_pool().policies)
+        .name("users")
+        .admin_create_user_config(
+            AdminCreateUserConfigType::builder()
+                .allow_admin_create_user_only(true)
+                .unused_account_validity_days(3)
+                .build(),
+        )
+        .build();
+    let current = PoolConfig::from_live(&pool, Some(UserPoolMfaType::Off));
+    let mut merged = current.clone();
+    let want = CognitoUserPool {
+        tags: BTreeMap::from([("team".to_string(), "auth".to_string())]),
+        ..CognitoUserPool::default()
+    };
+    merged
+        .overlay(&want, &["tags".to_string()], "UpdateUserPool")
+        .unwrap();
+    let merged = &merged;
+    let wire = |omit: bool| async move {
+        let seen = WireBody::default();
+        let req = update_request(&client(), "us-east-1_abc", merged).customize();
+        let req = if omit {
+            req.interceptor(OmitUnusedAccountValidityDays)
+        } else {
+            req
+        };
+        assert!(req.interceptor(seen.clone()).send().await.is_err());
+        let body = seen.0.lock().unwrap().take();
+        body.expect("a JSON body")
+    };
+    // What the SDK alone would send (why eco leaves it out).
+    let plain = wire(false).await;
+    assert_eq!(
+        plain["AdminCreateUserConfig"]["UnusedAccountValidityDays"],
+        3
+    );
+    let body = wire(true).await;
+    assert_eq!(
+        body["Policies"]["PasswordPolicy"]["TemporaryPasswordValidityDays"],
+        3
+    );
+    assert_eq!(body["Policies"]["PasswordPolicy"]["MinimumLength"], 12);
+    let admin = body["AdminCreateUserConfig"].as_object().unwrap();
+    assert_eq!(
+        admin.get("AllowAdminCreateUserOnly"),
+        Some(&serde_json::json!(true))
+    );
+    assert!(!admin.contains_key("UnusedAccountValidityDays"), "{body}");
+    assert_eq!(body["UserPoolTags"]["team"], "auth");
+    assert_eq!(body["UserPoolId"], "us-east-1_abc");
+}
+
+/// MFA OFF sends no factor: no SMS (even with an `sms` block and `sms=#true`), no email, the
+/// software token disabled. ON sends the factors asked for.
+#[test]
+fn mfa_off_sends_no_sms_factor() {
+    use super::spec::{Mfa, MfaMode};
+    use super::updates::mfa_request;
+    use aws_sdk_cognitoidentityprovider::types::SmsConfigurationType;
+    let cfg = PoolConfig {
+        sms: Some(
+            SmsConfigurationType::builder()
+                .sns_caller_arn("arn:aws:iam::123456789012:role/sns")
+                .build(),
+        ),
+        ..PoolConfig::default()
+    };
+    let mfa = |mode| Mfa {
+        mode: Some(mode),
+        software_token: Some(true),
+        sms: Some(true),
+        email: Some(true),
+    };
+    let off = mfa_request(&client(), "p", &mfa(MfaMode::Off), &cfg).unwrap();
+    let off = off.as_input();
+    assert_eq!(off.get_mfa_configuration(), &Some(UserPoolMfaType::Off));
+    assert!(off.get_sms_mfa_configuration().is_none());
+    assert!(off.get_email_mfa_configuration().is_none());
+    assert!(!off
+        .get_software_token_mfa_configuration()
+        .as_ref()
+        .unwrap()
+        .enabled());
+    let on = mfa_request(&client(), "p", &mfa(MfaMode::On), &cfg).unwrap();
+    let on = on.as_input();
+    assert!(on.get_sms_mfa_configuration().is_some());
+    assert!(on
+        .get_software_token_mfa_configuration()
+        .as_ref()
+        .unwrap()
+        .enabled());
+}

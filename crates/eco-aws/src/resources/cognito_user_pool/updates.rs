@@ -2,6 +2,7 @@
 //! custom attributes (AddCustomAttributes, never a replacement), MFA (SetUserPoolMfaConfig) and
 //! one UpdateUserPool with the full merged configuration.
 
+use aws_sdk_cognitoidentityprovider::operation::set_user_pool_mfa_config::builders::SetUserPoolMfaConfigFluentBuilder;
 use aws_sdk_cognitoidentityprovider::types::{
     EmailMfaConfigType, SmsMfaConfigType, SoftwareTokenMfaConfigType,
 };
@@ -9,7 +10,10 @@ use eco_provider::{Attrs, OpError, Value};
 use eco_schema::{Schema, Shape, Spec, Update};
 
 use super::read::{from_live, mfa_of, sdk_mode};
-use super::requests::{check_custom_name, custom_schema, declared, update_request, PoolConfig};
+use super::requests::{
+    check_custom_name, custom_schema, declared, update_request, OmitUnusedAccountValidityDays,
+    PoolConfig,
+};
 use super::spec::{CognitoUserPool, CustomAttribute, Mfa, MfaMode};
 use super::{Provider, TYPE_NAME};
 use crate::attrs::spec_of;
@@ -167,39 +171,54 @@ impl Provider {
         mfa: &Mfa,
         cfg: &PoolConfig,
     ) -> Result<(), OpError> {
-        let op = "SetUserPoolMfaConfig";
-        let sms =
-            match (mfa.sms == Some(true), cfg.sms.clone()) {
-                (false, _) => None,
-                (true, Some(sms)) => Some(
-                    SmsMfaConfigType::builder()
-                        .set_sms_authentication_message(cfg.sms_authentication_message.clone())
-                        .sms_configuration(sms)
-                        .build(),
-                ),
-                (true, None) => return Err(OpError::invalid(
-                    op,
-                    "`mfa sms=#true` needs the `sms` block (the SNS role Cognito sends codes with)",
-                )),
-            };
-        let software = SoftwareTokenMfaConfigType::builder()
-            .enabled(mfa.software_token == Some(true))
-            .build();
-        self.client
-            .set_user_pool_mfa_config()
-            .user_pool_id(id)
-            .mfa_configuration(sdk_mode(mfa.mode.unwrap_or_default()))
-            .software_token_mfa_configuration(software)
-            .set_sms_mfa_configuration(sms)
-            .set_email_mfa_configuration(
-                (mfa.email == Some(true)).then(|| EmailMfaConfigType::builder().build()),
-            )
+        mfa_request(&self.client, id, mfa, cfg)?
             .send()
             .await
-            .map_err(|e| op_error(op, e))?;
+            .map_err(|e| op_error("SetUserPoolMfaConfig", e))?;
         Ok(())
     }
+}
 
+/// SetUserPoolMfaConfig for `mfa`. With MFA OFF no factor is sent (no SMS or email
+/// configuration; the software token disabled), whatever the factors say.
+pub fn mfa_request(
+    client: &aws_sdk_cognitoidentityprovider::Client,
+    id: &str,
+    mfa: &Mfa,
+    cfg: &PoolConfig,
+) -> Result<SetUserPoolMfaConfigFluentBuilder, OpError> {
+    let op = "SetUserPoolMfaConfig";
+    let off = mfa.mode.unwrap_or_default() == MfaMode::Off;
+    let sms = match (!off && mfa.sms == Some(true), cfg.sms.clone()) {
+        (false, _) => None,
+        (true, Some(sms)) => Some(
+            SmsMfaConfigType::builder()
+                .set_sms_authentication_message(cfg.sms_authentication_message.clone())
+                .sms_configuration(sms)
+                .build(),
+        ),
+        (true, None) => {
+            return Err(OpError::invalid(
+                op,
+                "`mfa sms=#true` needs the `sms` block (the SNS role Cognito sends codes with)",
+            ))
+        }
+    };
+    let software = SoftwareTokenMfaConfigType::builder()
+        .enabled(!off && mfa.software_token == Some(true))
+        .build();
+    Ok(client
+        .set_user_pool_mfa_config()
+        .user_pool_id(id)
+        .mfa_configuration(sdk_mode(mfa.mode.unwrap_or_default()))
+        .software_token_mfa_configuration(software)
+        .set_sms_mfa_configuration(sms)
+        .set_email_mfa_configuration(
+            (!off && mfa.email == Some(true)).then(|| EmailMfaConfigType::builder().build()),
+        ))
+}
+
+impl Provider {
     /// Brings the attributes named in `changed` to `desired`, calling only where AWS differs:
     /// new custom attributes (AddCustomAttributes), MFA (SetUserPoolMfaConfig), then one
     /// UpdateUserPool with the full merged configuration.
@@ -256,6 +275,8 @@ impl Provider {
         }
         if merged != current {
             update_request(&self.client, id, &merged)
+                .customize()
+                .interceptor(OmitUnusedAccountValidityDays)
                 .send()
                 .await
                 .map_err(|e| op_error("UpdateUserPool", e))?;

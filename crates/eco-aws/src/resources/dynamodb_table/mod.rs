@@ -48,6 +48,32 @@ use crate::wait::{self, Backoff, Look};
 
 pub const TYPE_NAME: &str = DynamodbTable::TYPE_NAME;
 
+/// What AWS answers this type's calls with for a while before they succeed, and for how long eco
+/// keeps trying (the engine retries; see `eco_provider::transient` and docs/aws-behaviour.md).
+pub(crate) const TRANSIENT: &[eco_provider::Transient] = &[
+    eco_provider::Transient {
+        operations: &["UpdateContinuousBackups"],
+        codes: &["ContinuousBackupsUnavailableException"],
+        message: None,
+        budget: std::time::Duration::from_secs(1200),
+        why: "DynamoDB is still enabling continuous backups of the new table",
+    },
+    eco_provider::Transient {
+        operations: &["CreateTable", "UpdateTable", "DeleteTable"],
+        codes: &["LimitExceededException"],
+        message: Some("simultaneously"),
+        budget: std::time::Duration::from_secs(1200),
+        why: "too many table operations are in flight in the account",
+    },
+    eco_provider::Transient {
+        operations: &["CreateTable"],
+        codes: &["ResourceInUseException"],
+        message: Some("still being deleted"),
+        budget: std::time::Duration::from_secs(600),
+        why: "a table of this name is still being deleted",
+    },
+];
+
 pub fn schema() -> Schema {
     DynamodbTable::schema()
 }
@@ -374,6 +400,10 @@ impl ResourceProvider for Provider {
         &self.schema
     }
 
+    fn transient(&self) -> &'static [eco_provider::Transient] {
+        TRANSIENT
+    }
+
     /// ListTables (every page), each table read in full.
     async fn list(&self, _ctx: &OpContext) -> Option<Result<Vec<Live>, OpError>> {
         let pages = self.client.list_tables().into_paginator().items().send();
@@ -474,7 +504,8 @@ impl ResourceProvider for Provider {
                 if self.find(ctx, desired, token).await?.is_none() {
                     let message =
                         format!("table `{name}` is still being deleted; create it once it is gone");
-                    return Err(OpError::new("CreateTable", ErrorKind::Retryable, message));
+                    return Err(OpError::new("CreateTable", ErrorKind::Retryable, message)
+                        .with_code("ResourceInUseException"));
                 }
                 let all: Vec<String> = desired.keys().cloned().collect();
                 self.converge(name, &want, &all).await?;

@@ -37,6 +37,16 @@ use crate::tags::TagByKey;
 
 pub const TYPE_NAME: &str = IamRole::TYPE_NAME;
 
+/// What AWS answers this type's calls with for a while before they succeed, and for how long eco
+/// keeps trying (the engine retries; see `eco_provider::transient` and docs/aws-behaviour.md).
+pub(crate) const TRANSIENT: &[eco_provider::Transient] = &[eco_provider::Transient {
+    operations: &["DeleteRole"],
+    codes: &["DeleteConflict"],
+    message: None,
+    budget: std::time::Duration::from_secs(120),
+    why: "IAM is still propagating the removal of the role's policies or instance profiles",
+}];
+
 pub fn schema() -> Schema {
     IamRole::schema()
 }
@@ -272,6 +282,10 @@ impl Provider {
 impl ResourceProvider for Provider {
     fn schema(&self) -> &Schema {
         &self.schema
+    }
+
+    fn transient(&self) -> &'static [eco_provider::Transient] {
+        TRANSIENT
     }
 
     /// `read` reports the trust policy as `assume-policy` and, when it has eco's generated

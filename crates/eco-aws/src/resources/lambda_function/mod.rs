@@ -55,6 +55,39 @@ use crate::tags::{tag_diff, TagByKey};
 use crate::wait::{self, Backoff, Look};
 
 pub const TYPE_NAME: &str = LambdaFunction::TYPE_NAME;
+
+/// What AWS answers this type's calls with for a while before they succeed, and for how long eco
+/// keeps trying (the engine retries; see `eco_provider::transient` and docs/aws-behaviour.md).
+pub(crate) const TRANSIENT: &[eco_provider::Transient] = &[
+    eco_provider::Transient {
+        operations: &["CreateFunction", "UpdateFunctionConfiguration"],
+        codes: &["InvalidParameterValueException"],
+        message: Some("cannot be assumed by Lambda"),
+        budget: std::time::Duration::from_secs(300),
+        why: "IAM is still propagating the function's new role to Lambda",
+    },
+    eco_provider::Transient {
+        operations: &["CreateFunction", "UpdateFunctionConfiguration"],
+        codes: &["InvalidParameterValueException"],
+        message: Some("KMS key is invalid for CreateGrant"),
+        budget: std::time::Duration::from_secs(300),
+        why: "IAM is still propagating the role's permission to create a KMS grant for the environment",
+    },
+    eco_provider::Transient {
+        operations: &["CreateFunction", "UpdateFunctionConfiguration"],
+        codes: &["InvalidParameterValueException"],
+        message: Some("execution role does not have permissions"),
+        budget: std::time::Duration::from_secs(120),
+        why: "IAM is still propagating the role's policies",
+    },
+    eco_provider::Transient {
+        operations: &["UpdateFunctionCode", "UpdateFunctionConfiguration", "PutFunctionConcurrency", "CreateAlias", "UpdateAlias"],
+        codes: &["ResourceConflictException"],
+        message: Some("in progress"),
+        budget: std::time::Duration::from_secs(300),
+        why: "another update of the function is in progress",
+    },
+];
 const TY: &str = TYPE_NAME;
 
 pub fn schema() -> Schema {
@@ -228,7 +261,7 @@ impl Provider {
         if ready.await?.is_err() {
             let secs = READY_WAIT.limit.as_secs();
             let message = format!("{TY}: function `{name}` still not ready after {secs} s");
-            return Err(OpError::new(op, ErrorKind::Retryable, message));
+            return Err(OpError::new(op, ErrorKind::Other, message));
         }
         Ok(())
     }
@@ -466,6 +499,10 @@ crate::tags::tag_by_key!(aws_sdk_lambda::Client, resource);
 impl ResourceProvider for Provider {
     fn schema(&self) -> &Schema {
         &self.schema
+    }
+
+    fn transient(&self) -> &'static [eco_provider::Transient] {
+        TRANSIENT
     }
 
     /// ListFunctions (every page), each function read in full.

@@ -67,7 +67,7 @@ impl Provider {
                     .r53
                     .wait_until_resource_record_sets_changed()
                     .id(info.id())
-                    .wait(INSYNC_WAIT)
+                    .wait(crate::wait::budget(INSYNC_WAIT))
                     .await
                 {
                     tracing::warn!(

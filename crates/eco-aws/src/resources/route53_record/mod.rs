@@ -57,6 +57,16 @@ use crate::aws::{has_code, op_error, Aws};
 
 pub const TYPE_NAME: &str = Route53Record::TYPE_NAME;
 
+/// What AWS answers this type's calls with for a while before they succeed, and for how long eco
+/// keeps trying (the engine retries; see `eco_provider::transient` and docs/aws-behaviour.md).
+pub(crate) const TRANSIENT: &[eco_provider::Transient] = &[eco_provider::Transient {
+    operations: &["ChangeResourceRecordSets"],
+    codes: &["PriorRequestNotComplete", "Throttling"],
+    message: None,
+    budget: std::time::Duration::from_secs(300),
+    why: "Route53 is still applying an earlier change to the zone",
+}];
+
 pub fn schema() -> Schema {
     Route53Record::schema()
 }
@@ -207,6 +217,10 @@ fn local_of(attrs: &Attrs) -> Attrs {
 impl ResourceProvider for Provider {
     fn schema(&self) -> &Schema {
         &self.schema
+    }
+
+    fn transient(&self) -> &'static [eco_provider::Transient] {
+        TRANSIENT
     }
 
     /// Every record set of every hosted zone (ListHostedZones, then ListResourceRecordSets
@@ -372,6 +386,12 @@ impl ResourceProvider for Provider {
 
     fn batch_key(&self, attrs: &Attrs) -> Option<String> {
         str_of(attrs, "zone").map(bare_zone_id)
+    }
+
+    /// Route53 applies a zone's changes one at a time (PriorRequestNotComplete meanwhile): one
+    /// batch of a zone in flight.
+    fn lane(&self, attrs: &Attrs) -> Option<String> {
+        str_of(attrs, "zone").map(|z| format!("route53:{}", bare_zone_id(z)))
     }
 
     async fn apply_batch(&self, items: Vec<BatchItem>) -> Vec<Result<Option<Live>, OpError>> {

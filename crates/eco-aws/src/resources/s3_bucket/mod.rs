@@ -55,6 +55,23 @@ use crate::tags::{tags_of, tags_value};
 
 pub const TYPE_NAME: &str = S3Bucket::TYPE_NAME;
 
+/// What AWS answers this type's calls with for a while before they succeed, and for how long eco
+/// keeps trying (the engine retries; see `eco_provider::transient` and docs/aws-behaviour.md).
+pub(crate) const TRANSIENT: &[eco_provider::Transient] = &[eco_provider::Transient {
+    operations: &[
+        "PutBucket*",
+        "PutPublicAccessBlock",
+        "GetBucket*",
+        "GetPublicAccessBlock",
+        "DeleteBucket*",
+        "DeletePublicAccessBlock",
+    ],
+    codes: &["NoSuchBucket"],
+    message: None,
+    budget: std::time::Duration::from_secs(120),
+    why: "S3 does not yet see the bucket it has just created everywhere",
+}];
+
 pub fn schema() -> Schema {
     S3Bucket::schema()
 }
@@ -448,6 +465,10 @@ impl ResourceProvider for Provider {
         &self.schema
     }
 
+    fn transient(&self) -> &'static [eco_provider::Transient] {
+        TRANSIENT
+    }
+
     /// ListBuckets (following continuation tokens), keeping the buckets of this region, each
     /// read in full.
     async fn list(&self, _ctx: &OpContext) -> Option<Result<Vec<Live>, OpError>> {
@@ -526,12 +547,12 @@ impl ResourceProvider for Provider {
         self.s3
             .wait_until_bucket_exists()
             .bucket(name)
-            .wait(BUCKET_EXISTS_WAIT)
+            .wait(crate::wait::budget(BUCKET_EXISTS_WAIT))
             .await
             .map_err(|e| {
                 OpError::new(
                     "HeadBucket",
-                    ErrorKind::Retryable,
+                    crate::wait::waiter_failure_kind(&e),
                     format!(
                         "bucket `{name}` was created but did not answer within {} s: {}",
                         BUCKET_EXISTS_WAIT.as_secs(),
