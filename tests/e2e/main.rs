@@ -15,6 +15,7 @@ mod fmt;
 mod graph;
 mod import;
 mod platform;
+mod queues;
 mod secrets;
 mod serverless;
 mod site;

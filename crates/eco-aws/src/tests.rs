@@ -24,7 +24,7 @@ fn walk<'a>(attributes: &'a [Attribute], prefix: &str, f: &mut dyn FnMut(&str, &
 }
 
 #[test]
-fn registry_has_all_22_types() {
+fn registry_has_all_23_types() {
     let expected = [
         "s3-bucket",
         "s3-sync",
@@ -48,11 +48,12 @@ fn registry_has_all_22_types() {
         "cognito-group",
         "codebuild-project",
         "codepipeline",
+        "sqs-queue",
     ];
     let registry = registry();
     let names: BTreeSet<&str> = registry.type_names().collect();
     assert_eq!(names, expected.into_iter().collect::<BTreeSet<_>>());
-    assert_eq!(resources::all().len(), 22, "a type is registered twice");
+    assert_eq!(resources::all().len(), 23, "a type is registered twice");
 }
 
 #[test]
@@ -90,6 +91,7 @@ fn type_name_constants_match_schemas() {
         (cognito_group::TYPE_NAME, cognito_group::schema()),
         (codebuild_project::TYPE_NAME, codebuild_project::schema()),
         (codepipeline::TYPE_NAME, codepipeline::schema()),
+        (sqs_queue::TYPE_NAME, sqs_queue::schema()),
     ];
     for (name, schema) in pairs {
         assert_eq!(name, schema.type_name);

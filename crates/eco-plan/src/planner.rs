@@ -281,14 +281,18 @@ pub fn plan(req: &PlanRequest) -> Result<Plan, Diagnostics> {
 }
 
 /// What a replacement would lose, for types that report it: "about N users would be lost"
-/// from a Cognito pool's computed `estimated-users`. `None` when nothing is known.
+/// from a Cognito pool's computed `estimated-users` (items of a table, messages of a queue
+/// likewise). `None` when nothing is known.
 fn data_at_risk(live: &Attrs) -> Option<String> {
     match (live.get("estimated-users"), live.get("item-count")) {
         (Some(Value::Int(n)), _) if *n > 0 => Some(format!("about {n} users would be lost")),
         (_, Some(Value::Int(n))) if *n > 0 => Some(format!(
             "about {n} items would be lost (DynamoDB's count, refreshed about every 6 hours)"
         )),
-        _ => None,
+        _ => match live.get("approximate-messages") {
+            Some(Value::Int(n)) if *n > 0 => Some(format!("about {n} messages would be lost")),
+            _ => None,
+        },
     }
 }
 

@@ -24,6 +24,7 @@ pub mod route53_record;
 pub mod route53_zone;
 pub mod s3_bucket;
 pub mod s3_sync;
+pub mod sqs_queue;
 
 use std::sync::Arc;
 
@@ -75,6 +76,7 @@ pub const TYPES: &[TypeEntry] = &[
     entry!(cognito_group),
     entry!(codebuild_project),
     entry!(codepipeline),
+    entry!(sqs_queue),
 ];
 
 /// Every type's provider for one stage's AWS clients, in [`TYPES`] order.
