@@ -1,6 +1,6 @@
 //! `sqs-queue` end to end: a queue made by hand is imported with generated KDL and then plans
 //! clean; a replacement of a queue holding messages says how many would be lost; FIFO names are
-//! checked by `eco validate`.
+//! checked by `eco validate`. An event bus made by hand imports the same way.
 
 use crate::support::{ok, stderr, stdout, Project};
 
@@ -111,4 +111,34 @@ fn validate_refuses_a_fifo_queue_without_the_fifo_suffix() {
     let err = stderr(&out);
     assert!(err.contains("does not end in `.fifo`"), "{err}");
     assert!(err.contains("orders.fifo"), "{err}");
+}
+
+#[test]
+fn a_hand_made_event_bus_imports_with_generated_kdl_and_plans_clean() {
+    let p = Project::with_main(CONFIG);
+    let aws = p.aws();
+    rt().block_on(async {
+        let create = aws.eventbridge().create_event_bus().name("handmade-events");
+        create.send().await.unwrap();
+    });
+    let out = ok(&p.eco(&[
+        "import",
+        "-generate",
+        "eventbridge-bus.events",
+        "handmade-events",
+    ]));
+    assert!(out.contains("eventbridge-bus.events: imported"), "{out}");
+    let generated = std::fs::read_to_string(p.path().join("generated.kdl")).unwrap();
+    assert!(
+        generated.contains("name \"handmade-events\""),
+        "{generated}"
+    );
+    let plan = p.eco(&["plan", "-detailed-exitcode"]);
+    assert_eq!(
+        plan.status.code(),
+        Some(0),
+        "plan after import:\n{}\n{}\ngenerated:\n{generated}",
+        stdout(&plan),
+        stderr(&plan)
+    );
 }

@@ -24,7 +24,7 @@ fn walk<'a>(attributes: &'a [Attribute], prefix: &str, f: &mut dyn FnMut(&str, &
 }
 
 #[test]
-fn registry_has_all_23_types() {
+fn registry_has_all_24_types() {
     let expected = [
         "s3-bucket",
         "s3-sync",
@@ -49,11 +49,12 @@ fn registry_has_all_23_types() {
         "codebuild-project",
         "codepipeline",
         "sqs-queue",
+        "eventbridge-bus",
     ];
     let registry = registry();
     let names: BTreeSet<&str> = registry.type_names().collect();
     assert_eq!(names, expected.into_iter().collect::<BTreeSet<_>>());
-    assert_eq!(resources::all().len(), 23, "a type is registered twice");
+    assert_eq!(resources::all().len(), 24, "a type is registered twice");
 }
 
 #[test]
@@ -92,6 +93,7 @@ fn type_name_constants_match_schemas() {
         (codebuild_project::TYPE_NAME, codebuild_project::schema()),
         (codepipeline::TYPE_NAME, codepipeline::schema()),
         (sqs_queue::TYPE_NAME, sqs_queue::schema()),
+        (eventbridge_bus::TYPE_NAME, eventbridge_bus::schema()),
     ];
     for (name, schema) in pairs {
         assert_eq!(name, schema.type_name);

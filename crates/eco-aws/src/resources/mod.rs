@@ -17,6 +17,7 @@ pub mod cognito_user_pool;
 pub mod cognito_user_pool_client;
 pub mod cognito_user_pool_domain;
 pub mod dynamodb_table;
+pub mod eventbridge_bus;
 pub mod iam_role;
 pub mod lambda_function;
 pub mod lambda_permission;
@@ -77,6 +78,7 @@ pub const TYPES: &[TypeEntry] = &[
     entry!(codebuild_project),
     entry!(codepipeline),
     entry!(sqs_queue),
+    entry!(eventbridge_bus),
 ];
 
 /// Every type's provider for one stage's AWS clients, in [`TYPES`] order.
