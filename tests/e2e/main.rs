@@ -17,6 +17,7 @@ mod graph;
 mod import;
 mod performance;
 mod platform;
+mod queues;
 mod replace;
 mod secrets;
 mod serverless;

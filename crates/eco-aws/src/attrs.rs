@@ -298,6 +298,18 @@ pub fn spec_of<S: eco_schema::Spec>(attrs: &Attrs, ty: &str, op: &str) -> Result
     S::from_attrs(attrs).map_err(spec_invalid(ty, op))
 }
 
+/// Whether two JSON texts hold the same document (key order and whitespace ignored); unparsable
+/// texts compare as text.
+pub fn same_json(a: &str, b: &str) -> bool {
+    match (
+        serde_json::from_str::<serde_json::Value>(a),
+        serde_json::from_str::<serde_json::Value>(b),
+    ) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -239,6 +239,33 @@ impl Aws {
     pub fn secretsmanager(&self) -> aws_sdk_secretsmanager::Client {
         aws_sdk_secretsmanager::Client::new(&self.config)
     }
+
+    /// SQS.
+    pub fn sqs(&self) -> aws_sdk_sqs::Client {
+        aws_sdk_sqs::Client::new(&self.config)
+    }
+
+    /// EventBridge.
+    pub fn eventbridge(&self) -> aws_sdk_eventbridge::Client {
+        aws_sdk_eventbridge::Client::new(&self.config)
+    }
+
+    /// SNS.
+    pub fn sns(&self) -> aws_sdk_sns::Client {
+        aws_sdk_sns::Client::new(&self.config)
+    }
+}
+
+/// The partition of a region and its DNS suffix: (`aws`, `amazonaws.com`), (`aws-cn`,
+/// `amazonaws.com.cn`) or (`aws-us-gov`, `amazonaws.com`), for ARNs and endpoints eco writes.
+pub fn partition(region: &str) -> (&'static str, &'static str) {
+    if region.starts_with("cn-") {
+        ("aws-cn", "amazonaws.com.cn")
+    } else if region.starts_with("us-gov-") {
+        ("aws-us-gov", "amazonaws.com")
+    } else {
+        ("aws", "amazonaws.com")
+    }
 }
 
 /// Error codes AWS uses for "no such resource", across services.

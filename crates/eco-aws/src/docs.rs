@@ -73,6 +73,14 @@ fn render_type(out: &mut String, schema: &Schema) {
     }
     out.push('\n');
 
+    if !schema.rules.is_empty() {
+        out.push_str("Checked by `eco validate`:\n\n");
+        for rule in &schema.rules {
+            let _ = writeln!(out, "- {}", rule.describe());
+        }
+        out.push('\n');
+    }
+
     let guarded: Vec<&Attribute> = schema
         .attributes
         .iter()

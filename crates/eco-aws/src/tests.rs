@@ -53,6 +53,8 @@ fn registry_has_every_type() {
         "log-group",
         "ssm-parameter",
         "secretsmanager-secret",
+        "sqs-queue",
+        "eventbridge-bus",
     ];
     let registry = registry();
     let names: BTreeSet<&str> = registry.type_names().collect();
@@ -99,6 +101,8 @@ fn type_name_constants_match_schemas() {
         (cognito_group::TYPE_NAME, cognito_group::schema()),
         (codebuild_project::TYPE_NAME, codebuild_project::schema()),
         (codepipeline::TYPE_NAME, codepipeline::schema()),
+        (sqs_queue::TYPE_NAME, sqs_queue::schema()),
+        (eventbridge_bus::TYPE_NAME, eventbridge_bus::schema()),
     ];
     for (name, schema) in pairs {
         assert_eq!(name, schema.type_name);

@@ -697,6 +697,7 @@ impl<'a> Parser<'a> {
                 );
             }
         }
+        self.check_rules(schema, &resource, head_span);
         if let Some(first) = self.addresses.get(&address) {
             let first = *first;
             self.error(
@@ -712,6 +713,26 @@ impl<'a> Parser<'a> {
         }
         self.addresses.insert(address, head_span);
         self.config.resources.push(resource);
+    }
+
+    /// The schema's rules across attributes ([`eco_schema::Rule`]), on the values written.
+    fn check_rules(&mut self, schema: &Schema, resource: &Resource, head_span: Span) {
+        let literal = |name: &str| {
+            resource.attributes.get(name).map(|v| match &v.expr {
+                Expr::Bool(b) => Some(eco_schema::Literal::Bool(*b)),
+                Expr::Str(t) => t.as_literal().map(eco_schema::Literal::Str),
+                _ => Some(eco_schema::Literal::Other),
+            })
+        };
+        for rule in &schema.rules {
+            if let Err((what, hint)) = rule.check(&literal) {
+                self.error(
+                    Diagnostic::new("eco::rule", format!("{} {what}", resource.address))
+                        .at(head_span, "AWS would refuse this")
+                        .help(hint),
+                );
+            }
+        }
     }
 
     fn depends_on(&mut self, file: FileId, node: &KdlNode, resource: &mut Resource) {

@@ -295,7 +295,11 @@ fn data_at_risk(type_name: &str, live: &Attrs) -> Option<String> {
         _ => match live.get("stored-bytes") {
             // A log group's events.
             Some(Value::Int(n)) if *n > 0 => Some(format!("about {n} bytes of logs would be lost")),
-            _ => None,
+            _ => match live.get("approximate-messages") {
+                // A queue's messages.
+                Some(Value::Int(n)) if *n > 0 => Some(format!("about {n} messages would be lost")),
+                _ => None,
+            },
         },
     }
 }

@@ -308,6 +308,115 @@ impl Attribute {
     }
 }
 
+/// A rule across several attributes of one resource, which `eco validate` checks on the values
+/// written literally (a value known only at plan time is not checked).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    /// Exactly one of these attributes is set (EventBridge: a schedule or an event pattern).
+    ExactlyOne(&'static [&'static str]),
+    /// The string attribute `name` ends with `suffix` exactly when the boolean `flag` is true
+    /// (SQS and SNS: a FIFO queue's or topic's name ends in `.fifo`); `flag` unset is false.
+    SuffixIff {
+        flag: &'static str,
+        name: &'static str,
+        suffix: &'static str,
+    },
+    /// The boolean `setting` may be true only when the boolean `flag` is true (SQS:
+    /// content-based deduplication is for FIFO queues only).
+    OnlyWith {
+        setting: &'static str,
+        flag: &'static str,
+    },
+}
+
+impl Rule {
+    /// The rule in words, for the reference.
+    pub fn describe(self) -> String {
+        match self {
+            Rule::ExactlyOne(names) => {
+                let names: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+                format!("exactly one of {} is set", names.join(", "))
+            }
+            Rule::SuffixIff { flag, name, suffix } => {
+                format!("`{name}` ends in `{suffix}` exactly when `{flag}` is true")
+            }
+            Rule::OnlyWith { setting, flag } => {
+                format!("`{setting}` may be true only when `{flag}` is true")
+            }
+        }
+    }
+
+    /// What is wrong with a resource whose literal values are `set` (attribute name -> `Some`
+    /// literal value, or `None` for a value known only at plan time), with a hint; `Ok` when
+    /// nothing is, or when it cannot be told yet.
+    pub fn check(
+        self,
+        set: &dyn Fn(&str) -> Option<Option<Literal>>,
+    ) -> Result<(), (String, String)> {
+        let flag_of = |name: &str| match set(name) {
+            None => Some(false),
+            Some(Some(Literal::Bool(b))) => Some(b),
+            Some(_) => None,
+        };
+        match self {
+            Rule::ExactlyOne(names) => {
+                let given: Vec<&str> = names.iter().copied().filter(|n| set(n).is_some()).collect();
+                let all: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+                match given.len() {
+                    1 => Ok(()),
+                    0 => Err((
+                        format!("needs one of {}", all.join(", ")),
+                        format!("set exactly one of {}", all.join(", ")),
+                    )),
+                    _ => Err((
+                        format!(
+                            "sets {} together",
+                            given
+                                .iter()
+                                .map(|n| format!("`{n}`"))
+                                .collect::<Vec<_>>()
+                                .join(" and ")
+                        ),
+                        format!("keep exactly one of {}", all.join(", ")),
+                    )),
+                }
+            }
+            Rule::SuffixIff { flag, name, suffix } => {
+                let (Some(on), Some(Some(Literal::Str(text)))) = (flag_of(flag), set(name)) else {
+                    return Ok(());
+                };
+                match (on, text.ends_with(suffix)) {
+                    (true, false) => Err((
+                        format!("sets `{flag}` but `{name}` \"{text}\" does not end in `{suffix}`"),
+                        format!("AWS requires the {suffix} suffix: `{name}` \"{text}{suffix}\""),
+                    )),
+                    (false, true) => Err((
+                        format!("`{name}` \"{text}\" ends in `{suffix}` but `{flag}` is not set"),
+                        format!("add `{flag} #true`, or drop the {suffix} suffix"),
+                    )),
+                    _ => Ok(()),
+                }
+            }
+            Rule::OnlyWith { setting, flag } => match (flag_of(setting), flag_of(flag)) {
+                (Some(true), Some(false)) => Err((
+                    format!("sets `{setting}` without `{flag}`"),
+                    format!("`{setting}` needs `{flag} #true`"),
+                )),
+                _ => Ok(()),
+            },
+        }
+    }
+}
+
+/// A value written literally in a configuration, as a [`Rule`] sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Literal {
+    Bool(bool),
+    Str(String),
+    /// Any other literal (a number, a list, a block).
+    Other,
+}
+
 /// The schema of one resource type.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Schema {
@@ -322,6 +431,8 @@ pub struct Schema {
     /// What `eco import ADDRESS ID` takes as `ID`, in words (`the bucket name`,
     /// `` `API-ID/ROUTE-ID` ``); empty for a type that cannot be imported.
     pub import_id: &'static str,
+    /// Rules across attributes, checked by `eco validate` (see [`Rule`]).
+    pub rules: Vec<Rule>,
 }
 
 impl Schema {
@@ -334,7 +445,13 @@ impl Schema {
             taggable: false,
             prevent_destroy_by_default: false,
             import_id: "",
+            rules: Vec::new(),
         }
+    }
+    /// Adds a rule across attributes (see [`Rule`]).
+    pub fn rule(mut self, rule: Rule) -> Self {
+        self.rules.push(rule);
+        self
     }
     /// Documents the id `eco import` takes for this type (see [`Schema::import_id`]).
     pub fn import_id(mut self, format: &'static str) -> Self {
@@ -411,6 +528,48 @@ pub fn did_you_mean<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rules_refuse_what_aws_would_and_say_how_to_fix_it() {
+        use std::collections::BTreeMap;
+        let check = |rule: Rule, values: &[(&str, Option<Literal>)]| {
+            let m: BTreeMap<&str, Option<Literal>> = values.iter().cloned().collect();
+            rule.check(&|n| m.get(n).cloned())
+        };
+        let one = Rule::ExactlyOne(&["schedule", "event-pattern"]);
+        let s = |v: &str| Some(Literal::Str(v.into()));
+        assert!(check(one, &[("schedule", s("rate(1 day)"))]).is_ok());
+        assert!(check(one, &[("event-pattern", None)]).is_ok());
+        let (what, hint) = check(one, &[]).unwrap_err();
+        assert_eq!(what, "needs one of `schedule`, `event-pattern`");
+        assert!(hint.contains("exactly one"), "{hint}");
+        let both = [("schedule", s("x")), ("event-pattern", s("{}"))];
+        assert!(check(one, &both).unwrap_err().0.contains("together"));
+
+        let fifo = Rule::SuffixIff {
+            flag: "fifo",
+            name: "name",
+            suffix: ".fifo",
+        };
+        let on = Some(Literal::Bool(true));
+        assert!(check(fifo, &[("fifo", on.clone()), ("name", s("q.fifo"))]).is_ok());
+        assert!(check(fifo, &[("name", s("q"))]).is_ok());
+        let (what, hint) = check(fifo, &[("fifo", on.clone()), ("name", s("q"))]).unwrap_err();
+        assert!(what.contains("does not end in `.fifo`"), "{what}");
+        assert!(hint.contains("\"q.fifo\""), "{hint}");
+        assert!(check(fifo, &[("name", s("q.fifo"))]).is_err());
+        // Not known until plan time: not checked.
+        assert!(check(fifo, &[("fifo", on.clone()), ("name", None)]).is_ok());
+
+        let dedup = Rule::OnlyWith {
+            setting: "content-based-deduplication",
+            flag: "fifo",
+        };
+        assert!(check(dedup, &[("content-based-deduplication", on.clone())]).is_err());
+        let both = [("content-based-deduplication", on.clone()), ("fifo", on)];
+        assert!(check(dedup, &both).is_ok());
+        assert!(one.describe().contains("exactly one of `schedule`"));
+    }
 
     #[test]
     fn did_you_mean_finds_close_words_only() {

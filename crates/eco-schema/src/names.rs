@@ -21,6 +21,15 @@ pub enum NameRule {
     SsmParameter,
     /// Secrets Manager secret names: 1 to 512 characters, letters, digits and `/_+=.@-`.
     Secret,
+    /// SQS queue names: 1 to 80 characters, letters, digits, `-` and `_`, a FIFO queue's
+    /// ending in `.fifo` (counted in the 80).
+    SqsQueue,
+    /// SNS topic names: 1 to 256 characters, letters, digits, `-` and `_`, a FIFO topic's
+    /// ending in `.fifo`.
+    SnsTopic,
+    /// EventBridge rule and event bus names: 1 to 64 characters, letters, digits, `.`, `-`
+    /// and `_`.
+    Eventbridge,
 }
 
 impl NameRule {
@@ -35,6 +44,9 @@ impl NameRule {
             NameRule::LogGroup => "1 to 512 characters: letters, digits and `._-/#`",
             NameRule::SsmParameter => "1 to 2048 characters: letters, digits and `_.-/`",
             NameRule::Secret => "1 to 512 characters: letters, digits and `/_+=.@-`",
+            NameRule::SqsQueue => "1 to 80 characters: letters, digits, `-` and `_`, ending in `.fifo` for a FIFO queue",
+            NameRule::SnsTopic => "1 to 256 characters: letters, digits, `-` and `_`, ending in `.fifo` for a FIFO topic",
+            NameRule::Eventbridge => "1 to 64 characters: letters, digits, `.`, `-` and `_`",
         }
     }
 
@@ -64,13 +76,30 @@ impl NameRule {
             NameRule::Secret => (1, 512, |c| {
                 c.is_ascii_alphanumeric() || "/_+=.@-".contains(c)
             }),
+            NameRule::SqsQueue => (1, 80, |c| {
+                c.is_ascii_alphanumeric() || matches!(c, '-' | '_')
+            }),
+            NameRule::SnsTopic => (1, 256, |c| {
+                c.is_ascii_alphanumeric() || matches!(c, '-' | '_')
+            }),
+            NameRule::Eventbridge => (1, 64, |c| {
+                c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')
+            }),
+        };
+        // A FIFO queue's or topic's `.fifo` counts in the length, not against the characters.
+        let stem = match self {
+            NameRule::SqsQueue | NameRule::SnsTopic => name.strip_suffix(".fifo").unwrap_or(name),
+            _ => name,
         };
         if len < min || len > max {
             return Err(format!(
                 "is {len} characters long; AWS takes {min} to {max}"
             ));
         }
-        if let Some(bad) = name.chars().find(|c| !ok(*c)) {
+        if stem.is_empty() {
+            return Err("has nothing before `.fifo`".into());
+        }
+        if let Some(bad) = stem.chars().find(|c| !ok(*c)) {
             return Err(format!("contains `{bad}`, which AWS does not allow here"));
         }
         if self == NameRule::S3Bucket {
@@ -127,5 +156,13 @@ mod tests {
         assert!(SsmParameter.check("/ecogy/dev/db host").is_err());
         assert!(Secret.check("ecogy/dev/partner+api@v2").is_ok());
         assert!(Secret.check("ecogy:dev").is_err());
+        assert!(SqsQueue.check("jobs_dlq-1").is_ok());
+        assert!(SqsQueue.check("orders.fifo").is_ok());
+        assert!(SqsQueue.check(".fifo").is_err());
+        assert!(SqsQueue.check("a.b").unwrap_err().contains("`.`"));
+        assert!(SqsQueue.check(&"q".repeat(81)).is_err());
+        assert!(SnsTopic.check(&format!("{}.fifo", "t".repeat(251))).is_ok());
+        assert!(Eventbridge.check("nightly.import-1").is_ok());
+        assert!(Eventbridge.check("a/b").is_err());
     }
 }

@@ -17,6 +17,7 @@ pub mod cognito_user_pool;
 pub mod cognito_user_pool_client;
 pub mod cognito_user_pool_domain;
 pub mod dynamodb_table;
+pub mod eventbridge_bus;
 pub mod iam_policy;
 pub mod iam_role;
 pub mod iam_role_policy_attachment;
@@ -28,6 +29,7 @@ pub mod route53_zone;
 pub mod s3_bucket;
 pub mod s3_sync;
 pub mod secretsmanager_secret;
+pub mod sqs_queue;
 pub mod ssm_parameter;
 
 use std::sync::Arc;
@@ -85,6 +87,8 @@ pub const TYPES: &[TypeEntry] = &[
     entry!(log_group),
     entry!(ssm_parameter),
     entry!(secretsmanager_secret),
+    entry!(sqs_queue),
+    entry!(eventbridge_bus),
 ];
 
 /// Every type's provider for one stage's AWS clients, in [`TYPES`] order.

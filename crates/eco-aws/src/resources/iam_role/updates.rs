@@ -30,17 +30,7 @@ pub enum Call {
     UntagRole(Vec<String>),
 }
 
-/// Whether two JSON texts hold the same document (key order ignored); unparsable texts compare
-/// as text.
-pub fn same_json(a: &str, b: &str) -> bool {
-    match (
-        serde_json::from_str::<serde_json::Value>(a),
-        serde_json::from_str::<serde_json::Value>(b),
-    ) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => a == b,
-    }
-}
+pub use crate::attrs::same_json;
 
 /// The calls that take the role from `prior` to `desired` for the attributes in `changed`.
 ///

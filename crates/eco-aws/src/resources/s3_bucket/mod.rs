@@ -50,7 +50,7 @@ use self::sub_resources::{
     get_all, parse, policy_before_public_access_block, tags_from_sdk, tags_to_sdk, Got,
     SUB_RESOURCES,
 };
-use crate::aws::{each_concurrently, error_code, op_error, Aws};
+use crate::aws::{each_concurrently, error_code, op_error, partition, Aws};
 use crate::tags::{tags_of, tags_value};
 
 pub const TYPE_NAME: &str = S3Bucket::TYPE_NAME;
@@ -743,16 +743,6 @@ fn normalize_location(constraint: Option<&str>) -> String {
         None | Some("") => "us-east-1".to_string(),
         Some("EU") => "eu-west-1".to_string(),
         Some(r) => r.to_string(),
-    }
-}
-
-fn partition(region: &str) -> (&'static str, &'static str) {
-    if region.starts_with("cn-") {
-        ("aws-cn", "amazonaws.com.cn")
-    } else if region.starts_with("us-gov-") {
-        ("aws-us-gov", "amazonaws.com")
-    } else {
-        ("aws", "amazonaws.com")
     }
 }
 
