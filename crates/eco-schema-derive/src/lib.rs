@@ -4,7 +4,7 @@
 //! `eco_schema::spec`; this crate only generates their implementations, so that an attribute's
 //! name, shape, update strategy and documentation are written once, on a struct field.
 //!
-//! ```ignore
+//! ```text
 //! #[derive(Spec)]
 //! #[eco(resource = "cognito-group", doc = "A group in a Cognito user pool",
 //!       import_id = "`POOL-ID/GROUP-NAME`")]
