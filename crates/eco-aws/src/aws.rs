@@ -545,6 +545,22 @@ async fn join_all<F: std::future::Future + Unpin>(mut futures: Vec<F>) -> Vec<F:
         .collect()
 }
 
+/// A type's `list` answer from a listing of ids (or its error): each id read with `read`,
+/// those gone meanwhile left out.
+pub(crate) async fn read_listed<T, F, Fut>(
+    ids: Result<Vec<String>, OpError>,
+    read: F,
+) -> Option<Result<Vec<T>, OpError>>
+where
+    F: FnMut(String) -> Fut,
+    Fut: std::future::Future<Output = Result<Option<T>, OpError>>,
+{
+    Some(match ids {
+        Ok(ids) => read_each(ids, read).await,
+        Err(e) => Err(e),
+    })
+}
+
 pub(crate) async fn read_each<T, F, Fut>(ids: Vec<String>, mut read: F) -> Result<Vec<T>, OpError>
 where
     F: FnMut(String) -> Fut,

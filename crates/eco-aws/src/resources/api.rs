@@ -294,16 +294,11 @@ impl ResourceProvider for Provider {
                 .filter_map(|a| a.api_id().map(str::to_string))
                 .collect()
         };
-        let ids = match collect_pages(|t| self.page(t), ids, next).await {
-            Ok(ids) => ids,
-            Err(e) => return Some(Err(e)),
-        };
-        Some(
-            crate::aws::read_each(ids, |id| async move {
-                Ok(self.read_id(&id).await?.map(|(live, _)| live))
-            })
-            .await,
+        crate::aws::read_listed(
+            collect_pages(|t| self.page(t), ids, next).await,
+            |id| async move { Ok(self.read_id(&id).await?.map(|(live, _)| live)) },
         )
+        .await
     }
 
     async fn read(&self, _ctx: &OpContext, id: &str) -> Result<Option<Live>, OpError> {

@@ -21,7 +21,7 @@ use eco_schema::{Schema, Spec};
 
 use super::iam_role::{decode_policy, same_json};
 use crate::attrs::spec_of;
-use crate::aws::{error_code, is_not_found, op_error, read_each, Aws};
+use crate::aws::{error_code, is_not_found, op_error, Aws};
 use crate::calls::{bring_to, delete_if_present, every_page, get_optional, to_update};
 use crate::ownership::ensure_ours;
 use crate::tags::{retag, TagByKey};
@@ -475,16 +475,10 @@ impl ResourceProvider for Provider {
             Ok((arns, next.flatten()))
         })
         .await;
-        let arns = match arns {
-            Ok(a) => a,
-            Err(e) => return Some(Err(e)),
-        };
-        Some(
-            read_each(arns, |arn| async move {
-                Ok(self.read_policy(&arn).await?.map(live))
-            })
-            .await,
-        )
+        crate::aws::read_listed(arns, |arn| async move {
+            Ok(self.read_policy(&arn).await?.map(live))
+        })
+        .await
     }
 }
 

@@ -17,7 +17,7 @@ use eco_schema::spec::{SpecError, SpecValue};
 use eco_schema::{ScalarType, Schema, Shape, Spec};
 
 use crate::attrs::spec_of;
-use crate::aws::{error_code, is_not_found, op_error, read_each, Aws};
+use crate::aws::{error_code, is_not_found, op_error, Aws};
 use crate::calls::{bring_to, delete_if_present, every_page, get_optional, to_update};
 use crate::ownership::ensure_ours;
 use crate::tags::retag;
@@ -355,19 +355,16 @@ impl ResourceProvider for Provider {
 
     /// DescribeLogGroups (every page), each group's tags listed.
     async fn list(&self, _ctx: &OpContext) -> Option<Result<Vec<Live>, OpError>> {
-        let names = match self.describe(None).await {
-            Ok(groups) => groups
+        let names = self.describe(None).await.map(|groups| {
+            groups
                 .iter()
                 .filter_map(|g| g.log_group_name().map(str::to_string))
-                .collect(),
-            Err(e) => return Some(Err(e)),
-        };
-        Some(
-            read_each(names, |name| async move {
-                Ok(self.read_group(&name).await?.map(live))
-            })
-            .await,
-        )
+                .collect()
+        });
+        crate::aws::read_listed(names, |name| async move {
+            Ok(self.read_group(&name).await?.map(live))
+        })
+        .await
     }
 }
 

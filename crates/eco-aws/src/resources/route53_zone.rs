@@ -459,11 +459,10 @@ impl ResourceProvider for Provider {
 
     /// ListHostedZones (every page), each zone read in full.
     async fn list(&self, _ctx: &OpContext) -> Option<Result<Vec<Live>, OpError>> {
-        let ids = match list_zone_ids(&self.r53).await {
-            Ok(ids) => ids,
-            Err(e) => return Some(Err(e)),
-        };
-        Some(crate::aws::read_each(ids, |id| async move { self.read_zone(&id).await }).await)
+        crate::aws::read_listed(list_zone_ids(&self.r53).await, |id| async move {
+            self.read_zone(&id).await
+        })
+        .await
     }
 
     async fn read(&self, _ctx: &OpContext, id: &str) -> Result<Option<Live>, OpError> {

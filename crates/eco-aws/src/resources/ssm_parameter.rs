@@ -18,7 +18,7 @@ use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, OpResult, Resourc
 use eco_schema::{Schema, Spec, SpecEnum};
 
 use crate::attrs::spec_of;
-use crate::aws::{error_code, has_code, op_error, read_each, Aws};
+use crate::aws::{error_code, has_code, op_error, Aws};
 use crate::calls::{bring_to, delete_if_present, every_page, get_optional, to_update};
 use crate::ownership::ensure_ours;
 use crate::tags::{retag, TagByKey};
@@ -394,16 +394,10 @@ impl ResourceProvider for Provider {
             Ok((names, out.next_token))
         })
         .await;
-        let names = match names {
-            Ok(n) => n,
-            Err(e) => return Some(Err(e)),
-        };
-        Some(
-            read_each(names, |name| async move {
-                Ok(self.read_parameter(&name).await?.map(live))
-            })
-            .await,
-        )
+        crate::aws::read_listed(names, |name| async move {
+            Ok(self.read_parameter(&name).await?.map(live))
+        })
+        .await
     }
 }
 
