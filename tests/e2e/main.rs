@@ -10,6 +10,7 @@ mod aws_behaviour;
 mod cli;
 mod cognito;
 mod cognito_extras;
+mod data_at_risk;
 mod docs_examples;
 mod fidelity;
 mod fmt;

@@ -661,6 +661,21 @@ async fn force_destroy_deletes_every_version() {
         versions.versions().len() + versions.delete_markers().len(),
         7
     );
+    // What destroying it would lose: every version (not the delete marker) and its bytes.
+    let held = p
+        .data_at_risk(&ctx, name, &live.attrs)
+        .await
+        .expect("s3-bucket reads what it holds")
+        .expect("ListObjectVersions")
+        .expect("it holds objects");
+    assert_eq!(
+        (held.count, held.bytes, held.more_than),
+        (Some(6), Some(22), false)
+    );
+    assert_eq!(
+        held.describe(),
+        "6 objects would be lost (22 B; every version counted)"
+    );
 
     // Without force-destroy, a bucket with objects is refused (a Conflict saying what to do).
     let mut without = live.attrs.clone();
@@ -676,6 +691,14 @@ async fn force_destroy_deletes_every_version() {
         .await
         .expect("force-destroy");
     assert_eq!(p.read(&ctx, name).await.unwrap(), None);
+    assert_eq!(
+        p.data_at_risk(&ctx, name, &live.attrs)
+            .await
+            .unwrap()
+            .unwrap(),
+        None,
+        "a bucket that is gone holds nothing"
+    );
     p.delete(&ctx, name, &live.attrs)
         .await
         .expect("deleting again is success");

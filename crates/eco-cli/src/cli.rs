@@ -150,6 +150,10 @@ pub struct ApplyArgs {
     /// Skip the confirmation prompt.
     #[arg(long)]
     pub auto_approve: bool,
+    /// With -auto-approve: go ahead even though the plan destroys or replaces resources that
+    /// hold data (items, objects, users, messages, values).
+    #[arg(long)]
+    pub allow_data_loss: bool,
     /// A plan saved with `eco plan -out FILE`.
     pub planfile: Option<PathBuf>,
 }
@@ -184,6 +188,7 @@ impl RefreshArgs {
                 generate_config_out: None,
             },
             auto_approve: true,
+            allow_data_loss: false,
             planfile: None,
         }
     }

@@ -187,6 +187,7 @@ fn deposed_delete(old: &ResourceState) -> ResourceChange {
         dependencies: old.dependencies.clone(),
         reason: Some("replaced (create-before-destroy)".into()),
         import_id: None,
+        at_risk: None,
     }
 }
 

@@ -27,6 +27,7 @@
 #![allow(clippy::result_large_err)]
 
 mod apply;
+mod at_risk;
 mod hooks;
 mod import;
 #[cfg(test)]

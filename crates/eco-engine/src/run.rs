@@ -320,6 +320,9 @@ pub struct PlanOptions {
     pub expect_state: Option<(String, u64)>,
     /// `import` blocks' targets the caller has read already, by address: not read again.
     pub preread: BTreeMap<String, Live>,
+    /// Read what each destroy and replacement would lose (for a plan that is shown; an apply
+    /// of a saved plan, which only compares, does without).
+    pub assess_data_at_risk: bool,
 }
 
 /// A plan, with the state it was made against (refreshed, not persisted).
@@ -514,6 +517,9 @@ impl Run {
                 .collect();
             plan.mark_imports(&imports);
         }
+        if options.assess_data_at_risk {
+            self.engine.assess_data_at_risk(&mut plan, &refreshed).await;
+        }
         Ok(PlannedRun {
             plan,
             state: refreshed,
@@ -664,14 +670,22 @@ fn difference(approved: &Plan, now: &Plan) -> Option<String> {
                 word(x.action),
                 word(y.action)
             )),
-            // Compared as serialized, so that a saved plan read back compares equal.
-            (Some(x), Some(y)) if serde_json::to_value(x).ok() != serde_json::to_value(y).ok() => {
+            // Compared as serialized, so that a saved plan read back compares equal; what a
+            // destroy would lose is a reading at plan time, not part of what apply does.
+            (Some(x), Some(y)) if comparable(x) != comparable(y) => {
                 differences.push(format!("{address}: its {} differs", word(x.action)))
             }
             _ => {}
         }
     }
     (!differences.is_empty()).then(|| differences.join("; "))
+}
+
+/// A change as apply compares it: without the plan-time readings of what it would lose.
+fn comparable(change: &eco_plan::ResourceChange) -> Option<serde_json::Value> {
+    let mut change = change.clone();
+    change.set_at_risk(None);
+    serde_json::to_value(change).ok()
 }
 
 /// An action in the words of a plan.

@@ -229,6 +229,30 @@ impl ResourceProvider for Things {
             .insert(id.to_string(), desired.clone());
         Ok(Things::with_arn(id, desired.clone()))
     }
+    /// A thing holds `size` items.
+    async fn data_at_risk(
+        &self,
+        _: &OpContext,
+        id: &str,
+        _: &Attrs,
+    ) -> Option<Result<Option<eco_schema::DataAtRisk>, OpError>> {
+        self.calls.lock().unwrap().push(format!("held {id}"));
+        let size = match self
+            .live
+            .lock()
+            .unwrap()
+            .get(id)
+            .and_then(|a| a.get("size"))
+        {
+            Some(Value::Int(n)) => *n as u64,
+            _ => 0,
+        };
+        Some(Ok(Some(eco_schema::DataAtRisk::counted(
+            "thing",
+            eco_schema::Held::Items,
+            size,
+        ))))
+    }
     async fn delete(&self, _: &OpContext, id: &str, _: &Attrs) -> Result<(), OpError> {
         self.calls.lock().unwrap().push(format!("delete {id}"));
         self.live.lock().unwrap().remove(id);
@@ -1065,6 +1089,109 @@ mod run_pipeline {
             .unwrap_err();
         assert!(err.to_string().contains("the saved plan is stale"), "{err}");
         first.close(Ok::<_, RunError>(())).await.unwrap();
+    }
+
+    /// Issue 23: what a plan's destroys and replacements would lose is read at plan time, for them
+    /// alone, and is a reading: an apply compares the plan without it.
+    #[tokio::test]
+    async fn what_destroys_and_replacements_would_lose_is_read_for_them_alone() {
+        let things = Things::new(&[]);
+        let backend = Arc::new(MemoryBackend::new());
+        let h = harness_on(CONFIG, things.clone(), "", &backend);
+        assert!(h.apply().await.errors.is_empty());
+        for (name, size) in [("a", 0), ("c", 7), ("d", 3)] {
+            let mut live = things.live.lock().unwrap();
+            live.get_mut(name)
+                .unwrap()
+                .insert("size".into(), Value::Int(size));
+        }
+        let held_calls = || {
+            things
+                .calls
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|c| c.starts_with("held"))
+                .cloned()
+                .collect::<Vec<_>>()
+        };
+        let assessed = PlanOptions {
+            refresh: true,
+            assess_data_at_risk: true,
+            ..PlanOptions::default()
+        };
+
+        // Nothing destroyed or replaced (only an update of c's size back to unset): nothing read.
+        let run = Run::open(inputs(&h), &Account("any"), lock())
+            .await
+            .unwrap();
+        let planned = run.plan(assessed.clone()).await.unwrap();
+        assert!(planned
+            .plan
+            .changes
+            .iter()
+            .all(|c| c.action == Action::Update));
+        assert!(held_calls().is_empty(), "{:?}", held_calls());
+        assert_eq!(planned.plan.data_at_risk_summary(), None);
+        run.close(Ok::<_, RunError>(())).await.unwrap();
+
+        // c replaced (a new kind), d and a destroyed: each read once; a holds nothing.
+        let config = CONFIG
+            .replace(
+                "thing \"c\" { name \"c\";",
+                "thing \"c\" { name \"c\"; kind \"new\";",
+            )
+            .replace("thing \"d\" { name \"d\" }\n", "")
+            .replace("thing \"a\" { name \"a\" }\n", "")
+            .replace("ref \"${thing.a.arn}\"", "ref \"x\"");
+        let h = harness_on(&config, things.clone(), "", &backend);
+        let run = Run::open(inputs(&h), &Account("any"), lock())
+            .await
+            .unwrap();
+        let planned = run.plan(assessed.clone()).await.unwrap();
+        let mut held = held_calls();
+        held.sort();
+        assert_eq!(held, ["held a", "held c", "held d"]);
+        let plan = &planned.plan;
+        assert_eq!(plan.change("thing.c").unwrap().action, Action::Replace);
+        assert_eq!(
+            plan.change("thing.c")
+                .unwrap()
+                .at_risk
+                .as_ref()
+                .unwrap()
+                .count,
+            Some(7)
+        );
+        assert_eq!(
+            plan.change("thing.d").unwrap().reason.as_deref(),
+            Some("is no longer in the configuration: 3 items would be lost")
+        );
+        assert_eq!(
+            plan.change("thing.a").unwrap().reason.as_deref(),
+            Some("is no longer in the configuration")
+        );
+        assert_eq!(
+            plan.data_at_risk_summary().as_deref(),
+            Some("2 things (10 items)")
+        );
+
+        // The apply's own plan reads nothing, and still matches the approved one.
+        let approved = planned.plan.clone();
+        let replanned = run
+            .plan(PlanOptions {
+                assess_data_at_risk: false,
+                ..assessed
+            })
+            .await
+            .unwrap();
+        assert_eq!(held_calls().len(), 3);
+        let Applied::Walked { report, .. } = run.apply(replanned, &approved, None).await.unwrap()
+        else {
+            panic!("the walk should run");
+        };
+        assert!(report.errors.is_empty(), "{:?}", report.errors);
+        run.close(Ok::<_, RunError>(())).await.unwrap();
     }
 }
 

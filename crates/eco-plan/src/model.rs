@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use eco_schema::Value;
+use eco_schema::{DataAtRisk, Value};
 use serde::{Deserialize, Serialize};
 
 /// Attributes by name.
@@ -90,6 +90,10 @@ pub struct ResourceChange {
     /// first, then `action` (no-op, or the update the configuration implies) runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub import_id: Option<String>,
+    /// What a destroy or replacement would lose (read at plan time; shown under the resource and
+    /// summed in the plan's "Data at risk:" line).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_risk: Option<DataAtRisk>,
 }
 
 /// A change the plan refuses to make, with the explanation and the options.
@@ -200,6 +204,7 @@ impl Plan {
                     dependencies: Vec::new(),
                     reason: None,
                     import_id: Some(id.clone()),
+                    at_risk: None,
                 }),
             }
         }
@@ -209,6 +214,49 @@ impl Plan {
     /// The change planned for an address.
     pub fn change(&self, address: &str) -> Option<&ResourceChange> {
         self.changes.iter().find(|c| c.address == address)
+    }
+
+    /// The destroys and replacements that would lose data, with what each holds.
+    pub fn data_at_risk(&self) -> impl Iterator<Item = (&ResourceChange, &DataAtRisk)> {
+        self.changes
+            .iter()
+            .filter_map(|c| match (&c.at_risk, c.action) {
+                (Some(r), Action::Delete | Action::Replace) if r.holds_anything() => Some((c, r)),
+                _ => None,
+            })
+    }
+
+    /// "2 tables (~1.2 M items, 3.4 GB), 1 bucket (> 10,000 objects)": what the plan would
+    /// lose, summed by kind of holder; `None` when it loses nothing.
+    pub fn data_at_risk_summary(&self) -> Option<String> {
+        eco_schema::at_risk::summarize(self.data_at_risk().map(|(_, r)| r))
+    }
+}
+
+impl ResourceChange {
+    /// Records what a destroy or replacement would lose as read now (replacing the figures of
+    /// the last refresh), and says so in the change's reason.
+    pub fn set_at_risk(&mut self, fresh: Option<DataAtRisk>) {
+        let old = self.at_risk.take().map(|r| r.describe());
+        let new = fresh
+            .as_ref()
+            .filter(|r| r.holds_anything())
+            .map(DataAtRisk::describe);
+        let reason = self.reason.take().unwrap_or_default();
+        let why = match &old {
+            Some(old) => reason
+                .strip_suffix(old.as_str())
+                .map(|w| w.trim_end_matches(": ").to_string())
+                .unwrap_or(reason),
+            None => reason,
+        };
+        self.reason = match (why.is_empty(), new) {
+            (true, None) => None,
+            (true, Some(new)) => Some(new),
+            (false, None) => Some(why),
+            (false, Some(new)) => Some(format!("{why}: {new}")),
+        };
+        self.at_risk = fresh;
     }
 }
 

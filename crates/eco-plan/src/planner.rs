@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use eco_config::{Address, Diagnostic, Diagnostics};
 use eco_graph::ResourceGraph;
-use eco_schema::{Schema, Update, Value};
+use eco_schema::{DataAtRisk, Held, Schema, Update, Value};
 use eco_state::State;
 
 use crate::desired::{
@@ -94,6 +94,7 @@ pub fn plan(req: &PlanRequest) -> Result<Plan, Diagnostics> {
                     .collect(),
                 reason: None,
                 import_id: None,
+                at_risk: None,
             };
             match &live {
                 None => {
@@ -126,7 +127,8 @@ pub fn plan(req: &PlanRequest) -> Result<Plan, Diagnostics> {
                             sensitive: d.sensitive,
                         });
                     }
-                    let lost = data_at_risk(&address.type_name, live);
+                    let held = held_by(&address.type_name, live);
+                    let lost = held.as_ref().map(DataAtRisk::describe);
                     if force {
                         change.replace_because.insert(0, "-replace".into());
                         if let Some(lost) = &lost {
@@ -159,6 +161,7 @@ pub fn plan(req: &PlanRequest) -> Result<Plan, Diagnostics> {
                         if change.reason.is_none() {
                             change.reason.clone_from(&lost);
                         }
+                        change.at_risk = held;
                         Action::Replace
                     } else if !change.changes.is_empty() {
                         Action::Update
@@ -245,6 +248,7 @@ pub fn plan(req: &PlanRequest) -> Result<Plan, Diagnostics> {
                     }
                 }),
                 import_id: None,
+                at_risk: held_by(&r.type_, &live),
             });
         }
     }
@@ -284,24 +288,44 @@ pub fn plan(req: &PlanRequest) -> Result<Plan, Diagnostics> {
 /// from a Cognito pool's computed `estimated-users`; a parameter's value, which lives nowhere
 /// else. `None` when nothing is known.
 fn data_at_risk(type_name: &str, live: &Attrs) -> Option<String> {
-    if type_name == "ssm-parameter" {
-        return Some("its value would be lost".to_string());
-    }
-    match (live.get("estimated-users"), live.get("item-count")) {
-        (Some(Value::Int(n)), _) if *n > 0 => Some(format!("about {n} users would be lost")),
-        (_, Some(Value::Int(n))) if *n > 0 => Some(format!(
-            "about {n} items would be lost (DynamoDB's count, refreshed about every 6 hours)"
-        )),
-        _ => match live.get("stored-bytes") {
-            // A log group's events.
-            Some(Value::Int(n)) if *n > 0 => Some(format!("about {n} bytes of logs would be lost")),
-            _ => match live.get("approximate-messages") {
-                // A queue's messages.
-                Some(Value::Int(n)) if *n > 0 => Some(format!("about {n} messages would be lost")),
-                _ => None,
-            },
-        },
-    }
+    held_by(type_name, live).map(|held| held.describe())
+}
+
+/// What a resource holds by the figures its last read recorded (the engine replaces them with
+/// fresh ones for the destroys and replacements of a plan it shows); `None` when it holds nothing
+/// or its type reports nothing.
+fn held_by(type_name: &str, live: &Attrs) -> Option<DataAtRisk> {
+    let int = |name: &str| match live.get(name) {
+        Some(Value::Int(n)) if *n > 0 => Some(*n as u64),
+        _ => None,
+    };
+    let held = if type_name == "ssm-parameter" {
+        DataAtRisk::value("parameter")
+    } else if type_name == "secretsmanager-secret"
+        && live.get("force-delete-without-recovery") == Some(&Value::Bool(true))
+    {
+        // Deleted at once. Otherwise Secrets Manager keeps it for its recovery window
+        // (RestoreSecret brings it back): nothing is lost yet.
+        DataAtRisk::value("secret")
+    } else if let Some(n) = int("estimated-users") {
+        DataAtRisk::counted("user pool", Held::Users, n).estimated()
+    } else if let Some(n) = int("item-count") {
+        let table = DataAtRisk::counted("table", Held::Items, n).estimated();
+        match int("size-bytes") {
+            Some(bytes) => table.with_bytes(bytes),
+            None => table,
+        }
+        .noted("DynamoDB's count, refreshed about every 6 hours")
+    } else if let Some(n) = int("stored-bytes") {
+        // A log group's events.
+        DataAtRisk::log_bytes("log group", n)
+    } else if let Some(n) = int("approximate-messages") {
+        // A queue's messages.
+        DataAtRisk::counted("queue", Held::Messages, n).estimated()
+    } else {
+        return None;
+    };
+    held.holds_anything().then_some(held)
 }
 
 fn prevent_destroy_refusal(address: &str, what: &str) -> Refusal {

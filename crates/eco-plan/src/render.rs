@@ -1,5 +1,6 @@
 //! Plans as people read them (Terraform's layout) and as machines do (`-json`).
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use eco_schema::Value;
@@ -97,6 +98,9 @@ pub fn render(plan: &Plan, color: bool) -> String {
         s.change,
         s.destroy
     );
+    if let Some(lost) = plan.data_at_risk_summary() {
+        let _ = writeln!(out, "{} {lost}", st.red("Data at risk:"));
+    }
     out
 }
 
@@ -252,6 +256,15 @@ pub fn to_json(plan: &Plan) -> serde_json::Value {
     let mut json = serde_json::to_value(&redacted).expect("plans serialize");
     json["summary"] = serde_json::to_value(plan.summary()).expect("summary serializes");
     json["has_changes"] = plan.has_changes().into();
+    if let Some(lost) = plan.data_at_risk_summary() {
+        json["data_at_risk"] = serde_json::json!({
+            "summary": lost,
+            "resources": plan
+                .data_at_risk()
+                .map(|(c, r)| (c.address.clone(), r.clone()))
+                .collect::<BTreeMap<_, _>>(),
+        });
+    }
     json["format_version"] = 1.into();
     json
 }

@@ -351,6 +351,67 @@ fn additive_attribute_adds_in_place_and_refuses_changes() {
     );
 }
 
+/// Issue 23: a destroy or replacement records what its last read says it holds; fresher figures
+/// replace them (and the reason's words) without touching why it happens; the plan's summary line
+/// and `-json` carry them.
+#[test]
+fn what_a_destroy_or_replacement_would_lose_is_recorded_rendered_and_summed() {
+    let mut state = State::new("dev");
+    state.resources.push(resource(
+        "pool.users",
+        "pool-1",
+        serde_json::json!({"name": "u", "id": "pool-1", "estimated-users": 5300}),
+    ));
+    let p = run_plan(
+        &config("project \"p\"\nstage \"dev\" {}\n"),
+        &state,
+        Mode::Normal,
+        &[],
+    );
+    let c = p.change("pool.users").unwrap();
+    assert_eq!(c.action, Action::Delete);
+    assert_eq!(
+        c.reason.as_deref(),
+        Some("is no longer in the configuration: about 5300 users would be lost")
+    );
+    assert_eq!(c.at_risk.as_ref().unwrap().count, Some(5300));
+    let mut p = p.clone();
+    // A fresher reading replaces the figure, keeping the why.
+    p.changes[0].set_at_risk(Some(
+        eco_schema::DataAtRisk::counted("user pool", eco_schema::Held::Users, 5400).estimated(),
+    ));
+    assert_eq!(
+        p.changes[0].reason.as_deref(),
+        Some("is no longer in the configuration: about 5400 users would be lost")
+    );
+    let text = render::render(&p, false);
+    assert!(
+        text.ends_with("Plan: 0 to add, 0 to change, 1 to destroy.\nData at risk: 1 user pool (~5,400 users)\n"),
+        "{text}"
+    );
+    let json = render::to_json(&p);
+    assert_eq!(
+        json["data_at_risk"]["summary"],
+        "1 user pool (~5,400 users)"
+    );
+    assert_eq!(
+        json["data_at_risk"]["resources"]["pool.users"]["count"],
+        5400
+    );
+    // Empty now: no figure, no summary, the why alone.
+    p.changes[0].set_at_risk(Some(eco_schema::DataAtRisk::counted(
+        "user pool",
+        eco_schema::Held::Users,
+        0,
+    )));
+    assert_eq!(
+        p.changes[0].reason.as_deref(),
+        Some("is no longer in the configuration")
+    );
+    assert_eq!(p.data_at_risk_summary(), None);
+    assert!(render::to_json(&p).get("data_at_risk").is_none());
+}
+
 struct FailingExpander;
 impl Expander for FailingExpander {
     fn expand(&self, type_name: &str, attrs: &mut Attrs) -> Result<(), (String, String)> {

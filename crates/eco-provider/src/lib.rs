@@ -287,6 +287,19 @@ pub trait ResourceProvider: Send + Sync {
         None
     }
 
+    /// What destroying the live resource `id` would lose, read now with the cheapest call AWS
+    /// offers (a count, a bounded listing). The engine asks only for the destroys and
+    /// replacements of a plan it shows. `None`: the type reads nothing extra (the figures of
+    /// its last read, in `live`, stand); `Some(Ok(None))`: it holds nothing.
+    async fn data_at_risk(
+        &self,
+        _ctx: &OpContext,
+        _id: &str,
+        _live: &Attrs,
+    ) -> Option<Result<Option<eco_schema::DataAtRisk>, OpError>> {
+        None
+    }
+
     /// Reads many resources of this type at once (refresh through list calls). `None` means the
     /// type has no batched read and the engine calls `read` for each.
     async fn read_many(

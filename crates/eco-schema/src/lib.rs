@@ -8,11 +8,13 @@
 // The derives name `::eco_schema::...`; this lets them be used inside this crate too.
 extern crate self as eco_schema;
 
+pub mod at_risk;
 mod names;
 pub mod spec;
 mod value;
 
 // Each derive beside its trait, under the same name (as serde's `Serialize`).
+pub use at_risk::{DataAtRisk, Held};
 pub use eco_schema_derive::{Spec, SpecEnum};
 pub use names::NameRule;
 pub use spec::{Spec, SpecEnum};

@@ -30,7 +30,7 @@ use aws_sdk_route53::types::{
 use aws_sdk_route53::Client;
 use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, OpResult, ResourceProvider, Value};
 use eco_schema::spec::SpecError;
-use eco_schema::{Schema, Spec};
+use eco_schema::{DataAtRisk, Held, Schema, Spec};
 
 use crate::attrs::str_of;
 use crate::aws::{has_code, op_error, Aws};
@@ -467,6 +467,29 @@ impl ResourceProvider for Provider {
 
     async fn read(&self, _ctx: &OpContext, id: &str) -> Result<Option<Live>, OpError> {
         self.read_zone(id).await
+    }
+
+    /// GetHostedZone's ResourceRecordSetCount, less the NS and SOA records AWS made.
+    async fn data_at_risk(
+        &self,
+        _ctx: &OpContext,
+        id: &str,
+        _live: &Attrs,
+    ) -> Option<Result<Option<DataAtRisk>, OpError>> {
+        let answer = match self.r53.get_hosted_zone().id(bare_zone_id(id)).send().await {
+            Ok(out) => out,
+            Err(e) if has_code(&e, &["NoSuchHostedZone"]) => return Some(Ok(None)),
+            Err(e) => return Some(Err(op_error("GetHostedZone", e))),
+        };
+        let count = answer
+            .hosted_zone()
+            .and_then(|z| z.resource_record_set_count())
+            .unwrap_or(0)
+            .saturating_sub(2)
+            .max(0) as u64;
+        Some(Ok(Some(
+            DataAtRisk::counted("zone", Held::Records, count).noted("besides NS and SOA"),
+        )))
     }
 
     async fn find(&self, ctx: &OpContext, desired: &Attrs, token: &str) -> OpResult<Option<Live>> {

@@ -140,6 +140,7 @@ pub async fn plan(ui: &Ui, dir: &Path, args: &PlanArgs) -> CmdResult {
         replace: parse_addresses(&args.replace, "replace")?,
         expect_state: None,
         preread,
+        assess_data_at_risk: true,
     };
     let run = open_run(ui, dir, config, stage, aws, &args.run, "plan").await?;
     let result = interruptible(async {
@@ -324,16 +325,31 @@ pub async fn apply(ui: &Ui, dir: &Path, args: &ApplyArgs) -> CmdResult {
         replace: parse_addresses(&args.plan.replace, "replace")?,
         expect_state: None,
         preread: BTreeMap::new(),
+        assess_data_at_risk: true,
     };
     let run = open_run(ui, dir, config, stage, None, &args.plan.run, "apply").await?;
     let result = interruptible(async {
         let planned = plan_run(ui, &run, options).await?;
         show_plan(ui, &planned.plan, args.plan.json);
         check_refusals(ui, &planned.plan)?;
+        check_data_loss_allowed(&planned.plan, args)?;
         approve_and_apply(ui, &run, planned, args.auto_approve).await
     })
     .await;
     run.close(result).await
+}
+
+/// `apply -auto-approve` of a plan that would lose data goes ahead only with
+/// `-allow-data-loss` (a saved plan, reviewed when it was made, needs nothing more).
+fn check_data_loss_allowed(plan: &Plan, args: &ApplyArgs) -> Result<(), CliError> {
+    match plan.data_at_risk_summary() {
+        Some(lost) if args.auto_approve && !args.allow_data_loss => Err(CliError::msg(
+            format!("this plan would lose data, and -auto-approve alone does not approve that: {lost}"),
+            "review the plan, then pass -allow-data-loss as well; or save it with `eco plan -out FILE` and \
+             `eco apply FILE`; or run `eco apply` without -auto-approve and answer `destroy`",
+        )),
+        _ => Ok(()),
+    }
 }
 
 pub async fn destroy(ui: &Ui, dir: &Path, args: &DestroyArgs) -> CmdResult {
@@ -345,6 +361,7 @@ pub async fn destroy(ui: &Ui, dir: &Path, args: &DestroyArgs) -> CmdResult {
         replace: Vec::new(),
         expect_state: None,
         preread: BTreeMap::new(),
+        assess_data_at_risk: true,
     };
     let run = open_run(ui, dir, config, stage, None, &args.run, "destroy").await?;
     let result = interruptible(async {
@@ -365,7 +382,7 @@ async fn approve_and_apply(
     planned: PlannedRun,
     auto_approve: bool,
 ) -> CmdResult {
-    if planned.plan.has_changes() && !auto_approve && !confirm(ui)? {
+    if planned.plan.has_changes() && !auto_approve && !confirm(ui, &planned.plan)? {
         let what = match planned.plan.mode {
             Mode::Destroy => "Destroy",
             _ => "Apply",
@@ -426,6 +443,8 @@ async fn apply_saved(ui: &Ui, dir: &Path, args: &ApplyArgs, file: &Path) -> CmdR
         replace,
         expect_state: Some((saved.state_lineage.clone(), saved.state_serial)),
         preread: BTreeMap::new(),
+        // The saved plan, reviewed when it was made, is what is shown and compared.
+        assess_data_at_risk: false,
     };
     let run = open_run(ui, dir, config, stage, None, &args.plan.run, "apply").await?;
     let result = interruptible(async {
@@ -503,21 +522,33 @@ async fn execute(ui: &Ui, run: &Run, planned: PlannedRun, approved: &Plan) -> Cm
     }
 }
 
-fn confirm(ui: &Ui) -> Result<bool, CliError> {
+fn confirm(ui: &Ui, plan: &Plan) -> Result<bool, CliError> {
     if !std::io::stdin().is_terminal() {
         return Err(CliError::msg(
             "apply needs confirmation, and standard input is not a terminal",
             "run it interactively, or pass -auto-approve",
         ));
     }
-    ui.out("\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n");
+    // A plan that loses data asks for the word that says so, not the `yes` typed by habit.
+    let word = match plan.data_at_risk_summary() {
+        Some(lost) => {
+            ui.out(format!(
+                "\nThis plan destroys data: {lost}.\nDo you want to perform these actions?\n  Only 'destroy' will be accepted to approve.\n"
+            ));
+            "destroy"
+        }
+        None => {
+            ui.out("\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n");
+            "yes"
+        }
+    };
     ui.prompt("  Enter a value: ");
     let mut line = String::new();
     std::io::stdin()
         .lock()
         .read_line(&mut line)
         .map_err(|e| CliError::msg(format!("cannot read the answer: {e}"), "pass -auto-approve"))?;
-    Ok(line.trim() == "yes")
+    Ok(line.trim() == word)
 }
 
 /// Progress lines: "Creating...", "Still creating... [10s elapsed]", "Creation complete after 2s".

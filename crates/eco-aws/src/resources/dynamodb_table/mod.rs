@@ -34,7 +34,7 @@ use aws_sdk_dynamodb::types::{
 };
 use aws_smithy_runtime_api::client::result::SdkError;
 use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, OpResult, ResourceProvider};
-use eco_schema::Schema;
+use eco_schema::{DataAtRisk, Held, Schema};
 
 use self::read::{from_description, to_attrs};
 use self::requests::{create_table_request, update_table_request};
@@ -160,6 +160,43 @@ impl Provider {
         Ok(get_optional("DescribeTable", table_gone, call)
             .await?
             .and_then(|o| o.table))
+    }
+
+    /// What the table holds: DescribeTable's ItemCount and TableSizeBytes (AWS refreshes them
+    /// about every six hours); when they say 0, a Scan of one item tells an empty table from
+    /// one filled since.
+    async fn items_held(&self, name: &str) -> Result<Option<DataAtRisk>, OpError> {
+        let Some(d) = self.describe(name).await? else {
+            return Ok(None);
+        };
+        let count = d.item_count().unwrap_or(0).max(0) as u64;
+        let bytes = d.table_size_bytes().unwrap_or(0).max(0) as u64;
+        let held = DataAtRisk::counted("table", Held::Items, count).estimated();
+        let held = if bytes > 0 {
+            held.with_bytes(bytes)
+        } else {
+            held
+        };
+        if count > 0 {
+            return Ok(Some(
+                held.noted("DynamoDB's count, refreshed about every 6 hours"),
+            ));
+        }
+        let scan = self
+            .client
+            .scan()
+            .table_name(name)
+            .limit(1)
+            .select(aws_sdk_dynamodb::types::Select::Count)
+            .send()
+            .await
+            .map_err(|e| op_error("Scan", e))?;
+        Ok(Some(if scan.count() > 0 {
+            held.at_least()
+                .noted("DynamoDB's count of 0 is refreshed about every 6 hours; a scan found items")
+        } else {
+            held
+        }))
     }
 
     /// Polls DescribeTable until `done` holds. The first poll is immediate (an emulator, or a
@@ -454,6 +491,16 @@ impl ResourceProvider for Provider {
             },
         );
         Some(read.await)
+    }
+
+    /// DescribeTable (and a one-item Scan when it counts 0).
+    async fn data_at_risk(
+        &self,
+        _ctx: &OpContext,
+        id: &str,
+        _live: &Attrs,
+    ) -> Option<Result<Option<DataAtRisk>, OpError>> {
+        Some(self.items_held(id).await)
     }
 
     async fn find(&self, ctx: &OpContext, desired: &Attrs, _token: &str) -> OpResult<Option<Live>> {

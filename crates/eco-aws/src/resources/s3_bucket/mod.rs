@@ -52,6 +52,7 @@ use self::sub_resources::{
 };
 use crate::aws::{each_concurrently, error_code, op_error, partition, Aws};
 use crate::tags::{tags_of, tags_value};
+use eco_schema::{DataAtRisk, Held};
 
 pub const TYPE_NAME: &str = S3Bucket::TYPE_NAME;
 
@@ -395,6 +396,44 @@ impl Provider {
 
     /// Deletes every object version and delete marker (ListObjectVersions + DeleteObjects, 1000
     /// at a time) until the bucket is empty. A bucket already gone is success.
+    /// What the bucket holds: its object versions (every version, so what a versioned bucket
+    /// keeps is counted) and their bytes, listed up to [`OBJECTS_COUNTED`].
+    async fn objects_held(&self, s3: &Client, name: &str) -> Result<Option<DataAtRisk>, OpError> {
+        let (mut count, mut bytes, mut versioned) = (0u64, 0u64, false);
+        let (mut key_marker, mut version_marker) = (None, None);
+        loop {
+            let page = s3
+                .list_object_versions()
+                .bucket(name)
+                .set_key_marker(key_marker.take())
+                .set_version_id_marker(version_marker.take())
+                .send()
+                .await;
+            let page = match page {
+                Ok(page) => page,
+                Err(e) if error_code(&e) == Some("NoSuchBucket") => return Ok(None),
+                Err(e) => return Err(op_error("ListObjectVersions", e)),
+            };
+            for v in page.versions() {
+                count += 1;
+                bytes += v.size().unwrap_or(0).max(0) as u64;
+                versioned |= v.is_latest() == Some(false);
+            }
+            let truncated = page.is_truncated() == Some(true);
+            if !truncated || count >= OBJECTS_COUNTED {
+                let held = DataAtRisk::counted("bucket", Held::Objects, count).with_bytes(bytes);
+                let held = if truncated { held.at_least() } else { held };
+                return Ok(Some(if versioned {
+                    held.noted("every version counted")
+                } else {
+                    held
+                }));
+            }
+            key_marker = page.next_key_marker().map(str::to_string);
+            version_marker = page.next_version_id_marker().map(str::to_string);
+        }
+    }
+
     async fn empty(&self, s3: &Client, name: &str) -> Result<(), OpError> {
         loop {
             let page = match s3.list_object_versions().bucket(name).send().await {
@@ -624,7 +663,21 @@ impl ResourceProvider for Provider {
     async fn import(&self, _ctx: &OpContext, import_id: &str) -> Result<Option<Live>, OpError> {
         self.read_bucket(import_id, &|_| true).await
     }
+
+    /// ListObjectVersions, up to 10,000 versions ("more than 10,000 objects" beyond).
+    async fn data_at_risk(
+        &self,
+        _ctx: &OpContext,
+        id: &str,
+        live: &Attrs,
+    ) -> Option<Result<Option<DataAtRisk>, OpError>> {
+        let s3 = self.client_for(live.get("region").and_then(Value::as_str));
+        Some(self.objects_held(&s3, id).await)
+    }
 }
+
+/// How many object versions a plan counts before it says "more than".
+const OBJECTS_COUNTED: u64 = 10_000;
 
 /// A Conflict error of `operation`.
 fn conflict(operation: &str, message: String) -> OpError {
