@@ -77,6 +77,41 @@ fn risk_line(plan: &str) -> String {
         .to_string()
 }
 
+/// 500 items and 50 objects in the replacements.
+fn fill_new(p: &Project) {
+    let aws = p.aws();
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        for batch in 0..20 {
+            let writes = (0..25)
+                .map(|i| {
+                    let item = [("id".to_string(), AttributeValue::S(format!("k{batch}-{i}")))];
+                    let put = PutRequest::builder()
+                        .set_item(Some(item.into()))
+                        .build()
+                        .unwrap();
+                    WriteRequest::builder().put_request(put).build()
+                })
+                .collect();
+            aws.dynamodb()
+                .batch_write_item()
+                .request_items("risk-dev-items", writes)
+                .send()
+                .await
+                .unwrap();
+        }
+        for i in 0..50 {
+            aws.s3()
+                .put_object()
+                .bucket("risk-dev-uploads-2")
+                .key(format!("file-{i}.txt"))
+                .body(vec![b'x'; 100].into())
+                .send()
+                .await
+                .unwrap();
+        }
+    });
+}
+
 fn calls_of(p: &Project, op: &str) -> usize {
     p.moto
         .recorded_calls()
@@ -179,6 +214,46 @@ fn destroys_and_replacements_say_what_they_would_lose_and_auto_approve_needs_all
     assert!(text.contains("this plan would lose data"), "{text}");
     assert!(text.contains("-allow-data-loss"), "{text}");
     assert_eq!(p.attr("s3-bucket.uploads", "name"), "risk-dev-uploads");
+
+    // Interactive: `yes` typed by habit does not approve it; `destroy` does (the bucket and the
+    // table are replaced, the pool kept).
+    let answered = |answer: &str| {
+        let eco = assert_cmd::cargo::cargo_bin("eco");
+        let out = std::process::Command::new("script")
+            .args([
+                "-qec",
+                &format!("{} apply -no-color", eco.display()),
+                "/dev/null",
+            ])
+            .current_dir(p.path())
+            .envs(p.moto.env())
+            .env("NO_COLOR", "1")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .and_then(|mut child| {
+                use std::io::Write as _;
+                child
+                    .stdin
+                    .take()
+                    .unwrap()
+                    .write_all(format!("{answer}\n").as_bytes())?;
+                child.wait_with_output()
+            })
+            .expect("script runs eco on a terminal");
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    let out = answered("yes");
+    assert!(
+        out.contains("Only 'destroy' will be accepted to approve."),
+        "{out}"
+    );
+    assert!(out.contains("Apply cancelled."), "{out}");
+    assert_eq!(p.attr("s3-bucket.uploads", "name"), "risk-dev-uploads");
+    let out = answered("destroy");
+    assert!(out.contains("2 added, 0 changed, 2 destroyed"), "{out}");
+    assert_eq!(p.attr("s3-bucket.uploads", "name"), "risk-dev-uploads-2");
+    fill_new(&p);
 
     // Destroys: the configuration drops the table and the bucket (a pool that leaves the
     // configuration is kept by its default prevent-destroy; `eco destroy` shows its users).
