@@ -12,6 +12,7 @@ mod cognito;
 mod cognito_extras;
 mod data_at_risk;
 mod docs_examples;
+mod faults;
 mod fidelity;
 mod fmt;
 mod graph;

@@ -27,6 +27,10 @@ rule fires on passes through, counted by every rule it matched):
               (what AWS does where it serializes writes); "hold_ms" keeps matching calls in
               flight that long before passing them on, so that overlaps are seen
   pass        a matching call passes through, no later rule looked at (e.g. the state backend)
+  after       the call reaches moto first (it takes effect), then its answer is replaced: the
+              answer AWS gave was lost on the way back
+  reset       instead of an error answer, the connection is reset (with "after": after the call
+              took effect)
 Without times/seconds/every/percent/concurrent a rule always fires.
 
 Control: GET /_proxy/stats gives per rule {"matched", "injected", "max_in_flight"}.
@@ -37,6 +41,8 @@ import http.client
 import json
 import random
 import re
+import socket
+import struct
 import sys
 import threading
 import time
@@ -229,6 +235,11 @@ class Proxy(BaseHTTPRequestHandler):
                 if rule.enter(key):
                     for r, k in entered:
                         r.leave(k)
+                    if rule.spec.get("after"):
+                        self.fetch(body)
+                    if rule.spec.get("reset"):
+                        self.reset()
+                        return
                     error = rule.spec["error"]
                     if error == "throttle":
                         error = throttle_error(service)
@@ -245,7 +256,17 @@ class Proxy(BaseHTTPRequestHandler):
             for r, k in entered:
                 r.leave(k)
 
+    def reset(self):
+        """Closes the connection with a TCP reset, no answer."""
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.close_connection = True
+        self.connection.close()
+
     def forward(self, body):
+        self.answer(*self.fetch(body))
+
+    def fetch(self, body):
+        """The upstream's answer to this request: (status, headers, payload, length)."""
         up = urllib.parse.urlparse(self.upstream)
         conn = http.client.HTTPConnection(up.hostname, up.port, timeout=120)
         headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
@@ -256,7 +277,7 @@ class Proxy(BaseHTTPRequestHandler):
             payload = resp.read()
             out = [(k, v) for k, v in resp.getheaders() if k.lower() not in HOP_BY_HOP]
             length = resp.getheader("Content-Length") if self.command == "HEAD" else None
-            self.answer(resp.status, out, payload, length)
+            return resp.status, out, payload, length
         finally:
             conn.close()
 

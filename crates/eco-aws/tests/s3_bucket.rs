@@ -788,6 +788,23 @@ async fn same_name_owned_by_someone_else_is_a_conflict() {
         p.find(&mine, &desired, "t").await.unwrap_err().kind,
         ErrorKind::Conflict
     );
+    // ... unless this create was attempted before (its answer lost, or the run killed after
+    // sending it): the untagged bucket of exactly that name is the attempt's, adopted and
+    // tagged. Another eco address's bucket is never claimed that way.
+    let again = mine.clone().with_attempted();
+    let found = p
+        .find(&again, &desired, "t")
+        .await
+        .unwrap()
+        .expect("claimed");
+    assert_eq!(found.id, "ecogy-dev-manual");
+    let live = p.create(&again, &desired, "t").await.expect("adopted");
+    assert!(mine.owns(&eco_aws::aws::tags_of(live.attrs.get("tags"))));
+    let taken = attrs(&[("name", s(name)), ("tags", tags(&mine, &[]))]);
+    assert_eq!(
+        p.create(&again, &taken, "t").await.unwrap_err().kind,
+        ErrorKind::Conflict
+    );
 
     // A bucket of another AWS account (moto's account header).
     let foreign = foreign_s3(&moto.endpoint(), "222222222222");

@@ -970,7 +970,12 @@ fn returned(
             let (retry, rule) = shared
                 .retry
                 .retry_with(rules, &error, item.attempt, failing_for);
-            let retry = retry.filter(|_| !(batched && call == Call::Create && rule.is_none()));
+            let retry = retry.filter(|_| {
+                !(batched
+                    && call == Call::Create
+                    && rule.is_none()
+                    && !item.provider.resends_batches_safely())
+            });
             let error = match rule {
                 Some(rule) if retry.is_none() => OpError {
                     message: format!(
@@ -993,6 +998,10 @@ fn returned(
                     }
                     item.attempt += 1;
                     item.delay = delay;
+                    if call == Call::Create {
+                        // The failed attempt may have taken effect (a lost answer).
+                        item.ctx = item.ctx.clone().with_attempted();
+                    }
                     item.feed(Ev::Returned(Outcome::Retry));
                 }
                 None => {

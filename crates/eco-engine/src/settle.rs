@@ -62,6 +62,11 @@ impl Engine {
             // An interrupted create-before-destroy replacement: its find never answers the old
             // resource (still live, and found by the same name, token or tags).
             let ctx = self.ctx(&address).with_replacing(intent.replaces.clone());
+            let ctx = match intent.operation {
+                // The create may have been sent before the run stopped.
+                Operation::Create | Operation::Replace => ctx.with_attempted(),
+                _ => ctx,
+            };
             match intent.operation {
                 Operation::Create | Operation::Replace => {
                     let expander = self.expander();

@@ -32,6 +32,8 @@ struct Things {
     /// `find` looks for any thing this address owns (by ownership tags alone, as ACM
     /// certificates and CloudFront distributions are found), not for the desired name.
     find_by_tags: bool,
+    /// `resends_batches_safely` (as Route53 records: a resent batch is reconciled).
+    safe_batches: bool,
 }
 
 /// Takes one from a throttle counter: whether this call is throttled.
@@ -61,6 +63,7 @@ impl Things {
             throttle_reads: AtomicUsize::new(0),
             throttle_batches: AtomicUsize::new(0),
             find_by_tags: false,
+            safe_batches: false,
         })
     }
 
@@ -257,6 +260,9 @@ impl ResourceProvider for Things {
         self.calls.lock().unwrap().push(format!("delete {id}"));
         self.live.lock().unwrap().remove(id);
         Ok(())
+    }
+    fn resends_batches_safely(&self) -> bool {
+        self.safe_batches
     }
     fn batch_key(&self, attrs: &Attrs) -> Option<String> {
         let name = name_of(attrs);
@@ -866,6 +872,21 @@ async fn replacements_run_in_the_order_their_lifecycle_asks() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_batch_of_creates_is_sent_again_where_the_type_reconciles_a_resend() {
+    let mut things = Arc::try_unwrap(Things::new(&[])).ok().expect("one owner");
+    things.safe_batches = true;
+    let things = Arc::new(things);
+    let h = harness(&records(3), things.clone(), "");
+    things.throttle_batches.store(1, Ordering::SeqCst);
+    let report = h.apply().await;
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(*things.batches.lock().unwrap(), [3, 3]);
+    let (state, _) = h.state().await;
+    assert_eq!(state.resources.len(), 4);
+    assert!(state.pending.is_empty());
+}
+
+#[tokio::test]
 async fn one_retry_policy_covers_reads_settling_and_batches_but_not_batched_creates() {
     let things = Things::new(&[]);
     let h = harness(&records(3), things.clone(), "");

@@ -58,6 +58,11 @@ pub struct OpContext {
     /// it: adopting the old resource would leave the replacement silently undone. `None` for
     /// every other operation.
     pub replacing: Option<String>,
+    /// An earlier attempt of this create may have taken effect (its answer was lost, or the
+    /// run was interrupted after sending it): a resource with exactly the desired name and no
+    /// ownership tags at all may be that attempt's, made before its tags were (see
+    /// [`OpContext::claims`]). `false` for every first attempt and every other operation.
+    pub attempted: bool,
 }
 
 impl OpContext {
@@ -75,7 +80,15 @@ impl OpContext {
             base_dir: std::path::PathBuf::from("."),
             declared: None,
             replacing: None,
+            attempted: false,
         }
+    }
+
+    /// The same context for a create sent again, or settled after an interruption (see
+    /// [`OpContext::attempted`]).
+    pub fn with_attempted(mut self) -> Self {
+        self.attempted = true;
+        self
     }
 
     /// The same context for a read that needs only the `declared` attributes (see
@@ -132,6 +145,14 @@ impl OpContext {
         self.ownership_tags()
             .iter()
             .all(|(k, v)| tags.get(k) == Some(v))
+    }
+
+    /// [`OpContext::owns`], or, after an attempt of this create that may have taken effect, a
+    /// resource without any of eco's tags: the attempt made it and its tags had not followed
+    /// yet. Only for a resource found by its exact name (a name the attempt itself found
+    /// free); never for types found by tags alone, where untagged says nothing.
+    pub fn claims(&self, tags: &BTreeMap<String, String>) -> bool {
+        self.owns(tags) || (self.attempted && !tags.keys().any(|k| k.starts_with("eco:")))
     }
 }
 
@@ -346,6 +367,14 @@ pub trait ResourceProvider: Send + Sync {
     /// [`ResourceProvider::batch_key`]. `None`: no lane.
     fn lane(&self, _attrs: &Attrs) -> Option<String> {
         None
+    }
+
+    /// Whether a batch of creates whose answer was lost (a 5xx, a reset connection: it may
+    /// have taken effect) can be sent again: the type's `apply_batch` settles creates that are
+    /// already so (Route53 refuses the whole batch, and eco reconciles it with the zone). `false`:
+    /// such a batch fails, as a blind resend could create twice.
+    fn resends_batches_safely(&self) -> bool {
+        false
     }
 
     /// Carries out several changes in as few calls as AWS allows; one result per item, in order.

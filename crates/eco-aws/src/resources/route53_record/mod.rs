@@ -388,6 +388,12 @@ impl ResourceProvider for Provider {
         str_of(attrs, "zone").map(bare_zone_id)
     }
 
+    /// Route53 applies a batch whole or not at all; a resent batch that took effect is refused
+    /// (InvalidChangeBatch) and reconciled with the zone: the records already so are done.
+    fn resends_batches_safely(&self) -> bool {
+        true
+    }
+
     /// Route53 applies a zone's changes one at a time (PriorRequestNotComplete meanwhile): one
     /// batch of a zone in flight.
     fn lane(&self, attrs: &Attrs) -> Option<String> {

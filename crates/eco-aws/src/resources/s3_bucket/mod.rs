@@ -203,7 +203,9 @@ impl Provider {
                 _ => return Err(op_error("GetBucketTagging", err)),
             },
         };
-        if ctx.owns(&tags) {
+        // Found by its exact name: after an attempt of this create, an untagged bucket is that
+        // attempt's (PutBucketTagging had not followed yet).
+        if ctx.claims(&tags) {
             Ok(Some(region))
         } else {
             Err(conflict(operation, not_ours_message(ctx, name, &tags)))
