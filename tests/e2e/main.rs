@@ -15,6 +15,7 @@ mod docs_examples;
 mod faults;
 mod fidelity;
 mod fmt;
+mod fuzz;
 mod graph;
 mod import;
 mod performance;
