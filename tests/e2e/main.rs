@@ -11,6 +11,7 @@ mod cli;
 mod cognito;
 mod cognito_extras;
 mod docs_examples;
+mod expressions;
 mod fidelity;
 mod fmt;
 mod graph;

@@ -19,6 +19,8 @@ pub struct Config {
     pub resources: Vec<Resource>,
     pub outputs: Vec<Output>,
     pub imports: Vec<ImportBlock>,
+    /// `local "NAME" value=...`: named values (already put in place of `${local.NAME}`).
+    pub locals: Vec<LocalDecl>,
     /// `resources` by address, built on the first lookup (a plan looks up every resource and
     /// every reference: a scan each time made planning quadratic).
     index: ResourceIndex,
@@ -129,6 +131,15 @@ pub struct VarDecl {
     pub default: Option<Value>,
     pub description: Option<String>,
     pub sensitive: bool,
+    pub span: Span,
+}
+
+/// `local "NAME" value=...` (or a map / list written as children): a value named once and
+/// used as `${local.NAME}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LocalDecl {
+    pub name: String,
+    pub value: Expr,
     pub span: Span,
 }
 

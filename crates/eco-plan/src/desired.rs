@@ -71,6 +71,12 @@ impl Resolver for KnownResolver<'_> {
     fn var(&self, name: &str) -> Option<Value> {
         self.stage.vars.get(name).cloned()
     }
+    fn aws(&self, name: &str) -> Value {
+        self.stage
+            .aws
+            .get(name)
+            .map_or(Value::Unknown, |v| Value::String(v.clone()))
+    }
     fn attribute(&self, address: &Address, path: &[String]) -> Value {
         let Some(attrs) = self.known.get(&address.to_string()) else {
             return Value::Unknown;

@@ -51,7 +51,7 @@ impl Sensitivity {
     /// Whether `expr` references a sensitive variable or a sensitive attribute.
     pub fn taints(&self, expr: &Expr) -> bool {
         expr.references().iter().any(|r| match &r.target {
-            RefTarget::Stage => false,
+            RefTarget::Stage | RefTarget::Aws(_) | RefTarget::Local(_) => false,
             RefTarget::Var(name) => self.vars.contains(name),
             RefTarget::Resource { address, path } => path
                 .first()

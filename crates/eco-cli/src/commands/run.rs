@@ -53,6 +53,10 @@ async fn open_run(
         Some(aws) => aws,
         None => StageAws::load(&stage).await,
     };
+    let mut stage = stage;
+    aws.identify(&config, &mut stage)
+        .await
+        .map_err(|message| CliError::msg(message, "check the stage's credentials"))?;
     let faults = match std::env::var("ECO_TEST_FAULTS") {
         Ok(spec) => Faults::parse(&spec).map_err(|e| {
             CliError::msg(format!("ECO_TEST_FAULTS: {e}"), "FAULT:STEP:ADDRESS,...")
@@ -410,6 +414,7 @@ async fn apply_saved(ui: &Ui, dir: &Path, args: &ApplyArgs, file: &Path) -> CmdR
         name: saved.plan.stage.clone(),
         stage: config.stage(&saved.plan.stage).cloned(),
         vars: saved.vars.clone(),
+        aws: Default::default(),
     };
     // What the plan was made with: its targets, and the replacements `-replace` asked for.
     let replace = saved
