@@ -16,6 +16,7 @@ mod fidelity;
 mod fmt;
 mod graph;
 mod import;
+mod lookups;
 mod performance;
 mod platform;
 mod queues;

@@ -53,6 +53,12 @@ pub enum RefTarget {
     Local(String),
     /// `${aws.account-id}`, `${aws.region}`, `${aws.partition}`: the stage's identity.
     Aws(String),
+    /// `${lookup.TYPE.NAME.ATTR...}`: an attribute of a resource a `lookup` found.
+    Lookup {
+        type_name: String,
+        name: String,
+        path: Vec<String>,
+    },
 }
 
 impl fmt::Display for RefTarget {
@@ -63,6 +69,11 @@ impl fmt::Display for RefTarget {
             RefTarget::Resource { address, path } => write!(f, "{address}.{}", path.join(".")),
             RefTarget::Local(n) => write!(f, "local.{n}"),
             RefTarget::Aws(n) => write!(f, "aws.{n}"),
+            RefTarget::Lookup {
+                type_name,
+                name,
+                path,
+            } => write!(f, "lookup.{type_name}.{name}.{}", path.join(".")),
         }
     }
 }
@@ -201,6 +212,10 @@ pub trait Resolver {
     fn aws(&self, _name: &str) -> Value {
         Value::Unknown
     }
+    /// An attribute of what a lookup found; unknown where lookups are not read.
+    fn lookup(&self, _type_name: &str, _name: &str, _path: &[String]) -> Value {
+        Value::Unknown
+    }
 }
 
 /// The hint for a `${...}` that is not a reference.
@@ -226,6 +241,11 @@ pub(crate) fn resolve(r: &Reference, resolver: &dyn Resolver) -> Result<Value, D
         }),
         RefTarget::Resource { address, path } => Ok(resolver.attribute(address, path)),
         RefTarget::Aws(name) => Ok(resolver.aws(name)),
+        RefTarget::Lookup {
+            type_name,
+            name,
+            path,
+        } => Ok(resolver.lookup(type_name, name, path)),
         // Locals are inlined when the configuration is loaded; one left is an unknown local,
         // which loading reports.
         RefTarget::Local(name) => Err(Diagnostic::new(
@@ -393,6 +413,12 @@ pub(crate) fn parse_ref_target(s: &str) -> Result<RefTarget, &'static str> {
         ["aws", name @ ("account-id" | "region" | "partition")] => {
             Ok(RefTarget::Aws(name.to_string()))
         }
+        ["lookup", ty, name, path @ ..] if !path.is_empty() => Ok(RefTarget::Lookup {
+            type_name: ty.to_string(),
+            name: name.to_string(),
+            path: path.iter().map(|p| p.to_string()).collect(),
+        }),
+        ["lookup", ..] => Err("a lookup reference is `lookup.TYPE.NAME.ATTRIBUTE`"),
         ["aws", ..] => {
             Err("the stage's identity is `aws.account-id`, `aws.region` or `aws.partition`")
         }

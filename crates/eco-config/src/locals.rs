@@ -65,6 +65,9 @@ pub(crate) fn resolve(config: &mut Config, sources: &Sources, diags: &mut Diagno
     for l in &mut config.locals {
         fix(&mut l.value);
     }
+    for l in &mut config.lookups {
+        l.filters.values_mut().for_each(&mut fix);
+    }
     for d in checks {
         if !diags.0.contains(&d) {
             diags.push(d);

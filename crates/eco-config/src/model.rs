@@ -21,6 +21,8 @@ pub struct Config {
     pub imports: Vec<ImportBlock>,
     /// `local "NAME" value=...`: named values (already put in place of `${local.NAME}`).
     pub locals: Vec<LocalDecl>,
+    /// `lookup "TYPE" "NAME" { ... }`: read-only reads of resources not managed here.
+    pub lookups: Vec<LookupDecl>,
     /// `resources` by address, built on the first lookup (a plan looks up every resource and
     /// every reference: a scan each time made planning quadratic).
     index: ResourceIndex,
@@ -140,6 +142,17 @@ pub struct VarDecl {
 pub struct LocalDecl {
     pub name: String,
     pub value: Expr,
+    pub span: Span,
+}
+
+/// `lookup "TYPE" "NAME" { ATTRIBUTE VALUE ... }`: the one live resource of a type whose
+/// attributes match, read at plan time and referenced as `${lookup.TYPE.NAME.ATTRIBUTE}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LookupDecl {
+    pub type_name: String,
+    pub name: String,
+    /// The attributes to match, as written.
+    pub filters: BTreeMap<String, Expr>,
     pub span: Span,
 }
 

@@ -12,7 +12,7 @@ use crate::source::{FileId, Sources, Span};
 
 /// Top-level node names other than resource types.
 pub const KEYWORDS: &[&str] = &[
-    "project", "backend", "stage", "var", "output", "import", "local",
+    "project", "backend", "stage", "var", "output", "import", "local", "lookup",
 ];
 
 /// Nodes every resource accepts besides its schema's attributes.
@@ -133,6 +133,7 @@ impl<'a> Parser<'a> {
             "output" => self.output(file, node),
             "import" => self.import(file, node),
             "local" => self.local(file, node),
+            "lookup" => self.lookup(file, node),
             ty => match self.registry.get(ty) {
                 Some(schema) => self.resource(file, node, schema),
                 None => {
@@ -667,6 +668,84 @@ impl<'a> Parser<'a> {
             value,
             sensitive,
             description,
+            span,
+        });
+    }
+
+    /// `lookup "TYPE" "NAME" { ATTRIBUTE VALUE ... }`: a read-only read of a resource this
+    /// configuration does not manage, matched by the given attributes.
+    fn lookup(&mut self, file: FileId, node: &KdlNode) {
+        let example = "lookup \"route53-zone\" \"root\" { name \"example.com\"; }";
+        self.no_props(file, node, example);
+        let span = self.head_span(file, node);
+        let args: Vec<&KdlEntry> = Self::args(node).collect();
+        let (Some(ty), Some(name)) = (
+            args.first()
+                .and_then(|e| self.string_entry(file, e, "type")),
+            args.get(1).and_then(|e| self.string_entry(file, e, "name")),
+        ) else {
+            self.error(
+                Diagnostic::new("eco::missing_label", "a lookup names a type and a name")
+                    .at(span, "expected TYPE and NAME")
+                    .help(format!("write it as {example}")),
+            );
+            return;
+        };
+        let Some(schema) = self.registry.get(&ty) else {
+            let hint = did_you_mean(&ty, self.registry.type_names())
+                .map(|s| format!("did you mean `{s}`?"))
+                .unwrap_or_else(|| "a lookup's type is a resource type (docs/resources/)".into());
+            self.error(
+                Diagnostic::new("eco::unknown_node", format!("unknown resource type `{ty}`"))
+                    .at(self.span(file, args[0].span()), "not a resource type")
+                    .help(hint),
+            );
+            return;
+        };
+        let mut filters = BTreeMap::new();
+        let mut first_spans = HashMap::new();
+        let context = format!("lookup {ty}");
+        for child in node.children().map(|c| c.nodes()).unwrap_or(&[]) {
+            self.field_node(
+                file,
+                child,
+                &schema.attributes,
+                &context,
+                false,
+                &mut filters,
+                &mut first_spans,
+            );
+        }
+        if filters.is_empty() {
+            self.error(
+                Diagnostic::new(
+                    "eco::missing_attribute",
+                    format!("lookup `{ty}.{name}` says nothing to match"),
+                )
+                .at(span, "no attributes to match")
+                .help(format!("name what to find: {example}")),
+            );
+            return;
+        }
+        if let Some(first) = self
+            .config
+            .lookups
+            .iter()
+            .find(|l| l.type_name == ty && l.name == name)
+        {
+            let first_span = first.span;
+            self.declared_twice(
+                format!("lookup `{ty}.{name}`"),
+                span,
+                first_span,
+                "keep one declaration",
+            );
+            return;
+        }
+        self.config.lookups.push(LookupDecl {
+            type_name: ty,
+            name,
+            filters: filters.into_iter().map(|(k, v)| (k, v.expr)).collect(),
             span,
         });
     }
@@ -1559,6 +1638,47 @@ pub(crate) fn check_references(config: &Config, registry: &Registry, diags: &mut
     let locals: Vec<&str> = config.locals.iter().map(|l| l.name.as_str()).collect();
     let check = |r: &crate::expr::Reference, diags: &mut Diagnostics| match &r.target {
         RefTarget::Stage | RefTarget::Aws(_) => {}
+        RefTarget::Lookup {
+            type_name,
+            name,
+            path,
+        } => {
+            let declared: Vec<String> = config
+                .lookups
+                .iter()
+                .map(|l| format!("{}.{}", l.type_name, l.name))
+                .collect();
+            let wanted = format!("{type_name}.{name}");
+            if !declared.contains(&wanted) {
+                let hint = did_you_mean(&wanted, declared.iter().map(String::as_str))
+                    .map(|s| format!("did you mean `lookup.{s}`?"))
+                    .unwrap_or_else(|| {
+                        format!("declare it: lookup \"{type_name}\" \"{name}\" {{ ... }}")
+                    });
+                diags.push(
+                    Diagnostic::new(
+                        "eco::unknown_reference",
+                        format!("unknown lookup `lookup.{wanted}`"),
+                    )
+                    .at(r.span, "not declared")
+                    .help(hint),
+                );
+            } else if let Some(schema) = registry.get(type_name) {
+                if path[0] != "id" && schema.attribute(&path[0]).is_none() {
+                    let hint = did_you_mean(&path[0], schema.attributes.iter().map(|a| a.name))
+                        .map(|s| format!("did you mean `{s}`?"))
+                        .unwrap_or_else(|| format!("see docs/resources/{type_name}.md"));
+                    diags.push(
+                        Diagnostic::new(
+                            "eco::unknown_reference",
+                            format!("{type_name} has no attribute `{}`", path[0]),
+                        )
+                        .at(r.span, "unknown attribute")
+                        .help(hint),
+                    );
+                }
+            }
+        }
         RefTarget::Local(name) => {
             // Known locals were inlined; this one is not declared (or in a cycle, reported).
             if !locals.contains(&name.as_str()) {
@@ -1672,6 +1792,13 @@ pub(crate) fn check_references(config: &Config, registry: &Registry, diags: &mut
     for l in &config.locals {
         for r in l.value.references() {
             check(r, diags);
+        }
+    }
+    for l in &config.lookups {
+        for e in l.filters.values() {
+            for r in e.references() {
+                check(r, diags);
+            }
         }
     }
     for i in &config.imports {

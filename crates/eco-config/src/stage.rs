@@ -21,6 +21,9 @@ pub struct StageContext {
     /// The stage's identity for `${aws.NAME}` (`account-id`, `region`, `partition`), as far as
     /// known: from the stage block, completed from the credentials when a run opens.
     pub aws: BTreeMap<String, String>,
+    /// What each `lookup` found (by `TYPE.NAME`): its attributes and `id`. Empty until a run
+    /// reads them.
+    pub lookups: BTreeMap<String, BTreeMap<String, Value>>,
 }
 
 impl StageContext {
@@ -142,6 +145,7 @@ impl Config {
                 .map(|s| s.name.clone())
                 .unwrap_or_else(|| DEFAULT_STAGE.to_string()),
             aws: identity_of(stage.as_ref()),
+            lookups: BTreeMap::new(),
             stage,
             vars,
         })
@@ -156,6 +160,7 @@ fn identity_of(stage: Option<&Stage>) -> BTreeMap<String, String> {
         stage: None,
         vars: BTreeMap::new(),
         aws: BTreeMap::new(),
+        lookups: BTreeMap::new(),
     };
     if let Some(region) = stage.and_then(|s| s.region.as_deref()) {
         ctx.set_region(region);

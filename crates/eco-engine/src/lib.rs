@@ -31,6 +31,7 @@ mod hooks;
 mod import;
 #[cfg(test)]
 mod lane_tests;
+mod lookup;
 mod protocol;
 mod refresh;
 mod retry;
@@ -51,6 +52,7 @@ use tokio::sync::mpsc;
 
 pub use hooks::{Fault, Faults, Step};
 pub use import::{AdoptError, Adopted};
+pub use lookup::read_lookups;
 pub use retry::RetryPolicy;
 pub use run::{
     check_account, generate_import_targets, id_format, AccountSource, Applied, GeneratedConfig,

@@ -76,9 +76,11 @@ async fn open_run(
         retry: RetryPolicy::default(),
         view: Arc::new(Shown(*ui)),
     };
-    Run::open(inputs, &aws.account, LockRequest { operation, timeout })
+    let run = Run::open(inputs, &aws.account, LockRequest { operation, timeout })
         .await
-        .map_err(|e| run_error(ui, &sources, e))
+        .map_err(|e| run_error(ui, &sources, e))?;
+    crate::redact::learn_sensitive_lookups(run.config(), run.stage(), &super::registry());
+    Ok(run)
 }
 
 fn parse_addresses(list: &[String], flag: &str) -> Result<Vec<Address>, CliError> {
@@ -415,6 +417,7 @@ async fn apply_saved(ui: &Ui, dir: &Path, args: &ApplyArgs, file: &Path) -> CmdR
         stage: config.stage(&saved.plan.stage).cloned(),
         vars: saved.vars.clone(),
         aws: Default::default(),
+        lookups: Default::default(),
     };
     // What the plan was made with: its targets, and the replacements `-replace` asked for.
     let replace = saved
