@@ -92,11 +92,11 @@ impl Compiler<'_> {
         node.children().map(|c| c.nodes()).unwrap_or(&[])
     }
 
-    fn args<'n>(node: &'n KdlNode) -> impl Iterator<Item = &'n KdlEntry> {
+    fn args(node: &KdlNode) -> impl Iterator<Item = &KdlEntry> {
         node.entries().iter().filter(|e| e.name().is_none())
     }
 
-    fn props<'n>(node: &'n KdlNode) -> impl Iterator<Item = (&'n str, &'n KdlEntry)> {
+    fn props(node: &KdlNode) -> impl Iterator<Item = (&str, &KdlEntry)> {
         node.entries()
             .iter()
             .filter_map(|e| e.name().map(|n| (n.value(), e)))
