@@ -194,3 +194,45 @@ output "password" value="${{lookup.ssm-parameter.db.value}}"
         .iter()
         .any(|t| t.key() == "password" && t.value() == SECRET));
 }
+
+#[test]
+fn a_certificate_lookup_finds_the_newest_issued_one_of_the_domain() {
+    let p = Project::with_main(&format!(
+        r#"{HEADER}
+lookup "acm-certificate" "api" {{
+    domain-name "api.lookup.example.com"
+}}
+
+dynamodb-table "t" {{
+    name "certs"
+    hash-key "pk" type="S"
+    tags cert="${{lookup.acm-certificate.api.id}}"
+}}
+"#
+    ));
+    let acm = p.aws().acm(None);
+    let request = |domain: &str| {
+        rt().block_on(
+            acm.request_certificate()
+                .domain_name(domain)
+                .validation_method(aws_sdk_acm::types::ValidationMethod::Dns)
+                .send(),
+        )
+        .unwrap()
+        .certificate_arn()
+        .unwrap()
+        .to_string()
+    };
+    let _older = request("api.lookup.example.com");
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let newer = request("api.lookup.example.com");
+    let _other = request("www.lookup.example.com");
+
+    let out = p.eco(&["apply", "-auto-approve"]);
+    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+    assert_eq!(
+        p.resource("dynamodb-table.t")["attributes"]["tags"]["cert"],
+        newer.as_str()
+    );
+    p.no_changes();
+}

@@ -49,7 +49,8 @@ pub enum RefTarget {
     Var(String),
     /// `${TYPE.NAME.ATTR...}`: an attribute of another resource (a graph edge).
     Resource { address: Address, path: Vec<String> },
-    /// `${local.NAME}`: a `local` value (inlined once the configuration is loaded).
+    /// `${local.NAME}` (or `${local.NAME.KEY...}` into a map or list local): a `local` value
+    /// (inlined once the configuration is loaded).
     Local(String),
     /// `${aws.account-id}`, `${aws.region}`, `${aws.partition}`: the stage's identity.
     Aws(String),
@@ -408,8 +409,9 @@ pub(crate) fn parse_ref_target(s: &str) -> Result<RefTarget, &'static str> {
     match segments.as_slice() {
         ["var", name] => Ok(RefTarget::Var(name.to_string())),
         ["var", ..] => Err("a variable reference is `var.NAME`"),
-        ["local", name] => Ok(RefTarget::Local(name.to_string())),
-        ["local", ..] => Err("a local reference is `local.NAME`"),
+        // `local.NAME.KEY...`: a key of a map local, an index of a list local.
+        ["local", _, ..] => Ok(RefTarget::Local(segments[1..].join("."))),
+        ["local"] => Err("a local reference is `local.NAME`"),
         ["aws", name @ ("account-id" | "region" | "partition")] => {
             Ok(RefTarget::Aws(name.to_string()))
         }

@@ -116,7 +116,7 @@ fn resolved(
         .references()
         .into_iter()
         .filter_map(|r| match &r.target {
-            RefTarget::Local(n) => Some(n.clone()),
+            RefTarget::Local(n) => n.split('.').next().map(str::to_string),
             _ => None,
         })
         .collect();
@@ -132,14 +132,29 @@ fn resolved(
     Some(expr)
 }
 
+/// The value `local.NAME.KEY...` stands for: the local, then a key of a map or an index of a
+/// list for each further part. `None` when the local is unknown or has no such key.
+fn local_value(reference: &str, locals: &HashMap<String, Expr>) -> Option<Expr> {
+    let mut parts = reference.split('.');
+    let mut value = locals.get(parts.next()?)?;
+    for part in parts {
+        value = match value {
+            Expr::Map(m) => m.get(part)?,
+            Expr::List(items) => items.get(part.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(value.clone())
+}
+
 /// Puts the values of `locals` in place of references to them.
 pub(crate) fn inline(expr: &mut Expr, locals: &HashMap<String, Expr>) {
     match expr {
         Expr::Str(t) => {
             if let Some(r) = t.single_ref() {
                 if let RefTarget::Local(n) = &r.target {
-                    if let Some(v) = locals.get(n) {
-                        *expr = v.clone();
+                    if let Some(v) = local_value(n, locals) {
+                        *expr = v;
                     }
                     return;
                 }
@@ -148,9 +163,9 @@ pub(crate) fn inline(expr: &mut Expr, locals: &HashMap<String, Expr>) {
                 match part {
                     Part::Ref(r) => {
                         if let RefTarget::Local(n) = &r.target {
-                            if let Some(v) = locals.get(n) {
+                            if let Some(v) = local_value(n, locals) {
                                 *part = Part::Expr(Box::new(Expression {
-                                    node: Node::Inline(Box::new(v.clone()), r.span),
+                                    node: Node::Inline(Box::new(v), r.span),
                                     span: r.span,
                                 }));
                             }
@@ -159,8 +174,8 @@ pub(crate) fn inline(expr: &mut Expr, locals: &HashMap<String, Expr>) {
                     Part::Expr(e) => e.node.visit_mut(&mut |n| match n {
                         Node::Ref(r) => {
                             if let RefTarget::Local(name) = &r.target {
-                                if let Some(v) = locals.get(name) {
-                                    *n = Node::Inline(Box::new(v.clone()), r.span);
+                                if let Some(v) = local_value(name, locals) {
+                                    *n = Node::Inline(Box::new(v), r.span);
                                 }
                             }
                         }

@@ -1679,9 +1679,22 @@ pub(crate) fn check_references(config: &Config, registry: &Registry, diags: &mut
                 }
             }
         }
-        RefTarget::Local(name) => {
-            // Known locals were inlined; this one is not declared (or in a cycle, reported).
-            if !locals.contains(&name.as_str()) {
+        RefTarget::Local(reference) => {
+            // Known locals were inlined; this one is not declared, has no such key, or is in a
+            // cycle (reported already).
+            let name = reference.split('.').next().unwrap_or_default();
+            if locals.contains(&name) {
+                if name != reference {
+                    diags.push(
+                        Diagnostic::new(
+                            "eco::unknown_reference",
+                            format!("local `{name}` has nothing at `local.{reference}`"),
+                        )
+                        .at(r.span, "no such key")
+                        .help("a key of a map local or an index of a list local, written in the local's block"),
+                    );
+                }
+            } else {
                 let hint = did_you_mean(name, locals.iter().copied())
                     .map(|s| format!("did you mean `local.{s}`?"))
                     .unwrap_or_else(|| format!("declare it: local \"{name}\" value=..."));

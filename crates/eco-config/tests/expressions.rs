@@ -296,3 +296,24 @@ fn docs_list_every_function() {
         );
     }
 }
+
+#[test]
+fn keys_of_structured_locals() {
+    let config = load(
+        r##"
+local "tags" { team "core"; nested { deep "x"; }; }
+local "names" { - "a"; - "b"; }
+thing "t" {
+    name "${local.tags.team}-${local.names.1}-${upper(local.tags.nested.deep)}"
+}
+"##,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(attr(&config, "t", "name"), s("core-b-X"));
+    let e =
+        errors("local \"tags\" { team \"core\"; }\nthing \"t\" { name \"${local.tags.tem}\"; }\n");
+    assert!(
+        e[0].contains("local `tags` has nothing at `local.tags.tem`"),
+        "{e:?}"
+    );
+}

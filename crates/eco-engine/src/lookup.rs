@@ -1,5 +1,6 @@
 //! `lookup` blocks: read-only reads of resources this configuration does not manage. A lookup
-//! lists its type through the type's own `list` (the code `eco discover` uses), keeps the live
+//! lists its type through the type's `lookup` (by default its own `list`, the code `eco
+//! discover` uses; ACM narrows it to the newest issued certificate of the domain), keeps the live
 //! resources whose attributes satisfy its filters (compared as the planner compares desired with
 //! live, after the type's `normalize`), and must find exactly one. Lookups run in parallel when a
 //! run opens; what they find goes into the stage's context for `${lookup.TYPE.NAME.ATTR}`.
@@ -25,13 +26,14 @@ pub async fn read_lookups(
 ) -> Result<BTreeMap<String, BTreeMap<String, Value>>, Diagnostic> {
     let mut tasks = tokio::task::JoinSet::new();
     for (i, decl) in config.lookups.iter().enumerate() {
-        let filters = evaluate_filters(config, stage, registry, decl)?;
+        let mut filters = evaluate_filters(config, stage, registry, decl)?;
         let Some(provider) = providers.get(decl.type_name.as_str()).cloned() else {
             return Err(problem(
                 decl,
                 format!("no operations for `{}`", decl.type_name),
             ));
         };
+        provider.normalize(&mut filters);
         let ctx = OpContext::new(
             format!("lookup.{}.{}", decl.type_name, decl.name),
             config.project_name(),
@@ -41,7 +43,7 @@ pub async fn read_lookups(
         tasks.spawn(async move {
             let listed = retry
                 .run(|| async {
-                    match provider.list(&ctx).await {
+                    match provider.lookup(&ctx, &filters).await {
                         None => Ok(None),
                         Some(result) => result.map(Some),
                     }
@@ -130,8 +132,7 @@ fn matching(
     listed: Result<Option<Vec<Live>>, OpError>,
     filters: &BTreeMap<String, Value>,
 ) -> LookupResult {
-    let mut wanted = filters.clone();
-    provider.normalize(&mut wanted);
+    let wanted = filters.clone();
     let schema = provider.schema();
     let outcome_of = |lives: Vec<Live>| {
         lives
