@@ -109,6 +109,10 @@ route53-record "www" {{
     );
     assert!(err.contains("main.kdl:8:1"), "{err}");
 
+    // A destroy needs no lookup: one that matches nothing does not stop it.
+    let out = p.eco(&["destroy", "-auto-approve"]);
+    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+
     // Validate knows nothing of AWS: the same configuration is valid.
     let out = p.eco(&["validate"]);
     assert!(out.status.success(), "{}", stderr(&out));
