@@ -102,7 +102,17 @@ fn locals_functions_policies_and_identity_apply_and_plan_clean() {
         ])
     );
 
+    // `${aws.account-id}` costs one GetCallerIdentity a run (this stage declares no account,
+    // so the account guard asks nothing), and `${aws.region}` none.
+    p.moto.start_recording();
     p.no_changes();
+    let identity_calls = p
+        .moto
+        .recorded_calls()
+        .iter()
+        .filter(|c| c.group() == "GetCallerIdentity")
+        .count();
+    assert_eq!(identity_calls, 1);
 
     // Statements, actions and resources in another order: the same policy.
     p.edit(
@@ -210,4 +220,30 @@ fn function_errors_are_validate_time_diagnostics_with_locations() {
         .output()
         .unwrap();
     ok(&out);
+}
+
+#[test]
+fn a_saved_plan_with_expressions_identity_and_lookups_applies() {
+    let main = MAIN.replace(
+        "var \"env\" default=\"dev\"",
+        "var \"env\" default=\"dev\"\nlookup \"iam-role\" \"fn-again\" {\n    name \"ExprDev-fn\"\n}",
+    );
+    let p = Project::with_main(MAIN);
+    ok(&p.eco(&["apply", "-auto-approve"]));
+    // A second configuration state: a lookup of the role the first apply made feeds a tag.
+    p.write(
+        "main.kdl",
+        &main.replace(
+            "tags team=",
+            "tags role=\"${lookup.iam-role.fn-again.arn}\" team=",
+        ),
+    );
+    ok(&p.eco(&["plan", "-out", "tags.plan"]));
+    let out = p.eco(&["apply", "tags.plan"]);
+    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+    assert_eq!(
+        p.resource("dynamodb-table.t")["attributes"]["tags"]["role"],
+        "arn:aws:iam::123456789012:role/ExprDev-fn"
+    );
+    p.no_changes();
 }
