@@ -109,6 +109,26 @@ route53-record "www" {{
     );
     assert!(err.contains("main.kdl:8:1"), "{err}");
 
+    // Route53 lets two zones have one name: a lookup that finds both names them.
+    let r53 = p.aws().route53();
+    for reference in ["twice-1", "twice-2"] {
+        rt().block_on(
+            r53.create_hosted_zone()
+                .name("nowhere.example.com")
+                .caller_reference(reference)
+                .send(),
+        )
+        .unwrap();
+    }
+    let out = p.eco(&["plan"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("lookup `route53-zone.root` found 2 route53-zone with name ="),
+        "{err}"
+    );
+    assert!(err.contains("main.kdl:8:1"), "{err}");
+
     // A destroy needs no lookup: one that matches nothing does not stop it.
     let out = p.eco(&["destroy", "-auto-approve"]);
     assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
