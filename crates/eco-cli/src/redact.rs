@@ -41,6 +41,28 @@ pub fn learn_sensitive_vars(config: &Config, stage: &StageContext) {
     }
 }
 
+/// Masks what lookups found in attributes their types mark sensitive (an SSM SecureString's
+/// value), as read into `stage`.
+pub fn learn_sensitive_lookups(
+    config: &Config,
+    stage: &StageContext,
+    registry: &eco_schema::Registry,
+) {
+    for l in &config.lookups {
+        let (Some(found), Some(schema)) = (
+            stage.lookups.get(&format!("{}.{}", l.type_name, l.name)),
+            registry.get(&l.type_name),
+        ) else {
+            continue;
+        };
+        for attr in schema.attributes.iter().filter(|a| a.sensitive) {
+            if let Some(value) = found.get(attr.name) {
+                learn_value(value);
+            }
+        }
+    }
+}
+
 /// The strings in a sensitive value. Numbers and booleans are not masked on their own: `true`
 /// or `3600` would hide the same text everywhere else.
 fn learn_value(value: &Value) {

@@ -49,6 +49,17 @@ pub enum RefTarget {
     Var(String),
     /// `${TYPE.NAME.ATTR...}`: an attribute of another resource (a graph edge).
     Resource { address: Address, path: Vec<String> },
+    /// `${local.NAME}` (or `${local.NAME.KEY...}` into a map or list local): a `local` value
+    /// (inlined once the configuration is loaded).
+    Local(String),
+    /// `${aws.account-id}`, `${aws.region}`, `${aws.partition}`: the stage's identity.
+    Aws(String),
+    /// `${lookup.TYPE.NAME.ATTR...}`: an attribute of a resource a `lookup` found.
+    Lookup {
+        type_name: String,
+        name: String,
+        path: Vec<String>,
+    },
 }
 
 impl fmt::Display for RefTarget {
@@ -57,6 +68,13 @@ impl fmt::Display for RefTarget {
             RefTarget::Stage => write!(f, "stage"),
             RefTarget::Var(n) => write!(f, "var.{n}"),
             RefTarget::Resource { address, path } => write!(f, "{address}.{}", path.join(".")),
+            RefTarget::Local(n) => write!(f, "local.{n}"),
+            RefTarget::Aws(n) => write!(f, "aws.{n}"),
+            RefTarget::Lookup {
+                type_name,
+                name,
+                path,
+            } => write!(f, "lookup.{type_name}.{name}.{}", path.join(".")),
         }
     }
 }
@@ -73,6 +91,8 @@ pub struct Reference {
 pub enum Part {
     Literal(String),
     Ref(Reference),
+    /// A `${...}` that is more than a reference: a call, a comparison, a conditional.
+    Expr(Box<crate::expression::Expression>),
 }
 
 /// A string, possibly with interpolations.
@@ -89,7 +109,7 @@ impl Template {
         for p in &self.parts {
             match p {
                 Part::Literal(s) => out.push_str(s),
-                Part::Ref(_) => return None,
+                Part::Ref(_) | Part::Expr(_) => return None,
             }
         }
         Some(out)
@@ -104,12 +124,26 @@ impl Template {
         }
     }
 
-    /// All references in the template.
+    /// The expression, when the template is exactly one `${...}` expression; its value keeps
+    /// its own type too.
+    pub fn single_expr(&self) -> Option<&crate::expression::Expression> {
+        match self.parts.as_slice() {
+            [Part::Expr(e)] => Some(e),
+            _ => None,
+        }
+    }
+
+    /// All references in the template, also those inside expressions.
     pub fn references(&self) -> impl Iterator<Item = &Reference> {
-        self.parts.iter().filter_map(|p| match p {
-            Part::Ref(r) => Some(r),
-            Part::Literal(_) => None,
-        })
+        let mut out = Vec::new();
+        for p in &self.parts {
+            match p {
+                Part::Ref(r) => out.push(r),
+                Part::Expr(e) => e.for_each_ref(&mut |r| out.push(r)),
+                Part::Literal(_) => {}
+            }
+        }
+        out.into_iter()
     }
 }
 
@@ -174,9 +208,22 @@ pub trait Resolver {
     fn var(&self, name: &str) -> Option<Value>;
     /// An attribute of a resource; `Value::Unknown` when not known before apply.
     fn attribute(&self, address: &Address, path: &[String]) -> Value;
+    /// `aws.NAME` of the stage's identity (`account-id`, `region`, `partition`); unknown
+    /// where the caller does not know it (`eco validate`).
+    fn aws(&self, _name: &str) -> Value {
+        Value::Unknown
+    }
+    /// An attribute of what a lookup found; unknown where lookups are not read.
+    fn lookup(&self, _type_name: &str, _name: &str, _path: &[String]) -> Value {
+        Value::Unknown
+    }
 }
 
-fn resolve(r: &Reference, resolver: &dyn Resolver) -> Result<Value, Diagnostic> {
+/// The hint for a `${...}` that is not a reference.
+pub(crate) const REFERENCE_HELP: &str = "references are ${stage}, ${var.NAME}, ${local.NAME}, \
+     ${aws.account-id|region|partition} or ${TYPE.NAME.ATTRIBUTE}";
+
+pub(crate) fn resolve(r: &Reference, resolver: &dyn Resolver) -> Result<Value, Diagnostic> {
     match &r.target {
         RefTarget::Stage => Ok(Value::String(resolver.stage().to_string())),
         RefTarget::Var(name) => resolver.var(name).ok_or_else(|| {
@@ -194,6 +241,20 @@ fn resolve(r: &Reference, resolver: &dyn Resolver) -> Result<Value, Diagnostic> 
             ))
         }),
         RefTarget::Resource { address, path } => Ok(resolver.attribute(address, path)),
+        RefTarget::Aws(name) => Ok(resolver.aws(name)),
+        RefTarget::Lookup {
+            type_name,
+            name,
+            path,
+        } => Ok(resolver.lookup(type_name, name, path)),
+        // Locals are inlined when the configuration is loaded; one left is an unknown local,
+        // which loading reports.
+        RefTarget::Local(name) => Err(Diagnostic::new(
+            "eco::unknown_reference",
+            format!("unknown local `local.{name}`"),
+        )
+        .at(r.span, "not declared")
+        .help(format!("declare it: local \"{name}\" value=..."))),
     }
 }
 
@@ -201,24 +262,28 @@ fn eval_template(t: &Template, resolver: &dyn Resolver) -> Result<Value, Diagnos
     if let Some(r) = t.single_ref() {
         return resolve(r, resolver);
     }
+    if let Some(e) = t.single_expr() {
+        return e.eval(resolver);
+    }
     let mut out = String::new();
     for p in &t.parts {
         match p {
             Part::Literal(s) => out.push_str(s),
-            Part::Ref(r) => {
-                let v = resolve(r, resolver)?;
+            Part::Ref(_) | Part::Expr(_) => {
+                let (v, what, span) = match p {
+                    Part::Ref(r) => (resolve(r, resolver)?, r.target.to_string(), r.span),
+                    Part::Expr(e) => (e.eval(resolver)?, "the expression".to_string(), e.span),
+                    Part::Literal(_) => unreachable!("matched above"),
+                };
                 match v.interpolated() {
                     Some(s) => out.push_str(&s),
                     None if v.contains_unknown() => return Ok(Value::Unknown),
                     None => {
                         return Err(Diagnostic::new(
                             "eco::not_interpolable",
-                            format!(
-                                "`{}` is a list or map and cannot be part of a string",
-                                r.target
-                            ),
+                            format!("`{what}` is a list or map and cannot be part of a string"),
                         )
-                        .at(r.span, "not a string")
+                        .at(span, "not a string")
                         .help("use it alone as the whole value: \"${...}\""))
                     }
                 }
@@ -252,7 +317,7 @@ pub fn parse_template(value: &str, span: Span, raw: &str) -> Result<Template, Di
             continue;
         }
         literal.push_str(&rest[..i]);
-        let Some(close) = after.find('}') else {
+        let Some(close) = closing_brace(after) else {
             return Err(
                 Diagnostic::new("eco::unclosed_interpolation", "`${` is never closed")
                     .at(span, "missing `}`")
@@ -272,21 +337,32 @@ pub fn parse_template(value: &str, span: Span, raw: &str) -> Result<Template, Di
             }
             None => span,
         };
-        let target = parse_ref_target(inner.trim()).map_err(|why| {
-            Diagnostic::new(
-                "eco::bad_reference",
-                format!("`${{{inner}}}` is not a reference eco understands: {why}"),
-            )
-            .at(ref_span, "here")
-            .help("references are ${stage}, ${var.NAME} or ${TYPE.NAME.ATTRIBUTE}")
-        })?;
+        let part = if is_path(inner.trim()) {
+            // A plain reference, read as before expressions existed.
+            let target = parse_ref_target(inner.trim()).map_err(|why| {
+                Diagnostic::new(
+                    "eco::bad_reference",
+                    format!("`${{{inner}}}` is not a reference eco understands: {why}"),
+                )
+                .at(ref_span, "here")
+                .help(REFERENCE_HELP)
+            })?;
+            Part::Ref(Reference {
+                target,
+                span: ref_span,
+            })
+        } else {
+            let origin = (ref_span != span || raw == text).then_some(ref_span.offset + 2);
+            let node = crate::expression::parse(inner, ref_span, origin)?;
+            Part::Expr(Box::new(crate::expression::Expression {
+                node,
+                span: ref_span,
+            }))
+        };
         if !literal.is_empty() {
             parts.push(Part::Literal(std::mem::take(&mut literal)));
         }
-        parts.push(Part::Ref(Reference {
-            target,
-            span: ref_span,
-        }));
+        parts.push(part);
         rest = &after[close + 1..];
     }
     literal.push_str(rest);
@@ -296,7 +372,33 @@ pub fn parse_template(value: &str, span: Span, raw: &str) -> Result<Template, Di
     Ok(Template { parts, span })
 }
 
-fn parse_ref_target(s: &str) -> Result<RefTarget, &'static str> {
+/// The `}` closing a `${` (`after` starts with it): braces inside string literals of an
+/// expression do not count.
+fn closing_brace(after: &str) -> Option<usize> {
+    let mut in_string = false;
+    let mut escaped = false;
+    for (i, ch) in after.char_indices().skip(2) {
+        match (in_string, ch) {
+            (true, _) if escaped => escaped = false,
+            (true, '\\') => escaped = true,
+            (true, '"') => in_string = false,
+            (false, '"') => in_string = true,
+            (false, '}') => return Some(i),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Whether a `${...}` is written as a plain reference (names and dots only, or empty).
+fn is_path(s: &str) -> bool {
+    s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ' '))
+        && !matches!(s, "true" | "false" | "null")
+        && !s.starts_with(|c: char| c.is_ascii_digit())
+}
+
+pub(crate) fn parse_ref_target(s: &str) -> Result<RefTarget, &'static str> {
     if s == "stage" {
         return Ok(RefTarget::Stage);
     }
@@ -307,6 +409,21 @@ fn parse_ref_target(s: &str) -> Result<RefTarget, &'static str> {
     match segments.as_slice() {
         ["var", name] => Ok(RefTarget::Var(name.to_string())),
         ["var", ..] => Err("a variable reference is `var.NAME`"),
+        // `local.NAME.KEY...`: a key of a map local, an index of a list local.
+        ["local", _, ..] => Ok(RefTarget::Local(segments[1..].join("."))),
+        ["local"] => Err("a local reference is `local.NAME`"),
+        ["aws", name @ ("account-id" | "region" | "partition")] => {
+            Ok(RefTarget::Aws(name.to_string()))
+        }
+        ["lookup", ty, name, path @ ..] if !path.is_empty() => Ok(RefTarget::Lookup {
+            type_name: ty.to_string(),
+            name: name.to_string(),
+            path: path.iter().map(|p| p.to_string()).collect(),
+        }),
+        ["lookup", ..] => Err("a lookup reference is `lookup.TYPE.NAME.ATTRIBUTE`"),
+        ["aws", ..] => {
+            Err("the stage's identity is `aws.account-id`, `aws.region` or `aws.partition`")
+        }
         [ty, name, path @ ..] if !path.is_empty() => Ok(RefTarget::Resource {
             address: Address::new(*ty, *name),
             path: path.iter().map(|p| p.to_string()).collect(),

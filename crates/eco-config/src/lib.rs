@@ -10,10 +10,14 @@
 
 mod diagnostic;
 mod expr;
+pub mod expression;
 mod fmt;
+pub mod functions;
 pub mod generate;
+mod locals;
 mod model;
 mod parse;
+mod policy;
 mod source;
 mod stage;
 mod syntax;
@@ -131,6 +135,7 @@ fn parse(
     let mut config = std::mem::take(&mut parser.config);
     drop(parser);
     if diagnostics.is_empty() {
+        locals::resolve(&mut config, &sources, &mut diagnostics);
         parse::check_references(&config, registry, &mut diagnostics);
         if unconfigured_imports {
             diagnostics.0.retain(|d| {

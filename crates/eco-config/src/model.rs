@@ -19,6 +19,10 @@ pub struct Config {
     pub resources: Vec<Resource>,
     pub outputs: Vec<Output>,
     pub imports: Vec<ImportBlock>,
+    /// `local "NAME" value=...`: named values (already put in place of `${local.NAME}`).
+    pub locals: Vec<LocalDecl>,
+    /// `lookup "TYPE" "NAME" { ... }`: read-only reads of resources not managed here.
+    pub lookups: Vec<LookupDecl>,
     /// `resources` by address, built on the first lookup (a plan looks up every resource and
     /// every reference: a scan each time made planning quadratic).
     index: ResourceIndex,
@@ -129,6 +133,26 @@ pub struct VarDecl {
     pub default: Option<Value>,
     pub description: Option<String>,
     pub sensitive: bool,
+    pub span: Span,
+}
+
+/// `local "NAME" value=...` (or a map / list written as children): a value named once and
+/// used as `${local.NAME}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LocalDecl {
+    pub name: String,
+    pub value: Expr,
+    pub span: Span,
+}
+
+/// `lookup "TYPE" "NAME" { ATTRIBUTE VALUE ... }`: the one live resource of a type whose
+/// attributes match, read at plan time and referenced as `${lookup.TYPE.NAME.ATTRIBUTE}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LookupDecl {
+    pub type_name: String,
+    pub name: String,
+    /// The attributes to match, as written.
+    pub filters: BTreeMap<String, Expr>,
     pub span: Span,
 }
 

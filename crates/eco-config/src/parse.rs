@@ -11,7 +11,9 @@ use crate::model::*;
 use crate::source::{FileId, Sources, Span};
 
 /// Top-level node names other than resource types.
-pub const KEYWORDS: &[&str] = &["project", "backend", "stage", "var", "output", "import"];
+pub const KEYWORDS: &[&str] = &[
+    "project", "backend", "stage", "var", "output", "import", "local", "lookup",
+];
 
 /// Nodes every resource accepts besides its schema's attributes.
 pub const META_ATTRIBUTES: &[&str] = &["depends-on", "lifecycle", "ignore-changes"];
@@ -130,6 +132,8 @@ impl<'a> Parser<'a> {
             "var" => self.var(file, node),
             "output" => self.output(file, node),
             "import" => self.import(file, node),
+            "local" => self.local(file, node),
+            "lookup" => self.lookup(file, node),
             ty => match self.registry.get(ty) {
                 Some(schema) => self.resource(file, node, schema),
                 None => {
@@ -521,6 +525,99 @@ impl<'a> Parser<'a> {
         self.config.vars.push(decl);
     }
 
+    /// `local "NAME" value=...`, or a map / list as children (`local "tags" { team "x" }`,
+    /// `local "names" { - "a"; - "b" }`).
+    fn local(&mut self, file: FileId, node: &KdlNode) {
+        let example = "local \"NAME\" value=\"...\"";
+        let Some(name) = self.label(file, node, "the local's name", example) else {
+            return;
+        };
+        let span = self.head_span(file, node);
+        let mut value = None;
+        for (k, e) in Self::props(node) {
+            match k {
+                "value" => value = self.any_scalar(file, e),
+                _ => self.unknown_key(
+                    self.span(file, e.span()),
+                    "property",
+                    k,
+                    "local",
+                    "a local takes value=, or its map or list as children".into(),
+                ),
+            }
+        }
+        if node.children().is_some() {
+            value = self.structured(file, node);
+        }
+        let Some(value) = value else {
+            if node.children().is_none() && !Self::props(node).any(|(k, _)| k == "value") {
+                self.error(
+                    Diagnostic::new("eco::missing_value", format!("local `{name}` has no value"))
+                        .at(span, "no value")
+                        .help(format!("write it as {example}")),
+                );
+            }
+            return;
+        };
+        if let Some(first) = self.config.locals.iter().find(|l| l.name == name) {
+            let first_span = first.span;
+            self.declared_twice(
+                format!("local `{name}`"),
+                span,
+                first_span,
+                "keep one declaration",
+            );
+            return;
+        }
+        self.config.locals.push(LocalDecl { name, value, span });
+    }
+
+    /// A node's children as a value: a list when every child is `-`, else a map by child name;
+    /// a child with one argument is that value, with several a list, with children a value again.
+    fn structured(&mut self, file: FileId, node: &KdlNode) -> Option<Expr> {
+        let children = node.children().map(|c| c.nodes()).unwrap_or(&[]);
+        let mut items = Vec::new();
+        let mut map = BTreeMap::new();
+        let as_list = !children.is_empty() && children.iter().all(|c| c.name().value() == "-");
+        for child in children {
+            let value = if child.children().is_some() {
+                self.structured(file, child)?
+            } else {
+                let args: Vec<&KdlEntry> = Self::args(child).collect();
+                let mut values: Vec<Expr> = Vec::new();
+                for e in &args {
+                    values.push(self.any_scalar(file, e)?);
+                }
+                match values.len() {
+                    1 => values.pop().expect("one value"),
+                    _ if as_list => Expr::List(values),
+                    0 => {
+                        self.error(
+                            Diagnostic::new(
+                                "eco::missing_value",
+                                format!("`{}` has no value", child.name().value()),
+                            )
+                            .at(self.span(file, child.span()), "no value")
+                            .help("write a value after the key: key \"value\""),
+                        );
+                        return None;
+                    }
+                    _ => Expr::List(values),
+                }
+            };
+            if as_list {
+                items.push(value);
+            } else {
+                map.insert(child.name().value().to_string(), value);
+            }
+        }
+        Some(if as_list {
+            Expr::List(items)
+        } else {
+            Expr::Map(map)
+        })
+    }
+
     fn output(&mut self, file: FileId, node: &KdlNode) {
         let example = "output \"NAME\" value=\"${TYPE.NAME.ATTRIBUTE}\"";
         self.no_children(file, node, example);
@@ -571,6 +668,84 @@ impl<'a> Parser<'a> {
             value,
             sensitive,
             description,
+            span,
+        });
+    }
+
+    /// `lookup "TYPE" "NAME" { ATTRIBUTE VALUE ... }`: a read-only read of a resource this
+    /// configuration does not manage, matched by the given attributes.
+    fn lookup(&mut self, file: FileId, node: &KdlNode) {
+        let example = "lookup \"route53-zone\" \"root\" { name \"example.com\"; }";
+        self.no_props(file, node, example);
+        let span = self.head_span(file, node);
+        let args: Vec<&KdlEntry> = Self::args(node).collect();
+        let (Some(ty), Some(name)) = (
+            args.first()
+                .and_then(|e| self.string_entry(file, e, "type")),
+            args.get(1).and_then(|e| self.string_entry(file, e, "name")),
+        ) else {
+            self.error(
+                Diagnostic::new("eco::missing_label", "a lookup names a type and a name")
+                    .at(span, "expected TYPE and NAME")
+                    .help(format!("write it as {example}")),
+            );
+            return;
+        };
+        let Some(schema) = self.registry.get(&ty) else {
+            let hint = did_you_mean(&ty, self.registry.type_names())
+                .map(|s| format!("did you mean `{s}`?"))
+                .unwrap_or_else(|| "a lookup's type is a resource type (docs/resources/)".into());
+            self.error(
+                Diagnostic::new("eco::unknown_node", format!("unknown resource type `{ty}`"))
+                    .at(self.span(file, args[0].span()), "not a resource type")
+                    .help(hint),
+            );
+            return;
+        };
+        let mut filters = BTreeMap::new();
+        let mut first_spans = HashMap::new();
+        let context = format!("lookup {ty}");
+        for child in node.children().map(|c| c.nodes()).unwrap_or(&[]) {
+            self.field_node(
+                file,
+                child,
+                &schema.attributes,
+                &context,
+                false,
+                &mut filters,
+                &mut first_spans,
+            );
+        }
+        if filters.is_empty() {
+            self.error(
+                Diagnostic::new(
+                    "eco::missing_attribute",
+                    format!("lookup `{ty}.{name}` says nothing to match"),
+                )
+                .at(span, "no attributes to match")
+                .help(format!("name what to find: {example}")),
+            );
+            return;
+        }
+        if let Some(first) = self
+            .config
+            .lookups
+            .iter()
+            .find(|l| l.type_name == ty && l.name == name)
+        {
+            let first_span = first.span;
+            self.declared_twice(
+                format!("lookup `{ty}.{name}`"),
+                span,
+                first_span,
+                "keep one declaration",
+            );
+            return;
+        }
+        self.config.lookups.push(LookupDecl {
+            type_name: ty,
+            name,
+            filters: filters.into_iter().map(|(k, v)| (k, v.expr)).collect(),
             span,
         });
     }
@@ -855,7 +1030,11 @@ impl<'a> Parser<'a> {
     ) {
         let name = node.name().value();
         let name_span = self.span(file, node.name().span());
-        let Some(attr) = fields.iter().find(|a| a.name == name) else {
+        let Some(attr) = fields
+            .iter()
+            .find(|a| a.name == name)
+            .or_else(|| policy_field(name, node, fields))
+        else {
             self.unknown_attribute(name_span, name, context, fields, meta);
             return;
         };
@@ -874,7 +1053,7 @@ impl<'a> Parser<'a> {
         let Some(expr) = self.attr_value(file, node, attr, context) else {
             return;
         };
-        self.merge(name, attr, expr, span, into, first_spans);
+        self.merge(attr.name, attr, expr, span, into, first_spans);
     }
 
     fn merge(
@@ -961,6 +1140,16 @@ impl<'a> Parser<'a> {
         context: &str,
     ) -> Option<Expr> {
         let name = attr.name;
+        if attr.json && node.children().is_some() {
+            // A policy document written as KDL.
+            return match crate::policy::document(self.sources, file, node) {
+                Ok(expr) => Some(expr),
+                Err(diags) => {
+                    diags.into_iter().for_each(|d| self.error(d));
+                    None
+                }
+            };
+        }
         match &attr.shape {
             Shape::Scalar(ty) => {
                 let example = format!("{name} {}", example_of(*ty));
@@ -1005,6 +1194,14 @@ impl<'a> Parser<'a> {
                             .filter(|v| self.allowed(file, e, attr, v))
                     })
                     .collect();
+                // One `${...}` expression that gives a list (`concat(...)`, `split(...)`) is the list.
+                if let [Expr::Str(t)] = items.as_slice() {
+                    if t.single_expr()
+                        .is_some_and(|e| e.node.static_type() == crate::functions::Ty::List)
+                    {
+                        return items.into_iter().next();
+                    }
+                }
                 Some(Expr::List(items))
             }
             Shape::Map(ty) => {
@@ -1283,7 +1480,10 @@ impl<'a> Parser<'a> {
                         return None;
                     }
                 };
-                if ty == ScalarType::String || template.single_ref().is_some() {
+                if ty == ScalarType::String
+                    || template.single_ref().is_some()
+                    || template.single_expr().is_some()
+                {
                     Some(Expr::Str(template))
                 } else {
                     self.error(mismatch(e.value()));
@@ -1397,6 +1597,23 @@ fn example_of(ty: ScalarType) -> &'static str {
     }
 }
 
+/// `policy { statement ... }` where the one JSON attribute is a policy `document` (an
+/// `iam-policy`, an `inline-policy` of a role).
+fn policy_field<'a>(name: &str, node: &KdlNode, fields: &'a [Attribute]) -> Option<&'a Attribute> {
+    if name != "policy" || node.children().is_none() {
+        return None;
+    }
+    match fields
+        .iter()
+        .filter(|a| a.json)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        [only] if only.name == "document" => Some(*only),
+        _ => None,
+    }
+}
+
 fn is_name(s: &str) -> bool {
     !s.is_empty()
         && s.chars()
@@ -1418,8 +1635,79 @@ pub(crate) fn check_references(config: &Config, registry: &Registry, diags: &mut
         .collect();
     let addresses: HashMap<&Address, &Resource> =
         config.resources.iter().map(|r| (&r.address, r)).collect();
+    let locals: Vec<&str> = config.locals.iter().map(|l| l.name.as_str()).collect();
     let check = |r: &crate::expr::Reference, diags: &mut Diagnostics| match &r.target {
-        RefTarget::Stage => {}
+        RefTarget::Stage | RefTarget::Aws(_) => {}
+        RefTarget::Lookup {
+            type_name,
+            name,
+            path,
+        } => {
+            let declared: Vec<String> = config
+                .lookups
+                .iter()
+                .map(|l| format!("{}.{}", l.type_name, l.name))
+                .collect();
+            let wanted = format!("{type_name}.{name}");
+            if !declared.contains(&wanted) {
+                let hint = did_you_mean(&wanted, declared.iter().map(String::as_str))
+                    .map(|s| format!("did you mean `lookup.{s}`?"))
+                    .unwrap_or_else(|| {
+                        format!("declare it: lookup \"{type_name}\" \"{name}\" {{ ... }}")
+                    });
+                diags.push(
+                    Diagnostic::new(
+                        "eco::unknown_reference",
+                        format!("unknown lookup `lookup.{wanted}`"),
+                    )
+                    .at(r.span, "not declared")
+                    .help(hint),
+                );
+            } else if let Some(schema) = registry.get(type_name) {
+                if path[0] != "id" && schema.attribute(&path[0]).is_none() {
+                    let hint = did_you_mean(&path[0], schema.attributes.iter().map(|a| a.name))
+                        .map(|s| format!("did you mean `{s}`?"))
+                        .unwrap_or_else(|| format!("see docs/resources/{type_name}.md"));
+                    diags.push(
+                        Diagnostic::new(
+                            "eco::unknown_reference",
+                            format!("{type_name} has no attribute `{}`", path[0]),
+                        )
+                        .at(r.span, "unknown attribute")
+                        .help(hint),
+                    );
+                }
+            }
+        }
+        RefTarget::Local(reference) => {
+            // Known locals were inlined; this one is not declared, has no such key, or is in a
+            // cycle (reported already).
+            let name = reference.split('.').next().unwrap_or_default();
+            if locals.contains(&name) {
+                if name != reference {
+                    diags.push(
+                        Diagnostic::new(
+                            "eco::unknown_reference",
+                            format!("local `{name}` has nothing at `local.{reference}`"),
+                        )
+                        .at(r.span, "no such key")
+                        .help("a key of a map local or an index of a list local, written in the local's block"),
+                    );
+                }
+            } else {
+                let hint = did_you_mean(name, locals.iter().copied())
+                    .map(|s| format!("did you mean `local.{s}`?"))
+                    .unwrap_or_else(|| format!("declare it: local \"{name}\" value=..."));
+                diags.push(
+                    Diagnostic::new(
+                        "eco::unknown_reference",
+                        format!("unknown local `local.{name}`"),
+                    )
+                    .at(r.span, "not declared")
+                    .help(hint),
+                );
+            }
+        }
         RefTarget::Var(name) => {
             if !declared_vars.contains(name.as_str()) {
                 let hint = did_you_mean(name, declared_vars.iter().copied())
@@ -1512,6 +1800,18 @@ pub(crate) fn check_references(config: &Config, registry: &Registry, diags: &mut
     for o in &config.outputs {
         for r in o.value.references() {
             check(r, diags);
+        }
+    }
+    for l in &config.locals {
+        for r in l.value.references() {
+            check(r, diags);
+        }
+    }
+    for l in &config.lookups {
+        for e in l.filters.values() {
+            for r in e.references() {
+                check(r, diags);
+            }
         }
     }
     for i in &config.imports {

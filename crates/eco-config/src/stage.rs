@@ -18,6 +18,27 @@ pub struct StageContext {
     pub stage: Option<Stage>,
     /// Variable values: `-var` over the stage's `var` over the declared default.
     pub vars: BTreeMap<String, Value>,
+    /// The stage's identity for `${aws.NAME}` (`account-id`, `region`, `partition`), as far as
+    /// known: from the stage block, completed from the credentials when a run opens.
+    pub aws: BTreeMap<String, String>,
+    /// What each `lookup` found (by `TYPE.NAME`): its attributes and `id`. Empty until a run
+    /// reads them.
+    pub lookups: BTreeMap<String, BTreeMap<String, Value>>,
+}
+
+impl StageContext {
+    /// Sets what `${aws.region}` and `${aws.partition}` give (the partition follows the region).
+    pub fn set_region(&mut self, region: &str) {
+        self.aws.insert("region".into(), region.to_string());
+        let partition = if region.starts_with("cn-") {
+            "aws-cn"
+        } else if region.starts_with("us-gov-") {
+            "aws-us-gov"
+        } else {
+            "aws"
+        };
+        self.aws.insert("partition".into(), partition.into());
+    }
 }
 
 impl Config {
@@ -123,10 +144,31 @@ impl Config {
                 .as_ref()
                 .map(|s| s.name.clone())
                 .unwrap_or_else(|| DEFAULT_STAGE.to_string()),
+            aws: identity_of(stage.as_ref()),
+            lookups: BTreeMap::new(),
             stage,
             vars,
         })
     }
+}
+
+/// What a stage block says of its identity: its declared account (which the account guard
+/// holds the credentials to) and region.
+fn identity_of(stage: Option<&Stage>) -> BTreeMap<String, String> {
+    let mut ctx = StageContext {
+        name: String::new(),
+        stage: None,
+        vars: BTreeMap::new(),
+        aws: BTreeMap::new(),
+        lookups: BTreeMap::new(),
+    };
+    if let Some(region) = stage.and_then(|s| s.region.as_deref()) {
+        ctx.set_region(region);
+    }
+    if let Some(account) = stage.and_then(|s| s.account.as_deref()) {
+        ctx.aws.insert("account-id".into(), account.to_string());
+    }
+    ctx.aws
 }
 
 fn describe(v: &Value) -> &'static str {

@@ -32,6 +32,7 @@ mod hooks;
 mod import;
 #[cfg(test)]
 mod lane_tests;
+mod lookup;
 mod protocol;
 mod refresh;
 mod retry;
@@ -52,6 +53,7 @@ use tokio::sync::mpsc;
 
 pub use hooks::{Fault, Faults, Step};
 pub use import::{AdoptError, Adopted};
+pub use lookup::read_lookups;
 pub use retry::RetryPolicy;
 pub use run::{
     check_account, generate_import_targets, id_format, AccountSource, Applied, GeneratedConfig,

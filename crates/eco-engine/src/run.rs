@@ -369,9 +369,23 @@ impl Run {
     ) -> Result<Run, RunError> {
         let graph = ResourceGraph::from_config(&inputs.config).map_err(RunError::Config)?;
         check_account(account, &inputs.stage).await?;
+        // A destroy evaluates nothing a lookup feeds: one that no longer matches must not stop it.
+        let stage = if lock.operation == "destroy" {
+            inputs.stage
+        } else {
+            crate::lookup::with_lookups(
+                &inputs.config,
+                inputs.stage,
+                &inputs.registry,
+                &inputs.providers,
+                &inputs.retry,
+            )
+            .await
+            .map_err(RunError::Config)?
+        };
         let engine = Engine {
             config: inputs.config,
-            stage: inputs.stage,
+            stage,
             registry: inputs.registry,
             providers: inputs.providers,
             parallelism: inputs.parallelism.max(1),

@@ -71,6 +71,30 @@ impl Resolver for KnownResolver<'_> {
     fn var(&self, name: &str) -> Option<Value> {
         self.stage.vars.get(name).cloned()
     }
+    fn lookup(&self, type_name: &str, name: &str, path: &[String]) -> Value {
+        let Some(found) = self.stage.lookups.get(&format!("{type_name}.{name}")) else {
+            return Value::Unknown;
+        };
+        let mut v = Value::Map(found.clone());
+        for seg in path {
+            v = match v {
+                Value::Map(mut m) => m.remove(seg).unwrap_or(Value::Unknown),
+                Value::List(items) => seg
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|i| items.into_iter().nth(i))
+                    .unwrap_or(Value::Unknown),
+                _ => Value::Unknown,
+            };
+        }
+        v
+    }
+    fn aws(&self, name: &str) -> Value {
+        self.stage
+            .aws
+            .get(name)
+            .map_or(Value::Unknown, |v| Value::String(v.clone()))
+    }
     fn attribute(&self, address: &Address, path: &[String]) -> Value {
         let Some(attrs) = self.known.get(&address.to_string()) else {
             return Value::Unknown;

@@ -111,8 +111,35 @@ fn values_equal(a: &Value, b: &Value) -> bool {
 /// Whether two JSON texts mean the same document (see the module docs).
 pub fn json_equal(a: &str, b: &str) -> bool {
     match (serde_json::from_str(a), serde_json::from_str(b)) {
+        (Ok(x), Ok(y)) if is_policy(&x) && is_policy(&y) => {
+            canonical_policy(&canonical_json(&x)) == canonical_policy(&canonical_json(&y))
+        }
         (Ok(x), Ok(y)) => canonical_json(&x) == canonical_json(&y),
         _ => a.trim() == b.trim(),
+    }
+}
+
+/// Whether a JSON document is an IAM-style policy (it has a `Statement`).
+fn is_policy(v: &serde_json::Value) -> bool {
+    v.get("Statement").is_some()
+}
+
+/// A canonical policy: IAM gives no meaning to the order of statements, actions, resources,
+/// principals or condition values, so every array is sorted (after [`canonical_json`]).
+pub fn canonical_policy(v: &serde_json::Value) -> serde_json::Value {
+    match v {
+        serde_json::Value::Array(items) => {
+            let mut items: Vec<serde_json::Value> = items.iter().map(canonical_policy).collect();
+            items.sort_by_cached_key(|i| i.to_string());
+            items.dedup();
+            serde_json::Value::Array(items)
+        }
+        serde_json::Value::Object(m) => serde_json::Value::Object(
+            m.iter()
+                .map(|(k, v)| (k.clone(), canonical_policy(v)))
+                .collect(),
+        ),
+        other => other.clone(),
     }
 }
 
@@ -224,6 +251,24 @@ mod tests {
             r#"{ "Statement": {"Resource": "*", "Action": "s3:GetObject", "Effect": "Allow"}, "Version": "2012-10-17" }"#,
         ));
         assert!(!json_equal(r#"{"a":1}"#, r#"{"a":2}"#));
+    }
+
+    #[test]
+    fn policies_compare_without_order() {
+        let a = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":["s3:GetObject","s3:PutObject"],"Resource":"*"},
+            {"Effect":"Deny","Action":"s3:DeleteObject","Resource":["arn:a","arn:b"]}]}"#;
+        let reordered = r#"{"Statement":[
+            {"Resource":["arn:b","arn:a"],"Action":["s3:DeleteObject"],"Effect":"Deny"},
+            {"Effect":"Allow","Action":["s3:PutObject","s3:GetObject"],"Resource":["*"]}],
+            "Version":"2012-10-17"}"#;
+        assert!(json_equal(a, reordered));
+        let changed = a.replace("s3:PutObject", "s3:ListBucket");
+        assert!(!json_equal(a, &changed));
+        let effect = a.replace("Deny", "Allow");
+        assert!(!json_equal(a, &effect));
+        // Not a policy: order still counts.
+        assert!(!json_equal(r#"{"a":[1,2]}"#, r#"{"a":[2,1]}"#));
     }
 
     #[test]

@@ -34,6 +34,19 @@ impl Sensitivity {
     /// found, so sensitivity flows along chains of references.
     pub fn of_config(config: &Config, registry: &Registry) -> Sensitivity {
         let mut all = Sensitivity::new(config);
+        // What a lookup finds is as sensitive as its type's attributes (an SSM SecureString).
+        for l in &config.lookups {
+            if let Some(schema) = registry.get(&l.type_name) {
+                let hidden = schema
+                    .attributes
+                    .iter()
+                    .filter(|a| a.sensitive)
+                    .map(|a| a.name.to_string())
+                    .collect();
+                all.by_address
+                    .insert(format!("lookup.{}.{}", l.type_name, l.name), hidden);
+            }
+        }
         let hidden = |s: &Sensitivity| s.by_address.values().map(HashSet::len).sum::<usize>();
         loop {
             let before = hidden(&all);
@@ -51,11 +64,18 @@ impl Sensitivity {
     /// Whether `expr` references a sensitive variable or a sensitive attribute.
     pub fn taints(&self, expr: &Expr) -> bool {
         expr.references().iter().any(|r| match &r.target {
-            RefTarget::Stage => false,
+            RefTarget::Stage | RefTarget::Aws(_) | RefTarget::Local(_) => false,
             RefTarget::Var(name) => self.vars.contains(name),
             RefTarget::Resource { address, path } => path
                 .first()
                 .is_some_and(|attr| self.is(&address.to_string(), attr)),
+            RefTarget::Lookup {
+                type_name,
+                name,
+                path,
+            } => path
+                .first()
+                .is_some_and(|attr| self.is(&format!("lookup.{type_name}.{name}"), attr)),
         })
     }
 

@@ -321,6 +321,14 @@ pub trait ResourceProvider: Send + Sync {
         None
     }
 
+    /// What a `lookup` of this type chooses among, given the attributes it matches (already
+    /// normalized): the engine keeps the ones whose attributes match and requires exactly one.
+    /// By default everything [`list`](Self::list) finds; a type that picks one of several
+    /// (ACM: the newest issued certificate of a domain) answers here. `None`: not listable.
+    async fn lookup(&self, ctx: &OpContext, _wanted: &Attrs) -> Option<Result<Vec<Live>, OpError>> {
+        self.list(ctx).await
+    }
+
     /// Reads many resources of this type at once (refresh through list calls). `None` means the
     /// type has no batched read and the engine calls `read` for each.
     async fn read_many(

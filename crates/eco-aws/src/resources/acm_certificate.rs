@@ -28,6 +28,8 @@
 //!   records already gone or changed, and a zone already gone, are left alone), so the zone can
 //!   be deleted after it.
 //! - import: by certificate ARN
+//! - lookup: ListCertificates (pages; pending and issued) for the domain name, DescribeCertificate
+//!   of each: the newest ISSUED one (by issue time), read as above
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -402,6 +404,55 @@ impl Provider {
         }))
     }
 
+    /// A lookup's certificate: the newest issued one of the wanted domain (none without one).
+    async fn newest_issued(&self, wanted: &Attrs) -> Result<Vec<Live>, OpError> {
+        let Some(domain) = str_of(wanted, "domain-name") else {
+            return Ok(Vec::new());
+        };
+        let acm = self.acm(str_of(wanted, "region"));
+        let mut next: Option<String> = None;
+        let mut newest: Option<(aws_smithy_types::DateTime, String)> = None;
+        loop {
+            let out = acm
+                .list_certificates()
+                .set_certificate_statuses(Some(vec![
+                    CertificateStatus::PendingValidation,
+                    CertificateStatus::Issued,
+                ]))
+                .set_next_token(next.take())
+                .send()
+                .await
+                .map_err(|e| op_error("ListCertificates", e))?;
+            for arn in out
+                .certificate_summary_list()
+                .iter()
+                .filter(|s| s.domain_name() == Some(domain))
+                .filter_map(|s| s.certificate_arn())
+            {
+                let Some(c) = self.describe(arn).await? else {
+                    continue;
+                };
+                if c.status() != Some(&CertificateStatus::Issued) {
+                    continue;
+                }
+                let Some(at) = c.issued_at().or(c.created_at()).copied() else {
+                    continue;
+                };
+                if newest.as_ref().is_none_or(|(t, _)| at > *t) {
+                    newest = Some((at, arn.to_string()));
+                }
+            }
+            match out.next_token() {
+                Some(t) if !t.is_empty() => next = Some(t.to_string()),
+                _ => break,
+            }
+        }
+        match newest {
+            Some((_, arn)) => Ok(self.read_cert(&arn).await?.into_iter().collect()),
+            None => Ok(Vec::new()),
+        }
+    }
+
     /// The certificate of this domain with this address's ownership tags.
     async fn find_owned(&self, ctx: &OpContext, desired: &Attrs) -> OpResult<Option<String>> {
         let Some(domain) = str_of(desired, "domain-name") else {
@@ -640,6 +691,11 @@ impl ResourceProvider for Provider {
 
     async fn read(&self, _ctx: &OpContext, id: &str) -> Result<Option<Live>, OpError> {
         self.read_cert(id).await
+    }
+
+    /// The newest issued certificate of the wanted domain.
+    async fn lookup(&self, _ctx: &OpContext, wanted: &Attrs) -> Option<Result<Vec<Live>, OpError>> {
+        Some(self.newest_issued(wanted).await)
     }
 
     async fn find(&self, ctx: &OpContext, desired: &Attrs, _token: &str) -> OpResult<Option<Live>> {

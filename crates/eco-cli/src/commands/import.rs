@@ -49,6 +49,10 @@ async fn open(dir: &Path, stage: &crate::cli::StageArgs) -> Result<Ctx, CliError
     let backend = backend::open(&config, dir, &stage).await?.into_arc();
     let aws = StageAws::load(&stage).await;
     aws.check_account(&stage).await?;
+    let mut stage = stage;
+    aws.identify(&config, &mut stage)
+        .await
+        .map_err(|message| CliError::msg(message, "check the stage's credentials"))?;
     Ok(Ctx {
         config,
         stage,

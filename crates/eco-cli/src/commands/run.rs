@@ -53,6 +53,10 @@ async fn open_run(
         Some(aws) => aws,
         None => StageAws::load(&stage).await,
     };
+    let mut stage = stage;
+    aws.identify(&config, &mut stage)
+        .await
+        .map_err(|message| CliError::msg(message, "check the stage's credentials"))?;
     let faults = match std::env::var("ECO_TEST_FAULTS") {
         Ok(spec) => Faults::parse(&spec).map_err(|e| {
             CliError::msg(format!("ECO_TEST_FAULTS: {e}"), "FAULT:STEP:ADDRESS,...")
@@ -72,9 +76,11 @@ async fn open_run(
         retry: RetryPolicy::default(),
         view: Arc::new(Shown(*ui)),
     };
-    Run::open(inputs, &aws.account, LockRequest { operation, timeout })
+    let run = Run::open(inputs, &aws.account, LockRequest { operation, timeout })
         .await
-        .map_err(|e| run_error(ui, &sources, e))
+        .map_err(|e| run_error(ui, &sources, e))?;
+    crate::redact::learn_sensitive_lookups(run.config(), run.stage(), &super::registry());
+    Ok(run)
 }
 
 fn parse_addresses(list: &[String], flag: &str) -> Result<Vec<Address>, CliError> {
@@ -427,6 +433,8 @@ async fn apply_saved(ui: &Ui, dir: &Path, args: &ApplyArgs, file: &Path) -> CmdR
         name: saved.plan.stage.clone(),
         stage: config.stage(&saved.plan.stage).cloned(),
         vars: saved.vars.clone(),
+        aws: Default::default(),
+        lookups: Default::default(),
     };
     // What the plan was made with: its targets, and the replacements `-replace` asked for.
     let replace = saved

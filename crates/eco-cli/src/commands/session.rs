@@ -4,7 +4,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use eco_config::{Sources, StageContext};
+use eco_config::{Config, Sources, StageContext};
 use eco_engine::{AccountSource, Providers, RunError};
 
 use super::CliError;
@@ -41,6 +41,27 @@ impl StageAws {
             },
             providers,
         }
+    }
+
+    /// Completes the stage's identity for `${aws.NAME}` when the configuration uses it: the
+    /// region from the credentials' configuration, the account from the account check's
+    /// GetCallerIdentity (asked once a run, shared with the guard).
+    pub async fn identify(&self, config: &Config, stage: &mut StageContext) -> Result<(), String> {
+        if !config.references_aws() {
+            return Ok(());
+        }
+        if !stage.aws.contains_key("region") {
+            stage.set_region(&self.account.aws.region());
+        }
+        if !stage.aws.contains_key("account-id") {
+            let account = self
+                .account
+                .caller_account()
+                .await
+                .map_err(|e| format!("cannot tell the account for ${{aws.account-id}}: {e}"))?;
+            stage.aws.insert("account-id".into(), account);
+        }
+        Ok(())
     }
 
     /// The engine's account check, as a CLI error.
