@@ -67,6 +67,9 @@ impl ResourceGraph {
                 g.add_dependency(&r.address, dep, *span);
             }
         }
+        for (from, to, span) in snapshot_dependencies(config) {
+            g.add_dependency(from, to, span);
+        }
         g.check_acyclic()?;
         Ok(g)
     }
@@ -250,6 +253,60 @@ impl ResourceGraph {
     pub(crate) fn inner(&self) -> &DiGraph<Address, Span> {
         &self.graph
     }
+}
+
+/// The types whose resources a REST API deployment snapshots (see [`SNAPSHOT_TYPE`]).
+pub const SNAPSHOT_PARTS: &[&str] = &[
+    "rest-resource",
+    "rest-method",
+    "rest-integration",
+    "rest-authorizer",
+];
+
+/// A REST API deployment: a snapshot of its API's resources, methods, integrations and
+/// authorizers, taken when it is created. It depends on every such part of the same API in the
+/// configuration (the parts whose `rest-api` references what its `rest-api` references), so
+/// that it is created after them, and the planner replaces it when one of them changes.
+pub const SNAPSHOT_TYPE: &str = "rest-deployment";
+
+/// The implicit edges `deployment -> part` of [`SNAPSHOT_TYPE`], with the span of the
+/// deployment's `rest-api` (for a cycle's message).
+fn snapshot_dependencies(config: &Config) -> Vec<(&Address, &Address, eco_config::Span)> {
+    let api_refs = |r: &eco_config::Resource| -> Vec<Address> {
+        let mut out = Vec::new();
+        if let Some(a) = r.attributes.get("rest-api") {
+            a.expr.for_each_ref(&mut |reference| {
+                if let eco_config::RefTarget::Resource { address, .. } = &reference.target {
+                    out.push(address.clone());
+                }
+            });
+        }
+        out
+    };
+    let mut edges = Vec::new();
+    for d in config
+        .resources
+        .iter()
+        .filter(|r| r.address.type_name == SNAPSHOT_TYPE)
+    {
+        let apis = api_refs(d);
+        let Some(span) = d.attributes.get("rest-api").map(|a| a.span) else {
+            continue;
+        };
+        if apis.is_empty() {
+            continue;
+        }
+        for part in config
+            .resources
+            .iter()
+            .filter(|r| SNAPSHOT_PARTS.contains(&r.address.type_name.as_str()))
+        {
+            if api_refs(part).iter().any(|a| apis.contains(a)) {
+                edges.push((&d.address, &part.address, span));
+            }
+        }
+    }
+    edges
 }
 
 #[cfg(test)]

@@ -85,7 +85,8 @@ pub fn plan(req: &PlanRequest) -> Result<Plan, Diagnostics> {
                 id: prior.map(|p| p.id.clone()),
                 changes: Vec::new(),
                 replace_because: Vec::new(),
-                create_before_destroy: resource.lifecycle.create_before_destroy,
+                create_before_destroy: resource.lifecycle.create_before_destroy
+                    || address.type_name == eco_graph::SNAPSHOT_TYPE,
                 dependencies: req
                     .graph
                     .dependencies(address)
@@ -125,6 +126,13 @@ pub fn plan(req: &PlanRequest) -> Result<Plan, Diagnostics> {
                             update,
                             sensitive: d.sensitive,
                         });
+                    }
+                    if let Some(part) =
+                        changed_snapshot_part(&address.type_name, &change.dependencies, &changes)
+                    {
+                        change
+                            .replace_because
+                            .push(format!("{part} changed (the deployment snapshots it)"));
                     }
                     let lost = data_at_risk(&address.type_name, live);
                     if force {
@@ -457,6 +465,27 @@ fn without_computed(drift: Vec<Drift>, registry: &eco_schema::Registry) -> Vec<D
 /// Turns evaluation diagnostics into one (for callers that report a single error).
 pub fn first(diags: Diagnostics) -> Diagnostic {
     diags.0.into_iter().next().expect("non-empty diagnostics")
+}
+
+/// For a REST API deployment ([`eco_graph::SNAPSHOT_TYPE`]), the first of its parts (its
+/// dependencies of [`eco_graph::SNAPSHOT_PARTS`] types) with a planned change: the deployment is
+/// then replaced, so that the stage serving it moves to a snapshot of the changed API.
+fn changed_snapshot_part<'a>(
+    type_name: &str,
+    dependencies: &[String],
+    planned: &'a [ResourceChange],
+) -> Option<&'a str> {
+    if type_name != eco_graph::SNAPSHOT_TYPE {
+        return None;
+    }
+    planned
+        .iter()
+        .find(|c| {
+            eco_graph::SNAPSHOT_PARTS.contains(&c.type_name.as_str())
+                && dependencies.contains(&c.address)
+                && c.action != Action::NoOp
+        })
+        .map(|c| c.address.as_str())
 }
 
 #[cfg(test)]
