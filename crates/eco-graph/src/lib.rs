@@ -333,6 +333,52 @@ mod tests {
     }
 
     #[test]
+    fn a_rest_deployment_depends_on_the_parts_of_its_api() {
+        let mut r = Registry::new();
+        r.register(
+            Schema::new("rest-api", "t")
+                .attr(Attribute::string("name"))
+                .attr(Attribute::string("id").computed()),
+        );
+        for t in ["rest-method", "rest-integration", "rest-deployment"] {
+            r.register(
+                Schema::new(t, "t")
+                    .attr(Attribute::string("rest-api"))
+                    .attr(Attribute::string("id").computed()),
+            );
+        }
+        let mut s = Sources::new();
+        s.add(
+            "main.kdl",
+            r#"
+            rest-api "a" { name "a" }
+            rest-api "b" { name "b" }
+            rest-method "a-get" { rest-api "${rest-api.a.id}" }
+            rest-integration "a-get" { rest-api "${rest-api.a.id}" }
+            rest-method "b-get" { rest-api "${rest-api.b.id}" }
+            rest-method "literal" { rest-api "x1y2" }
+            rest-deployment "a" { rest-api "${rest-api.a.id}" }
+            "#,
+        );
+        let c = parse_sources(s, &r).unwrap();
+        let g = ResourceGraph::from_config(&c).unwrap();
+        let deps: Vec<String> = g
+            .dependencies(&Address::new("rest-deployment", "a"))
+            .iter()
+            .map(|a| a.to_string())
+            .collect();
+        assert_eq!(
+            deps.iter().collect::<BTreeSet<_>>(),
+            ["rest-api.a", "rest-integration.a-get", "rest-method.a-get"]
+                .iter()
+                .map(|a| a.to_string())
+                .collect::<Vec<_>>()
+                .iter()
+                .collect::<BTreeSet<_>>()
+        );
+    }
+
+    #[test]
     fn edges_are_exactly_the_references() {
         let c = config(
             r#"

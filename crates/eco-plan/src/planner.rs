@@ -510,3 +510,47 @@ mod data_at_risk_tests {
         );
     }
 }
+
+#[cfg(test)]
+mod snapshot_tests {
+    use super::*;
+
+    fn change(address: &str, action: Action) -> ResourceChange {
+        ResourceChange {
+            address: address.to_string(),
+            type_name: address.split('.').next().unwrap().to_string(),
+            action,
+            id: None,
+            changes: Vec::new(),
+            replace_because: Vec::new(),
+            create_before_destroy: false,
+            dependencies: Vec::new(),
+            reason: None,
+            import_id: None,
+        }
+    }
+
+    #[test]
+    fn a_deployment_is_replaced_for_a_changed_part_of_its_api_only() {
+        let deps = [
+            "rest-api.main".to_string(),
+            "rest-integration.get".to_string(),
+        ];
+        let planned = [
+            change("rest-api.main", Action::Update),
+            change("rest-method.other-api", Action::Update),
+            change("rest-integration.get", Action::Update),
+        ];
+        assert_eq!(
+            changed_snapshot_part("rest-deployment", &deps, &planned),
+            Some("rest-integration.get")
+        );
+        // The API itself is not a snapshotted part; nor is anything of another API.
+        assert_eq!(
+            changed_snapshot_part("rest-deployment", &deps, &planned[..2]),
+            None
+        );
+        // Only deployments are replaced this way.
+        assert_eq!(changed_snapshot_part("rest-stage", &deps, &planned), None);
+    }
+}
