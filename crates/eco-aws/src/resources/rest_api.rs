@@ -15,7 +15,7 @@ use aws_sdk_apigateway::operation::get_rest_api::GetRestApiOutput;
 use aws_sdk_apigateway::types::{
     ApiKeySourceType, EndpointConfiguration, EndpointType, PatchOperation,
 };
-use eco_provider::{Attrs, Live, OpContext, OpError, OpResult, ResourceProvider};
+use eco_provider::{Attrs, Live, Member, OpContext, OpError, OpResult, ResourceProvider};
 use eco_schema::{Schema, Spec, SpecEnum};
 
 use crate::attrs::{same_json, spec_of};
@@ -322,6 +322,13 @@ impl ResourceProvider for Provider {
         self.read_id(id).await
     }
 
+    /// The API's authorizers, resources (the root aside), methods, integrations, and each
+    /// stage with the deployment it serves: GetAuthorizers, GetResources (methods embedded),
+    /// GetIntegration per method, GetStages.
+    async fn members(&self, _ctx: &OpContext, live: &Live) -> Result<Vec<Member>, OpError> {
+        members_of(&self.gw.client, &live.id).await
+    }
+
     /// REST API names need not be unique: only the ownership tags identify this address's API,
     /// through GetRestApis pages.
     async fn find(&self, ctx: &OpContext, desired: &Attrs, _token: &str) -> OpResult<Option<Live>> {
@@ -400,6 +407,164 @@ impl ResourceProvider for Provider {
             },
         }
     }
+}
+
+/// A name for an address from free text (a path, an authorizer or stage name): lower-case
+/// letters, digits and `-`, `root` when nothing is left.
+fn address_name(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let out = out.trim_end_matches('-').to_string();
+    if out.is_empty() {
+        "root".into()
+    } else {
+        out
+    }
+}
+
+/// What [`ResourceProvider::members`] answers for REST API `api`.
+async fn members_of(c: &aws_sdk_apigateway::Client, api: &str) -> Result<Vec<Member>, OpError> {
+    use crate::resources::{
+        rest_authorizer, rest_deployment, rest_integration, rest_method, rest_resource, rest_stage,
+    };
+    let member =
+        |type_name, import_id: String, name: String, reference_id: Option<String>| Member {
+            type_name,
+            import_id,
+            name,
+            reference_id,
+        };
+    let mut out = Vec::new();
+    let mut position = None;
+    loop {
+        let call = c
+            .get_authorizers()
+            .rest_api_id(api)
+            .limit(500)
+            .set_position(position)
+            .send();
+        let page = call.await.map_err(|e| op_error("GetAuthorizers", e))?;
+        for a in page.items() {
+            let id = a.id().unwrap_or_default();
+            out.push(member(
+                rest_authorizer::TYPE_NAME,
+                format!("{api}/{id}"),
+                address_name(a.name().unwrap_or(id)),
+                Some(id.to_string()),
+            ));
+        }
+        position = page
+            .position()
+            .filter(|p| !p.is_empty())
+            .map(str::to_string);
+        if position.is_none() {
+            break;
+        }
+    }
+    let mut resources = Vec::new();
+    let mut position = None;
+    loop {
+        let call = c
+            .get_resources()
+            .rest_api_id(api)
+            .embed("methods")
+            .limit(500)
+            .set_position(position)
+            .send();
+        let page = call.await.map_err(|e| op_error("GetResources", e))?;
+        resources.extend(page.items().iter().cloned());
+        position = page
+            .position()
+            .filter(|p| !p.is_empty())
+            .map(str::to_string);
+        if position.is_none() {
+            break;
+        }
+    }
+    // Parents before children: by path depth.
+    resources.sort_by_key(|r| {
+        (
+            r.path().unwrap_or("/").matches('/').count(),
+            r.path().map(str::to_string),
+        )
+    });
+    let mut methods = Vec::new();
+    for r in &resources {
+        let id = r.id().unwrap_or_default().to_string();
+        let path = r.path().unwrap_or("/");
+        let name = address_name(path);
+        if path != "/" {
+            out.push(member(
+                rest_resource::TYPE_NAME,
+                format!("{api}/{id}"),
+                name.clone(),
+                Some(id.clone()),
+            ));
+        }
+        let mut verbs: Vec<&String> = r
+            .resource_methods()
+            .map(|m| m.keys().collect())
+            .unwrap_or_default();
+        verbs.sort();
+        for verb in verbs {
+            methods.push((
+                format!("{api}/{id}/{verb}"),
+                format!("{name}-{}", verb.to_ascii_lowercase()),
+            ));
+        }
+    }
+    for (import_id, name) in &methods {
+        out.push(member(
+            rest_method::TYPE_NAME,
+            import_id.clone(),
+            name.clone(),
+            None,
+        ));
+    }
+    for (import_id, name) in methods {
+        let (_, key) = import_id.split_once('/').unwrap_or_default();
+        if <rest_integration::RestIntegration as crate::rest::Part>::get(c, api, key)
+            .await?
+            .is_some()
+        {
+            out.push(member(rest_integration::TYPE_NAME, import_id, name, None));
+        }
+    }
+    let stages = c
+        .get_stages()
+        .rest_api_id(api)
+        .send()
+        .await
+        .map_err(|e| op_error("GetStages", e))?;
+    let mut deployments: Vec<String> = Vec::new();
+    for s in stages.item() {
+        let Some(d) = s.deployment_id() else { continue };
+        if !deployments.iter().any(|x| x == d) {
+            deployments.push(d.to_string());
+            out.push(member(
+                rest_deployment::TYPE_NAME,
+                format!("{api}/{d}"),
+                address_name(s.stage_name().unwrap_or(d)),
+                Some(d.to_string()),
+            ));
+        }
+    }
+    for s in stages.item() {
+        let Some(name) = s.stage_name() else { continue };
+        out.push(member(
+            rest_stage::TYPE_NAME,
+            format!("{api}/{name}"),
+            address_name(name),
+            None,
+        ));
+    }
+    Ok(out)
 }
 
 /// Whether two policies are the same document (for tests and callers comparing by hand).
