@@ -249,6 +249,10 @@ fn a_whole_rest_api_is_imported_in_one_step_and_plans_clean() {
         generated.contains("authorizer \"${rest-authorizer.cognito.id}\""),
         "{generated}"
     );
+    assert!(
+        generated.contains("http-method \"${rest-method.orders-get.http-method}\""),
+        "{generated}"
+    );
     assert!(!generated.contains(&format!("\"{api}\"")), "{generated}");
     p.no_changes();
     for (address, id) in [

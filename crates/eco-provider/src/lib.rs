@@ -154,6 +154,10 @@ pub struct Member {
     pub name: String,
     /// The id configurations reference it by (`${TYPE.NAME.id}`), when it has one.
     pub reference_id: Option<String>,
+    /// Attributes written as a reference to an earlier member's attribute rather than their
+    /// value: (attribute, index of that member in the list, its attribute). An integration's
+    /// `http-method` names its method's, so that it is made after the method.
+    pub refers_to: Vec<(String, usize, String)>,
 }
 
 /// How the engine should treat a failed operation.

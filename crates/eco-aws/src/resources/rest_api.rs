@@ -439,6 +439,7 @@ async fn members_of(c: &aws_sdk_apigateway::Client, api: &str) -> Result<Vec<Mem
             import_id,
             name,
             reference_id,
+            refers_to: Vec::new(),
         };
     let mut out = Vec::new();
     let mut position = None;
@@ -519,6 +520,7 @@ async fn members_of(c: &aws_sdk_apigateway::Client, api: &str) -> Result<Vec<Mem
             ));
         }
     }
+    let first_method = out.len();
     for (import_id, name) in &methods {
         out.push(member(
             rest_method::TYPE_NAME,
@@ -527,13 +529,20 @@ async fn members_of(c: &aws_sdk_apigateway::Client, api: &str) -> Result<Vec<Mem
             None,
         ));
     }
-    for (import_id, name) in methods {
+    for (n, (import_id, name)) in methods.into_iter().enumerate() {
         let (_, key) = import_id.split_once('/').unwrap_or_default();
         if <rest_integration::RestIntegration as crate::rest::Part>::get(c, api, key)
             .await?
             .is_some()
         {
-            out.push(member(rest_integration::TYPE_NAME, import_id, name, None));
+            // Named after its method's http-method, so that it is made after the method.
+            let mut integration = member(rest_integration::TYPE_NAME, import_id, name, None);
+            integration.refers_to.push((
+                "http-method".into(),
+                first_method + n,
+                "http-method".into(),
+            ));
+            out.push(integration);
         }
     }
     let stages = c

@@ -264,6 +264,23 @@ async fn import_members(
         for (id, reference) in &references {
             text = text.replace(&format!("\"{id}\""), &format!("\"{reference}\""));
         }
+        let member = imported
+            .iter()
+            .find(|(a, _)| *a == address)
+            .map(|(_, m)| *m);
+        for (attr, other, their) in member.map(|m| m.refers_to.as_slice()).unwrap_or_default() {
+            let (Some(value), Some((other, _))) = (
+                live.attrs.get(attr).and_then(|v| v.as_str()),
+                imported.get(*other),
+            ) else {
+                continue;
+            };
+            text = text.replacen(
+                &format!("    {attr} \"{value}\"\n"),
+                &format!("    {attr} \"${{{other}.{their}}}\"\n"),
+                1,
+            );
+        }
         append_generated(dir, &text)?;
         ui.out(format!("{address}: imported {} (part of {key}).", live.id));
     }
