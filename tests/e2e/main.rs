@@ -24,6 +24,7 @@ mod performance;
 mod platform;
 mod queues;
 mod replace;
+mod rest_api;
 mod secrets;
 mod serverless;
 mod site;

@@ -254,6 +254,11 @@ impl Aws {
     pub fn sns(&self) -> aws_sdk_sns::Client {
         aws_sdk_sns::Client::new(&self.config)
     }
+
+    /// API Gateway (v1: REST APIs).
+    pub fn apigateway(&self) -> aws_sdk_apigateway::Client {
+        aws_sdk_apigateway::Client::new(&self.config)
+    }
 }
 
 /// The partition of a region and its DNS suffix: (`aws`, `amazonaws.com`), (`aws-cn`,

@@ -16,6 +16,7 @@ pub mod docs;
 pub mod ids;
 pub mod ownership;
 pub mod resources;
+pub mod rest;
 pub mod tagging;
 pub mod tags;
 pub mod wait;

@@ -55,6 +55,13 @@ fn registry_has_every_type() {
         "secretsmanager-secret",
         "sqs-queue",
         "eventbridge-bus",
+        "rest-api",
+        "rest-resource",
+        "rest-method",
+        "rest-integration",
+        "rest-authorizer",
+        "rest-deployment",
+        "rest-stage",
     ];
     let registry = registry();
     let names: BTreeSet<&str> = registry.type_names().collect();

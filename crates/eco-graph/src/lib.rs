@@ -67,6 +67,9 @@ impl ResourceGraph {
                 g.add_dependency(&r.address, dep, *span);
             }
         }
+        for (from, to, span) in snapshot_dependencies(config) {
+            g.add_dependency(from, to, span);
+        }
         g.check_acyclic()?;
         Ok(g)
     }
@@ -252,6 +255,60 @@ impl ResourceGraph {
     }
 }
 
+/// The types whose resources a REST API deployment snapshots (see [`SNAPSHOT_TYPE`]).
+pub const SNAPSHOT_PARTS: &[&str] = &[
+    "rest-resource",
+    "rest-method",
+    "rest-integration",
+    "rest-authorizer",
+];
+
+/// A REST API deployment: a snapshot of its API's resources, methods, integrations and
+/// authorizers, taken when it is created. It depends on every such part of the same API in the
+/// configuration (the parts whose `rest-api` references what its `rest-api` references), so
+/// that it is created after them, and the planner replaces it when one of them changes.
+pub const SNAPSHOT_TYPE: &str = "rest-deployment";
+
+/// The implicit edges `deployment -> part` of [`SNAPSHOT_TYPE`], with the span of the
+/// deployment's `rest-api` (for a cycle's message).
+fn snapshot_dependencies(config: &Config) -> Vec<(&Address, &Address, eco_config::Span)> {
+    let api_refs = |r: &eco_config::Resource| -> Vec<Address> {
+        let mut out = Vec::new();
+        if let Some(a) = r.attributes.get("rest-api") {
+            a.expr.for_each_ref(&mut |reference| {
+                if let eco_config::RefTarget::Resource { address, .. } = &reference.target {
+                    out.push(address.clone());
+                }
+            });
+        }
+        out
+    };
+    let mut edges = Vec::new();
+    for d in config
+        .resources
+        .iter()
+        .filter(|r| r.address.type_name == SNAPSHOT_TYPE)
+    {
+        let apis = api_refs(d);
+        let Some(span) = d.attributes.get("rest-api").map(|a| a.span) else {
+            continue;
+        };
+        if apis.is_empty() {
+            continue;
+        }
+        for part in config
+            .resources
+            .iter()
+            .filter(|r| SNAPSHOT_PARTS.contains(&r.address.type_name.as_str()))
+        {
+            if api_refs(part).iter().any(|a| apis.contains(a)) {
+                edges.push((&d.address, &part.address, span));
+            }
+        }
+    }
+    edges
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -273,6 +330,52 @@ mod tests {
         let mut s = Sources::new();
         s.add("main.kdl", text);
         parse_sources(s, &registry()).unwrap()
+    }
+
+    #[test]
+    fn a_rest_deployment_depends_on_the_parts_of_its_api() {
+        let mut r = Registry::new();
+        r.register(
+            Schema::new("rest-api", "t")
+                .attr(Attribute::string("name"))
+                .attr(Attribute::string("id").computed()),
+        );
+        for t in ["rest-method", "rest-integration", "rest-deployment"] {
+            r.register(
+                Schema::new(t, "t")
+                    .attr(Attribute::string("rest-api"))
+                    .attr(Attribute::string("id").computed()),
+            );
+        }
+        let mut s = Sources::new();
+        s.add(
+            "main.kdl",
+            r#"
+            rest-api "a" { name "a" }
+            rest-api "b" { name "b" }
+            rest-method "a-get" { rest-api "${rest-api.a.id}" }
+            rest-integration "a-get" { rest-api "${rest-api.a.id}" }
+            rest-method "b-get" { rest-api "${rest-api.b.id}" }
+            rest-method "literal" { rest-api "x1y2" }
+            rest-deployment "a" { rest-api "${rest-api.a.id}" }
+            "#,
+        );
+        let c = parse_sources(s, &r).unwrap();
+        let g = ResourceGraph::from_config(&c).unwrap();
+        let deps: Vec<String> = g
+            .dependencies(&Address::new("rest-deployment", "a"))
+            .iter()
+            .map(|a| a.to_string())
+            .collect();
+        assert_eq!(
+            deps.iter().collect::<BTreeSet<_>>(),
+            ["rest-api.a", "rest-integration.a-get", "rest-method.a-get"]
+                .iter()
+                .map(|a| a.to_string())
+                .collect::<Vec<_>>()
+                .iter()
+                .collect::<BTreeSet<_>>()
+        );
     }
 
     #[test]

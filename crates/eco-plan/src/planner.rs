@@ -85,7 +85,8 @@ pub fn plan(req: &PlanRequest) -> Result<Plan, Diagnostics> {
                 id: prior.map(|p| p.id.clone()),
                 changes: Vec::new(),
                 replace_because: Vec::new(),
-                create_before_destroy: resource.lifecycle.create_before_destroy,
+                create_before_destroy: resource.lifecycle.create_before_destroy
+                    || address.type_name == eco_graph::SNAPSHOT_TYPE,
                 dependencies: req
                     .graph
                     .dependencies(address)
@@ -126,6 +127,13 @@ pub fn plan(req: &PlanRequest) -> Result<Plan, Diagnostics> {
                             update,
                             sensitive: d.sensitive,
                         });
+                    }
+                    if let Some(part) =
+                        changed_snapshot_part(&address.type_name, &change.dependencies, &changes)
+                    {
+                        change
+                            .replace_because
+                            .push(format!("{part} changed (the deployment snapshots it)"));
                     }
                     let held = held_by(&address.type_name, live);
                     let lost = held.as_ref().map(DataAtRisk::describe);
@@ -483,6 +491,27 @@ pub fn first(diags: Diagnostics) -> Diagnostic {
     diags.0.into_iter().next().expect("non-empty diagnostics")
 }
 
+/// For a REST API deployment ([`eco_graph::SNAPSHOT_TYPE`]), the first of its parts (its
+/// dependencies of [`eco_graph::SNAPSHOT_PARTS`] types) with a planned change: the deployment is
+/// then replaced, so that the stage serving it moves to a snapshot of the changed API.
+fn changed_snapshot_part<'a>(
+    type_name: &str,
+    dependencies: &[String],
+    planned: &'a [ResourceChange],
+) -> Option<&'a str> {
+    if type_name != eco_graph::SNAPSHOT_TYPE {
+        return None;
+    }
+    planned
+        .iter()
+        .find(|c| {
+            eco_graph::SNAPSHOT_PARTS.contains(&c.type_name.as_str())
+                && dependencies.contains(&c.address)
+                && c.action != Action::NoOp
+        })
+        .map(|c| c.address.as_str())
+}
+
 #[cfg(test)]
 mod data_at_risk_tests {
     use super::*;
@@ -503,5 +532,50 @@ mod data_at_risk_tests {
             data_at_risk("ssm-parameter", &Attrs::new()).as_deref(),
             Some("its value would be lost")
         );
+    }
+}
+
+#[cfg(test)]
+mod snapshot_tests {
+    use super::*;
+
+    fn change(address: &str, action: Action) -> ResourceChange {
+        ResourceChange {
+            address: address.to_string(),
+            type_name: address.split('.').next().unwrap().to_string(),
+            action,
+            id: None,
+            changes: Vec::new(),
+            replace_because: Vec::new(),
+            create_before_destroy: false,
+            dependencies: Vec::new(),
+            reason: None,
+            import_id: None,
+            at_risk: None,
+        }
+    }
+
+    #[test]
+    fn a_deployment_is_replaced_for_a_changed_part_of_its_api_only() {
+        let deps = [
+            "rest-api.main".to_string(),
+            "rest-integration.get".to_string(),
+        ];
+        let planned = [
+            change("rest-api.main", Action::Update),
+            change("rest-method.other-api", Action::Update),
+            change("rest-integration.get", Action::Update),
+        ];
+        assert_eq!(
+            changed_snapshot_part("rest-deployment", &deps, &planned),
+            Some("rest-integration.get")
+        );
+        // The API itself is not a snapshotted part; nor is anything of another API.
+        assert_eq!(
+            changed_snapshot_part("rest-deployment", &deps, &planned[..2]),
+            None
+        );
+        // Only deployments are replaced this way.
+        assert_eq!(changed_snapshot_part("rest-stage", &deps, &planned), None);
     }
 }

@@ -163,6 +163,24 @@ pub struct Live {
     pub attrs: Attrs,
 }
 
+/// A resource another one holds, which `eco import -generate` of the holder adopts with it (a
+/// REST API's resources, methods, integrations, authorizers, stages).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    /// Its resource type.
+    pub type_name: &'static str,
+    /// Its import id.
+    pub import_id: String,
+    /// A name for its address, unique among the holder's members of its type.
+    pub name: String,
+    /// The id configurations reference it by (`${TYPE.NAME.id}`), when it has one.
+    pub reference_id: Option<String>,
+    /// Attributes written as a reference to an earlier member's attribute rather than their
+    /// value: (attribute, index of that member in the list, its attribute). An integration's
+    /// `http-method` names its method's, so that it is made after the method.
+    pub refers_to: Vec<(String, usize, String)>,
+}
+
 /// How the engine should treat a failed operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
@@ -298,6 +316,12 @@ pub trait ResourceProvider: Send + Sync {
     /// takes only one of override it (iam-role: `assume-service` or else `assume-policy`).
     fn config_from_live(&self, live: &Attrs) -> Attrs {
         live.clone()
+    }
+
+    /// The resources `live` holds that importing it with `-generate` adopts too, in the order
+    /// they depend on each other (parents first). Default: none.
+    async fn members(&self, _ctx: &OpContext, _live: &Live) -> Result<Vec<Member>, OpError> {
+        Ok(Vec::new())
     }
 
     /// Every live resource of this type in the account and region, each with at least its id

@@ -24,6 +24,13 @@ pub mod iam_role_policy_attachment;
 pub mod lambda_function;
 pub mod lambda_permission;
 pub mod log_group;
+pub mod rest_api;
+pub mod rest_authorizer;
+pub mod rest_deployment;
+pub mod rest_integration;
+pub mod rest_method;
+pub mod rest_resource;
+pub mod rest_stage;
 pub mod route53_record;
 pub mod route53_zone;
 pub mod s3_bucket;
@@ -89,6 +96,13 @@ pub const TYPES: &[TypeEntry] = &[
     entry!(secretsmanager_secret),
     entry!(sqs_queue),
     entry!(eventbridge_bus),
+    entry!(rest_api),
+    entry!(rest_resource),
+    entry!(rest_method),
+    entry!(rest_integration),
+    entry!(rest_authorizer),
+    entry!(rest_deployment),
+    entry!(rest_stage),
 ];
 
 /// Every type's provider for one stage's AWS clients, in [`TYPES`] order.

@@ -156,6 +156,7 @@ pub async fn import(ui: &Ui, dir: &Path, args: &ImportArgs) -> CmdResult {
         ui.out(format!("\nWrote to {GENERATED_FILE}:\n"));
         ui.out(text.trim_end());
         ui.out("");
+        import_members(ui, dir, &c, &engine, &address, &live).await?;
         match super::load(dir) {
             Ok(config) => config,
             Err(e) => {
@@ -172,6 +173,122 @@ pub async fn import(ui: &Ui, dir: &Path, args: &ImportArgs) -> CmdResult {
         c.config.clone()
     };
     show_import_plan(ui, dir, &c, config, &address).await
+}
+
+/// With `-generate`, what the imported resource holds (a REST API's resources, methods,
+/// integrations, authorizers, deployments and stages: [`ResourceProvider::members`]) is imported
+/// too, each under a name of its own, and its KDL written with references to the holder and to
+/// the other members instead of their literal ids.
+async fn import_members(
+    ui: &Ui,
+    dir: &Path,
+    c: &Ctx,
+    engine: &Engine,
+    holder: &Address,
+    live: &Live,
+) -> Result<(), CliError> {
+    let key = holder.to_string();
+    let provider = provider_for(c, &holder.type_name)?;
+    let members = provider
+        .members(&op_ctx(c, &key), live)
+        .await
+        .map_err(|e| {
+            CliError::msg(
+                format!("{key}: {e}"),
+                "nothing of it was imported; run the import again",
+            )
+        })?;
+    if members.is_empty() {
+        return Ok(());
+    }
+    // Literal ids the generated blocks reference instead: the holder's id attributes
+    // (`id`, `root-resource-id`) and every member's id.
+    let mut references: Vec<(String, String)> = live
+        .attrs
+        .iter()
+        .filter(|(name, _)| name.as_str() == "id" || name.ends_with("-id"))
+        .filter_map(|(name, v)| {
+            v.as_str()
+                .map(|id| (id.to_string(), format!("${{{key}.{name}}}")))
+        })
+        .collect();
+    let mut taken: HashSet<String> = c
+        .config
+        .resources
+        .iter()
+        .map(|r| r.address.to_string())
+        .collect();
+    let mut imported = Vec::new();
+    for m in &members {
+        let mut name = m.name.clone();
+        let mut n = 2;
+        while taken.contains(&format!("{}.{name}", m.type_name)) {
+            name = format!("{}-{n}", m.name);
+            n += 1;
+        }
+        let address = Address::new(m.type_name, &name);
+        taken.insert(address.to_string());
+        if let Some(id) = &m.reference_id {
+            references.push((id.clone(), format!("${{{address}.id}}")));
+        }
+        imported.push((address, m));
+    }
+    let adopted = locked(
+        c.backend.as_ref(),
+        &c.stage.name,
+        "import",
+        std::time::Duration::ZERO,
+        |_| async {
+            let (mut state, version) = c
+                .backend
+                .read(&c.stage.name)
+                .await?
+                .into_state_or_new(&c.stage.name);
+            let mut adopted = Vec::new();
+            for (address, m) in &imported {
+                match engine.adopt(&mut state, address, &m.import_id).await {
+                    Ok(a) => adopted.push((address.clone(), a.live)),
+                    Err(e) => ui.out(format!("{address}: not imported: {e}")),
+                }
+            }
+            c.backend.write(&mut state, &version).await?;
+            Ok(adopted)
+        },
+    )
+    .await?;
+    for (address, live) in adopted {
+        let provider = provider_for(c, &address.type_name)?;
+        let mut text = eco_config::generate::generate_resource(
+            c.registry
+                .get(&address.type_name)
+                .expect("a member's type is registered"),
+            &address.name,
+            &provider.config_from_live(&live.attrs),
+        );
+        for (id, reference) in &references {
+            text = text.replace(&format!("\"{id}\""), &format!("\"{reference}\""));
+        }
+        let member = imported
+            .iter()
+            .find(|(a, _)| *a == address)
+            .map(|(_, m)| *m);
+        for (attr, other, their) in member.map(|m| m.refers_to.as_slice()).unwrap_or_default() {
+            let (Some(value), Some((other, _))) = (
+                live.attrs.get(attr).and_then(|v| v.as_str()),
+                imported.get(*other),
+            ) else {
+                continue;
+            };
+            text = text.replacen(
+                &format!("    {attr} \"{value}\"\n"),
+                &format!("    {attr} \"${{{other}.{their}}}\"\n"),
+                1,
+            );
+        }
+        append_generated(dir, &text)?;
+        ui.out(format!("{address}: imported {} (part of {key}).", live.id));
+    }
+    Ok(())
 }
 
 fn engine(dir: &Path, c: &Ctx, config: Config) -> Engine {

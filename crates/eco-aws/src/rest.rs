@@ -1,0 +1,372 @@
+//! API Gateway v1 (REST APIs), written once for the `rest-*` types: the client, the ids of what
+//! lives inside a REST API (`API-ID/RESOURCE-ID`, `API-ID/RESOURCE-ID/METHOD`), PATCH operations
+//! (every v1 update is a list of them), the one-change-at-a-time lane of an API, and tags by ARN.
+
+use std::collections::{BTreeMap, HashMap};
+use std::marker::PhantomData;
+
+use async_trait::async_trait;
+use aws_sdk_apigateway::types::{Op, PatchOperation};
+use aws_sdk_apigateway::Client;
+use eco_provider::{Attrs, Live, OpContext, OpError, ResourceProvider, Value};
+use eco_schema::Schema;
+
+use crate::aws::Aws;
+use crate::calls::{bring_to, still_there};
+
+/// An API Gateway (v1) client and its region (for the ARNs it tags by and the URLs it serves).
+pub struct RestGateway {
+    pub client: Client,
+    pub region: String,
+}
+
+impl RestGateway {
+    pub fn new(aws: &Aws) -> RestGateway {
+        RestGateway {
+            client: aws.apigateway(),
+            region: aws.region(),
+        }
+    }
+
+    /// `arn:aws:apigateway:REGION::PATH`, PATH such as `/restapis/ID`.
+    pub fn arn(&self, path: &str) -> String {
+        format!("arn:aws:apigateway:{}::{path}", self.region)
+    }
+
+    /// The invoke URL of stage `stage` of API `api`.
+    pub fn invoke_url(&self, api: &str, stage: &str) -> String {
+        format!(
+            "https://{api}.execute-api.{}.amazonaws.com/{stage}",
+            self.region
+        )
+    }
+}
+
+// API Gateway tags its resources by ARN: TagResource with a map, UntagResource by key.
+crate::tags::tag_by_key!(Client, resource_arn);
+
+/// Splits `API-ID/ID` (the id and import id of an API's resource, authorizer, deployment, stage).
+pub fn split_pair(id: &str, ty: &str, op: &str) -> Result<(String, String), OpError> {
+    crate::ids::split_pair(id, ty, op, "REST-API-ID/ID")
+}
+
+/// Splits `API-ID/RESOURCE-ID/HTTP-METHOD` (a method's and an integration's id).
+pub fn split_method(id: &str, ty: &str, op: &str) -> Result<[String; 3], OpError> {
+    crate::ids::split_id::<3>(id, ty, op, "REST-API-ID/RESOURCE-ID/HTTP-METHOD")
+}
+
+/// A PATCH `replace` of `path` (a JSON pointer such as `/description`) with `value`.
+pub fn replace(path: &str, value: impl Into<String>) -> PatchOperation {
+    PatchOperation::builder()
+        .op(Op::Replace)
+        .path(path)
+        .value(value)
+        .build()
+}
+
+/// A PATCH `add` of `path` (an item of a set, such as `/binaryMediaTypes/image~1png`).
+pub fn add(path: &str) -> PatchOperation {
+    PatchOperation::builder().op(Op::Add).path(path).build()
+}
+
+/// A PATCH `remove` of `path`.
+pub fn remove(path: &str) -> PatchOperation {
+    PatchOperation::builder().op(Op::Remove).path(path).build()
+}
+
+/// `~1`-escapes `/` in a key that becomes one step of a PATCH path (`/variables/KEY`).
+pub fn path_key(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+/// The PATCH operations that take a map at `prefix` (`/variables`) from `live` to `desired`:
+/// a replace for every new or changed key, a remove for every dropped one.
+pub fn map_patch(
+    prefix: &str,
+    live: &BTreeMap<String, String>,
+    desired: &BTreeMap<String, String>,
+) -> Vec<PatchOperation> {
+    let mut ops = Vec::new();
+    for (k, v) in desired {
+        if live.get(k) != Some(v) {
+            ops.push(replace(&format!("{prefix}/{}", path_key(k)), v.clone()));
+        }
+    }
+    for k in live.keys().filter(|k| !desired.contains_key(*k)) {
+        ops.push(remove(&format!("{prefix}/{}", path_key(k))));
+    }
+    ops
+}
+
+/// A map AWS answers (none when it has none), ordered.
+pub fn ordered(live: Option<&HashMap<String, String>>) -> BTreeMap<String, String> {
+    live.map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default()
+}
+
+/// A map AWS answers, as an optional attribute (absent when empty).
+pub fn opt_map(live: Option<&HashMap<String, String>>) -> Option<BTreeMap<String, String>> {
+    Some(ordered(live)).filter(|m| !m.is_empty())
+}
+
+/// A `NAME: required` map (request parameters) as eco writes it: `"true"` / `"false"` values.
+pub fn flags_value(live: Option<&HashMap<String, bool>>) -> Option<BTreeMap<String, String>> {
+    let m: BTreeMap<String, String> = live
+        .map(|t| t.iter().map(|(k, v)| (k.clone(), v.to_string())).collect())
+        .unwrap_or_default();
+    Some(m).filter(|m| !m.is_empty())
+}
+
+/// A `NAME: "true"|"false"` map as AWS takes it; another value is refused.
+pub fn flags_of(
+    m: &Option<BTreeMap<String, String>>,
+    what: &str,
+    ty: &str,
+    op: &str,
+) -> Result<Option<HashMap<String, bool>>, OpError> {
+    let Some(m) = m else { return Ok(None) };
+    m.iter()
+        .map(|(k, v)| match v.as_str() {
+            "true" => Ok((k.clone(), true)),
+            "false" => Ok((k.clone(), false)),
+            other => Err(OpError::invalid(
+                op,
+                format!(
+                    "{ty}: {what} `{k}` is `{other}`; expected \"true\" (required) or \"false\""
+                ),
+            )),
+        })
+        .collect::<Result<HashMap<_, _>, _>>()
+        .map(Some)
+}
+
+/// What API Gateway answers for a while before it succeeds: it takes one change of an API at a
+/// time ("ConflictException"), and throttles control-plane calls hard ("TooManyRequests").
+pub(crate) const TRANSIENT: &[eco_provider::Transient] = &[eco_provider::Transient {
+    operations: &["*"],
+    codes: &["ConflictException"],
+    message: Some("concurrent modification"),
+    budget: std::time::Duration::from_secs(300),
+    why: "API Gateway is applying another change to the REST API",
+}];
+
+/// The lane of an API's parts: one change of a REST API at a time.
+pub(crate) fn lane(attrs: &Attrs) -> Option<String> {
+    match attrs.get("rest-api") {
+        Some(Value::String(api)) if !api.is_empty() => Some(format!("apigateway:{api}")),
+        _ => None,
+    }
+}
+
+/// The refusal of an in-place change of `attr`, which forces a replacement (the planner never
+/// asks for one).
+pub fn fixed(op: &str, ty: &str, attr: &str) -> OpError {
+    OpError::invalid(
+        op,
+        format!("{ty}: `{attr}` cannot change in place (it forces a replacement)"),
+    )
+}
+
+/// A kind of part of a REST API (resource, method, integration, authorizer, deployment, stage),
+/// implemented by its typed spec: the AWS calls that differ between kinds. Its id is
+/// `API-ID/KEY`, KEY what names it in its API (`RESOURCE-ID`, `RESOURCE-ID/GET`, a stage name).
+/// [`Parts`] does the rest.
+#[async_trait]
+pub trait Part: Sized + Send + Sync + 'static {
+    const TY: &'static str;
+    /// How KEY is written, for the error on a malformed id (`RESOURCE-ID/HTTP-METHOD`).
+    const KEY: &'static str;
+    /// The operation that reads one (GetResource), for errors.
+    const GET: &'static str;
+    fn schema() -> Schema;
+    /// The desired part from configuration attributes; refusals are `op` errors.
+    fn desired(attrs: &Attrs, op: &str) -> Result<Self, OpError>;
+    /// The id of the REST API the part belongs to.
+    fn api(&self) -> &str;
+    /// The attributes of part `key` of `api` (`None` when it is gone).
+    async fn get(c: &Client, api: &str, key: &str) -> Result<Option<Attrs>, OpError>;
+    /// The key of the part a create of `self` made, if it exists (`None` also when the API is
+    /// gone). Parts whose key AWS assigns look through the API's listing.
+    async fn find_key(&self, c: &Client) -> Result<Option<String>, OpError>;
+    /// Creates the part; its key.
+    async fn create(&self, c: &Client) -> Result<String, OpError>;
+    /// Sends the changes in `changed` (never only computed ones), `live` what a read reported.
+    async fn update(
+        &self,
+        c: &Client,
+        key: &str,
+        live: &Attrs,
+        changed: &[String],
+    ) -> Result<(), OpError>;
+    /// Deletes the part (already gone: success).
+    async fn delete(c: &Client, api: &str, key: &str) -> Result<(), OpError>;
+}
+
+/// The operations of a kind of REST API part. What identifies one in its API (a parent and
+/// path part, a method, a name) is what `find` looks for; a create that finds it adopts it and
+/// brings it to the configuration.
+pub struct Parts<K> {
+    client: Client,
+    schema: Schema,
+    kind: PhantomData<K>,
+}
+
+impl<K: Part> Parts<K> {
+    pub fn new(aws: &Aws) -> Self {
+        Parts {
+            client: aws.apigateway(),
+            schema: K::schema(),
+            kind: PhantomData,
+        }
+    }
+
+    fn split(id: &str, op: &str) -> Result<(String, String), OpError> {
+        crate::ids::split_pair(id, K::TY, op, &format!("REST-API-ID/{}", K::KEY))
+    }
+
+    async fn read_id(&self, id: &str) -> Result<Option<Live>, OpError> {
+        let (api, key) = Self::split(id, K::GET)?;
+        let attrs = K::get(&self.client, &api, &key).await?;
+        Ok(attrs.map(|attrs| Live {
+            id: id.to_string(),
+            attrs,
+        }))
+    }
+}
+
+#[async_trait]
+impl<K: Part> ResourceProvider for Parts<K> {
+    fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    fn transient(&self) -> &'static [eco_provider::Transient] {
+        TRANSIENT
+    }
+
+    fn lane(&self, attrs: &Attrs) -> Option<String> {
+        lane(attrs)
+    }
+
+    async fn read(&self, _ctx: &OpContext, id: &str) -> Result<Option<Live>, OpError> {
+        self.read_id(id).await
+    }
+
+    async fn find(
+        &self,
+        ctx: &OpContext,
+        desired: &Attrs,
+        _: &str,
+    ) -> Result<Option<Live>, OpError> {
+        let spec = K::desired(desired, K::GET)?;
+        match spec.find_key(&self.client).await? {
+            Some(key) => {
+                Ok(ctx.unless_replaced(self.read_id(&format!("{}/{key}", spec.api())).await?))
+            }
+            None => Ok(None),
+        }
+    }
+
+    async fn create(&self, ctx: &OpContext, desired: &Attrs, token: &str) -> Result<Live, OpError> {
+        let op = format!("Create {}", K::TY);
+        let spec = K::desired(desired, &op)?;
+        if let Some(live) = self.find(ctx, desired, token).await? {
+            return bring_to(self, ctx, live, desired, &["rest-api"]).await;
+        }
+        let key = spec.create(&self.client).await?;
+        let id = format!("{}/{key}", spec.api());
+        still_there(self.read_id(&id).await?, &op, K::TY, &id)
+    }
+
+    async fn update(
+        &self,
+        _ctx: &OpContext,
+        id: &str,
+        prior: &Attrs,
+        desired: &Attrs,
+        changed: &[String],
+    ) -> Result<Live, OpError> {
+        let op = format!("Update {}", K::TY);
+        let spec = K::desired(desired, &op)?;
+        let (_, key) = Self::split(id, &op)?;
+        let live = match self.read_id(id).await? {
+            Some(live) => live.attrs,
+            None => prior.clone(),
+        };
+        if changed.iter().any(|c| c != "id") {
+            spec.update(&self.client, &key, &live, changed).await?;
+        }
+        still_there(self.read_id(id).await?, &op, K::TY, id)
+    }
+
+    async fn delete(&self, _ctx: &OpContext, id: &str, _prior: &Attrs) -> Result<(), OpError> {
+        let (api, key) = Self::split(id, &format!("Delete {}", K::TY))?;
+        match K::delete(&self.client, &api, &key).await {
+            Ok(()) => Ok(()),
+            // Whatever a delete answers, a part that is gone is deleted.
+            Err(e) => match K::get(&self.client, &api, &key).await {
+                Ok(None) => Ok(()),
+                _ => Err(e),
+            },
+        }
+    }
+}
+
+/// A client for request-building unit tests (it never reaches AWS).
+#[cfg(test)]
+pub fn offline_client() -> Client {
+    Aws::for_endpoint("http://127.0.0.1:9", "us-east-1").apigateway()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patches_ids_and_flags() {
+        let live = BTreeMap::from([
+            ("a".to_string(), "1".to_string()),
+            ("b/c".to_string(), "1".to_string()),
+        ]);
+        let desired = BTreeMap::from([
+            ("a".to_string(), "2".to_string()),
+            ("d".to_string(), "3".to_string()),
+        ]);
+        let ops = map_patch("/variables", &live, &desired);
+        let paths: Vec<_> = ops
+            .iter()
+            .map(|o| (o.op().unwrap().as_str(), o.path().unwrap()))
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                ("replace", "/variables/a"),
+                ("replace", "/variables/d"),
+                ("remove", "/variables/b~1c")
+            ]
+        );
+        assert_eq!(
+            split_method("a/b/GET", "rest-method", "Op").unwrap(),
+            ["a", "b", "GET"]
+        );
+        assert!(split_pair("a", "rest-stage", "Op").is_err());
+        let flags = Some(BTreeMap::from([(
+            "method.request.header.X".to_string(),
+            "true".to_string(),
+        )]));
+        assert!(
+            flags_of(&flags, "request parameter", "rest-method", "Op")
+                .unwrap()
+                .unwrap()["method.request.header.X"]
+        );
+        let bad = Some(BTreeMap::from([("x".to_string(), "yes".to_string())]));
+        assert!(flags_of(&bad, "request parameter", "rest-method", "Op").is_err());
+        assert_eq!(
+            lane(&Attrs::from([(
+                "rest-api".to_string(),
+                Value::String("a".into())
+            )])),
+            Some("apigateway:a".into())
+        );
+    }
+}
