@@ -13,6 +13,7 @@ mod cognito_extras;
 mod docs_examples;
 mod fidelity;
 mod fmt;
+mod for_each;
 mod graph;
 mod import;
 mod performance;

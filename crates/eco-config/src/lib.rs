@@ -8,11 +8,13 @@
 // Diagnostics are the cold error path; keeping them unboxed keeps their construction simple.
 #![allow(clippy::result_large_err)]
 
+mod collections;
 mod diagnostic;
 mod expr;
 mod fmt;
 pub mod generate;
 mod model;
+mod moved;
 mod parse;
 mod source;
 mod stage;
@@ -20,6 +22,7 @@ mod syntax;
 
 use std::path::Path;
 
+pub use collections::{for_each_instances, same_shape, shape_name, value_to_expr};
 pub use diagnostic::{Diagnostic, Diagnostics, Label};
 pub use expr::{parse_template, Address, Expr, Part, RefTarget, Reference, Resolver, Template};
 pub use model::*;

@@ -19,6 +19,10 @@ pub struct Config {
     pub resources: Vec<Resource>,
     pub outputs: Vec<Output>,
     pub imports: Vec<ImportBlock>,
+    /// Resources with `for-each`, expanded into instances by [`Config::for_stage`].
+    pub for_each: Vec<ForEachResource>,
+    /// `moved from= to=` blocks.
+    pub moved: Vec<Moved>,
     /// `resources` by address, built on the first lookup (a plan looks up every resource and
     /// every reference: a scan each time made planning quadratic).
     index: ResourceIndex,
@@ -147,6 +151,26 @@ pub struct Output {
 pub struct ImportBlock {
     pub to: Address,
     pub id: Expr,
+    pub span: Span,
+}
+
+/// A resource with `for-each "${var.NAME}"`: one instance per key of the collection, addressed
+/// `TYPE.NAME["KEY"]`, its `${each.key}` / `${each.value}` replaced per instance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForEachResource {
+    /// The block, its address without a key and `${each.*}` still in its attributes.
+    pub resource: Resource,
+    /// The collection: a list of strings or a map.
+    pub collection: Expr,
+    /// The `for-each` node.
+    pub span: Span,
+}
+
+/// `moved from="ADDRESS" to="ADDRESS"`: what state tracks at `from` is now `to`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Moved {
+    pub from: Address,
+    pub to: Address,
     pub span: Span,
 }
 

@@ -51,7 +51,11 @@ impl Sensitivity {
     /// Whether `expr` references a sensitive variable or a sensitive attribute.
     pub fn taints(&self, expr: &Expr) -> bool {
         expr.references().iter().any(|r| match &r.target {
-            RefTarget::Stage => false,
+            // Replaced by values before planning (for-each instances, module calls).
+            RefTarget::Stage
+            | RefTarget::Each(_)
+            | RefTarget::Param(_)
+            | RefTarget::ModuleOutput { .. } => false,
             RefTarget::Var(name) => self.vars.contains(name),
             RefTarget::Resource { address, path } => path
                 .first()

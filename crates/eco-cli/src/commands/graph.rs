@@ -10,11 +10,14 @@ use crate::ui::Ui;
 
 pub fn run(ui: &Ui, dir: &Path, args: &GraphArgs) -> CmdResult {
     let config = load(dir)?;
-    if args.stage.stage.is_some() {
-        config
+    let config = if args.stage.stage.is_some() || !config.for_each.is_empty() {
+        let stage = config
             .select_stage(args.stage.stage.as_deref(), &args.stage.vars)
             .map_err(|d| CliError::Diagnostic(config.sources.clone(), d))?;
-    }
+        super::for_stage(&config, &stage)?
+    } else {
+        config
+    };
     let graph = ResourceGraph::from_config(&config)
         .map_err(|d| CliError::Diagnostic(config.sources.clone(), d))?;
     match args.format {

@@ -114,6 +114,7 @@ fn load_for_run(dir: &Path, run: &RunArgs) -> Result<(Config, StageContext), Cli
         .select_stage(run.stage.stage.as_deref(), &run.stage.vars)
         .map_err(|d| config_error(&config, d))?;
     crate::redact::learn_sensitive_vars(&config, &stage);
+    let config = super::for_stage(&config, &stage)?;
     Ok((config, stage))
 }
 
@@ -199,6 +200,7 @@ async fn generate_config_out(
         .select_stage(run.stage.stage.as_deref(), &run.stage.vars)
         .map_err(|d| config_error(&config, d))?;
     crate::redact::learn_sensitive_vars(&config, &stage);
+    let config = super::for_stage(&config, &stage)?;
     if missing.is_empty() {
         ui.out(
             "-generate-config-out: every import block's target is configured; nothing to write.",

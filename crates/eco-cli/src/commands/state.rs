@@ -23,6 +23,7 @@ async fn open(dir: &Path, stage: Option<&str>) -> Result<Opened, CliError> {
         .select_stage(stage, &[])
         .map_err(|d| CliError::Diagnostic(config.sources.clone(), d))?;
     crate::redact::learn_sensitive_vars(&config, &ctx);
+    let config = super::for_stage(&config, &ctx)?;
     let backend = backend::open(&config, dir, &ctx).await?;
     Ok(Opened {
         config,

@@ -66,6 +66,20 @@ pub fn run(ui: &Ui, dir: &Path, args: &ValidateArgs) -> CmdResult {
             .select_stage(stage.as_deref(), &args.stage.vars)
             .map_err(|d| CliError::Diagnostic(config.sources.clone(), d))?;
         crate::redact::learn_sensitive_vars(&config, &ctx);
+        let config = match config.for_stage(&ctx) {
+            Ok(c) => c,
+            Err(ds) => {
+                for mut d in ds.0 {
+                    d.message = format!("stage `{}`: {}", ctx.name, d.message);
+                    problems.push(d);
+                }
+                continue;
+            }
+        };
+        if let Err(d) = ResourceGraph::from_config(&config) {
+            problems.push(d);
+            continue;
+        }
         for mut d in check_stage(&config, &ctx) {
             d.message = format!("stage `{}`: {}", ctx.name, d.message);
             problems.push(d);
