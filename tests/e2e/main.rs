@@ -16,6 +16,7 @@ mod fmt;
 mod for_each;
 mod graph;
 mod import;
+mod moved;
 mod performance;
 mod platform;
 mod queues;

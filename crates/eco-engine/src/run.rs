@@ -465,6 +465,9 @@ impl Run {
             }
             resolved
         };
+        // `moved` blocks: what state tracks at an old address is planned at its new one.
+        let mut state = state;
+        let moved = eco_plan::moves::apply_moves(&mut state, self.config());
         let (state, imports) = if options.mode != Mode::Destroy && !self.config().imports.is_empty()
         {
             let (state, imported, errors) = self
@@ -506,6 +509,10 @@ impl Run {
             mode: options.mode,
         })
         .map_err(RunError::Plan)?;
+        plan.moved = moved;
+        if options.mode == Mode::Normal {
+            plan.hints = eco_plan::moves::moved_hints(&plan);
+        }
         if options.mode == Mode::Normal && !imports.is_empty() {
             let targets = &options.targets;
             let imports: BTreeMap<String, String> = imports
@@ -591,8 +598,13 @@ impl Run {
         let PlannedRun {
             plan,
             mut state,
-            version,
+            mut version,
         } = planned;
+        if !plan.moved.is_empty() {
+            // Moves first: state records every moved resource at its new address before any
+            // change is made to it.
+            version = self.backend.write(&mut state, &version).await?;
+        }
         if !plan.has_changes() {
             if plan.mode != Mode::RefreshOnly && state.serial != 0 {
                 // Record what refresh found (drift), as Terraform's apply does.

@@ -83,7 +83,7 @@ fn parse_addresses(list: &[String], flag: &str) -> Result<Vec<Address>, CliError
             Address::parse(s).ok_or_else(|| {
                 CliError::msg(
                     format!("-{flag} {s}: not a resource address"),
-                    "addresses are TYPE.NAME, e.g. s3-bucket.site",
+                    "addresses are TYPE.NAME, e.g. s3-bucket.site, TYPE.NAME[\"KEY\"] or module.CALL.TYPE.NAME",
                 )
             })
         })
@@ -413,6 +413,7 @@ async fn apply_saved(ui: &Ui, dir: &Path, args: &ApplyArgs, file: &Path) -> CmdR
         stage: config.stage(&saved.plan.stage).cloned(),
         vars: saved.vars.clone(),
     };
+    let config = super::for_stage(&config, &stage)?;
     // What the plan was made with: its targets, and the replacements `-replace` asked for.
     let replace = saved
         .plan
