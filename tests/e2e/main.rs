@@ -16,6 +16,7 @@ mod fmt;
 mod for_each;
 mod graph;
 mod import;
+mod modules;
 mod moved;
 mod performance;
 mod platform;

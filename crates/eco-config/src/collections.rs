@@ -140,12 +140,18 @@ pub(crate) fn substitute(expr: &Expr, replace: &mut Replacement<'_>) -> Result<E
                 span: t.span,
             })
         }
-        Expr::List(items) => Expr::List(
-            items
-                .iter()
-                .map(|e| substitute(e, replace))
-                .collect::<Result<_, _>>()?,
-        ),
+        Expr::List(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for e in items {
+                let whole_ref = matches!(e, Expr::Str(t) if t.single_ref().is_some());
+                match substitute(e, replace)? {
+                    // `names "${param.list}"`: the list's elements, not a list inside a list.
+                    Expr::List(inner) if whole_ref => out.extend(inner),
+                    other => out.push(other),
+                }
+            }
+            Expr::List(out)
+        }
         Expr::Map(m) => Expr::Map(
             m.iter()
                 .map(|(k, e)| Ok((k.clone(), substitute(e, replace)?)))

@@ -12,7 +12,7 @@ use crate::source::{FileId, Sources, Span};
 
 /// Top-level node names other than resource types.
 pub const KEYWORDS: &[&str] = &[
-    "project", "backend", "stage", "var", "output", "import", "moved",
+    "project", "backend", "stage", "var", "output", "import", "moved", "module", "param",
 ];
 
 /// Nodes every resource accepts besides its schema's attributes.
@@ -139,6 +139,18 @@ impl<'a> Parser<'a> {
                     self.config.moved.push(m);
                 }
             }
+            "module" => {
+                if let Some(c) =
+                    crate::module::parse_call(file, node, self.sources, &mut self.diags)
+                {
+                    self.config.module_calls.push(c);
+                }
+            }
+            "param" => {
+                if let Some(p) = crate::module::parse_param(file, node, &mut self.diags) {
+                    self.config.params.push(p);
+                }
+            }
             ty => match self.registry.get(ty) {
                 Some(schema) => self.resource(file, node, schema),
                 None => {
@@ -147,7 +159,7 @@ impl<'a> Parser<'a> {
                         .map(|s| format!("did you mean `{s}`?"))
                         .unwrap_or_else(|| {
                             "a top-level node is a resource type (see docs/resources/) or one of \
-                             project, backend, stage, var, output, import, moved"
+                             project, backend, stage, var, output, import, moved, module, param"
                                 .to_string()
                         });
                     self.error(

@@ -161,7 +161,13 @@ fn render_change(out: &mut String, c: &ResourceChange, st: &Style) {
     } else {
         let _ = writeln!(out, "  # {} {what}{reason}", st.bold(&c.address));
     }
-    let name = c.address.split_once('.').map(|(_, n)| n).unwrap_or("");
+    // The block's name (an instance's key and a module's path are in the heading above).
+    let name = eco_config::Address::parse(&c.address)
+        .map(|a| a.name)
+        .unwrap_or_else(|| {
+            let n = c.address.split_once('.').map(|(_, n)| n).unwrap_or("");
+            n.to_string()
+        });
     let pad = if c.action == Action::Replace {
         ""
     } else {
