@@ -106,6 +106,11 @@ fn for_each_over_a_map_is_keyed_by_key() {
     let out = ok(&p.eco(&["plan", "-replace", "s3-bucket.data[\"b\"]"]));
     assert!(out.contains("s3-bucket.data[\"b\"]"), "{out}");
     assert!(out.contains("1 to add, 0 to change, 1 to destroy"), "{out}");
+    // The block's address names all its instances.
+    let out = ok(&p.eco(&["plan", "-replace", "s3-bucket.data"]));
+    assert!(out.contains("5 to add, 0 to change, 5 to destroy"), "{out}");
+    let out = ok(&p.eco(&["plan", "-target", "s3-bucket.data[\"a\"]"]));
+    assert!(out.contains("No changes"), "{out}");
 }
 
 #[test]

@@ -359,6 +359,10 @@ pub(crate) fn expand_calls(
             diags.0.extend(module_diags.0.into_iter().map(in_call));
             continue;
         }
+        if let Some(d) = root_only(&module) {
+            diags.push(in_call(d));
+            continue;
+        }
         let mut nested = Diagnostics::default();
         expand_calls(
             &mut module,
@@ -374,6 +378,14 @@ pub(crate) fn expand_calls(
         }
         match instantiate(&call, &module) {
             Ok((resources, for_each, module_outputs)) => {
+                // A module's own `moved` blocks, at the call's addresses.
+                config
+                    .moved
+                    .extend(module.moved.iter().map(|m| crate::model::Moved {
+                        from: m.from.clone().in_module(&call.name),
+                        to: m.to.clone().in_module(&call.name),
+                        span: m.span,
+                    }));
                 config.resources.extend(resources);
                 config.for_each.extend(for_each);
                 for (k, v) in module_outputs {
@@ -432,6 +444,29 @@ pub(crate) fn expand_calls(
     for o in &mut config.outputs {
         fix(&mut o.value, diags);
     }
+}
+
+/// What only the root configuration declares, found in a module.
+fn root_only(module: &Config) -> Option<Diagnostic> {
+    let (what, span) = if let Some(s) = module.stages.first() {
+        ("a stage", s.span)
+    } else if let Some(b) = &module.backend {
+        ("a backend", b.span)
+    } else if let Some(v) = module.vars.first() {
+        ("a var (a module's inputs are params)", v.span)
+    } else if let Some(i) = module.imports.first() {
+        ("an import block", i.span)
+    } else {
+        return None;
+    };
+    Some(
+        Diagnostic::new(
+            "eco::module_content",
+            format!("a module cannot declare {what}"),
+        )
+        .at(span, "only in the root configuration")
+        .help("a module declares param, resources, output, moved and module calls"),
+    )
 }
 
 type Instantiated = (

@@ -433,6 +433,9 @@ impl Run {
     /// Settles interrupted operations (persisted), reads `import` blocks' targets (not in
     /// destroy plans), refreshes (unless told not to) and plans.
     pub async fn plan(&self, options: PlanOptions) -> Result<PlannedRun, RunError> {
+        let mut options = options;
+        options.targets = self.instances_of(&options.targets);
+        options.replace = self.instances_of(&options.replace);
         let stage = &self.engine.stage.name;
         let (state, mut version) = self.backend.read(stage).await?.into_state_or_new(stage);
         if let Some((lineage, serial)) = &options.expect_state {
@@ -526,6 +529,31 @@ impl Run {
             state: refreshed,
             version,
         })
+    }
+
+    /// The addresses with each one that names a `for-each` resource block (`TYPE.NAME`, which
+    /// the configuration has only as instances) replaced by its instances `TYPE.NAME["KEY"]`.
+    fn instances_of(&self, addresses: &[Address]) -> Vec<Address> {
+        let mut out = Vec::with_capacity(addresses.len());
+        for a in addresses {
+            let instances: Vec<Address> = if a.key.is_none() && self.config().resource(a).is_none()
+            {
+                self.config()
+                    .resources
+                    .iter()
+                    .filter(|r| r.address.key.is_some() && &r.address.block() == a)
+                    .map(|r| r.address.clone())
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            if instances.is_empty() {
+                out.push(a.clone());
+            } else {
+                out.extend(instances);
+            }
+        }
+        out
     }
 
     /// Refuses addresses that name nothing: a typo in `-target` must not be "No changes."
