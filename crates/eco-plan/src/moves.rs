@@ -91,3 +91,112 @@ pub fn moved_hints(plan: &Plan) -> Vec<String> {
     }
     hints
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use eco_config::Moved;
+    use eco_state::ResourceState;
+
+    fn state(addresses: &[&str]) -> State {
+        let mut s = State::new("dev");
+        for a in addresses {
+            s.upsert(ResourceState {
+                address: a.to_string(),
+                type_: "thing".into(),
+                id: format!("id-{a}"),
+                attributes: Default::default(),
+                dependencies: Vec::new(),
+            });
+        }
+        s
+    }
+
+    fn config(moves: &[(&str, &str)]) -> Config {
+        let span = eco_config::Span::new(eco_config::FileId(0), 0, 0);
+        let mut c = Config::default();
+        c.moved = moves
+            .iter()
+            .map(|(f, t)| Moved {
+                from: Address::parse(f).unwrap(),
+                to: Address::parse(t).unwrap(),
+                span,
+            })
+            .collect();
+        c
+    }
+
+    fn addresses(s: &State) -> Vec<&str> {
+        s.addresses().collect()
+    }
+
+    #[test]
+    fn moves_rename_chain_and_carry_instances() {
+        let mut s = state(&["thing.a", "thing.keep"]);
+        let done = apply_moves(
+            &mut s,
+            &config(&[("thing.b", "module.m.thing.c"), ("thing.a", "thing.b")]),
+        );
+        assert_eq!(
+            done,
+            vec![Move {
+                from: "thing.a".into(),
+                to: "module.m.thing.c".into()
+            }]
+        );
+        assert_eq!(addresses(&s), vec!["module.m.thing.c", "thing.keep"]);
+        assert_eq!(s.resource("module.m.thing.c").unwrap().id, "id-thing.a");
+
+        // A whole for-each block: every instance follows.
+        let mut s = state(&["thing.x[\"1\"]", "thing.x[\"2\"]"]);
+        let done = apply_moves(&mut s, &config(&[("thing.x", "thing.y")]));
+        assert_eq!(done.len(), 2);
+        assert_eq!(addresses(&s), vec!["thing.y[\"1\"]", "thing.y[\"2\"]"]);
+
+        // Nothing at from, or something already at to: no move.
+        let mut s = state(&["thing.a", "thing.b"]);
+        assert!(apply_moves(&mut s, &config(&[("thing.a", "thing.b")])).is_empty());
+        assert!(apply_moves(&mut s, &config(&[("thing.z", "thing.w")])).is_empty());
+    }
+
+    #[test]
+    fn a_destroy_and_a_create_of_one_type_get_the_moved_block() {
+        let change = |address: &str, action: Action, reason: Option<&str>| {
+            crate::model::ResourceChange {
+                address: address.into(),
+                type_name: "thing".into(),
+                action,
+                id: None,
+                changes: Vec::new(),
+                replace_because: Vec::new(),
+                create_before_destroy: false,
+                dependencies: Vec::new(),
+                reason: reason.map(String::from),
+                import_id: None,
+            }
+        };
+        let mut plan = Plan {
+            stage: "dev".into(),
+            mode: crate::model::Mode::Normal,
+            changes: vec![
+                change("thing.old", Action::Delete, Some("is no longer in the configuration")),
+                change("thing.new[\"k\"]", Action::Create, None),
+            ],
+            refused: Vec::new(),
+            drift: Vec::new(),
+            outputs: Default::default(),
+            moved: Vec::new(),
+            hints: Vec::new(),
+        };
+        let hints = moved_hints(&plan);
+        assert_eq!(hints.len(), 1);
+        assert!(
+            hints[0].contains(r#"moved from="thing.old" to="thing.new[\"k\"]""#),
+            "{}",
+            hints[0]
+        );
+        // Two creates: ambiguous, no advice.
+        plan.changes.push(change("thing.other", Action::Create, None));
+        assert!(moved_hints(&plan).is_empty());
+    }
+}
