@@ -161,8 +161,8 @@ mod tests {
 
     #[test]
     fn a_destroy_and_a_create_of_one_type_get_the_moved_block() {
-        let change = |address: &str, action: Action, reason: Option<&str>| {
-            crate::model::ResourceChange {
+        let change =
+            |address: &str, action: Action, reason: Option<&str>| crate::model::ResourceChange {
                 address: address.into(),
                 type_name: "thing".into(),
                 action,
@@ -173,13 +173,16 @@ mod tests {
                 dependencies: Vec::new(),
                 reason: reason.map(String::from),
                 import_id: None,
-            }
-        };
+            };
         let mut plan = Plan {
             stage: "dev".into(),
             mode: crate::model::Mode::Normal,
             changes: vec![
-                change("thing.old", Action::Delete, Some("is no longer in the configuration")),
+                change(
+                    "thing.old",
+                    Action::Delete,
+                    Some("is no longer in the configuration"),
+                ),
                 change("thing.new[\"k\"]", Action::Create, None),
             ],
             refused: Vec::new(),
@@ -196,7 +199,8 @@ mod tests {
             hints[0]
         );
         // Two creates: ambiguous, no advice.
-        plan.changes.push(change("thing.other", Action::Create, None));
+        plan.changes
+            .push(change("thing.other", Action::Create, None));
         assert!(moved_hints(&plan).is_empty());
     }
 }

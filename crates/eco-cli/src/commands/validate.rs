@@ -61,6 +61,7 @@ pub fn run(ui: &Ui, dir: &Path, args: &ValidateArgs) -> CmdResult {
         None => config.stages.iter().map(|s| Some(s.name.clone())).collect(),
     };
     let mut problems = Vec::new();
+    let mut counts = (graph.len(), graph.edges().len());
     for stage in &stages {
         let ctx = config
             .select_stage(stage.as_deref(), &args.stage.vars)
@@ -76,9 +77,13 @@ pub fn run(ui: &Ui, dir: &Path, args: &ValidateArgs) -> CmdResult {
                 continue;
             }
         };
-        if let Err(d) = ResourceGraph::from_config(&config) {
-            problems.push(d);
-            continue;
+        match ResourceGraph::from_config(&config) {
+            // With for-each the count depends on the stage: the largest is reported.
+            Ok(g) => counts = counts.max((g.len(), g.edges().len())),
+            Err(d) => {
+                problems.push(d);
+                continue;
+            }
         }
         for mut d in check_stage(&config, &ctx) {
             d.message = format!("stage `{}`: {}", ctx.name, d.message);
@@ -101,8 +106,8 @@ pub fn run(ui: &Ui, dir: &Path, args: &ValidateArgs) -> CmdResult {
     ui.out(format!(
         "{} The configuration is valid: {} resources, {} dependencies, stages: {}.",
         ui.green("Success!"),
-        graph.len(),
-        graph.edges().len(),
+        counts.0,
+        counts.1,
         stage_names.join(", ")
     ));
     Ok(Status::Ok)
