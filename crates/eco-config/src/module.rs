@@ -219,7 +219,12 @@ fn join(base: &str, rel: &str) -> String {
             other => parts.push(other),
         }
     }
-    parts.join("/")
+    let joined = parts.join("/");
+    if base.starts_with('/') {
+        format!("/{joined}")
+    } else {
+        joined
+    }
 }
 
 /// Reads the files of every module the sources call (and the modules those call), adding them
@@ -646,5 +651,134 @@ fn describe_type(ty: &str) -> &'static str {
         "bool" => "a boolean",
         "list" => "a list",
         _ => "a map",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::join;
+
+    #[test]
+    fn module_directories_resolve_relative_to_the_caller() {
+        assert_eq!(join("", "./modules/site"), "modules/site");
+        assert_eq!(
+            join("examples/x", "./modules/site"),
+            "examples/x/modules/site"
+        );
+        assert_eq!(join("/tmp/p", "./m"), "/tmp/p/m");
+        assert_eq!(join("a/b", "../c"), "a/c");
+        assert_eq!(join("a", "../../c"), "../c");
+    }
+
+    fn registry() -> eco_schema::Registry {
+        let mut r = eco_schema::Registry::new();
+        r.register(
+            eco_schema::Schema::new("thing", "a test type")
+                .attr(eco_schema::Attribute::string("name").required())
+                .attr(eco_schema::Attribute::int("size")),
+        );
+        r
+    }
+
+    fn load(files: &[(&str, &str)]) -> Result<crate::Config, crate::LoadError> {
+        let mut sources = crate::Sources::new();
+        for (name, text) in files {
+            sources.add(*name, text.to_string());
+        }
+        crate::parse_sources(sources, &registry())
+    }
+
+    const MODULE: &str = r#"
+param "names" type="list"
+param "size" default=1
+thing "t" {
+    for-each "${param.names}"
+    name "t-${each.key}"
+    size "${param.size}"
+}
+module "inner" source="./inner" {
+    label "in-${param.size}"
+}
+output "first" value="${thing.t[\"a\"].name}"
+output "inner" value="${module.inner.name}"
+"#;
+
+    const INNER: &str = r#"
+param "label"
+thing "leaf" {
+    name "${var.label}"
+}
+output "name" value="${thing.leaf.name}"
+"#;
+
+    #[test]
+    fn calls_expand_with_for_each_nesting_and_outputs() {
+        let config = load(&[
+            (
+                "main.kdl",
+                "var \"names\" {\n - \"a\"\n - \"b\"\n}\nmodule \"svc\" source=\"./mods/svc\" {\n names \"${var.names}\"\n size 3\n}\nthing \"x\" {\n name \"${module.svc.first}\"\n}\nthing \"y\" {\n name \"${module.svc.inner}\"\n}\n",
+            ),
+            ("mods/svc/main.kdl", MODULE),
+            ("mods/svc/inner/main.kdl", INNER),
+        ])
+        .unwrap();
+        let leaf = crate::Address::parse("module.svc.module.inner.thing.leaf").unwrap();
+        let leaf = config
+            .resource(&leaf)
+            .expect("the nested module's resource");
+        let name = match &leaf.attributes["name"].expr {
+            crate::Expr::Str(t) => t.as_literal(),
+            _ => None,
+        };
+        assert_eq!(name.as_deref(), Some("in-3"));
+        let stage = config.select_stage(None, &[]).unwrap();
+        let expanded = config.for_stage(&stage).unwrap();
+        let b = crate::Address::parse("module.svc.thing.t[\"b\"]").unwrap();
+        assert_eq!(
+            expanded.resource(&b).unwrap().attributes["size"].expr,
+            crate::Expr::Int(3)
+        );
+        let x = expanded
+            .resource(&crate::Address::new("thing", "x"))
+            .unwrap();
+        assert_eq!(
+            x.attributes["name"].expr.references()[0].target.to_string(),
+            "module.svc.thing.t[\"a\"].name"
+        );
+    }
+
+    #[test]
+    fn wrong_missing_and_unknown_parameters_name_the_call() {
+        let call = |body: &str| {
+            load(&[
+                (
+                    "main.kdl",
+                    &format!("module \"svc\" source=\"./mods/svc\" {{\n{body}\n}}\n"),
+                ),
+                ("mods/svc/main.kdl", MODULE),
+                ("mods/svc/inner/main.kdl", INNER),
+            ])
+            .unwrap_err()
+            .to_string()
+        };
+        let err = call("names \"a\"");
+        assert!(
+            err.contains("module `svc`: parameter `names` expects a list, found a string"),
+            "{err}"
+        );
+        let err = call("size 2");
+        assert!(
+            err.contains("module `svc` needs the parameter `names`"),
+            "{err}"
+        );
+        let err = call("names {\n - \"a\"\n}\nsise 2");
+        assert!(
+            err.contains("module `svc` has no parameter `sise`"),
+            "{err}"
+        );
+        let err = load(&[("main.kdl", "module \"m\" source=\"./nowhere\"\n")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("no *.kdl files in `nowhere`"), "{err}");
     }
 }
