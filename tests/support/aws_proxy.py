@@ -52,7 +52,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 JSON_SERVICES = {
     "dynamodb", "cognito-idp", "acm", "logs", "ssm", "secretsmanager", "events", "codebuild",
-    "codepipeline", "kms", "sqs", "states", "cognito-identity",
+    "codepipeline", "kms", "sqs", "states", "cognito-identity", "tagging",
 }
 REST_JSON_SERVICES = {"lambda", "apigateway", "execute-api"}
 QUERY_SERVICES = {"iam", "sts", "sns", "ec2", "cloudformation"}

@@ -8,35 +8,97 @@ use eco_schema::Value;
 use crate::diagnostic::Diagnostic;
 use crate::source::Span;
 
-/// A resource address: `TYPE.NAME`.
+/// A resource address: `TYPE.NAME`, an instance of a `for-each` resource `TYPE.NAME["KEY"]`, and
+/// either inside modules: `module.CALL.TYPE.NAME`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Address {
+    /// The module calls the resource is inside, outermost first (empty at the root).
+    pub module: Vec<String>,
     pub type_name: String,
     pub name: String,
+    /// The `for-each` key of an instance.
+    pub key: Option<String>,
 }
 
 impl Address {
     /// An address from its parts.
     pub fn new(type_name: impl Into<String>, name: impl Into<String>) -> Self {
         Address {
+            module: Vec::new(),
             type_name: type_name.into(),
             name: name.into(),
+            key: None,
         }
     }
 
-    /// Parses `TYPE.NAME`; `None` when it is not of that form.
+    /// The same address with a `for-each` key.
+    pub fn with_key(mut self, key: impl Into<String>) -> Self {
+        self.key = Some(key.into());
+        self
+    }
+
+    /// The same address inside the module call `call` (prefixed with `module.CALL.`).
+    pub fn in_module(mut self, call: &str) -> Self {
+        self.module.insert(0, call.to_string());
+        self
+    }
+
+    /// The address without its `for-each` key: the resource block it is an instance of.
+    pub fn block(&self) -> Address {
+        Address {
+            key: None,
+            ..self.clone()
+        }
+    }
+
+    /// Parses `TYPE.NAME`, `TYPE.NAME["KEY"]` and either after `module.CALL.` prefixes; `None`
+    /// when it is not of that form.
     pub fn parse(s: &str) -> Option<Address> {
-        let (ty, name) = s.split_once('.')?;
-        if ty.is_empty() || name.is_empty() || name.contains('.') {
+        let (rest, key) = split_key(s)?;
+        let mut segments: Vec<&str> = rest.split('.').collect();
+        let mut module = Vec::new();
+        while segments.len() > 2 && segments[0] == "module" {
+            module.push(segments[1].to_string());
+            segments.drain(..2);
+        }
+        let [ty, name] = segments.as_slice() else {
+            return None;
+        };
+        if ty.is_empty() || name.is_empty() || module.iter().any(|m| m.is_empty()) {
             return None;
         }
-        Some(Address::new(ty, name))
+        Some(Address {
+            module,
+            type_name: ty.to_string(),
+            name: name.to_string(),
+            key,
+        })
     }
+}
+
+/// Splits a trailing `["KEY"]` off an address; `None` when the brackets are malformed.
+fn split_key(s: &str) -> Option<(&str, Option<String>)> {
+    if !s.ends_with(']') {
+        return (!s.contains('[')).then_some((s, None));
+    }
+    let open = s.find("[\"")?;
+    let key = s[open + 2..].strip_suffix("\"]")?;
+    if key.contains('"') {
+        return None;
+    }
+    Some((&s[..open], Some(key.to_string())))
 }
 
 impl fmt::Display for Address {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{}", self.type_name, self.name)
+        for m in &self.module {
+            write!(f, "module.{m}.")?;
+        }
+        write!(f, "{}.{}", self.type_name, self.name)?;
+        if let Some(key) = &self.key {
+            write!(f, "[\"{key}\"]")?;
+        }
+        Ok(())
     }
 }
 
@@ -60,6 +122,14 @@ pub enum RefTarget {
         name: String,
         path: Vec<String>,
     },
+    /// `${each.key}`, `${each.value}`, `${each.value.FIELD...}` inside a `for-each` resource
+    /// (the path after `each`); replaced by the instance's values when the resource is expanded.
+    Each(Vec<String>),
+    /// `${param.NAME}` inside a module: the value its call gives; replaced when the module is
+    /// expanded.
+    Param(String),
+    /// `${module.CALL.OUTPUT}`: an output of a module call; replaced by the output's value.
+    ModuleOutput { call: String, output: String },
 }
 
 impl fmt::Display for RefTarget {
@@ -75,6 +145,9 @@ impl fmt::Display for RefTarget {
                 name,
                 path,
             } => write!(f, "lookup.{type_name}.{name}.{}", path.join(".")),
+            RefTarget::Each(path) => write!(f, "each.{}", path.join(".")),
+            RefTarget::Param(n) => write!(f, "param.{n}"),
+            RefTarget::ModuleOutput { call, output } => write!(f, "module.{call}.{output}"),
         }
     }
 }
@@ -255,6 +328,9 @@ pub(crate) fn resolve(r: &Reference, resolver: &dyn Resolver) -> Result<Value, D
         )
         .at(r.span, "not declared")
         .help(format!("declare it: local \"{name}\" value=..."))),
+        RefTarget::Each(_) | RefTarget::Param(_) | RefTarget::ModuleOutput { .. } => {
+            Err(crate::collections::unexpanded(r))
+        }
     }
 }
 
@@ -402,6 +478,9 @@ pub(crate) fn parse_ref_target(s: &str) -> Result<RefTarget, &'static str> {
     if s == "stage" {
         return Ok(RefTarget::Stage);
     }
+    if s.contains('[') {
+        return crate::collections::parse_keyed_ref(s);
+    }
     let segments: Vec<&str> = s.split('.').collect();
     if segments.iter().any(|seg| !is_identifier(seg)) {
         return Err("each part must be a name of letters, digits, `-` or `_`");
@@ -424,6 +503,23 @@ pub(crate) fn parse_ref_target(s: &str) -> Result<RefTarget, &'static str> {
         ["aws", ..] => {
             Err("the stage's identity is `aws.account-id`, `aws.region` or `aws.partition`")
         }
+        ["each", "key"] => Ok(RefTarget::Each(vec!["key".into()])),
+        ["each", "value", fields @ ..] => Ok(RefTarget::Each(
+            std::iter::once("value")
+                .chain(fields.iter().copied())
+                .map(String::from)
+                .collect(),
+        )),
+        ["each", ..] => {
+            Err("inside a for-each, write `each.key`, `each.value` or `each.value.FIELD`")
+        }
+        ["param", name] => Ok(RefTarget::Param(name.to_string())),
+        ["param", ..] => Err("a module parameter is `param.NAME`"),
+        ["module", call, output] => Ok(RefTarget::ModuleOutput {
+            call: call.to_string(),
+            output: output.to_string(),
+        }),
+        ["module", ..] => Err("a module's output is `module.CALL.OUTPUT`"),
         [ty, name, path @ ..] if !path.is_empty() => Ok(RefTarget::Resource {
             address: Address::new(*ty, *name),
             path: path.iter().map(|p| p.to_string()).collect(),
@@ -433,7 +529,7 @@ pub(crate) fn parse_ref_target(s: &str) -> Result<RefTarget, &'static str> {
     }
 }
 
-fn is_identifier(s: &str) -> bool {
+pub(crate) fn is_identifier(s: &str) -> bool {
     !s.is_empty()
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')

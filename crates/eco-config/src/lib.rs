@@ -8,6 +8,7 @@
 // Diagnostics are the cold error path; keeping them unboxed keeps their construction simple.
 #![allow(clippy::result_large_err)]
 
+mod collections;
 mod diagnostic;
 mod expr;
 pub mod expression;
@@ -16,6 +17,8 @@ pub mod functions;
 pub mod generate;
 mod locals;
 mod model;
+mod module;
+mod moved;
 mod parse;
 mod policy;
 mod source;
@@ -24,6 +27,7 @@ mod syntax;
 
 use std::path::Path;
 
+pub use collections::{for_each_instances, same_shape, shape_name, value_to_expr};
 pub use diagnostic::{Diagnostic, Diagnostics, Label};
 pub use expr::{parse_template, Address, Expr, Part, RefTarget, Reference, Resolver, Template};
 pub use model::*;
@@ -57,6 +61,14 @@ impl std::error::Error for LoadError {}
 /// Files are named in diagnostics as `dir/file.kdl` (just `file.kdl` when `dir` is `.`).
 pub fn load_dir(dir: &Path, registry: &Registry) -> Result<Config, LoadError> {
     parse_sources(read_dir_sources(dir)?, registry)
+}
+
+/// How the directory `dir` itself is named in diagnostics (`""` for `.`).
+fn display_dir(dir: &Path) -> String {
+    let name = display_name(dir, &dir.join("x"));
+    name.rsplit_once('/')
+        .map(|(d, _)| d.to_string())
+        .unwrap_or_default()
 }
 
 /// Like [`load_dir`], except that `import` blocks may target resources the configuration does
@@ -98,6 +110,7 @@ fn read_dir_sources(dir: &Path) -> Result<Sources, LoadError> {
         })?;
         sources.add(display_name(dir, &path), text);
     }
+    module::read_module_sources(&mut sources, dir, &display_dir(dir));
     Ok(sources)
 }
 
@@ -126,14 +139,38 @@ fn parse(
     registry: &Registry,
     unconfigured_imports: bool,
 ) -> Result<Config, LoadError> {
-    let mut parser = parse::Parser::new(registry, &sources);
-    let ids: Vec<FileId> = sources.iter().map(|(id, _)| id).collect();
-    for id in ids {
-        parser.parse_file(id);
+    // The root directory's files; the files of modules are parsed per call.
+    let parse_files = |files: &[FileId]| {
+        let mut parser = parse::Parser::new(registry, &sources);
+        for id in files {
+            parser.parse_file(*id);
+        }
+        (
+            std::mem::take(&mut parser.config),
+            std::mem::take(&mut parser.diags),
+        )
+    };
+    let (mut config, mut diagnostics) = parse_files(&module::root_files(&sources));
+    for p in &config.params {
+        diagnostics.push(
+            Diagnostic::new(
+                "eco::param_at_root",
+                format!("`param \"{}\"` outside a module", p.name),
+            )
+            .at(p.span, "not in a module")
+            .help("param declares a module's input; the root configuration declares var \"NAME\""),
+        );
     }
-    let mut diagnostics = std::mem::take(&mut parser.diags);
-    let mut config = std::mem::take(&mut parser.config);
-    drop(parser);
+    if diagnostics.is_empty() {
+        module::expand_calls(
+            &mut config,
+            registry,
+            &sources,
+            &mut diagnostics,
+            0,
+            &parse_files,
+        );
+    }
     if diagnostics.is_empty() {
         locals::resolve(&mut config, &sources, &mut diagnostics);
         parse::check_references(&config, registry, &mut diagnostics);

@@ -23,6 +23,15 @@ pub struct Config {
     pub locals: Vec<LocalDecl>,
     /// `lookup "TYPE" "NAME" { ... }`: read-only reads of resources not managed here.
     pub lookups: Vec<LookupDecl>,
+    /// Resources with `for-each`, expanded into instances by [`Config::for_stage`].
+    pub for_each: Vec<ForEachResource>,
+    /// `moved from= to=` blocks.
+    pub moved: Vec<Moved>,
+    /// `module "NAME" source="./dir" { ... }` calls (expanded into `resources` while loading:
+    /// what remains here is for reading, e.g. `eco graph`'s clusters).
+    pub module_calls: Vec<ModuleCall>,
+    /// `param "NAME"` declarations: a module's inputs.
+    pub params: Vec<ParamDecl>,
     /// `resources` by address, built on the first lookup (a plan looks up every resource and
     /// every reference: a scan each time made planning quadratic).
     index: ResourceIndex,
@@ -171,6 +180,48 @@ pub struct Output {
 pub struct ImportBlock {
     pub to: Address,
     pub id: Expr,
+    pub span: Span,
+}
+
+/// A resource with `for-each "${var.NAME}"`: one instance per key of the collection, addressed
+/// `TYPE.NAME["KEY"]`, its `${each.key}` / `${each.value}` replaced per instance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForEachResource {
+    /// The block, its address without a key and `${each.*}` still in its attributes.
+    pub resource: Resource,
+    /// The collection: a list of strings or a map.
+    pub collection: Expr,
+    /// The `for-each` node.
+    pub span: Span,
+}
+
+/// `module "NAME" source="./dir" { PARAM VALUE ... }`: the KDL files of a directory, their
+/// resources addressed `module.NAME.TYPE.RES`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModuleCall {
+    pub name: String,
+    /// The directory, as written (relative to the calling file's directory).
+    pub source: String,
+    /// The parameters given, by name, with where each was written.
+    pub args: BTreeMap<String, (Expr, Span)>,
+    pub span: Span,
+}
+
+/// `param "NAME" type="string" default=...`: an input of a module.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParamDecl {
+    pub name: String,
+    /// `string`, `number`, `bool`, `list` or `map`; `None` accepts anything.
+    pub type_name: Option<String>,
+    pub default: Option<Value>,
+    pub span: Span,
+}
+
+/// `moved from="ADDRESS" to="ADDRESS"`: what state tracks at `from` is now `to`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Moved {
+    pub from: Address,
+    pub to: Address,
     pub span: Span,
 }
 

@@ -12,11 +12,12 @@ use crate::source::{FileId, Sources, Span};
 
 /// Top-level node names other than resource types.
 pub const KEYWORDS: &[&str] = &[
-    "project", "backend", "stage", "var", "output", "import", "local", "lookup",
+    "project", "backend", "stage", "var", "output", "import", "local", "lookup", "moved", "module",
+    "param",
 ];
 
 /// Nodes every resource accepts besides its schema's attributes.
-pub const META_ATTRIBUTES: &[&str] = &["depends-on", "lifecycle", "ignore-changes"];
+pub const META_ATTRIBUTES: &[&str] = &["depends-on", "lifecycle", "ignore-changes", "for-each"];
 
 const BACKEND_S3_KEYS: &[&str] = &[
     "bucket",
@@ -134,6 +135,25 @@ impl<'a> Parser<'a> {
             "import" => self.import(file, node),
             "local" => self.local(file, node),
             "lookup" => self.lookup(file, node),
+            "moved" => {
+                if let Some(m) =
+                    crate::moved::parse_moved(file, node, self.sources, &mut self.diags)
+                {
+                    self.config.moved.push(m);
+                }
+            }
+            "module" => {
+                if let Some(c) =
+                    crate::module::parse_call(file, node, self.sources, &mut self.diags)
+                {
+                    self.config.module_calls.push(c);
+                }
+            }
+            "param" => {
+                if let Some(p) = crate::module::parse_param(file, node, &mut self.diags) {
+                    self.config.params.push(p);
+                }
+            }
             ty => match self.registry.get(ty) {
                 Some(schema) => self.resource(file, node, schema),
                 None => {
@@ -142,7 +162,7 @@ impl<'a> Parser<'a> {
                         .map(|s| format!("did you mean `{s}`?"))
                         .unwrap_or_else(|| {
                             "a top-level node is a resource type (see docs/resources/) or one of \
-                             project, backend, stage, var, output, import"
+                             project, backend, stage, var, output, import, moved, module, param"
                                 .to_string()
                         });
                     self.error(
@@ -418,6 +438,22 @@ impl<'a> Parser<'a> {
                         stage.assume_role = Some(role);
                     }
                 }
+                "var" if !child.child_nodes().is_empty() => {
+                    // `var "NAME" { ... }`: a list or map for this stage.
+                    let ex = "var \"names\" { - \"a\"; - \"b\" }";
+                    if let Some(name) = self.label(file, child, "the variable name", ex) {
+                        match crate::collections::structured_value(
+                            file,
+                            child,
+                            &format!("variable `{name}`"),
+                        ) {
+                            Ok(v) => {
+                                stage.vars.insert(name, v);
+                            }
+                            Err(d) => self.error(d),
+                        }
+                    }
+                }
                 "var" => {
                     let ex = "var domain=\"dev.example.com\"";
                     self.no_children(file, child, ex);
@@ -478,7 +514,7 @@ impl<'a> Parser<'a> {
 
     fn var(&mut self, file: FileId, node: &KdlNode) {
         let example = "var \"NAME\" default=VALUE";
-        self.no_children(file, node, example);
+        let structured = !node.child_nodes().is_empty();
         if Self::args(node).next().is_none() && Self::props(node).next().is_some() {
             self.error(
                 Diagnostic::new("eco::missing_label", "a top-level `var` declares one variable by name")
@@ -498,6 +534,17 @@ impl<'a> Parser<'a> {
             sensitive: false,
             span,
         };
+        if structured {
+            // `var "NAME" { ... }`: a list or map as the default.
+            match crate::collections::structured_value(
+                file,
+                node,
+                &format!("variable `{}`", decl.name),
+            ) {
+                Ok(v) => decl.default = Some(v),
+                Err(d) => self.error(d),
+            }
+        }
         for (k, e) in Self::props(node) {
             match k {
                 "default" => decl.default = plain_value(e.value()),
@@ -834,8 +881,10 @@ impl<'a> Parser<'a> {
             ignore_changes: Vec::new(),
         };
         let mut first_spans: HashMap<String, Span> = HashMap::new();
+        let mut for_each = None;
         for child in node.children().map(|c| c.nodes()).unwrap_or(&[]) {
             match child.name().value() {
+                "for-each" => for_each = self.for_each(file, child),
                 "depends-on" => self.depends_on(file, child, &mut resource),
                 "lifecycle" => self.lifecycle(file, child, &mut resource),
                 "ignore-changes" => self.ignore_changes(file, child, schema, &mut resource),
@@ -887,7 +936,42 @@ impl<'a> Parser<'a> {
             return;
         }
         self.addresses.insert(address, head_span);
-        self.config.resources.push(resource);
+        match for_each {
+            Some((collection, span)) => self.config.for_each.push(ForEachResource {
+                resource,
+                collection,
+                span,
+            }),
+            None => self.config.resources.push(resource),
+        }
+    }
+
+    /// `for-each "${var.NAME}"`, or the collection written inline as children.
+    fn for_each(&mut self, file: FileId, node: &KdlNode) -> Option<(Expr, Span)> {
+        let span = self.span(file, node.span());
+        if !node.child_nodes().is_empty() {
+            return match crate::collections::structured_value(file, node, "for-each") {
+                Ok(v) => Some((crate::collections::value_to_expr(&v, span), span)),
+                Err(d) => {
+                    self.error(d);
+                    None
+                }
+            };
+        }
+        let example = "for-each \"${var.NAME}\" (a list of strings or a map)";
+        match Self::args(node).collect::<Vec<_>>().as_slice() {
+            [e] => self
+                .scalar(file, e, ScalarType::String, "for-each")
+                .map(|x| (x, span)),
+            _ => {
+                self.error(
+                    Diagnostic::new("eco::missing_value", "for-each takes one collection")
+                        .at(span, "expected one value")
+                        .help(example),
+                );
+                None
+            }
+        }
     }
 
     /// The schema's rules across attributes ([`eco_schema::Rule`]), on the values written.
@@ -1633,10 +1717,21 @@ pub(crate) fn check_references(config: &Config, registry: &Registry, diags: &mut
                 .flat_map(|s| s.vars.keys().map(String::as_str)),
         )
         .collect();
-    let addresses: HashMap<&Address, &Resource> =
-        config.resources.iter().map(|r| (&r.address, r)).collect();
+    let addresses: HashMap<&Address, &Resource> = config
+        .resources
+        .iter()
+        .chain(config.for_each.iter().map(|fe| &fe.resource))
+        .map(|r| (&r.address, r))
+        .collect();
+    let for_each_blocks: std::collections::HashSet<&Address> = config
+        .for_each
+        .iter()
+        .map(|fe| &fe.resource.address)
+        .collect();
     let locals: Vec<&str> = config.locals.iter().map(|l| l.name.as_str()).collect();
-    let check = |r: &crate::expr::Reference, diags: &mut Diagnostics| match &r.target {
+    let check = |r: &crate::expr::Reference, in_for_each: bool, diags: &mut Diagnostics| match &r
+        .target
+    {
         RefTarget::Stage | RefTarget::Aws(_) => {}
         RefTarget::Lookup {
             type_name,
@@ -1708,6 +1803,40 @@ pub(crate) fn check_references(config: &Config, registry: &Registry, diags: &mut
                 );
             }
         }
+        RefTarget::Each(_) if in_for_each => {}
+        RefTarget::Each(_) | RefTarget::Param(_) | RefTarget::ModuleOutput { .. } => {
+            diags.push(crate::collections::unexpanded(r))
+        }
+        RefTarget::Resource { address, .. }
+            if address.key.is_some() != for_each_blocks.contains(&address.block()) =>
+        {
+            let block = address.block();
+            diags.push(if address.key.is_some() && addresses.contains_key(&block) {
+                Diagnostic::new(
+                    "eco::unknown_reference",
+                    format!("{block} has no for-each: `{address}` names no instance"),
+                )
+                .at(r.span, "not a for-each resource")
+                .help(format!("refer to it as `{block}`"))
+            } else if address.key.is_some() {
+                Diagnostic::new(
+                    "eco::unknown_reference",
+                    format!("unknown resource `{block}`"),
+                )
+                .at(r.span, "no such resource")
+                .help(format!(
+                    "declare it: {} \"{}\" {{ for-each ...; ... }}",
+                    block.type_name, block.name
+                ))
+            } else {
+                Diagnostic::new(
+                    "eco::unknown_reference",
+                    format!("{address} has a for-each: name one of its instances"),
+                )
+                .at(r.span, "which instance?")
+                .help(format!("write {address}[\"KEY\"].ATTRIBUTE"))
+            });
+        }
         RefTarget::Var(name) => {
             if !declared_vars.contains(name.as_str()) {
                 let hint = did_you_mean(name, declared_vars.iter().copied())
@@ -1725,7 +1854,7 @@ pub(crate) fn check_references(config: &Config, registry: &Registry, diags: &mut
                 );
             }
         }
-        RefTarget::Resource { address, path } => match addresses.get(address) {
+        RefTarget::Resource { address, path } => match addresses.get(&address.block()) {
             None => {
                 let all: Vec<String> = addresses.keys().map(|a| a.to_string()).collect();
                 let wanted = address.to_string();
@@ -1774,12 +1903,18 @@ pub(crate) fn check_references(config: &Config, registry: &Registry, diags: &mut
             }
         },
     };
-    for res in &config.resources {
+    let for_each_resources = config.for_each.iter().map(|fe| (&fe.resource, true));
+    for (res, in_for_each) in config
+        .resources
+        .iter()
+        .map(|r| (r, false))
+        .chain(for_each_resources)
+    {
         for r in res.references() {
-            check(r, diags);
+            check(r, in_for_each, diags);
         }
         for (dep, span) in &res.depends_on {
-            if !addresses.contains_key(dep) {
+            if !addresses.contains_key(&dep.block()) {
                 let all: Vec<String> = addresses.keys().map(|a| a.to_string()).collect();
                 let hint = did_you_mean(&dep.to_string(), all.iter().map(String::as_str))
                     .map(|s| format!("did you mean `{s}`?"))
@@ -1797,28 +1932,33 @@ pub(crate) fn check_references(config: &Config, registry: &Registry, diags: &mut
             }
         }
     }
+    for fe in &config.for_each {
+        for r in fe.collection.references() {
+            check(r, false, diags);
+        }
+    }
     for o in &config.outputs {
         for r in o.value.references() {
-            check(r, diags);
+            check(r, false, diags);
         }
     }
     for l in &config.locals {
         for r in l.value.references() {
-            check(r, diags);
+            check(r, false, diags);
         }
     }
     for l in &config.lookups {
         for e in l.filters.values() {
             for r in e.references() {
-                check(r, diags);
+                check(r, false, diags);
             }
         }
     }
     for i in &config.imports {
         for r in i.id.references() {
-            check(r, diags);
+            check(r, false, diags);
         }
-        if !addresses.contains_key(&i.to) {
+        if !addresses.contains_key(&i.to.block()) {
             diags.push(
                 Diagnostic::new("eco::unknown_reference", format!("import target `{}` is not in the configuration", i.to))
                     .at(i.span, "no such resource")

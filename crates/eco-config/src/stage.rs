@@ -98,6 +98,24 @@ impl Config {
         }
         if let Some(s) = &stage {
             for (k, v) in &s.vars {
+                if let Some(declared) = vars.get(k) {
+                    let structured = |v: &Value| matches!(v, Value::List(_) | Value::Map(_));
+                    if (structured(declared) || structured(v))
+                        && !crate::collections::same_shape(declared, v)
+                    {
+                        return Err(Diagnostic::new(
+                            "eco::type_error",
+                            format!(
+                                "stage `{}` gives variable `{k}` {}, but its default is {}",
+                                s.name,
+                                crate::collections::shape_name(v),
+                                crate::collections::shape_name(declared)
+                            ),
+                        )
+                        .at(s.span, "in this stage")
+                        .help("give the stage's value the shape of the variable's default"));
+                    }
+                }
                 vars.insert(k.clone(), v.clone());
             }
         }
@@ -125,6 +143,12 @@ impl Config {
                 .help(hint));
             }
             let typed = match vars.get(k) {
+                Some(declared @ (Value::List(_) | Value::Map(_))) => {
+                    serde_json::from_str::<serde_json::Value>(raw)
+                        .ok()
+                        .map(|j| Value::from_json(&j))
+                        .filter(|v| crate::collections::same_shape(declared, v))
+                }
                 Some(Value::Int(_)) => raw.parse().map(Value::Int).ok(),
                 Some(Value::Float(_)) => raw.parse().map(Value::Float).ok(),
                 Some(Value::Bool(_)) => raw.parse().map(Value::Bool).ok(),
@@ -135,7 +159,11 @@ impl Config {
                     "eco::type_error",
                     format!("-var {k}={raw}: `{k}` is {}", describe(&vars[k])),
                 )
-                .help("give a value of the variable's type"));
+                .help(match &vars[k] {
+                    Value::List(_) => "write the list as JSON: -var 'NAME=[\"a\",\"b\"]'",
+                    Value::Map(_) => "write the map as JSON: -var 'NAME={\"key\":\"value\"}'",
+                    _ => "give a value of the variable's type",
+                }));
             };
             vars.insert(k.clone(), typed);
         }
@@ -176,6 +204,8 @@ fn describe(v: &Value) -> &'static str {
         Value::Int(_) => "an integer",
         Value::Float(_) => "a number",
         Value::Bool(_) => "a boolean (true or false)",
+        Value::List(_) => "a list",
+        Value::Map(_) => "a map",
         _ => "a string",
     }
 }

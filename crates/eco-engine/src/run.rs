@@ -450,6 +450,9 @@ impl Run {
     /// Settles interrupted operations (persisted), reads `import` blocks' targets (not in
     /// destroy plans), refreshes (unless told not to) and plans.
     pub async fn plan(&self, options: PlanOptions) -> Result<PlannedRun, RunError> {
+        let mut options = options;
+        options.targets = self.instances_of(&options.targets);
+        options.replace = self.instances_of(&options.replace);
         let stage = &self.engine.stage.name;
         let (state, mut version) = self.backend.read(stage).await?.into_state_or_new(stage);
         if let Some((lineage, serial)) = &options.expect_state {
@@ -482,6 +485,9 @@ impl Run {
             }
             resolved
         };
+        // `moved` blocks: what state tracks at an old address is planned at its new one.
+        let mut state = state;
+        let moved = eco_plan::moves::apply_moves(&mut state, self.config());
         let (state, imports) = if options.mode != Mode::Destroy && !self.config().imports.is_empty()
         {
             let (state, imported, errors) = self
@@ -523,6 +529,10 @@ impl Run {
             mode: options.mode,
         })
         .map_err(RunError::Plan)?;
+        plan.moved = moved;
+        if options.mode == Mode::Normal {
+            plan.hints = eco_plan::moves::moved_hints(&plan);
+        }
         if options.mode == Mode::Normal && !imports.is_empty() {
             let targets = &options.targets;
             let imports: BTreeMap<String, String> = imports
@@ -539,6 +549,31 @@ impl Run {
             state: refreshed,
             version,
         })
+    }
+
+    /// The addresses with each one that names a `for-each` resource block (`TYPE.NAME`, which
+    /// the configuration has only as instances) replaced by its instances `TYPE.NAME["KEY"]`.
+    fn instances_of(&self, addresses: &[Address]) -> Vec<Address> {
+        let mut out = Vec::with_capacity(addresses.len());
+        for a in addresses {
+            let instances: Vec<Address> = if a.key.is_none() && self.config().resource(a).is_none()
+            {
+                self.config()
+                    .resources
+                    .iter()
+                    .filter(|r| r.address.key.is_some() && &r.address.block() == a)
+                    .map(|r| r.address.clone())
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            if instances.is_empty() {
+                out.push(a.clone());
+            } else {
+                out.extend(instances);
+            }
+        }
+        out
     }
 
     /// Refuses addresses that name nothing: a typo in `-target` must not be "No changes."
@@ -611,8 +646,13 @@ impl Run {
         let PlannedRun {
             plan,
             mut state,
-            version,
+            mut version,
         } = planned;
+        if !plan.moved.is_empty() {
+            // Moves first: state records every moved resource at its new address before any
+            // change is made to it.
+            version = self.backend.write(&mut state, &version).await?;
+        }
         if !plan.has_changes() {
             if plan.mode != Mode::RefreshOnly && state.serial != 0 {
                 // Record what refresh found (drift), as Terraform's apply does.

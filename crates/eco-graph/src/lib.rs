@@ -240,11 +240,29 @@ impl ResourceGraph {
     pub fn to_dot(&self) -> String {
         let mut out =
             String::from("digraph eco {\n    rankdir = \"RL\";\n    node [shape = box];\n");
+        let quoted = |a: &Address| a.to_string().replace('"', "\\\"");
+        // Resources of modules are drawn in one cluster per module call.
+        let mut clusters: std::collections::BTreeMap<String, Vec<&Address>> = Default::default();
         for a in self.addresses() {
-            let _ = writeln!(out, "    \"{a}\";");
+            if a.module.is_empty() {
+                let _ = writeln!(out, "    \"{}\";", quoted(a));
+            } else {
+                let call: Vec<String> = a.module.iter().map(|m| format!("module.{m}")).collect();
+                clusters.entry(call.join(".")).or_default().push(a);
+            }
+        }
+        for (call, members) in &clusters {
+            let _ = writeln!(
+                out,
+                "    subgraph \"cluster_{call}\" {{\n        label = \"{call}\";"
+            );
+            for a in members {
+                let _ = writeln!(out, "        \"{}\";", quoted(a));
+            }
+            out.push_str("    }\n");
         }
         for (a, b) in self.edges() {
-            let _ = writeln!(out, "    \"{a}\" -> \"{b}\";");
+            let _ = writeln!(out, "    \"{}\" -> \"{}\";", quoted(a), quoted(b));
         }
         out.push_str("}\n");
         out

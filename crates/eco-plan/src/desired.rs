@@ -207,7 +207,10 @@ pub fn ownership_tags(project: &str, stage: &str, address: &str) -> BTreeMap<Str
     BTreeMap::from([
         (TAG_PROJECT.to_string(), project.to_string()),
         (TAG_STAGE.to_string(), stage.to_string()),
-        (TAG_ADDRESS.to_string(), address.to_string()),
+        (
+            TAG_ADDRESS.to_string(),
+            eco_schema::address_tag_value(address),
+        ),
     ])
 }
 

@@ -11,6 +11,7 @@
 pub mod desired;
 pub mod diff;
 mod model;
+pub mod moves;
 pub mod planner;
 pub mod render;
 pub mod sensitive;

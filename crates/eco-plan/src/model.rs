@@ -146,6 +146,14 @@ pub struct Plan {
     pub refused: Vec<Refusal>,
     pub drift: Vec<Drift>,
     pub outputs: BTreeMap<String, PlannedOutput>,
+    /// Resources state tracks under another address, moved by `moved` blocks (see
+    /// [`crate::moves`]); applying records them at their new address.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub moved: Vec<crate::moves::Move>,
+    /// Advice for the reader: the `moved` block that would keep a resource a destroy and a
+    /// create of the same type look like a rename of.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hints: Vec<String>,
 }
 
 /// Counts of the plan's summary line.
@@ -162,7 +170,7 @@ impl Plan {
     pub fn has_changes(&self) -> bool {
         match self.mode {
             Mode::RefreshOnly => !self.drift.is_empty(),
-            _ => !self.changes.is_empty(),
+            _ => !self.changes.is_empty() || !self.moved.is_empty(),
         }
     }
 

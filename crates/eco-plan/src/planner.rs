@@ -289,6 +289,8 @@ pub fn plan(req: &PlanRequest) -> Result<Plan, Diagnostics> {
         refused,
         drift,
         outputs,
+        moved: Vec::new(),
+        hints: Vec::new(),
     })
 }
 

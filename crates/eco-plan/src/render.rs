@@ -72,14 +72,30 @@ pub fn render(plan: &Plan, color: bool) -> String {
         }
         return out;
     }
-    if plan.changes.is_empty() {
+    for m in &plan.moved {
+        let _ = writeln!(
+            out,
+            "  # {} has moved to {}",
+            st.bold(&m.from),
+            st.bold(&m.to)
+        );
+    }
+    if !plan.moved.is_empty() {
+        out.push('\n');
+    }
+    for h in &plan.hints {
+        let _ = writeln!(out, "Note: {h}\n");
+    }
+    if plan.changes.is_empty() && plan.moved.is_empty() {
         out.push_str(&format!(
             "{} Your infrastructure matches the configuration.\n",
             st.green("No changes.")
         ));
         return out;
     }
-    let _ = writeln!(out, "eco will perform the following actions:\n");
+    if !plan.changes.is_empty() {
+        let _ = writeln!(out, "eco will perform the following actions:\n");
+    }
     for c in &plan.changes {
         render_change(&mut out, c, &st);
         out.push('\n');
@@ -90,9 +106,14 @@ pub fn render(plan: &Plan, color: bool) -> String {
     } else {
         String::new()
     };
+    let moved = if !plan.moved.is_empty() {
+        format!(" {} to move,", plan.moved.len())
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         out,
-        "{}{imports} {} to add, {} to change, {} to destroy.",
+        "{}{imports}{moved} {} to add, {} to change, {} to destroy.",
         st.bold("Plan:"),
         s.add,
         s.change,
@@ -144,7 +165,13 @@ fn render_change(out: &mut String, c: &ResourceChange, st: &Style) {
     } else {
         let _ = writeln!(out, "  # {} {what}{reason}", st.bold(&c.address));
     }
-    let name = c.address.split_once('.').map(|(_, n)| n).unwrap_or("");
+    // The block's name (an instance's key and a module's path are in the heading above).
+    let name = eco_config::Address::parse(&c.address)
+        .map(|a| a.name)
+        .unwrap_or_else(|| {
+            let n = c.address.split_once('.').map(|(_, n)| n).unwrap_or("");
+            n.to_string()
+        });
     let pad = if c.action == Action::Replace {
         ""
     } else {
@@ -255,6 +282,9 @@ pub fn to_json(plan: &Plan) -> serde_json::Value {
     }
     let mut json = serde_json::to_value(&redacted).expect("plans serialize");
     json["summary"] = serde_json::to_value(plan.summary()).expect("summary serializes");
+    if !plan.moved.is_empty() {
+        json["summary"]["moved"] = plan.moved.len().into();
+    }
     json["has_changes"] = plan.has_changes().into();
     if let Some(lost) = plan.data_at_risk_summary() {
         json["data_at_risk"] = serde_json::json!({

@@ -64,7 +64,14 @@ impl Sensitivity {
     /// Whether `expr` references a sensitive variable or a sensitive attribute.
     pub fn taints(&self, expr: &Expr) -> bool {
         expr.references().iter().any(|r| match &r.target {
-            RefTarget::Stage | RefTarget::Aws(_) | RefTarget::Local(_) => false,
+            // Replaced by values before planning (for-each instances, module calls); the stage's
+            // identity and locals are not secrets of their own.
+            RefTarget::Stage
+            | RefTarget::Aws(_)
+            | RefTarget::Local(_)
+            | RefTarget::Each(_)
+            | RefTarget::Param(_)
+            | RefTarget::ModuleOutput { .. } => false,
             RefTarget::Var(name) => self.vars.contains(name),
             RefTarget::Resource { address, path } => path
                 .first()

@@ -136,7 +136,10 @@ impl OpContext {
         BTreeMap::from([
             (TAG_PROJECT.to_string(), self.project.clone()),
             (TAG_STAGE.to_string(), self.stage.clone()),
-            (TAG_ADDRESS.to_string(), self.address.clone()),
+            (
+                TAG_ADDRESS.to_string(),
+                eco_schema::address_tag_value(&self.address),
+            ),
         ])
     }
 

@@ -16,7 +16,7 @@ mod value;
 // Each derive beside its trait, under the same name (as serde's `Serialize`).
 pub use at_risk::{DataAtRisk, Held};
 pub use eco_schema_derive::{Spec, SpecEnum};
-pub use names::NameRule;
+pub use names::{address_tag_value, NameRule};
 pub use spec::{Spec, SpecEnum};
 pub use value::Value;
 

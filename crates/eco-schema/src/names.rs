@@ -166,3 +166,41 @@ mod tests {
         assert!(Eventbridge.check("a/b").is_err());
     }
 }
+
+/// The value of the `eco:address` ownership tag for an address. AWS tag values take letters,
+/// digits, spaces and `_ . : / = + - @` only, so an instance `TYPE.NAME["KEY"]` is written
+/// `TYPE.NAME:KEY` (any other character of the key as `_`); other addresses are unchanged.
+pub fn address_tag_value(address: &str) -> String {
+    match address.split_once("[\"") {
+        Some((block, rest)) => {
+            let key = rest.strip_suffix("\"]").unwrap_or(rest);
+            let key: String = key
+                .chars()
+                .map(|c| {
+                    if c.is_alphanumeric() || " _.:/=+-@".contains(c) {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            format!("{block}:{key}")
+        }
+        None => address.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod address_tag_tests {
+    use super::address_tag_value;
+
+    #[test]
+    fn instance_keys_become_tag_safe() {
+        assert_eq!(address_tag_value("s3-bucket.site"), "s3-bucket.site");
+        assert_eq!(
+            address_tag_value("module.a.s3-bucket.site[\"x y\"]"),
+            "module.a.s3-bucket.site:x y"
+        );
+        assert_eq!(address_tag_value("s3-bucket.b[\"a*b\"]"), "s3-bucket.b:a_b");
+    }
+}

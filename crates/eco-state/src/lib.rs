@@ -26,8 +26,8 @@ pub use error::StateError;
 pub use lock::{retry_locked, who, LockInfo, LOCK_BACKOFF_MAX, LOCK_BACKOFF_START};
 pub use memory::MemoryBackend;
 pub use model::{
-    now_rfc3339, Operation, OutputValue, PendingIntent, ResourceState, State, ECO_VERSION,
-    FORMAT_VERSION,
+    now_rfc3339, type_of_address, Operation, OutputValue, PendingIntent, ResourceState, State,
+    ECO_VERSION, FORMAT_VERSION,
 };
 pub use redact::{redact, redact_attributes, REDACTED};
 pub use writer::{Durable, Mutation, StateWriter};

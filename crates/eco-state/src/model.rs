@@ -237,7 +237,7 @@ impl State {
         }
         let mut resource = self.remove(from)?;
         resource.address = to.to_string();
-        if let Some((type_, _)) = to.split_once('.') {
+        if let Some(type_) = type_of_address(to) {
             resource.type_ = type_.to_string();
         }
         self.upsert(resource);
@@ -363,4 +363,16 @@ pub(crate) fn is_newer(a: &str, b: &str) -> bool {
         (Some(a), Some(b)) => a > b,
         _ => true,
     }
+}
+
+/// The resource type an address names: `TYPE` of `TYPE.NAME`, `TYPE.NAME["KEY"]` and
+/// `module.CALL.TYPE.NAME`.
+pub fn type_of_address(address: &str) -> Option<&str> {
+    let base = address.split("[\"").next().unwrap_or(address);
+    let segments: Vec<&str> = base.split('.').collect();
+    let mut i = 0;
+    while segments.len() - i > 2 && segments[i] == "module" {
+        i += 2;
+    }
+    (segments.len() - i == 2).then(|| segments[i])
 }

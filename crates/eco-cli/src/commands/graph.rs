@@ -10,11 +10,22 @@ use crate::ui::Ui;
 
 pub fn run(ui: &Ui, dir: &Path, args: &GraphArgs) -> CmdResult {
     let config = load(dir)?;
-    if args.stage.stage.is_some() {
-        config
-            .select_stage(args.stage.stage.as_deref(), &args.stage.vars)
+    let config = if args.stage.stage.is_some() || !config.for_each.is_empty() {
+        // for-each instances depend on the stage: without -stage, the default stage's (or the
+        // first declared one's when none is the default).
+        let requested = args.stage.stage.clone().or_else(|| {
+            match config.select_stage(None, &args.stage.vars) {
+                Ok(_) => None,
+                Err(_) => config.stages.first().map(|s| s.name.clone()),
+            }
+        });
+        let stage = config
+            .select_stage(requested.as_deref(), &args.stage.vars)
             .map_err(|d| CliError::Diagnostic(config.sources.clone(), d))?;
-    }
+        super::for_stage(&config, &stage)?
+    } else {
+        config
+    };
     let graph = ResourceGraph::from_config(&config)
         .map_err(|d| CliError::Diagnostic(config.sources.clone(), d))?;
     match args.format {

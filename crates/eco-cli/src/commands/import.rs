@@ -46,6 +46,7 @@ async fn open(dir: &Path, stage: &crate::cli::StageArgs) -> Result<Ctx, CliError
         .select_stage(stage.stage.as_deref(), &stage.vars)
         .map_err(|d| CliError::Diagnostic(config.sources.clone(), d))?;
     crate::redact::learn_sensitive_vars(&config, &stage);
+    let config = super::for_stage(&config, &stage)?;
     let backend = backend::open(&config, dir, &stage).await?.into_arc();
     let aws = StageAws::load(&stage).await;
     aws.check_account(&stage).await?;

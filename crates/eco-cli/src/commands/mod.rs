@@ -70,4 +70,14 @@ pub fn load(dir: &Path) -> Result<Config, CliError> {
     eco_config::load_dir(dir, &registry()).map_err(CliError::Config)
 }
 
+/// The configuration for a stage: `for-each` resources expanded into their instances.
+pub fn for_stage(config: &Config, stage: &eco_config::StageContext) -> Result<Config, CliError> {
+    config.for_stage(stage).map_err(|diagnostics| {
+        CliError::Config(LoadError {
+            sources: config.sources.clone(),
+            diagnostics,
+        })
+    })
+}
+
 pub use eco_engine::id_format;

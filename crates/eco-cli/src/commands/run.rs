@@ -89,7 +89,7 @@ fn parse_addresses(list: &[String], flag: &str) -> Result<Vec<Address>, CliError
             Address::parse(s).ok_or_else(|| {
                 CliError::msg(
                     format!("-{flag} {s}: not a resource address"),
-                    "addresses are TYPE.NAME, e.g. s3-bucket.site",
+                    "addresses are TYPE.NAME, e.g. s3-bucket.site, TYPE.NAME[\"KEY\"] or module.CALL.TYPE.NAME",
                 )
             })
         })
@@ -120,6 +120,7 @@ fn load_for_run(dir: &Path, run: &RunArgs) -> Result<(Config, StageContext), Cli
         .select_stage(run.stage.stage.as_deref(), &run.stage.vars)
         .map_err(|d| config_error(&config, d))?;
     crate::redact::learn_sensitive_vars(&config, &stage);
+    let config = super::for_stage(&config, &stage)?;
     Ok((config, stage))
 }
 
@@ -206,6 +207,7 @@ async fn generate_config_out(
         .select_stage(run.stage.stage.as_deref(), &run.stage.vars)
         .map_err(|d| config_error(&config, d))?;
     crate::redact::learn_sensitive_vars(&config, &stage);
+    let config = super::for_stage(&config, &stage)?;
     if missing.is_empty() {
         ui.out(
             "-generate-config-out: every import block's target is configured; nothing to write.",
@@ -436,6 +438,7 @@ async fn apply_saved(ui: &Ui, dir: &Path, args: &ApplyArgs, file: &Path) -> CmdR
         aws: Default::default(),
         lookups: Default::default(),
     };
+    let config = super::for_stage(&config, &stage)?;
     // What the plan was made with: its targets, and the replacements `-replace` asked for.
     let replace = saved
         .plan

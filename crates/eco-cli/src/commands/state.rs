@@ -23,6 +23,7 @@ async fn open(dir: &Path, stage: Option<&str>) -> Result<Opened, CliError> {
         .select_stage(stage, &[])
         .map_err(|d| CliError::Diagnostic(config.sources.clone(), d))?;
     crate::redact::learn_sensitive_vars(&config, &ctx);
+    let config = super::for_stage(&config, &ctx)?;
     let backend = backend::open(&config, dir, &ctx).await?;
     Ok(Opened {
         config,
@@ -83,6 +84,14 @@ pub async fn run(ui: &Ui, dir: &Path, command: &StateCommand) -> CmdResult {
             .await
         }
         StateCommand::Mv(a) => {
+            for address in [&a.from, &a.to] {
+                if eco_config::Address::parse(address).is_none() {
+                    return Err(CliError::msg(
+                        format!("state mv: `{address}` is not a resource address"),
+                        "addresses are TYPE.NAME, TYPE.NAME[\"KEY\"] or module.CALL.TYPE.NAME",
+                    ));
+                }
+            }
             mutate(ui, dir, &a.stage, "state mv", |state| {
                 state.move_resource(&a.from, &a.to)?;
                 Ok(format!("Moved {} to {}.", a.from, a.to))

@@ -61,11 +61,30 @@ pub fn run(ui: &Ui, dir: &Path, args: &ValidateArgs) -> CmdResult {
         None => config.stages.iter().map(|s| Some(s.name.clone())).collect(),
     };
     let mut problems = Vec::new();
+    let mut counts = (graph.len(), graph.edges().len());
     for stage in &stages {
         let ctx = config
             .select_stage(stage.as_deref(), &args.stage.vars)
             .map_err(|d| CliError::Diagnostic(config.sources.clone(), d))?;
         crate::redact::learn_sensitive_vars(&config, &ctx);
+        let config = match config.for_stage(&ctx) {
+            Ok(c) => c,
+            Err(ds) => {
+                for mut d in ds.0 {
+                    d.message = format!("stage `{}`: {}", ctx.name, d.message);
+                    problems.push(d);
+                }
+                continue;
+            }
+        };
+        match ResourceGraph::from_config(&config) {
+            // With for-each the count depends on the stage: the largest is reported.
+            Ok(g) => counts = counts.max((g.len(), g.edges().len())),
+            Err(d) => {
+                problems.push(d);
+                continue;
+            }
+        }
         for mut d in check_stage(&config, &ctx) {
             d.message = format!("stage `{}`: {}", ctx.name, d.message);
             problems.push(d);
@@ -87,8 +106,8 @@ pub fn run(ui: &Ui, dir: &Path, args: &ValidateArgs) -> CmdResult {
     ui.out(format!(
         "{} The configuration is valid: {} resources, {} dependencies, stages: {}.",
         ui.green("Success!"),
-        graph.len(),
-        graph.edges().len(),
+        counts.0,
+        counts.1,
         stage_names.join(", ")
     ));
     Ok(Status::Ok)

@@ -1,0 +1,672 @@
+//! Structured values (lists and maps written as KDL children), `for-each` resources and the
+//! substitution of `${each.*}` / `${param.*}` references by values.
+//!
+//! A structured value is written as the children of the node that holds it: a child named `-`
+//! is a list element (`- "a"`, or `- memory=512` for a map), any other child is a map entry named
+//! by its node name (`assets memory=512`, `region "eu-west-1"`, `nested { ... }`).
+
+use std::collections::BTreeMap;
+
+use eco_kdl::{Node as KdlNode, Value as KdlValue};
+use eco_schema::Value;
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::expression::Node;
+use crate::expr::{is_identifier, Address, Expr, Part, RefTarget, Reference, Resolver, Template};
+use crate::model::{Config, ForEachResource, Resource};
+use crate::source::{FileId, Span};
+use crate::stage::StageContext;
+
+/// The diagnostic for `${each.*}`, `${param.*}` or `${module.*}` evaluated where nothing
+/// replaced it.
+pub(crate) fn unexpanded(r: &Reference) -> Diagnostic {
+    let (what, help) = match &r.target {
+        RefTarget::Each(_) => (
+            "`each` is only defined inside a resource with `for-each`",
+            "add `for-each \"${var.NAME}\"` to the resource, or use a variable",
+        ),
+        RefTarget::Param(_) => (
+            "`param` is only defined inside a module",
+            "at the root of a configuration, use `${var.NAME}`",
+        ),
+        _ => (
+            "a module output is not known here",
+            "reference a module's output from the configuration that calls it",
+        ),
+    };
+    Diagnostic::new("eco::bad_reference", format!("`${{{}}}`: {what}", r.target))
+        .at(r.span, "here")
+        .help(help)
+}
+
+/// Parses a reference with an instance key: `TYPE.NAME["KEY"].ATTR...`.
+pub(crate) fn parse_keyed_ref(s: &str) -> Result<RefTarget, &'static str> {
+    const FORM: &str = "an instance of a for-each resource is `TYPE.NAME[\"KEY\"].ATTRIBUTE`";
+    let open = s.find("[\"").ok_or(FORM)?;
+    let close = s[open + 2..].find("\"]").ok_or(FORM)? + open + 2;
+    let key = &s[open + 2..close];
+    let head: Vec<&str> = s[..open].split('.').collect();
+    let tail = &s[close + 2..];
+    let path: Vec<&str> = match tail.strip_prefix('.') {
+        Some(t) => t.split('.').collect(),
+        None => return Err("name the attribute too: `TYPE.NAME[\"KEY\"].ATTRIBUTE`"),
+    };
+    if key.contains('"') || head.iter().chain(&path).any(|seg| !is_identifier(seg)) {
+        return Err(FORM);
+    }
+    match head.as_slice() {
+        [ty, name] => Ok(RefTarget::Resource {
+            address: Address::new(*ty, *name).with_key(key),
+            path: path.iter().map(|p| p.to_string()).collect(),
+        }),
+        _ => Err(FORM),
+    }
+}
+
+/// A value as an expression (with no references) that evaluates back to it.
+pub fn value_to_expr(v: &Value, span: Span) -> Expr {
+    match v {
+        Value::Null | Value::Unknown => Expr::Null,
+        Value::Bool(b) => Expr::Bool(*b),
+        Value::Int(i) => Expr::Int(*i),
+        Value::Float(f) => Expr::Float(*f),
+        Value::String(s) => Expr::Str(Template {
+            parts: vec![Part::Literal(s.clone())],
+            span,
+        }),
+        Value::List(items) => Expr::List(items.iter().map(|i| value_to_expr(i, span)).collect()),
+        Value::Map(m) => Expr::Map(
+            m.iter()
+                .map(|(k, v)| (k.clone(), value_to_expr(v, span)))
+                .collect(),
+        ),
+    }
+}
+
+/// What a reference is replaced by: `None` keeps it.
+pub(crate) type Replacement<'a> = dyn FnMut(&Reference) -> Option<Result<Expr, Diagnostic>> + 'a;
+
+/// The expression with references replaced as `replace` says. A reference that is the whole
+/// string is replaced by the expression itself (keeping its type); one inside a longer string is
+/// replaced by the expression's text, which must then be a scalar.
+pub(crate) fn substitute(expr: &Expr, replace: &mut Replacement<'_>) -> Result<Expr, Diagnostic> {
+    Ok(match expr {
+        Expr::Str(t) => {
+            if let Some(r) = t.single_ref() {
+                if let Some(e) = replace(r) {
+                    return e;
+                }
+                return Ok(expr.clone());
+            }
+            let mut parts: Vec<Part> = Vec::with_capacity(t.parts.len());
+            let push_literal = |parts: &mut Vec<Part>, s: &str| match parts.last_mut() {
+                Some(Part::Literal(l)) => l.push_str(s),
+                _ => parts.push(Part::Literal(s.to_string())),
+            };
+            for p in &t.parts {
+                match p {
+                    Part::Literal(s) => push_literal(&mut parts, s),
+                    // `${upper(each.key)}`: the references inside a call or a comparison are
+                    // replaced by their values, inlined.
+                    Part::Expr(e) => {
+                        let mut e = e.clone();
+                        let mut failed = None;
+                        e.node.visit_mut(&mut |n| {
+                            let replaced = match n {
+                                Node::Ref(r) => replace(r).map(|v| (v, r.span)),
+                                Node::Inline(inner, span) => {
+                                    Some((substitute(inner, &mut *replace), *span))
+                                }
+                                _ => None,
+                            };
+                            match replaced {
+                                Some((Ok(v), span)) => *n = Node::Inline(Box::new(v), span),
+                                Some((Err(d), _)) => failed = Some(d),
+                                None => {}
+                            }
+                        });
+                        if let Some(d) = failed {
+                            return Err(d);
+                        }
+                        parts.push(Part::Expr(e));
+                    }
+                    Part::Ref(r) => match replace(r) {
+                        None => parts.push(p.clone()),
+                        Some(e) => match e? {
+                            Expr::Str(inner) => {
+                                for ip in inner.parts {
+                                    match ip {
+                                        Part::Literal(s) => push_literal(&mut parts, &s),
+                                        other => parts.push(other),
+                                    }
+                                }
+                            }
+                            Expr::Null => {}
+                            Expr::Bool(b) => push_literal(&mut parts, &b.to_string()),
+                            Expr::Int(i) => push_literal(&mut parts, &i.to_string()),
+                            Expr::Float(f) => push_literal(&mut parts, &f.to_string()),
+                            Expr::List(_) | Expr::Map(_) => {
+                                return Err(Diagnostic::new(
+                                    "eco::not_interpolable",
+                                    format!(
+                                        "`{}` is a list or map and cannot be part of a string",
+                                        r.target
+                                    ),
+                                )
+                                .at(r.span, "not a string")
+                                .help("use it alone as the whole value: \"${...}\""))
+                            }
+                        },
+                    },
+                }
+            }
+            Expr::Str(Template {
+                parts,
+                span: t.span,
+            })
+        }
+        Expr::List(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for e in items {
+                let whole_ref = matches!(e, Expr::Str(t) if t.single_ref().is_some());
+                match substitute(e, replace)? {
+                    // `names "${param.list}"`: the list's elements, not a list inside a list.
+                    Expr::List(inner) if whole_ref => out.extend(inner),
+                    other => out.push(other),
+                }
+            }
+            Expr::List(out)
+        }
+        Expr::Map(m) => Expr::Map(
+            m.iter()
+                .map(|(k, e)| Ok((k.clone(), substitute(e, replace)?)))
+                .collect::<Result<_, Diagnostic>>()?,
+        ),
+        other => other.clone(),
+    })
+}
+
+/// A structured value written as the children of `node` (see the module doc).
+pub(crate) fn structured_value(
+    file: FileId,
+    node: &KdlNode,
+    what: &str,
+) -> Result<Value, Diagnostic> {
+    let children = node.child_nodes();
+    let span_of = |s: eco_kdl::Span| Span::new(file, s.offset(), s.len());
+    let items = children.iter().filter(|c| c.name().value() == "-").count();
+    if items > 0 && items < children.len() {
+        let odd = children
+            .iter()
+            .find(|c| (c.name().value() == "-") != (items > children.len() / 2))
+            .unwrap_or(&children[0]);
+        return Err(Diagnostic::new(
+            "eco::mixed_collection",
+            format!("{what} mixes list elements (`-`) and map entries"),
+        )
+        .at(span_of(odd.name().span()), "this one is of the other kind")
+        .help("a list is written `- VALUE` per element; a map `KEY VALUE` per entry"));
+    }
+    if items > 0 {
+        return children
+            .iter()
+            .map(|c| element(file, c, what))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Value::List);
+    }
+    let mut map = BTreeMap::new();
+    for c in children {
+        let key = c.name().value().to_string();
+        if map.contains_key(&key) {
+            return Err(Diagnostic::new(
+                "eco::duplicate",
+                format!("{what} has the key `{key}` twice"),
+            )
+            .at(span_of(c.name().span()), "second entry")
+            .help("keys of a map are unique"));
+        }
+        let v = element(file, c, what)?;
+        map.insert(key, v);
+    }
+    Ok(Value::Map(map))
+}
+
+/// One element or entry: a single argument (a scalar), properties (a map of scalars) or
+/// children (a nested structured value).
+fn element(file: FileId, node: &KdlNode, what: &str) -> Result<Value, Diagnostic> {
+    let span = Span::new(file, node.span().offset(), node.span().len());
+    let args: Vec<&eco_kdl::Entry> = node.args().collect();
+    let props: Vec<&eco_kdl::Entry> = node.props().collect();
+    let has_children = !node.child_nodes().is_empty();
+    let shape_error = || {
+        Diagnostic::new(
+            "eco::type_error",
+            format!("{what}: an element is one value, properties or a block, not several"),
+        )
+        .at(span, "ambiguous element")
+        .help("write `- \"a\"`, `- memory=512` or `KEY { ... }`")
+    };
+    match (args.as_slice(), props.is_empty(), has_children) {
+        ([one], true, false) => Ok(plain(one.value())),
+        ([], false, false) => Ok(Value::Map(
+            props
+                .iter()
+                .map(|e| {
+                    let k = e.name().map(|n| n.value().to_string()).unwrap_or_default();
+                    (k, plain(e.value()))
+                })
+                .collect(),
+        )),
+        ([], true, true) => structured_value(file, node, what),
+        ([], true, false) => Err(Diagnostic::new(
+            "eco::missing_value",
+            format!("{what}: an element has no value"),
+        )
+        .at(span, "empty")
+        .help("write `- \"a\"` or `KEY \"value\"`")),
+        _ => Err(shape_error()),
+    }
+}
+
+fn plain(v: &KdlValue) -> Value {
+    match v {
+        KdlValue::String(s) => Value::String(s.clone()),
+        KdlValue::Integer(i) => i64::try_from(*i)
+            .map(Value::Int)
+            .unwrap_or(Value::Float(*i as f64)),
+        KdlValue::Float(f) => Value::Float(*f),
+        KdlValue::Bool(b) => Value::Bool(*b),
+        KdlValue::Null => Value::Null,
+    }
+}
+
+/// A short description of a value's shape, for type errors.
+pub fn shape_name(v: &Value) -> &'static str {
+    match v {
+        Value::List(_) => "a list",
+        Value::Map(_) => "a map",
+        Value::Int(_) => "an integer",
+        Value::Float(_) => "a number",
+        Value::Bool(_) => "a boolean",
+        Value::Null => "null",
+        Value::Unknown => "unknown",
+        Value::String(_) => "a string",
+    }
+}
+
+/// Whether `v` can stand where `expected` is declared: same shape (a number for a number).
+pub fn same_shape(expected: &Value, v: &Value) -> bool {
+    matches!(
+        (expected, v),
+        (Value::List(_), Value::List(_))
+            | (Value::Map(_), Value::Map(_))
+            | (Value::String(_), Value::String(_))
+            | (Value::Bool(_), Value::Bool(_))
+            | (Value::Int(_), Value::Int(_))
+            | (
+                Value::Float(_) | Value::Int(_),
+                Value::Float(_) | Value::Int(_)
+            )
+            | (Value::Null, _)
+            | (_, Value::Null)
+    )
+}
+
+/// Resolves only the stage and variables: what a `for-each` collection may use.
+struct StageOnly<'a>(&'a StageContext);
+
+impl Resolver for StageOnly<'_> {
+    fn stage(&self) -> &str {
+        &self.0.name
+    }
+    fn var(&self, name: &str) -> Option<Value> {
+        self.0.vars.get(name).cloned()
+    }
+    fn attribute(&self, _: &Address, _: &[String]) -> Value {
+        Value::Unknown
+    }
+}
+
+/// The instances of a `for-each` resource in a stage: (key, value) pairs, in key order.
+pub fn for_each_instances(
+    fe: &ForEachResource,
+    stage: &StageContext,
+) -> Result<Vec<(String, Value)>, Diagnostic> {
+    let collection = fe.collection.eval(&StageOnly(stage))?;
+    let not_a_collection = |found: &str| {
+        Diagnostic::new(
+            "eco::type_error",
+            format!(
+                "the for-each of {} must be a list of strings or a map, found {found}",
+                fe.resource.address
+            ),
+        )
+        .at(fe.span, "not a collection")
+        .help("iterate a variable holding a list (`- \"a\"`) or a map (`KEY VALUE`); an empty one makes no instance")
+    };
+    if collection.contains_unknown() {
+        return Err(Diagnostic::new(
+            "eco::for_each_unknown",
+            format!(
+                "the for-each of {} is not known before apply",
+                fe.resource.address
+            ),
+        )
+        .at(fe.span, "depends on a resource")
+        .help("for-each keys must be known when planning: iterate variables or literal values"));
+    }
+    let mut out: Vec<(String, Value)> = match collection {
+        Value::List(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for item in items {
+                match item {
+                    Value::String(s) => out.push((s.clone(), Value::String(s))),
+                    other => {
+                        return Err(not_a_collection(&format!(
+                            "a list holding {}",
+                            shape_name(&other)
+                        )))
+                    }
+                }
+            }
+            out
+        }
+        Value::Map(m) => m.into_iter().collect(),
+        other => return Err(not_a_collection(shape_name(&other))),
+    };
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    for pair in out.windows(2) {
+        if pair[0].0 == pair[1].0 {
+            return Err(Diagnostic::new(
+                "eco::duplicate",
+                format!(
+                    "the for-each of {} has the key `{}` twice",
+                    fe.resource.address, pair[0].0
+                ),
+            )
+            .at(fe.span, "duplicate key")
+            .help("each element of a for-each list names one instance: make them unique"));
+        }
+    }
+    for (key, _) in &out {
+        if key.is_empty() || key.contains('"') || key.contains('\n') {
+            return Err(Diagnostic::new(
+                "eco::invalid_name",
+                format!(
+                    "`{key}` cannot be a for-each key of {}",
+                    fe.resource.address
+                ),
+            )
+            .at(fe.span, "bad key")
+            .help("a key is a non-empty string without quotes or line breaks"));
+        }
+    }
+    Ok(out)
+}
+
+/// The value at `path` (after `each`) for one instance.
+fn each_value(key: &str, value: &Value, r: &Reference) -> Result<Value, Diagnostic> {
+    let path = match &r.target {
+        RefTarget::Each(p) => p,
+        _ => unreachable!("only each references are looked up"),
+    };
+    if path[0] == "key" {
+        return Ok(Value::String(key.to_string()));
+    }
+    let mut v = value;
+    for field in &path[1..] {
+        v = match v {
+            Value::Map(m) => m.get(field).ok_or_else(|| {
+                let fields: Vec<&str> = m.keys().map(String::as_str).collect();
+                Diagnostic::new(
+                    "eco::unknown_reference",
+                    format!(
+                        "`${{{}}}`: the element `{key}` has no field `{field}`",
+                        r.target
+                    ),
+                )
+                .at(r.span, "no such field")
+                .help(format!("its fields: {}", fields.join(", ")))
+            })?,
+            other => {
+                return Err(Diagnostic::new(
+                    "eco::type_error",
+                    format!(
+                        "`${{{}}}`: the element `{key}` is {}, which has no fields",
+                        r.target,
+                        shape_name(other)
+                    ),
+                )
+                .at(r.span, "not a map")
+                .help("use `${each.value}` for an element that is a single value"))
+            }
+        };
+    }
+    Ok(v.clone())
+}
+
+/// One instance of a `for-each` resource: its address gets the key, and `${each.*}` the
+/// instance's values.
+pub fn instance(fe: &ForEachResource, key: &str, value: &Value) -> Result<Resource, Diagnostic> {
+    let mut resource = fe.resource.clone();
+    resource.address = resource.address.with_key(key);
+    let mut replace = |r: &Reference| match &r.target {
+        RefTarget::Each(_) => Some(each_value(key, value, r).map(|v| value_to_expr(&v, r.span))),
+        _ => None,
+    };
+    for attr in resource.attributes.values_mut() {
+        attr.expr = substitute(&attr.expr, &mut replace)?;
+    }
+    Ok(resource)
+}
+
+impl Config {
+    /// The configuration for a stage: every `for-each` resource expanded into its instances
+    /// (`TYPE.NAME["KEY"]`), references to instances checked. A configuration without
+    /// `for-each` comes back as it was.
+    pub fn for_stage(&self, stage: &StageContext) -> Result<Config, Diagnostics> {
+        if self.for_each.is_empty() {
+            return Ok(self.clone());
+        }
+        let mut config = self.clone();
+        config.for_each.clear();
+        let mut diags = Diagnostics::default();
+        for fe in &self.for_each {
+            match for_each_instances(fe, stage) {
+                Ok(pairs) => {
+                    for (key, value) in pairs {
+                        match instance(fe, &key, &value) {
+                            Ok(r) => config.resources.push(r),
+                            Err(d) => diags.push(d),
+                        }
+                    }
+                }
+                Err(d) => diags.push(d),
+            }
+        }
+        // `depends-on "TYPE.NAME"` naming a for-each resource waits for all its instances.
+        let blocks: std::collections::HashSet<Address> = self
+            .for_each
+            .iter()
+            .map(|fe| fe.resource.address.clone())
+            .collect();
+        let instances: Vec<Address> = config
+            .resources
+            .iter()
+            .filter(|r| r.address.key.is_some() && blocks.contains(&r.address.block()))
+            .map(|r| r.address.clone())
+            .collect();
+        for r in &mut config.resources {
+            if r.depends_on.iter().any(|(a, _)| blocks.contains(a)) {
+                let mut expanded = Vec::new();
+                for (a, span) in std::mem::take(&mut r.depends_on) {
+                    if blocks.contains(&a) {
+                        expanded.extend(
+                            instances
+                                .iter()
+                                .filter(|i| i.block() == a)
+                                .map(|i| (i.clone(), span)),
+                        );
+                    } else {
+                        expanded.push((a, span));
+                    }
+                }
+                r.depends_on = expanded;
+            }
+        }
+        if diags.is_empty() {
+            check_instance_references(&config, &mut diags);
+        }
+        if diags.is_empty() {
+            Ok(config)
+        } else {
+            Err(diags)
+        }
+    }
+}
+
+/// References to instances that the stage's collections do not have.
+fn check_instance_references(config: &Config, diags: &mut Diagnostics) {
+    let mut check = |r: &Reference| {
+        if let RefTarget::Resource { address, .. } = &r.target {
+            if address.key.is_some() && config.resource(address).is_none() {
+                let keys: Vec<String> = config
+                    .resources
+                    .iter()
+                    .filter(|c| c.address.block() == address.block())
+                    .filter_map(|c| c.address.key.clone())
+                    .collect();
+                diags.push(
+                    Diagnostic::new(
+                        "eco::unknown_reference",
+                        format!("unknown instance `{address}`"),
+                    )
+                    .at(r.span, "no such instance in this stage")
+                    .help(if keys.is_empty() {
+                        format!("{} has no instances in this stage", address.block())
+                    } else {
+                        format!("its keys in this stage: {}", keys.join(", "))
+                    }),
+                );
+            }
+        }
+    };
+    for res in &config.resources {
+        for r in res.references() {
+            check(r);
+        }
+    }
+    for o in &config.outputs {
+        for r in o.value.references() {
+            check(r);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Sources;
+
+    fn load(text: &str) -> Result<Config, crate::LoadError> {
+        let mut sources = Sources::new();
+        sources.add("main.kdl", text.to_string());
+        let mut registry = eco_schema::Registry::new();
+        registry.register(
+            eco_schema::Schema::new("thing", "a test type")
+                .attr(eco_schema::Attribute::string("name").required())
+                .attr(eco_schema::Attribute::int("size")),
+        );
+        crate::parse_sources(sources, &registry)
+    }
+
+    #[test]
+    fn addresses_with_keys_and_modules_round_trip() {
+        for s in [
+            "thing.a",
+            "thing.a[\"k\"]",
+            "thing.a[\"app.example.com\"]",
+            "module.site.thing.a",
+            "module.x.module.y.thing.a[\"k\"]",
+        ] {
+            let a = Address::parse(s).unwrap_or_else(|| panic!("{s}"));
+            assert_eq!(a.to_string(), s);
+        }
+        for bad in [
+            "thing",
+            "thing.a.b",
+            "thing.a[k]",
+            "thing.a[\"k\"",
+            "module.x.thing",
+        ] {
+            assert!(Address::parse(bad).is_none(), "{bad}");
+        }
+        let a = Address::parse("thing.a[\"k\"]").unwrap();
+        assert_eq!(a.block(), Address::new("thing", "a"));
+    }
+
+    #[test]
+    fn for_each_expands_per_stage_with_each_values() {
+        let config = load(
+            r#"
+var "sizes" {
+    small size=1
+    large size=9
+}
+thing "t" {
+    for-each "${var.sizes}"
+    name "t-${each.key}"
+    size "${each.value.size}"
+}
+thing "u" {
+    name "${thing.t[\"large\"].name}"
+    depends-on "thing.t"
+}
+"#,
+        )
+        .unwrap();
+        assert_eq!(config.resources.len(), 1);
+        let stage = config.select_stage(None, &[]).unwrap();
+        let expanded = config.for_stage(&stage).unwrap();
+        let large = expanded
+            .resource(&Address::new("thing", "t").with_key("large"))
+            .unwrap();
+        assert_eq!(
+            large.attributes["size"].expr,
+            Expr::Int(9),
+            "each.value.size keeps its type"
+        );
+        let u = expanded.resource(&Address::new("thing", "u")).unwrap();
+        assert_eq!(u.depends_on.len(), 2, "depends-on waits for every instance");
+        // -var replaces the map: `large` is gone, and so the reference to it is a diagnostic.
+        let stage = config
+            .select_stage(None, &[("sizes".into(), r#"{"small":{"size":2}}"#.into())])
+            .unwrap();
+        let err = config.for_stage(&stage).unwrap_err();
+        assert!(err.0[0].message.contains("unknown instance"), "{err}");
+    }
+
+    #[test]
+    fn structured_values_and_their_mistakes() {
+        let config =
+            load("var \"l\" {\n - \"a\"\n - \"b\"\n}\nvar \"m\" {\n x 1\n y { z #true; }\n}\n")
+                .unwrap();
+        let l = config.vars[0].default.clone().unwrap();
+        assert_eq!(
+            l,
+            Value::List(vec![Value::String("a".into()), Value::String("b".into())])
+        );
+        let m = config.vars[1].default.clone().unwrap();
+        assert_eq!(shape_name(&m), "a map");
+        let err = load("var \"x\" {\n - \"a\"\n k 1\n}\n").unwrap_err();
+        assert!(err.to_string().contains("mixes list elements"), "{err}");
+        let err = load("thing \"t\" {\n name \"${each.key}\"\n}\n").unwrap_err();
+        assert!(err.to_string().contains("only defined inside"), "{err}");
+        let err = load(
+            r#"thing "t" { name "x"; }
+thing "u" { name "${thing.t[\"k\"].name}"; }"#,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("has no for-each"), "{err}");
+    }
+}

@@ -1,0 +1,122 @@
+//! Modules end to end: examples/modules calls one static-site module twice with different
+//! parameters; both apply, an output is referenced outside; a parameter of the wrong type is a
+//! diagnostic naming the call and the parameter; a resource moved into a module with `moved`
+//! keeps its live id.
+
+use crate::support::*;
+
+fn bucket_exists(p: &Project, name: &str) -> bool {
+    let s3 = p.aws().s3();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async { s3.head_bucket().bucket(name).send().await.is_ok() })
+}
+
+#[test]
+fn a_module_called_twice_applies_both_and_its_outputs_are_referenced() {
+    let p = Project::from_example("examples/modules");
+    let out = ok(&p.eco(&["apply", "-auto-approve"]));
+    assert!(out.contains("3 added"), "{out}");
+    assert_eq!(
+        p.id_of("module.ams.s3-bucket.files"),
+        "modules-dev-ams-site"
+    );
+    assert_eq!(
+        p.id_of("module.bpm.s3-bucket.files"),
+        "modules-dev-bpm-site"
+    );
+    assert!(bucket_exists(&p, "modules-dev-ams-site"));
+    assert!(bucket_exists(&p, "modules-dev-bpm-site"));
+    let bpm = p.resource("module.bpm.s3-bucket.files");
+    assert_eq!(bpm["attributes"]["versioning"], true);
+    assert_eq!(
+        bpm["attributes"]["cors"][0]["allowed-origins"][1],
+        "https://admin.bpm.example.com"
+    );
+    let ams = p.resource("module.ams.s3-bucket.files");
+    assert_eq!(ams["attributes"]["versioning"], false);
+    let logs = p.resource("s3-bucket.logs");
+    assert_eq!(logs["attributes"]["tags"]["ams"], "modules-dev-ams-site");
+    assert_eq!(logs["attributes"]["tags"]["bpm"], "modules-dev-bpm-site");
+    assert_eq!(
+        p.state()["outputs"]["bpm-bucket"]["value"],
+        "modules-dev-bpm-site"
+    );
+    p.no_changes();
+
+    // The graph draws each call as a cluster.
+    let out = ok(&p.eco(&["graph"]));
+    assert!(out.contains("subgraph \"cluster_module.ams\""), "{out}");
+
+    // A parameter of the wrong type names the call and the parameter, and points at both files.
+    p.edit("    label \"bpm\"", "    label 5");
+    let out = p.eco(&["validate"]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("module `bpm`: parameter `label` expects a string, found a number"),
+        "{err}"
+    );
+    assert!(err.contains("main.kdl"), "{err}");
+    // A parameter the module does not declare.
+    p.edit("    label 5", "    label \"bpm\"\n    lable \"x\"");
+    let err = stderr(&p.eco(&["validate"]));
+    assert!(
+        err.contains("module `bpm` has no parameter `lable`"),
+        "{err}"
+    );
+    assert!(err.contains("did you mean `label`?"), "{err}");
+}
+
+const STORE: &str = r#"
+param "label" type="string"
+
+s3-bucket "files" {
+    name "mods-${stage}-${param.label}"
+}
+
+output "bucket" value="${s3-bucket.files.name}"
+"#;
+
+#[test]
+fn moving_a_resource_into_a_module_keeps_its_live_id() {
+    let p = Project::with_main(
+        r#"
+project "mods"
+
+stage "dev" {
+    account "123456789012"
+    region "us-east-1"
+}
+
+s3-bucket "legacy" {
+    name "mods-dev-legacy"
+}
+"#,
+    );
+    p.write("modules/store/main.kdl", STORE);
+    ok(&p.eco(&["apply", "-auto-approve"]));
+    let id = p.id_of("s3-bucket.legacy");
+
+    p.edit(
+        "s3-bucket \"legacy\" {\n    name \"mods-dev-legacy\"\n}",
+        "module \"legacy\" source=\"./modules/store\" {\n    label \"legacy\"\n}",
+    );
+    // Without the block: destroy + create, and the plan names the block that keeps it.
+    let out = ok(&p.eco(&["plan"]));
+    assert!(
+        out.contains(r#"moved from="s3-bucket.legacy" to="module.legacy.s3-bucket.files""#),
+        "{out}"
+    );
+    std::fs::write(
+        p.file("moved.kdl"),
+        "moved from=\"s3-bucket.legacy\" to=\"module.legacy.s3-bucket.files\"\n",
+    )
+    .unwrap();
+    let json: serde_json::Value = serde_json::from_str(&ok(&p.eco(&["plan", "-json"]))).unwrap();
+    assert_eq!(json["summary"]["add"], 0, "{json}");
+    assert_eq!(json["summary"]["destroy"], 0, "{json}");
+    assert_eq!(json["moved"][0]["to"], "module.legacy.s3-bucket.files");
+    ok(&p.eco(&["apply", "-auto-approve"]));
+    assert_eq!(p.id_of("module.legacy.s3-bucket.files"), id);
+    p.no_changes();
+}
