@@ -11,8 +11,8 @@ use eco_kdl::{Node as KdlNode, Value as KdlValue};
 use eco_schema::Value;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::expression::Node;
 use crate::expr::{is_identifier, Address, Expr, Part, RefTarget, Reference, Resolver, Template};
+use crate::expression::Node;
 use crate::model::{Config, ForEachResource, Resource};
 use crate::source::{FileId, Span};
 use crate::stage::StageContext;
