@@ -26,13 +26,30 @@ cognito-user-pool "users" {
 
 /// 500 items, 50 objects of 100 bytes, 20 users.
 fn fill(p: &Project) {
+    fill_data(p, "pk", "risk-dev-uploads");
     let aws = p.aws();
     let pool = p.id_of("cognito-user-pool.users");
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        for i in 0..20 {
+            aws.cognito_idp()
+                .admin_create_user()
+                .user_pool_id(&pool)
+                .username(format!("user{i}"))
+                .send()
+                .await
+                .unwrap();
+        }
+    });
+}
+
+/// 500 items (hash key `key`) in the table, 50 objects of 100 bytes in `bucket`.
+fn fill_data(p: &Project, key: &str, bucket: &str) {
+    let aws = p.aws();
     tokio::runtime::Runtime::new().unwrap().block_on(async {
         for batch in 0..20 {
             let writes = (0..25)
                 .map(|i| {
-                    let item = [("pk".to_string(), AttributeValue::S(format!("k{batch}-{i}")))];
+                    let item = [(key.to_string(), AttributeValue::S(format!("k{batch}-{i}")))];
                     let put = PutRequest::builder()
                         .set_item(Some(item.into()))
                         .build()
@@ -50,18 +67,9 @@ fn fill(p: &Project) {
         for i in 0..50 {
             aws.s3()
                 .put_object()
-                .bucket("risk-dev-uploads")
+                .bucket(bucket)
                 .key(format!("file-{i}.txt"))
                 .body(vec![b'x'; 100].into())
-                .send()
-                .await
-                .unwrap();
-        }
-        for i in 0..20 {
-            aws.cognito_idp()
-                .admin_create_user()
-                .user_pool_id(&pool)
-                .username(format!("user{i}"))
                 .send()
                 .await
                 .unwrap();
@@ -75,41 +83,6 @@ fn risk_line(plan: &str) -> String {
         .find(|l| l.starts_with("Data at risk: "))
         .unwrap_or_else(|| panic!("no Data at risk line:\n{plan}"))
         .to_string()
-}
-
-/// 500 items and 50 objects in the replacements.
-fn fill_new(p: &Project) {
-    let aws = p.aws();
-    tokio::runtime::Runtime::new().unwrap().block_on(async {
-        for batch in 0..20 {
-            let writes = (0..25)
-                .map(|i| {
-                    let item = [("id".to_string(), AttributeValue::S(format!("k{batch}-{i}")))];
-                    let put = PutRequest::builder()
-                        .set_item(Some(item.into()))
-                        .build()
-                        .unwrap();
-                    WriteRequest::builder().put_request(put).build()
-                })
-                .collect();
-            aws.dynamodb()
-                .batch_write_item()
-                .request_items("risk-dev-items", writes)
-                .send()
-                .await
-                .unwrap();
-        }
-        for i in 0..50 {
-            aws.s3()
-                .put_object()
-                .bucket("risk-dev-uploads-2")
-                .key(format!("file-{i}.txt"))
-                .body(vec![b'x'; 100].into())
-                .send()
-                .await
-                .unwrap();
-        }
-    });
 }
 
 fn calls_of(p: &Project, op: &str) -> usize {
@@ -253,7 +226,7 @@ fn destroys_and_replacements_say_what_they_would_lose_and_auto_approve_needs_all
     let out = answered("destroy");
     assert!(out.contains("2 added, 0 changed, 2 destroyed"), "{out}");
     assert_eq!(p.attr("s3-bucket.uploads", "name"), "risk-dev-uploads-2");
-    fill_new(&p);
+    fill_data(&p, "id", "risk-dev-uploads-2");
 
     // Destroys: the configuration drops the table and the bucket (a pool that leaves the
     // configuration is kept by its default prevent-destroy; `eco destroy` shows its users).

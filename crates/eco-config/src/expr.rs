@@ -413,7 +413,10 @@ pub fn parse_template(value: &str, span: Span, raw: &str) -> Result<Template, Di
             }
             None => span,
         };
-        let part = if is_path(inner.trim()) {
+        // An instance's reference (`TYPE.NAME["KEY"].ATTR`) is a plain reference too.
+        let keyed =
+            inner.contains("[\"") && crate::collections::parse_keyed_ref(inner.trim()).is_ok();
+        let part = if is_path(inner.trim()) || keyed {
             // A plain reference, read as before expressions existed.
             let target = parse_ref_target(inner.trim()).map_err(|why| {
                 Diagnostic::new(
