@@ -57,3 +57,21 @@ fn svg_is_a_picture() {
     let svg = stdout(&out);
     assert!(svg.contains("<svg") && svg.contains("s3-bucket.site"));
 }
+
+/// `eco graph | head -n 1`: the reader goes away after one line; eco stops printing, no panic.
+#[test]
+fn a_reader_that_goes_away_is_not_a_crash() {
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "{} graph | head -n 1",
+            assert_cmd::cargo::cargo_bin("eco").display()
+        ))
+        .current_dir(crate::support::repo().join("examples/ecogy-platform"))
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out).lines().count(), 1, "{}", stdout(&out));
+    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+}

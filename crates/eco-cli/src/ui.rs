@@ -70,9 +70,11 @@ impl Ui {
         }
     }
 
-    /// A line of normal output.
+    /// A line of normal output. A reader that went away (`eco graph | head`) is not an error:
+    /// the rest of the output is dropped and the command goes on (an apply must finish).
     pub fn out(&self, line: impl AsRef<str>) {
-        println!("{}", redact(line.as_ref()));
+        use std::io::Write;
+        let _ = writeln!(std::io::stdout().lock(), "{}", redact(line.as_ref()));
     }
 
     /// A line on standard error (warnings, errors of a run that goes on).
