@@ -318,6 +318,17 @@ pub fn offline_client() -> Client {
     Aws::for_endpoint("http://127.0.0.1:9", "us-east-1").apigateway()
 }
 
+/// A method's key, `RESOURCE-ID/HTTP-METHOD` (the key of `rest-method` and `rest-integration`).
+pub(crate) fn method_key<'k>(
+    ty: &str,
+    key: &'k str,
+    op: &str,
+) -> Result<(&'k str, &'k str), OpError> {
+    key.split_once('/').ok_or_else(|| {
+        OpError::invalid(op, format!("{ty}: `{key}` is not RESOURCE-ID/HTTP-METHOD"))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -221,12 +221,7 @@ impl Part for RestIntegration {
     }
 
     async fn get(c: &Client, api: &str, key: &str) -> Result<Option<Attrs>, OpError> {
-        let Some((resource, method)) = key.split_once('/') else {
-            return Err(OpError::invalid(
-                "GetIntegration",
-                format!("{TY}: `{key}` is not RESOURCE-ID/HTTP-METHOD"),
-            ));
-        };
+        let (resource, method) = crate::rest::method_key(TY, key, "GetIntegration")?;
         let call = c
             .get_integration()
             .rest_api_id(api)

@@ -279,12 +279,7 @@ impl Part for RestMethod {
     }
 
     async fn get(c: &Client, api: &str, key: &str) -> Result<Option<Attrs>, OpError> {
-        let Some((resource, method)) = key.split_once('/') else {
-            return Err(OpError::invalid(
-                "GetMethod",
-                format!("{TY}: `{key}` is not RESOURCE-ID/HTTP-METHOD"),
-            ));
-        };
+        let (resource, method) = crate::rest::method_key(TY, key, "GetMethod")?;
         let call = c
             .get_method()
             .rest_api_id(api)
