@@ -14,6 +14,7 @@ mod model;
 pub mod moves;
 pub mod planner;
 pub mod render;
+mod render_structured;
 pub mod sensitive;
 
 pub use desired::{

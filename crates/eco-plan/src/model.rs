@@ -61,6 +61,10 @@ pub struct AttrChange {
     pub after: Option<Value>,
     pub update: UpdateKind,
     pub sensitive: bool,
+    /// For a repeated block keyed by label (custom attributes, indexes, behaviors): the field
+    /// that holds each block's label, so the plan can show the change block by block.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
 }
 
 /// The plan for one resource.

@@ -126,6 +126,7 @@ pub fn plan(req: &PlanRequest) -> Result<Plan, Diagnostics> {
                             after: Some(d.after.clone()),
                             update,
                             sensitive: d.sensitive,
+                            label: block_label(schema, &d.name),
                         });
                     }
                     if let Some(part) =
@@ -239,6 +240,7 @@ pub fn plan(req: &PlanRequest) -> Result<Plan, Diagnostics> {
                         sensitive: schema
                             .and_then(|s| s.attribute(k))
                             .is_some_and(|a| a.sensitive),
+                        label: None,
                     })
                     .collect(),
                 replace_because: Vec::new(),
@@ -403,6 +405,14 @@ fn scope(req: &PlanRequest) -> HashSet<String> {
     keep.into_iter().filter(|a| all.contains(a)).collect()
 }
 
+/// The label field of a repeated block keyed by label, for the plan's block-by-block view.
+fn block_label(schema: &Schema, name: &str) -> Option<String> {
+    match &schema.attribute(name)?.shape {
+        eco_schema::Shape::Block(b) if b.repeated => b.label.map(str::to_string),
+        _ => None,
+    }
+}
+
 fn creation_changes(schema: &Schema, desired: &Attrs) -> Vec<AttrChange> {
     let mut out: Vec<AttrChange> = desired
         .iter()
@@ -412,6 +422,7 @@ fn creation_changes(schema: &Schema, desired: &Attrs) -> Vec<AttrChange> {
             after: Some(v.clone()),
             update: UpdateKind::InPlace,
             sensitive: schema.attribute(k).is_some_and(|a| a.sensitive),
+            label: None,
         })
         .collect();
     out.extend(computed_unknowns(schema, desired));
@@ -431,6 +442,7 @@ fn computed_unknowns(schema: &Schema, desired: &Attrs) -> Vec<AttrChange> {
             after: Some(Value::Unknown),
             update: UpdateKind::InPlace,
             sensitive: a.sensitive,
+            label: None,
         })
         .collect()
 }

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use eco_schema::Value;
 
 use crate::model::*;
+use crate::render_structured::{blocks_change, json_change, Paint};
 
 /// The value shown in place of a sensitive one.
 pub const SENSITIVE: &str = "(sensitive value)";
@@ -34,6 +35,38 @@ impl Style {
     fn bold(&self, s: &str) -> String {
         self.paint("1", s)
     }
+}
+
+impl Paint for Style {
+    fn add(&self, s: &str) -> String {
+        self.green(s)
+    }
+    fn change(&self, s: &str) -> String {
+        self.yellow(s)
+    }
+    fn remove(&self, s: &str) -> String {
+        self.red(s)
+    }
+}
+
+/// An in-place change to a labelled list of blocks or a JSON document, shown structurally (see
+/// [`crate::render_structured`]); `None` for any other change.
+fn structured_change(a: &AttrChange, width: usize, note: &str, st: &Style) -> Option<String> {
+    let (Some(before), Some(after)) = (&a.before, &a.after) else {
+        return None;
+    };
+    if a.sensitive {
+        return None;
+    }
+    let name = format!("{:width$}", a.name);
+    let text = match (before, after, &a.label) {
+        (Value::List(_), Value::List(_), Some(label)) => {
+            blocks_change(st, &name, label, before, after, note)
+        }
+        (Value::String(b), Value::String(c), _) => json_change(st, &name, b, c, note),
+        _ => None,
+    }?;
+    Some(format!("      {} {text}", st.yellow("~")))
 }
 
 fn show(v: Option<&Value>, sensitive: bool) -> String {
@@ -213,6 +246,12 @@ fn render_change(out: &mut String, c: &ResourceChange, st: &Style) {
         {
             render_map_change(out, st, &a.name, width, before, after, &note);
             continue;
+        }
+        if matches!(c.action, Action::Update | Action::Replace) {
+            if let Some(text) = structured_change(a, width, &note, st) {
+                out.push_str(&text);
+                continue;
+            }
         }
         let _ = writeln!(out, "      {line_sigil} {:width$} = {text}{note}", a.name);
     }

@@ -172,6 +172,18 @@ fn in_place_update() {
 }
 
 #[test]
+fn a_policy_change_shows_the_lines_of_the_document_that_change() {
+    let cfg = config(&BASE.replace(
+        r#"\"Action\":[\"s3:GetObject\"]"#,
+        r#"\"Action\":[\"s3:GetObject\",\"s3:PutObject\"]"#,
+    ));
+    let p = run_plan(&cfg, &applied_state(), Mode::Normal, &[]);
+    let c = p.change("bucket.site").unwrap();
+    assert_eq!(c.action, Action::Update);
+    insta::assert_snapshot!("policy_diff", render::render(&p, false));
+}
+
+#[test]
 fn rename_replaces_and_names_the_attribute() {
     let cfg = config(&BASE.replace("name \"site-${stage}\"", "name \"site2-${stage}\""));
     let p = run_plan(&cfg, &applied_state(), Mode::Normal, &[]);
