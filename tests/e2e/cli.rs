@@ -1,6 +1,6 @@
 //! The command surface: Terraform-style flags, exit codes, commands not landed yet.
 
-use crate::support::{eco, repo, stderr};
+use crate::support::{eco, repo, stderr, temp_with};
 
 #[test]
 fn single_and_double_dash_flags_are_equivalent() {
@@ -171,4 +171,72 @@ fn refresh_updates_state_from_aws_and_changes_nothing() {
         plan.contains("# dynamodb-table.items will be created"),
         "{plan}"
     );
+}
+
+#[test]
+fn apply_refuses_and_hides_the_flags_only_a_plan_has() {
+    let help = String::from_utf8(eco().args(["apply", "-help"]).output().unwrap().stdout).unwrap();
+    for flag in ["--out", "--generate-config-out", "--detailed-exitcode"] {
+        assert!(!help.contains(flag), "apply -help lists {flag}:\n{help}");
+    }
+    assert!(help.contains("--auto-approve"), "{help}");
+    let dir = temp_with(&["examples/minimal/main.kdl"]);
+    let out = eco()
+        .args(["apply", "-out", "x.plan"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("-out is a flag of `eco plan`, not of `eco apply`"),
+        "{err}"
+    );
+    assert!(!dir.path().join("x.plan").exists());
+}
+
+/// Colours only on a terminal, and never with NO_COLOR or -no-color.
+#[test]
+fn colour_on_a_terminal_only() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("main.kdl"),
+        "project \"c\"\nstage \"dev\" {}\ns3-bucket \"b\" { nme \"x\" }\n",
+    )
+    .unwrap();
+    let binary = assert_cmd::cargo::cargo_bin("eco");
+    let on_a_terminal = |extra_env: Option<(&str, &str)>, flag: &str| {
+        let mut cmd = std::process::Command::new("script");
+        cmd.args([
+            "-qec",
+            &format!("{} validate {flag}", binary.display()),
+            "/dev/null",
+        ])
+        .current_dir(dir.path())
+        .env_remove("NO_COLOR")
+        .stdin(std::process::Stdio::null());
+        if let Some((k, v)) = extra_env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().expect("script(1) runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let coloured = on_a_terminal(None, "");
+    assert!(coloured.contains("nme"), "{coloured}");
+    assert!(
+        coloured.contains("\x1b["),
+        "no colour on a terminal:\n{coloured}"
+    );
+    let plain = on_a_terminal(Some(("NO_COLOR", "1")), "");
+    assert!(plain.contains("nme") && !plain.contains("\x1b["), "{plain}");
+    let plain = on_a_terminal(None, "-no-color");
+    assert!(plain.contains("nme") && !plain.contains("\x1b["), "{plain}");
+    let piped = eco()
+        .arg("validate")
+        .current_dir(dir.path())
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    let text = stderr(&piped);
+    assert!(text.contains("nme") && !text.contains("\x1b["), "{text}");
 }

@@ -30,6 +30,7 @@ mod replace;
 mod rest_api;
 mod secrets;
 mod serverless;
+mod show_console;
 mod site;
 mod stages;
 mod state;

@@ -74,6 +74,22 @@ fn no_output_channel_shows_a_sensitive_var_attribute_or_output() {
     for address in ["iam-role.app", "cognito-user-pool-client.backend"] {
         seen.push(("state show", printed(&p.eco(&["state", "show", address]))));
     }
+    seen.push(("show", printed(&p.eco(&["show"]))));
+    seen.push(("show -json", printed(&p.eco(&["show", "-json"]))));
+    let console = crate::support::eco()
+        .args(["console", "-var", var.as_str()])
+        .current_dir(p.path())
+        .envs(p.moto.env())
+        .write_stdin("cognito-user-pool-client.backend.secret\nvar.token\nupper(var.token)\n")
+        .output()
+        .unwrap();
+    assert_eq!(
+        stdout(&console).lines().collect::<Vec<_>>(),
+        ["(sensitive value)"; 3],
+        "{}",
+        printed(&console)
+    );
+    seen.push(("console", printed(&console)));
     // A change that fails, whose error quotes the value it was given (the token inside it).
     p.edit(
         "assume-service \"lambda.amazonaws.com\"",

@@ -497,3 +497,42 @@ async fn standard_replacement() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn uploads_report_their_progress_file_by_file() {
+    let (_moto, aws, p) = setup().await;
+    bucket(&aws, "site-progress").await;
+    let names: Vec<String> = (0..25).map(|i| format!("assets/f{i}.txt")).collect();
+    let dir = site(&names.iter().map(|n| (n.as_str(), "x")).collect::<Vec<_>>());
+    let d = desired(&p, "site-progress", dir.path(), &[]);
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = {
+        let seen = seen.clone();
+        eco_provider::ProgressSink::new(move |r| {
+            seen.lock().unwrap().push((r.done, r.total, r.unit))
+        })
+    };
+    let live = p
+        .create(&ctx().with_progress(sink.clone()), &d, "t")
+        .await
+        .unwrap();
+    let mut reports = seen.lock().unwrap().clone();
+    assert_eq!(reports.len(), 26, "a start, then one per file: {reports:?}");
+    assert_eq!(reports[0], (0, 25, "files"));
+    reports.sort();
+    assert_eq!(
+        reports,
+        (0..=25).map(|n| (n, 25, "files")).collect::<Vec<_>>(),
+        "every count from 0 to 25 once"
+    );
+    // Nothing to upload: nothing reported.
+    seen.lock().unwrap().clear();
+    p.update(&ctx().with_progress(sink), &live.id, &live.attrs, &d, &[])
+        .await
+        .unwrap();
+    assert!(
+        seen.lock().unwrap().is_empty(),
+        "{:?}",
+        seen.lock().unwrap()
+    );
+}

@@ -52,6 +52,11 @@ pub enum Command {
     ForceUnlock(ForceUnlockArgs),
     /// Show outputs.
     Output(OutputArgs),
+    /// Show a saved plan (`eco show PLANFILE`) or a stage's state, readably or as -json.
+    Show(ShowArgs),
+    /// Evaluate expressions against a stage, one per line of standard input (`var.domain`,
+    /// `upper(local.name)`, `s3-bucket.site.arn`); resource values come from the state.
+    Console(ConsoleArgs),
     /// Create the state bucket and lock table for a stage.
     Bootstrap(BootstrapArgs),
     /// Print shell completions.
@@ -143,7 +148,14 @@ pub struct PlanArgs {
     pub generate_config_out: Option<PathBuf>,
 }
 
+/// Apply takes plan's flags; those that only make sense for a plan are refused (see
+/// `commands::run::apply`) and left out of `eco apply -help`.
 #[derive(Debug, Args)]
+#[command(
+    mut_arg("out", |a| a.hide(true)),
+    mut_arg("generate_config_out", |a| a.hide(true)),
+    mut_arg("detailed_exitcode", |a| a.hide(true))
+)]
 pub struct ApplyArgs {
     #[command(flatten)]
     pub plan: PlanArgs,
@@ -297,6 +309,24 @@ pub struct OutputArgs {
     pub json: bool,
     /// Just this output.
     pub name: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The stage whose state to show (without PLANFILE).
+    #[arg(long, value_name = "STAGE")]
+    pub stage: Option<String>,
+    /// JSON output (sensitive values masked).
+    #[arg(long)]
+    pub json: bool,
+    /// A plan saved with `eco plan -out FILE`.
+    pub planfile: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ConsoleArgs {
+    #[command(flatten)]
+    pub stage: StageArgs,
 }
 
 #[derive(Debug, Args)]

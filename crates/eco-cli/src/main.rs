@@ -45,6 +45,8 @@ fn main() -> ExitCode {
         Command::Destroy(a) => block_on(commands::run::destroy(&ui, &dir, &a)),
         Command::Refresh(a) => block_on(commands::run::apply(&ui, &dir, &a.as_apply())),
         Command::Output(a) => block_on(commands::run::output(&ui, &dir, &a)),
+        Command::Show(a) => block_on(commands::show::run(&ui, &dir, &a)),
+        Command::Console(a) => block_on(commands::console::run(&ui, &dir, &a)),
         Command::Import(a) => block_on(commands::import::import(&ui, &dir, &a)),
         Command::Discover(a) => block_on(commands::import::discover(&ui, &dir, &a)),
         Command::State(c) => block_on(commands::state::run(&ui, &dir, &c)),

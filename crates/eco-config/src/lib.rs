@@ -77,8 +77,8 @@ pub fn load_dir_for_generation(dir: &Path, registry: &Registry) -> Result<Config
     parse(read_dir_sources(dir)?, registry, true)
 }
 
-/// The `*.kdl` files of `dir`, sorted by name.
-fn read_dir_sources(dir: &Path) -> Result<Sources, LoadError> {
+/// The `*.kdl` files of `dir`, sorted by name (and the files of the modules they call).
+pub fn read_dir_sources(dir: &Path) -> Result<Sources, LoadError> {
     let mut sources = Sources::new();
     let read_error = |message: String, help: &str| LoadError {
         sources: Sources::new(),

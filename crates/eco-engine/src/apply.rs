@@ -236,6 +236,21 @@ impl Shared {
         }
     }
 
+    /// Where an operation on `key` reports its progress: the run's events, when anyone listens.
+    fn progress_sink(&self, key: &str) -> eco_provider::ProgressSink {
+        let (Some(tx), address) = (self.events.clone(), key.to_string()) else {
+            return eco_provider::ProgressSink::default();
+        };
+        eco_provider::ProgressSink::new(move |p| {
+            let _ = tx.send(Event::Progress {
+                address: address.clone(),
+                done: p.done,
+                total: p.total,
+                unit: p.unit,
+            });
+        })
+    }
+
     fn emit(&self, event: Event) {
         if let Some(tx) = &self.events {
             let _ = tx.send(event);
@@ -589,7 +604,8 @@ fn prepare(
             &shared.expander.base_dir,
             protocol::replaced_by(&key).unwrap_or(&key),
         )
-        .with_replacing(replacing),
+        .with_replacing(replacing)
+        .with_progress(shared.progress_sink(&key)),
         token: token(&shared.token_seed, &key),
         key,
         action: change.action,

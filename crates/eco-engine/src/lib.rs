@@ -106,6 +106,13 @@ pub enum Event {
         address: String,
         because: String,
     },
+    /// How far a long operation is (an `s3-sync`'s uploads): `done` of `total` `unit`s.
+    Progress {
+        address: String,
+        done: u64,
+        total: u64,
+        unit: &'static str,
+    },
 }
 
 /// What the next plan found of an interrupted operation.

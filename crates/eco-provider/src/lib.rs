@@ -63,7 +63,56 @@ pub struct OpContext {
     /// ownership tags at all may be that attempt's, made before its tags were (see
     /// [`OpContext::claims`]). `false` for every first attempt and every other operation.
     pub attempted: bool,
+    /// Where a long operation reports how far it is (files uploaded of all): the engine passes
+    /// it on as an event, the command line draws it. Reporting nowhere by default.
+    pub progress: ProgressSink,
 }
+
+/// How far a long operation is: `done` of `total` `unit`s (e.g. 120 of 500 files).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    pub done: u64,
+    pub total: u64,
+    pub unit: &'static str,
+}
+
+/// Receives an operation's [`Progress`]; cloned into the tasks of the operation.
+#[derive(Clone, Default)]
+pub struct ProgressSink(Option<Arc<dyn Fn(Progress) + Send + Sync>>);
+
+impl ProgressSink {
+    /// A sink that hands each report to `report`.
+    pub fn new(report: impl Fn(Progress) + Send + Sync + 'static) -> Self {
+        ProgressSink(Some(Arc::new(report)))
+    }
+
+    /// Reports progress (nothing happens when nobody listens).
+    pub fn report(&self, done: u64, total: u64, unit: &'static str) {
+        if let Some(report) = &self.0 {
+            report(Progress { done, total, unit });
+        }
+    }
+}
+
+impl fmt::Debug for ProgressSink {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "ProgressSink(listening)"
+        } else {
+            "ProgressSink(none)"
+        })
+    }
+}
+
+/// Progress reports say nothing about what an operation does: contexts compare equal whoever
+/// listens.
+impl PartialEq for ProgressSink {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for ProgressSink {}
 
 impl OpContext {
     /// A context for one resource (local inputs relative to the working directory; see
@@ -81,6 +130,7 @@ impl OpContext {
             declared: None,
             replacing: None,
             attempted: false,
+            progress: ProgressSink::default(),
         }
     }
 
@@ -123,6 +173,12 @@ impl OpContext {
     /// old resource found nothing of the replacement's).
     pub fn unless_replaced(&self, found: Option<Live>) -> Option<Live> {
         found.filter(|live| !self.is_replaced(&live.id))
+    }
+
+    /// The same context, reporting progress to `sink`.
+    pub fn with_progress(mut self, sink: ProgressSink) -> Self {
+        self.progress = sink;
+        self
     }
 
     /// The same context with local inputs relative to `dir`.

@@ -1,11 +1,13 @@
 //! One module per command.
 
 pub mod backend;
+pub mod console;
 pub mod fmt;
 pub mod graph;
 pub mod import;
 pub mod run;
 pub mod session;
+pub mod show;
 pub mod state;
 pub mod validate;
 

@@ -322,6 +322,29 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 pub async fn apply(ui: &Ui, dir: &Path, args: &ApplyArgs) -> CmdResult {
+    let plan_only = [
+        (
+            args.plan.out.is_some(),
+            "-out",
+            "`eco plan -out FILE` saves a plan; `eco apply FILE` applies it",
+        ),
+        (
+            args.plan.generate_config_out.is_some(),
+            "-generate-config-out",
+            "`eco plan -generate-config-out FILE` writes the KDL",
+        ),
+        (
+            args.plan.detailed_exitcode,
+            "-detailed-exitcode",
+            "`eco plan -detailed-exitcode` says whether there are changes",
+        ),
+    ];
+    if let Some((_, flag, help)) = plan_only.iter().find(|(given, _, _)| *given) {
+        return Err(CliError::msg(
+            format!("{flag} is a flag of `eco plan`, not of `eco apply`"),
+            *help,
+        ));
+    }
     if let Some(file) = &args.planfile {
         return apply_saved(ui, dir, args, file).await;
     }
@@ -402,7 +425,8 @@ async fn approve_and_apply(
     execute(ui, run, planned, &approved).await
 }
 
-async fn apply_saved(ui: &Ui, dir: &Path, args: &ApplyArgs, file: &Path) -> CmdResult {
+/// A plan saved by `eco plan -out`, with the configuration and stage it was made with.
+pub(crate) fn read_saved_plan(file: &Path) -> Result<(SavedPlan, Config, StageContext), CliError> {
     let bytes = std::fs::read(file).map_err(|e| {
         CliError::msg(
             format!("cannot read {}: {e}", file.display()),
@@ -438,6 +462,11 @@ async fn apply_saved(ui: &Ui, dir: &Path, args: &ApplyArgs, file: &Path) -> CmdR
         aws: Default::default(),
         lookups: Default::default(),
     };
+    Ok((saved, config, stage))
+}
+
+async fn apply_saved(ui: &Ui, dir: &Path, args: &ApplyArgs, file: &Path) -> CmdResult {
+    let (saved, config, stage) = read_saved_plan(file)?;
     let config = super::for_stage(&config, &stage)?;
     // What the plan was made with: its targets, and the replacements `-replace` asked for.
     let replace = saved
@@ -471,8 +500,10 @@ async fn apply_saved(ui: &Ui, dir: &Path, args: &ApplyArgs, file: &Path) -> CmdR
 async fn execute(ui: &Ui, run: &Run, planned: PlannedRun, approved: &Plan) -> CmdResult {
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let printer = tokio::spawn(print_progress(*ui, rx));
+    let started = Instant::now();
     let applied = run.apply(planned, approved, Some(tx)).await;
-    let _ = printer.await;
+    let mut timings = printer.await.unwrap_or_default();
+    let took = started.elapsed();
     let (report, finished) = match applied.map_err(|e| run_error(ui, &run.config().sources, e))? {
         Applied::NoChanges => return Ok(Status::Ok),
         Applied::Recorded => {
@@ -519,6 +550,9 @@ async fn execute(ui: &Ui, run: &Run, planned: PlannedRun, approved: &Plan) -> Cm
                 "Apply complete!"
             })
         ));
+        if let Some(line) = timings_summary(took, &mut timings) {
+            ui.out(line);
+        }
         print_outputs(ui, &final_state);
         Ok(Status::Ok)
     } else {
@@ -563,8 +597,13 @@ fn confirm(ui: &Ui, plan: &Plan) -> Result<bool, CliError> {
 }
 
 /// Progress lines: "Creating...", "Still creating... [10s elapsed]", "Creation complete after 2s".
-async fn print_progress(ui: Ui, mut rx: tokio::sync::mpsc::UnboundedReceiver<Event>) {
+async fn print_progress(
+    ui: Ui,
+    mut rx: tokio::sync::mpsc::UnboundedReceiver<Event>,
+) -> Vec<(String, Duration)> {
     let mut running: BTreeMap<String, (eco_plan::Action, Instant)> = BTreeMap::new();
+    let mut finished = Vec::new();
+    let mut bars = ProgressBars::new();
     let mut tick = tokio::time::interval(Duration::from_secs(10));
     tick.tick().await;
     loop {
@@ -572,29 +611,134 @@ async fn print_progress(ui: Ui, mut rx: tokio::sync::mpsc::UnboundedReceiver<Eve
             event = rx.recv() => match event {
                 None => break,
                 Some(Event::Started { address, action }) => {
-                    ui.out(format!("{address}: {}...", action.progress_verb()));
+                    bars.line(&ui, format!("{address}: {}...", action.progress_verb()));
                     running.insert(address, (action, Instant::now()));
                 }
                 Some(Event::Finished { address, action, id, elapsed }) => {
                     running.remove(&address);
+                    bars.done(&address);
                     let id = id.map(|i| format!(" [id={i}]")).unwrap_or_default();
                     if action == eco_plan::Action::NoOp {
-                        ui.out(format!("{address}: Import complete{id}"));
+                        bars.line(&ui, format!("{address}: Import complete{id}"));
                     } else {
-                        ui.out(format!("{address}: {} complete after {}s{id}", action.done_noun(), elapsed.as_secs()));
+                        bars.line(&ui, format!("{address}: {} complete after {}{id}", action.done_noun(), duration(elapsed)));
+                        finished.push((address, elapsed));
                     }
                 }
                 Some(Event::Failed { address, action, .. }) => {
                     running.remove(&address);
-                    ui.out(format!("{address}: {} failed", action.progress_verb()));
+                    bars.done(&address);
+                    bars.line(&ui, format!("{address}: {} failed", action.progress_verb()));
                 }
                 Some(Event::Skipped { .. }) => {}
+                Some(Event::Progress { address, done, total, unit }) => {
+                    bars.progress(&address, done, total, unit);
+                }
             },
             _ = tick.tick() => {
                 for (address, (action, since)) in &running {
-                    ui.out(format!("{address}: Still {}... [{}s elapsed]", action.progress_verb().to_lowercase(), since.elapsed().as_secs()));
+                    let how_far = bars
+                        .how_far(address)
+                        .map(|p| format!(", {p}"))
+                        .unwrap_or_default();
+                    bars.line(&ui, format!(
+                        "{address}: Still {}... [{} elapsed{how_far}]",
+                        action.progress_verb().to_lowercase(),
+                        duration(since.elapsed())
+                    ));
                 }
             }
+        }
+    }
+    finished
+}
+
+/// `1m10s`, `42s`: how Terraform users read elapsed times.
+fn duration(d: Duration) -> String {
+    let s = d.as_secs();
+    if s >= 60 {
+        format!("{}m{:02}s", s / 60, s % 60)
+    } else {
+        format!("{s}s")
+    }
+}
+
+/// The line after "Apply complete!": how long the apply took and which changes took longest.
+fn timings_summary(total: Duration, finished: &mut [(String, Duration)]) -> Option<String> {
+    finished.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let slowest: Vec<String> = finished
+        .iter()
+        .take(3)
+        .filter(|(_, d)| d.as_secs() >= 1)
+        .map(|(a, d)| format!("{a} ({})", duration(*d)))
+        .collect();
+    if finished.is_empty() {
+        return None;
+    }
+    let mut line = format!("Took {}", duration(total));
+    if !slowest.is_empty() {
+        line.push_str(&format!("; slowest: {}", slowest.join(", ")));
+    }
+    Some(line + ".")
+}
+
+/// The progress of long operations (an s3-sync's uploads): a bar on standard error when it is
+/// a terminal, otherwise `120/500 files` in the "Still creating..." lines.
+struct ProgressBars {
+    multi: Option<indicatif::MultiProgress>,
+    bars: BTreeMap<String, indicatif::ProgressBar>,
+    counts: BTreeMap<String, (u64, u64, &'static str)>,
+}
+
+impl ProgressBars {
+    fn new() -> Self {
+        use std::io::IsTerminal;
+        ProgressBars {
+            multi: std::io::stderr()
+                .is_terminal()
+                .then(indicatif::MultiProgress::new),
+            bars: BTreeMap::new(),
+            counts: BTreeMap::new(),
+        }
+    }
+
+    /// Prints a progress line without tearing a bar being drawn.
+    fn line(&self, ui: &Ui, line: String) {
+        match &self.multi {
+            Some(multi) => multi.suspend(|| ui.out(line)),
+            None => ui.out(line),
+        }
+    }
+
+    fn progress(&mut self, address: &str, done: u64, total: u64, unit: &'static str) {
+        self.counts.insert(address.to_string(), (done, total, unit));
+        let Some(multi) = &self.multi else {
+            return;
+        };
+        let bar = self.bars.entry(address.to_string()).or_insert_with(|| {
+            let bar = multi.add(indicatif::ProgressBar::new(total));
+            if let Ok(style) = indicatif::ProgressStyle::with_template(&format!(
+                "{{prefix}}: [{{bar:30}}] {{pos}}/{{len}} {unit}"
+            )) {
+                bar.set_style(style.progress_chars("=> "));
+            }
+            bar.set_prefix(address.to_string());
+            bar
+        });
+        bar.set_length(total);
+        bar.set_position(done);
+    }
+
+    fn how_far(&self, address: &str) -> Option<String> {
+        self.counts
+            .get(address)
+            .map(|(done, total, unit)| format!("{done}/{total} {unit}"))
+    }
+
+    fn done(&mut self, address: &str) {
+        self.counts.remove(address);
+        if let Some(bar) = self.bars.remove(address) {
+            bar.finish_and_clear();
         }
     }
 }
@@ -658,7 +802,7 @@ pub async fn output(ui: &Ui, dir: &Path, args: &OutputArgs) -> CmdResult {
 }
 
 /// One line per output, `NAME = VALUE`, names aligned; sensitive values hidden.
-fn print_outputs_plain(ui: &Ui, state: &State) {
+pub(crate) fn print_outputs_plain(ui: &Ui, state: &State) {
     let width = state.outputs.keys().map(|k| k.len()).max().unwrap_or(0);
     for (name, o) in &state.outputs {
         let v = if o.sensitive {
@@ -667,5 +811,38 @@ fn print_outputs_plain(ui: &Ui, state: &State) {
             eco_schema::Value::from_json(&o.value).to_string()
         };
         ui.out(format!("{name:width$} = {v}"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn elapsed_times_read_as_terraform_prints_them() {
+        assert_eq!(duration(Duration::from_secs(7)), "7s");
+        assert_eq!(duration(Duration::from_secs(70)), "1m10s");
+        assert_eq!(duration(Duration::from_secs(3605)), "60m05s");
+    }
+
+    #[test]
+    fn the_summary_names_the_three_slowest_changes() {
+        let mut done = vec![
+            ("a".to_string(), Duration::from_secs(3)),
+            ("b".to_string(), Duration::from_secs(250)),
+            ("c".to_string(), Duration::from_millis(200)),
+            ("d".to_string(), Duration::from_secs(20)),
+            ("e".to_string(), Duration::from_secs(2)),
+        ];
+        assert_eq!(
+            timings_summary(Duration::from_secs(260), &mut done).as_deref(),
+            Some("Took 4m20s; slowest: b (4m10s), d (20s), a (3s).")
+        );
+        let mut quick = vec![("c".to_string(), Duration::from_millis(200))];
+        assert_eq!(
+            timings_summary(Duration::from_millis(300), &mut quick).as_deref(),
+            Some("Took 0s.")
+        );
+        assert_eq!(timings_summary(Duration::ZERO, &mut []), None);
     }
 }

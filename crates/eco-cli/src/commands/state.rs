@@ -187,7 +187,11 @@ pub fn render_resource(
     out.trim_end().to_string()
 }
 
-fn sensitive_paths(attrs: &[eco_schema::Attribute], prefix: &str, out: &mut Vec<String>) {
+pub(crate) fn sensitive_paths(
+    attrs: &[eco_schema::Attribute],
+    prefix: &str,
+    out: &mut Vec<String>,
+) {
     for a in attrs {
         let path = format!("{prefix}{}", a.name);
         if a.sensitive {

@@ -45,8 +45,10 @@ pub fn manifest_hash(files: &BTreeMap<String, String>) -> String {
     sha256_hex(text.as_bytes())
 }
 
-/// Content-Type by file extension (lower case); `application/octet-stream` when unknown.
-pub fn content_type_for(path: &str) -> &'static str {
+/// Content-Type by file extension (lower case): the web's own types first (kept as eco has
+/// always sent them, so files already uploaded keep their hashes), then the MIME database of
+/// `mime_guess` (text types in UTF-8); `application/octet-stream` when neither knows it.
+pub fn content_type_for(path: &str) -> std::borrow::Cow<'static, str> {
     let ext = path
         .rsplit_once('.')
         .map(|(_, e)| e.to_ascii_lowercase())
@@ -83,7 +85,17 @@ pub fn content_type_for(path: &str) -> &'static str {
         "mp3" => "audio/mpeg",
         "wav" => "audio/wav",
         "ogg" => "audio/ogg",
-        _ => "application/octet-stream",
+        _ => return from_mime_database(&ext),
+    }
+    .into()
+}
+
+/// The MIME database's type for an extension eco's own table does not list.
+fn from_mime_database(ext: &str) -> std::borrow::Cow<'static, str> {
+    match mime_guess::from_ext(ext).first_raw() {
+        Some(t) if t.starts_with("text/") => format!("{t}; charset=utf-8").into(),
+        Some(t) => t.into(),
+        None => "application/octet-stream".into(),
     }
 }
 

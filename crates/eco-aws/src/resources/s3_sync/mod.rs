@@ -136,10 +136,23 @@ impl Provider {
             .filter(|f| upload.contains(&f.rel) || remote.get(&f.rel).is_some_and(|r| r.retained))
             .collect();
 
+        let total = upload.len() as u64;
+        let uploaded = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        if total > 0 {
+            ctx.progress.report(0, total, "files");
+        }
         let puts = upload.iter().map(|f| {
             let (s3, f, owner) = (self.s3.clone(), (*f).clone(), owner.clone());
             let (bucket, key) = (bucket.clone(), key_for(&prefix, &f.rel));
-            async move { put(&s3, &bucket, &key, &f, &owner).await }
+            let (uploaded, progress) = (uploaded.clone(), ctx.progress.clone());
+            async move {
+                let done = put(&s3, &bucket, &key, &f, &owner).await;
+                if done.is_ok() {
+                    let n = uploaded.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                    progress.report(n, total, "files");
+                }
+                done
+            }
         });
         let failed = at_most(UPLOADS_AT_ONCE, puts)
             .await

@@ -32,6 +32,12 @@ fn content_types_by_extension() {
     assert_eq!(content_type_for("a/b.JS"), "text/javascript; charset=utf-8");
     assert_eq!(content_type_for("x.svg"), "image/svg+xml");
     assert_eq!(content_type_for("LICENSE"), "application/octet-stream");
+    // Beyond the web's own types, the MIME database knows what a site ships.
+    assert_eq!(content_type_for("feed.rss"), "application/rss+xml");
+    assert_eq!(content_type_for("data.yaml"), "text/x-yaml; charset=utf-8");
+    assert_eq!(content_type_for("model.glb"), "model/gltf-binary");
+    assert_eq!(content_type_for("cal.ics"), "text/calendar; charset=utf-8");
+    assert_eq!(content_type_for("a.unknownext"), "application/octet-stream");
 }
 
 #[test]
