@@ -386,3 +386,75 @@ fn ecogy_platform_applies_with_every_aws_behaviour_at_once_then_plans_clean() {
         stderr(&out)
     );
 }
+
+/// A certificate without `validation-zone`, whose validation records the create waits for.
+const CERTIFICATE: &str = r#"
+project "wait"
+stage "dev" {
+    account "123456789012"
+    region "us-east-1"
+}
+acm-certificate "site" {
+    domain-name "wait.example.com"
+    validation-method "DNS"
+    region "us-east-1"
+}
+"#;
+
+/// ACM assigns a new certificate's validation records some seconds after RequestCertificate
+/// (moto at once): the create polls DescribeCertificate with backoff until they are there.
+fn records_not_yet_assigned(times: u64) -> Value {
+    json!([{"name": "records-not-assigned", "service": "acm",
+            "operation": "DescribeCertificate", "times": times,
+            "rewrite": {"pattern": "\"ResourceRecord\"", "replacement": "\"NotYetAssigned\""}}])
+}
+
+#[test]
+fn a_wait_polls_past_its_first_look_until_aws_is_done() {
+    let p = Project::with_main(CERTIFICATE);
+    let proxy = AwsProxy::start(&p.moto, &records_not_yet_assigned(3));
+    let text = ok(&p.eco_via(&proxy, &["apply", "-auto-approve"]));
+    assert!(
+        text.contains("Apply complete! Resources: 1 added"),
+        "{text}"
+    );
+    assert_eq!(proxy.injected("records-not-assigned"), 3);
+    let looks = proxy.stats()["records-not-assigned"]["matched"]
+        .as_u64()
+        .unwrap();
+    assert!(
+        looks >= 4,
+        "three 'not yet' answers, then the look that found them: {looks}"
+    );
+    drop(proxy);
+    let records = p.attr("acm-certificate.site", "validation-record-name");
+    assert!(records.contains("wait.example.com"), "{records}");
+    p.no_changes();
+}
+
+#[test]
+fn a_wait_that_runs_out_of_time_fails_with_what_it_waited_for_and_polled_with_backoff() {
+    let p = Project::with_main(CERTIFICATE);
+    let proxy = AwsProxy::start(&p.moto, &records_not_yet_assigned(1_000));
+    // ECO_TEST_TIME_SCALE 0.05: the 60 s budget is 3 s (looks at 0.25, 0.5, 1, 2 s apart).
+    let started = std::time::Instant::now();
+    let out = p.eco_via(&proxy, &["apply", "-auto-approve"]);
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("ACM assigned no DNS validation records to arn:aws:acm:us-east-1:"),
+        "{text}"
+    );
+    let looks = proxy.stats()["records-not-assigned"]["matched"]
+        .as_u64()
+        .unwrap();
+    assert!(
+        (3..=12).contains(&looks),
+        "a few looks with backoff, not a busy loop: {looks}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(60),
+        "{:?}",
+        started.elapsed()
+    );
+}

@@ -124,4 +124,52 @@ fn ecogy_platform_applies_for_dev_then_plans_clean() {
         let out = ok(&p.eco(&["state", "list", "-stage", stage]));
         assert_eq!(out.lines().count(), 52, "{stage}: {out}");
     }
+
+    // Every type whose import had no test of its own (issue 24): forgotten by state, imported
+    // back by its id (composite ids included), and the next plan has nothing to do.
+    let forgotten = [
+        "api.main",
+        "api-authorizer.cognito",
+        "api-integration.assets",
+        "api-route.assets-item",
+        "api-stage.default",
+        "cloudfront-distribution.site",
+        "codebuild-project.deploy",
+        "codepipeline.main",
+    ];
+    let before = p.state_of("dev");
+    let ids: Vec<(&str, String)> = forgotten
+        .iter()
+        .map(|address| {
+            let id = before["resources"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["address"] == *address)
+                .and_then(|r| r["id"].as_str())
+                .unwrap_or_else(|| panic!("{address} not in dev's state"))
+                .to_string();
+            (*address, id)
+        })
+        .collect();
+    for (address, id) in &ids {
+        ok(&p.eco(&["state", "rm", "-stage", "dev", address]));
+        let out = ok(&p.eco(&["import", "-stage", "dev", address, id]));
+        assert!(out.contains(&format!("{address}: imported")), "{out}");
+    }
+    p.no_changes_in("dev");
+    let after = p.state_of("dev");
+    for (address, id) in &ids {
+        let now = after["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["address"] == *address)
+            .and_then(|r| r["id"].as_str());
+        assert_eq!(
+            now,
+            Some(id.as_str()),
+            "{address} came back as the same resource"
+        );
+    }
 }

@@ -139,6 +139,13 @@ impl Project {
         serde_json::from_slice(&out.stdout).unwrap()
     }
 
+    /// The state of one stage, as `eco state pull -stage STAGE` prints it.
+    pub fn state_of(&self, stage: &str) -> serde_json::Value {
+        let out = self.eco(&["state", "pull", "-stage", stage]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
     /// One resource of the state.
     pub fn resource(&self, address: &str) -> serde_json::Value {
         self.state()["resources"]

@@ -31,6 +31,10 @@ rule fires on passes through, counted by every rule it matched):
               answer AWS gave was lost on the way back
   reset       instead of an error answer, the connection is reset (with "after": after the call
               took effect)
+  rewrite     {"pattern": REGEX, "replacement": TEXT}: instead of an error, the call reaches moto
+              and its successful answer is rewritten (a success that says "not yet": a
+              certificate whose records are not assigned, a distribution still InProgress), so a
+              wait polls past its first look
 Without times/seconds/every/percent/concurrent a rule always fires.
 
 Control: GET /_proxy/stats gives per rule {"matched", "injected", "max_in_flight"}.
@@ -235,6 +239,13 @@ class Proxy(BaseHTTPRequestHandler):
                 if rule.enter(key):
                     for r, k in entered:
                         r.leave(k)
+                    if rule.spec.get("rewrite"):
+                        rewrite = rule.spec["rewrite"]
+                        status, headers, payload, length = self.fetch(body)
+                        text = re.sub(rewrite["pattern"], rewrite["replacement"],
+                                      payload.decode("utf-8", "replace"))
+                        self.answer(status, headers, text.encode(), length)
+                        return
                     if rule.spec.get("after"):
                         self.fetch(body)
                     if rule.spec.get("reset"):

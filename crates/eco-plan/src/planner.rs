@@ -36,7 +36,12 @@ pub fn plan(req: &PlanRequest) -> Result<Plan, Diagnostics> {
     let mut diags = Diagnostics::default();
     let drift = req
         .prior
-        .map(|p| without_computed(drift(p, req.state), ctx.registry))
+        .map(|p| {
+            only_declared(
+                without_computed(drift(p, req.state), ctx.registry),
+                ctx.config,
+            )
+        })
         .unwrap_or_default();
     let deleted_outside: HashSet<&str> = drift
         .iter()
@@ -494,6 +499,24 @@ fn without_computed(drift: Vec<Drift>, registry: &eco_schema::Registry) -> Vec<D
             if let Some(schema) = registry.get(type_name) {
                 d.attributes
                     .retain(|a| !schema.attribute(a).is_some_and(|a| a.computed));
+            }
+            (d.deleted || !d.attributes.is_empty()).then_some(d)
+        })
+        .collect()
+}
+
+/// Drift of a configured resource only in what its configuration declares (and its tags, which
+/// always carry eco's ownership tags): an attribute the configuration leaves alone may be
+/// managed elsewhere (a role's managed policies by an `iam-role-policy-attachment`), and its
+/// change is nobody's drift. A resource no longer configured keeps all of its drift.
+fn only_declared(drift: Vec<Drift>, config: &eco_config::Config) -> Vec<Drift> {
+    drift
+        .into_iter()
+        .filter_map(|mut d| {
+            let configured = Address::parse(&d.address).and_then(|a| config.resource(&a));
+            if let Some(resource) = configured {
+                d.attributes
+                    .retain(|a| a == "tags" || resource.attributes.contains_key(a));
             }
             (d.deleted || !d.attributes.is_empty()).then_some(d)
         })

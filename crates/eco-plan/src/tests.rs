@@ -580,3 +580,47 @@ fn counters_aws_keeps_are_never_drift() {
     assert_eq!(renamed.drift.len(), 1);
     assert_eq!(renamed.drift[0].attributes, ["name"]);
 }
+
+#[test]
+fn drift_is_reported_only_in_what_the_configuration_declares() {
+    let cfg = config(BASE);
+    let registry = registry();
+    let stage = cfg.select_stage(None, &[]).unwrap();
+    let graph = ResourceGraph::from_config(&cfg).unwrap();
+    let prior = applied_state();
+    let mut refreshed = applied_state();
+    for r in &mut refreshed.resources {
+        if r.address == "role.reader" {
+            // Managed elsewhere (as a role's managed policies are by an attachment resource).
+            r.attributes
+                .insert("managed-policy".into(), serde_json::json!(["arn:x"]));
+        }
+        if r.address == "bucket.site" {
+            r.attributes
+                .insert("versioning".into(), serde_json::json!(false));
+        }
+    }
+    let p = plan(&PlanRequest {
+        eval: EvalContext {
+            config: &cfg,
+            stage: &stage,
+            registry: &registry,
+            expander: None,
+        },
+        graph: &graph,
+        state: &refreshed,
+        prior: Some(&prior),
+        targets: &[],
+        replace: &[],
+        mode: Mode::Normal,
+    })
+    .unwrap();
+    assert_eq!(
+        p.drift,
+        [Drift {
+            address: "bucket.site".into(),
+            deleted: false,
+            attributes: vec!["versioning".into()],
+        }]
+    );
+}
