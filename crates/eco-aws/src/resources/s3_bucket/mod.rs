@@ -46,6 +46,7 @@ use eco_provider::{
 use eco_schema::{Schema, Spec};
 
 use self::spec::S3Bucket;
+pub(crate) use self::sub_resources::policy_to_sdk;
 use self::sub_resources::{
     get_all, parse, policy_before_public_access_block, tags_from_sdk, tags_to_sdk, Got,
     SUB_RESOURCES,

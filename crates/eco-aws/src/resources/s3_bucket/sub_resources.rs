@@ -456,7 +456,7 @@ pub(super) fn cors_from_sdk(rules: &[CorsRule]) -> Value {
 
 /// The policy text, checked to be a JSON object (S3 refuses anything else, and a malformed
 /// policy is cheaper to catch here).
-pub(super) fn policy_to_sdk(v: &Value) -> Result<String, OpError> {
+pub(crate) fn policy_to_sdk(v: &Value) -> Result<String, OpError> {
     const OP: &str = "PutBucketPolicy";
     let text = match v {
         Value::String(s) => s.clone(),
