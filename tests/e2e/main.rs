@@ -7,6 +7,7 @@ mod support;
 mod apply;
 mod architecture;
 mod aws_behaviour;
+mod bucket_policy;
 mod cli;
 mod cognito;
 mod cognito_extras;

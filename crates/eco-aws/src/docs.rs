@@ -81,6 +81,15 @@ fn render_type(out: &mut String, schema: &Schema) {
         out.push('\n');
     }
 
+    for owned in &schema.owns {
+        let _ = writeln!(
+            out,
+            "Manages the `{}` of the `{}` whose `{}` is its `{}`: `eco validate` refuses that \
+             `{}` set there too, or two of these for one `{}`.\n",
+            owned.attribute, owned.of_type, owned.key, owned.by, owned.attribute, owned.of_type
+        );
+    }
+
     let guarded: Vec<&Attribute> = schema
         .attributes
         .iter()

@@ -62,6 +62,7 @@ fn registry_has_every_type() {
         "rest-authorizer",
         "rest-deployment",
         "rest-stage",
+        "s3-bucket-policy",
     ];
     let registry = registry();
     let names: BTreeSet<&str> = registry.type_names().collect();
@@ -110,6 +111,7 @@ fn type_name_constants_match_schemas() {
         (codepipeline::TYPE_NAME, codepipeline::schema()),
         (sqs_queue::TYPE_NAME, sqs_queue::schema()),
         (eventbridge_bus::TYPE_NAME, eventbridge_bus::schema()),
+        (s3_bucket_policy::TYPE_NAME, s3_bucket_policy::schema()),
     ];
     for (name, schema) in pairs {
         assert_eq!(name, schema.type_name);

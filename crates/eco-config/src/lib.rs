@@ -19,6 +19,7 @@ mod locals;
 mod model;
 mod module;
 mod moved;
+mod owned;
 mod parse;
 mod policy;
 mod source;
@@ -174,6 +175,7 @@ fn parse(
     if diagnostics.is_empty() {
         locals::resolve(&mut config, &sources, &mut diagnostics);
         parse::check_references(&config, registry, &mut diagnostics);
+        owned::check(&config, registry, &mut diagnostics);
         if unconfigured_imports {
             diagnostics.0.retain(|d| {
                 !(d.code == "eco::unknown_reference" && d.message.starts_with("import target"))

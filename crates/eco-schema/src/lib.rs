@@ -435,6 +435,25 @@ pub struct Schema {
     pub import_id: &'static str,
     /// Rules across attributes, checked by `eco validate` (see [`Rule`]).
     pub rules: Vec<Rule>,
+    /// Attributes of another type's resource that a resource of this type manages instead
+    /// (see [`Owned`]).
+    pub owns: Vec<Owned>,
+}
+
+/// An attribute of another type's resource that a resource of this type manages in its place:
+/// `s3-bucket-policy` manages the `policy` of the `s3-bucket` whose `name` is its `bucket`.
+/// `eco validate` refuses a configuration that sets the attribute in both places, or names one
+/// resource from two of this type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Owned {
+    /// This type's attribute naming the other resource (`bucket`).
+    pub by: &'static str,
+    /// The other type (`s3-bucket`).
+    pub of_type: &'static str,
+    /// The other type's attribute that `by` holds (`name`), as a literal or a reference.
+    pub key: &'static str,
+    /// The other type's attribute managed here (`policy`).
+    pub attribute: &'static str,
 }
 
 impl Schema {
@@ -448,7 +467,13 @@ impl Schema {
             prevent_destroy_by_default: false,
             import_id: "",
             rules: Vec::new(),
+            owns: Vec::new(),
         }
+    }
+    /// Declares an attribute of another type that this type manages (see [`Owned`]).
+    pub fn owns(mut self, owned: Owned) -> Self {
+        self.owns.push(owned);
+        self
     }
     /// Adds a rule across attributes (see [`Rule`]).
     pub fn rule(mut self, rule: Rule) -> Self {

@@ -34,6 +34,7 @@ pub mod rest_stage;
 pub mod route53_record;
 pub mod route53_zone;
 pub mod s3_bucket;
+pub mod s3_bucket_policy;
 pub mod s3_sync;
 pub mod secretsmanager_secret;
 pub mod sqs_queue;
@@ -103,6 +104,7 @@ pub const TYPES: &[TypeEntry] = &[
     entry!(rest_authorizer),
     entry!(rest_deployment),
     entry!(rest_stage),
+    entry!(s3_bucket_policy),
 ];
 
 /// Every type's provider for one stage's AWS clients, in [`TYPES`] order.

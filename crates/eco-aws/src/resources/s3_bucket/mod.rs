@@ -5,7 +5,8 @@
 //! - read: HeadBucket (gives the region; GetBucketLocation when it does not), then concurrently
 //!   GetBucketVersioning, GetBucketWebsite, GetBucketCors, GetBucketPolicy, GetBucketEncryption,
 //!   GetPublicAccessBlock, GetBucketOwnershipControls, GetBucketLifecycleConfiguration,
-//!   GetBucketTagging. Calls for a bucket of another region go to that region.
+//!   GetBucketNotificationConfiguration, GetBucketTagging (a refresh asks only for the declared
+//!   ones). Calls for a bucket of another region go to that region.
 //! - find: HeadBucket + GetBucketTagging (ours by ownership tags), then read
 //! - create: HeadBucket + GetBucketTagging (adopt a bucket that is ours, refuse one that is not),
 //!   CreateBucket (LocationConstraint outside us-east-1, the tags in CreateBucketConfiguration so
@@ -15,8 +16,9 @@
 //!   order: PutBucketTagging, PutBucketOwnershipControls, PutBucketVersioning (#false and removal
 //!   suspend), PutPublicAccessBlock, PutBucketPolicy (the block is relaxed before a policy is put,
 //!   and tightened after), PutBucketWebsite, PutBucketCors, PutBucketEncryption,
-//!   PutBucketLifecycleConfiguration; a removed attribute by the matching Delete* call
-//!   (DeleteBucketTagging ... DeleteBucketLifecycle); then read
+//!   PutBucketLifecycleConfiguration, PutBucketNotificationConfiguration; a removed attribute by
+//!   the matching Delete* call (DeleteBucketTagging ... DeleteBucketLifecycle; notifications:
+//!   PutBucketNotificationConfiguration with none); then read
 //! - delete: DeleteBucket; with `force-destroy` (taken from the prior attributes: it is eco-only,
 //!   no API holds it), first ListObjectVersions + DeleteObjects until the bucket is empty
 //! - import: by bucket name, as read
@@ -46,6 +48,7 @@ use eco_provider::{
 use eco_schema::{Schema, Spec};
 
 use self::spec::S3Bucket;
+pub(crate) use self::sub_resources::policy_to_sdk;
 use self::sub_resources::{
     get_all, parse, policy_before_public_access_block, tags_from_sdk, tags_to_sdk, Got,
     SUB_RESOURCES,

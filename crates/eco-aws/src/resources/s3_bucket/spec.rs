@@ -37,6 +37,9 @@ pub struct S3Bucket {
     pub object_ownership: Option<Ownership>,
     /// an object lifecycle rule (PutBucketLifecycleConfiguration with every rule)
     pub lifecycle_rule: Vec<Lifecycle>,
+    /// an event notification to a Lambda function, an SQS queue or an SNS topic
+    /// (PutBucketNotificationConfiguration with every notification)
+    pub notification: Vec<Notification>,
     /// bucket ARN, arn:aws:s3:::NAME
     #[eco(computed, derived_from = "name")]
     pub arn: Option<String>,
@@ -152,4 +155,108 @@ pub struct Lifecycle {
     pub noncurrent_expiration_days: Option<i64>,
     /// abort incomplete multipart uploads after this many days
     pub abort_incomplete_upload_days: Option<i64>,
+    /// move current objects to a storage class some days after creation
+    pub transition: Vec<Transition>,
+}
+
+/// A lifecycle transition: `transition "GLACIER" days=90`.
+#[derive(Debug, Clone, PartialEq, Spec)]
+#[eco(label = "storage-class")]
+pub struct Transition {
+    /// storage class the objects move to
+    pub storage_class: Option<StorageClass>,
+    /// days after an object's creation
+    #[eco(required, min = 0, max = 2147483647)]
+    pub days: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, SpecEnum)]
+#[eco(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum StorageClass {
+    Glacier,
+    StandardIa,
+    OnezoneIa,
+    IntelligentTiering,
+    DeepArchive,
+    GlacierIr,
+}
+
+/// An event notification: `notification "thumbnails" { lambda-function-arn ...; events ... }`.
+#[derive(Debug, Clone, PartialEq, Spec)]
+#[eco(label = "id")]
+pub struct Notification {
+    /// notification id
+    pub id: Option<String>,
+    /// ARN of the Lambda function to invoke (exactly one destination)
+    pub lambda_function_arn: Option<String>,
+    /// ARN of the SQS queue to send to (exactly one destination)
+    pub queue_arn: Option<String>,
+    /// ARN of the SNS topic to publish to (exactly one destination)
+    pub topic_arn: Option<String>,
+    /// the events that notify, e.g. s3:ObjectCreated:*
+    #[eco(required, unordered)]
+    pub events: Vec<S3Event>,
+    /// only keys that begin with this
+    pub filter_prefix: Option<String>,
+    /// only keys that end with this
+    pub filter_suffix: Option<String>,
+}
+
+/// An S3 event type, as AWS spells it.
+#[derive(Debug, Clone, Copy, PartialEq, SpecEnum)]
+pub enum S3Event {
+    #[eco(rename = "s3:IntelligentTiering")]
+    IntelligentTiering,
+    #[eco(rename = "s3:LifecycleExpiration:*")]
+    LifecycleExpirationAll,
+    #[eco(rename = "s3:LifecycleExpiration:Delete")]
+    LifecycleExpirationDelete,
+    #[eco(rename = "s3:LifecycleExpiration:DeleteMarkerCreated")]
+    LifecycleExpirationDeleteMarkerCreated,
+    #[eco(rename = "s3:LifecycleTransition")]
+    LifecycleTransition,
+    #[eco(rename = "s3:ObjectAcl:Put")]
+    ObjectAclPut,
+    #[eco(rename = "s3:ObjectCreated:*")]
+    ObjectCreatedAll,
+    #[eco(rename = "s3:ObjectCreated:CompleteMultipartUpload")]
+    ObjectCreatedCompleteMultipartUpload,
+    #[eco(rename = "s3:ObjectCreated:Copy")]
+    ObjectCreatedCopy,
+    #[eco(rename = "s3:ObjectCreated:Post")]
+    ObjectCreatedPost,
+    #[eco(rename = "s3:ObjectCreated:Put")]
+    ObjectCreatedPut,
+    #[eco(rename = "s3:ObjectRemoved:*")]
+    ObjectRemovedAll,
+    #[eco(rename = "s3:ObjectRemoved:Delete")]
+    ObjectRemovedDelete,
+    #[eco(rename = "s3:ObjectRemoved:DeleteMarkerCreated")]
+    ObjectRemovedDeleteMarkerCreated,
+    #[eco(rename = "s3:ObjectRestore:*")]
+    ObjectRestoreAll,
+    #[eco(rename = "s3:ObjectRestore:Completed")]
+    ObjectRestoreCompleted,
+    #[eco(rename = "s3:ObjectRestore:Delete")]
+    ObjectRestoreDelete,
+    #[eco(rename = "s3:ObjectRestore:Post")]
+    ObjectRestorePost,
+    #[eco(rename = "s3:ObjectTagging:*")]
+    ObjectTaggingAll,
+    #[eco(rename = "s3:ObjectTagging:Delete")]
+    ObjectTaggingDelete,
+    #[eco(rename = "s3:ObjectTagging:Put")]
+    ObjectTaggingPut,
+    #[eco(rename = "s3:ReducedRedundancyLostObject")]
+    ReducedRedundancyLostObject,
+    #[eco(rename = "s3:Replication:*")]
+    ReplicationAll,
+    #[eco(rename = "s3:Replication:OperationFailedReplication")]
+    ReplicationOperationFailedReplication,
+    #[eco(rename = "s3:Replication:OperationMissedThreshold")]
+    ReplicationOperationMissedThreshold,
+    #[eco(rename = "s3:Replication:OperationNotTracked")]
+    ReplicationOperationNotTracked,
+    #[eco(rename = "s3:Replication:OperationReplicatedAfterThreshold")]
+    ReplicationOperationReplicatedAfterThreshold,
 }

@@ -424,3 +424,148 @@ fn the_typed_spec_reads_what_a_read_reports() {
     assert_eq!(bucket.versioning, Some(true));
     assert_eq!(bucket.to_attrs(), attrs);
 }
+
+#[test]
+fn notifications_round_trip_sorted_by_id_with_filters() {
+    let thumbs = map(&[
+        ("id", s("thumbs")),
+        (
+            "lambda-function-arn",
+            s("arn:aws:lambda:us-east-1:123456789012:function:thumbs"),
+        ),
+        ("events", strings(&["s3:ObjectCreated:*"])),
+        ("filter-prefix", s("uploads/")),
+        ("filter-suffix", s(".jpg")),
+    ]);
+    let audit = map(&[
+        ("id", s("audit")),
+        ("queue-arn", s("arn:aws:sqs:us-east-1:123456789012:audit")),
+        (
+            "events",
+            strings(&["s3:ObjectRemoved:*", "s3:ObjectCreated:Put"]),
+        ),
+    ]);
+    let alerts = map(&[
+        ("id", s("alerts")),
+        ("topic-arn", s("arn:aws:sns:us-east-1:123456789012:alerts")),
+        ("events", strings(&["s3:ReducedRedundancyLostObject"])),
+    ]);
+    let value = Value::List(vec![thumbs.clone(), audit.clone(), alerts.clone()]);
+    let c = notifications_to_sdk(&value).unwrap();
+    let lambda = &c.lambda_function_configurations()[0];
+    assert_eq!(lambda.id(), Some("thumbs"));
+    let rules = lambda.filter().unwrap().key().unwrap().filter_rules();
+    assert_eq!(rules.len(), 2);
+    assert_eq!(
+        rules[0].name(),
+        Some(&aws_sdk_s3::types::FilterRuleName::Prefix)
+    );
+    assert_eq!(c.queue_configurations()[0].events().len(), 2);
+    assert_eq!(
+        notifications_from_sdk(
+            c.lambda_function_configurations(),
+            c.queue_configurations(),
+            c.topic_configurations()
+        ),
+        Some(Value::List(vec![alerts, audit, thumbs]))
+    );
+    // None configured reads as absent; an empty list configures nothing (removal).
+    assert_eq!(notifications_from_sdk(&[], &[], &[]), None);
+    let none = notifications_to_sdk(&Value::List(Vec::new())).unwrap();
+    assert!(none.lambda_function_configurations().is_empty());
+}
+
+#[test]
+fn notifications_refuse_what_s3_would() {
+    let lambda = s("arn:aws:lambda:us-east-1:123456789012:function:f");
+    let queue = s("arn:aws:sqs:us-east-1:123456789012:q");
+    let events = strings(&["s3:ObjectCreated:*"]);
+    for (bad, why) in [
+        (
+            map(&[("id", s("none")), ("events", events.clone())]),
+            "exactly one of",
+        ),
+        (
+            map(&[
+                ("id", s("two")),
+                ("lambda-function-arn", lambda.clone()),
+                ("queue-arn", queue.clone()),
+                ("events", events.clone()),
+            ]),
+            "exactly one of",
+        ),
+        (
+            map(&[
+                ("id", s("wrong")),
+                ("queue-arn", lambda.clone()),
+                ("events", events.clone()),
+            ]),
+            "is not an ARN of sqs",
+        ),
+        (
+            map(&[("id", s("quiet")), ("queue-arn", queue.clone())]),
+            "needs `events`",
+        ),
+        (
+            map(&[("queue-arn", queue.clone()), ("events", events.clone())]),
+            "needs an id",
+        ),
+    ] {
+        let err = notifications_to_sdk(&Value::List(vec![bad.clone()])).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Invalid, "{bad}");
+        assert!(err.message.contains(why), "{bad}: {err}");
+    }
+    let twice = map(&[("id", s("same")), ("queue-arn", queue), ("events", events)]);
+    let err = notifications_to_sdk(&Value::List(vec![twice.clone(), twice])).unwrap_err();
+    assert!(err.message.contains("two notifications"), "{err}");
+}
+
+#[test]
+fn lifecycle_transitions_round_trip_by_days() {
+    let archive = map(&[
+        ("id", s("archive")),
+        (
+            "transition",
+            Value::List(vec![
+                map(&[("storage-class", s("GLACIER")), ("days", Value::Int(90))]),
+                map(&[
+                    ("storage-class", s("STANDARD_IA")),
+                    ("days", Value::Int(30)),
+                ]),
+            ]),
+        ),
+    ]);
+    let c = lifecycle_to_sdk(&Value::List(vec![archive])).unwrap();
+    let transitions = c.rules()[0].transitions();
+    assert_eq!(transitions.len(), 2);
+    assert_eq!(transitions[0].days(), Some(90));
+    let read = lifecycle_from_sdk(c.rules());
+    let Value::List(rules) = &read else {
+        panic!("{read}")
+    };
+    let Value::Map(rule) = &rules[0] else {
+        panic!("{read}")
+    };
+    assert_eq!(
+        rule["transition"],
+        Value::List(vec![
+            map(&[
+                ("storage-class", s("STANDARD_IA")),
+                ("days", Value::Int(30))
+            ]),
+            map(&[("storage-class", s("GLACIER")), ("days", Value::Int(90))]),
+        ])
+    );
+    let twice = map(&[
+        ("id", s("twice")),
+        (
+            "transition",
+            Value::List(vec![
+                map(&[("storage-class", s("GLACIER")), ("days", Value::Int(90))]),
+                map(&[("storage-class", s("GLACIER")), ("days", Value::Int(120))]),
+            ]),
+        ),
+    ]);
+    let err = lifecycle_to_sdk(&Value::List(vec![twice])).unwrap_err();
+    assert!(err.message.contains("GLACIER twice"), "{err}");
+}
