@@ -55,6 +55,7 @@ fn registry_has_every_type() {
         "secretsmanager-secret",
         "sqs-queue",
         "eventbridge-bus",
+        "eventbridge-rule",
         "rest-api",
         "rest-resource",
         "rest-method",
@@ -110,6 +111,7 @@ fn type_name_constants_match_schemas() {
         (codepipeline::TYPE_NAME, codepipeline::schema()),
         (sqs_queue::TYPE_NAME, sqs_queue::schema()),
         (eventbridge_bus::TYPE_NAME, eventbridge_bus::schema()),
+        (eventbridge_rule::TYPE_NAME, eventbridge_rule::schema()),
     ];
     for (name, schema) in pairs {
         assert_eq!(name, schema.type_name);

@@ -18,6 +18,7 @@ pub mod cognito_user_pool_client;
 pub mod cognito_user_pool_domain;
 pub mod dynamodb_table;
 pub mod eventbridge_bus;
+pub mod eventbridge_rule;
 pub mod iam_policy;
 pub mod iam_role;
 pub mod iam_role_policy_attachment;
@@ -96,6 +97,7 @@ pub const TYPES: &[TypeEntry] = &[
     entry!(secretsmanager_secret),
     entry!(sqs_queue),
     entry!(eventbridge_bus),
+    entry!(eventbridge_rule),
     entry!(rest_api),
     entry!(rest_resource),
     entry!(rest_method),
