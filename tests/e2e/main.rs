@@ -28,6 +28,7 @@ mod platform;
 mod queues;
 mod replace;
 mod rest_api;
+mod scheduled_jobs;
 mod secrets;
 mod serverless;
 mod site;
