@@ -122,6 +122,6 @@ fn ecogy_platform_applies_for_dev_then_plans_clean() {
     );
     for stage in ["dev", "prod"] {
         let out = ok(&p.eco(&["state", "list", "-stage", stage]));
-        assert_eq!(out.lines().count(), 53, "{stage}: {out}");
+        assert_eq!(out.lines().count(), 55, "{stage}: {out}");
     }
 }

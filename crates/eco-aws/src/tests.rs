@@ -56,6 +56,8 @@ fn registry_has_every_type() {
         "sqs-queue",
         "eventbridge-bus",
         "eventbridge-rule",
+        "sns-topic",
+        "sns-subscription",
         "rest-api",
         "rest-resource",
         "rest-method",
@@ -112,6 +114,8 @@ fn type_name_constants_match_schemas() {
         (sqs_queue::TYPE_NAME, sqs_queue::schema()),
         (eventbridge_bus::TYPE_NAME, eventbridge_bus::schema()),
         (eventbridge_rule::TYPE_NAME, eventbridge_rule::schema()),
+        (sns_topic::TYPE_NAME, sns_topic::schema()),
+        (sns_subscription::TYPE_NAME, sns_subscription::schema()),
     ];
     for (name, schema) in pairs {
         assert_eq!(name, schema.type_name);

@@ -37,6 +37,8 @@ pub mod route53_zone;
 pub mod s3_bucket;
 pub mod s3_sync;
 pub mod secretsmanager_secret;
+pub mod sns_subscription;
+pub mod sns_topic;
 pub mod sqs_queue;
 pub mod ssm_parameter;
 
@@ -98,6 +100,8 @@ pub const TYPES: &[TypeEntry] = &[
     entry!(sqs_queue),
     entry!(eventbridge_bus),
     entry!(eventbridge_rule),
+    entry!(sns_topic),
+    entry!(sns_subscription),
     entry!(rest_api),
     entry!(rest_resource),
     entry!(rest_method),
