@@ -29,6 +29,7 @@ mod platform;
 mod queues;
 mod replace;
 mod rest_api;
+mod scheduled_jobs;
 mod secrets;
 mod serverless;
 mod show_console;

@@ -142,3 +142,74 @@ fn a_hand_made_event_bus_imports_with_generated_kdl_and_plans_clean() {
         stderr(&plan)
     );
 }
+
+#[test]
+fn a_hand_made_topic_and_subscription_import_with_generated_kdl_and_plan_clean() {
+    let p = Project::with_main(CONFIG);
+    let aws = p.aws();
+    let (topic, subscription) = rt().block_on(async {
+        let topic = aws
+            .sns()
+            .create_topic()
+            .name("handmade-alerts")
+            .attributes("DisplayName", "Hand made")
+            .send()
+            .await
+            .unwrap()
+            .topic_arn
+            .unwrap();
+        aws.sqs()
+            .create_queue()
+            .queue_name("handmade-alerts-queue")
+            .send()
+            .await
+            .unwrap();
+        let subscription = aws
+            .sns()
+            .subscribe()
+            .topic_arn(&topic)
+            .protocol("sqs")
+            .endpoint("arn:aws:sqs:us-east-1:123456789012:handmade-alerts-queue")
+            .attributes("RawMessageDelivery", "true")
+            .return_subscription_arn(true)
+            .send()
+            .await
+            .unwrap()
+            .subscription_arn
+            .unwrap();
+        (topic, subscription)
+    });
+    let out = ok(&p.eco(&["import", "-generate", "sns-topic.alerts", &topic]));
+    assert!(out.contains("sns-topic.alerts: imported"), "{out}");
+    let generated = std::fs::read_to_string(p.path().join("generated.kdl")).unwrap();
+    assert!(
+        generated.contains("display-name \"Hand made\""),
+        "{generated}"
+    );
+    let plan = p.eco(&["plan", "-detailed-exitcode"]);
+    assert_eq!(
+        plan.status.code(),
+        Some(0),
+        "plan after import:\n{}\n{}\ngenerated:\n{generated}",
+        stdout(&plan),
+        stderr(&plan)
+    );
+    std::fs::rename(p.path().join("generated.kdl"), p.path().join("topic.kdl")).unwrap();
+    let out = ok(&p.eco(&[
+        "import",
+        "-generate",
+        "sns-subscription.alerts",
+        &subscription,
+    ]));
+    assert!(out.contains("sns-subscription.alerts: imported"), "{out}");
+    let generated = std::fs::read_to_string(p.path().join("generated.kdl")).unwrap();
+    assert!(generated.contains("protocol \"sqs\""), "{generated}");
+    let plan = p.eco(&["plan", "-detailed-exitcode"]);
+    assert_eq!(
+        plan.status.code(),
+        Some(0),
+        "plan after import:\n{}\n{}\ngenerated:\n{generated}",
+        stdout(&plan),
+        stderr(&plan)
+    );
+}

@@ -55,6 +55,9 @@ fn registry_has_every_type() {
         "secretsmanager-secret",
         "sqs-queue",
         "eventbridge-bus",
+        "eventbridge-rule",
+        "sns-topic",
+        "sns-subscription",
         "rest-api",
         "rest-resource",
         "rest-method",
@@ -112,6 +115,9 @@ fn type_name_constants_match_schemas() {
         (sqs_queue::TYPE_NAME, sqs_queue::schema()),
         (eventbridge_bus::TYPE_NAME, eventbridge_bus::schema()),
         (s3_bucket_policy::TYPE_NAME, s3_bucket_policy::schema()),
+        (eventbridge_rule::TYPE_NAME, eventbridge_rule::schema()),
+        (sns_topic::TYPE_NAME, sns_topic::schema()),
+        (sns_subscription::TYPE_NAME, sns_subscription::schema()),
     ];
     for (name, schema) in pairs {
         assert_eq!(name, schema.type_name);

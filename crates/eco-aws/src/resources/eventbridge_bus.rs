@@ -47,7 +47,7 @@ pub fn schema() -> Schema {
 }
 
 /// EventBridge tags from a tag map.
-fn sdk_tags(tags: &BTreeMap<String, String>, op: &str) -> Result<Vec<Tag>, OpError> {
+pub(crate) fn sdk_tags(tags: &BTreeMap<String, String>, op: &str) -> Result<Vec<Tag>, OpError> {
     tags.iter()
         .map(|(k, v)| {
             Tag::builder()

@@ -18,6 +18,7 @@ pub mod cognito_user_pool_client;
 pub mod cognito_user_pool_domain;
 pub mod dynamodb_table;
 pub mod eventbridge_bus;
+pub mod eventbridge_rule;
 pub mod iam_policy;
 pub mod iam_role;
 pub mod iam_role_policy_attachment;
@@ -37,6 +38,8 @@ pub mod s3_bucket;
 pub mod s3_bucket_policy;
 pub mod s3_sync;
 pub mod secretsmanager_secret;
+pub mod sns_subscription;
+pub mod sns_topic;
 pub mod sqs_queue;
 pub mod ssm_parameter;
 
@@ -97,6 +100,9 @@ pub const TYPES: &[TypeEntry] = &[
     entry!(secretsmanager_secret),
     entry!(sqs_queue),
     entry!(eventbridge_bus),
+    entry!(eventbridge_rule),
+    entry!(sns_topic),
+    entry!(sns_subscription),
     entry!(rest_api),
     entry!(rest_resource),
     entry!(rest_method),
