@@ -8,6 +8,7 @@ mod apply;
 mod architecture;
 mod aws_behaviour;
 mod cli;
+mod cloudformation;
 mod cognito;
 mod cognito_extras;
 mod data_at_risk;

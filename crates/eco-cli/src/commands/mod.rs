@@ -6,6 +6,7 @@ pub mod graph;
 pub mod import;
 pub mod run;
 pub mod session;
+pub mod stack;
 pub mod state;
 pub mod validate;
 
