@@ -409,7 +409,7 @@ fn with_references(
         }
     }
     // Longest first, so that an ARN is replaced before a name inside it.
-    pairs.sort_by(|x, y| y.0.len().cmp(&x.0.len()));
+    pairs.sort_by_key(|pair| std::cmp::Reverse(pair.0.len()));
     let mut seen = HashSet::new();
     for (value, reference) in pairs {
         if !seen.insert(value.clone()) {
