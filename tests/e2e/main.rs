@@ -9,6 +9,7 @@ mod architecture;
 mod aws_behaviour;
 mod bucket_policy;
 mod cli;
+mod cloudformation;
 mod cognito;
 mod cognito_extras;
 mod data_at_risk;

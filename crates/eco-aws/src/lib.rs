@@ -12,6 +12,7 @@ pub mod apigw;
 pub mod attrs;
 pub mod aws;
 pub mod calls;
+pub mod cloudformation;
 pub mod docs;
 pub mod ids;
 pub mod ownership;

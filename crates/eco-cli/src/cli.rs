@@ -210,13 +210,47 @@ impl RefreshArgs {
 pub struct ImportArgs {
     #[command(flatten)]
     pub stage: StageArgs,
-    /// Write KDL for the imported resource.
-    #[arg(long)]
-    pub generate: bool,
+    /// Write KDL for the imported resource (to generated.kdl; with -from-stack, to FILE if
+    /// given).
+    #[arg(long, value_name = "FILE", num_args = 0..=1)]
+    pub generate: Option<Option<String>>,
+    /// Adopt every resource of this CloudFormation stack (see
+    /// docs/migrating-from-cloudformation.md).
+    #[arg(long, value_name = "STACK")]
+    pub from_stack: Option<String>,
+    /// With -from-stack: only write the stack's template to FILE with DeletionPolicy and
+    /// UpdateReplacePolicy Retain on every resource (eco never changes the stack itself).
+    #[arg(long, value_name = "FILE", requires = "from_stack")]
+    pub retain_template: Option<std::path::PathBuf>,
     /// Where the resource goes: TYPE.NAME.
-    pub address: String,
+    pub address: Option<String>,
     /// The live resource's id (see docs/import.md for each type's format).
-    pub id: String,
+    pub id: Option<String>,
+}
+
+impl ImportArgs {
+    /// `-generate` given (with or without a value).
+    pub fn generates(&self) -> bool {
+        self.generate.is_some()
+    }
+
+    /// The ADDRESS and ID of a single-resource import. `-generate` takes an optional FILE (for
+    /// -from-stack), so in `eco import -generate ADDRESS ID` clap reads ADDRESS as that FILE:
+    /// the positionals are taken in order from there.
+    pub fn address_and_id(&self) -> Option<(String, String)> {
+        let given: Vec<&String> = [
+            self.generate.as_ref().and_then(Option::as_ref),
+            self.address.as_ref(),
+            self.id.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        match given.as_slice() {
+            [address, id] => Some((address.to_string(), id.to_string())),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -229,6 +263,9 @@ pub struct DiscoverArgs {
     /// Print generated KDL for everything found.
     #[arg(long)]
     pub kdl: bool,
+    /// List the account's CloudFormation stacks and how many of their resources eco can adopt.
+    #[arg(long)]
+    pub stacks: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -32,15 +32,19 @@ use crate::ui::Ui;
 /// The file `-generate` appends to, in the configuration directory.
 pub const GENERATED_FILE: &str = "generated.kdl";
 
-struct Ctx {
-    config: Config,
-    stage: StageContext,
-    registry: eco_schema::Registry,
-    providers: Arc<Providers>,
-    backend: Arc<dyn eco_state::StateBackend>,
+/// What an import or discovery works with: the stage's configuration, state backend and AWS.
+pub(super) struct Ctx {
+    pub(super) config: Config,
+    pub(super) stage: StageContext,
+    pub(super) registry: eco_schema::Registry,
+    pub(super) providers: Arc<Providers>,
+    pub(super) backend: Arc<dyn eco_state::StateBackend>,
+    /// The stage's AWS clients (for reading CloudFormation stacks).
+    pub(super) aws: eco_aws::Aws,
 }
 
-async fn open(dir: &Path, stage: &crate::cli::StageArgs) -> Result<Ctx, CliError> {
+/// Loads the stage's configuration, opens its backend and AWS, and checks the account.
+pub(super) async fn open(dir: &Path, stage: &crate::cli::StageArgs) -> Result<Ctx, CliError> {
     let config = super::load(dir)?;
     let stage = config
         .select_stage(stage.stage.as_deref(), &stage.vars)
@@ -58,16 +62,20 @@ async fn open(dir: &Path, stage: &crate::cli::StageArgs) -> Result<Ctx, CliError
         config,
         stage,
         registry: super::registry(),
+        aws: aws.account.aws().clone(),
         providers: aws.providers,
         backend,
     })
 }
 
-fn op_ctx(c: &Ctx, address: &str) -> OpContext {
+pub(super) fn op_ctx(c: &Ctx, address: &str) -> OpContext {
     OpContext::new(address, c.config.project_name(), &c.stage.name)
 }
 
-fn provider_for(c: &Ctx, type_name: &str) -> Result<Arc<dyn ResourceProvider>, CliError> {
+pub(super) fn provider_for(
+    c: &Ctx,
+    type_name: &str,
+) -> Result<Arc<dyn ResourceProvider>, CliError> {
     if c.registry.get(type_name).is_none() {
         let hint = eco_schema::did_you_mean(type_name, c.registry.type_names())
             .map(|t| format!("did you mean `{t}`?"))
@@ -86,9 +94,18 @@ fn provider_for(c: &Ctx, type_name: &str) -> Result<Arc<dyn ResourceProvider>, C
 }
 
 pub async fn import(ui: &Ui, dir: &Path, args: &ImportArgs) -> CmdResult {
-    let address = Address::parse(&args.address).ok_or_else(|| {
+    if let Some(stack) = &args.from_stack {
+        return super::stack::import_stack(ui, dir, args, stack).await;
+    }
+    let (address_arg, id) = args.address_and_id().ok_or_else(|| {
         CliError::msg(
-            format!("{}: not a resource address", args.address),
+            "eco import takes an ADDRESS and an ID (or -from-stack NAME)",
+            "e.g. `eco import s3-bucket.site my-site-bucket`",
+        )
+    })?;
+    let address = Address::parse(&address_arg).ok_or_else(|| {
+        CliError::msg(
+            format!("{address_arg}: not a resource address"),
             "addresses are TYPE.NAME, e.g. s3-bucket.site",
         )
     })?;
@@ -96,7 +113,7 @@ pub async fn import(ui: &Ui, dir: &Path, args: &ImportArgs) -> CmdResult {
     let provider = provider_for(&c, &address.type_name)?;
     let key = address.to_string();
     let configured = c.config.resource(&address).is_some();
-    match (configured, args.generate) {
+    match (configured, args.generates()) {
         (false, false) => {
             return Err(CliError::msg(
                 format!("{key} is not in the configuration"),
@@ -127,7 +144,7 @@ pub async fn import(ui: &Ui, dir: &Path, args: &ImportArgs) -> CmdResult {
                 .await?
                 .into_state_or_new(&c.stage.name);
             let adopted = engine
-                .adopt(&mut state, &address, &args.id)
+                .adopt(&mut state, &address, &id)
                 .await
                 .map_err(|e| CliError::msg(e.to_string(), e.help()))?;
             c.backend.write(&mut state, &version).await?;
@@ -147,7 +164,7 @@ pub async fn import(ui: &Ui, dir: &Path, args: &ImportArgs) -> CmdResult {
         },
     )
     .await?;
-    let config = if args.generate {
+    let config = if args.generates() {
         let text = eco_config::generate::generate_resource(
             c.registry.get(&address.type_name).expect("checked above"),
             &address.name,
@@ -292,7 +309,7 @@ async fn import_members(
     Ok(())
 }
 
-fn engine(dir: &Path, c: &Ctx, config: Config) -> Engine {
+pub(super) fn engine(dir: &Path, c: &Ctx, config: Config) -> Engine {
     Engine {
         config: Arc::new(config),
         stage: Arc::new(c.stage.clone()),
@@ -432,6 +449,9 @@ fn suggested_name(live: &Live, taken: &mut HashSet<String>, type_name: &str) -> 
 }
 
 pub async fn discover(ui: &Ui, dir: &Path, args: &DiscoverArgs) -> CmdResult {
+    if args.stacks {
+        return super::stack::discover_stacks(ui, dir, args).await;
+    }
     let c = open(dir, &args.stage).await?;
     if let Some(t) = &args.type_name {
         provider_for(&c, t)?;

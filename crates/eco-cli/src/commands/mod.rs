@@ -8,6 +8,7 @@ pub mod import;
 pub mod run;
 pub mod session;
 pub mod show;
+pub mod stack;
 pub mod state;
 pub mod validate;
 

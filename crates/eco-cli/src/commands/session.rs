@@ -78,6 +78,13 @@ pub struct AwsAccount {
     answer: Mutex<Option<Result<String, String>>>,
 }
 
+impl AwsAccount {
+    /// The stage's AWS clients.
+    pub fn aws(&self) -> &eco_aws::Aws {
+        &self.aws
+    }
+}
+
 #[async_trait::async_trait]
 impl AccountSource for AwsAccount {
     async fn caller_account(&self) -> Result<String, String> {
