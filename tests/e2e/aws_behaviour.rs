@@ -458,3 +458,55 @@ fn a_wait_that_runs_out_of_time_fails_with_what_it_waited_for_and_polled_with_ba
         started.elapsed()
     );
 }
+
+/// A read that AWS answers 200 with no body (a truncated answer a proxy or a bad network can
+/// give): the plan stops with an error naming the resource and the operation, and never takes
+/// the resource as deleted (state keeps it, nothing is planned to create it again).
+#[test]
+fn an_empty_successful_answer_to_a_read_stops_the_plan_and_deletes_nothing() {
+    let p = Project::with_main(
+        r#"
+project "empty"
+stage "dev" {
+    account "123456789012"
+    region "us-east-1"
+}
+route53-zone "main" {
+    name "empty.example.com"
+}
+dynamodb-table "items" {
+    name "empty-dev-items"
+    hash-key "pk" type="S"
+    billing-mode "PAY_PER_REQUEST"
+}
+"#,
+    );
+    ok(&p.eco(&["apply", "-auto-approve"]));
+    let before = p.state();
+    let empty = json!({"pattern": "(?s)^.*$", "replacement": ""});
+    for (rule, address) in [
+        (
+            json!({"name": "empty", "service": "dynamodb", "operation": "DescribeTable",
+                   "rewrite": empty}),
+            "dynamodb-table.items",
+        ),
+        (
+            json!({"name": "empty", "service": "route53", "method": "GET",
+                   "path": "^/2013-04-01/hostedzone/[^/?]+$", "rewrite": empty}),
+            "route53-zone.main",
+        ),
+    ] {
+        let proxy = AwsProxy::start(&p.moto, &json!([rule]));
+        let out = p.eco_via(&proxy, &["plan"]);
+        let text = format!("{}{}", stdout(&out), stderr(&out));
+        assert_eq!(out.status.code(), Some(1), "{address}: {text}");
+        assert!(text.contains(address), "{address}: {text}");
+        assert!(!text.contains("will be created"), "{address}: {text}");
+        assert!(
+            proxy.injected("empty") > 0,
+            "{address}: the rule never fired"
+        );
+        assert_eq!(p.state(), before, "{address}: state unchanged");
+    }
+    p.no_changes();
+}

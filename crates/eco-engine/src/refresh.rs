@@ -48,14 +48,15 @@ impl Engine {
                         for ((ctx, _), live) in requests.into_iter().zip(lives) {
                             apply_read(&mut refreshed, &ctx, live, &self.registry);
                         }
+                        continue;
                     }
-                    Err(error) => errors.push(EngineError::Operation {
-                        address: type_name.clone(),
-                        action: Action::NoOp,
-                        error,
-                    }),
+                    // A batch that failed is read one by one: what failed is then said of the
+                    // resource it failed for (its address and operation), and the others read.
+                    Err(error) => tracing::debug!(
+                        type_name = %type_name,
+                        "batched read failed ({error}); reading each resource on its own"
+                    ),
                 }
-                continue;
             }
             for (ctx, id) in requests {
                 let provider = provider.clone();

@@ -154,12 +154,14 @@ impl Provider {
         }
     }
 
-    /// DescribeTable; `None` when there is no such table.
+    /// DescribeTable; `None` when there is no such table (ResourceNotFoundException). An
+    /// answer without the table description is an error, never "deleted".
     async fn describe(&self, name: &str) -> Result<Option<TableDescription>, OpError> {
         let call = self.client.describe_table().table_name(name).send();
-        Ok(get_optional("DescribeTable", table_gone, call)
+        get_optional("DescribeTable", table_gone, call)
             .await?
-            .and_then(|o| o.table))
+            .map(|o| crate::calls::answered(o.table, "DescribeTable", "the table description"))
+            .transpose()
     }
 
     /// What the table holds: DescribeTable's ItemCount and TableSizeBytes (AWS refreshes them
