@@ -96,6 +96,40 @@ macro_rules! tag_by_key {
             }
         }
     };
+    // An SDK whose TagResource takes a list of its own `Tag`s, built by `$sdk_tags(&tags, op)`.
+    ($client:ty, $by:ident, $sdk_tags:path) => {
+        #[async_trait::async_trait]
+        impl $crate::tags::TagByKey for $client {
+            async fn tag(
+                &self,
+                resource: &str,
+                tags: std::collections::BTreeMap<String, String>,
+            ) -> Result<(), eco_provider::OpError> {
+                let tags = $sdk_tags(&tags, "TagResource")?;
+                self.tag_resource()
+                    .$by(resource)
+                    .set_tags(Some(tags))
+                    .send()
+                    .await
+                    .map_err(|e| $crate::aws::op_error("TagResource", e))?;
+                Ok(())
+            }
+
+            async fn untag(
+                &self,
+                resource: &str,
+                keys: Vec<String>,
+            ) -> Result<(), eco_provider::OpError> {
+                self.untag_resource()
+                    .$by(resource)
+                    .set_tag_keys(Some(keys))
+                    .send()
+                    .await
+                    .map_err(|e| $crate::aws::op_error("UntagResource", e))?;
+                Ok(())
+            }
+        }
+    };
 }
 pub(crate) use tag_by_key;
 

@@ -23,7 +23,7 @@ use crate::attrs::{same_json, spec_invalid, spec_of};
 use crate::aws::{is_not_found, op_error, read_each, Aws};
 use crate::calls::{delete_if_present, every_page, get_optional, to_update};
 use crate::ownership::not_ours;
-use crate::tags::{retag, TagByKey};
+use crate::tags::retag;
 
 /// A topic's attributes, declared once.
 #[derive(Debug, Clone, PartialEq, Default, Spec)]
@@ -192,27 +192,8 @@ fn sdk_tags(tags: &BTreeMap<String, String>, op: &str) -> Result<Vec<Tag>, OpErr
         .collect()
 }
 
-/// TagResource / UntagResource, naming the topic by its ARN.
-#[async_trait]
-impl TagByKey for aws_sdk_sns::Client {
-    async fn tag(&self, arn: &str, tags: BTreeMap<String, String>) -> Result<(), OpError> {
-        let tags = sdk_tags(&tags, "TagResource")?;
-        let call = self.tag_resource().resource_arn(arn).set_tags(Some(tags));
-        call.send().await.map_err(|e| op_error("TagResource", e))?;
-        Ok(())
-    }
-
-    async fn untag(&self, arn: &str, keys: Vec<String>) -> Result<(), OpError> {
-        let call = self
-            .untag_resource()
-            .resource_arn(arn)
-            .set_tag_keys(Some(keys));
-        call.send()
-            .await
-            .map_err(|e| op_error("UntagResource", e))?;
-        Ok(())
-    }
-}
+// TagResource / UntagResource, naming the topic by its ARN.
+crate::tags::tag_by_key!(aws_sdk_sns::Client, resource_arn, sdk_tags);
 
 /// The `sns-topic` operations, on one account's SNS client.
 pub struct Provider {
