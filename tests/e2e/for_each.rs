@@ -170,3 +170,73 @@ s3-bucket "two" {
         "{err}"
     );
 }
+
+/// Repeated blocks generated from a collection (Terraform's `dynamic`): one `gsi` per entry of
+/// a map variable. The next plan is empty; a new entry plans an in-place update of the table
+/// (one index added), never a replacement; a stage with another value gets its own indexes.
+#[test]
+fn blocks_generated_from_a_collection_apply_and_change_in_place() {
+    let p = Project::with_main(
+        r#"
+project "dyn"
+
+stage "dev" {
+    account "123456789012"
+    region "us-east-1"
+}
+
+var "indexes" {
+    by-owner key="owner"
+    by-site key="site"
+}
+
+dynamodb-table "assets" {
+    name "dyn-${stage}-assets"
+    hash-key "pk" type="S"
+    billing-mode "PAY_PER_REQUEST"
+    gsi "${each.key}" for-each="${var.indexes}" hash-key="${each.value.key}" type="S"
+}
+"#,
+    );
+    let out = ok(&p.eco(&["validate"]));
+    assert!(!out.contains("error"), "{out}");
+    ok(&p.eco(&["apply", "-auto-approve"]));
+    let names = |p: &Project| -> Vec<String> {
+        let mut names: Vec<String> = p.resource("dynamodb-table.assets")["attributes"]["gsi"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["name"].as_str().unwrap().to_string())
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(names(&p), ["by-owner", "by-site"]);
+    p.no_changes();
+
+    p.edit(
+        "    by-site key=\"site\"\n",
+        "    by-site key=\"site\"\n    by-team key=\"team\"\n",
+    );
+    assert_eq!(
+        planned_changes(&p),
+        vec![("dynamodb-table.assets".to_string(), "update".to_string())]
+    );
+    let out = ok(&p.eco(&["apply", "-auto-approve"]));
+    assert!(out.contains("0 added, 1 changed, 0 destroyed"), "{out}");
+    assert_eq!(names(&p), ["by-owner", "by-site", "by-team"]);
+    p.no_changes();
+
+    // A field the entries do not have is a diagnostic at validate, with the fields they have.
+    p.edit(
+        "hash-key=\"${each.value.key}\"",
+        "hash-key=\"${each.value.kee}\"",
+    );
+    let out = p.eco(&["validate"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("has no field `kee`") && stderr(&out).contains("key"),
+        "{}",
+        stderr(&out)
+    );
+}

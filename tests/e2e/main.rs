@@ -12,6 +12,7 @@ mod cli;
 mod cloudformation;
 mod cognito;
 mod cognito_extras;
+mod crash;
 mod data_at_risk;
 mod docs_examples;
 mod expressions;

@@ -332,27 +332,40 @@ pub fn for_each_instances(
     fe: &ForEachResource,
     stage: &StageContext,
 ) -> Result<Vec<(String, Value)>, Diagnostic> {
-    let collection = fe.collection.eval(&StageOnly(stage))?;
+    collection_elements(
+        &fe.collection,
+        &fe.resource.address.to_string(),
+        fe.span,
+        stage,
+    )
+}
+
+/// The (key, value) pairs of a `for-each` collection (of a resource, or of a generated block,
+/// `owner` naming it), in key order, checked: known before apply, keys unique and usable.
+fn collection_elements(
+    collection: &Expr,
+    owner: &str,
+    span: Span,
+    stage: &StageContext,
+) -> Result<Vec<(String, Value)>, Diagnostic> {
+    let collection = collection.eval(&StageOnly(stage))?;
     let not_a_collection = |found: &str| {
         Diagnostic::new(
             "eco::type_error",
             format!(
                 "the for-each of {} must be a list of strings or a map, found {found}",
-                fe.resource.address
+                owner
             ),
         )
-        .at(fe.span, "not a collection")
+        .at(span, "not a collection")
         .help("iterate a variable holding a list (`- \"a\"`) or a map (`KEY VALUE`); an empty one makes no instance")
     };
     if collection.contains_unknown() {
         return Err(Diagnostic::new(
             "eco::for_each_unknown",
-            format!(
-                "the for-each of {} is not known before apply",
-                fe.resource.address
-            ),
+            format!("the for-each of {} is not known before apply", owner),
         )
-        .at(fe.span, "depends on a resource")
+        .at(span, "depends on a resource")
         .help("for-each keys must be known when planning: iterate variables or literal values"));
     }
     let mut out: Vec<(String, Value)> = match collection {
@@ -381,10 +394,10 @@ pub fn for_each_instances(
                 "eco::duplicate",
                 format!(
                     "the for-each of {} has the key `{}` twice",
-                    fe.resource.address, pair[0].0
+                    owner, pair[0].0
                 ),
             )
-            .at(fe.span, "duplicate key")
+            .at(span, "duplicate key")
             .help("each element of a for-each list names one instance: make them unique"));
         }
     }
@@ -392,12 +405,9 @@ pub fn for_each_instances(
         if key.is_empty() || key.contains('"') || key.contains('\n') {
             return Err(Diagnostic::new(
                 "eco::invalid_name",
-                format!(
-                    "`{key}` cannot be a for-each key of {}",
-                    fe.resource.address
-                ),
+                format!("`{key}` cannot be a for-each key of {}", owner),
             )
-            .at(fe.span, "bad key")
+            .at(span, "bad key")
             .help("a key is a non-empty string without quotes or line breaks"));
         }
     }
@@ -445,6 +455,86 @@ fn each_value(key: &str, value: &Value, r: &Reference) -> Result<Value, Diagnost
     Ok(v.clone())
 }
 
+/// The key of the map that stands, in a repeated block's list, for blocks generated from a
+/// collection (`NAME for-each=... { ... }`) until the stage is known: it holds the collection.
+/// (No KDL name can start with U+0001, so no block written by hand looks like one.)
+const DYNAMIC_COLLECTION: &str = "\u{1}for-each";
+/// The generated block's template (a list of one block), `${each.*}` still in it.
+const DYNAMIC_TEMPLATE: &str = "\u{1}block";
+
+/// The placeholder for blocks generated from `collection` by `template` (see
+/// [`DYNAMIC_COLLECTION`]); `span` is the `for-each=` entry's, kept in a reference-free literal so
+/// that errors about the collection point at it. Passes over attributes (module parameters,
+/// locals, reference checks) see inside it as in any other value.
+pub(crate) fn dynamic_block(collection: Expr, template: Expr, span: Span) -> Expr {
+    let collection = match collection {
+        // A literal (or a `${...}` the passes above resolve): keep where it was written.
+        Expr::Str(t) => Expr::Str(Template { span, ..t }),
+        other => other,
+    };
+    Expr::Map(BTreeMap::from([
+        (DYNAMIC_COLLECTION.to_string(), collection),
+        (DYNAMIC_TEMPLATE.to_string(), template),
+    ]))
+}
+
+/// The collection and template of a generated block's placeholder; `None` for any other value.
+pub(crate) fn as_dynamic_block(e: &Expr) -> Option<(&Expr, &Expr)> {
+    match e {
+        Expr::Map(m) => Some((m.get(DYNAMIC_COLLECTION)?, m.get(DYNAMIC_TEMPLATE)?)),
+        _ => None,
+    }
+}
+
+/// Whether any attribute of `resource` holds generated blocks.
+fn has_dynamic_blocks(resource: &Resource) -> bool {
+    resource.attributes.values().any(|a| {
+        matches!(&a.expr, Expr::List(items) if items.iter().any(|i| as_dynamic_block(i).is_some()))
+    })
+}
+
+/// `resource` with its generated blocks made, one per element of their collections in this
+/// stage, in key order, after the blocks written out.
+fn expand_dynamic_blocks(resource: &mut Resource, stage: &StageContext) -> Result<(), Diagnostic> {
+    let address = resource.address.clone();
+    for (name, attr) in resource.attributes.iter_mut() {
+        let Expr::List(items) = &attr.expr else {
+            continue;
+        };
+        if !items.iter().any(|i| as_dynamic_block(i).is_some()) {
+            continue;
+        }
+        let mut written = Vec::with_capacity(items.len());
+        let mut generated = Vec::new();
+        for item in items {
+            let Some((collection, template)) = as_dynamic_block(item) else {
+                written.push(item.clone());
+                continue;
+            };
+            let span = match collection {
+                Expr::Str(t) => t.span,
+                _ => attr.span,
+            };
+            let owner = format!("`{name}` in {address}");
+            for (key, value) in collection_elements(collection, &owner, span, stage)? {
+                let mut replace = |r: &Reference| match &r.target {
+                    RefTarget::Each(_) => {
+                        Some(each_value(&key, &value, r).map(|v| value_to_expr(&v, r.span)))
+                    }
+                    _ => None,
+                };
+                match substitute(template, &mut replace)? {
+                    Expr::List(blocks) => generated.extend(blocks),
+                    other => generated.push(other),
+                }
+            }
+        }
+        written.extend(generated);
+        attr.expr = Expr::List(written);
+    }
+    Ok(())
+}
+
 /// One instance of a `for-each` resource: its address gets the key, and `${each.*}` the
 /// instance's values.
 pub fn instance(fe: &ForEachResource, key: &str, value: &Value) -> Result<Resource, Diagnostic> {
@@ -465,13 +555,40 @@ impl Config {
     /// (`TYPE.NAME["KEY"]`), references to instances checked. A configuration without
     /// `for-each` comes back as it was.
     pub fn for_stage(&self, stage: &StageContext) -> Result<Config, Diagnostics> {
-        if self.for_each.is_empty() {
+        let dynamic = self.resources.iter().any(has_dynamic_blocks)
+            || self
+                .for_each
+                .iter()
+                .any(|fe| has_dynamic_blocks(&fe.resource));
+        if self.for_each.is_empty() && !dynamic {
             return Ok(self.clone());
         }
         let mut config = self.clone();
         config.for_each.clear();
         let mut diags = Diagnostics::default();
+        if dynamic {
+            for r in config
+                .resources
+                .iter_mut()
+                .filter(|r| has_dynamic_blocks(r))
+            {
+                if let Err(d) = expand_dynamic_blocks(r, stage) {
+                    diags.push(d);
+                }
+            }
+        }
         for fe in &self.for_each {
+            let mut expanded;
+            let fe = if has_dynamic_blocks(&fe.resource) {
+                expanded = fe.clone();
+                if let Err(d) = expand_dynamic_blocks(&mut expanded.resource, stage) {
+                    diags.push(d);
+                    continue;
+                }
+                &expanded
+            } else {
+                fe
+            };
             match for_each_instances(fe, stage) {
                 Ok(pairs) => {
                     for (key, value) in pairs {
@@ -644,6 +761,152 @@ thing "u" {
             .unwrap();
         let err = config.for_stage(&stage).unwrap_err();
         assert!(err.0[0].message.contains("unknown instance"), "{err}");
+    }
+
+    /// `thing` with a repeated labelled block `rule "NAME" size=N`.
+    fn load_with_blocks(text: &str) -> Result<Config, crate::LoadError> {
+        let mut sources = Sources::new();
+        sources.add("main.kdl", text.to_string());
+        let mut registry = eco_schema::Registry::new();
+        registry.register(
+            eco_schema::Schema::new("thing", "a test type")
+                .attr(eco_schema::Attribute::string("name").required())
+                .attr(eco_schema::Attribute::repeated_block(
+                    "rule",
+                    "name",
+                    vec![
+                        eco_schema::Attribute::string("name").required(),
+                        eco_schema::Attribute::int("size"),
+                    ],
+                ))
+                .attr(eco_schema::Attribute::int("size")),
+        );
+        crate::parse_sources(sources, &registry)
+    }
+
+    /// The (name, size) of each `rule` block of a resource.
+    fn rules(r: &Resource) -> Vec<(String, Expr)> {
+        let Expr::List(items) = &r.attributes["rule"].expr else {
+            panic!("rule is a list: {:?}", r.attributes["rule"])
+        };
+        items
+            .iter()
+            .map(|i| {
+                let Expr::Map(m) = i else { panic!("{i:?}") };
+                let Expr::Str(name) = &m["name"] else {
+                    panic!("{m:?}")
+                };
+                (
+                    name.parts
+                        .iter()
+                        .map(|p| match p {
+                            Part::Literal(l) => l.clone(),
+                            other => panic!("{other:?}"),
+                        })
+                        .collect(),
+                    m.get("size").cloned().unwrap_or(Expr::Null),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn blocks_generated_from_a_collection_follow_the_stage() {
+        let config = load_with_blocks(
+            r#"
+var "limits" {
+    reads size=5
+    writes size=2
+}
+stage "dev" { }
+stage "prod" {
+    var "limits" {
+        reads size=50
+    }
+}
+thing "t" {
+    name "t"
+    rule "written" size=1
+    rule "${each.key}" for-each="${var.limits}" size="${each.value.size}"
+}
+thing "each" {
+    for-each "${var.limits}"
+    name "e-${each.key}"
+    rule "only" for-each="${var.limits}" size="${each.value.size}"
+}
+"#,
+        )
+        .unwrap();
+        let dev = config.select_stage(Some("dev"), &[]).unwrap();
+        let expanded = config.for_stage(&dev).unwrap();
+        let t = expanded.resource(&Address::new("thing", "t")).unwrap();
+        assert_eq!(
+            rules(t),
+            vec![
+                ("written".to_string(), Expr::Int(1)),
+                ("reads".to_string(), Expr::Int(5)),
+                ("writes".to_string(), Expr::Int(2)),
+            ],
+            "written blocks first, then one per element in key order, values typed"
+        );
+        // Inside a for-each resource, each names the block's element.
+        let e = expanded
+            .resource(&Address::new("thing", "each").with_key("writes"))
+            .unwrap();
+        assert_eq!(rules(e).len(), 2);
+        let prod = config.select_stage(Some("prod"), &[]).unwrap();
+        let expanded = config.for_stage(&prod).unwrap();
+        let t = expanded.resource(&Address::new("thing", "t")).unwrap();
+        assert_eq!(
+            rules(t),
+            vec![
+                ("written".to_string(), Expr::Int(1)),
+                ("reads".to_string(), Expr::Int(50)),
+            ]
+        );
+        // An empty collection generates nothing.
+        let none = config
+            .select_stage(Some("dev"), &[("limits".into(), "{}".into())])
+            .unwrap();
+        let expanded = config.for_stage(&none).unwrap();
+        let t = expanded.resource(&Address::new("thing", "t")).unwrap();
+        assert_eq!(rules(t).len(), 1);
+    }
+
+    #[test]
+    fn generated_blocks_and_their_mistakes() {
+        // for-each= on something that is not a repeated block.
+        let err = load_with_blocks(
+            r#"var "l" { - "a"; }
+thing "t" { name "x" for-each="${var.l}"; }"#,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("cannot take for-each="), "{err}");
+        // each outside the generated block is still an error; inside it is its element.
+        let err = load_with_blocks(
+            r#"var "l" { - "a"; }
+thing "t" { name "${each.key}"; rule "${each.key}" for-each="${var.l}"; }"#,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("only defined inside"), "{err}");
+        // A field the element does not have: at the reference, with the fields it has.
+        let config = load_with_blocks(
+            r#"var "m" { a size=1; }
+thing "t" { name "x"; rule "${each.key}" for-each="${var.m}" size="${each.value.sise}"; }"#,
+        )
+        .unwrap();
+        let stage = config.select_stage(None, &[]).unwrap();
+        let err = config.for_stage(&stage).unwrap_err();
+        assert!(err.to_string().contains("has no field `sise`"), "{err}");
+        // A collection known only after apply.
+        let config = load_with_blocks(
+            r#"thing "a" { name "a"; }
+thing "t" { name "x"; rule "r" for-each="${thing.a.name}"; }"#,
+        )
+        .unwrap();
+        let stage = config.select_stage(None, &[]).unwrap();
+        let err = config.for_stage(&stage).unwrap_err();
+        assert!(err.to_string().contains("`rule` in thing.t"), "{err}");
     }
 
     #[test]

@@ -888,6 +888,19 @@ impl<'a> Parser<'a> {
                 "depends-on" => self.depends_on(file, child, &mut resource),
                 "lifecycle" => self.lifecycle(file, child, &mut resource),
                 "ignore-changes" => self.ignore_changes(file, child, schema, &mut resource),
+                _ if child
+                    .entries()
+                    .iter()
+                    .any(|e| e.name().map(|n| n.value()) == Some("for-each")) =>
+                {
+                    self.dynamic_block(
+                        file,
+                        child,
+                        schema,
+                        &mut resource.attributes,
+                        &mut first_spans,
+                    )
+                }
                 _ => self.field_node(
                     file,
                     child,
@@ -944,6 +957,67 @@ impl<'a> Parser<'a> {
             }),
             None => self.config.resources.push(resource),
         }
+    }
+
+    /// A repeated block generated from a collection (Terraform's `dynamic`):
+    /// `gsi for-each="${var.indexes}" { name "${each.key}"; ... }` is one `gsi` per element, its
+    /// `${each.*}` replaced per element when the stage is known ([`Config::for_stage`]). It waits
+    /// in its attribute's list as a [`crate::collections::dynamic_block`].
+    fn dynamic_block(
+        &mut self,
+        file: FileId,
+        node: &KdlNode,
+        schema: &Schema,
+        into: &mut BTreeMap<String, AttrValue>,
+        first_spans: &mut HashMap<String, Span>,
+    ) {
+        let name = node.name().value();
+        let name_span = self.span(file, node.name().span());
+        let Some(attr) = schema.attributes.iter().find(|a| a.name == name) else {
+            self.unknown_attribute(name_span, name, schema.type_name, &schema.attributes, true);
+            return;
+        };
+        let repeated_block = matches!(&attr.shape, Shape::Block(b) if b.repeated);
+        let entry = node
+            .entries()
+            .iter()
+            .rfind(|e| e.name().map(|n| n.value()) == Some("for-each"))
+            .expect("called for a node with for-each=");
+        let entry_span = self.span(file, entry.span());
+        if !repeated_block || attr.computed {
+            self.error(
+                Diagnostic::new(
+                    "eco::bad_for_each",
+                    format!("`{name}` cannot take for-each="),
+                )
+                .at(entry_span, "not a repeated block")
+                .help(format!(
+                    "for-each= generates repeated blocks (such as a table's `gsi`); to make several {}s, put `for-each` inside the resource",
+                    schema.type_name
+                )),
+            );
+            return;
+        }
+        let Some(collection) = self.scalar(file, entry, ScalarType::String, "for-each") else {
+            return;
+        };
+        let mut template = node.clone();
+        template
+            .entries
+            .retain(|e| e.name().map(|n| n.value()) != Some("for-each"));
+        let span = self.span(file, node.span());
+        let Some(expr) = self.attr_value(file, &template, attr, schema.type_name) else {
+            return;
+        };
+        let dynamic = crate::collections::dynamic_block(collection, expr, entry_span);
+        self.merge(
+            attr.name,
+            attr,
+            Expr::List(vec![dynamic]),
+            span,
+            into,
+            first_spans,
+        );
     }
 
     /// `for-each "${var.NAME}"`, or the collection written inline as children.
@@ -1910,8 +1984,22 @@ pub(crate) fn check_references(config: &Config, registry: &Registry, diags: &mut
         .map(|r| (r, false))
         .chain(for_each_resources)
     {
-        for r in res.references() {
-            check(r, in_for_each, diags);
+        for attr in res.attributes.values() {
+            match &attr.expr {
+                Expr::List(items) => {
+                    for item in items {
+                        match crate::collections::as_dynamic_block(item) {
+                            // `${each.*}` in a generated block names its element.
+                            Some((collection, template)) => {
+                                collection.for_each_ref(&mut |r| check(r, false, diags));
+                                template.for_each_ref(&mut |r| check(r, true, diags));
+                            }
+                            None => item.for_each_ref(&mut |r| check(r, in_for_each, diags)),
+                        }
+                    }
+                }
+                other => other.for_each_ref(&mut |r| check(r, in_for_each, diags)),
+            }
         }
         for (dep, span) in &res.depends_on {
             if !addresses.contains_key(&dep.block()) {

@@ -23,7 +23,7 @@ pub use backend::{
     check_push, prepare_write, validate_stage, with_lock, Snapshot, StateBackend, StateVersion,
 };
 pub use error::StateError;
-pub use lock::{retry_locked, who, LockInfo, LOCK_BACKOFF_MAX, LOCK_BACKOFF_START};
+pub use lock::{process_space, retry_locked, who, LockInfo, LOCK_BACKOFF_MAX, LOCK_BACKOFF_START};
 pub use memory::MemoryBackend;
 pub use model::{
     now_rfc3339, type_of_address, Operation, OutputValue, PendingIntent, ResourceState, State,

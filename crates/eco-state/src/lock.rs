@@ -34,6 +34,15 @@ pub struct LockInfo {
     /// (killed) from one a running process holds. Not part of the info JSON, nor of equality.
     #[serde(skip)]
     pub pid: Option<u32>,
+    /// The holder's process space (see [`process_space`]), when the backend records it beside
+    /// the lock info (the S3 backend's `Space` attribute): a process id means something only
+    /// within it. Not part of the info JSON, nor of equality.
+    #[serde(skip)]
+    pub process_space: Option<String>,
+    /// The stale lock this run took over when it took its own (its holder provably gone), so
+    /// that the command can say so. Not part of the info JSON, nor of equality.
+    #[serde(skip)]
+    pub took_over: Option<Box<LockInfo>>,
 }
 
 impl PartialEq for LockInfo {
@@ -66,6 +75,8 @@ impl LockInfo {
             created: now_rfc3339(),
             path: String::new(),
             pid: None,
+            process_space: None,
+            took_over: None,
         }
     }
 
@@ -79,8 +90,20 @@ impl LockInfo {
         if this_host.as_deref() != their_host || pid == std::process::id() {
             return false;
         }
+        if self.process_space.is_some() && self.process_space != process_space() {
+            // Same host name, another machine or another container's process ids.
+            return false;
+        }
         let proc = std::path::Path::new("/proc");
         proc.join("self").exists() && !proc.join(pid.to_string()).exists()
+    }
+
+    /// Whether a run may take this lock over without a `force-unlock`: its holder is provably
+    /// gone ([`LockInfo::holder_is_gone`]) and the lock records the process space its process id
+    /// belongs to, so a container or machine that shares this host name cannot be mistaken for
+    /// this one. A lock without it (another backend, an older eco) is only reported as stale.
+    pub fn can_be_taken_over(&self) -> bool {
+        self.process_space.is_some() && self.holder_is_gone()
     }
 
     /// The info as stored (compact JSON).
@@ -92,6 +115,15 @@ impl LockInfo {
     pub fn from_json(text: &str) -> Result<LockInfo, serde_json::Error> {
         serde_json::from_str(text)
     }
+}
+
+/// Where this process's id means something: the kernel's boot id and the PID namespace
+/// (`<boot id>/pid:[N]`), on Linux; `None` elsewhere. Two processes with equal process spaces
+/// see each other's process ids, so one can tell whether the other is still running.
+pub fn process_space() -> Option<String> {
+    let boot = std::fs::read_to_string("/proc/sys/kernel/random/boot_id").ok()?;
+    let namespace = std::fs::read_link("/proc/self/ns/pid").ok()?;
+    Some(format!("{}/{}", boot.trim(), namespace.display()))
 }
 
 /// `user@host` for this process.

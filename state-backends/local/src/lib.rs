@@ -468,6 +468,8 @@ impl Shared {
             created: "unknown".into(),
             path: self.state_path(stage).display().to_string(),
             pid: None,
+            process_space: None,
+            took_over: None,
         })))
     }
 

@@ -43,6 +43,16 @@ pub const LOCK_KEY: &str = "LockID";
 pub const LOCK_INFO: &str = "Info";
 /// The lock item's attribute holding the holder's process id (to tell a killed run's lock).
 pub const LOCK_PID: &str = "Pid";
+/// The lock item's attribute holding the holder's process space (`eco_state::process_space`):
+/// with it, a lock whose process is gone is taken over by the next run without a manual step.
+pub const LOCK_SPACE: &str = "Space";
+
+/// A lock item as read: the info JSON, and the holder's process id and process space.
+struct LockItem {
+    info: String,
+    pid: Option<u32>,
+    space: Option<String>,
+}
 
 /// Where the S3 backend keeps state: the `backend "s3"` node of the configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -233,7 +243,7 @@ impl S3Backend {
     }
 
     /// The lock item's raw `Info` string and the holder's process id, if the item exists.
-    async fn read_lock(&self, stage: &str) -> Result<Option<(String, Option<u32>)>, StateError> {
+    async fn read_lock(&self, stage: &str) -> Result<Option<LockItem>, StateError> {
         let (k, v) = self.lock_key(stage);
         let out = self
             .dynamodb
@@ -247,18 +257,21 @@ impl S3Backend {
         Ok(out.item().map(|item| {
             let info = item.get(LOCK_INFO).and_then(|v| v.as_s().ok());
             let pid = item.get(LOCK_PID).and_then(|v| v.as_n().ok());
-            (
-                info.cloned().unwrap_or_default(),
-                pid.and_then(|p| p.parse().ok()),
-            )
+            let space = item.get(LOCK_SPACE).and_then(|v| v.as_s().ok());
+            LockItem {
+                info: info.cloned().unwrap_or_default(),
+                pid: pid.and_then(|p| p.parse().ok()),
+                space: space.cloned(),
+            }
         }))
     }
 
     /// The holder a lock item names.
-    fn holder(&self, stage: &str, (raw, pid): &(String, Option<u32>)) -> LockInfo {
+    fn holder(&self, stage: &str, item: &LockItem) -> LockInfo {
         LockInfo {
-            pid: *pid,
-            ..self.parse_info(stage, raw)
+            pid: item.pid,
+            process_space: item.space.clone(),
+            ..self.parse_info(stage, &item.info)
         }
     }
 
@@ -271,6 +284,8 @@ impl S3Backend {
             created: "unknown".to_string(),
             path: self.url(stage),
             pid: None,
+            process_space: None,
+            took_over: None,
         })
     }
 
@@ -284,7 +299,7 @@ impl S3Backend {
             return Err(not_locked());
         };
         let held = self.holder(stage, &item);
-        let raw = item.0;
+        let raw = item.info;
         if held.id != lock_id {
             return Err(StateError::LockIdMismatch {
                 stage: stage.to_string(),
@@ -629,10 +644,13 @@ impl StateBackend for S3Backend {
         validate_stage(stage)?;
         let mut info = info.clone();
         info.path = format!("{}/{}", self.settings.bucket, self.object_key(stage));
-        // Two tries: if the holder releases between our put and our read, put again.
-        for _ in 0..2 {
+        let space = eco_state::process_space();
+        let mut took_over: Option<Box<LockInfo>> = None;
+        // Three tries: if the holder releases between our put and our read, or its lock was stale
+        // and is now released, put again.
+        for _ in 0..3 {
             let (k, v) = self.lock_key(stage);
-            let put = self
+            let mut put = self
                 .dynamodb
                 .put_item()
                 .table_name(&self.settings.lock_table)
@@ -640,23 +658,41 @@ impl StateBackend for S3Backend {
                 .item(LOCK_INFO, AttributeValue::S(info.to_json()))
                 .item(LOCK_PID, AttributeValue::N(std::process::id().to_string()))
                 .condition_expression("attribute_not_exists(#id)")
-                .expression_attribute_names("#id", LOCK_KEY)
-                .send()
-                .await;
+                .expression_attribute_names("#id", LOCK_KEY);
+            if let Some(space) = &space {
+                put = put.item(LOCK_SPACE, AttributeValue::S(space.clone()));
+            }
+            let put = put.send().await;
             match put {
                 Ok(_) => {
                     tracing::debug!(stage, id = %info.id, "took DynamoDB state lock");
                     self.set_held(stage, Some(&info.id));
+                    info.took_over = took_over;
                     return Ok(info);
                 }
                 Err(e) if e.code() == Some("ConditionalCheckFailedException") => {
-                    if let Some(item) = self.read_lock(stage).await? {
-                        return Err(StateError::Locked {
-                            stage: stage.to_string(),
-                            holder: Some(Box::new(self.holder(stage, &item))),
-                            waited: Duration::ZERO,
-                        });
+                    let Some(item) = self.read_lock(stage).await? else {
+                        continue;
+                    };
+                    let holder = self.holder(stage, &item);
+                    if holder.can_be_taken_over() && took_over.is_none() {
+                        // Its process is gone (killed): the lock protects nothing any more. The
+                        // delete is conditional on the item being unchanged, so a run that took
+                        // it meanwhile keeps it.
+                        tracing::info!(stage, id = %holder.id, pid = ?holder.pid, "taking over a stale lock");
+                        match self.release(stage, &holder.id).await {
+                            Ok(()) | Err(StateError::NotLocked { .. }) => {}
+                            Err(StateError::LockIdMismatch { .. }) => continue,
+                            Err(e) => return Err(e),
+                        }
+                        took_over = Some(Box::new(holder));
+                        continue;
                     }
+                    return Err(StateError::Locked {
+                        stage: stage.to_string(),
+                        holder: Some(Box::new(holder)),
+                        waited: Duration::ZERO,
+                    });
                 }
                 Err(e) => {
                     return Err(self.aws_error("PutItem", self.table_target(), Some(stage), &e))

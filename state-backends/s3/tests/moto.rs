@@ -556,6 +556,82 @@ async fn a_lock_whose_process_is_gone_is_reported_stale_with_the_command_that_br
     );
 }
 
+/// A lock whose holder is provably gone (same host, same process space, process no longer
+/// running: a `kill -9`) is taken over by the next run without a manual step, and the run says
+/// whose lock it took; one recorded in another process space (a container or machine with the
+/// same host name) is never taken over, nor called stale.
+#[tokio::test]
+async fn a_lock_whose_process_is_provably_gone_is_taken_over_by_the_next_run() {
+    let moto = Moto::start();
+    let b = bootstrapped(&moto).await;
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let dead_pid = child.id();
+    child.wait().unwrap();
+    let dynamodb = aws_sdk_dynamodb::Client::new(&sdk_config(&moto).await);
+    let leave = |info: LockInfo, space: String| {
+        let dynamodb = dynamodb.clone();
+        async move {
+            dynamodb
+                .put_item()
+                .table_name("eco-locks")
+                .item(
+                    "LockID",
+                    AttributeValue::S("ecogy-eco-state/ams/dev".into()),
+                )
+                .item("Info", AttributeValue::S(info.to_json()))
+                .item("Pid", AttributeValue::N(dead_pid.to_string()))
+                .item("Space", AttributeValue::S(space))
+                .send()
+                .await
+                .unwrap();
+        }
+    };
+
+    // Another process space: the process id says nothing here.
+    let elsewhere = LockInfo {
+        path: "ecogy-eco-state/ams/dev.json".into(),
+        ..LockInfo::new("apply")
+    };
+    leave(elsewhere.clone(), "another-boot/pid:[1]".into()).await;
+    let msg = b
+        .lock("dev", &LockInfo::new("apply"), Duration::ZERO)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        !msg.contains("stale") && msg.contains("wait for that run"),
+        "{msg}"
+    );
+    b.force_unlock("dev", &elsewhere.id).await.unwrap();
+
+    // This process space, the process gone: taken over.
+    let killed = LockInfo {
+        path: "ecogy-eco-state/ams/dev.json".into(),
+        ..LockInfo::new("apply")
+    };
+    let space = eco_state::process_space().expect("Linux has a process space");
+    leave(killed.clone(), space).await;
+    let mine = LockInfo::new("apply");
+    let taken = b.lock("dev", &mine, Duration::ZERO).await.unwrap();
+    assert_eq!(taken.id, mine.id);
+    let previous = taken
+        .took_over
+        .expect("the run says whose lock it took over");
+    assert_eq!(previous.id, killed.id);
+    assert_eq!(previous.pid, Some(dead_pid));
+    let holder = b.lock_holder("dev").await.unwrap().unwrap();
+    assert_eq!(holder.id, mine.id);
+    assert_eq!(holder.pid, Some(std::process::id()));
+
+    // Held by this live process: never taken over.
+    let msg = b
+        .lock("dev", &LockInfo::new("plan"), Duration::ZERO)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("wait for that run"), "{msg}");
+}
+
 /// Fencing: a run whose lock was force-unlocked (and taken by another run) has its next state
 /// write refused before anything is written, naming the new holder; so the engine, which makes
 /// no call before its intent is durable, makes no further change.

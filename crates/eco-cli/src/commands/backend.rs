@@ -152,9 +152,27 @@ where
     Fut: std::future::Future<Output = Result<T, CliError>>,
 {
     eco_state::with_lock(backend, stage, operation, timeout, |info| {
+        if let Some(note) = took_over_note(stage, &info) {
+            crate::ui::Ui::new(true).err_line(note);
+        }
         interruptible(work(info))
     })
     .await
+}
+
+/// What to tell the user when this run took over a stale lock (its holder provably gone: see
+/// `LockInfo::can_be_taken_over`); `None` when the lock was free.
+pub fn took_over_note(stage: &str, info: &eco_state::LockInfo) -> Option<String> {
+    let old = info.took_over.as_ref()?;
+    Some(format!(
+        "Note: the state lock of stage {stage} was held by a run that is gone (process {} on this \
+         host, {} since {}, lock ID {}): eco took it over. Operations that run left in state are \
+         settled by this one.",
+        old.pid.map(|p| p.to_string()).unwrap_or_else(|| "?".into()),
+        old.operation,
+        old.created,
+        old.id
+    ))
 }
 
 /// Work done under a lock the caller holds (and releases after, whatever the outcome): Ctrl-C

@@ -79,6 +79,9 @@ async fn open_run(
     let run = Run::open(inputs, &aws.account, LockRequest { operation, timeout })
         .await
         .map_err(|e| run_error(ui, &sources, e))?;
+    if let Some(note) = backend::took_over_note(&run.stage().name, run.lock()) {
+        ui.err_line(note);
+    }
     crate::redact::learn_sensitive_lookups(run.config(), run.stage(), &super::registry());
     Ok(run)
 }
