@@ -34,6 +34,7 @@ mod rest_api;
 mod scheduled_jobs;
 mod secrets;
 mod serverless;
+mod service_limits;
 mod show_console;
 mod site;
 mod stages;

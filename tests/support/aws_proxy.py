@@ -26,6 +26,8 @@ rule fires on passes through, counted by every rule it matched):
   concurrent  answer the error only while another matching call of the same key is in flight
               (what AWS does where it serializes writes); "hold_ms" keeps matching calls in
               flight that long before passing them on, so that overlaps are seen
+  above       answer the error only while N or more matching calls of the same key are in
+              flight (a service's limit on concurrent requests; with "hold_ms")
   pass        a matching call passes through, no later rule looked at (e.g. the state backend)
   after       the call reaches moto first (it takes effect), then its answer is replaced: the
               answer AWS gave was lost on the way back
@@ -35,7 +37,7 @@ rule fires on passes through, counted by every rule it matched):
               and its successful answer is rewritten (a success that says "not yet": a
               certificate whose records are not assigned, a distribution still InProgress), so a
               wait polls past its first look
-Without times/seconds/every/percent/concurrent a rule always fires.
+Without times/seconds/every/percent/concurrent/above a rule always fires.
 
 Control: GET /_proxy/stats gives per rule {"matched", "injected", "max_in_flight"}.
 Only the Python standard library is used.
@@ -161,6 +163,8 @@ class Rule:
                 fire = self.random.random() * 100 < s["percent"]
             elif s.get("concurrent"):
                 fire = busy > 0
+            elif "above" in s:
+                fire = busy >= s["above"]
             else:
                 fire = True
             if fire:
@@ -262,19 +266,19 @@ class Proxy(BaseHTTPRequestHandler):
             hold = max([r.spec.get("hold_ms", 0) for r, _ in entered] or [0])
             if hold:
                 time.sleep(hold / 1000.0)
-            self.forward(body)
+            answer = self.fetch(body)
         finally:
+            # Out of flight before the answer goes back: the client may send its next call as
+            # soon as it has this one's answer.
             for r, k in entered:
                 r.leave(k)
+        self.answer(*answer)
 
     def reset(self):
         """Closes the connection with a TCP reset, no answer."""
         self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         self.close_connection = True
         self.connection.close()
-
-    def forward(self, body):
-        self.answer(*self.fetch(body))
 
     def fetch(self, body):
         """The upstream's answer to this request: (status, headers, payload, length)."""

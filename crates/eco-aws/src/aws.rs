@@ -32,9 +32,17 @@ impl Aws {
     /// Clients from a loaded SDK configuration (credentials, region, endpoint).
     pub fn new(config: SdkConfig) -> Self {
         // The engine's RetryPolicy owns retries; the SDK's own would stack under it.
+        // Every request waits for a permit of its service (crate::limits): the client given
+        // sends, else the SDK's default one.
+        let limits = std::sync::Arc::new(crate::limits::ServiceLimits::from_env());
+        let limited = match config.http_client() {
+            Some(inner) => crate::limits::LimitedHttpClient::new(inner, limits),
+            None => crate::limits::LimitedHttpClient::default_https(limits),
+        };
         let config = config
             .into_builder()
             .retry_config(aws_config::retry::RetryConfig::disabled())
+            .http_client(limited)
             .build();
         Aws { config }
     }
@@ -82,9 +90,14 @@ impl Aws {
 
     /// Clients for a local emulator at `endpoint` with static test credentials (tests).
     pub fn for_endpoint(endpoint: &str, region: &str) -> Aws {
+        Aws::new(Aws::endpoint_config(endpoint, region))
+    }
+
+    /// The SDK configuration of [`Aws::for_endpoint`], before [`Aws::new`] limits it.
+    fn endpoint_config(endpoint: &str, region: &str) -> SdkConfig {
         let creds =
             aws_credential_types::Credentials::new("testing", "testing", None, None, "eco-test");
-        let config = SdkConfig::builder()
+        SdkConfig::builder()
             .behavior_version(aws_config::BehaviorVersion::latest())
             .region(aws_config::Region::new(region.to_string()))
             .endpoint_url(endpoint)
@@ -95,8 +108,7 @@ impl Aws {
             .sleep_impl(aws_smithy_async::rt::sleep::SharedAsyncSleep::new(
                 aws_smithy_async::rt::sleep::TokioSleep::new(),
             ))
-            .build();
-        Aws::new(config)
+            .build()
     }
 
     /// The SDK configuration.
@@ -159,7 +171,7 @@ impl Aws {
 
     /// Clients for a local emulator that first assume `role_arn` (tests of multi-account stages).
     pub async fn for_endpoint_as(endpoint: &str, region: &str, role_arn: &str) -> Aws {
-        let base = Aws::for_endpoint(endpoint, region).config;
+        let base = Aws::endpoint_config(endpoint, region);
         let provider = aws_config::sts::AssumeRoleProvider::builder(role_arn)
             .session_name("eco-test")
             .configure(&base)

@@ -15,6 +15,7 @@ pub mod calls;
 pub mod cloudformation;
 pub mod docs;
 pub mod ids;
+pub mod limits;
 pub mod ownership;
 pub mod resources;
 pub mod rest;

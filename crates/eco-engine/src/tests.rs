@@ -1575,3 +1575,82 @@ async fn a_create_answering_the_replaced_resource_is_an_error() {
     assert_eq!(state.resource("thing.a").unwrap().id, "a");
     assert!(state.resource("thing.a~deposed").is_none());
 }
+
+// ---- scale ----
+
+/// Loads, graphs and plans `n` things (chains of ten, each referring to the one before) against
+/// a state that tracks every one of them; the time it took.
+fn load_graph_and_plan(n: usize) -> std::time::Duration {
+    use std::fmt::Write;
+    let mut text = String::from("project \"p\"\nstage \"dev\" {}\n");
+    for i in 0..n {
+        if i % 10 == 0 {
+            writeln!(text, "thing \"t{i}\" {{ name \"t{i}\" }}").unwrap();
+        } else {
+            let before = i - 1;
+            writeln!(
+                text,
+                "thing \"t{i}\" {{ name \"t{i}\"; ref \"${{thing.t{before}.arn}}\" }}"
+            )
+            .unwrap();
+        }
+    }
+    let started = std::time::Instant::now();
+    let mut registry = Registry::new();
+    registry.register(schema());
+    let mut sources = Sources::new();
+    sources.add("main.kdl", &text);
+    let config = parse_sources(sources, &registry).unwrap();
+    let graph = ResourceGraph::from_config(&config).unwrap();
+    let stage = config.select_stage(None, &[]).unwrap();
+    let mut state = State::new("dev");
+    state.upsert_all((0..n).rev().map(|i| {
+        eco_state::ResourceState {
+            address: format!("thing.t{i}"),
+            type_: "thing".into(),
+            id: format!("t{i}"),
+            attributes: serde_json::json!({"name": format!("t{i}"), "arn": format!("arn:t{i}")})
+                .as_object()
+                .unwrap()
+                .clone(),
+            dependencies: Vec::new(),
+        }
+    }));
+    let planned = plan(&PlanRequest {
+        eval: EvalContext {
+            config: &config,
+            stage: &stage,
+            registry: &registry,
+            expander: None,
+        },
+        graph: &graph,
+        state: &state,
+        prior: None,
+        targets: &[],
+        replace: &[],
+        mode: Mode::Normal,
+    })
+    .unwrap();
+    // Every thing but the first of each chain gains its `ref` (and every one its tags).
+    assert_eq!(planned.changes.len(), n);
+    started.elapsed()
+}
+
+#[test]
+fn load_graph_and_plan_are_linear_up_to_100_000_resources() {
+    // Interleaved, best of two: a loaded machine slows some runs, never speeds one up.
+    let mut half = std::time::Duration::MAX;
+    let mut full = std::time::Duration::MAX;
+    for _ in 0..2 {
+        half = half.min(load_graph_and_plan(50_000));
+        full = full.min(load_graph_and_plan(100_000));
+    }
+    assert!(
+        full.as_secs_f64() < 2.5 * half.as_secs_f64(),
+        "100,000 resources took {full:?}, 50,000 {half:?}: more than 2.5x"
+    );
+    assert!(
+        full < std::time::Duration::from_secs(120),
+        "100,000 resources took {full:?}"
+    );
+}

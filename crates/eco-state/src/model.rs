@@ -207,6 +207,41 @@ impl State {
         }
     }
 
+    /// Inserts or replaces every resource (a later one of the same address wins), in
+    /// O((N + k) log k) for k resources into a state of N, where k calls to [`State::upsert`]
+    /// cost O(N k): replacements are made in place, new addresses are appended and merged in
+    /// with one sort (a sorted run and an appended run: the sort merges them in linear time).
+    pub fn upsert_all(&mut self, resources: impl IntoIterator<Item = ResourceState>) {
+        self.upsert_all_by(resources, &mut |a, b| a.cmp(b));
+    }
+
+    /// [`State::upsert_all`] comparing addresses with `compare` (tests count its calls).
+    pub(crate) fn upsert_all_by(
+        &mut self,
+        resources: impl IntoIterator<Item = ResourceState>,
+        compare: &mut dyn FnMut(&str, &str) -> std::cmp::Ordering,
+    ) {
+        let sorted = self.resources.len();
+        let mut appended: std::collections::HashMap<String, usize> =
+            std::collections::HashMap::new();
+        for resource in resources {
+            if let Ok(i) = self.resources[..sorted]
+                .binary_search_by(|r| compare(&r.address, &resource.address))
+            {
+                self.resources[i] = resource;
+            } else if let Some(&i) = appended.get(&resource.address) {
+                self.resources[i] = resource;
+            } else {
+                appended.insert(resource.address.clone(), self.resources.len());
+                self.resources.push(resource);
+            }
+        }
+        if !appended.is_empty() {
+            self.resources
+                .sort_by(|a, b| compare(&a.address, &b.address));
+        }
+    }
+
     /// Removes the resource at `address` (and any intent on it) from state; AWS is not touched.
     pub fn remove(&mut self, address: &str) -> Result<ResourceState, StateError> {
         let i = self

@@ -831,3 +831,101 @@ fn a_replacement_intent_keeps_the_id_it_replaces_and_older_intents_read_without_
     assert_eq!(replaces("acm-certificate.site").as_deref(), Some("arn:old"));
     assert_eq!(replaces("s3-bucket.new"), None);
 }
+
+// ---- scaling ----
+
+/// A deterministic mix of upserts (new and existing addresses), results, intents and removals.
+fn mutation_mix(n: usize) -> Vec<Mutation> {
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    (0..n)
+        .map(|i| {
+            let address = format!("s3-bucket.b{}", next() % 64);
+            match next() % 6 {
+                0 => Mutation::Remove(address),
+                1 => Mutation::Intent(PendingIntent::new(address, Operation::Create, "t")),
+                2 => Mutation::Resolve {
+                    result: Some(resource(&address, &format!("id-{i}"))),
+                    address,
+                },
+                3 => Mutation::Resolve {
+                    address,
+                    result: None,
+                },
+                _ => Mutation::Upsert(resource(&address, &format!("id-{i}"))),
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn apply_all_is_apply_one_by_one() {
+    for n in [0, 1, 5, 50, 500] {
+        let mut one_by_one = sample();
+        let mut batched = one_by_one.clone();
+        for m in mutation_mix(n) {
+            m.apply(&mut one_by_one);
+        }
+        Mutation::apply_all(mutation_mix(n), &mut batched);
+        assert_eq!(batched, one_by_one, "{n} mutations");
+        assert!(batched
+            .resources
+            .windows(2)
+            .all(|w| w[0].address < w[1].address));
+    }
+}
+
+#[test]
+fn upsert_all_of_100_000_new_resources_is_n_log_n() {
+    // The quadratic step was `upsert`'s insertion into the sorted vector: k new resources in
+    // graph order (not address order) moved O(N) entries each. `upsert_all` appends and sorts
+    // once; its work is counted through the addresses it compares, which must grow as N log N:
+    // twice the resources, a little over twice the comparisons, never four times.
+    fn comparisons(n: usize) -> usize {
+        let mut state = State::new("dev");
+        state.upsert_all((0..n / 2).map(|i| resource(&format!("s3-bucket.b{}", i * 2), "x")));
+        let mut count = 0;
+        let mut counting = |a: &str, b: &str| {
+            count += 1;
+            a.cmp(b)
+        };
+        // Odd addresses in reverse, then every even one again: new ones land between existing
+        // ones, existing ones are replaced in place.
+        let added = (0..n / 2)
+            .rev()
+            .map(|i| resource(&format!("s3-bucket.b{}", i * 2 + 1), "y"));
+        let replaced = (0..n / 2).map(|i| resource(&format!("s3-bucket.b{}", i * 2), "z"));
+        state.upsert_all_by(added.chain(replaced), &mut counting);
+        assert_eq!(state.resources.len(), n);
+        assert!(state
+            .resources
+            .windows(2)
+            .all(|w| w[0].address < w[1].address));
+        assert!(state.resources.iter().all(|r| r.id != "x"));
+        count
+    }
+    let half = comparisons(50_000);
+    let full = comparisons(100_000);
+    assert!(
+        full * 10 < half * 25,
+        "2x resources cost {full} comparisons against {half}: more than 2.5x"
+    );
+    let started = std::time::Instant::now();
+    let mut state = State::new("dev");
+    state.upsert_all(
+        (0..100_000)
+            .rev()
+            .map(|i| resource(&format!("s3-bucket.b{i}"), "x")),
+    );
+    assert_eq!(state.resources.len(), 100_000);
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "storing 100,000 resources took {:?}",
+        started.elapsed()
+    );
+}
