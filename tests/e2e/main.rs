@@ -14,6 +14,7 @@ mod cognito;
 mod cognito_extras;
 mod data_at_risk;
 mod docs_examples;
+mod event_sources;
 mod expressions;
 mod faults;
 mod fidelity;
