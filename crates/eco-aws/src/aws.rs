@@ -608,6 +608,17 @@ pub fn offline() -> Aws {
     Aws::for_endpoint("http://127.0.0.1:9", "us-east-1")
 }
 
+/// Whether the error says the resource does not exist: a not-found code, or an HTTP 404 answer
+/// that carries no error code at all (a REST answer whose status is all it says).
+pub fn is_not_found_or_bare_404<E: ProvideErrorMetadata, R: 'static>(err: &SdkError<E, R>) -> bool {
+    match err {
+        SdkError::ServiceError(e) => {
+            is_not_found(err) || (e.err().code().is_none() && status_of(e.raw()) == Some(404))
+        }
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -696,16 +707,5 @@ mod tests {
             None
         );
         assert_eq!(quota_used_up("ThrottlingException", "Rate exceeded"), None);
-    }
-}
-
-/// Whether the error says the resource does not exist: a not-found code, or an HTTP 404 answer
-/// that carries no error code at all (a REST answer whose status is all it says).
-pub fn is_not_found_or_bare_404<E: ProvideErrorMetadata, R: 'static>(err: &SdkError<E, R>) -> bool {
-    match err {
-        SdkError::ServiceError(e) => {
-            is_not_found(err) || (e.err().code().is_none() && status_of(e.raw()) == Some(404))
-        }
-        _ => false,
     }
 }
