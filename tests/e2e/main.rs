@@ -15,6 +15,7 @@ mod cognito_extras;
 mod crash;
 mod data_at_risk;
 mod docs_examples;
+mod event_sources;
 mod expressions;
 mod faults;
 mod fidelity;

@@ -122,7 +122,7 @@ fn ecogy_platform_applies_for_dev_then_plans_clean() {
     );
     for stage in ["dev", "prod"] {
         let out = ok(&p.eco(&["state", "list", "-stage", stage]));
-        assert_eq!(out.lines().count(), 56, "{stage}: {out}");
+        assert_eq!(out.lines().count(), 60, "{stage}: {out}");
     }
 
     // Every type whose import had no test of its own (issue 24): forgotten by state, imported

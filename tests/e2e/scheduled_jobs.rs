@@ -1,7 +1,9 @@
 //! examples/scheduled-jobs end to end against moto: an EventBridge rule that runs a Lambda
 //! function every night (failures to an SQS dead-letter queue, settings in an SSM parameter, runs
-//! recorded in a DynamoDB table, logs kept 14 days) applies from empty, plans clean, and
-//! destroys; a rule made by hand imports with generated KDL and then plans clean.
+//! recorded in a DynamoDB table, logs kept 14 days), a Scheduler schedule in a time zone, a
+//! worker fed by an SQS queue through an event source mapping and a layer both functions use
+//! apply from empty, plan clean, change in place, and destroy; a rule made by hand imports with
+//! generated KDL and then plans clean.
 
 use crate::support::*;
 
@@ -13,7 +15,7 @@ fn rt() -> tokio::runtime::Runtime {
 fn scheduled_jobs_apply_from_empty_plan_clean_and_destroy() {
     let p = Project::from_example("examples/scheduled-jobs");
     let out = ok(&p.eco(&["apply", "-auto-approve"]));
-    assert!(out.contains("Apply complete! Resources: 8 added"), "{out}");
+    assert!(out.contains("Apply complete! Resources: 15 added"), "{out}");
     p.no_changes();
 
     // The rule, as EventBridge has it: the schedule, and the function as its one target with
@@ -77,8 +79,88 @@ fn scheduled_jobs_apply_from_empty_plan_clean_and_destroy() {
     ok(&p.eco(&["apply", "-auto-approve"]));
     p.no_changes();
 
+    // The schedule, the mapping and the layer, as AWS has them.
+    let layer_version = p.attr("lambda-layer.shared", "version-arn");
+    let (schedule, mapping, worker) = rt().block_on(async {
+        let schedule = aws
+            .scheduler()
+            .get_schedule()
+            .name("scheduled-dev-weekly")
+            .send()
+            .await
+            .unwrap();
+        let mapping = aws
+            .lambda()
+            .get_event_source_mapping()
+            .uuid(p.id_of("lambda-event-source-mapping.jobs"))
+            .send()
+            .await
+            .unwrap();
+        let worker = aws
+            .lambda()
+            .get_function()
+            .function_name("scheduled-dev-worker")
+            .send()
+            .await
+            .unwrap();
+        (schedule, mapping, worker)
+    });
+    assert_eq!(
+        schedule.schedule_expression_timezone(),
+        Some("Europe/Paris")
+    );
+    assert_eq!(schedule.target().unwrap().arn(), function_arn);
+    assert_eq!(
+        schedule
+            .target()
+            .unwrap()
+            .dead_letter_config()
+            .and_then(|d| d.arn()),
+        Some(queue_arn.as_str())
+    );
+    assert_eq!(mapping.batch_size(), Some(10));
+    assert_eq!(
+        mapping.event_source_arn(),
+        Some(p.attr("sqs-queue.jobs", "arn").as_str())
+    );
+    let layers = worker.configuration().unwrap().layers();
+    assert_eq!(layers[0].arn(), Some(layer_version.as_str()));
+
+    // The mapping's batch size changed in place: only the mapping is updated.
+    p.edit("batch-size 10", "batch-size 5");
+    let plan = ok(&p.eco(&["plan"]));
+    assert!(
+        plan.contains("# lambda-event-source-mapping.jobs will be updated in place"),
+        "{plan}"
+    );
+    assert!(plan.contains("1 to change"), "{plan}");
+    ok(&p.eco(&["apply", "-auto-approve"]));
+    p.no_changes();
+
+    // A layer file edited: a new version, and both functions move to it.
+    p.write(
+        "layers/shared/nodejs/node_modules/jobs-shared/index.js",
+        "exports.runKey = (job, time) => `run#${job}#${time}#v2`;\n",
+    );
+    let plan = ok(&p.eco(&["plan"]));
+    assert!(
+        plan.contains("# lambda-layer.shared will be updated in place"),
+        "{plan}"
+    );
+    assert!(plan.contains("3 to change"), "{plan}");
+    ok(&p.eco(&["apply", "-auto-approve"]));
+    p.no_changes();
+    let new_version = p.attr("lambda-layer.shared", "version-arn");
+    assert_ne!(new_version, layer_version);
+    assert_eq!(
+        p.resource("lambda-function.worker")["attributes"]["layers"][0]
+            .as_str()
+            .unwrap(),
+        new_version
+    );
+
     let out = ok(&p.eco(&["destroy", "-auto-approve"]));
-    assert!(out.contains("8 destroyed"), "{out}");
+    assert!(out.contains("15 destroyed"), "{out}");
     let rules = rt().block_on(async { aws.eventbridge().list_rules().send().await.unwrap() });
     assert!(rules.rules().is_empty(), "{rules:?}");
 }

@@ -271,6 +271,11 @@ impl Aws {
     pub fn apigateway(&self) -> aws_sdk_apigateway::Client {
         aws_sdk_apigateway::Client::new(&self.config)
     }
+
+    /// EventBridge Scheduler.
+    pub fn scheduler(&self) -> aws_sdk_scheduler::Client {
+        aws_sdk_scheduler::Client::new(&self.config)
+    }
 }
 
 /// The partition of a region and its DNS suffix: (`aws`, `amazonaws.com`), (`aws-cn`,
@@ -613,6 +618,17 @@ pub(crate) fn differing(
 #[cfg(test)]
 pub fn offline() -> Aws {
     Aws::for_endpoint("http://127.0.0.1:9", "us-east-1")
+}
+
+/// Whether the error says the resource does not exist: a not-found code, or an HTTP 404 answer
+/// that carries no error code at all (a REST answer whose status is all it says).
+pub fn is_not_found_or_bare_404<E: ProvideErrorMetadata, R: 'static>(err: &SdkError<E, R>) -> bool {
+    match err {
+        SdkError::ServiceError(e) => {
+            is_not_found(err) || (e.err().code().is_none() && status_of(e.raw()) == Some(404))
+        }
+        _ => false,
+    }
 }
 
 #[cfg(test)]

@@ -66,6 +66,9 @@ fn registry_has_every_type() {
         "rest-deployment",
         "rest-stage",
         "s3-bucket-policy",
+        "lambda-event-source-mapping",
+        "lambda-layer",
+        "scheduler-schedule",
     ];
     let registry = registry();
     let names: BTreeSet<&str> = registry.type_names().collect();
@@ -118,6 +121,12 @@ fn type_name_constants_match_schemas() {
         (eventbridge_rule::TYPE_NAME, eventbridge_rule::schema()),
         (sns_topic::TYPE_NAME, sns_topic::schema()),
         (sns_subscription::TYPE_NAME, sns_subscription::schema()),
+        (
+            lambda_event_source_mapping::TYPE_NAME,
+            lambda_event_source_mapping::schema(),
+        ),
+        (lambda_layer::TYPE_NAME, lambda_layer::schema()),
+        (scheduler_schedule::TYPE_NAME, scheduler_schedule::schema()),
     ];
     for (name, schema) in pairs {
         assert_eq!(name, schema.type_name);

@@ -178,6 +178,11 @@ pub fn plan(req: &PlanRequest) -> Result<Plan, Diagnostics> {
                         change.at_risk = held;
                         Action::Replace
                     } else if !change.changes.is_empty() {
+                        for c in rederived_unknowns(schema, &change.changes) {
+                            if !change.changes.iter().any(|x| x.name == c.name) {
+                                change.changes.push(c);
+                            }
+                        }
                         Action::Update
                     } else {
                         Action::NoOp
@@ -194,6 +199,13 @@ pub fn plan(req: &PlanRequest) -> Result<Plan, Diagnostics> {
                     shown
                 }
                 (Action::Create | Action::Replace, _) => shown_values(schema, None, &desired),
+                (Action::Update, _) => {
+                    let mut shown = shown_values(schema, live.as_ref(), &desired);
+                    for c in rederived_unknowns(schema, &change.changes) {
+                        shown.insert(c.name, Value::Unknown);
+                    }
+                    shown
+                }
                 _ => shown_values(schema, live.as_ref(), &desired),
             };
             for c in &mut change.changes {
@@ -441,6 +453,30 @@ fn computed_unknowns(schema: &Schema, desired: &Attrs) -> Vec<AttrChange> {
         .attributes
         .iter()
         .filter(|a| a.computed && !desired.contains_key(a.name))
+        .map(|a| AttrChange {
+            name: a.name.to_string(),
+            before: None,
+            after: Some(Value::Unknown),
+            update: UpdateKind::InPlace,
+            sensitive: a.sensitive,
+            label: None,
+        })
+        .collect()
+}
+
+/// The computed attributes an in-place update gives new values: those AWS derives from an
+/// attribute that `changes` changes (`derived_from`; a layer's `version-arn` when its content
+/// changes), known only after apply.
+fn rederived_unknowns(schema: &Schema, changes: &[AttrChange]) -> Vec<AttrChange> {
+    schema
+        .attributes
+        .iter()
+        .filter(|a| a.computed)
+        .filter(|a| {
+            a.derived_from
+                .iter()
+                .any(|from| changes.iter().any(|c| c.name == *from))
+        })
         .map(|a| AttrChange {
             name: a.name.to_string(),
             before: None,

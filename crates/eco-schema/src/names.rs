@@ -30,6 +30,8 @@ pub enum NameRule {
     /// EventBridge rule and event bus names: 1 to 64 characters, letters, digits, `.`, `-`
     /// and `_`.
     Eventbridge,
+    /// Lambda layer names: 1 to 140 characters, letters, digits, `-` and `_`.
+    LambdaLayer,
 }
 
 impl NameRule {
@@ -47,6 +49,7 @@ impl NameRule {
             NameRule::SqsQueue => "1 to 80 characters: letters, digits, `-` and `_`, ending in `.fifo` for a FIFO queue",
             NameRule::SnsTopic => "1 to 256 characters: letters, digits, `-` and `_`, ending in `.fifo` for a FIFO topic",
             NameRule::Eventbridge => "1 to 64 characters: letters, digits, `.`, `-` and `_`",
+            NameRule::LambdaLayer => "1 to 140 characters: letters, digits, `-` and `_`",
         }
     }
 
@@ -84,6 +87,9 @@ impl NameRule {
             }),
             NameRule::Eventbridge => (1, 64, |c| {
                 c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')
+            }),
+            NameRule::LambdaLayer => (1, 140, |c| {
+                c.is_ascii_alphanumeric() || matches!(c, '-' | '_')
             }),
         };
         // A FIFO queue's or topic's `.fifo` counts in the length, not against the characters.

@@ -22,7 +22,9 @@ pub mod eventbridge_rule;
 pub mod iam_policy;
 pub mod iam_role;
 pub mod iam_role_policy_attachment;
+pub mod lambda_event_source_mapping;
 pub mod lambda_function;
+pub mod lambda_layer;
 pub mod lambda_permission;
 pub mod log_group;
 pub mod rest_api;
@@ -37,6 +39,7 @@ pub mod route53_zone;
 pub mod s3_bucket;
 pub mod s3_bucket_policy;
 pub mod s3_sync;
+pub mod scheduler_schedule;
 pub mod secretsmanager_secret;
 pub mod sns_subscription;
 pub mod sns_topic;
@@ -111,6 +114,9 @@ pub const TYPES: &[TypeEntry] = &[
     entry!(rest_deployment),
     entry!(rest_stage),
     entry!(s3_bucket_policy),
+    entry!(lambda_event_source_mapping),
+    entry!(lambda_layer),
+    entry!(scheduler_schedule),
 ];
 
 /// Every type's provider for one stage's AWS clients, in [`TYPES`] order.

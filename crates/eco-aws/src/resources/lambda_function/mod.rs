@@ -47,6 +47,7 @@ use self::read::{from_output, live_tags, to_attrs, Extra};
 use self::requests::{architectures, create_request, is_config, update_config_request, CODE_ATTRS};
 pub use self::spec::classify_role_error;
 use self::spec::{environment, wanted_tags, LambdaFunction};
+pub use self::spec::{Architecture, DeadLetter};
 use crate::attrs::any_changed;
 use crate::aws::{error_code, is_gone, op_error, Aws};
 use crate::calls::{delete_if_present, get_optional};

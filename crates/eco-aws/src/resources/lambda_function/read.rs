@@ -6,7 +6,7 @@ use aws_sdk_lambda::operation::get_function::GetFunctionOutput;
 use eco_provider::Attrs;
 use eco_schema::{Spec, SpecEnum};
 
-use super::spec::{Architecture, LambdaFunction, Tracing, Vpc};
+use super::spec::{Architecture, DeadLetter, LambdaFunction, Tracing, Vpc};
 use super::SENSITIVE_ENV_TAG;
 use crate::tags::tags_value;
 
@@ -93,6 +93,13 @@ pub fn from_output(out: &GetFunctionOutput, extra: &Extra) -> Option<LambdaFunct
             .map(|v| Vpc {
                 subnet_ids: v.subnet_ids().to_vec(),
                 security_group_ids: v.security_group_ids().to_vec(),
+            }),
+        dead_letter: c
+            .dead_letter_config()
+            .and_then(|d| d.target_arn())
+            .filter(|arn| !arn.is_empty())
+            .map(|arn| DeadLetter {
+                target_arn: arn.to_string(),
             }),
         invoke_arn: Some(format!(
             "arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations"

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use aws_sdk_lambda::operation::create_function::builders::CreateFunctionFluentBuilder;
 use aws_sdk_lambda::operation::update_function_configuration::builders::UpdateFunctionConfigurationFluentBuilder as UpdateConfig;
 use aws_sdk_lambda::types::{
-    Architecture, Environment, EphemeralStorage, FunctionCode, Runtime, TracingConfig, TracingMode,
-    VpcConfig,
+    Architecture, DeadLetterConfig, Environment, EphemeralStorage, FunctionCode, Runtime,
+    TracingConfig, TracingMode, VpcConfig,
 };
 use eco_schema::SpecEnum;
 
@@ -43,6 +43,9 @@ const CONFIG: &[(&str, Setter)] = &[
     ("vpc", |r, f, _| {
         r.vpc_config(vpc(&f.vpc.clone().unwrap_or_default()))
     }),
+    ("dead-letter", |r, f, _| {
+        r.dead_letter_config(dead_letter(f))
+    }),
 ];
 
 /// Whether UpdateFunctionConfiguration sets `attr`.
@@ -75,6 +78,14 @@ fn ephemeral(size: i32) -> EphemeralStorage {
 fn tracing(mode: Tracing) -> TracingConfig {
     let mode = TracingMode::from(mode.as_str());
     TracingConfig::builder().mode(mode).build()
+}
+
+/// The function's DeadLetterConfig: its target, or an empty one (which removes it).
+fn dead_letter(f: &LambdaFunction) -> DeadLetterConfig {
+    let target = f.dead_letter.as_ref().map(|d| d.target_arn.clone());
+    DeadLetterConfig::builder()
+        .target_arn(target.unwrap_or_default())
+        .build()
 }
 
 fn vpc(v: &Vpc) -> VpcConfig {
@@ -116,6 +127,9 @@ pub fn create_request(
     }
     if let Some(v) = &spec.vpc {
         req = req.vpc_config(vpc(v));
+    }
+    if spec.dead_letter.is_some() {
+        req = req.dead_letter_config(dead_letter(spec));
     }
     req
 }

@@ -36,6 +36,14 @@ pub struct Vpc {
     pub security_group_ids: Vec<String>,
 }
 
+/// `dead-letter target-arn="..."`: where Lambda sends the events of asynchronous invocations
+/// that failed every attempt (DeadLetterConfig).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Spec)]
+pub struct DeadLetter {
+    /// ARN of an SQS queue or SNS topic, e.g. `${sqs-queue.failed.arn}`
+    pub target_arn: String,
+}
+
 /// A function: the desired configuration (checked by [`LambdaFunction::desired`]) or what AWS
 /// reports, in one shape. Attributes the schema requires but an operation can do without
 /// (runtime, handler, source, role) are options here.
@@ -90,6 +98,9 @@ pub struct LambdaFunction {
     pub tracing: Option<Tracing>,
     /// run the function inside a VPC (UpdateFunctionConfiguration)
     pub vpc: Option<Vpc>,
+    /// where failed asynchronous invocations go: an SQS queue or SNS topic
+    /// (UpdateFunctionConfiguration; removing it removes the dead-letter queue)
+    pub dead_letter: Option<DeadLetter>,
     /// publish a new version after each code or configuration change (PublishVersion)
     #[eco(local)]
     pub publish: Option<bool>,

@@ -299,3 +299,73 @@ fn spec_refuses_invalid_values() {
         );
     }
 }
+
+/// moto keeps no DeadLetterConfig (docs/testing.md): the requests and the read are checked here.
+#[test]
+fn a_dead_letter_target_is_sent_on_create_and_update_and_read_back() {
+    use aws_sdk_lambda::types::{DeadLetterConfig, FunctionCode, FunctionConfiguration};
+    let client = crate::aws::offline().lambda();
+    let queue = "arn:aws:sqs:us-east-1:123456789012:failed";
+    let mut d = Attrs::from([("name".to_string(), s("f"))]);
+    d.insert(
+        "dead-letter".into(),
+        Value::Map(BTreeMap::from([("target-arn".to_string(), s(queue))])),
+    );
+    let spec = LambdaFunction::desired(&d, "Op").unwrap();
+    let create = requests::create_request(
+        client.create_function(),
+        &spec,
+        FunctionCode::builder().build(),
+        &BTreeMap::new(),
+        BTreeMap::new(),
+    );
+    assert_eq!(
+        create.as_input().get_dead_letter_config(),
+        &Some(DeadLetterConfig::builder().target_arn(queue).build())
+    );
+    let changed = ["dead-letter".to_string()];
+    let update = requests::update_config_request(
+        client.update_function_configuration(),
+        &spec,
+        &BTreeMap::new(),
+        &changed,
+    );
+    assert_eq!(
+        update.as_input().get_dead_letter_config(),
+        &Some(DeadLetterConfig::builder().target_arn(queue).build())
+    );
+    // Removed from the configuration: an empty target removes it.
+    let none = LambdaFunction::desired(&Attrs::from([("name".to_string(), s("f"))]), "Op").unwrap();
+    let update = requests::update_config_request(
+        client.update_function_configuration(),
+        &none,
+        &BTreeMap::new(),
+        &changed,
+    );
+    assert_eq!(
+        update.as_input().get_dead_letter_config(),
+        &Some(DeadLetterConfig::builder().target_arn("").build())
+    );
+    // Without one, a create sends none.
+    let create = requests::create_request(
+        client.create_function(),
+        &none,
+        FunctionCode::builder().build(),
+        &BTreeMap::new(),
+        BTreeMap::new(),
+    );
+    assert_eq!(create.as_input().get_dead_letter_config(), &None);
+    assert!(requests::is_config("dead-letter"));
+
+    let out = aws_sdk_lambda::operation::get_function::GetFunctionOutput::builder()
+        .configuration(
+            FunctionConfiguration::builder()
+                .function_name("f")
+                .function_arn("arn:aws:lambda:us-east-1:123456789012:function:f")
+                .dead_letter_config(DeadLetterConfig::builder().target_arn(queue).build())
+                .build(),
+        )
+        .build();
+    let read = read::from_output(&out, &read::Extra::default()).unwrap();
+    assert_eq!(read.dead_letter.unwrap().target_arn, queue);
+}
