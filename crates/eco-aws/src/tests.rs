@@ -66,6 +66,10 @@ fn registry_has_every_type() {
         "rest-deployment",
         "rest-stage",
         "s3-bucket-policy",
+        "cloudfront-cache-policy",
+        "cloudfront-origin-request-policy",
+        "cloudfront-response-headers-policy",
+        "cloudfront-function",
     ];
     let registry = registry();
     let names: BTreeSet<&str> = registry.type_names().collect();

@@ -30,6 +30,11 @@ pub enum NameRule {
     /// EventBridge rule and event bus names: 1 to 64 characters, letters, digits, `.`, `-`
     /// and `_`.
     Eventbridge,
+    /// CloudFront cache, origin request and response headers policy names: 1 to 128
+    /// characters, letters, digits, `-` and `_`.
+    CloudfrontPolicy,
+    /// CloudFront function names: 1 to 64 characters, letters, digits, `-` and `_`.
+    CloudfrontFunction,
 }
 
 impl NameRule {
@@ -47,6 +52,8 @@ impl NameRule {
             NameRule::SqsQueue => "1 to 80 characters: letters, digits, `-` and `_`, ending in `.fifo` for a FIFO queue",
             NameRule::SnsTopic => "1 to 256 characters: letters, digits, `-` and `_`, ending in `.fifo` for a FIFO topic",
             NameRule::Eventbridge => "1 to 64 characters: letters, digits, `.`, `-` and `_`",
+            NameRule::CloudfrontPolicy => "1 to 128 characters: letters, digits, `-` and `_`",
+            NameRule::CloudfrontFunction => "1 to 64 characters: letters, digits, `-` and `_`",
         }
     }
 
@@ -84,6 +91,12 @@ impl NameRule {
             }),
             NameRule::Eventbridge => (1, 64, |c| {
                 c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')
+            }),
+            NameRule::CloudfrontPolicy => (1, 128, |c| {
+                c.is_ascii_alphanumeric() || matches!(c, '-' | '_')
+            }),
+            NameRule::CloudfrontFunction => (1, 64, |c| {
+                c.is_ascii_alphanumeric() || matches!(c, '-' | '_')
             }),
         };
         // A FIFO queue's or topic's `.fifo` counts in the length, not against the characters.
