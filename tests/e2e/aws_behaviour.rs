@@ -295,6 +295,19 @@ fn ecogy_platform() -> Project {
         r#"alias name="d-moto.execute-api.us-east-1.amazonaws.com" zone-id="Z1UJRXOUMOOFQ8""#,
     );
     p.edit_file("auth.kdl", "    managed-login-version 2\n", "");
+    // moto has no CloudFront policies, UpdateFunction nor PublishFunction (docs/testing.md):
+    // this copy leaves out edge.kdl and the distribution's references to what it declares.
+    std::fs::remove_file(p.file("edge.kdl")).unwrap();
+    p.edit_file(
+        "site.kdl",
+        "        // Security headers and the directory-index rewrite (edge.kdl).\n        response-headers-policy \"${cloudfront-response-headers-policy.site.id}\"\n        function \"viewer-request\" arn=\"${cloudfront-function.index.arn}\"\n",
+        "",
+    );
+    p.edit_file(
+        "site.kdl",
+        "    // Reports, cached by the period they show (edge.kdl).\n    cache-behavior \"/reports/*\" target-origin=\"site\" {\n        cache-policy \"${cloudfront-cache-policy.reports.id}\"\n        origin-request-policy \"${cloudfront-origin-request-policy.reports.id}\"\n    }\n",
+        "",
+    );
     p
 }
 

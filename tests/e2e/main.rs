@@ -8,6 +8,7 @@ mod apply;
 mod architecture;
 mod aws_behaviour;
 mod bucket_policy;
+mod cdn;
 mod cli;
 mod cloudformation;
 mod cognito;

@@ -13,6 +13,7 @@ pub mod attrs;
 pub mod aws;
 pub mod calls;
 pub mod cloudformation;
+pub mod cloudfront_policy;
 pub mod docs;
 pub mod ids;
 pub mod limits;

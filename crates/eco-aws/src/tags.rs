@@ -152,6 +152,26 @@ pub async fn retag<T: TagByKey + ?Sized>(
     Ok(())
 }
 
+/// A CloudFront resource's tags (ListTagsForResource): distributions and functions.
+pub async fn cloudfront_tags(
+    cf: &aws_sdk_cloudfront::Client,
+    arn: &str,
+) -> Result<BTreeMap<String, String>, OpError> {
+    let out = cf
+        .list_tags_for_resource()
+        .resource(arn)
+        .send()
+        .await
+        .map_err(|e| crate::aws::op_error("ListTagsForResource", e))?;
+    Ok(out
+        .tags()
+        .map(|t| t.items())
+        .unwrap_or_default()
+        .iter()
+        .map(|t| (t.key().to_string(), t.value().unwrap_or("").to_string()))
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -69,6 +69,10 @@ fn registry_has_every_type() {
         "lambda-event-source-mapping",
         "lambda-layer",
         "scheduler-schedule",
+        "cloudfront-cache-policy",
+        "cloudfront-origin-request-policy",
+        "cloudfront-response-headers-policy",
+        "cloudfront-function",
     ];
     let registry = registry();
     let names: BTreeSet<&str> = registry.type_names().collect();

@@ -1054,6 +1054,7 @@ impl<'a> Parser<'a> {
             resource.attributes.get(name).map(|v| match &v.expr {
                 Expr::Bool(b) => Some(eco_schema::Literal::Bool(*b)),
                 Expr::Str(t) => t.as_literal().map(eco_schema::Literal::Str),
+                Expr::Int(i) => Some(eco_schema::Literal::Int(*i)),
                 _ => Some(eco_schema::Literal::Other),
             })
         };

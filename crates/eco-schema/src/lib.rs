@@ -329,6 +329,9 @@ pub enum Rule {
         setting: &'static str,
         flag: &'static str,
     },
+    /// The integer attributes, those set, are in this order, each at most the next (CloudFront:
+    /// a cache policy's minimum, default and maximum TTL).
+    Ascending(&'static [&'static str]),
 }
 
 impl Rule {
@@ -344,6 +347,10 @@ impl Rule {
             }
             Rule::OnlyWith { setting, flag } => {
                 format!("`{setting}` may be true only when `{flag}` is true")
+            }
+            Rule::Ascending(names) => {
+                let names: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+                format!("{} (those set)", names.join(" <= "))
             }
         }
     }
@@ -406,6 +413,26 @@ impl Rule {
                 )),
                 _ => Ok(()),
             },
+            Rule::Ascending(names) => {
+                let ints: Vec<(&str, i64)> = names
+                    .iter()
+                    .filter_map(|n| match set(n) {
+                        Some(Some(Literal::Int(i))) => Some((*n, i)),
+                        _ => None,
+                    })
+                    .collect();
+                for pair in ints.windows(2) {
+                    let ((low, a), (high, b)) = (pair[0], pair[1]);
+                    if a > b {
+                        let all: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+                        return Err((
+                            format!("sets `{low}` {a} above `{high}` {b}"),
+                            format!("AWS requires {}", all.join(" <= ")),
+                        ));
+                    }
+                }
+                Ok(())
+            }
         }
     }
 }
@@ -415,6 +442,8 @@ impl Rule {
 pub enum Literal {
     Bool(bool),
     Str(String),
+    /// An integer.
+    Int(i64),
     /// Any other literal (a number, a list, a block).
     Other,
 }
@@ -614,5 +643,38 @@ mod tests {
             s.attribute("tags").unwrap().shape,
             Shape::Map(ScalarType::String)
         ));
+    }
+
+    #[test]
+    fn ascending_checks_the_integers_written_and_skips_the_rest() {
+        use std::collections::BTreeMap;
+        let ttl = Rule::Ascending(&["min-ttl", "default-ttl", "max-ttl"]);
+        let check = |values: &[(&str, Option<Literal>)]| {
+            let m: BTreeMap<&str, Option<Literal>> = values.iter().cloned().collect();
+            ttl.check(&|n| m.get(n).cloned())
+        };
+        let int = |i: i64| Some(Literal::Int(i));
+        assert!(check(&[
+            ("min-ttl", int(0)),
+            ("default-ttl", int(60)),
+            ("max-ttl", int(60))
+        ])
+        .is_ok());
+        // Unset and plan-time values are not compared.
+        assert!(check(&[("min-ttl", int(10)), ("max-ttl", int(100))]).is_ok());
+        assert!(check(&[
+            ("min-ttl", int(10)),
+            ("default-ttl", None),
+            ("max-ttl", int(100))
+        ])
+        .is_ok());
+        let (what, hint) = check(&[("min-ttl", int(10)), ("max-ttl", int(5))]).unwrap_err();
+        assert_eq!(what, "sets `min-ttl` 10 above `max-ttl` 5");
+        assert!(
+            hint.contains("`min-ttl` <= `default-ttl` <= `max-ttl`"),
+            "{hint}"
+        );
+        assert!(check(&[("default-ttl", int(600)), ("max-ttl", int(60))]).is_err());
+        assert!(ttl.describe().contains("<="));
     }
 }

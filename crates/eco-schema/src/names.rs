@@ -32,6 +32,11 @@ pub enum NameRule {
     Eventbridge,
     /// Lambda layer names: 1 to 140 characters, letters, digits, `-` and `_`.
     LambdaLayer,
+    /// CloudFront cache, origin request and response headers policy names: 1 to 128
+    /// characters, letters, digits, `-` and `_`.
+    CloudfrontPolicy,
+    /// CloudFront function names: 1 to 64 characters, letters, digits, `-` and `_`.
+    CloudfrontFunction,
 }
 
 impl NameRule {
@@ -50,6 +55,8 @@ impl NameRule {
             NameRule::SnsTopic => "1 to 256 characters: letters, digits, `-` and `_`, ending in `.fifo` for a FIFO topic",
             NameRule::Eventbridge => "1 to 64 characters: letters, digits, `.`, `-` and `_`",
             NameRule::LambdaLayer => "1 to 140 characters: letters, digits, `-` and `_`",
+            NameRule::CloudfrontPolicy => "1 to 128 characters: letters, digits, `-` and `_`",
+            NameRule::CloudfrontFunction => "1 to 64 characters: letters, digits, `-` and `_`",
         }
     }
 
@@ -89,6 +96,12 @@ impl NameRule {
                 c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')
             }),
             NameRule::LambdaLayer => (1, 140, |c| {
+                c.is_ascii_alphanumeric() || matches!(c, '-' | '_')
+            }),
+            NameRule::CloudfrontPolicy => (1, 128, |c| {
+                c.is_ascii_alphanumeric() || matches!(c, '-' | '_')
+            }),
+            NameRule::CloudfrontFunction => (1, 64, |c| {
                 c.is_ascii_alphanumeric() || matches!(c, '-' | '_')
             }),
         };

@@ -9,7 +9,11 @@ pub mod api_domain;
 pub mod api_integration;
 pub mod api_route;
 pub mod api_stage;
+pub mod cloudfront_cache_policy;
 pub mod cloudfront_distribution;
+pub mod cloudfront_function;
+pub mod cloudfront_origin_request_policy;
+pub mod cloudfront_response_headers_policy;
 pub mod codebuild_project;
 pub mod codepipeline;
 pub mod cognito_group;
@@ -117,6 +121,10 @@ pub const TYPES: &[TypeEntry] = &[
     entry!(lambda_event_source_mapping),
     entry!(lambda_layer),
     entry!(scheduler_schedule),
+    entry!(cloudfront_cache_policy),
+    entry!(cloudfront_origin_request_policy),
+    entry!(cloudfront_response_headers_policy),
+    entry!(cloudfront_function),
 ];
 
 /// Every type's provider for one stage's AWS clients, in [`TYPES`] order.

@@ -175,20 +175,7 @@ impl Provider {
     }
 
     async fn tags(&self, arn: &str) -> Result<BTreeMap<String, String>, OpError> {
-        let out = self
-            .cf
-            .list_tags_for_resource()
-            .resource(arn)
-            .send()
-            .await
-            .map_err(|e| op_error("ListTagsForResource", e))?;
-        Ok(out
-            .tags()
-            .map(|t| t.items())
-            .unwrap_or_default()
-            .iter()
-            .map(|t| (t.key().to_string(), t.value().unwrap_or("").to_string()))
-            .collect())
+        crate::tags::cloudfront_tags(&self.cf, arn).await
     }
 
     /// eco's OACs of this address: origin id -> OAC id, for the origins named.

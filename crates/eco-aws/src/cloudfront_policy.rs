@@ -1,0 +1,264 @@
+//! One provider for CloudFront's three policy types (`cloudfront-cache-policy`,
+//! `cloudfront-origin-request-policy`, `cloudfront-response-headers-policy`), which differ only
+//! in their configuration and the names of their calls: each type module implements
+//! [`PolicyApi`] (its Get / List / Create / Update / Delete calls on its typed spec) and names
+//! [`PolicyProvider`] its `Provider`.
+//!
+//! CloudFront policies carry no tags: a policy's name (unique per account and kind) is its
+//! identity. `find` (adoption after a crash) takes the custom policy of the configured name; a
+//! create that CloudFront refuses because the name exists adopts that policy only when its
+//! configuration is exactly the one asked for (what a retried create of ours would have made),
+//! and is otherwise a conflict naming the `eco import` to run. Every update and delete sends the
+//! ETag of a Get made just before (If-Match), as CloudFront requires.
+
+use std::marker::PhantomData;
+
+use async_trait::async_trait;
+use aws_sdk_cloudfront::Client;
+use eco_provider::{
+    Attrs, ErrorKind, Live, OpContext, OpError, OpResult, ResourceProvider, Transient,
+};
+use eco_schema::{Schema, Spec};
+
+use crate::attrs::spec_of;
+use crate::aws::Aws;
+use crate::calls::to_update;
+
+/// A policy as CloudFront reports it: its id, the ETag of the answer (a listing has none) and
+/// its configuration as the type's spec (with `id` and `etag` filled in).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Got<S> {
+    pub id: String,
+    pub etag: Option<String>,
+    pub spec: S,
+}
+
+/// Whether a listing asks for the policies AWS manages or the account's own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Managed,
+    Custom,
+}
+
+/// One kind of CloudFront policy: its spec and its five calls.
+#[async_trait]
+pub trait PolicyApi: Send + Sync + 'static {
+    /// The typed configuration (with computed `id` and `etag`).
+    type Spec: Spec + Clone + PartialEq + std::fmt::Debug + Send + Sync + 'static;
+    /// The resource type name.
+    const TYPE_NAME: &'static str;
+    /// What the policy is called in messages, e.g. "cache policy".
+    const WHAT: &'static str;
+    /// The Create call's name and the code CloudFront answers when the name is taken.
+    const CREATE: &'static str;
+    const ALREADY_EXISTS: &'static str;
+    /// The Get call's name (also the read before an update or a delete).
+    const GET: &'static str;
+    /// The List call's name.
+    const LIST: &'static str;
+    /// The type's schema.
+    fn schema() -> Schema;
+    /// The type's transient rules.
+    fn transient() -> &'static [Transient];
+    /// The policy name of a configuration.
+    fn name(spec: &Self::Spec) -> &str;
+    /// The configuration without the computed `id` and `etag`, for comparing two.
+    fn settings(spec: &Self::Spec) -> Self::Spec;
+    /// The policy `id`, or `None` when CloudFront has none of that id.
+    async fn get(cf: &Client, id: &str) -> Result<Option<Got<Self::Spec>>, OpError>;
+    /// One page of the listing of `kind` from `marker`, and the next page's marker.
+    async fn list_page(
+        cf: &Client,
+        kind: Kind,
+        marker: Option<String>,
+    ) -> Result<(Vec<Got<Self::Spec>>, Option<String>), OpError>;
+    /// Creates the policy; the error keeps CloudFront's code.
+    async fn create(cf: &Client, spec: &Self::Spec) -> Result<Got<Self::Spec>, OpError>;
+    /// Replaces the configuration of `id`, whose current ETag is `etag`.
+    async fn update(
+        cf: &Client,
+        id: &str,
+        etag: &str,
+        spec: &Self::Spec,
+    ) -> Result<Got<Self::Spec>, OpError>;
+    /// Deletes `id`, whose current ETag is `etag`; a policy already gone is success.
+    async fn delete(cf: &Client, id: &str, etag: &str) -> Result<(), OpError>;
+}
+
+/// The marker of the next page of a CloudFront listing (`None` after the last).
+pub fn next_marker(marker: Option<&str>) -> Option<String> {
+    marker.filter(|m| !m.is_empty()).map(str::to_string)
+}
+
+/// The items of a CloudFront list (`Headers`, `CookieNames`, ...) as a quantity and items, or
+/// `None` for an empty list (CloudFront takes `Quantity 0` without items).
+pub fn quantity_and_items(items: &[String]) -> (i32, Option<Vec<String>>) {
+    (
+        items.len() as i32,
+        (!items.is_empty()).then(|| items.to_vec()),
+    )
+}
+
+/// A build error of an SDK shape (a required member left out) as the operation's `Invalid`
+/// error naming the type.
+pub fn built<T>(
+    shape: Result<T, aws_smithy_types::error::operation::BuildError>,
+    ty: &str,
+    op: &str,
+) -> Result<T, OpError> {
+    shape.map_err(|e| OpError::invalid(op, format!("{ty}: {e}")))
+}
+
+/// The operations of a CloudFront policy type `A`.
+pub struct PolicyProvider<A: PolicyApi> {
+    cf: Client,
+    schema: Schema,
+    api: PhantomData<A>,
+}
+
+fn live<S: Spec>(got: Got<S>) -> Live {
+    Live {
+        id: got.id,
+        attrs: got.spec.to_attrs(),
+    }
+}
+
+impl<A: PolicyApi> PolicyProvider<A> {
+    pub fn new(aws: &Aws) -> Self {
+        PolicyProvider {
+            cf: aws.cloudfront(),
+            schema: A::schema(),
+            api: PhantomData,
+        }
+    }
+
+    /// Every policy of `kind` (every page).
+    pub async fn all(&self, kind: Kind) -> Result<Vec<Got<A::Spec>>, OpError> {
+        crate::calls::every_page(|marker| A::list_page(&self.cf, kind, marker)).await
+    }
+
+    /// The custom policy named `name`, if any.
+    async fn named(&self, name: &str) -> Result<Option<Got<A::Spec>>, OpError> {
+        let all = self.all(Kind::Custom).await?;
+        Ok(all.into_iter().find(|g| A::name(&g.spec) == name))
+    }
+
+    /// The policy of `id` with a fresh ETag, which must be there (for an update).
+    async fn current(&self, id: &str) -> Result<(Got<A::Spec>, String), OpError> {
+        let what = format!("{} {} `{id}`", A::TYPE_NAME, A::WHAT);
+        let got = to_update(A::get(&self.cf, id).await?, A::GET, &what)?;
+        let etag = got.etag.clone().ok_or_else(|| {
+            OpError::new(
+                A::GET,
+                ErrorKind::Other,
+                format!("{what}: {} answered without an ETag", A::GET),
+            )
+        })?;
+        Ok((got, etag))
+    }
+}
+
+#[async_trait]
+impl<A: PolicyApi> ResourceProvider for PolicyProvider<A> {
+    fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    /// The Get call: configuration and ETag.
+    async fn read(&self, _ctx: &OpContext, id: &str) -> OpResult<Option<Live>> {
+        Ok(A::get(&self.cf, id).await?.map(live))
+    }
+
+    /// The custom policy of the configured name (policies carry no tags: the name is the
+    /// identity, unique per account).
+    async fn find(
+        &self,
+        _ctx: &OpContext,
+        desired: &Attrs,
+        _token: &str,
+    ) -> OpResult<Option<Live>> {
+        let spec: A::Spec = spec_of(desired, A::TYPE_NAME, A::LIST)?;
+        Ok(self.named(A::name(&spec)).await?.map(live))
+    }
+
+    /// The Create call. A name CloudFront already has is adopted when that policy's
+    /// configuration is the one asked for (a retried create of ours), else a Conflict.
+    async fn create(&self, _ctx: &OpContext, desired: &Attrs, _token: &str) -> OpResult<Live> {
+        let spec: A::Spec = spec_of(desired, A::TYPE_NAME, A::CREATE)?;
+        match A::create(&self.cf, &spec).await {
+            Ok(made) => Ok(live(made)),
+            Err(e) if e.code.as_deref() == Some(A::ALREADY_EXISTS) => {
+                let name = A::name(&spec);
+                match self.named(name).await? {
+                    Some(found) if A::settings(&found.spec) == A::settings(&spec) => {
+                        Ok(live(found))
+                    }
+                    Some(found) => Err(OpError::new(
+                        A::CREATE,
+                        ErrorKind::Conflict,
+                        format!(
+                            "a CloudFront {} named `{name}` already exists with other settings \
+                             (CloudFront policies carry no tags, so eco cannot tell whose it is); \
+                             adopt it with `eco import {}.NAME {}`, or choose another name",
+                            A::WHAT,
+                            A::TYPE_NAME,
+                            found.id
+                        ),
+                    )
+                    .with_code(A::ALREADY_EXISTS)),
+                    None => Err(e),
+                }
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The Get call for the current ETag, then the Update call with the whole configuration
+    /// and If-Match.
+    async fn update(
+        &self,
+        _ctx: &OpContext,
+        id: &str,
+        _prior: &Attrs,
+        desired: &Attrs,
+        _changed: &[String],
+    ) -> OpResult<Live> {
+        let spec: A::Spec = spec_of(desired, A::TYPE_NAME, A::GET)?;
+        let (_, etag) = self.current(id).await?;
+        Ok(live(A::update(&self.cf, id, &etag, &spec).await?))
+    }
+
+    /// The Get call for the current ETag, then the Delete call with If-Match; a policy already
+    /// gone is success.
+    async fn delete(&self, _ctx: &OpContext, id: &str, _prior: &Attrs) -> OpResult<()> {
+        let Some(got) = A::get(&self.cf, id).await? else {
+            return Ok(());
+        };
+        let etag = got.etag.unwrap_or_default();
+        A::delete(&self.cf, id, &etag).await
+    }
+
+    /// The account's own policies (the List call with type custom, every page).
+    async fn list(&self, _ctx: &OpContext) -> Option<OpResult<Vec<Live>>> {
+        Some(
+            self.all(Kind::Custom)
+                .await
+                .map(|all| all.into_iter().map(live).collect()),
+        )
+    }
+
+    /// The policies AWS manages (Managed-CachingOptimized, ...) and the account's own: a lookup
+    /// by `name` picks one.
+    async fn lookup(&self, _ctx: &OpContext, _wanted: &Attrs) -> Option<OpResult<Vec<Live>>> {
+        let both = async {
+            let mut all = self.all(Kind::Managed).await?;
+            all.extend(self.all(Kind::Custom).await?);
+            Ok(all.into_iter().map(live).collect())
+        };
+        Some(both.await)
+    }
+
+    fn transient(&self) -> &'static [Transient] {
+        A::transient()
+    }
+}
