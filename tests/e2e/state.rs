@@ -246,18 +246,62 @@ fn two_processes_one_lock_then_force_unlock() {
     };
     holder.kill().unwrap();
     holder.wait().unwrap();
+    // Its process is gone on this host (issue 20): the next command takes the stale lock over,
+    // with no manual step, and says whose lock it took.
     let out = run(d, &["state", "mv", "s3-bucket.b", "s3-bucket.c"], &env);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("was held by a run that is gone") && stderr(&out).contains(&lock_id),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(stdout(&run(d, &["state", "list"], &env)), "s3-bucket.c\n");
+    // force-unlock of a lock that is no longer there says so.
+    let out = run(d, &["force-unlock", "-stage", "dev", &lock_id], &env);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+
+    // A lock an older eco left (no process space recorded) is only reported: force-unlock
+    // clears it.
+    let mut dead = Command::new("true").spawn().unwrap();
+    let dead_pid = dead.id();
+    dead.wait().unwrap();
+    let old_id = "0b7a1c52-6f0e-4c1e-9a57-3d1f0e2b4c11";
+    let info = format!(
+        r#"{{"ID":"{old_id}","Operation":"apply","Who":"{}","Version":"0.1.0","Created":"2026-11-01T00:00:00Z","Path":"eco-state-locks/app/dev.json"}}"#,
+        eco_state::who()
+    );
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        use aws_sdk_dynamodb::types::AttributeValue;
+        eco_aws::Aws::for_endpoint(&moto.endpoint(), "us-east-1")
+            .dynamodb()
+            .put_item()
+            .table_name("eco-locks")
+            .item(
+                "LockID",
+                AttributeValue::S("eco-state-locks/app/dev".into()),
+            )
+            .item("Info", AttributeValue::S(info))
+            .item("Pid", AttributeValue::N(dead_pid.to_string()))
+            .send()
+            .await
+            .unwrap();
+    });
+    let out = run(d, &["state", "mv", "s3-bucket.c", "s3-bucket.b"], &env);
     assert_eq!(
         out.status.code(),
         Some(1),
-        "the dead run's lock must still be there"
+        "an older eco's dead lock must still be there"
     );
-    assert!(stderr(&out).contains(&lock_id));
-    let out = run(d, &["force-unlock", "-stage", "dev", &lock_id], &env);
+    assert!(
+        stderr(&out).contains(old_id) && stderr(&out).contains("stale"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(d, &["force-unlock", "-stage", "dev", old_id], &env);
     assert!(out.status.success(), "{}", stderr(&out));
-    let out = run(d, &["state", "mv", "s3-bucket.b", "s3-bucket.c"], &env);
+    let out = run(d, &["state", "mv", "s3-bucket.c", "s3-bucket.b"], &env);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(stdout(&run(d, &["state", "list"], &env)), "s3-bucket.c\n");
+    assert_eq!(stdout(&run(d, &["state", "list"], &env)), "s3-bucket.b\n");
 }
 
 /// A backend that declares its account (`account=`) is refused by every command whose

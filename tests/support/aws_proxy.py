@@ -60,7 +60,7 @@ JSON_SERVICES = {
     "dynamodb", "cognito-idp", "acm", "logs", "ssm", "secretsmanager", "events", "codebuild",
     "codepipeline", "kms", "sqs", "states", "cognito-identity", "tagging",
 }
-REST_JSON_SERVICES = {"lambda", "apigateway", "execute-api"}
+REST_JSON_SERVICES = {"lambda", "apigateway", "execute-api", "scheduler"}
 QUERY_SERVICES = {"iam", "sts", "sns", "ec2", "cloudformation"}
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
               "proxy-authorization", "proxy-authenticate", "content-length"}

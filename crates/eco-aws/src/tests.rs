@@ -443,6 +443,7 @@ fn check_example(dir: &str) -> BTreeSet<String> {
     config
         .resources
         .iter()
+        .chain(config.for_each.iter().map(|fe| &fe.resource))
         .map(|r| r.address.type_name.clone())
         .collect()
 }
