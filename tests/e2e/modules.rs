@@ -120,3 +120,172 @@ s3-bucket "legacy" {
     assert_eq!(p.id_of("module.legacy.s3-bucket.files"), id);
     p.no_changes();
 }
+
+const SITE: &str = r#"
+param "label" type="string"
+param "versioning" default=#false
+
+s3-bucket "files" {
+    name "mods-${stage}-${param.label}-site"
+    versioning "${param.versioning}"
+}
+
+output "bucket" value="${s3-bucket.files.name}"
+"#;
+
+const TWO_CALLS: &str = r#"
+project "mods"
+
+stage "dev" {
+    account "123456789012"
+    region "us-east-1"
+}
+
+module "ams" source="./modules/site" {
+    label "ams"
+}
+
+module "bpm" source="./modules/site" {
+    label "bpm"
+    versioning #true
+}
+
+s3-bucket "logs" {
+    name "mods-dev-logs"
+    tags ams="${module.ams.bucket}"
+}
+"#;
+
+const FOR_EACH_CALL: &str = r#"
+project "mods"
+
+stage "dev" {
+    account "123456789012"
+    region "us-east-1"
+}
+
+var "sites" {
+    ams versioning=#false
+    bpm versioning=#true
+}
+
+module "site" source="./modules/site" {
+    for-each "${var.sites}"
+    label "${each.key}"
+    versioning "${each.value.versioning}"
+}
+
+s3-bucket "logs" {
+    name "mods-dev-logs"
+    tags ams="${module.site[\"ams\"].bucket}"
+}
+
+moved from="module.ams.s3-bucket.files" to="module.site[\"ams\"].s3-bucket.files"
+moved from="module.bpm.s3-bucket.files" to="module.site[\"bpm\"].s3-bucket.files"
+"#;
+
+fn bucket_tag(p: &Project, bucket: &str, key: &str) -> Option<String> {
+    let s3 = p.aws().s3();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let tags = s3.get_bucket_tagging().bucket(bucket).send().await.ok()?;
+        tags.tag_set()
+            .iter()
+            .find(|t| t.key() == key)
+            .map(|t| t.value().to_string())
+    })
+}
+
+fn plan_summary(p: &Project) -> serde_json::Value {
+    let json: serde_json::Value = serde_json::from_str(&ok(&p.eco(&["plan", "-json"]))).unwrap();
+    json["summary"].clone()
+}
+
+/// Two hand-copied calls become one call with `for-each`: `moved` blocks keep the buckets; then
+/// adding or removing an element creates or destroys exactly that instance's resources.
+#[test]
+fn a_module_called_with_for_each_makes_one_instance_per_element_keyed_by_key() {
+    let p = Project::with_main(TWO_CALLS);
+    p.write("modules/site/main.kdl", SITE);
+    ok(&p.eco(&["apply", "-auto-approve"]));
+    let ams = p.id_of("module.ams.s3-bucket.files");
+    let bpm = p.id_of("module.bpm.s3-bucket.files");
+
+    std::fs::write(p.file("main.kdl"), FOR_EACH_CALL).unwrap();
+    let summary = plan_summary(&p);
+    assert_eq!(summary["add"], 0, "{summary}");
+    assert_eq!(summary["destroy"], 0, "{summary}");
+    let out = ok(&p.eco(&["apply", "-auto-approve"]));
+    assert!(out.contains("2 moved") || out.contains("0 added"), "{out}");
+    assert_eq!(p.id_of("module.site[\"ams\"].s3-bucket.files"), ams);
+    assert_eq!(p.id_of("module.site[\"bpm\"].s3-bucket.files"), bpm);
+    assert_eq!(
+        p.resource("module.site[\"bpm\"].s3-bucket.files")["attributes"]["versioning"],
+        true
+    );
+    assert_eq!(
+        p.resource("s3-bucket.logs")["attributes"]["tags"]["ams"],
+        "mods-dev-ams-site"
+    );
+    p.no_changes();
+
+    // A new element: exactly its instance is created, the others are not touched.
+    p.edit(
+        "    bpm versioning=#true\n",
+        "    bpm versioning=#true\n    cms versioning=#false\n",
+    );
+    let summary = plan_summary(&p);
+    assert_eq!(
+        (&summary["add"], &summary["change"], &summary["destroy"]),
+        (&1.into(), &0.into(), &0.into()),
+        "{summary}"
+    );
+    let out = ok(&p.eco(&[
+        "apply",
+        "-auto-approve",
+        "-target",
+        "module.site[\"cms\"].s3-bucket.files",
+    ]));
+    assert!(out.contains("1 added"), "{out}");
+    assert!(bucket_exists(&p, "mods-dev-cms-site"));
+    // Its ownership tag names the instance in the characters AWS tags take.
+    assert_eq!(
+        bucket_tag(&p, "mods-dev-cms-site", "eco:address").as_deref(),
+        Some("module.site:cms.s3-bucket.files")
+    );
+    p.no_changes();
+
+    // The graph draws each instance as a cluster.
+    let out = ok(&p.eco(&["graph"]));
+    assert!(
+        out.contains("subgraph \"cluster_module.site[\\\"cms\\\"]\""),
+        "{out}"
+    );
+
+    // Removing an element destroys exactly its instance.
+    p.edit("    bpm versioning=#true\n", "");
+    let summary = plan_summary(&p);
+    assert_eq!(
+        (&summary["add"], &summary["change"], &summary["destroy"]),
+        (&0.into(), &0.into(), &1.into()),
+        "{summary}"
+    );
+    ok(&p.eco(&["apply", "-auto-approve", "-allow-data-loss"]));
+    assert!(!bucket_exists(&p, "mods-dev-bpm-site"));
+    assert_eq!(p.id_of("module.site[\"ams\"].s3-bucket.files"), ams);
+    p.no_changes();
+
+    // A reference to an instance the stage does not have names the keys it has.
+    p.edit(
+        "module.site[\\\"ams\\\"].bucket",
+        "module.site[\\\"bpm\\\"].bucket",
+    );
+    let out = p.eco(&["validate"]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("unknown module instance `module.site[\"bpm\"]`"),
+        "{err}"
+    );
+    assert!(err.contains("its keys in this stage: ams, cms"), "{err}");
+}

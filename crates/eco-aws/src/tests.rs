@@ -444,6 +444,13 @@ fn check_example(dir: &str) -> BTreeSet<String> {
         .resources
         .iter()
         .chain(config.for_each.iter().map(|fe| &fe.resource))
+        // The resources of a module called with for-each are made per stage.
+        .chain(config.module_for_each.iter().flat_map(|m| {
+            m.module
+                .resources
+                .iter()
+                .chain(m.module.for_each.iter().map(|fe| &fe.resource))
+        }))
         .map(|r| r.address.type_name.clone())
         .collect()
 }

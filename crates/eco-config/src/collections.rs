@@ -5,7 +5,7 @@
 //! is a list element (`- "a"`, or `- memory=512` for a map), any other child is a map entry named
 //! by its node name (`assets memory=512`, `region "eu-west-1"`, `nested { ... }`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use eco_kdl::{Node as KdlNode, Value as KdlValue};
 use eco_schema::Value;
@@ -54,8 +54,15 @@ pub(crate) fn parse_keyed_ref(s: &str) -> Result<RefTarget, &'static str> {
     if key.contains('"') || head.iter().chain(&path).any(|seg| !is_identifier(seg)) {
         return Err(FORM);
     }
-    match head.as_slice() {
-        [ty, name] => Ok(RefTarget::Resource {
+    match (head.as_slice(), path.as_slice()) {
+        (["module", call], [output]) => Ok(RefTarget::ModuleOutput {
+            call: crate::expr::module_instance(call, key),
+            output: output.to_string(),
+        }),
+        (["module", _], _) => {
+            Err("an output of a for-each module call is `module.CALL[\"KEY\"].OUTPUT`")
+        }
+        ([ty, name], _) => Ok(RefTarget::Resource {
             address: Address::new(*ty, *name).with_key(key),
             path: path.iter().map(|p| p.to_string()).collect(),
         }),
@@ -415,7 +422,7 @@ fn collection_elements(
 }
 
 /// The value at `path` (after `each`) for one instance.
-fn each_value(key: &str, value: &Value, r: &Reference) -> Result<Value, Diagnostic> {
+pub(crate) fn each_value(key: &str, value: &Value, r: &Reference) -> Result<Value, Diagnostic> {
     let path = match &r.target {
         RefTarget::Each(p) => p,
         _ => unreachable!("only each references are looked up"),
@@ -555,6 +562,9 @@ impl Config {
     /// (`TYPE.NAME["KEY"]`), references to instances checked. A configuration without
     /// `for-each` comes back as it was.
     pub fn for_stage(&self, stage: &StageContext) -> Result<Config, Diagnostics> {
+        if !self.module_for_each.is_empty() {
+            return self.with_module_instances(stage)?.for_stage(stage);
+        }
         let dynamic = self.resources.iter().any(has_dynamic_blocks)
             || self
                 .for_each
@@ -634,6 +644,92 @@ impl Config {
         if diags.is_empty() {
             check_instance_references(&config, &mut diags);
         }
+        if diags.is_empty() {
+            Ok(config)
+        } else {
+            Err(diags)
+        }
+    }
+}
+
+impl Config {
+    /// The configuration with each for-each module call made into its instances for this
+    /// stage (`module.CALL["KEY"].TYPE.RES`), and `${module.CALL["KEY"].OUTPUT}` replaced by
+    /// the instance's output.
+    fn with_module_instances(&self, stage: &StageContext) -> Result<Config, Diagnostics> {
+        let mut config = self.clone();
+        config.module_for_each.clear();
+        let mut diags = Diagnostics::default();
+        let mut outputs: HashMap<(String, String), Expr> = HashMap::new();
+        let mut keys: HashMap<&str, Vec<String>> = HashMap::new();
+        for m in &self.module_for_each {
+            let owner = format!("module `{}`", m.call.name);
+            let pairs = match collection_elements(&m.collection, &owner, m.span, stage) {
+                Ok(pairs) => pairs,
+                Err(d) => {
+                    diags.push(d);
+                    continue;
+                }
+            };
+            for (key, value) in pairs {
+                keys.entry(&m.call.name).or_default().push(key.clone());
+                match crate::module::instance_of(m, &key, &value) {
+                    Ok(((resources, for_each, instance_outputs), moved)) => {
+                        config.resources.extend(resources);
+                        config.for_each.extend(for_each);
+                        config.moved.extend(moved);
+                        let call = crate::expr::module_instance(&m.call.name, &key);
+                        for (name, e) in instance_outputs {
+                            outputs.insert((call.clone(), name), e);
+                        }
+                    }
+                    Err(ds) => diags.0.extend(ds.0),
+                }
+            }
+        }
+        let mut replace = |r: &Reference| match &r.target {
+            RefTarget::ModuleOutput { call, output } => {
+                let (base, _) = call.split_once("[\"")?;
+                Some(
+                    outputs
+                        .get(&(call.clone(), output.clone()))
+                        .cloned()
+                        .ok_or_else(|| {
+                            let known = keys.get(base).cloned().unwrap_or_default();
+                            Diagnostic::new(
+                                "eco::unknown_reference",
+                                format!("unknown module instance `module.{call}`"),
+                            )
+                            .at(r.span, "no such instance in this stage")
+                            .help(if known.is_empty() {
+                                format!("module `{base}` has no instances in this stage")
+                            } else {
+                                format!("its keys in this stage: {}", known.join(", "))
+                            })
+                        }),
+                )
+            }
+            _ => None,
+        };
+        let mut fix = |e: &mut Expr, diags: &mut Diagnostics| match substitute(e, &mut replace) {
+            Ok(new) => *e = new,
+            Err(d) => diags.push(d),
+        };
+        for r in &mut config.resources {
+            for a in r.attributes.values_mut() {
+                fix(&mut a.expr, &mut diags);
+            }
+        }
+        for fe in &mut config.for_each {
+            fix(&mut fe.collection, &mut diags);
+            for a in fe.resource.attributes.values_mut() {
+                fix(&mut a.expr, &mut diags);
+            }
+        }
+        for o in &mut config.outputs {
+            fix(&mut o.value, &mut diags);
+        }
+        config.reset_index();
         if diags.is_empty() {
             Ok(config)
         } else {

@@ -51,20 +51,46 @@ impl Address {
         }
     }
 
-    /// Parses `TYPE.NAME`, `TYPE.NAME["KEY"]` and either after `module.CALL.` prefixes; `None`
-    /// when it is not of that form.
+    /// Parses `TYPE.NAME`, `TYPE.NAME["KEY"]` and either after `module.CALL.` (or, for an
+    /// instance of a for-each module call, `module.CALL["KEY"].`) prefixes; `None` when it is not
+    /// of that form.
     pub fn parse(s: &str) -> Option<Address> {
-        let (rest, key) = split_key(s)?;
-        let mut segments: Vec<&str> = rest.split('.').collect();
+        let mut rest = s;
         let mut module = Vec::new();
-        while segments.len() > 2 && segments[0] == "module" {
-            module.push(segments[1].to_string());
-            segments.drain(..2);
+        while let Some(after) = rest.strip_prefix("module.") {
+            let Some(end) = after.find(['.', '[']) else {
+                break;
+            };
+            let name = &after[..end];
+            if !is_identifier(name) {
+                return None;
+            }
+            let (segment, tail) = match after[end..].strip_prefix("[\"") {
+                Some(keyed) => {
+                    let close = keyed.find("\"]")?;
+                    let key = &keyed[..close];
+                    if key.is_empty() {
+                        return None;
+                    }
+                    (module_instance(name, key), &keyed[close + 2..])
+                }
+                None => (name.to_string(), &after[end..]),
+            };
+            let tail = tail.strip_prefix('.')?;
+            module.push(segment);
+            rest = tail;
         }
+        Self::parse_plain(rest, module)
+    }
+
+    /// `TYPE.NAME` or `TYPE.NAME["KEY"]` inside the given module calls.
+    fn parse_plain(s: &str, module: Vec<String>) -> Option<Address> {
+        let (rest, key) = split_key(s)?;
+        let segments: Vec<&str> = rest.split('.').collect();
         let [ty, name] = segments.as_slice() else {
             return None;
         };
-        if ty.is_empty() || name.is_empty() || module.iter().any(|m| m.is_empty()) {
+        if ty.is_empty() || name.is_empty() {
             return None;
         }
         Some(Address {
@@ -74,6 +100,11 @@ impl Address {
             key,
         })
     }
+}
+
+/// The module segment of one instance of a for-each module call: `CALL["KEY"]`.
+pub fn module_instance(call: &str, key: &str) -> String {
+    format!("{call}[\"{key}\"]")
 }
 
 /// Splits a trailing `["KEY"]` off an address; `None` when the brackets are malformed.

@@ -174,8 +174,16 @@ fn parse(
     }
     if diagnostics.is_empty() {
         locals::resolve(&mut config, &sources, &mut diagnostics);
-        parse::check_references(&config, registry, &mut diagnostics);
-        owned::check(&config, registry, &mut diagnostics);
+        if config.module_for_each.is_empty() {
+            parse::check_references(&config, registry, &mut diagnostics);
+            owned::check(&config, registry, &mut diagnostics);
+        } else {
+            // The resources of for-each calls are made per stage; their references are checked
+            // now on one instance with `${each.*}` unknown.
+            let probed = module::with_probes(&config);
+            parse::check_references(&probed, registry, &mut diagnostics);
+            owned::check(&probed, registry, &mut diagnostics);
+        }
         if unconfigured_imports {
             diagnostics.0.retain(|d| {
                 !(d.code == "eco::unknown_reference" && d.message.starts_with("import target"))

@@ -68,6 +68,12 @@ pub(crate) fn resolve(config: &mut Config, sources: &Sources, diags: &mut Diagno
     for l in &mut config.lookups {
         l.filters.values_mut().for_each(&mut fix);
     }
+    for m in &mut config.module_for_each {
+        fix(&mut m.collection);
+        for (a, _) in m.call.args.values_mut() {
+            fix(a);
+        }
+    }
     for d in checks {
         if !diags.0.contains(&d) {
             diags.push(d);

@@ -30,6 +30,8 @@ pub struct Config {
     /// `module "NAME" source="./dir" { ... }` calls (expanded into `resources` while loading:
     /// what remains here is for reading, e.g. `eco graph`'s clusters).
     pub module_calls: Vec<ModuleCall>,
+    /// Module calls with `for-each`, expanded into instances by [`Config::for_stage`].
+    pub module_for_each: Vec<ModuleForEach>,
     /// `param "NAME"` declarations: a module's inputs.
     pub params: Vec<ParamDecl>,
     /// `resources` by address, built on the first lookup (a plan looks up every resource and
@@ -69,6 +71,11 @@ impl Config {
             return None;
         }
         self.resources.iter().find(|r| &r.address == address)
+    }
+
+    /// Forgets the index (after resources were added out of order of [`Config::resource`]).
+    pub(crate) fn reset_index(&mut self) {
+        self.index = ResourceIndex::default();
     }
 
     fn build_index(&self) -> Positions {
@@ -204,6 +211,23 @@ pub struct ModuleCall {
     pub source: String,
     /// The parameters given, by name, with where each was written.
     pub args: BTreeMap<String, (Expr, Span)>,
+    /// `for-each`: the collection whose elements each get an instance of the module
+    /// (`module.NAME["KEY"]`), with where it was written.
+    pub for_each: Option<(Expr, Span)>,
+    pub span: Span,
+}
+
+/// A module call with `for-each`, kept until the stage is known: [`Config::for_stage`] makes
+/// one instance of the module per element, at `module.NAME["KEY"].TYPE.RES`.
+#[derive(Debug, Clone)]
+pub struct ModuleForEach {
+    /// The call: `${each.*}` still in its parameters.
+    pub call: ModuleCall,
+    /// The collection: a list of strings or a map.
+    pub collection: Expr,
+    /// The module's own configuration (its own plain calls already expanded).
+    pub module: Box<Config>,
+    /// The `for-each`.
     pub span: Span,
 }
 

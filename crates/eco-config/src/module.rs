@@ -77,16 +77,24 @@ pub(crate) fn parse_call(
             return None;
         }
     };
+    let mut for_each = None;
     for e in node.props() {
         let key = e.name().map(|n| n.value()).unwrap_or_default();
-        if key != "source" {
+        if key == "for-each" {
+            match entry_expr(file, e, sources) {
+                Ok(x) => for_each = Some((x, span_of(file, e.span()))),
+                Err(d) => diags.push(d),
+            }
+        } else if key != "source" {
             diags.push(
                 Diagnostic::new(
                     "eco::unknown_attribute",
                     format!("unknown module property `{key}`"),
                 )
                 .at(span_of(file, e.span()), "unknown property")
-                .help("a module call takes source=; its parameters go inside its block"),
+                .help(
+                    "a module call takes source= and for-each=; its parameters go inside its block",
+                ),
             );
         }
     }
@@ -94,6 +102,27 @@ pub(crate) fn parse_call(
     for child in node.child_nodes() {
         let key = child.name().value().to_string();
         let child_span = span_of(file, child.span());
+        if key == "for-each" {
+            // `for-each "${var.NAME}"` or the collection inline, as on a resource.
+            let collection = if !child.child_nodes().is_empty() {
+                structured_value(file, child, "for-each").map(|v| value_to_expr(&v, child_span))
+            } else {
+                match child.args().collect::<Vec<_>>().as_slice() {
+                    [one] => entry_expr(file, one, sources),
+                    _ => Err(Diagnostic::new(
+                        "eco::missing_value",
+                        "for-each takes one collection",
+                    )
+                    .at(child_span, "expected one value")
+                    .help("for-each \"${var.NAME}\" (a list of strings or a map)")),
+                }
+            };
+            match collection {
+                Ok(x) => for_each = Some((x, child_span)),
+                Err(d) => diags.push(d),
+            }
+            continue;
+        }
         let value = if !child.child_nodes().is_empty() {
             structured_value(file, child, &format!("parameter `{key}`"))
                 .map(|v| value_to_expr(&v, child_span))
@@ -119,6 +148,7 @@ pub(crate) fn parse_call(
         name,
         source,
         args,
+        for_each,
         span,
     })
 }
@@ -319,6 +349,8 @@ pub(crate) fn expand_calls(
 ) {
     let _ = registry;
     let mut outputs: HashMap<(String, String), Expr> = HashMap::new();
+    // The outputs of for-each calls: read per instance once the stage is known.
+    let mut for_each_outputs: HashMap<String, Vec<String>> = HashMap::new();
     let mut names: HashMap<String, Span> = HashMap::new();
     for call in config.module_calls.clone() {
         if let Some(first) = names.get(&call.name) {
@@ -381,6 +413,37 @@ pub(crate) fn expand_calls(
             diags.0.extend(nested.0.into_iter().map(in_call));
             continue;
         }
+        if let Some((collection, fe_span)) = &call.for_each {
+            if depth > 0 {
+                diags.push(
+                    Diagnostic::new(
+                        "eco::bad_for_each",
+                        format!("module `{}`: for-each on a call inside a module", call.name),
+                    )
+                    .at(*fe_span, "not in the root configuration")
+                    .help("for-each on a module call is for the root configuration's calls; inside a module, call it once per element by name"),
+                );
+                continue;
+            }
+            // Checked once now with `${each.*}` unknown (parameters, their types); instantiated
+            // per element when the stage is known.
+            match instantiate(&probe_call(&call), &module) {
+                Ok((_, _, module_outputs)) => {
+                    for_each_outputs.insert(
+                        call.name.clone(),
+                        module_outputs.into_iter().map(|(k, _)| k).collect(),
+                    );
+                    config.module_for_each.push(crate::model::ModuleForEach {
+                        collection: collection.clone(),
+                        span: *fe_span,
+                        module: Box::new(module),
+                        call,
+                    });
+                }
+                Err(ds) => diags.0.extend(ds.0.into_iter().map(in_call)),
+            }
+            continue;
+        }
         match instantiate(&call, &module) {
             Ok((resources, for_each, module_outputs)) => {
                 // A module's own `moved` blocks, at the call's addresses.
@@ -406,6 +469,28 @@ pub(crate) fn expand_calls(
     // `${module.CALL.OUTPUT}` everywhere in this configuration.
     let mut replace = |r: &Reference| {
         match &r.target {
+        RefTarget::ModuleOutput { call, output } if for_each_call(call).is_some_and(|c| for_each_outputs.contains_key(c)) || for_each_outputs.contains_key(call) => {
+            let base = for_each_call(call).unwrap_or(call);
+            let known = &for_each_outputs[base];
+            if call == base {
+                Some(Err(Diagnostic::new(
+                    "eco::unknown_reference",
+                    format!("`${{{}}}`: module `{base}` has for-each", r.target),
+                )
+                .at(r.span, "which instance?")
+                .help(format!("name an instance: `${{module.{base}[\"KEY\"].{output}}}`"))))
+            } else if !known.contains(output) {
+                Some(Err(Diagnostic::new(
+                    "eco::unknown_reference",
+                    format!("`${{{}}}`: no such module output", r.target),
+                )
+                .at(r.span, "unknown output")
+                .help(format!("module `{base}` has the outputs: {}", known.join(", ")))))
+            } else {
+                // Kept: resolved per stage, with the instance's key checked then.
+                None
+            }
+        }
         RefTarget::ModuleOutput { call, output } => Some(
             outputs
                 .get(&(call.clone(), output.clone()))
@@ -449,6 +534,91 @@ pub(crate) fn expand_calls(
     for o in &mut config.outputs {
         fix(&mut o.value, diags);
     }
+    for m in &mut config.module_for_each {
+        fix(&mut m.collection, diags);
+        for (a, _) in m.call.args.values_mut() {
+            fix(a, diags);
+        }
+    }
+}
+
+/// The call name of a for-each call's instance `CALL["KEY"]`; `None` for a plain call name.
+fn for_each_call(call: &str) -> Option<&str> {
+    call.split_once("[\"").map(|(c, _)| c)
+}
+
+/// A for-each call with `${each.*}` unknown in its parameters: to check the call before the
+/// stage's elements are known.
+fn probe_call(call: &ModuleCall) -> ModuleCall {
+    let mut call = call.clone();
+    let mut unknown =
+        |r: &Reference| matches!(r.target, RefTarget::Each(_)).then_some(Ok(Expr::Null));
+    for (a, _) in call.args.values_mut() {
+        if let Ok(e) = substitute(a, &mut unknown) {
+            *a = e;
+        }
+    }
+    call
+}
+
+/// The configuration with one instance of each for-each call added, `${each.*}` unknown in
+/// its parameters: what is checked before the stage's elements are known.
+pub(crate) fn with_probes(config: &Config) -> Config {
+    let mut probed = config.clone();
+    for m in &config.module_for_each {
+        if let Ok((resources, for_each, _)) = instantiate(&probe_call(&m.call), &m.module) {
+            probed.resources.extend(resources);
+            probed.for_each.extend(for_each);
+        }
+    }
+    probed.reset_index();
+    probed
+}
+
+/// One instance of a for-each module call, for the element `(key, value)`: its resources
+/// (at `module.CALL["KEY"].TYPE.RES`), for-each resources, outputs and moved blocks.
+pub(crate) fn instance_of(
+    m: &crate::model::ModuleForEach,
+    key: &str,
+    value: &Value,
+) -> Result<(Instantiated, Vec<crate::model::Moved>), Diagnostics> {
+    let mut call = m.call.clone();
+    call.name = crate::expr::module_instance(&m.call.name, key);
+    let mut diags = Diagnostics::default();
+    let mut replace = |r: &Reference| match &r.target {
+        RefTarget::Each(_) => {
+            Some(crate::collections::each_value(key, value, r).map(|v| value_to_expr(&v, r.span)))
+        }
+        _ => None,
+    };
+    for (a, _) in call.args.values_mut() {
+        match substitute(a, &mut replace) {
+            Ok(e) => *a = e,
+            Err(d) => diags.push(d),
+        }
+    }
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+    let moved = m
+        .module
+        .moved
+        .iter()
+        .map(|mv| crate::model::Moved {
+            from: mv.from.clone().in_module(&call.name),
+            to: mv.to.clone().in_module(&call.name),
+            span: mv.span,
+        })
+        .collect();
+    let in_call = |d: Diagnostic| {
+        d.also(
+            m.call.span,
+            format!("in module `{}`, called here", call.name),
+        )
+    };
+    instantiate(&call, &m.module)
+        .map(|i| (i, moved))
+        .map_err(|ds| Diagnostics(ds.0.into_iter().map(in_call).collect()))
 }
 
 /// What only the root configuration declares, found in a module.
@@ -474,7 +644,7 @@ fn root_only(module: &Config) -> Option<Diagnostic> {
     )
 }
 
-type Instantiated = (
+pub(crate) type Instantiated = (
     Vec<crate::model::Resource>,
     Vec<crate::model::ForEachResource>,
     Vec<(String, Expr)>,
@@ -745,6 +915,124 @@ output "name" value="${thing.leaf.name}"
             x.attributes["name"].expr.references()[0].target.to_string(),
             "module.svc.thing.t[\"a\"].name"
         );
+    }
+
+    const SITE: &str = r#"
+param "label"
+param "size" default=1
+thing "files" {
+    name "site-${param.label}"
+    size "${param.size}"
+}
+output "name" value="${thing.files.name}"
+"#;
+
+    fn site_call(root: &str) -> Result<crate::Config, crate::LoadError> {
+        load(&[("main.kdl", root), ("mods/site/main.kdl", SITE)])
+    }
+
+    fn literal(config: &crate::Config, address: &str, attr: &str) -> Option<String> {
+        let a = crate::Address::parse(address).unwrap_or_else(|| panic!("{address}"));
+        match &config.resource(&a)?.attributes[attr].expr {
+            crate::Expr::Str(t) => t.as_literal(),
+            crate::Expr::Int(i) => Some(i.to_string()),
+            other => Some(format!("{other:?}")),
+        }
+    }
+
+    const FOR_EACH_CALL: &str = r#"
+var "sites" {
+    ams size=2
+    bpm size=3
+}
+stage "dev" {
+    var "sites" {
+        ams size=2
+    }
+}
+stage "prod"
+module "site" source="./mods/site" {
+    for-each "${var.sites}"
+    label "${each.key}"
+    size "${each.value.size}"
+}
+thing "index" {
+    name "${module.site[\"ams\"].name}-index"
+}
+"#;
+
+    #[test]
+    fn a_for_each_call_makes_one_module_instance_per_element_of_the_stage() {
+        let config = site_call(FOR_EACH_CALL).unwrap();
+        assert!(config.resources.iter().all(|r| r.address.module.is_empty()));
+        let prod = config.select_stage(Some("prod"), &[]).unwrap();
+        let prod = config.for_stage(&prod).unwrap();
+        assert_eq!(
+            literal(&prod, "module.site[\"bpm\"].thing.files", "name").as_deref(),
+            Some("site-bpm")
+        );
+        assert_eq!(
+            literal(&prod, "module.site[\"bpm\"].thing.files", "size").as_deref(),
+            Some("3")
+        );
+        let index = crate::Address::new("thing", "index");
+        assert_eq!(
+            prod.resource(&index).unwrap().attributes["name"]
+                .expr
+                .references()[0]
+                .target
+                .to_string(),
+            "module.site[\"ams\"].thing.files.name"
+        );
+        // The dev stage has one element: one instance, the other's resources are not there.
+        let dev = config.select_stage(Some("dev"), &[]).unwrap();
+        let dev = config.for_stage(&dev).unwrap();
+        let modules: Vec<String> = dev
+            .resources
+            .iter()
+            .filter(|r| !r.address.module.is_empty())
+            .map(|r| r.address.to_string())
+            .collect();
+        assert_eq!(modules, vec!["module.site[\"ams\"].thing.files"]);
+    }
+
+    #[test]
+    fn for_each_call_mistakes_are_diagnosed() {
+        // An instance the stage does not have.
+        let config = site_call(&FOR_EACH_CALL.replace("[\\\"ams\\\"]", "[\\\"bpm\\\"]")).unwrap();
+        let dev = config.select_stage(Some("dev"), &[]).unwrap();
+        let err = config.for_stage(&dev).unwrap_err();
+        let text = format!("{:?}", err.0);
+        assert!(
+            text.contains("unknown module instance `module.site[\\\"bpm\\\"]`"),
+            "{text}"
+        );
+        assert!(text.contains("its keys in this stage: ams"), "{text}");
+        // A for-each call's output without a key, and an output the module lacks.
+        let err =
+            site_call(&FOR_EACH_CALL.replace("module.site[\\\"ams\\\"].name", "module.site.name"))
+                .unwrap_err()
+                .to_string();
+        assert!(err.contains("module `site` has for-each"), "{err}");
+        let err = site_call(&FOR_EACH_CALL.replace("[\\\"ams\\\"].name", "[\\\"ams\\\"].nam"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("module `site` has the outputs: name"), "{err}");
+        // A parameter the module lacks is found before any stage is chosen.
+        let err =
+            site_call(&FOR_EACH_CALL.replace("label \"${each.key}\"", "lable \"${each.key}\""))
+                .unwrap_err()
+                .to_string();
+        assert!(
+            err.contains("module `site` has no parameter `lable`"),
+            "{err}"
+        );
+        // A field the element lacks, when the stage is known.
+        let config =
+            site_call(&FOR_EACH_CALL.replace("each.value.size", "each.value.sise")).unwrap();
+        let prod = config.select_stage(Some("prod"), &[]).unwrap();
+        let text = format!("{:?}", config.for_stage(&prod).unwrap_err().0);
+        assert!(text.contains("has no field `sise`"), "{text}");
     }
 
     #[test]

@@ -1879,6 +1879,9 @@ pub(crate) fn check_references(config: &Config, registry: &Registry, diags: &mut
             }
         }
         RefTarget::Each(_) if in_for_each => {}
+        // An instance of a for-each module call: its output was checked while expanding calls,
+        // its key is checked per stage.
+        RefTarget::ModuleOutput { call, .. } if call.contains("[\"") => {}
         RefTarget::Each(_) | RefTarget::Param(_) | RefTarget::ModuleOutput { .. } => {
             diags.push(crate::collections::unexpanded(r))
         }

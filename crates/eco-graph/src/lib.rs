@@ -248,7 +248,11 @@ impl ResourceGraph {
                 let _ = writeln!(out, "    \"{}\";", quoted(a));
             } else {
                 let call: Vec<String> = a.module.iter().map(|m| format!("module.{m}")).collect();
-                clusters.entry(call.join(".")).or_default().push(a);
+                // An instance of a for-each call is `module.CALL["KEY"]`: quotes escaped.
+                clusters
+                    .entry(call.join(".").replace('"', "\\\""))
+                    .or_default()
+                    .push(a);
             }
         }
         for (call, members) in &clusters {

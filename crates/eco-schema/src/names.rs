@@ -187,26 +187,27 @@ mod tests {
 }
 
 /// The value of the `eco:address` ownership tag for an address. AWS tag values take letters,
-/// digits, spaces and `_ . : / = + - @` only, so an instance `TYPE.NAME["KEY"]` is written
-/// `TYPE.NAME:KEY` (any other character of the key as `_`); other addresses are unchanged.
+/// digits, spaces and `_ . : / = + - @` only, so each key `["KEY"]` (of an instance, or of an
+/// instance of a for-each module call) is written `:KEY`, any other character of the key as `_`:
+/// `TYPE.NAME["KEY"]` is `TYPE.NAME:KEY`. Other addresses are unchanged.
 pub fn address_tag_value(address: &str) -> String {
-    match address.split_once("[\"") {
-        Some((block, rest)) => {
-            let key = rest.strip_suffix("\"]").unwrap_or(rest);
-            let key: String = key
-                .chars()
-                .map(|c| {
-                    if c.is_alphanumeric() || " _.:/=+-@".contains(c) {
-                        c
-                    } else {
-                        '_'
-                    }
-                })
-                .collect();
-            format!("{block}:{key}")
-        }
-        None => address.to_string(),
+    let mut out = String::with_capacity(address.len());
+    let mut rest = address;
+    while let Some((before, after)) = rest.split_once("[\"") {
+        out.push_str(before);
+        out.push(':');
+        let (key, tail) = after.split_once("\"]").unwrap_or((after, ""));
+        out.extend(key.chars().map(|c| {
+            if c.is_alphanumeric() || " _.:/=+-@".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        }));
+        rest = tail;
     }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
@@ -221,5 +222,13 @@ mod address_tag_tests {
             "module.a.s3-bucket.site:x y"
         );
         assert_eq!(address_tag_value("s3-bucket.b[\"a*b\"]"), "s3-bucket.b:a_b");
+        assert_eq!(
+            address_tag_value("module.site[\"ams\"].s3-bucket.files"),
+            "module.site:ams.s3-bucket.files"
+        );
+        assert_eq!(
+            address_tag_value("module.site[\"a\"].s3-bucket.b[\"k\"]"),
+            "module.site:a.s3-bucket.b:k"
+        );
     }
 }

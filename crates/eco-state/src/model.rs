@@ -400,14 +400,48 @@ pub(crate) fn is_newer(a: &str, b: &str) -> bool {
     }
 }
 
-/// The resource type an address names: `TYPE` of `TYPE.NAME`, `TYPE.NAME["KEY"]` and
-/// `module.CALL.TYPE.NAME`.
+/// The resource type an address names: `TYPE` of `TYPE.NAME`, `TYPE.NAME["KEY"]`,
+/// `module.CALL.TYPE.NAME` and `module.CALL["KEY"].TYPE.NAME`.
 pub fn type_of_address(address: &str) -> Option<&str> {
-    let base = address.split("[\"").next().unwrap_or(address);
-    let segments: Vec<&str> = base.split('.').collect();
-    let mut i = 0;
-    while segments.len() - i > 2 && segments[i] == "module" {
-        i += 2;
+    let mut rest = address;
+    // Past each `module.CALL.` or `module.CALL["KEY"].` prefix (a key may hold dots).
+    while let Some(after) = rest.strip_prefix("module.") {
+        let end = after.find(['.', '['])?;
+        let tail = match after[end..].strip_prefix("[\"") {
+            Some(keyed) => &keyed[keyed.find("\"]")? + 2..],
+            None => &after[end..],
+        };
+        match tail.strip_prefix('.') {
+            Some(t) if t.contains('.') => rest = t,
+            _ => break,
+        }
     }
-    (segments.len() - i == 2).then(|| segments[i])
+    let base = rest.split("[\"").next().unwrap_or(rest);
+    let segments: Vec<&str> = base.split('.').collect();
+    (segments.len() == 2).then(|| segments[0])
+}
+
+#[cfg(test)]
+mod address_tests {
+    use super::type_of_address;
+
+    #[test]
+    fn the_type_of_every_address_form() {
+        for (address, ty) in [
+            ("s3-bucket.site", Some("s3-bucket")),
+            ("s3-bucket.site[\"a.b\"]", Some("s3-bucket")),
+            ("module.x.s3-bucket.site", Some("s3-bucket")),
+            ("module.x.module.y.thing.a[\"k\"]", Some("thing")),
+            ("module.site[\"ams\"].s3-bucket.files", Some("s3-bucket")),
+            (
+                "module.site[\"a.b\"].module.in.thing.t[\"c\"]",
+                Some("thing"),
+            ),
+            ("module.x.thing", None),
+            ("thing", None),
+            ("thing.a.b", None),
+        ] {
+            assert_eq!(type_of_address(address), ty, "{address}");
+        }
+    }
 }

@@ -10,8 +10,11 @@ use crate::ui::Ui;
 
 pub fn run(ui: &Ui, dir: &Path, args: &GraphArgs) -> CmdResult {
     let config = load(dir)?;
-    let config = if args.stage.stage.is_some() || !config.for_each.is_empty() {
-        // for-each instances depend on the stage: without -stage, the default stage's (or the
+    let config = if args.stage.stage.is_some()
+        || !config.for_each.is_empty()
+        || !config.module_for_each.is_empty()
+    {
+        // for-each instances (of resources and of module calls) depend on the stage: without -stage, the default stage's (or the
         // first declared one's when none is the default).
         let requested = args.stage.stage.clone().or_else(|| {
             match config.select_stage(None, &args.stage.vars) {
