@@ -143,8 +143,8 @@ fn ecogy_platform_applies_for_dev_then_plans_clean() {
     let forgotten = [
         "api.main",
         "api-authorizer.cognito",
-        "api-integration.assets",
-        "api-route.assets-item",
+        "module.service[\"assets\"].api-integration.function",
+        "module.service[\"assets\"].api-route.route[\"item\"]",
         "api-stage.default",
         "cloudfront-distribution.site",
         "codebuild-project.deploy",
