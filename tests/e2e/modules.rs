@@ -1,7 +1,8 @@
 //! Modules end to end: examples/modules calls one static-site module twice with different
 //! parameters; both apply, an output is referenced outside; a parameter of the wrong type is a
 //! diagnostic naming the call and the parameter; a resource moved into a module with `moved`
-//! keeps its live id.
+//! keeps its live id. A call with `for-each` makes one instance of the module per element, keyed
+//! by key (`module.CALL["KEY"].TYPE.RES`).
 
 use crate::support::*;
 
@@ -288,4 +289,143 @@ fn a_module_called_with_for_each_makes_one_instance_per_element_keyed_by_key() {
         "{err}"
     );
     assert!(err.contains("its keys in this stage: ams, cms"), "{err}");
+}
+
+const FUNCTION_MODULE: &str = r#"
+param "name" type="string"
+param "memory" default=128
+
+iam-role "role" {
+    name "mods-${stage}-${param.name}"
+    assume-service "lambda.amazonaws.com"
+}
+
+lambda-function "function" {
+    name "mods-${stage}-${param.name}"
+    runtime "nodejs20.x"
+    handler "index.handler"
+    source "./src"
+    role "${iam-role.role.arn}"
+    memory "${param.memory}"
+}
+
+output "arn" value="${lambda-function.function.arn}"
+"#;
+
+const FIVE_FUNCTIONS: &str = r#"
+project "mods"
+
+stage "dev" {
+    account "123456789012"
+    region "us-east-1"
+}
+
+var "functions" {
+    assets memory=256
+    billing memory=128
+    reports memory=512
+    sites memory=128
+    users memory=256
+}
+
+module "fn" source="./modules/function" {
+    for-each "${var.functions}"
+    name "${each.key}"
+    memory "${each.value.memory}"
+}
+"#;
+
+/// The (address, action) of every change `eco plan -json` plans, no-ops left out, sorted.
+fn planned_changes(p: &Project) -> Vec<(String, String)> {
+    let plan: serde_json::Value = serde_json::from_str(&ok(&p.eco(&["plan", "-json"]))).unwrap();
+    let mut changes: Vec<(String, String)> = plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["action"] != "no-op")
+        .map(|c| {
+            (
+                c["address"].as_str().unwrap().to_string(),
+                c["action"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    changes.sort();
+    changes
+}
+
+/// A Lambda module (role + function) over a map of five functions: five of each; removing the
+/// middle key plans exactly its two destroys, adding one exactly two creates.
+#[test]
+fn a_function_module_for_each_of_five_functions_is_keyed_by_key() {
+    let p = Project::with_main(FIVE_FUNCTIONS);
+    p.write("modules/function/main.kdl", FUNCTION_MODULE);
+    p.write(
+        "src/index.js",
+        "exports.handler = async () => ({ ok: true });\n",
+    );
+    let out = ok(&p.eco(&["apply", "-auto-approve"]));
+    assert!(out.contains("10 added"), "{out}");
+    let lambda = p.aws().lambda();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    for (key, memory) in [
+        ("assets", 256),
+        ("billing", 128),
+        ("reports", 512),
+        ("sites", 128),
+        ("users", 256),
+    ] {
+        let name = format!("mods-dev-{key}");
+        let address = format!("module.fn[\"{key}\"].lambda-function.function");
+        assert_eq!(p.id_of(&address), name);
+        let live = rt
+            .block_on(
+                lambda
+                    .get_function_configuration()
+                    .function_name(&name)
+                    .send(),
+            )
+            .unwrap();
+        assert_eq!(live.memory_size(), Some(memory), "{key}");
+    }
+    p.no_changes();
+
+    p.edit("    reports memory=512\n", "");
+    assert_eq!(
+        planned_changes(&p),
+        vec![
+            (
+                "module.fn[\"reports\"].iam-role.role".to_string(),
+                "delete".to_string()
+            ),
+            (
+                "module.fn[\"reports\"].lambda-function.function".to_string(),
+                "delete".to_string()
+            ),
+        ]
+    );
+    ok(&p.eco(&["apply", "-auto-approve"]));
+
+    p.edit(
+        "    users memory=256\n",
+        "    users memory=256\n    webhooks memory=128\n",
+    );
+    assert_eq!(
+        planned_changes(&p),
+        vec![
+            (
+                "module.fn[\"webhooks\"].iam-role.role".to_string(),
+                "create".to_string()
+            ),
+            (
+                "module.fn[\"webhooks\"].lambda-function.function".to_string(),
+                "create".to_string()
+            ),
+        ]
+    );
+    ok(&p.eco(&["apply", "-auto-approve"]));
+    let out = ok(&p.eco(&["state", "list"]));
+    assert_eq!(out.lines().count(), 10, "{out}");
+    assert!(!out.contains("reports"), "{out}");
+    p.no_changes();
 }
