@@ -546,10 +546,18 @@ fn lex(text: &str) -> Result<Vec<Token>, (usize, String)> {
             continue;
         }
         if c.is_ascii_alphabetic() || c == '_' {
-            while i < bytes.len()
-                && (bytes[i].is_ascii_alphanumeric() || matches!(bytes[i], b'-' | b'_' | b'.'))
-            {
+            let is_path_byte = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.');
+            while i < bytes.len() && is_path_byte(bytes[i]) {
                 i += 1;
+                // An instance's key inside the path (`s3-bucket.data["a"].name`,
+                // `module.site["ams"].bucket`): part of the reference, not a list.
+                if i < bytes.len() && !is_path_byte(bytes[i]) && text[i..].starts_with("[\"") {
+                    if let Some(close) = text[i + 2..].find("\"]") {
+                        if !text[i + 2..i + 2 + close].contains('"') {
+                            i += close + 4;
+                        }
+                    }
+                }
             }
             out.push(Token {
                 tok: Tok::Path(text[start..i].to_string()),

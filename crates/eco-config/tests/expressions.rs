@@ -34,7 +34,8 @@ fn errors(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Stage `dev`, `var.env`, and `thing.known.arn` known; everything else unknown.
+/// Stage `dev`, `var.env`, and `thing.known.arn` (and any instance keyed `known`) known;
+/// everything else unknown.
 struct R;
 impl Resolver for R {
     fn stage(&self) -> &str {
@@ -48,7 +49,7 @@ impl Resolver for R {
         }
     }
     fn attribute(&self, address: &Address, _path: &[String]) -> Value {
-        if address.name == "known" {
+        if address.name == "known" || address.key.as_deref() == Some("known") {
             Value::String("arn:known".into())
         } else {
             Value::Unknown
@@ -315,5 +316,69 @@ thing "t" {
     assert!(
         e[0].contains("local `tags` has nothing at `local.tags.tem`"),
         "{e:?}"
+    );
+}
+
+#[test]
+fn instance_references_with_keys_work_inside_function_calls() {
+    let config = load(
+        r##"
+var "names" {
+    - "a"
+    - "known"
+}
+thing "many" {
+    for-each "${var.names}"
+    name "m-${each.key}"
+}
+thing "t" {
+    name #"${upper(thing.many["a"].arn)}"#
+    items #"${[lower(thing.many["known"].arn), "b"]}"#
+    enabled #"${thing.many["a"].name == "x" ? true : false}"#
+}
+"##,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let stage = config.select_stage(None, &[]).unwrap();
+    let config = config.for_stage(&stage).unwrap_or_else(|d| panic!("{d:?}"));
+    let t = config.resource(&Address::new("thing", "t")).unwrap();
+    let referenced: Vec<String> = t
+        .references()
+        .iter()
+        .map(|r| r.target.to_string())
+        .collect();
+    assert!(
+        referenced.contains(&"thing.many[\"a\"].arn".to_string()),
+        "{referenced:?}"
+    );
+    // The resolver knows instances named `known`: their value flows through the call.
+    assert_eq!(
+        attr(&config, "t", "items"),
+        Value::List(vec![s("arn:known"), s("b")])
+    );
+    assert_eq!(attr(&config, "t", "name"), Value::Unknown);
+    // A key the stage does not have is reported, as outside a call.
+    let config = load(
+        r##"
+var "names" {
+    - "a"
+}
+thing "many" {
+    for-each "${var.names}"
+    name "m-${each.key}"
+}
+thing "t" {
+    name #"${upper(thing.many["b"].arn)}"#
+}
+"##,
+    )
+    .unwrap();
+    let stage = config.select_stage(None, &[]).unwrap();
+    let err = config.for_stage(&stage).unwrap_err();
+    let text: Vec<String> = err.0.iter().map(|d| d.to_plain(&config.sources)).collect();
+    assert!(
+        text.join("\n")
+            .contains("unknown instance `thing.many[\"b\"]`"),
+        "{text:?}"
     );
 }
