@@ -247,3 +247,96 @@ fn a_saved_plan_with_expressions_identity_and_lookups_applies() {
     );
     p.no_changes();
 }
+
+const MERGED_TAGS: &str = r#"
+project "tags"
+
+stage "dev" {
+    account "123456789012"
+    region "us-east-1"
+}
+
+local "common" {
+    team "platform"
+    cost-center "42"
+}
+
+var "extra" {
+    data "customer"
+}
+
+// Terraform's `tags = merge(local.common, var.extra)`.
+s3-bucket "merged" {
+    name "tags-dev-merged"
+    tags "${merge(local.common, var.extra)}"
+}
+
+s3-bucket "common" {
+    name "tags-dev-common"
+    tags "${local.common}"
+}
+"#;
+
+fn live_tags(p: &Project, bucket: &str) -> std::collections::BTreeMap<String, String> {
+    let s3 = p.aws().s3();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let tags = s3.get_bucket_tagging().bucket(bucket).send().await.unwrap();
+        tags.tag_set()
+            .iter()
+            .filter(|t| !t.key().starts_with("eco:"))
+            .map(|t| (t.key().to_string(), t.value().to_string()))
+            .collect()
+    })
+}
+
+/// Tags given as one expression (a `merge(...)` of maps, a map local) apply, plan clean, and
+/// change in place with the map.
+#[test]
+fn tags_from_one_merge_expression_apply_plan_clean_and_change_in_place() {
+    let p = Project::with_main(MERGED_TAGS);
+    ok(&p.eco(&["apply", "-auto-approve"]));
+    let want = |pairs: &[(&str, &str)]| {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect::<std::collections::BTreeMap<_, _>>()
+    };
+    assert_eq!(
+        live_tags(&p, "tags-dev-merged"),
+        want(&[
+            ("cost-center", "42"),
+            ("data", "customer"),
+            ("team", "platform")
+        ])
+    );
+    assert_eq!(
+        live_tags(&p, "tags-dev-common"),
+        want(&[("cost-center", "42"), ("team", "platform")])
+    );
+    p.no_changes();
+
+    // A later map wins a key; the change is in place.
+    p.edit(
+        "    data \"customer\"\n",
+        "    data \"customer\"\n    team \"data\"\n",
+    );
+    let out = ok(&p.eco(&["plan"]));
+    assert!(out.contains("0 to add, 1 to change, 0 to destroy"), "{out}");
+    ok(&p.eco(&["apply", "-auto-approve"]));
+    assert_eq!(live_tags(&p, "tags-dev-merged")["team"], "data");
+    p.no_changes();
+
+    // Tags set by an expression and again key by key: one place only.
+    p.edit(
+        "    tags \"${local.common}\"\n",
+        "    tags \"${local.common}\"\n    tags owner=\"ops\"\n",
+    );
+    let out = p.eco(&["validate"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("`tags` is set twice, once by one expression"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -1279,6 +1279,19 @@ impl<'a> Parser<'a> {
                         m.insert(k, v);
                     }
                 }
+                // One of them is a whole value from one `${...}` (`tags "${merge(...)}"`): the
+                // two cannot be combined key by key.
+                (Expr::Str(_), _) | (_, Expr::Str(_)) => self.error(
+                    Diagnostic::new(
+                        "eco::duplicate",
+                        format!("`{name}` is set twice, once by one expression"),
+                    )
+                    .at(span, "second value")
+                    .also(first_spans[name], "first set here")
+                    .help(format!(
+                        "set `{name}` in one place: its items written out, or one expression (`merge(...)`, `concat(...)`) that gives all of them"
+                    )),
+                ),
                 _ => {}
             },
             Some(_) => self.error(
@@ -1366,6 +1379,24 @@ impl<'a> Parser<'a> {
             Shape::Map(ty) => {
                 let example = format!("{name} key={}", example_of(*ty));
                 self.no_children(file, node, &example);
+                // One `${...}` that gives a map (`merge(...)`, a map local or variable) is the map.
+                if let ([one], true) = (
+                    Self::args(node).collect::<Vec<_>>().as_slice(),
+                    Self::props(node).next().is_none(),
+                ) {
+                    if let Some(Expr::Str(t)) = self.scalar(file, one, ScalarType::String, name) {
+                        let gives_a_map = t.single_ref().is_some()
+                            || t.single_expr().is_some_and(|e| {
+                                matches!(
+                                    e.node.static_type(),
+                                    crate::functions::Ty::Map | crate::functions::Ty::Any
+                                )
+                            });
+                        if gives_a_map {
+                            return Some(Expr::Str(t));
+                        }
+                    }
+                }
                 if let Some(a) = Self::args(node).next() {
                     self.error(
                         Diagnostic::new(
