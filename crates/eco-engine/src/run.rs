@@ -358,7 +358,12 @@ pub struct Run {
     backend: Arc<dyn StateBackend>,
     view: Arc<dyn RunView>,
     lock: LockInfo,
+    /// The lookups being read (from [`Run::open`]); the stage gets what they found at the
+    /// first [`Run::plan`].
+    lookups: Option<LookupTask>,
 }
+
+type LookupTask = tokio::task::JoinHandle<Result<Arc<StageContext>, eco_config::Diagnostic>>;
 
 impl Run {
     /// Builds the graph, checks the account and the providers, then takes the stage's lock.
@@ -369,23 +374,25 @@ impl Run {
     ) -> Result<Run, RunError> {
         let graph = ResourceGraph::from_config(&inputs.config).map_err(RunError::Config)?;
         check_account(account, &inputs.stage).await?;
-        // A destroy evaluates nothing a lookup feeds: one that no longer matches must not stop it.
-        let stage = if lock.operation == "destroy" {
-            inputs.stage
-        } else {
-            crate::lookup::with_lookups(
-                &inputs.config,
-                inputs.stage,
-                &inputs.registry,
-                &inputs.providers,
-                &inputs.retry,
-            )
-            .await
-            .map_err(RunError::Config)?
-        };
+        // Lookups are read while the lock is taken and state refreshed; [`Run::plan`] waits for
+        // them where it first needs them. A destroy evaluates nothing a lookup feeds: one that
+        // no longer matches must not stop it.
+        let lookups =
+            (lock.operation != "destroy" && !inputs.config.lookups.is_empty()).then(|| {
+                let (config, stage, registry, providers, retry) = (
+                    inputs.config.clone(),
+                    inputs.stage.clone(),
+                    inputs.registry.clone(),
+                    inputs.providers.clone(),
+                    inputs.retry,
+                );
+                tokio::spawn(async move {
+                    crate::lookup::with_lookups(&config, stage, &registry, &providers, &retry).await
+                })
+            });
         let engine = Engine {
             config: inputs.config,
-            stage,
+            stage: inputs.stage,
             registry: inputs.registry,
             providers: inputs.providers,
             parallelism: inputs.parallelism.max(1),
@@ -412,6 +419,7 @@ impl Run {
             backend: inputs.backend,
             view: inputs.view,
             lock,
+            lookups,
         })
     }
 
@@ -419,8 +427,20 @@ impl Run {
         &self.engine.config
     }
 
+    /// The stage's context; what its lookups found is in it once [`Run::plan`] has run.
     pub fn stage(&self) -> &StageContext {
         &self.engine.stage
+    }
+
+    /// Waits for the lookups [`Run::open`] started, and gives the stage what they found.
+    async fn finish_lookups(&mut self) -> Result<(), RunError> {
+        if let Some(task) = self.lookups.take() {
+            self.engine.stage = task
+                .await
+                .expect("reading lookups does not panic")
+                .map_err(RunError::Config)?;
+        }
+        Ok(())
     }
 
     pub fn graph(&self) -> &ResourceGraph {
@@ -449,7 +469,7 @@ impl Run {
 
     /// Settles interrupted operations (persisted), reads `import` blocks' targets (not in
     /// destroy plans), refreshes (unless told not to) and plans.
-    pub async fn plan(&self, options: PlanOptions) -> Result<PlannedRun, RunError> {
+    pub async fn plan(&mut self, options: PlanOptions) -> Result<PlannedRun, RunError> {
         let mut options = options;
         options.targets = self.instances_of(&options.targets);
         options.replace = self.instances_of(&options.replace);
@@ -490,6 +510,8 @@ impl Run {
         let moved = eco_plan::moves::apply_moves(&mut state, self.config());
         let (state, imports) = if options.mode != Mode::Destroy && !self.config().imports.is_empty()
         {
+            // An import block's id may use a lookup.
+            self.finish_lookups().await?;
             let (state, imported, errors) = self
                 .engine
                 .import_blocks_preread(&state, &options.preread)
@@ -504,8 +526,19 @@ impl Run {
         let (refreshed, prior) = if options.refresh {
             let scope = self.refresh_scope(&options.targets);
             let started = Instant::now();
-            let (refreshed, errors) = self.engine.refresh(&state, scope.as_ref()).await;
+            // The lookups finish while refresh reads.
+            let lookups = self.lookups.take();
+            let ((refreshed, errors), looked_up) =
+                tokio::join!(self.engine.refresh(&state, scope.as_ref()), async move {
+                    match lookups {
+                        Some(task) => Some(task.await.expect("reading lookups does not panic")),
+                        None => None,
+                    }
+                });
             tracing::debug!(resources = state.resources.len(), elapsed = ?started.elapsed(), "refreshed");
+            if let Some(stage) = looked_up {
+                self.engine.stage = stage.map_err(RunError::Config)?;
+            }
             if !errors.is_empty() {
                 return Err(RunError::Refresh(errors));
             }
@@ -513,6 +546,7 @@ impl Run {
         } else {
             (state, None)
         };
+        self.finish_lookups().await?;
         let expander = self.engine.expander();
         let mut plan = eco_plan::plan(&eco_plan::PlanRequest {
             eval: EvalContext {

@@ -34,6 +34,12 @@ struct Things {
     find_by_tags: bool,
     /// `resends_batches_safely` (as Route53 records: a resent batch is reconciled).
     safe_batches: bool,
+    /// How many reads were made; whether each lookup saw more than `reads_before_run` reads
+    /// before it answered (it waits up to a second for them): a lookup read alongside refresh
+    /// does, one read before the run's refresh does not.
+    reads: AtomicUsize,
+    reads_before_run: AtomicUsize,
+    lookups_saw_a_read: Mutex<Vec<bool>>,
 }
 
 /// Takes one from a throttle counter: whether this call is throttled.
@@ -64,6 +70,9 @@ impl Things {
             throttle_batches: AtomicUsize::new(0),
             find_by_tags: false,
             safe_batches: false,
+            reads: AtomicUsize::new(0),
+            reads_before_run: AtomicUsize::new(0),
+            lookups_saw_a_read: Mutex::new(Vec::new()),
         })
     }
 
@@ -131,7 +140,25 @@ impl ResourceProvider for Things {
     fn schema(&self) -> &Schema {
         &self.schema
     }
+    async fn lookup(&self, _: &OpContext, _: &Attrs) -> Option<Result<Vec<Live>, OpError>> {
+        let before = self.reads_before_run.load(Ordering::SeqCst);
+        let mut saw = false;
+        for _ in 0..100 {
+            if self.reads.load(Ordering::SeqCst) > before {
+                saw = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        self.lookups_saw_a_read.lock().unwrap().push(saw);
+        let live = self.live.lock().unwrap().clone();
+        Some(Ok(live
+            .into_iter()
+            .map(|(name, attrs)| Things::with_arn(&name, attrs))
+            .collect()))
+    }
     async fn read(&self, _: &OpContext, id: &str) -> Result<Option<Live>, OpError> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
         if throttled(&self.throttle_reads) {
             return Err(throttle_error());
         }
@@ -986,7 +1013,7 @@ mod run_pipeline {
     #[tokio::test]
     async fn applies_the_approved_plan_and_releases_the_lock() {
         let h = harness(CONFIG, Things::new(&[]), "");
-        let run = Run::open(inputs(&h), &Account("any"), lock())
+        let mut run = Run::open(inputs(&h), &Account("any"), lock())
             .await
             .unwrap();
         assert!(h.backend.lock_holder("dev").await.unwrap().is_some());
@@ -1004,7 +1031,7 @@ mod run_pipeline {
         assert!(h.backend.lock_holder("dev").await.unwrap().is_none());
 
         // The next run finds nothing to do.
-        let run = Run::open(inputs(&h), &Account("any"), lock())
+        let mut run = Run::open(inputs(&h), &Account("any"), lock())
             .await
             .unwrap();
         let planned = run.plan(normal()).await.unwrap();
@@ -1021,7 +1048,7 @@ mod run_pipeline {
     #[tokio::test]
     async fn apply_refuses_a_plan_that_differs_from_what_it_would_do() {
         let h = harness(CONFIG, Things::new(&[]), "");
-        let run = Run::open(inputs(&h), &Account("any"), lock())
+        let mut run = Run::open(inputs(&h), &Account("any"), lock())
             .await
             .unwrap();
 
@@ -1091,9 +1118,53 @@ mod run_pipeline {
     }
 
     #[tokio::test]
+    async fn lookups_are_read_while_refresh_reads_and_feed_the_plan() {
+        let things = Things::new(&[]);
+        let backend = Arc::new(MemoryBackend::new());
+        // The configuration's things, applied.
+        let first = harness_on(CONFIG, things.clone(), "", &backend);
+        let mut run = Run::open(inputs(&first), &Account("any"), lock())
+            .await
+            .unwrap();
+        let planned = run.plan(normal()).await.unwrap();
+        let approved = planned.plan.clone();
+        run.apply(planned, &approved, None).await.unwrap();
+        run.close(Ok::<_, RunError>(())).await.unwrap();
+        // Then a lookup of one of them feeds a new thing: the lookup lists while refresh reads.
+        let config = format!(
+            "{CONFIG}lookup \"thing\" \"first\" {{\n    name \"a\"\n}}\nthing \"e\" {{\n    name \"e\"\n    ref \"${{lookup.thing.first.arn}}\"\n}}\n"
+        );
+        let second = harness_on(&config, things.clone(), "", &backend);
+        things
+            .reads_before_run
+            .store(things.reads.load(Ordering::SeqCst), Ordering::SeqCst);
+        let mut run = Run::open(inputs(&second), &Account("any"), lock())
+            .await
+            .unwrap();
+        let planned = run.plan(normal()).await.unwrap();
+        assert_eq!(
+            things.lookups_saw_a_read.lock().unwrap().as_slice(),
+            &[true]
+        );
+        let e = planned
+            .plan
+            .changes
+            .iter()
+            .find(|c| c.address == "thing.e")
+            .expect("thing.e is created");
+        let arn = e.changes.iter().find(|c| c.name == "ref").unwrap();
+        assert_eq!(arn.after, Some(Value::String("arn:thing:a".into())));
+        assert_eq!(
+            run.stage().lookups["thing.first"]["arn"],
+            Value::String("arn:thing:a".into())
+        );
+        run.close(Ok::<_, RunError>(())).await.unwrap();
+    }
+
+    #[tokio::test]
     async fn a_second_run_waits_for_the_lock_and_a_stale_plan_is_refused() {
         let h = harness(CONFIG, Things::new(&[]), "");
-        let first = Run::open(inputs(&h), &Account("any"), lock())
+        let mut first = Run::open(inputs(&h), &Account("any"), lock())
             .await
             .unwrap();
         let err = Run::open(inputs(&h), &Account("any"), lock())
@@ -1143,7 +1214,7 @@ mod run_pipeline {
         };
 
         // Nothing destroyed or replaced (only an update of c's size back to unset): nothing read.
-        let run = Run::open(inputs(&h), &Account("any"), lock())
+        let mut run = Run::open(inputs(&h), &Account("any"), lock())
             .await
             .unwrap();
         let planned = run.plan(assessed.clone()).await.unwrap();
@@ -1166,7 +1237,7 @@ mod run_pipeline {
             .replace("thing \"a\" { name \"a\" }\n", "")
             .replace("ref \"${thing.a.arn}\"", "ref \"x\"");
         let h = harness_on(&config, things.clone(), "", &backend);
-        let run = Run::open(inputs(&h), &Account("any"), lock())
+        let mut run = Run::open(inputs(&h), &Account("any"), lock())
             .await
             .unwrap();
         let planned = run.plan(assessed.clone()).await.unwrap();

@@ -82,7 +82,6 @@ async fn open_run(
     if let Some(note) = backend::took_over_note(&run.stage().name, run.lock()) {
         ui.err_line(note);
     }
-    crate::redact::learn_sensitive_lookups(run.config(), run.stage(), &super::registry());
     Ok(run)
 }
 
@@ -100,10 +99,14 @@ fn parse_addresses(list: &[String], flag: &str) -> Result<Vec<Address>, CliError
 }
 
 /// The run's plan, its errors rendered.
-async fn plan_run(ui: &Ui, run: &Run, options: PlanOptions) -> Result<PlannedRun, CliError> {
-    run.plan(options)
+async fn plan_run(ui: &Ui, run: &mut Run, options: PlanOptions) -> Result<PlannedRun, CliError> {
+    let planned = run
+        .plan(options)
         .await
-        .map_err(|e| run_error(ui, &run.config().sources, e))
+        .map_err(|e| run_error(ui, &run.config().sources, e))?;
+    // What the lookups found is known now (they are read alongside refresh).
+    crate::redact::learn_sensitive_lookups(run.config(), run.stage(), &super::registry());
+    Ok(planned)
 }
 
 /// Prints refusals; they make the plan an error.
@@ -152,9 +155,9 @@ pub async fn plan(ui: &Ui, dir: &Path, args: &PlanArgs) -> CmdResult {
         preread,
         assess_data_at_risk: true,
     };
-    let run = open_run(ui, dir, config, stage, aws, &args.run, "plan").await?;
+    let mut run = open_run(ui, dir, config, stage, aws, &args.run, "plan").await?;
     let result = interruptible(async {
-        let planned = plan_run(ui, &run, options).await?;
+        let planned = plan_run(ui, &mut run, options).await?;
         show_plan(ui, &planned.plan, args.json);
         check_refusals(ui, &planned.plan)?;
         if let Some(out) = &args.out {
@@ -361,9 +364,9 @@ pub async fn apply(ui: &Ui, dir: &Path, args: &ApplyArgs) -> CmdResult {
         preread: BTreeMap::new(),
         assess_data_at_risk: true,
     };
-    let run = open_run(ui, dir, config, stage, None, &args.plan.run, "apply").await?;
+    let mut run = open_run(ui, dir, config, stage, None, &args.plan.run, "apply").await?;
     let result = interruptible(async {
-        let planned = plan_run(ui, &run, options).await?;
+        let planned = plan_run(ui, &mut run, options).await?;
         show_plan(ui, &planned.plan, args.plan.json);
         check_refusals(ui, &planned.plan)?;
         check_data_loss_allowed(&planned.plan, args)?;
@@ -397,9 +400,9 @@ pub async fn destroy(ui: &Ui, dir: &Path, args: &DestroyArgs) -> CmdResult {
         preread: BTreeMap::new(),
         assess_data_at_risk: true,
     };
-    let run = open_run(ui, dir, config, stage, None, &args.run, "destroy").await?;
+    let mut run = open_run(ui, dir, config, stage, None, &args.run, "destroy").await?;
     let result = interruptible(async {
-        let planned = plan_run(ui, &run, options).await?;
+        let planned = plan_run(ui, &mut run, options).await?;
         show_plan(ui, &planned.plan, false);
         check_refusals(ui, &planned.plan)?;
         approve_and_apply(ui, &run, planned, args.auto_approve).await
@@ -489,9 +492,9 @@ async fn apply_saved(ui: &Ui, dir: &Path, args: &ApplyArgs, file: &Path) -> CmdR
         // The saved plan, reviewed when it was made, is what is shown and compared.
         assess_data_at_risk: false,
     };
-    let run = open_run(ui, dir, config, stage, None, &args.plan.run, "apply").await?;
+    let mut run = open_run(ui, dir, config, stage, None, &args.plan.run, "apply").await?;
     let result = interruptible(async {
-        let planned = plan_run(ui, &run, options).await?;
+        let planned = plan_run(ui, &mut run, options).await?;
         show_plan(ui, &saved.plan, false);
         execute(ui, &run, planned, &saved.plan).await
     })
