@@ -546,3 +546,114 @@ fn a_stage_adopts_its_own_stack_under_the_account_guard() {
     assert!(state_text(&p).is_none());
     only_ownership_tags(&p, "prod");
 }
+
+/// The newer mapped types moto's CloudFormation creates: a stack with a queue, a function, the
+/// event source mapping between them and a layer version is adopted with `-from-stack`; the
+/// mapping under its UUID, with references to the function and the queue, and the layer under
+/// its name.
+#[test]
+fn an_event_source_mapping_and_a_layer_version_are_adopted_from_a_stack() {
+    let p = Project::with_main(CONFIG);
+    let aws = p.aws();
+    let code = tempfile::tempdir().unwrap();
+    std::fs::write(
+        code.path().join("handler.js"),
+        "exports.run = async () => {};\n",
+    )
+    .unwrap();
+    let zip = eco_aws::resources::lambda_function::package_dir(code.path()).unwrap();
+    let template = json!({
+        "Resources": {
+            "WorkQueue": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "jobs-dev-work"}},
+            "WorkerRole": {"Type": "AWS::IAM::Role", "Properties": {
+                "RoleName": "jobs-dev-worker",
+                "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
+                    "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                    "Action": "sts:AssumeRole"}]}}},
+            "Worker": {"Type": "AWS::Lambda::Function", "Properties": {
+                "FunctionName": "jobs-dev-worker",
+                "Runtime": "nodejs20.x",
+                "Handler": "handler.run",
+                "Role": {"Fn::GetAtt": ["WorkerRole", "Arn"]},
+                "Code": {"S3Bucket": "jobs-dev-code", "S3Key": "worker.zip"}}},
+            "WorkerQueueMapping": {"Type": "AWS::Lambda::EventSourceMapping", "Properties": {
+                "FunctionName": {"Ref": "Worker"},
+                "EventSourceArn": {"Fn::GetAtt": ["WorkQueue", "Arn"]},
+                "BatchSize": 5}},
+            // moto names a layer version from `LayerVersion` (not a property AWS has) instead
+            // of `LayerName`, and reports no physical id for it: both say the same name here,
+            // which the mapping then takes from `LayerName` (docs/testing.md).
+            "DepsLayer": {"Type": "AWS::Lambda::LayerVersion", "Properties": {
+                "LayerName": "jobs-dev-deps",
+                "LayerVersion": "jobs-dev-deps",
+                "Content": {"S3Bucket": "jobs-dev-code", "S3Key": "worker.zip"}}}
+        }
+    });
+    let uuid = rt().block_on(async {
+        aws.s3()
+            .create_bucket()
+            .bucket("jobs-dev-code")
+            .send()
+            .await
+            .unwrap();
+        aws.s3()
+            .put_object()
+            .bucket("jobs-dev-code")
+            .key("worker.zip")
+            .body(zip.into())
+            .send()
+            .await
+            .unwrap();
+        let cfn = cfn(&p);
+        cfn.create_stack()
+            .stack_name("jobs-dev")
+            .template_body(template.to_string())
+            .capabilities(Capability::CapabilityNamedIam)
+            .send()
+            .await
+            .unwrap();
+        let mappings = aws
+            .lambda()
+            .list_event_source_mappings()
+            .function_name("jobs-dev-worker")
+            .send()
+            .await
+            .unwrap();
+        mappings.event_source_mappings()[0]
+            .uuid()
+            .unwrap()
+            .to_string()
+    });
+
+    let out = ok(&p.eco(&["import", "-from-stack", "jobs-dev", "-generate", "jobs.kdl"]));
+    assert!(
+        out.contains("Stack `jobs-dev`: 5 of 5 resources adoptable."),
+        "{out}"
+    );
+    let kdl = std::fs::read_to_string(p.file("jobs.kdl")).unwrap();
+    for expected in [
+        "lambda-event-source-mapping \"worker-queue-mapping\"",
+        "${lambda-function.worker.",
+        "${sqs-queue.work-queue.arn}",
+        "batch-size 5",
+        "lambda-layer \"deps-layer\"",
+        "name \"jobs-dev-deps\"",
+    ] {
+        assert!(kdl.contains(expected), "{expected} not in:\n{kdl}");
+    }
+    // AWS gives no layer's content back: the user completes its `source`, as the import says.
+    assert!(out.contains("complete their configuration"), "{out}");
+    std::fs::create_dir_all(p.file("layer")).unwrap();
+    std::fs::write(p.file("layer/index.js"), "module.exports = {};\n").unwrap();
+    let completed = kdl.replace(
+        "lambda-layer \"deps-layer\" {\n",
+        "lambda-layer \"deps-layer\" {\n    source \"layer\"\n",
+    );
+    std::fs::write(p.file("jobs.kdl"), completed).unwrap();
+    ok(&p.eco(&["validate"]));
+    assert_eq!(
+        p.id_of("lambda-event-source-mapping.worker-queue-mapping"),
+        uuid
+    );
+    assert_eq!(p.id_of("lambda-layer.deps-layer"), "jobs-dev-deps");
+}

@@ -592,3 +592,43 @@ fn plan_generate_config_out_writes_kdl_for_unconfigured_import_targets() {
         stderr(&plan)
     );
 }
+
+/// A bucket whose policy an `s3-bucket-policy` of the configuration manages: `import -generate`
+/// of the bucket leaves the policy out of the bucket's KDL (written in both, validate would
+/// refuse the pair), so the configuration validates and plans clean.
+#[test]
+fn generating_a_bucket_whose_policy_is_managed_apart_leaves_the_policy_out() {
+    let p = project(
+        "s3-bucket-policy \"site\" {\n    bucket \"gen-site\"\n    policy {\n        statement \"Read\" effect=\"Allow\" {\n            principal aws=\"arn:aws:iam::123456789012:root\"\n            action \"s3:GetObject\"\n            resource \"arn:aws:s3:::gen-site/*\"\n        }\n    }\n}\n",
+    );
+    let policy = r#"{"Version":"2012-10-17","Statement":[{"Sid":"Read","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::gen-site/*"}]}"#;
+    rt().block_on(async {
+        let s3 = p.aws().s3();
+        s3.create_bucket().bucket("gen-site").send().await.unwrap();
+        s3.put_bucket_policy()
+            .bucket("gen-site")
+            .policy(policy)
+            .send()
+            .await
+            .unwrap();
+    });
+    ok(&p.eco(&["import", "s3-bucket-policy.site", "gen-site"]));
+    let out = ok(&p.eco(&["import", "-generate", "s3-bucket.site", "gen-site"]));
+    let kdl = std::fs::read_to_string(p.path().join("generated.kdl")).unwrap();
+    assert!(kdl.contains("s3-bucket \"site\""), "{kdl}");
+    assert!(kdl.contains("name \"gen-site\""), "{kdl}");
+    assert!(
+        !kdl.contains("policy"),
+        "the bucket's policy is managed apart:\n{kdl}"
+    );
+    assert!(!out.contains("managed_twice"), "{out}");
+    ok(&p.eco(&["validate"]));
+    let plan = p.eco(&["plan", "-detailed-exitcode"]);
+    assert_eq!(
+        plan.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&plan),
+        stderr(&plan)
+    );
+}

@@ -276,6 +276,11 @@ impl Aws {
     pub fn scheduler(&self) -> aws_sdk_scheduler::Client {
         aws_sdk_scheduler::Client::new(&self.config)
     }
+
+    /// SES (v2: email identities).
+    pub fn sesv2(&self) -> aws_sdk_sesv2::Client {
+        aws_sdk_sesv2::Client::new(&self.config)
+    }
 }
 
 /// The partition of a region and its DNS suffix: (`aws`, `amazonaws.com`), (`aws-cn`,

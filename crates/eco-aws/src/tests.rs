@@ -73,6 +73,7 @@ fn registry_has_every_type() {
         "cloudfront-origin-request-policy",
         "cloudfront-response-headers-policy",
         "cloudfront-function",
+        "ses-email-identity",
     ];
     let registry = registry();
     let names: BTreeSet<&str> = registry.type_names().collect();

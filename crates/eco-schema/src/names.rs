@@ -37,6 +37,9 @@ pub enum NameRule {
     CloudfrontPolicy,
     /// CloudFront function names: 1 to 64 characters, letters, digits, `-` and `_`.
     CloudfrontFunction,
+    /// SES identities: a domain name (labels of letters, digits and `-`, at least two, up to
+    /// 253 characters) or an email address (`LOCAL@DOMAIN`, up to 320 characters).
+    SesIdentity,
 }
 
 impl NameRule {
@@ -57,6 +60,7 @@ impl NameRule {
             NameRule::LambdaLayer => "1 to 140 characters: letters, digits, `-` and `_`",
             NameRule::CloudfrontPolicy => "1 to 128 characters: letters, digits, `-` and `_`",
             NameRule::CloudfrontFunction => "1 to 64 characters: letters, digits, `-` and `_`",
+            NameRule::SesIdentity => "a domain (example.com) or an email address (noreply@example.com)",
         }
     }
 
@@ -104,6 +108,7 @@ impl NameRule {
             NameRule::CloudfrontFunction => (1, 64, |c| {
                 c.is_ascii_alphanumeric() || matches!(c, '-' | '_')
             }),
+            NameRule::SesIdentity => return check_ses_identity(name),
         };
         // A FIFO queue's or topic's `.fifo` counts in the length, not against the characters.
         let stem = match self {
@@ -137,9 +142,99 @@ impl NameRule {
     }
 }
 
+/// What is wrong with `name` as an SES identity: a domain, or `LOCAL@DOMAIN`.
+fn check_ses_identity(name: &str) -> Result<(), String> {
+    let (local, domain) = match name.rsplit_once('@') {
+        Some((local, domain)) => (Some(local), domain),
+        None => (None, name),
+    };
+    if let Some(local) = local {
+        if name.chars().count() > 320 {
+            return Err("is longer than the 320 characters of an email address".into());
+        }
+        if local.is_empty() || local.chars().count() > 64 {
+            return Err("must have 1 to 64 characters before `@`".into());
+        }
+        if let Some(bad) = local
+            .chars()
+            .find(|c| c.is_whitespace() || c.is_control() || matches!(c, '@' | '<' | '>' | ','))
+        {
+            return Err(format!(
+                "contains `{bad}` before the `@`, which AWS does not allow"
+            ));
+        }
+    }
+    let domain = domain.strip_suffix('.').unwrap_or(domain);
+    if domain.chars().count() > 253 {
+        return Err("has a domain longer than 253 characters".into());
+    }
+    let labels: Vec<&str> = domain.split('.').collect();
+    if labels.len() < 2 {
+        return Err(
+            "is neither a domain (example.com) nor an email address (noreply@example.com)".into(),
+        );
+    }
+    for label in labels {
+        if label.is_empty() || label.len() > 63 {
+            return Err(format!(
+                "has a domain label `{label}` that is not 1 to 63 characters"
+            ));
+        }
+        if let Some(bad) = label
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
+        {
+            return Err(format!(
+                "contains `{bad}` in its domain, which AWS does not allow"
+            ));
+        }
+        if label.starts_with('-') || label.ends_with('-') {
+            return Err(format!(
+                "has a domain label `{label}` beginning or ending with `-`"
+            ));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::NameRule::*;
+
+    #[test]
+    fn ses_identities_are_domains_or_addresses() {
+        for ok in [
+            "ecogy.example",
+            "mail.ecogy.example.",
+            "noreply+alerts@ecogy.example",
+        ] {
+            assert!(SesIdentity.check(ok).is_ok(), "{ok}");
+        }
+        assert!(SesIdentity
+            .check("localhost")
+            .unwrap_err()
+            .contains("neither a domain"));
+        assert!(SesIdentity
+            .check("@ecogy.example")
+            .unwrap_err()
+            .contains("before `@`"));
+        assert!(SesIdentity
+            .check("a b@ecogy.example")
+            .unwrap_err()
+            .contains("` `"));
+        assert!(SesIdentity
+            .check("ecogy_dev.example")
+            .unwrap_err()
+            .contains("`_`"));
+        assert!(SesIdentity.check("-a.example").unwrap_err().contains("`-`"));
+        assert!(SesIdentity.check("a..example").is_err());
+        assert!(SesIdentity
+            .check(&format!("{}.example", "a".repeat(64)))
+            .is_err());
+        assert!(SesIdentity
+            .check(&format!("{}@x.example", "a".repeat(65)))
+            .is_err());
+    }
 
     #[test]
     fn each_rule_takes_what_aws_takes_and_says_what_is_wrong() {

@@ -262,6 +262,46 @@ pub const MAPPED: &[(&str, &str, &str)] = &[
         "sns-subscription",
         "physical id (subscription ARN)",
     ),
+    (
+        "AWS::Lambda::EventSourceMapping",
+        "lambda-event-source-mapping",
+        "physical id (mapping UUID)",
+    ),
+    (
+        "AWS::Lambda::LayerVersion",
+        "lambda-layer",
+        "the layer name of the physical id (version ARN), else `LayerName`",
+    ),
+    (
+        "AWS::Scheduler::Schedule",
+        "scheduler-schedule",
+        "`GroupName` / physical id (schedule name; the name alone in the default group)",
+    ),
+    (
+        "AWS::CloudFront::CachePolicy",
+        "cloudfront-cache-policy",
+        "physical id (policy id)",
+    ),
+    (
+        "AWS::CloudFront::OriginRequestPolicy",
+        "cloudfront-origin-request-policy",
+        "physical id (policy id)",
+    ),
+    (
+        "AWS::CloudFront::ResponseHeadersPolicy",
+        "cloudfront-response-headers-policy",
+        "physical id (policy id)",
+    ),
+    (
+        "AWS::CloudFront::Function",
+        "cloudfront-function",
+        "the function name of the physical id (function ARN), else `Name`",
+    ),
+    (
+        "AWS::SES::EmailIdentity",
+        "ses-email-identity",
+        "physical id (the domain or email address)",
+    ),
 ];
 
 /// CloudFormation types eco deliberately does not adopt, and why.
@@ -381,6 +421,16 @@ impl Stack<'_> {
     }
 }
 
+/// What follows `marker` in an ARN (`arn_name(":function/")` of a CloudFront function's ARN
+/// is its name); `None` when the ARN has no such part.
+fn arn_name(marker: &'static str) -> impl Fn(&str) -> Option<&str> {
+    move |arn| {
+        arn.starts_with("arn:")
+            .then(|| arn.split_once(marker).map(|(_, rest)| rest))
+            .flatten()
+    }
+}
+
 fn text(s: &str) -> IdPart {
     IdPart::Text(s.to_string())
 }
@@ -427,6 +477,39 @@ fn pieces(stack: &Stack, r: &StackResource, props: &Value) -> Result<Vec<Piece>,
         "AWS::CodePipeline::Pipeline" => single("codepipeline"),
         "AWS::SNS::Topic" => single("sns-topic"),
         "AWS::SNS::Subscription" => single("sns-subscription"),
+        "AWS::Lambda::EventSourceMapping" => single("lambda-event-source-mapping"),
+        "AWS::CloudFront::CachePolicy" => single("cloudfront-cache-policy"),
+        "AWS::CloudFront::OriginRequestPolicy" => single("cloudfront-origin-request-policy"),
+        "AWS::CloudFront::ResponseHeadersPolicy" => single("cloudfront-response-headers-policy"),
+        "AWS::SES::EmailIdentity" => single("ses-email-identity"),
+        // A layer version's physical id is its ARN, `arn:...:layer:NAME:VERSION`; eco's layer
+        // is the name (its versions follow the source).
+        "AWS::Lambda::LayerVersion" => {
+            let id = match r.physical_id.as_deref().and_then(arn_name(":layer:")) {
+                Some(name) => text(name.rsplit_once(':').map_or(name, |(name, _)| name)),
+                None => stack.id(props, "LayerName")?,
+            };
+            Ok(vec![piece("lambda-layer", vec![id])])
+        }
+        // A function's physical id is its ARN, `arn:aws:cloudfront::ACCOUNT:function/NAME`.
+        "AWS::CloudFront::Function" => {
+            let id = match r.physical_id.as_deref() {
+                Some(p) => text(arn_name(":function/")(p).unwrap_or(p)),
+                None => stack.id(props, "Name")?,
+            };
+            Ok(vec![piece("cloudfront-function", vec![id])])
+        }
+        // A schedule's physical id is its name; outside the default group eco's id is
+        // `GROUP/NAME`.
+        "AWS::Scheduler::Schedule" => {
+            let name = physical().or_else(|_| stack.id(props, "Name"))?;
+            let id = match props.get("GroupName") {
+                None | Some(Value::Null) => vec![name],
+                Some(Value::String(g)) if g == "default" => vec![name],
+                Some(_) => vec![stack.id(props, "GroupName")?, slash(), name],
+            };
+            Ok(vec![piece("scheduler-schedule", id)])
+        }
         "AWS::S3::BucketPolicy" => Ok(vec![piece(
             "s3-bucket-policy",
             vec![stack.id(props, "Bucket")?],
@@ -1006,6 +1089,116 @@ mod tests {
     }
 
     #[test]
+    fn the_newer_types_map_their_physical_ids_to_eco_import_ids() {
+        let t = Template::parse(
+            r#"{"Resources":{
+              "Fn": {"Type": "AWS::Lambda::Function"},
+              "Jobs": {"Type": "AWS::SQS::Queue"},
+              "JobsMapping": {"Type": "AWS::Lambda::EventSourceMapping", "Properties": {
+                "FunctionName": {"Ref": "Fn"}, "EventSourceArn": {"Fn::GetAtt": ["Jobs", "Arn"]}}},
+              "Deps": {"Type": "AWS::Lambda::LayerVersion", "Properties": {"LayerName": "svc-deps"}},
+              "DepsNoId": {"Type": "AWS::Lambda::LayerVersion", "Properties": {"LayerName": "svc-libs"}},
+              "Group": {"Type": "AWS::Scheduler::ScheduleGroup"},
+              "Nightly": {"Type": "AWS::Scheduler::Schedule", "Properties": {"GroupName": {"Ref": "Group"}}},
+              "Hourly": {"Type": "AWS::Scheduler::Schedule", "Properties": {"GroupName": "default"}},
+              "Daily": {"Type": "AWS::Scheduler::Schedule"},
+              "Cache": {"Type": "AWS::CloudFront::CachePolicy"},
+              "Origin": {"Type": "AWS::CloudFront::OriginRequestPolicy"},
+              "Headers": {"Type": "AWS::CloudFront::ResponseHeadersPolicy"},
+              "Rewrite": {"Type": "AWS::CloudFront::Function", "Properties": {"Name": "svc-rewrite"}},
+              "Mail": {"Type": "AWS::SES::EmailIdentity", "Properties": {"EmailIdentity": "svc.example"}}
+            }}"#,
+        )
+        .unwrap();
+        let resources = [
+            res("Fn", "AWS::Lambda::Function", "svc-dev-fn"),
+            res("Jobs", "AWS::SQS::Queue", "https://sqs/q"),
+            res(
+                "JobsMapping",
+                "AWS::Lambda::EventSourceMapping",
+                "6a9c2e1f-0b1d-4c2e-9f3a-8b7c6d5e4f30",
+            ),
+            res(
+                "Deps",
+                "AWS::Lambda::LayerVersion",
+                "arn:aws:lambda:us-east-1:123456789012:layer:svc-deps:7",
+            ),
+            // moto's CloudFormation reports no physical id for a layer version: its name comes
+            // from the template.
+            res("DepsNoId", "AWS::Lambda::LayerVersion", ""),
+            res("Group", "AWS::Scheduler::ScheduleGroup", "jobs"),
+            res("Nightly", "AWS::Scheduler::Schedule", "nightly"),
+            res("Hourly", "AWS::Scheduler::Schedule", "hourly"),
+            res("Daily", "AWS::Scheduler::Schedule", "daily"),
+            res(
+                "Cache",
+                "AWS::CloudFront::CachePolicy",
+                "4135ea2d-6df8-44a3-9df3-4b5a84be39ad",
+            ),
+            res("Origin", "AWS::CloudFront::OriginRequestPolicy", "orp-1"),
+            res("Headers", "AWS::CloudFront::ResponseHeadersPolicy", "rhp-1"),
+            res(
+                "Rewrite",
+                "AWS::CloudFront::Function",
+                "arn:aws:cloudfront::123456789012:function/svc-rewrite",
+            ),
+            res("Mail", "AWS::SES::EmailIdentity", "svc.example"),
+        ];
+        let a = adoption(&t, &resources, &|_| true, &HashSet::new());
+        let mut ids: Vec<(String, String)> = a
+            .adoptable
+            .iter()
+            .filter(|x| !["Fn", "Jobs"].contains(&x.logical_id.as_str()))
+            .map(|x| (x.address(), id_of(&a, &x.key)))
+            .collect();
+        ids.sort();
+        let want = [
+            (
+                "cloudfront-cache-policy.cache",
+                "4135ea2d-6df8-44a3-9df3-4b5a84be39ad",
+            ),
+            ("cloudfront-function.rewrite", "svc-rewrite"),
+            ("cloudfront-origin-request-policy.origin", "orp-1"),
+            ("cloudfront-response-headers-policy.headers", "rhp-1"),
+            (
+                "lambda-event-source-mapping.jobs-mapping",
+                "6a9c2e1f-0b1d-4c2e-9f3a-8b7c6d5e4f30",
+            ),
+            ("lambda-layer.deps", "svc-deps"),
+            ("lambda-layer.deps-no-id", "svc-libs"),
+            ("scheduler-schedule.daily", "daily"),
+            ("scheduler-schedule.hourly", "hourly"),
+            ("scheduler-schedule.nightly", "jobs/nightly"),
+            ("ses-email-identity.mail", "svc.example"),
+        ];
+        let want: Vec<(String, String)> = want
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect();
+        assert_eq!(ids, want);
+        // The mapping follows the function and the queue it reads from.
+        let mut refers_to = by_key(&a, "JobsMapping").refers_to.clone();
+        refers_to.sort();
+        assert_eq!(refers_to, ["Fn", "Jobs"]);
+        // A schedule group has no eco type: listed, with the reason.
+        assert_eq!(a.unmapped.len(), 1, "{:?}", a.unmapped);
+        assert_eq!(a.unmapped[0].logical_id, "Group");
+        // A schedule group computed by a function eco does not evaluate is refused, not guessed.
+        let t = Template::parse(
+            r#"{"Resources":{"S":{"Type":"AWS::Scheduler::Schedule","Properties":{"GroupName":{"Fn::Sub":"${AWS::StackName}-jobs"}}}}}"#,
+        )
+        .unwrap();
+        let a = adoption(
+            &t,
+            &[res("S", "AWS::Scheduler::Schedule", "s")],
+            &|_| true,
+            &HashSet::new(),
+        );
+        assert!(a.adoptable.is_empty());
+        assert!(a.unmapped[0].reason.contains("GroupName"), "{a:?}");
+    }
+
+    #[test]
     fn every_mapped_type_maps() {
         for (cfn, eco, _) in MAPPED {
             let t = Template::parse(r#"{"Resources":{"X":{"Type":"T"}}}"#).unwrap();
@@ -1018,7 +1211,7 @@ mod tests {
             let props = serde_json::json!({
                 "RestApiId": "api", "ApiId": "api", "UserPoolId": "pool", "ResourceId": "res",
                 "HttpMethod": "GET", "FunctionName": "fn", "HostedZoneId": "Z1", "Name": "a.example.com",
-                "Type": "A", "GroupName": "g", "StageName": "dev", "Bucket": "b"
+                "Type": "A", "GroupName": "g", "StageName": "dev", "Bucket": "b", "LayerName": "l"
             });
             let pieces = pieces(&stack, &r, &props).unwrap_or_else(|e| panic!("{cfn}: {e}"));
             assert!(

@@ -45,6 +45,7 @@ pub mod s3_bucket_policy;
 pub mod s3_sync;
 pub mod scheduler_schedule;
 pub mod secretsmanager_secret;
+pub mod ses_email_identity;
 pub mod sns_subscription;
 pub mod sns_topic;
 pub mod sqs_queue;
@@ -125,6 +126,7 @@ pub const TYPES: &[TypeEntry] = &[
     entry!(cloudfront_origin_request_policy),
     entry!(cloudfront_response_headers_policy),
     entry!(cloudfront_function),
+    entry!(ses_email_identity),
 ];
 
 /// Every type's provider for one stage's AWS clients, in [`TYPES`] order.

@@ -5,6 +5,7 @@ pub mod console;
 pub mod fmt;
 pub mod graph;
 pub mod import;
+pub mod managed;
 pub mod run;
 pub mod session;
 pub mod show;

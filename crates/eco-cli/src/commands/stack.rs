@@ -139,11 +139,18 @@ pub async fn import_stack(ui: &Ui, dir: &Path, args: &ImportArgs, stack: &str) -
             .registry
             .get(a.eco_type)
             .expect("mapped types are registered");
-        let mut kdl = eco_config::generate::generate_resource(
-            schema,
-            &a.name,
-            &provider.config_from_live(&live.attrs),
-        );
+        let mut attrs = provider.config_from_live(&live.attrs);
+        // What another adopted resource manages (a bucket's policy, when the stack has its
+        // BucketPolicy) is left out: written in both, validate refuses the pair.
+        let others = adoption
+            .adoptable
+            .iter()
+            .filter(|o| o.key != a.key)
+            .map(|o| (o.eco_type, &lives[&o.key].1.attrs));
+        for attr in super::managed::managed_by_imported(&c.registry, a.eco_type, &attrs, others) {
+            attrs.remove(attr);
+        }
+        let mut kdl = eco_config::generate::generate_resource(schema, &a.name, &attrs);
         if let Some(code) = &a.code {
             if let Some(source) = save_code(dir, &reader, a, code).await? {
                 kdl = with_source(&kdl, &source);
