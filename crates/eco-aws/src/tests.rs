@@ -73,6 +73,8 @@ fn registry_has_every_type() {
         "cloudfront-origin-request-policy",
         "cloudfront-response-headers-policy",
         "cloudfront-function",
+        "rest-domain",
+        "rest-base-path-mapping",
     ];
     let registry = registry();
     let names: BTreeSet<&str> = registry.type_names().collect();
