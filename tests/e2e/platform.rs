@@ -138,7 +138,7 @@ fn ecogy_platform_applies_for_dev_then_plans_clean() {
     );
     for stage in ["dev", "prod"] {
         let out = ok(&p.eco(&["state", "list", "-stage", stage]));
-        assert_eq!(out.lines().count(), 60, "{stage}: {out}");
+        assert_eq!(out.lines().count(), 63, "{stage}: {out}");
     }
 
     // Every type whose import had no test of its own (issue 24): forgotten by state, imported
@@ -152,6 +152,8 @@ fn ecogy_platform_applies_for_dev_then_plans_clean() {
         "cloudfront-distribution.site",
         "codebuild-project.deploy",
         "codepipeline.main",
+        "rest-domain.webhooks",
+        "rest-base-path-mapping.webhooks",
     ];
     let before = p.state_of("dev");
     let ids: Vec<(&str, String)> = forgotten

@@ -70,6 +70,95 @@ fn rest_api_applies_plans_clean_and_redeploys_on_an_integration_change() {
 }
 
 #[test]
+fn removing_a_method_and_its_integration_redeploys_the_stage_once() {
+    let p = Project::from_example("examples/rest-api");
+    ok(&p.eco(&["apply", "-auto-approve"]));
+    let api = p.id_of("rest-api.main");
+    let deployment = p.attr("rest-stage.dev", "deployment");
+    let options = p.id_of("rest-method.items-options");
+
+    // The CORS preflight goes: its method and integration leave the configuration.
+    let main = std::fs::read_to_string(p.file("main.kdl")).unwrap();
+    let start = main.find("rest-method \"items-options\"").unwrap();
+    let end = main.find("rest-deployment \"main\"").unwrap();
+    p.write("main.kdl", &format!("{}{}", &main[..start], &main[end..]));
+
+    let text = ok(&p.eco(&["plan"]));
+    assert!(
+        text.contains("# rest-method.items-options will be destroyed"),
+        "{text}"
+    );
+    assert!(
+        text.contains("rest-deployment.main must be replaced"),
+        "{text}"
+    );
+    // Why, in the plan's JSON.
+    let deployment_change = p.planned("rest-deployment.main").to_string();
+    assert!(
+        deployment_change
+            .contains("rest-integration.items-options was removed (the deployment snapshots it)"),
+        "{deployment_change}"
+    );
+    assert!(
+        text.contains("# rest-stage.dev will be updated in place"),
+        "{text}"
+    );
+    assert!(!text.contains("rest-api.main will"), "{text}");
+    let out = ok(&p.eco(&["apply", "-auto-approve"]));
+    assert!(out.contains("Apply complete!"), "{out}");
+    // The removed parts are gone before the new deployment is made, so that it snapshots the API
+    // without them.
+    let at = |needle: &str| {
+        out.find(needle)
+            .unwrap_or_else(|| panic!("{needle} in {out}"))
+    };
+    assert!(
+        at("rest-method.items-options: Destruction complete") < at("rest-deployment.main: "),
+        "{out}"
+    );
+
+    let redeployed = p.attr("rest-stage.dev", "deployment");
+    assert_ne!(redeployed, deployment, "a new deployment");
+    assert_eq!(
+        p.id_of("rest-deployment.main").split_once('/').unwrap().1,
+        redeployed
+    );
+    assert_eq!(p.id_of("rest-api.main"), api, "the API id stays");
+    p.no_changes();
+
+    // The method is gone, and only the new deployment is left.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let aws = p.aws();
+    let (method, ids) = rt.block_on(async {
+        let c = aws.apigateway();
+        let (_, resource, _) = {
+            let mut parts = options.splitn(3, '/');
+            (
+                parts.next().unwrap().to_string(),
+                parts.next().unwrap().to_string(),
+                parts.next().unwrap().to_string(),
+            )
+        };
+        let method = c
+            .get_method()
+            .rest_api_id(&api)
+            .resource_id(&resource)
+            .http_method("OPTIONS")
+            .send()
+            .await;
+        let deployments = c.get_deployments().rest_api_id(&api).send().await.unwrap();
+        let ids: Vec<String> = deployments
+            .items()
+            .iter()
+            .filter_map(|d| d.id().map(str::to_string))
+            .collect();
+        (method, ids)
+    });
+    assert!(method.is_err(), "the OPTIONS method is deleted: {method:?}");
+    assert_eq!(ids, vec![redeployed], "only the new deployment is left");
+}
+
+#[test]
 fn a_hand_made_rest_apis_parts_are_imported_with_generate_and_plan_clean() {
     let p = Project::with_main(
         "project \"handmade\"\nstage \"dev\" {\n    account \"123456789012\"\n    region \"us-east-1\"\n}\n",

@@ -454,3 +454,61 @@ iam-role "r" {
     );
     assert!(err.contains("3 problems found"), "{err}");
 }
+
+/// REST API names AWS would refuse (a path part with a `/` or empty braces, a stage name with a
+/// dot or over 128 characters) are refused by `eco validate` at their place, with the rule.
+#[test]
+fn rest_api_path_parts_and_stage_names_aws_would_refuse_are_refused_at_validate() {
+    let long = "s".repeat(129);
+    let err = validate_main(&format!(
+        r#"project "p"
+stage "dev" {{ account "123456789012"; region "us-east-1" }}
+rest-api "main" {{
+    name "items"
+}}
+rest-resource "deep" {{
+    rest-api "${{rest-api.main.id}}"
+    path-part "items/{{id}}"
+}}
+rest-resource "empty" {{
+    rest-api "${{rest-api.main.id}}"
+    path-part "{{}}"
+}}
+rest-resource "proxy" {{
+    rest-api "${{rest-api.main.id}}"
+    path-part "{{proxy+}}"
+}}
+rest-deployment "main" {{
+    rest-api "${{rest-api.main.id}}"
+}}
+rest-stage "dotted" {{
+    rest-api "${{rest-api.main.id}}"
+    name "v1.2"
+    deployment "${{rest-deployment.main.id}}"
+}}
+rest-stage "long" {{
+    rest-api "${{rest-api.main.id}}"
+    name "{long}"
+    deployment "${{rest-deployment.main.id}}"
+}}
+"#
+    ));
+    assert!(
+        err.contains("main.kdl:8:15: `path-part` \"items/{id}\" contains `/`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("main.kdl:12:15: `path-part` \"{}\" has no parameter name between its braces"),
+        "{err}"
+    );
+    assert!(err.contains("nest resources for deeper paths"), "{err}");
+    assert!(
+        err.contains("main.kdl:23:10: `name` \"v1.2\" contains `.`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("is 129 characters long; AWS takes 1 to 128"),
+        "{err}"
+    );
+    assert!(err.contains("4 problems found"), "{err}");
+}

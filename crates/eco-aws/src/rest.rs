@@ -178,6 +178,11 @@ pub trait Part: Sized + Send + Sync + 'static {
     const KEY: &'static str;
     /// The operation that reads one (GetResource), for errors.
     const GET: &'static str;
+    /// Whether a create sends the part's create call before looking for it: for parts whose
+    /// key the configuration gives and whose create AWS refuses with a ConflictException when
+    /// the key is taken (the part there is then found and adopted). Saves the read in the common
+    /// case, where nothing is there.
+    const CREATE_FIRST: bool = false;
     fn schema() -> Schema;
     /// The desired part from configuration attributes; refusals are `op` errors.
     fn desired(attrs: &Attrs, op: &str) -> Result<Self, OpError>;
@@ -270,6 +275,20 @@ impl<K: Part> ResourceProvider for Parts<K> {
     async fn create(&self, ctx: &OpContext, desired: &Attrs, token: &str) -> Result<Live, OpError> {
         let op = format!("Create {}", K::TY);
         let spec = K::desired(desired, &op)?;
+        if K::CREATE_FIRST {
+            let key = match spec.create(&self.client).await {
+                Ok(key) => key,
+                Err(e) if e.code.as_deref() == Some("ConflictException") => {
+                    return match self.find(ctx, desired, token).await? {
+                        Some(live) => bring_to(self, ctx, live, desired, &["rest-api"]).await,
+                        None => Err(e),
+                    };
+                }
+                Err(e) => return Err(e),
+            };
+            let id = format!("{}/{key}", spec.api());
+            return still_there(self.read_id(&id).await?, &op, K::TY, &id);
+        }
         if let Some(live) = self.find(ctx, desired, token).await? {
             return bring_to(self, ctx, live, desired, &["rest-api"]).await;
         }

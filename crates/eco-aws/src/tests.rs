@@ -74,6 +74,8 @@ fn registry_has_every_type() {
         "cloudfront-response-headers-policy",
         "cloudfront-function",
         "ses-email-identity",
+        "rest-domain",
+        "rest-base-path-mapping",
     ];
     let registry = registry();
     let names: BTreeSet<&str> = registry.type_names().collect();

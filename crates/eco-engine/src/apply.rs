@@ -88,6 +88,19 @@ impl Engine {
         });
         let mut report = ApplyReport::default();
 
+        // Phase 0: the removed parts of a REST API whose deployment is replaced, so that the new
+        // deployment snapshots the API without them (eco_plan::redeploy).
+        let early = eco_plan::redeploy::deleted_before_redeploy(plan, &state);
+        if !early.is_empty() {
+            let deletes: Vec<&ResourceChange> = plan
+                .changes
+                .iter()
+                .filter(|c| early.contains(&c.address))
+                .collect();
+            self.delete_in_reverse_order(&shared, &deletes, &mut report)
+                .await;
+        }
+
         // Phase 1: creates, updates and replacements, dependencies first.
         let outcomes = walk_grouped(
             graph,
@@ -112,36 +125,11 @@ impl Engine {
         let deletes: Vec<&ResourceChange> = plan
             .changes
             .iter()
-            .filter(|c| c.action == Action::Delete)
+            .filter(|c| c.action == Action::Delete && !early.contains(&c.address))
             .chain(&deposed_deletes)
             .collect();
-        if !deletes.is_empty() {
-            let mut g = ResourceGraph::new();
-            let names: HashSet<&str> = deletes.iter().map(|c| c.address.as_str()).collect();
-            let span = eco_config::Span::new(eco_config::FileId(0), 0, 0);
-            for c in &deletes {
-                let Some(a) = Address::parse(&c.address) else {
-                    continue;
-                };
-                g.add_node(a.clone());
-                for d in &c.dependencies {
-                    if names.contains(d.as_str()) {
-                        if let Some(b) = Address::parse(d) {
-                            g.add_dependency(&a, &b, span);
-                        }
-                    }
-                }
-            }
-            let outcomes = walk_grouped(
-                &g,
-                Direction::Reverse,
-                self.parallelism,
-                |address| shared.batch_key(address, true),
-                |batch| run_group(shared.clone(), batch, true),
-            )
+        self.delete_in_reverse_order(&shared, &deletes, &mut report)
             .await;
-            collect(&mut report, outcomes);
-        }
 
         // Outputs, from the values as they are now.
         if plan.mode != eco_plan::Mode::Destroy {
@@ -171,6 +159,43 @@ impl Engine {
             report.errors.push(e.into());
         }
         report
+    }
+
+    /// Runs `deletes`, dependents first (by the dependencies state recorded).
+    async fn delete_in_reverse_order(
+        &self,
+        shared: &Arc<Shared>,
+        deletes: &[&ResourceChange],
+        report: &mut ApplyReport,
+    ) {
+        if deletes.is_empty() {
+            return;
+        }
+        let mut g = ResourceGraph::new();
+        let names: HashSet<&str> = deletes.iter().map(|c| c.address.as_str()).collect();
+        let span = eco_config::Span::new(eco_config::FileId(0), 0, 0);
+        for c in deletes {
+            let Some(a) = Address::parse(&c.address) else {
+                continue;
+            };
+            g.add_node(a.clone());
+            for d in &c.dependencies {
+                if names.contains(d.as_str()) {
+                    if let Some(b) = Address::parse(d) {
+                        g.add_dependency(&a, &b, span);
+                    }
+                }
+            }
+        }
+        let outcomes = walk_grouped(
+            &g,
+            Direction::Reverse,
+            self.parallelism,
+            |address| shared.batch_key(address, true),
+            |batch| run_group(shared.clone(), batch, true),
+        )
+        .await;
+        collect(report, outcomes);
     }
 }
 

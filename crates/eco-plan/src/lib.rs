@@ -13,6 +13,7 @@ pub mod diff;
 mod model;
 pub mod moves;
 pub mod planner;
+pub mod redeploy;
 pub mod render;
 mod render_structured;
 pub mod sensitive;

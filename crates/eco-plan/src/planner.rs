@@ -58,6 +58,17 @@ pub fn plan(req: &PlanRequest) -> Result<Plan, Diagnostics> {
         known.set(r.address.clone(), attrs_from_json(&r.attributes));
     }
 
+    // Parts of REST APIs removed from the configuration: their API's deployment is replaced.
+    let removed_parts = if req.mode == Mode::Normal {
+        crate::redeploy::removed_parts(req.state, |a| {
+            !in_scope.contains(a)
+                || Address::parse(a)
+                    .and_then(|a| ctx.config.resource(&a))
+                    .is_some()
+        })
+    } else {
+        Vec::new()
+    };
     if req.mode != Mode::Destroy {
         for address in req.graph.topological_order() {
             let resource = ctx
@@ -140,6 +151,14 @@ pub fn plan(req: &PlanRequest) -> Result<Plan, Diagnostics> {
                         change
                             .replace_because
                             .push(format!("{part} changed (the deployment snapshots it)"));
+                    } else if address.type_name == eco_graph::SNAPSHOT_TYPE {
+                        let api = live.get("rest-api").and_then(Value::as_str);
+                        if let Some((part, _)) = removed_parts.iter().find(|(_, a)| Some(*a) == api)
+                        {
+                            change
+                                .replace_because
+                                .push(format!("{part} was removed (the deployment snapshots it)"));
+                        }
                     }
                     let held = held_by(&address.type_name, live);
                     let lost = held.as_ref().map(DataAtRisk::describe);

@@ -40,6 +40,11 @@ pub enum NameRule {
     /// SES identities: a domain name (labels of letters, digits and `-`, at least two, up to
     /// 253 characters) or an email address (`LOCAL@DOMAIN`, up to 320 characters).
     SesIdentity,
+    /// API Gateway stage names: 1 to 128 characters, letters, digits, `-` and `_`.
+    ApiStage,
+    /// API Gateway REST API path parts: letters, digits and `._-:`, or one such name in braces
+    /// (`{id}`), optionally greedy (`{proxy+}`); 1 to 1024 characters.
+    RestPathPart,
 }
 
 impl NameRule {
@@ -61,6 +66,8 @@ impl NameRule {
             NameRule::CloudfrontPolicy => "1 to 128 characters: letters, digits, `-` and `_`",
             NameRule::CloudfrontFunction => "1 to 64 characters: letters, digits, `-` and `_`",
             NameRule::SesIdentity => "a domain (example.com) or an email address (noreply@example.com)",
+            NameRule::ApiStage => "1 to 128 characters: letters, digits, `-` and `_`",
+            NameRule::RestPathPart => "one path segment: letters, digits and `._-:`, or a parameter such as `{id}` or `{proxy+}` (no `/`: nest resources for deeper paths)",
         }
     }
 
@@ -109,10 +116,23 @@ impl NameRule {
                 c.is_ascii_alphanumeric() || matches!(c, '-' | '_')
             }),
             NameRule::SesIdentity => return check_ses_identity(name),
+            NameRule::ApiStage => (1, 128, |c| {
+                c.is_ascii_alphanumeric() || matches!(c, '-' | '_')
+            }),
+            NameRule::RestPathPart => {
+                (1, 1024, |c| c.is_ascii_alphanumeric() || "._-:".contains(c))
+            }
         };
-        // A FIFO queue's or topic's `.fifo` counts in the length, not against the characters.
+        // A FIFO queue's or topic's `.fifo` counts in the length, not against the characters;
+        // a path parameter's braces and `+` are not characters of its name.
         let stem = match self {
             NameRule::SqsQueue | NameRule::SnsTopic => name.strip_suffix(".fifo").unwrap_or(name),
+            NameRule::RestPathPart => {
+                match name.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+                    Some(inner) => inner.strip_suffix('+').unwrap_or(inner),
+                    None => name,
+                }
+            }
             _ => name,
         };
         if len < min || len > max {
@@ -121,7 +141,10 @@ impl NameRule {
             ));
         }
         if stem.is_empty() {
-            return Err("has nothing before `.fifo`".into());
+            return Err(match self {
+                NameRule::RestPathPart => "has no parameter name between its braces".into(),
+                _ => "has nothing before `.fifo`".into(),
+            });
         }
         if let Some(bad) = stem.chars().find(|c| !ok(*c)) {
             return Err(format!("contains `{bad}`, which AWS does not allow here"));
@@ -278,6 +301,17 @@ mod tests {
         assert!(SnsTopic.check(&format!("{}.fifo", "t".repeat(251))).is_ok());
         assert!(Eventbridge.check("nightly.import-1").is_ok());
         assert!(Eventbridge.check("a/b").is_err());
+        assert!(ApiStage.check("prod-v2_1").is_ok());
+        assert!(ApiStage.check("prod.v2").unwrap_err().contains("`.`"));
+        assert!(ApiStage.check(&"s".repeat(129)).is_err());
+        for ok in ["users", "{id}", "{proxy+}", "v1.2", "a:b"] {
+            assert!(RestPathPart.check(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "a/b", "{}", "{a", "us ers", "{+}", "a}", "{a+b}"] {
+            assert!(RestPathPart.check(bad).is_err(), "{bad}");
+        }
+        assert!(RestPathPart.check("a/b").unwrap_err().contains("`/`"));
+        assert!(RestPathPart.check("{+}").unwrap_err().contains("braces"));
     }
 }
 

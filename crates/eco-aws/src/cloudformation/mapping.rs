@@ -170,6 +170,16 @@ pub const MAPPED: &[(&str, &str, &str)] = &[
         "rest-authorizer",
         "`RestApiId` / physical id",
     ),
+    (
+        "AWS::ApiGateway::DomainName",
+        "rest-domain",
+        "physical id (domain name)",
+    ),
+    (
+        "AWS::ApiGateway::BasePathMapping",
+        "rest-base-path-mapping",
+        "`DomainName` / `BasePath` (`(none)` without one)",
+    ),
     ("AWS::ApiGatewayV2::Api", "api", "physical id (API id)"),
     (
         "AWS::ApiGatewayV2::Integration",
@@ -466,6 +476,15 @@ fn pieces(stack: &Stack, r: &StackResource, props: &Value) -> Result<Vec<Piece>,
         "AWS::SecretsManager::Secret" => single("secretsmanager-secret"),
         "AWS::Events::EventBus" => single("eventbridge-bus"),
         "AWS::ApiGateway::RestApi" => single("rest-api"),
+        "AWS::ApiGateway::DomainName" => single("rest-domain"),
+        "AWS::ApiGateway::BasePathMapping" => {
+            let base_path = props.get("BasePath").and_then(Value::as_str);
+            let base_path = base_path.filter(|p| !p.is_empty()).unwrap_or("(none)");
+            Ok(vec![piece(
+                "rest-base-path-mapping",
+                vec![stack.id(props, "DomainName")?, slash(), text(base_path)],
+            )])
+        }
         "AWS::ApiGatewayV2::Api" => single("api"),
         "AWS::ApiGatewayV2::DomainName" => single("api-domain"),
         "AWS::Cognito::UserPool" => single("cognito-user-pool"),
@@ -1047,6 +1066,61 @@ mod tests {
     }
 
     #[test]
+    fn a_rest_domain_and_its_base_path_mappings_are_imported_by_domain_and_base_path() {
+        let t = Template::parse(
+            r#"{"Resources":{
+                "Domain":{"Type":"AWS::ApiGateway::DomainName","Properties":{"DomainName":"api.example.com"}},
+                "Root":{"Type":"AWS::ApiGateway::BasePathMapping","Properties":{"DomainName":{"Ref":"Domain"},"RestApiId":"a1"}},
+                "V1":{"Type":"AWS::ApiGateway::BasePathMapping","Properties":{"DomainName":"api.example.com","BasePath":"v1","RestApiId":"a1"}}
+            }}"#,
+        )
+        .unwrap();
+        let a = adoption(
+            &t,
+            &[
+                res("Domain", "AWS::ApiGateway::DomainName", "api.example.com"),
+                res("Root", "AWS::ApiGateway::BasePathMapping", "x"),
+                res("V1", "AWS::ApiGateway::BasePathMapping", "y"),
+            ],
+            &|_| true,
+            &HashSet::new(),
+        );
+        let mut ids: Vec<_> = a
+            .adoptable
+            .iter()
+            .map(|x| {
+                let id: String = x
+                    .import_id
+                    .iter()
+                    .map(|p| match p {
+                        IdPart::Text(t) => t.clone(),
+                        IdPart::Live { .. } => panic!("known from the stack"),
+                    })
+                    .collect();
+                (x.address(), id)
+            })
+            .collect();
+        ids.sort();
+        assert_eq!(
+            ids,
+            [
+                (
+                    "rest-base-path-mapping.root".to_string(),
+                    "api.example.com/(none)".to_string()
+                ),
+                (
+                    "rest-base-path-mapping.v1".to_string(),
+                    "api.example.com/v1".to_string()
+                ),
+                (
+                    "rest-domain.domain".to_string(),
+                    "api.example.com".to_string()
+                ),
+            ]
+        );
+    }
+
+    #[test]
     fn a_rule_on_another_bus_is_imported_as_bus_slash_name() {
         let t = Template::parse(
             r#"{"Resources":{"Nightly":{"Type":"AWS::Events::Rule"},"Default":{"Type":"AWS::Events::Rule"}}}"#,
@@ -1209,6 +1283,7 @@ mod tests {
                 types: HashMap::new(),
             };
             let props = serde_json::json!({
+                "DomainName": "api.example.com",
                 "RestApiId": "api", "ApiId": "api", "UserPoolId": "pool", "ResourceId": "res",
                 "HttpMethod": "GET", "FunctionName": "fn", "HostedZoneId": "Z1", "Name": "a.example.com",
                 "Type": "A", "GroupName": "g", "StageName": "dev", "Bucket": "b", "LayerName": "l"

@@ -33,7 +33,9 @@ pub mod lambda_permission;
 pub mod log_group;
 pub mod rest_api;
 pub mod rest_authorizer;
+pub mod rest_base_path_mapping;
 pub mod rest_deployment;
+pub mod rest_domain;
 pub mod rest_integration;
 pub mod rest_method;
 pub mod rest_resource;
@@ -118,6 +120,8 @@ pub const TYPES: &[TypeEntry] = &[
     entry!(rest_authorizer),
     entry!(rest_deployment),
     entry!(rest_stage),
+    entry!(rest_domain),
+    entry!(rest_base_path_mapping),
     entry!(s3_bucket_policy),
     entry!(lambda_event_source_mapping),
     entry!(lambda_layer),

@@ -11,7 +11,7 @@
 use async_trait::async_trait;
 use aws_sdk_apigateway::Client;
 use eco_provider::{Attrs, OpError};
-use eco_schema::{Schema, Spec};
+use eco_schema::{NameRule, Schema, Spec};
 
 use crate::attrs::spec_of;
 use crate::aws::{is_gone, op_error};
@@ -33,7 +33,7 @@ pub struct RestResource {
     #[eco(replace)]
     pub parent: Option<String>,
     /// the segment: a name (`users`), a path parameter (`{id}`) or a greedy one (`{proxy+}`)
-    #[eco(replace)]
+    #[eco(replace, name_rule = RestPathPart)]
     pub path_part: String,
     /// resource id
     #[eco(computed)]
@@ -53,28 +53,15 @@ pub fn schema() -> Schema {
 /// The `rest-resource` operations.
 pub type Provider = Parts<RestResource>;
 
-/// Whether `part` is a path part API Gateway takes: letters, digits and `._-:`, or one such
-/// name in braces (`{id}`), optionally greedy (`{proxy+}`).
-fn valid_path_part(part: &str) -> bool {
-    let name_ok = |n: &str| {
-        !n.is_empty()
-            && n.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "._-:".contains(c))
-    };
-    match part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
-        Some(inner) => name_ok(inner.strip_suffix('+').unwrap_or(inner)),
-        None => name_ok(part),
-    }
-}
-
 fn desired_of(attrs: &Attrs, op: &str) -> Result<RestResource, OpError> {
     let spec: RestResource = spec_of(attrs, TY, op)?;
-    if !valid_path_part(&spec.path_part) {
+    if let Err(why) = NameRule::RestPathPart.check(&spec.path_part) {
         return Err(OpError::invalid(
             op,
             format!(
-                "{TY}: path-part `{}` is not a path segment API Gateway takes: letters, digits and `._-:`, or a parameter such as {{id}} or {{proxy+}} (no `/`: nest resources for deeper paths)",
-                spec.path_part
+                "{TY}: path-part `{}` {why}; API Gateway takes {}",
+                spec.path_part,
+                NameRule::RestPathPart.describe()
             ),
         ));
     }
@@ -219,12 +206,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn path_parts() {
-        for ok in ["users", "{id}", "{proxy+}", "v1.2", "a:b"] {
-            assert!(valid_path_part(ok), "{ok}");
+    fn a_path_part_aws_refuses_is_refused_before_any_call() {
+        let attrs = RestResource {
+            rest_api: "a1".into(),
+            path_part: "a/b".into(),
+            ..Default::default()
         }
-        for bad in ["", "a/b", "{}", "{a", "us ers", "{+}"] {
-            assert!(!valid_path_part(bad), "{bad}");
-        }
+        .to_attrs();
+        let err = desired_of(&attrs, "CreateResource").unwrap_err();
+        assert!(err.message.contains("`/`"), "{}", err.message);
+        assert!(err.message.contains("{proxy+}"), "{}", err.message);
     }
 }

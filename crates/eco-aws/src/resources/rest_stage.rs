@@ -35,7 +35,7 @@ pub struct RestStage {
     #[eco(replace)]
     pub rest_api: String,
     /// stage name, part of the invoke URL: letters, digits, `-` and `_`, at most 128 characters
-    #[eco(replace)]
+    #[eco(replace, name_rule = ApiStage)]
     pub name: String,
     /// id of the rest-deployment the stage serves (UpdateStage)
     pub deployment: String,
