@@ -255,3 +255,77 @@ fn destroying_or_replacing_a_table_says_how_many_items_would_be_lost() {
         "{text}"
     );
 }
+
+/// A permission on a function's published version, as a Terraform migrant writes it
+/// (`publish = true`, `qualifier = aws_lambda_function.api.version`): a code change publishes a
+/// new version and the permission follows it in the same apply; the next plan is empty.
+#[test]
+fn a_permission_on_the_published_version_follows_a_new_version_in_one_apply() {
+    let p = Project::with_main(
+        r#"project "follow"
+
+stage "dev" {
+    account "123456789012"
+    region "us-east-1"
+}
+
+iam-role "api" {
+    name "follow-api"
+    assume-service "lambda.amazonaws.com"
+}
+
+lambda-function "api" {
+    name "follow-api"
+    runtime "nodejs20.x"
+    handler "index.handler"
+    source "src"
+    role "${iam-role.api.arn}"
+    publish #true
+}
+
+lambda-permission "gateway" {
+    function "${lambda-function.api.name}"
+    principal "apigateway.amazonaws.com"
+    qualifier "${lambda-function.api.version}"
+}
+"#,
+    );
+    p.write("src/index.js", "exports.handler = async () => 'one';\n");
+    ok(&p.eco(&["apply", "-auto-approve"]));
+    let first = p.attr("lambda-function.api", "version");
+    assert_eq!(p.attr("lambda-permission.gateway", "qualifier"), first);
+
+    p.write("src/index.js", "exports.handler = async () => 'two';\n");
+    let out = ok(&p.eco(&["plan", "-no-color"]));
+    assert!(
+        out.contains("# lambda-function.api will be updated in place"),
+        "{out}"
+    );
+    assert!(
+        out.contains("# lambda-permission.gateway must be replaced"),
+        "the first plan shows the permission following the new version:\n{out}"
+    );
+    ok(&p.eco(&["apply", "-auto-approve"]));
+    let second = p.attr("lambda-function.api", "version");
+    assert_ne!(second, first, "the code change published a new version");
+    assert_eq!(p.attr("lambda-permission.gateway", "qualifier"), second);
+    let plan = p.eco(&["plan", "-detailed-exitcode", "-no-color"]);
+    assert_eq!(
+        plan.status.code(),
+        Some(0),
+        "one apply is enough:\n{}\n{}",
+        stdout(&plan),
+        stderr(&plan)
+    );
+
+    // Without publish, a code change leaves the version at $LATEST: the permission stays.
+    p.edit("publish #true", "publish #false");
+    ok(&p.eco(&["apply", "-auto-approve"]));
+    p.write("src/index.js", "exports.handler = async () => 'three';\n");
+    let out = ok(&p.eco(&["plan", "-no-color"]));
+    assert!(
+        out.contains("# lambda-function.api will be updated in place"),
+        "{out}"
+    );
+    assert!(!out.contains("lambda-permission.gateway"), "{out}");
+}
