@@ -329,3 +329,122 @@ lambda-permission "gateway" {
     );
     assert!(!out.contains("lambda-permission.gateway"), "{out}");
 }
+
+/// What AWS counts (a queue's messages, a table's items and bytes, a pool's users, a log
+/// group's stored bytes) changes without anyone changing the configuration: it is never drift,
+/// and a plan after it shows nothing.
+#[test]
+fn aws_side_counters_are_never_drift() {
+    let p = Project::with_main(
+        r#"project "counters"
+
+stage "dev" {
+    account "123456789012"
+    region "us-east-1"
+}
+
+sqs-queue "jobs" {
+    name "counters-jobs"
+}
+
+dynamodb-table "items" {
+    name "counters-items"
+    hash-key "pk" type="S"
+}
+
+cognito-user-pool "users" {
+    name "counters-users"
+    deletion-protection #false
+    lifecycle prevent-destroy=#false
+}
+
+log-group "app" {
+    name "/counters/app"
+    retention-in-days 14
+}
+"#,
+    );
+    ok(&p.eco(&["apply", "-auto-approve"]));
+    let aws = p.aws();
+    let pool = p.id_of("cognito-user-pool.users");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let queue = aws
+            .sqs()
+            .get_queue_url()
+            .queue_name("counters-jobs")
+            .send()
+            .await
+            .unwrap();
+        for i in 0..3 {
+            aws.sqs()
+                .send_message()
+                .queue_url(queue.queue_url().unwrap())
+                .message_body(format!("job {i}"))
+                .send()
+                .await
+                .unwrap();
+        }
+        for i in 0..2 {
+            aws.dynamodb()
+                .put_item()
+                .table_name("counters-items")
+                .item(
+                    "pk",
+                    aws_sdk_dynamodb::types::AttributeValue::S(format!("p{i}")),
+                )
+                .send()
+                .await
+                .unwrap();
+        }
+        aws.cognito_idp()
+            .admin_create_user()
+            .user_pool_id(&pool)
+            .username("someone")
+            .send()
+            .await
+            .unwrap();
+        aws.logs()
+            .create_log_stream()
+            .log_group_name("/counters/app")
+            .log_stream_name("s")
+            .send()
+            .await
+            .unwrap();
+        aws.logs()
+            .put_log_events()
+            .log_group_name("/counters/app")
+            .log_stream_name("s")
+            .log_events(
+                aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
+                    .timestamp(
+                        std::time::SystemTime::now()
+                            .duration_since(std::time::UNIX_EPOCH)
+                            .unwrap()
+                            .as_millis() as i64,
+                    )
+                    .message("hello")
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+    });
+    // The counters did move (the plan of a replacement names them)...
+    let out = ok(&p.eco(&["plan", "-replace", "sqs-queue.jobs", "-no-color"]));
+    assert!(out.contains("3 messages"), "{out}");
+    // ...and yet nothing changed: no drift, no change.
+    let plan = p.eco(&["plan", "-detailed-exitcode", "-no-color"]);
+    assert_eq!(
+        plan.status.code(),
+        Some(0),
+        "{}\n{}",
+        stdout(&plan),
+        stderr(&plan)
+    );
+    assert!(!stdout(&plan).contains("outside"), "{}", stdout(&plan));
+    let refresh = ok(&p.eco(&["plan", "-refresh-only", "-no-color"]));
+    assert!(!refresh.contains("outside"), "{refresh}");
+    assert!(refresh.contains("No changes."), "{refresh}");
+}

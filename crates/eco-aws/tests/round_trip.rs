@@ -997,8 +997,8 @@ fn type_cases(set: &Setup) -> Vec<TypeCase> {
 fn run_type(rt: &tokio::runtime::Runtime, env: &Env, case: &TypeCase) -> Result<u32, String> {
     let schema = env.providers[case.type_name].schema();
     let strategy = (
-        config_strategy(case, &schema),
-        config_strategy(case, &schema),
+        config_strategy(case, schema),
+        config_strategy(case, schema),
         any::<usize>(),
     );
     let mut runner = TestRunner::new(Config {
@@ -1010,7 +1010,7 @@ fn run_type(rt: &tokio::runtime::Runtime, env: &Env, case: &TypeCase) -> Result<
     let ran = AtomicUsize::new(0);
     let result = runner.run(&strategy, |(a, b, pick)| {
         ran.fetch_add(1, Ordering::SeqCst);
-        rt.block_on(round_trip(env, case, &schema, &a, &b, pick))
+        rt.block_on(round_trip(env, case, schema, &a, &b, pick))
             .map_err(TestCaseError::fail)
     });
     match result {
@@ -1095,6 +1095,50 @@ fn every_type_is_covered_or_says_why_not() {
             covered.contains(&t.name) ^ listed,
             "{}: give it a round-trip case or a reason in NOT_COVERED (not both)",
             t.name
+        );
+    }
+}
+
+/// What AWS counts on its own (items, bytes, messages, users) and the answers it changes by
+/// itself (a status, an ETag) are computed attributes: never compared with the configuration,
+/// and never drift (the planner leaves computed attributes out of drift; e2e
+/// `fidelity::aws_side_counters_are_never_drift` proves it with real counts).
+#[test]
+fn aws_side_counters_are_computed() {
+    const AWS_SIDE: &[&str] = &[
+        "item-count",
+        "size-bytes",
+        "stored-bytes",
+        "approximate-messages",
+        "estimated-users",
+        "object-count",
+        "etag",
+        "status",
+    ];
+    let mut seen = Vec::new();
+    for schema in eco_aws::resources::all() {
+        for a in schema
+            .attributes
+            .iter()
+            .filter(|a| AWS_SIDE.contains(&a.name))
+        {
+            assert!(
+                a.computed,
+                "{}.{} changes on AWS's side: make it computed",
+                schema.type_name, a.name
+            );
+            seen.push(format!("{}.{}", schema.type_name, a.name));
+        }
+    }
+    for counter in [
+        "dynamodb-table.item-count",
+        "sqs-queue.approximate-messages",
+        "cognito-user-pool.estimated-users",
+        "log-group.stored-bytes",
+    ] {
+        assert!(
+            seen.iter().any(|s| s == counter),
+            "{counter} is read: {seen:?}"
         );
     }
 }

@@ -690,11 +690,8 @@ fn publishing_plan(publish: bool, code: &str, tag: &str) -> Plan {
 
 #[test]
 fn a_published_version_is_followed_in_the_same_plan_only_when_the_function_publishes() {
-    let action = |p: &Plan, address: &str| {
-        p.change(address)
-            .map(|c| c.action.clone())
-            .unwrap_or(Action::NoOp)
-    };
+    let action =
+        |p: &Plan, address: &str| p.change(address).map(|c| c.action).unwrap_or(Action::NoOp);
     // New code, published: a new version, unknown until applied; the permission follows now.
     let p = publishing_plan(true, "v2", "a");
     assert_eq!(action(&p, "function.api"), Action::Update);
