@@ -688,7 +688,8 @@ fn type_cases(set: &Setup) -> Vec<TypeCase> {
             }),
             gens: vec![
                 ("user-pool", Gen::Skip),
-                ("name", Gen::Text),
+                // The base's name, unique per case: a create finds a client of the pool by name.
+                ("name", Gen::Skip),
                 (
                     "allowed-oauth-scopes",
                     Gen::Pick(vec![list(&["openid", "email"]), list(&["openid"])]),
@@ -947,8 +948,9 @@ fn type_cases(set: &Setup) -> Vec<TypeCase> {
             gens: vec![
                 ("name", Gen::Text),
                 ("description", Gen::Text),
-                // moto's UpdateRestApi has no patch path for it.
+                // moto's UpdateRestApi has no patch path for either.
                 ("minimum-compression-size", Gen::Skip),
+                ("disable-execute-api-endpoint", Gen::Skip),
                 // moto's API Gateway has no TagResource: tests/rest_api.rs.
                 ("tags", Gen::Skip),
             ],
