@@ -255,3 +255,196 @@ fn destroying_or_replacing_a_table_says_how_many_items_would_be_lost() {
         "{text}"
     );
 }
+
+/// A permission on a function's published version, as a Terraform migrant writes it
+/// (`publish = true`, `qualifier = aws_lambda_function.api.version`): a code change publishes a
+/// new version and the permission follows it in the same apply; the next plan is empty.
+#[test]
+fn a_permission_on_the_published_version_follows_a_new_version_in_one_apply() {
+    let p = Project::with_main(
+        r#"project "follow"
+
+stage "dev" {
+    account "123456789012"
+    region "us-east-1"
+}
+
+iam-role "api" {
+    name "follow-api"
+    assume-service "lambda.amazonaws.com"
+}
+
+lambda-function "api" {
+    name "follow-api"
+    runtime "nodejs20.x"
+    handler "index.handler"
+    source "src"
+    role "${iam-role.api.arn}"
+    publish #true
+}
+
+lambda-permission "gateway" {
+    function "${lambda-function.api.name}"
+    principal "apigateway.amazonaws.com"
+    qualifier "${lambda-function.api.version}"
+}
+"#,
+    );
+    p.write("src/index.js", "exports.handler = async () => 'one';\n");
+    ok(&p.eco(&["apply", "-auto-approve"]));
+    let first = p.attr("lambda-function.api", "version");
+    assert_eq!(p.attr("lambda-permission.gateway", "qualifier"), first);
+
+    p.write("src/index.js", "exports.handler = async () => 'two';\n");
+    let out = ok(&p.eco(&["plan", "-no-color"]));
+    assert!(
+        out.contains("# lambda-function.api will be updated in place"),
+        "{out}"
+    );
+    assert!(
+        out.contains("# lambda-permission.gateway must be replaced"),
+        "the first plan shows the permission following the new version:\n{out}"
+    );
+    ok(&p.eco(&["apply", "-auto-approve"]));
+    let second = p.attr("lambda-function.api", "version");
+    assert_ne!(second, first, "the code change published a new version");
+    assert_eq!(p.attr("lambda-permission.gateway", "qualifier"), second);
+    let plan = p.eco(&["plan", "-detailed-exitcode", "-no-color"]);
+    assert_eq!(
+        plan.status.code(),
+        Some(0),
+        "one apply is enough:\n{}\n{}",
+        stdout(&plan),
+        stderr(&plan)
+    );
+
+    // Without publish, a code change leaves the version at $LATEST: the permission stays.
+    p.edit("publish #true", "publish #false");
+    ok(&p.eco(&["apply", "-auto-approve"]));
+    p.write("src/index.js", "exports.handler = async () => 'three';\n");
+    let out = ok(&p.eco(&["plan", "-no-color"]));
+    assert!(
+        out.contains("# lambda-function.api will be updated in place"),
+        "{out}"
+    );
+    assert!(!out.contains("lambda-permission.gateway"), "{out}");
+}
+
+/// What AWS counts (a queue's messages, a table's items and bytes, a pool's users, a log
+/// group's stored bytes) changes without anyone changing the configuration: it is never drift,
+/// and a plan after it shows nothing.
+#[test]
+fn aws_side_counters_are_never_drift() {
+    let p = Project::with_main(
+        r#"project "counters"
+
+stage "dev" {
+    account "123456789012"
+    region "us-east-1"
+}
+
+sqs-queue "jobs" {
+    name "counters-jobs"
+}
+
+dynamodb-table "items" {
+    name "counters-items"
+    hash-key "pk" type="S"
+}
+
+cognito-user-pool "users" {
+    name "counters-users"
+    deletion-protection #false
+    lifecycle prevent-destroy=#false
+}
+
+log-group "app" {
+    name "/counters/app"
+    retention-in-days 14
+}
+"#,
+    );
+    ok(&p.eco(&["apply", "-auto-approve"]));
+    let aws = p.aws();
+    let pool = p.id_of("cognito-user-pool.users");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let queue = aws
+            .sqs()
+            .get_queue_url()
+            .queue_name("counters-jobs")
+            .send()
+            .await
+            .unwrap();
+        for i in 0..3 {
+            aws.sqs()
+                .send_message()
+                .queue_url(queue.queue_url().unwrap())
+                .message_body(format!("job {i}"))
+                .send()
+                .await
+                .unwrap();
+        }
+        for i in 0..2 {
+            aws.dynamodb()
+                .put_item()
+                .table_name("counters-items")
+                .item(
+                    "pk",
+                    aws_sdk_dynamodb::types::AttributeValue::S(format!("p{i}")),
+                )
+                .send()
+                .await
+                .unwrap();
+        }
+        aws.cognito_idp()
+            .admin_create_user()
+            .user_pool_id(&pool)
+            .username("someone")
+            .send()
+            .await
+            .unwrap();
+        aws.logs()
+            .create_log_stream()
+            .log_group_name("/counters/app")
+            .log_stream_name("s")
+            .send()
+            .await
+            .unwrap();
+        aws.logs()
+            .put_log_events()
+            .log_group_name("/counters/app")
+            .log_stream_name("s")
+            .log_events(
+                aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
+                    .timestamp(
+                        std::time::SystemTime::now()
+                            .duration_since(std::time::UNIX_EPOCH)
+                            .unwrap()
+                            .as_millis() as i64,
+                    )
+                    .message("hello")
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+    });
+    // The counters did move (the plan of a replacement names them)...
+    let out = ok(&p.eco(&["plan", "-replace", "sqs-queue.jobs", "-no-color"]));
+    assert!(out.contains("3 messages"), "{out}");
+    // ...and yet nothing changed: no drift, no change.
+    let plan = p.eco(&["plan", "-detailed-exitcode", "-no-color"]);
+    assert_eq!(
+        plan.status.code(),
+        Some(0),
+        "{}\n{}",
+        stdout(&plan),
+        stderr(&plan)
+    );
+    assert!(!stdout(&plan).contains("outside"), "{}", stdout(&plan));
+    let refresh = ok(&p.eco(&["plan", "-refresh-only", "-no-color"]));
+    assert!(!refresh.contains("outside"), "{refresh}");
+    assert!(refresh.contains("No changes."), "{refresh}");
+}

@@ -129,6 +129,12 @@ fn render_attribute(out: &mut String, attribute: &Attribute, prefix: &str) {
             "; kept across a replacement that keeps {}",
             from.join(", ")
         );
+        if let Some(flag) = attribute.derived_when {
+            let _ = write!(
+                update,
+                "; known after apply when an update changes one of them and `{flag}` is #true"
+            );
+        }
     }
     if attribute.sensitive {
         update.push_str(", sensitive");

@@ -197,7 +197,7 @@ pub fn plan(req: &PlanRequest) -> Result<Plan, Diagnostics> {
                         change.at_risk = held;
                         Action::Replace
                     } else if !change.changes.is_empty() {
-                        for c in rederived_unknowns(schema, &change.changes) {
+                        for c in rederived_unknowns(schema, &change.changes, &desired) {
                             if !change.changes.iter().any(|x| x.name == c.name) {
                                 change.changes.push(c);
                             }
@@ -220,7 +220,7 @@ pub fn plan(req: &PlanRequest) -> Result<Plan, Diagnostics> {
                 (Action::Create | Action::Replace, _) => shown_values(schema, None, &desired),
                 (Action::Update, _) => {
                     let mut shown = shown_values(schema, live.as_ref(), &desired);
-                    for c in rederived_unknowns(schema, &change.changes) {
+                    for c in rederived_unknowns(schema, &change.changes, &desired) {
                         shown.insert(c.name, Value::Unknown);
                     }
                     shown
@@ -485,12 +485,21 @@ fn computed_unknowns(schema: &Schema, desired: &Attrs) -> Vec<AttrChange> {
 
 /// The computed attributes an in-place update gives new values: those AWS derives from an
 /// attribute that `changes` changes (`derived_from`; a layer's `version-arn` when its content
-/// changes), known only after apply.
-fn rederived_unknowns(schema: &Schema, changes: &[AttrChange]) -> Vec<AttrChange> {
+/// changes), known only after apply. An attribute with a `derived_when` flag changes only when
+/// the flag is true in `desired` (a function's version, when it publishes).
+fn rederived_unknowns(
+    schema: &Schema,
+    changes: &[AttrChange],
+    desired: &BTreeMap<String, Value>,
+) -> Vec<AttrChange> {
     schema
         .attributes
         .iter()
         .filter(|a| a.computed)
+        .filter(|a| {
+            a.derived_when
+                .is_none_or(|flag| desired.get(flag) == Some(&Value::Bool(true)))
+        })
         .filter(|a| {
             a.derived_from
                 .iter()

@@ -624,3 +624,84 @@ fn drift_is_reported_only_in_what_the_configuration_declares() {
         }]
     );
 }
+
+/// A function whose `version` changes on a code change only when it publishes, and a
+/// permission pinned to that version (replaced when it changes).
+fn publishing_registry() -> Registry {
+    let mut r = Registry::new();
+    r.register(
+        Schema::new("function", "a test function")
+            .attr(Attribute::string("code").required())
+            .attr(Attribute::bool("publish").local())
+            .attr(Attribute::string("tag"))
+            .attr(
+                Attribute::string("version")
+                    .computed()
+                    .derived_from(&["code", "publish"])
+                    .derived_when("publish"),
+            ),
+    );
+    r.register(
+        Schema::new("permission", "a test permission")
+            .attr(Attribute::string("qualifier").forces_replacement()),
+    );
+    r
+}
+
+fn publishing_plan(publish: bool, code: &str, tag: &str) -> Plan {
+    let registry = publishing_registry();
+    let text = format!(
+        "project \"p\"\nstage \"dev\" {{ account \"123456789012\" }}\n\
+         function \"api\" {{\n    code \"{code}\"\n    publish #{publish}\n    tag \"{tag}\"\n}}\n\
+         permission \"invoke\" {{\n    qualifier \"${{function.api.version}}\"\n}}\n"
+    );
+    let mut s = Sources::new();
+    s.add("main.kdl", &text);
+    let cfg = parse_sources(s, &registry).unwrap_or_else(|e| panic!("{e}"));
+    let mut state = State::new("dev");
+    state.resources.push(resource(
+        "function.api",
+        "api",
+        serde_json::json!({"code": "v1", "publish": publish, "tag": "a", "version": "1"}),
+    ));
+    state.resources.push(resource(
+        "permission.invoke",
+        "invoke",
+        serde_json::json!({"qualifier": "1"}),
+    ));
+    let stage = cfg.select_stage(None, &[]).unwrap();
+    let graph = ResourceGraph::from_config(&cfg).unwrap();
+    plan(&PlanRequest {
+        eval: EvalContext {
+            config: &cfg,
+            stage: &stage,
+            registry: &registry,
+            expander: None,
+        },
+        graph: &graph,
+        state: &state,
+        prior: None,
+        targets: &[],
+        replace: &[],
+        mode: Mode::Normal,
+    })
+    .unwrap_or_else(|d| panic!("{d}"))
+}
+
+#[test]
+fn a_published_version_is_followed_in_the_same_plan_only_when_the_function_publishes() {
+    let action =
+        |p: &Plan, address: &str| p.change(address).map(|c| c.action).unwrap_or(Action::NoOp);
+    // New code, published: a new version, unknown until applied; the permission follows now.
+    let p = publishing_plan(true, "v2", "a");
+    assert_eq!(action(&p, "function.api"), Action::Update);
+    assert_eq!(action(&p, "permission.invoke"), Action::Replace);
+    // Not published: the version stays; nothing else moves.
+    let p = publishing_plan(false, "v2", "a");
+    assert_eq!(action(&p, "function.api"), Action::Update);
+    assert_eq!(action(&p, "permission.invoke"), Action::NoOp);
+    // Published, but only an attribute the version is not derived from changes.
+    let p = publishing_plan(true, "v1", "b");
+    assert_eq!(action(&p, "function.api"), Action::Update);
+    assert_eq!(action(&p, "permission.invoke"), Action::NoOp);
+}

@@ -68,6 +68,7 @@ struct FieldOpts {
     doc: Option<LitStr>,
     guarded: Option<LitStr>,
     derived_from: Option<LitStr>,
+    derived_when: Option<LitStr>,
     name_rule: Option<syn::Ident>,
     min: Option<syn::LitInt>,
     max: Option<syn::LitInt>,
@@ -138,6 +139,7 @@ fn field_opts(attrs: &[syn::Attribute]) -> syn::Result<FieldOpts> {
             "doc" => o.doc = Some(m.value()?.parse()?),
             "guarded" => o.guarded = Some(m.value()?.parse()?),
             "derived_from" => o.derived_from = Some(m.value()?.parse()?),
+            "derived_when" => o.derived_when = Some(m.value()?.parse()?),
             "name_rule" => o.name_rule = Some(m.value()?.parse()?),
             "min" => o.min = Some(m.value()?.parse()?),
             "max" => o.max = Some(m.value()?.parse()?),
@@ -272,6 +274,11 @@ fn spec(input: DeriveInput) -> syn::Result<TokenStream2> {
                 .filter(|n| !n.is_empty())
                 .collect();
             modifiers.push(quote!(.derived_from(&[#(#names),*])));
+        }
+        if let Some(flag) = &f.derived_when {
+            // `derived_when = "publish"`: the flag's kebab-case name.
+            let flag = flag.value();
+            modifiers.push(quote!(.derived_when(#flag)));
         }
         for (on, m) in [
             (f.computed, quote!(.computed())),

@@ -122,6 +122,10 @@ pub struct Attribute {
     /// name): those attributes. A replacement that keeps their values keeps this one, so the
     /// plan shows it known instead of "known after apply" (and dependents do not change).
     pub derived_from: &'static [&'static str],
+    /// For a `derived_from` attribute: a boolean attribute that must be true in the desired
+    /// configuration for an in-place update to give it a new value (a function's published
+    /// version changes only when the function publishes); `None`: every such update does.
+    pub derived_when: Option<&'static str>,
     /// For a name: the rule AWS applies to it, which `eco validate` checks on literal values.
     pub name_rule: Option<NameRule>,
     /// For a repeated block keyed by label: how its labels compare (see [`LabelSet`]).
@@ -149,6 +153,7 @@ impl Attribute {
             unordered: false,
             ordered: false,
             derived_from: &[],
+            derived_when: None,
             name_rule: None,
             label_set: LabelSet::Exact,
             allowed: &[],
@@ -262,6 +267,12 @@ impl Attribute {
     /// [`Attribute::derived_from`]).
     pub fn derived_from(mut self, from: &'static [&'static str]) -> Self {
         self.derived_from = from;
+        self
+    }
+    /// Makes a `derived_from` attribute change on an in-place update only when the boolean
+    /// attribute `flag` is true in the desired configuration (see [`Attribute::derived_when`]).
+    pub fn derived_when(mut self, flag: &'static str) -> Self {
+        self.derived_when = Some(flag);
         self
     }
     /// Marks a repeated block keyed by label whose order matters (a precedence): reordering the

@@ -93,7 +93,9 @@ pub struct AcmCertificate {
     /// primary domain name, e.g. app.example.com or *.example.com
     #[eco(required, replace)]
     pub domain_name: String,
-    /// further names (subject alternative names); ACM cannot change them
+    /// further names (subject alternative names); ACM cannot change them. Compared without the
+    /// primary name and without repeats (case-insensitively): listing the primary name here, as
+    /// Terraform users do, is the same certificate
     #[eco(unordered, replace)]
     pub alternative_names: Vec<String>,
     /// DNS (the only method eco supports; EMAIL is refused)
@@ -648,6 +650,12 @@ impl Provider {
     }
 }
 
+/// The key algorithm as RequestCertificate takes it: `RSA_2048`, `EC_prime256v1` (the spelling
+/// eco's attribute uses; DescribeCertificate answers with hyphens instead).
+fn request_key_algorithm(key: KeyAlg) -> KeyAlgorithm {
+    KeyAlgorithm::from(key.as_str())
+}
+
 /// `alternative-names` without the primary name and without repeats (case-insensitively, as DNS
 /// names compare), in the order written; left alone while either is not known yet.
 pub fn normalize_alternative_names(desired: &mut Attrs) {
@@ -716,9 +724,7 @@ impl ResourceProvider for Provider {
             return self.finish(&arn, desired).await;
         }
         let tags = acm_tags(want.tags.into_iter().map(|(k, v)| (k, Some(v))), OP)?;
-        let key = want
-            .key_algorithm
-            .map(|k| KeyAlgorithm::from(k.as_str().replace('_', "-").as_str()));
+        let key = want.key_algorithm.map(request_key_algorithm);
         let alternatives = want.alternative_names;
         let acm = self.acm(want.region.as_deref());
         let out = acm
@@ -774,6 +780,24 @@ impl ResourceProvider for Provider {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// RequestCertificate takes `EC_prime256v1`; the hyphenated form only comes back from
+    /// DescribeCertificate (the request used to send it, which the SDK passes on unknown).
+    #[test]
+    fn requests_name_the_key_algorithm_as_acm_takes_it() {
+        assert_eq!(
+            request_key_algorithm(KeyAlg::Rsa2048),
+            KeyAlgorithm::Rsa2048
+        );
+        assert_eq!(
+            request_key_algorithm(KeyAlg::EcPrime256v1),
+            KeyAlgorithm::EcPrime256v1
+        );
+        assert_eq!(
+            request_key_algorithm(KeyAlg::EcSecp384r1),
+            KeyAlgorithm::EcSecp384r1
+        );
+    }
     use eco_provider::values::s as sv;
 
     #[test]

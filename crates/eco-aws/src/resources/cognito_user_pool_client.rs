@@ -89,7 +89,8 @@ pub struct ClientSettings {
     /// user attributes the client may write (UpdateUserPoolClient)
     #[eco(unordered)]
     pub write_attributes: Option<Vec<String>>,
-    /// token lifetimes, e.g. token-validity access=1 id=1 refresh=30 (UpdateUserPoolClient)
+    /// token lifetimes, e.g. token-validity access=1 id=1 refresh=30 (UpdateUserPoolClient); a
+    /// unit without its value sets nothing and is not compared
     pub token_validity: Option<TokenValidity>,
     /// minutes an authentication session stays valid, 3 to 15 (UpdateUserPoolClient)
     #[eco(min = 3, max = 15)]

@@ -69,8 +69,8 @@ pub struct LambdaEventSourceMapping {
     pub maximum_batching_window: Option<i64>,
     /// whether Lambda polls the source; Lambda's default is true (UpdateEventSourceMapping)
     pub enabled: Option<bool>,
-    /// event filter patterns (JSON, compared as JSON): only records matching one of them
-    /// invoke the function (UpdateEventSourceMapping)
+    /// event filter patterns (JSON, compared as JSON, without whitespace): only records
+    /// matching one of them invoke the function (UpdateEventSourceMapping)
     #[eco(unordered)]
     pub filter_patterns: Option<Vec<String>>,
     /// streams only, and required for them: TRIM_HORIZON or LATEST; Lambda cannot change it

@@ -55,7 +55,8 @@ pub struct ZoneVpc {
     import_id = "the hosted zone id (e.g. Z0123456789ABCDEFGHIJ)"
 )]
 pub struct Route53Zone {
-    /// domain name of the zone, e.g. dev.example.com (no trailing dot)
+    /// domain name of the zone, e.g. dev.example.com; compared in lower case without the
+    /// trailing dot, as Route53 reports it (`Example.com.` is `example.com`)
     #[eco(required, replace)]
     pub name: String,
     /// comment (UpdateHostedZoneComment)
@@ -153,6 +154,13 @@ pub(crate) fn normalize_name(name: &str) -> String {
         i += 1;
     }
     out.to_ascii_lowercase()
+}
+
+/// A zone's desired name in the form the read reports (see [`normalize_name`]).
+pub fn normalize_zone(desired: &mut Attrs) {
+    if let Some(Value::String(name)) = desired.get_mut("name") {
+        *name = normalize_name(name);
+    }
 }
 
 /// The VPCs of the `vpc` attribute: (id, region).
@@ -457,6 +465,12 @@ impl ResourceProvider for Provider {
         &self.schema
     }
 
+    /// A zone name as Route53 reports it (see [`normalize_name`]): `Example.com.`, as Terraform
+    /// users often write it, is `example.com`, not a replacement.
+    fn normalize(&self, desired: &mut Attrs) {
+        normalize_zone(desired);
+    }
+
     /// ListHostedZones (every page), each zone read in full.
     async fn list(&self, _ctx: &OpContext) -> Option<Result<Vec<Live>, OpError>> {
         crate::aws::read_listed(list_zone_ids(&self.r53).await, |id| async move {
@@ -637,6 +651,14 @@ impl ResourceProvider for Provider {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_zone_written_with_a_trailing_dot_or_capitals_is_the_zone_read_back() {
+        // Found by the round-trip property test: `Example.com.` planned a replacement.
+        let mut desired = Attrs::from([("name".to_string(), Value::from("RT.Example.com."))]);
+        normalize_zone(&mut desired);
+        assert_eq!(desired["name"], Value::from("rt.example.com"));
+    }
 
     #[test]
     fn names_are_normalized() {

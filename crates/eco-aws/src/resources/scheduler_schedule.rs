@@ -94,9 +94,9 @@ pub struct SchedulerSchedule {
     #[eco(min = 1, max = 1440)]
     pub maximum_window_minutes: Option<i64>,
     /// first time a recurring schedule may run, RFC 3339 in UTC, e.g. 2026-01-01T00:00:00Z
-    /// (UpdateSchedule)
+    /// (UpdateSchedule); compared in whole seconds, as Scheduler keeps it
     pub start_date: Option<String>,
-    /// last time it may run, RFC 3339 in UTC (UpdateSchedule)
+    /// last time it may run, RFC 3339 in UTC (UpdateSchedule); compared in whole seconds
     pub end_date: Option<String>,
     /// description (UpdateSchedule)
     pub description: Option<String>,

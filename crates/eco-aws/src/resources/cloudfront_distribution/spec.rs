@@ -246,7 +246,8 @@ pub struct CloudfrontDistribution {
     /// a custom error response, e.g. serving /index.html for 403/404 of a single-page app
     /// (UpdateDistribution)
     pub custom_error_response: Vec<ErrorResponse>,
-    /// geographic restriction (UpdateDistribution)
+    /// geographic restriction (UpdateDistribution); `type="none"` without locations is no
+    /// restriction, the same as no block
     pub geo_restriction: Option<Geo>,
     /// standard access logging to S3 (UpdateDistribution)
     pub logging: Option<Logging>,

@@ -113,10 +113,18 @@ pub struct LambdaFunction {
     #[eco(computed, derived_from = "name")]
     pub invoke_arn: Option<String>,
     /// ARN of the latest published version
-    #[eco(computed)]
+    #[eco(
+        computed,
+        derived_from = "name, source-hash, architectures, description, runtime, handler, role, memory, timeout, env, sensitive-env, layers, ephemeral-storage, tracing, vpc, dead-letter, publish",
+        derived_when = "publish"
+    )]
     pub qualified_arn: Option<String>,
     /// latest published version, or $LATEST
-    #[eco(computed)]
+    #[eco(
+        computed,
+        derived_from = "name, source-hash, architectures, description, runtime, handler, role, memory, timeout, env, sensitive-env, layers, ephemeral-storage, tracing, vpc, dead-letter, publish",
+        derived_when = "publish"
+    )]
     pub version: Option<String>,
     /// ARN of the alias, when one is configured
     #[eco(computed)]

@@ -213,6 +213,16 @@ fn local_of(attrs: &Attrs) -> Attrs {
         .collect()
 }
 
+/// A record's desired name and type in the form the read reports them.
+pub fn normalize_record(desired: &mut Attrs) {
+    if let Some(Value::String(name)) = desired.get_mut("name") {
+        *name = normalize_name(name);
+    }
+    if let Some(Value::String(ty)) = desired.get_mut("type") {
+        *ty = ty.to_ascii_uppercase();
+    }
+}
+
 #[async_trait]
 impl ResourceProvider for Provider {
     fn schema(&self) -> &Schema {
@@ -221,6 +231,12 @@ impl ResourceProvider for Provider {
 
     fn transient(&self) -> &'static [eco_provider::Transient] {
         TRANSIENT
+    }
+
+    /// A record's name and type as Route53 reports them: `WWW.Example.com.` is
+    /// `www.example.com`, `cname` is `CNAME` (what the change batch sends), not a replacement.
+    fn normalize(&self, desired: &mut Attrs) {
+        normalize_record(desired);
     }
 
     /// Every record set of every hosted zone (ListHostedZones, then ListResourceRecordSets

@@ -28,10 +28,11 @@ pub struct Route53Record {
     /// id of the hosted zone
     #[eco(required, replace)]
     pub zone: String,
-    /// fully qualified record name, lower case, without the trailing dot (e.g. www.example.com)
+    /// fully qualified record name (e.g. www.example.com); compared in lower case without the
+    /// trailing dot, as Route53 reports it
     #[eco(required, replace)]
     pub name: String,
-    /// A, AAAA, CNAME, TXT, MX, NS, CAA, SRV, ...
+    /// A, AAAA, CNAME, TXT, MX, NS, CAA, SRV, ... (compared in upper case)
     #[eco(rename = "type", required, replace)]
     pub ty: String,
     /// time to live in seconds, for plain records (default 300) (UPSERT)

@@ -152,3 +152,16 @@ fn batch_key_is_the_zone() {
     );
     assert_eq!(p.batch_key(&Attrs::new()), None);
 }
+
+/// A record written as Terraform users often write it (trailing dot, capitals, a lower-case
+/// type) is the record the read reports, not a replacement.
+#[test]
+fn a_record_name_and_type_compare_as_route53_reports_them() {
+    let mut desired = Attrs::from([
+        ("name".to_string(), Value::from("WWW.Example.com.")),
+        ("type".to_string(), Value::from("cname")),
+    ]);
+    normalize_record(&mut desired);
+    assert_eq!(desired["name"], Value::from("www.example.com"));
+    assert_eq!(desired["type"], Value::from("CNAME"));
+}
