@@ -2,7 +2,7 @@
 //! matches nothing fails at plan with its location; a SecureString found by a lookup never
 //! appears in plan output or logs.
 
-use crate::support::{stderr, stdout, Project};
+use crate::support::{ok, stderr, stdout, Project};
 
 const HEADER: &str = r#"project "looks"
 
@@ -57,6 +57,17 @@ route53-record "www" {{
     )
     .unwrap();
 
+    // The plan says which lookup feeds which change.
+    let out = ok(&p.eco(&["plan", "-no-color"]));
+    assert!(
+        out.contains("Lookups read for these changes:\n  # lookup.route53-zone.root feeds route53-record.www"),
+        "{out}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&ok(&p.eco(&["plan", "-json"]))).unwrap();
+    assert_eq!(
+        json["lookups"],
+        serde_json::json!([{"lookup": "lookup.route53-zone.root", "feeds": ["route53-record.www"]}])
+    );
     let out = p.eco(&["apply", "-auto-approve"]);
     assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
     assert_eq!(p.attr("route53-record.www", "zone"), zone_id);

@@ -661,9 +661,16 @@ impl Config {
         config.module_for_each.clear();
         let mut diags = Diagnostics::default();
         let mut outputs: HashMap<(String, String), Expr> = HashMap::new();
-        let mut keys: HashMap<&str, Vec<String>> = HashMap::new();
-        for m in &self.module_for_each {
-            let owner = format!("module `{}`", m.call.name);
+        // The keys each call (by its path) has in this stage.
+        let mut keys: HashMap<String, Vec<String>> = HashMap::new();
+        // Calls inside the modules of instances are made after those instances.
+        let mut pending: std::collections::VecDeque<crate::model::ModuleForEach> =
+            self.module_for_each.iter().cloned().collect();
+        while let Some(m) = pending.pop_front() {
+            let base = crate::module::instance_path(&m, "")
+                .trim_end_matches("[\"\"]")
+                .to_string();
+            let owner = format!("module `{base}`");
             let pairs = match collection_elements(&m.collection, &owner, m.span, stage) {
                 Ok(pairs) => pairs,
                 Err(d) => {
@@ -672,13 +679,14 @@ impl Config {
                 }
             };
             for (key, value) in pairs {
-                keys.entry(&m.call.name).or_default().push(key.clone());
-                match crate::module::instance_of(m, &key, &value) {
-                    Ok(((resources, for_each, instance_outputs), moved)) => {
+                keys.entry(base.clone()).or_default().push(key.clone());
+                match crate::module::instance_of(&m, &key, &value) {
+                    Ok(((resources, for_each, instance_outputs, nested), moved)) => {
                         config.resources.extend(resources);
                         config.for_each.extend(for_each);
                         config.moved.extend(moved);
-                        let call = crate::expr::module_instance(&m.call.name, &key);
+                        pending.extend(nested);
+                        let call = crate::module::instance_path(&m, &key);
                         for (name, e) in instance_outputs {
                             outputs.insert((call.clone(), name), e);
                         }
@@ -711,9 +719,16 @@ impl Config {
             }
             _ => None,
         };
-        let mut fix = |e: &mut Expr, diags: &mut Diagnostics| match substitute(e, &mut replace) {
-            Ok(new) => *e = new,
-            Err(d) => diags.push(d),
+        // An output may name an output of an instance inside its module: replaced until none
+        // is left (a module nests at most `module::MAX_DEPTH` deep).
+        let mut fix = |e: &mut Expr, diags: &mut Diagnostics| {
+            for _ in 0..=crate::module::MAX_DEPTH {
+                match substitute(e, &mut replace) {
+                    Ok(new) if new == *e => return,
+                    Ok(new) => *e = new,
+                    Err(d) => return diags.push(d),
+                }
+            }
         };
         for r in &mut config.resources {
             for a in r.attributes.values_mut() {

@@ -229,6 +229,9 @@ pub struct ModuleForEach {
     pub module: Box<Config>,
     /// The `for-each`.
     pub span: Span,
+    /// The module calls this call is inside, outermost first (empty at the root): its
+    /// instances are at `module.OUTER.module.CALL["KEY"]`.
+    pub prefix: Vec<String>,
 }
 
 /// `param "NAME" type="string" default=...`: an input of a module.

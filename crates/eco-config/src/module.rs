@@ -17,7 +17,7 @@ use crate::model::{Config, ModuleCall, ParamDecl};
 use crate::source::{FileId, Sources, Span};
 
 /// How deep modules may call modules (a deeper chain is taken for a cycle).
-const MAX_DEPTH: usize = 16;
+pub(crate) const MAX_DEPTH: usize = 16;
 
 const CALL_EXAMPLE: &str = "module \"site\" source=\"./modules/site\" { label \"ams\" }";
 const PARAM_TYPES: &[&str] = &["string", "number", "bool", "list", "map"];
@@ -414,21 +414,10 @@ pub(crate) fn expand_calls(
             continue;
         }
         if let Some((collection, fe_span)) = &call.for_each {
-            if depth > 0 {
-                diags.push(
-                    Diagnostic::new(
-                        "eco::bad_for_each",
-                        format!("module `{}`: for-each on a call inside a module", call.name),
-                    )
-                    .at(*fe_span, "not in the root configuration")
-                    .help("for-each on a module call is for the root configuration's calls; inside a module, call it once per element by name"),
-                );
-                continue;
-            }
             // Checked once now with `${each.*}` unknown (parameters, their types); instantiated
             // per element when the stage is known.
             match instantiate(&probe_call(&call), &module) {
-                Ok((_, _, module_outputs)) => {
+                Ok((_, _, module_outputs, _)) => {
                     for_each_outputs.insert(
                         call.name.clone(),
                         module_outputs.into_iter().map(|(k, _)| k).collect(),
@@ -438,6 +427,7 @@ pub(crate) fn expand_calls(
                         span: *fe_span,
                         module: Box::new(module),
                         call,
+                        prefix: Vec::new(),
                     });
                 }
                 Err(ds) => diags.0.extend(ds.0.into_iter().map(in_call)),
@@ -445,7 +435,8 @@ pub(crate) fn expand_calls(
             continue;
         }
         match instantiate(&call, &module) {
-            Ok((resources, for_each, module_outputs)) => {
+            Ok((resources, for_each, module_outputs, nested_for_each)) => {
+                config.module_for_each.extend(nested_for_each);
                 // A module's own `moved` blocks, at the call's addresses.
                 config
                     .moved
@@ -469,6 +460,9 @@ pub(crate) fn expand_calls(
     // `${module.CALL.OUTPUT}` everywhere in this configuration.
     let mut replace = |r: &Reference| {
         match &r.target {
+        // An instance of a for-each call inside a called module (`CALL.module.INNER["KEY"]`):
+        // checked where that module was expanded.
+        RefTarget::ModuleOutput { call, .. } if for_each_call(call).is_some_and(|c| c.contains('.')) => None,
         RefTarget::ModuleOutput { call, output } if for_each_call(call).is_some_and(|c| for_each_outputs.contains_key(c)) || for_each_outputs.contains_key(call) => {
             let base = for_each_call(call).unwrap_or(call);
             let known = &for_each_outputs[base];
@@ -566,7 +560,10 @@ fn probe_call(call: &ModuleCall) -> ModuleCall {
 pub(crate) fn with_probes(config: &Config) -> Config {
     let mut probed = config.clone();
     for m in &config.module_for_each {
-        if let Ok((resources, for_each, _)) = instantiate(&probe_call(&m.call), &m.module) {
+        if let Ok((mut resources, mut for_each, _, _)) =
+            instantiate(&probe_call(&m.call), &m.module)
+        {
+            within(&m.prefix, &mut resources, &mut for_each, &mut [], &mut []);
             probed.resources.extend(resources);
             probed.for_each.extend(for_each);
         }
@@ -616,9 +613,91 @@ pub(crate) fn instance_of(
             format!("in module `{}`, called here", call.name),
         )
     };
-    instantiate(&call, &m.module)
-        .map(|i| (i, moved))
-        .map_err(|ds| Diagnostics(ds.0.into_iter().map(in_call).collect()))
+    let (mut resources, mut for_each, mut outputs, nested) = instantiate(&call, &m.module)
+        .map_err(|ds| Diagnostics(ds.0.into_iter().map(in_call).collect()))?;
+    let mut moved: Vec<crate::model::Moved> = moved;
+    within(
+        &m.prefix,
+        &mut resources,
+        &mut for_each,
+        &mut moved,
+        &mut outputs,
+    );
+    let nested = nested
+        .into_iter()
+        .map(|mut n| {
+            let mut prefix = m.prefix.clone();
+            prefix.extend(n.prefix);
+            n.prefix = prefix;
+            n
+        })
+        .collect();
+    Ok(((resources, for_each, outputs, nested), moved))
+}
+
+/// Puts what an instance of a for-each call made inside the module calls `prefix` (outermost
+/// first): addresses, references to resources and `depends-on`.
+fn within(
+    prefix: &[String],
+    resources: &mut [crate::model::Resource],
+    for_each: &mut [crate::model::ForEachResource],
+    moved: &mut [crate::model::Moved],
+    outputs: &mut [(String, Expr)],
+) {
+    if prefix.is_empty() {
+        return;
+    }
+    let place = |a: &Address| {
+        prefix
+            .iter()
+            .rev()
+            .fold(a.clone(), |a, call| a.in_module(call))
+    };
+    let mut replace = |r: &Reference| match &r.target {
+        RefTarget::Resource { address, path } => Some(Ok(Expr::Str(crate::expr::Template {
+            parts: vec![crate::expr::Part::Ref(Reference {
+                target: RefTarget::Resource {
+                    address: place(address),
+                    path: path.clone(),
+                },
+                span: r.span,
+            })],
+            span: r.span,
+        }))),
+        _ => None,
+    };
+    let mut fix = |e: &mut Expr| {
+        if let Ok(new) = substitute(e, &mut replace) {
+            *e = new;
+        }
+    };
+    let all = resources
+        .iter_mut()
+        .chain(for_each.iter_mut().map(|fe| &mut fe.resource));
+    for r in all {
+        r.address = place(&r.address);
+        for a in r.attributes.values_mut() {
+            fix(&mut a.expr);
+        }
+        for (d, _) in &mut r.depends_on {
+            *d = place(d);
+        }
+    }
+    for m in moved {
+        m.from = place(&m.from);
+        m.to = place(&m.to);
+    }
+    for (_, e) in outputs {
+        fix(e);
+    }
+}
+
+/// The name outputs of an instance of a for-each call are referenced by from the configuration
+/// that holds the outermost call: `CALL["KEY"]`, or inside modules `OUTER.module.CALL["KEY"]`.
+pub(crate) fn instance_path(m: &crate::model::ModuleForEach, key: &str) -> String {
+    let mut path: String = m.prefix.iter().map(|p| format!("{p}.module.")).collect();
+    path.push_str(&crate::expr::module_instance(&m.call.name, key));
+    path
 }
 
 /// What only the root configuration declares, found in a module.
@@ -648,6 +727,7 @@ pub(crate) type Instantiated = (
     Vec<crate::model::Resource>,
     Vec<crate::model::ForEachResource>,
     Vec<(String, Expr)>,
+    Vec<crate::model::ModuleForEach>,
 );
 
 /// A module's resources and outputs for one call: parameters checked and substituted,
@@ -745,6 +825,19 @@ fn instantiate(call: &ModuleCall, module: &Config) -> Result<Instantiated, Diagn
             })],
             span: r.span,
         }))),
+        // An output of an instance of the module's own for-each call: named from here.
+        RefTarget::ModuleOutput { call: c, output } if c.contains("[\"") => {
+            Some(Ok(Expr::Str(crate::expr::Template {
+                parts: vec![crate::expr::Part::Ref(Reference {
+                    target: RefTarget::ModuleOutput {
+                        call: format!("{}.module.{c}", call.name),
+                        output: output.clone(),
+                    },
+                    span: r.span,
+                })],
+                span: r.span,
+            })))
+        }
         _ => None,
     };
     let mut fix = |e: &Expr, diags: &mut Diagnostics| match substitute(e, &mut replace) {
@@ -754,6 +847,17 @@ fn instantiate(call: &ModuleCall, module: &Config) -> Result<Instantiated, Diagn
             e.clone()
         }
     };
+    // The module's own for-each calls: made per stage, inside this call.
+    let mut nested = Vec::new();
+    for m in &module.module_for_each {
+        let mut m = m.clone();
+        m.prefix.insert(0, call.name.clone());
+        m.collection = fix(&m.collection, &mut diags);
+        for (a, _) in m.call.args.values_mut() {
+            *a = fix(a, &mut diags);
+        }
+        nested.push(m);
+    }
     let mut resources = Vec::new();
     for r in &module.resources {
         let mut r = r.clone();
@@ -785,7 +889,7 @@ fn instantiate(call: &ModuleCall, module: &Config) -> Result<Instantiated, Diagn
         .map(|o| (o.name.clone(), fix(&o.value, &mut diags)))
         .collect();
     if diags.is_empty() {
-        Ok((resources, for_each, outputs))
+        Ok((resources, for_each, outputs, nested))
     } else {
         Err(diags)
     }
@@ -1033,6 +1137,87 @@ thing "index" {
         let prod = config.select_stage(Some("prod"), &[]).unwrap();
         let text = format!("{:?}", config.for_stage(&prod).unwrap_err().0);
         assert!(text.contains("has no field `sise`"), "{text}");
+    }
+
+    const LEAF: &str = r#"
+param "label"
+thing "leaf" {
+    name "leaf-${param.label}"
+}
+output "name" value="${thing.leaf.name}"
+"#;
+
+    const OUTER: &str = r#"
+param "names" type="list"
+module "inner" source="./inner" {
+    for-each "${param.names}"
+    label "${each.key}"
+}
+thing "own" {
+    name "own-${module.inner[\"b\"].name}"
+}
+output "first" value="${module.inner[\"a\"].name}"
+"#;
+
+    #[test]
+    fn for_each_calls_nest_inside_modules_and_inside_each_other() {
+        let root = "var \"names\" {\n - \"a\"\n - \"b\"\n}\nmodule \"outer\" source=\"./mods/outer\" {\n names \"${var.names}\"\n}\nmodule \"each\" source=\"./mods/outer\" {\n for-each \"${var.names}\"\n names \"${var.names}\"\n}\nthing \"x\" {\n name \"${module.outer.first}\"\n}\nthing \"y\" {\n name \"${module.each[\\\"b\\\"].first}\"\n}\n";
+        let config = load(&[
+            ("main.kdl", root),
+            ("mods/outer/main.kdl", OUTER),
+            ("mods/outer/inner/main.kdl", LEAF),
+        ])
+        .unwrap_or_else(|e| panic!("{e}"));
+        let stage = config.select_stage(None, &[]).unwrap();
+        let expanded = config.for_stage(&stage).unwrap_or_else(|d| panic!("{d:?}"));
+        let mut modules: Vec<String> = expanded
+            .resources
+            .iter()
+            .filter(|r| !r.address.module.is_empty())
+            .map(|r| r.address.to_string())
+            .collect();
+        modules.sort();
+        assert_eq!(
+            modules,
+            vec![
+                "module.each[\"a\"].module.inner[\"a\"].thing.leaf",
+                "module.each[\"a\"].module.inner[\"b\"].thing.leaf",
+                "module.each[\"a\"].thing.own",
+                "module.each[\"b\"].module.inner[\"a\"].thing.leaf",
+                "module.each[\"b\"].module.inner[\"b\"].thing.leaf",
+                "module.each[\"b\"].thing.own",
+                "module.outer.module.inner[\"a\"].thing.leaf",
+                "module.outer.module.inner[\"b\"].thing.leaf",
+                "module.outer.thing.own",
+            ]
+        );
+        let leaf = crate::Address::parse("module.outer.module.inner[\"a\"].thing.leaf").unwrap();
+        let name = match &expanded.resource(&leaf).unwrap().attributes["name"].expr {
+            crate::Expr::Str(t) => t.as_literal(),
+            _ => None,
+        };
+        assert_eq!(name.as_deref(), Some("leaf-a"));
+        let refs = |address: &str| -> Vec<String> {
+            let a = crate::Address::parse(address).unwrap();
+            expanded.resource(&a).unwrap().attributes["name"]
+                .expr
+                .references()
+                .iter()
+                .map(|r| r.target.to_string())
+                .collect()
+        };
+        assert_eq!(
+            refs("thing.x"),
+            vec!["module.outer.module.inner[\"a\"].thing.leaf.name"]
+        );
+        assert_eq!(
+            refs("thing.y"),
+            vec!["module.each[\"b\"].module.inner[\"a\"].thing.leaf.name"]
+        );
+        assert_eq!(
+            refs("module.outer.thing.own"),
+            vec!["module.outer.module.inner[\"b\"].thing.leaf.name"]
+        );
     }
 
     #[test]

@@ -158,6 +158,18 @@ pub struct Plan {
     /// create of the same type look like a rename of.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub hints: Vec<String>,
+    /// The lookups whose values feed a planned change (read this run, alongside refresh).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lookups: Vec<LookupUse>,
+}
+
+/// A lookup (`lookup "TYPE" "NAME"`) and the planned changes whose changed attributes use it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LookupUse {
+    /// `lookup.TYPE.NAME`.
+    pub lookup: String,
+    /// The addresses of the changes it feeds, sorted.
+    pub feeds: Vec<String>,
 }
 
 /// Counts of the plan's summary line.

@@ -191,6 +191,7 @@ mod tests {
             outputs: Default::default(),
             moved: Vec::new(),
             hints: Vec::new(),
+            lookups: Vec::new(),
         };
         let hints = moved_hints(&plan);
         assert_eq!(hints.len(), 1);

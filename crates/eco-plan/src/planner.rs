@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
-use eco_config::{Address, Diagnostic, Diagnostics};
+use eco_config::{Address, Config, Diagnostic, Diagnostics, RefTarget};
 use eco_graph::ResourceGraph;
 use eco_schema::{DataAtRisk, Held, Schema, Update, Value};
 use eco_state::State;
@@ -320,6 +320,7 @@ pub fn plan(req: &PlanRequest) -> Result<Plan, Diagnostics> {
     if !diags.is_empty() {
         return Err(diags);
     }
+    let lookups = lookups_feeding(ctx.config, &changes);
     Ok(Plan {
         stage: ctx.stage.name.clone(),
         mode: req.mode,
@@ -329,7 +330,40 @@ pub fn plan(req: &PlanRequest) -> Result<Plan, Diagnostics> {
         outputs,
         moved: Vec::new(),
         hints: Vec::new(),
+        lookups,
     })
+}
+
+/// The lookups a planned change's changed attributes use (directly, or through a local), each
+/// with the changes it feeds: what the plan shows as read for it.
+fn lookups_feeding(config: &Config, changes: &[ResourceChange]) -> Vec<crate::model::LookupUse> {
+    let mut uses: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for c in changes.iter().filter(|c| c.action != Action::NoOp) {
+        let Some(resource) = Address::parse(&c.address).and_then(|a| config.resource(&a)) else {
+            continue;
+        };
+        for (name, attr) in &resource.attributes {
+            if !c.changes.iter().any(|a| &a.name == name) {
+                continue;
+            }
+            for r in attr.expr.references() {
+                if let RefTarget::Lookup {
+                    type_name, name, ..
+                } = &r.target
+                {
+                    uses.entry(format!("lookup.{type_name}.{name}"))
+                        .or_default()
+                        .insert(c.address.clone());
+                }
+            }
+        }
+    }
+    uses.into_iter()
+        .map(|(lookup, feeds)| crate::model::LookupUse {
+            lookup,
+            feeds: feeds.into_iter().collect(),
+        })
+        .collect()
 }
 
 /// What a replacement would lose, for types that report it: "about N users would be lost"

@@ -132,6 +132,7 @@ mod tests {
             outputs: Default::default(),
             moved: Vec::new(),
             hints: Vec::new(),
+            lookups: Vec::new(),
         }
     }
 

@@ -133,6 +133,18 @@ pub fn render(plan: &Plan, color: bool) -> String {
         render_change(&mut out, c, &st);
         out.push('\n');
     }
+    if !plan.lookups.is_empty() {
+        let _ = writeln!(out, "Lookups read for these changes:");
+        for l in &plan.lookups {
+            let _ = writeln!(
+                out,
+                "  # {} feeds {}",
+                st.bold(&l.lookup),
+                l.feeds.join(", ")
+            );
+        }
+        out.push('\n');
+    }
     let s = plan.summary();
     let imports = if s.import > 0 {
         format!(" {} to import,", s.import)
