@@ -89,6 +89,30 @@ pub fn answered<T>(part: Option<T>, op: &str, what: &str) -> Result<T, OpError> 
     })
 }
 
+/// What a create that found its resource already made adopts; `None` (it was deleted between
+/// the create's answer and the look) is a retryable error naming `what` (`log group `x``).
+pub fn found_to_adopt<T>(found: Option<T>, op: &str, what: &str) -> Result<T, OpError> {
+    found.ok_or_else(|| {
+        OpError::new(
+            op,
+            ErrorKind::Retryable,
+            format!("{what} was deleted while eco was adopting it"),
+        )
+    })
+}
+
+/// Refuses an in-place update that changes one of `fixed` (attributes that force a
+/// replacement: the planner never sends them here).
+pub fn refuse_fixed(changed: &[String], fixed: &[&str], ty: &str, op: &str) -> Result<(), OpError> {
+    match changed.iter().find(|c| fixed.contains(&c.as_str())) {
+        Some(attr) => Err(OpError::invalid(
+            op,
+            format!("{ty}: `{attr}` cannot change in place (it forces a replacement)"),
+        )),
+        None => Ok(()),
+    }
+}
+
 pub fn still_there<T>(found: Option<T>, op: &str, ty: &str, id: &str) -> Result<T, OpError> {
     found.ok_or_else(|| OpError::new(op, ErrorKind::Other, format!("{ty}: `{id}` vanished")))
 }

@@ -22,14 +22,14 @@ use async_trait::async_trait;
 use aws_sdk_cloudfront::types::{FunctionConfig, FunctionRuntime, FunctionStage, Tag, Tags};
 use aws_sdk_cloudfront::Client;
 use aws_smithy_types::Blob;
-use eco_provider::{
-    Attrs, ErrorKind, Live, OpContext, OpError, OpResult, ResourceProvider, Transient, Value,
-};
+use eco_provider::{Attrs, Live, OpContext, OpError, OpResult, ResourceProvider, Transient, Value};
 use eco_schema::{Rule, Schema, Spec, SpecEnum};
 
 use crate::attrs::spec_of;
 use crate::aws::{error_code, has_code, op_error, Aws};
-use crate::calls::{answered, bring_to, delete_if_present, get_optional, to_update};
+use crate::calls::{
+    answered, bring_to, delete_if_present, found_to_adopt, get_optional, to_update,
+};
 use crate::cloudfront_policy::next_marker;
 use crate::ownership::ensure_ours;
 use crate::tags::{cloudfront_tags, retag};
@@ -307,16 +307,11 @@ impl ResourceProvider for Provider {
                 self.after_write(&spec.name, op).await
             }
             Err(e) if error_code(&e) == Some("FunctionAlreadyExists") => {
-                let Some(found) = self.find_named(ctx, &spec.name, op).await? else {
-                    return Err(OpError::new(
-                        op,
-                        ErrorKind::Retryable,
-                        format!(
-                            "CloudFront function `{}` was deleted while eco was adopting it",
-                            spec.name
-                        ),
-                    ));
-                };
+                let found = found_to_adopt(
+                    self.find_named(ctx, &spec.name, op).await?,
+                    op,
+                    &format!("CloudFront function `{}`", spec.name),
+                )?;
                 bring_to(self, ctx, found, desired, &["source", "publish"]).await
             }
             Err(e) => Err(op_error(op, e)),
@@ -463,7 +458,7 @@ mod tests {
         );
         let mut missing = Attrs::from([("source".to_string(), Value::String("nope.js".into()))]);
         let err = provider.expand(dir.path(), &mut missing).unwrap_err();
-        assert_eq!(err.kind, ErrorKind::Invalid);
+        assert_eq!(err.kind, eco_provider::ErrorKind::Invalid);
         assert!(err.message.contains("nope.js"), "{err}");
     }
 

@@ -18,7 +18,9 @@ use eco_schema::{ScalarType, Schema, Shape, Spec};
 
 use crate::attrs::spec_of;
 use crate::aws::{error_code, is_not_found, op_error, Aws};
-use crate::calls::{bring_to, delete_if_present, every_page, get_optional, to_update};
+use crate::calls::{
+    bring_to, delete_if_present, every_page, found_to_adopt, get_optional, refuse_fixed, to_update,
+};
 use crate::ownership::ensure_ours;
 use crate::tags::retag;
 
@@ -302,16 +304,11 @@ impl ResourceProvider for Provider {
                 Ok(live(made))
             }
             Err(e) if error_code(&e) == Some("ResourceAlreadyExistsException") => {
-                let Some(found) = self.find_spec(ctx, &spec.name, op).await? else {
-                    return Err(OpError::new(
-                        op,
-                        ErrorKind::Retryable,
-                        format!(
-                            "log group `{}` was deleted while eco was adopting it",
-                            spec.name
-                        ),
-                    ));
-                };
+                let found = found_to_adopt(
+                    self.find_spec(ctx, &spec.name, op).await?,
+                    op,
+                    &format!("log group `{}`", spec.name),
+                )?;
                 bring_to(self, ctx, found, desired, &[]).await
             }
             Err(e) => Err(op_error(op, e)),
@@ -327,12 +324,7 @@ impl ResourceProvider for Provider {
         changed: &[String],
     ) -> Result<Live, OpError> {
         let op = "PutRetentionPolicy";
-        if changed.iter().any(|c| c == "name") {
-            return Err(OpError::invalid(
-                op,
-                format!("{TY}: `name` cannot change in place (it forces a replacement)"),
-            ));
-        }
+        refuse_fixed(changed, &["name"], TY, op)?;
         let want: LogGroup = spec_of(desired, TY, op)?;
         let what = format!("log group `{id}`");
         let current = to_update(self.read_group(id).await?, "DescribeLogGroups", &what)?;

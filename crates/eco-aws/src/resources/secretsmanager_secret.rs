@@ -21,7 +21,9 @@ use eco_schema::{Schema, Spec};
 
 use crate::attrs::spec_of;
 use crate::aws::{error_code, is_not_found, op_error, Aws};
-use crate::calls::{bring_to, delete_if_present, every_page, get_optional, to_update};
+use crate::calls::{
+    bring_to, delete_if_present, every_page, get_optional, refuse_fixed, to_update,
+};
 use crate::ownership::ensure_ours;
 use crate::tags::{retag, TagByKey};
 
@@ -318,12 +320,7 @@ impl ResourceProvider for Provider {
         changed: &[String],
     ) -> Result<Live, OpError> {
         let op = "UpdateSecret";
-        if changed.iter().any(|c| c == "name") {
-            return Err(OpError::invalid(
-                op,
-                format!("{TY}: `name` cannot change in place (it forces a replacement)"),
-            ));
-        }
+        refuse_fixed(changed, &["name"], TY, op)?;
         let want: SecretsmanagerSecret = spec_of(desired, TY, op)?;
         let what = format!("secret `{id}`");
         let current = to_update(self.read_secret(id).await?, "DescribeSecret", &what)?;

@@ -30,7 +30,9 @@ use eco_schema::{Schema, Spec, SpecEnum};
 
 use crate::attrs::spec_of;
 use crate::aws::{has_code, op_error, partition, Aws};
-use crate::calls::{bring_to, delete_if_present, every_page, get_optional, to_update};
+use crate::calls::{
+    bring_to, delete_if_present, every_page, found_to_adopt, get_optional, refuse_fixed, to_update,
+};
 use crate::ownership::ensure_ours;
 use crate::tags::retag;
 
@@ -502,16 +504,11 @@ impl ResourceProvider for Provider {
                 Ok(live(read))
             }
             Err(e) if has_code(&e, &["AlreadyExistsException"]) => {
-                let Some(found) = self.find_identity(ctx, &spec.identity, op).await? else {
-                    return Err(OpError::new(
-                        op,
-                        ErrorKind::Retryable,
-                        format!(
-                            "SES identity `{}` was deleted while eco was adopting it",
-                            spec.identity
-                        ),
-                    ));
-                };
+                let found = found_to_adopt(
+                    self.find_identity(ctx, &spec.identity, op).await?,
+                    op,
+                    &format!("SES identity `{}`", spec.identity),
+                )?;
                 bring_to(self, ctx, found, desired, &[]).await
             }
             Err(e) => Err(op_error(op, e)),
@@ -527,12 +524,7 @@ impl ResourceProvider for Provider {
         changed: &[String],
     ) -> Result<Live, OpError> {
         let op = "PutEmailIdentityDkimAttributes";
-        if changed.iter().any(|c| c == "identity") {
-            return Err(OpError::invalid(
-                op,
-                format!("{TY}: `identity` cannot change in place (it forces a replacement)"),
-            ));
-        }
+        refuse_fixed(changed, &["identity"], TY, op)?;
         let want: EmailIdentity = spec_of(desired, TY, op)?;
         check_kind(&want, op)?;
         let what = format!("SES identity `{id}`");
