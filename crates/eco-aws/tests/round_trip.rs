@@ -993,6 +993,8 @@ fn type_cases(set: &Setup) -> Vec<TypeCase> {
                 // moto's functions have no dead-letter configuration: tests/serverless.rs
                 // unit-tests the request.
                 ("dead-letter", Gen::Skip),
+                // moto keeps no LoggingConfig (unit-tested in lambda_function/tests.rs).
+                ("logging", Gen::Skip),
                 ("alias", Gen::Skip),
             ],
         },

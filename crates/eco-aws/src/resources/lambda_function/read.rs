@@ -6,7 +6,10 @@ use aws_sdk_lambda::operation::get_function::GetFunctionOutput;
 use eco_provider::Attrs;
 use eco_schema::{Spec, SpecEnum};
 
-use super::spec::{Architecture, DeadLetter, LambdaFunction, Tracing, Vpc};
+use super::spec::{
+    ApplicationLogLevel, Architecture, DeadLetter, LambdaFunction, LogFormat, Logging,
+    SystemLogLevel, Tracing, Vpc,
+};
 use super::SENSITIVE_ENV_TAG;
 use crate::tags::tags_value;
 
@@ -101,6 +104,16 @@ pub fn from_output(out: &GetFunctionOutput, extra: &Extra) -> Option<LambdaFunct
             .map(|arn| DeadLetter {
                 target_arn: arn.to_string(),
             }),
+        logging: c.logging_config().map(|l| Logging {
+            log_group: l.log_group().map(str::to_string),
+            format: l.log_format().and_then(|f| LogFormat::parse(f.as_str())),
+            application_log_level: l
+                .application_log_level()
+                .and_then(|v| ApplicationLogLevel::parse(v.as_str())),
+            system_log_level: l
+                .system_log_level()
+                .and_then(|v| SystemLogLevel::parse(v.as_str())),
+        }),
         invoke_arn: Some(format!(
             "arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations"
         )),

@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 use aws_sdk_lambda::operation::create_function::builders::CreateFunctionFluentBuilder;
 use aws_sdk_lambda::operation::update_function_configuration::builders::UpdateFunctionConfigurationFluentBuilder as UpdateConfig;
 use aws_sdk_lambda::types::{
-    Architecture, DeadLetterConfig, Environment, EphemeralStorage, FunctionCode, Runtime,
-    TracingConfig, TracingMode, VpcConfig,
+    ApplicationLogLevel, Architecture, DeadLetterConfig, Environment, EphemeralStorage,
+    FunctionCode, LogFormat, LoggingConfig, Runtime, SystemLogLevel, TracingConfig, TracingMode,
+    VpcConfig,
 };
 use eco_schema::SpecEnum;
 
@@ -46,6 +47,7 @@ const CONFIG: &[(&str, Setter)] = &[
     ("dead-letter", |r, f, _| {
         r.dead_letter_config(dead_letter(f))
     }),
+    ("logging", |r, f, _| r.logging_config(logging(f))),
 ];
 
 /// Whether UpdateFunctionConfiguration sets `attr`.
@@ -85,6 +87,23 @@ fn dead_letter(f: &LambdaFunction) -> DeadLetterConfig {
     let target = f.dead_letter.as_ref().map(|d| d.target_arn.clone());
     DeadLetterConfig::builder()
         .target_arn(target.unwrap_or_default())
+        .build()
+}
+
+/// The function's LoggingConfig; without a `logging` block, Lambda's defaults (Text logs to
+/// /aws/lambda/NAME).
+fn logging(f: &LambdaFunction) -> LoggingConfig {
+    let l = f.logging.clone().unwrap_or_default();
+    LoggingConfig::builder()
+        .log_format(LogFormat::from(
+            l.format.map_or("Text", |format| format.as_str()),
+        ))
+        .set_log_group(l.log_group)
+        .set_application_log_level(
+            l.application_log_level
+                .map(|v| ApplicationLogLevel::from(v.as_str())),
+        )
+        .set_system_log_level(l.system_log_level.map(|v| SystemLogLevel::from(v.as_str())))
         .build()
 }
 
@@ -130,6 +149,9 @@ pub fn create_request(
     }
     if spec.dead_letter.is_some() {
         req = req.dead_letter_config(dead_letter(spec));
+    }
+    if spec.logging.is_some() {
+        req = req.logging_config(logging(spec));
     }
     req
 }

@@ -44,6 +44,47 @@ pub struct DeadLetter {
     pub target_arn: String,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, SpecEnum)]
+pub enum LogFormat {
+    Text,
+    #[eco(rename = "JSON")]
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, SpecEnum)]
+#[eco(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ApplicationLogLevel {
+    Trace,
+    Debug,
+    Info,
+    Warn,
+    Error,
+    Fatal,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, SpecEnum)]
+#[eco(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum SystemLogLevel {
+    Debug,
+    Info,
+    Warn,
+}
+
+/// `logging log-group="..." format="JSON" ...`: where and how the function logs
+/// (LoggingConfig).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Spec)]
+pub struct Logging {
+    /// the CloudWatch log group the function writes to, e.g. `${log-group.api.name}` (Lambda's
+    /// default: /aws/lambda/NAME)
+    pub log_group: Option<String>,
+    /// Text (Lambda's default) or JSON
+    pub format: Option<LogFormat>,
+    /// with JSON: the least severe application logs kept
+    pub application_log_level: Option<ApplicationLogLevel>,
+    /// with JSON: the least severe Lambda platform logs kept
+    pub system_log_level: Option<SystemLogLevel>,
+}
+
 /// A function: the desired configuration (checked by [`LambdaFunction::desired`]) or what AWS
 /// reports, in one shape. Attributes the schema requires but an operation can do without
 /// (runtime, handler, source, role) are options here.
@@ -101,6 +142,8 @@ pub struct LambdaFunction {
     /// where failed asynchronous invocations go: an SQS queue or SNS topic
     /// (UpdateFunctionConfiguration; removing it removes the dead-letter queue)
     pub dead_letter: Option<DeadLetter>,
+    /// the log group and log format (UpdateFunctionConfiguration)
+    pub logging: Option<Logging>,
     /// publish a new version after each code or configuration change (PublishVersion)
     #[eco(local)]
     pub publish: Option<bool>,
@@ -115,14 +158,14 @@ pub struct LambdaFunction {
     /// ARN of the latest published version
     #[eco(
         computed,
-        derived_from = "name, source-hash, architectures, description, runtime, handler, role, memory, timeout, env, sensitive-env, layers, ephemeral-storage, tracing, vpc, dead-letter, publish",
+        derived_from = "name, source-hash, architectures, description, runtime, handler, role, memory, timeout, env, sensitive-env, layers, ephemeral-storage, tracing, vpc, dead-letter, logging, publish",
         derived_when = "publish"
     )]
     pub qualified_arn: Option<String>,
     /// latest published version, or $LATEST
     #[eco(
         computed,
-        derived_from = "name, source-hash, architectures, description, runtime, handler, role, memory, timeout, env, sensitive-env, layers, ephemeral-storage, tracing, vpc, dead-letter, publish",
+        derived_from = "name, source-hash, architectures, description, runtime, handler, role, memory, timeout, env, sensitive-env, layers, ephemeral-storage, tracing, vpc, dead-letter, logging, publish",
         derived_when = "publish"
     )]
     pub version: Option<String>,
@@ -182,6 +225,12 @@ impl LambdaFunction {
         if let (Some(e), Some(se)) = (&self.env, &self.sensitive_env) {
             if let Some(k) = e.keys().find(|k| se.contains_key(*k)) {
                 return Err(format!("`{k}` is in both env and sensitive-env"));
+            }
+        }
+        if let Some(l) = &self.logging {
+            let levels = l.application_log_level.is_some() || l.system_log_level.is_some();
+            if levels && l.format != Some(LogFormat::Json) {
+                return Err("logging: application-log-level and system-log-level need format=\"JSON\" (Lambda refuses log levels with Text logs)".into());
             }
         }
         if let Some(archs) = self.architectures.as_ref().filter(|a| a.len() != 1) {

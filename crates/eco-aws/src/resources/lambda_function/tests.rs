@@ -369,3 +369,98 @@ fn a_dead_letter_target_is_sent_on_create_and_update_and_read_back() {
     let read = read::from_output(&out, &read::Extra::default()).unwrap();
     assert_eq!(read.dead_letter.unwrap().target_arn, queue);
 }
+
+/// moto keeps no LoggingConfig (docs/testing.md): the requests, the read and the check of log
+/// levels are tested here.
+#[test]
+fn logging_is_sent_on_create_and_update_read_back_and_levels_need_json() {
+    use aws_sdk_lambda::types::{
+        ApplicationLogLevel, FunctionCode, FunctionConfiguration, LogFormat, LoggingConfig,
+        SystemLogLevel,
+    };
+    let client = crate::aws::offline().lambda();
+    let with = |fields: &[(&str, &str)]| {
+        let mut d = Attrs::from([("name".to_string(), s("f"))]);
+        d.insert(
+            "logging".into(),
+            Value::Map(fields.iter().map(|(k, v)| (k.to_string(), s(*v))).collect()),
+        );
+        LambdaFunction::desired(&d, "Op")
+    };
+    let spec = with(&[
+        ("log-group", "/ecogy/api"),
+        ("format", "JSON"),
+        ("application-log-level", "INFO"),
+        ("system-log-level", "WARN"),
+    ])
+    .unwrap();
+    let want = LoggingConfig::builder()
+        .log_format(LogFormat::Json)
+        .log_group("/ecogy/api")
+        .application_log_level(ApplicationLogLevel::Info)
+        .system_log_level(SystemLogLevel::Warn)
+        .build();
+    let create = requests::create_request(
+        client.create_function(),
+        &spec,
+        FunctionCode::builder().build(),
+        &BTreeMap::new(),
+        BTreeMap::new(),
+    );
+    assert_eq!(create.as_input().get_logging_config(), &Some(want.clone()));
+    let changed = ["logging".to_string()];
+    let update = requests::update_config_request(
+        client.update_function_configuration(),
+        &spec,
+        &BTreeMap::new(),
+        &changed,
+    );
+    assert_eq!(update.as_input().get_logging_config(), &Some(want.clone()));
+    assert!(requests::is_config("logging"));
+    // Removed from the configuration: Lambda's defaults (Text, its own log group).
+    let none = LambdaFunction::desired(&Attrs::from([("name".to_string(), s("f"))]), "Op").unwrap();
+    let update = requests::update_config_request(
+        client.update_function_configuration(),
+        &none,
+        &BTreeMap::new(),
+        &changed,
+    );
+    assert_eq!(
+        update.as_input().get_logging_config(),
+        &Some(LoggingConfig::builder().log_format(LogFormat::Text).build())
+    );
+    let create = requests::create_request(
+        client.create_function(),
+        &none,
+        FunctionCode::builder().build(),
+        &BTreeMap::new(),
+        BTreeMap::new(),
+    );
+    assert_eq!(create.as_input().get_logging_config(), &None);
+
+    let out = aws_sdk_lambda::operation::get_function::GetFunctionOutput::builder()
+        .configuration(
+            FunctionConfiguration::builder()
+                .function_name("f")
+                .function_arn("arn:aws:lambda:us-east-1:123456789012:function:f")
+                .logging_config(want)
+                .build(),
+        )
+        .build();
+    let read = read::from_output(&out, &read::Extra::default()).unwrap();
+    assert_eq!(read.logging, spec.logging);
+
+    // Log levels with Text logs: Lambda refuses them, and so does eco before any call.
+    let err = with(&[("format", "Text"), ("application-log-level", "INFO")]).unwrap_err();
+    assert!(
+        err.message.contains("need format=\"JSON\""),
+        "{}",
+        err.message
+    );
+    let err = with(&[("system-log-level", "DEBUG")]).unwrap_err();
+    assert!(
+        err.message.contains("need format=\"JSON\""),
+        "{}",
+        err.message
+    );
+}
