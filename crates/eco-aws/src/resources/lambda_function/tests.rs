@@ -300,10 +300,38 @@ fn spec_refuses_invalid_values() {
     }
 }
 
+/// CreateFunction for `spec` (no code, environment or tags): what it sends.
+fn create_of(
+    client: &aws_sdk_lambda::Client,
+    spec: &LambdaFunction,
+) -> aws_sdk_lambda::operation::create_function::builders::CreateFunctionFluentBuilder {
+    requests::create_request(
+        client.create_function(),
+        spec,
+        aws_sdk_lambda::types::FunctionCode::builder().build(),
+        &BTreeMap::new(),
+        BTreeMap::new(),
+    )
+}
+
+/// UpdateFunctionConfiguration of `changed` for `spec`: what it sends.
+fn update_of(
+    client: &aws_sdk_lambda::Client,
+    spec: &LambdaFunction,
+    changed: &[String],
+) -> aws_sdk_lambda::operation::update_function_configuration::builders::UpdateFunctionConfigurationFluentBuilder{
+    requests::update_config_request(
+        client.update_function_configuration(),
+        spec,
+        &BTreeMap::new(),
+        changed,
+    )
+}
+
 /// moto keeps no DeadLetterConfig (docs/testing.md): the requests and the read are checked here.
 #[test]
 fn a_dead_letter_target_is_sent_on_create_and_update_and_read_back() {
-    use aws_sdk_lambda::types::{DeadLetterConfig, FunctionCode, FunctionConfiguration};
+    use aws_sdk_lambda::types::{DeadLetterConfig, FunctionConfiguration};
     let client = crate::aws::offline().lambda();
     let queue = "arn:aws:sqs:us-east-1:123456789012:failed";
     let mut d = Attrs::from([("name".to_string(), s("f"))]);
@@ -312,48 +340,26 @@ fn a_dead_letter_target_is_sent_on_create_and_update_and_read_back() {
         Value::Map(BTreeMap::from([("target-arn".to_string(), s(queue))])),
     );
     let spec = LambdaFunction::desired(&d, "Op").unwrap();
-    let create = requests::create_request(
-        client.create_function(),
-        &spec,
-        FunctionCode::builder().build(),
-        &BTreeMap::new(),
-        BTreeMap::new(),
-    );
+    let create = create_of(&client, &spec);
     assert_eq!(
         create.as_input().get_dead_letter_config(),
         &Some(DeadLetterConfig::builder().target_arn(queue).build())
     );
     let changed = ["dead-letter".to_string()];
-    let update = requests::update_config_request(
-        client.update_function_configuration(),
-        &spec,
-        &BTreeMap::new(),
-        &changed,
-    );
+    let update = update_of(&client, &spec, &changed);
     assert_eq!(
         update.as_input().get_dead_letter_config(),
         &Some(DeadLetterConfig::builder().target_arn(queue).build())
     );
     // Removed from the configuration: an empty target removes it.
     let none = LambdaFunction::desired(&Attrs::from([("name".to_string(), s("f"))]), "Op").unwrap();
-    let update = requests::update_config_request(
-        client.update_function_configuration(),
-        &none,
-        &BTreeMap::new(),
-        &changed,
-    );
+    let update = update_of(&client, &none, &changed);
     assert_eq!(
         update.as_input().get_dead_letter_config(),
         &Some(DeadLetterConfig::builder().target_arn("").build())
     );
     // Without one, a create sends none.
-    let create = requests::create_request(
-        client.create_function(),
-        &none,
-        FunctionCode::builder().build(),
-        &BTreeMap::new(),
-        BTreeMap::new(),
-    );
+    let create = create_of(&client, &none);
     assert_eq!(create.as_input().get_dead_letter_config(), &None);
     assert!(requests::is_config("dead-letter"));
 
@@ -375,8 +381,7 @@ fn a_dead_letter_target_is_sent_on_create_and_update_and_read_back() {
 #[test]
 fn logging_is_sent_on_create_and_update_read_back_and_levels_need_json() {
     use aws_sdk_lambda::types::{
-        ApplicationLogLevel, FunctionCode, FunctionConfiguration, LogFormat, LoggingConfig,
-        SystemLogLevel,
+        ApplicationLogLevel, FunctionConfiguration, LogFormat, LoggingConfig, SystemLogLevel,
     };
     let client = crate::aws::offline().lambda();
     let with = |fields: &[(&str, &str)]| {
@@ -400,42 +405,20 @@ fn logging_is_sent_on_create_and_update_read_back_and_levels_need_json() {
         .application_log_level(ApplicationLogLevel::Info)
         .system_log_level(SystemLogLevel::Warn)
         .build();
-    let create = requests::create_request(
-        client.create_function(),
-        &spec,
-        FunctionCode::builder().build(),
-        &BTreeMap::new(),
-        BTreeMap::new(),
-    );
+    let create = create_of(&client, &spec);
     assert_eq!(create.as_input().get_logging_config(), &Some(want.clone()));
     let changed = ["logging".to_string()];
-    let update = requests::update_config_request(
-        client.update_function_configuration(),
-        &spec,
-        &BTreeMap::new(),
-        &changed,
-    );
+    let update = update_of(&client, &spec, &changed);
     assert_eq!(update.as_input().get_logging_config(), &Some(want.clone()));
     assert!(requests::is_config("logging"));
     // Removed from the configuration: Lambda's defaults (Text, its own log group).
     let none = LambdaFunction::desired(&Attrs::from([("name".to_string(), s("f"))]), "Op").unwrap();
-    let update = requests::update_config_request(
-        client.update_function_configuration(),
-        &none,
-        &BTreeMap::new(),
-        &changed,
-    );
+    let update = update_of(&client, &none, &changed);
     assert_eq!(
         update.as_input().get_logging_config(),
         &Some(LoggingConfig::builder().log_format(LogFormat::Text).build())
     );
-    let create = requests::create_request(
-        client.create_function(),
-        &none,
-        FunctionCode::builder().build(),
-        &BTreeMap::new(),
-        BTreeMap::new(),
-    );
+    let create = create_of(&client, &none);
     assert_eq!(create.as_input().get_logging_config(), &None);
 
     let out = aws_sdk_lambda::operation::get_function::GetFunctionOutput::builder()
