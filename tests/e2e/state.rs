@@ -181,25 +181,43 @@ fn two_processes_one_lock_then_force_unlock() {
     .unwrap();
     assert!(run(d, &["state", "push", "in.json"], &env).status.success());
 
-    // Two runs at once, each holding the lock 4 s: exactly one wins.
+    // Two runs at once: the first holds the lock until the test releases it (no timing
+    // window), the second finds it held and fails naming the holder; then the first finishes.
     let bin = assert_cmd::cargo::cargo_bin("eco");
-    let spawn = |args: &[&str], hold_ms: u64| {
+    let spawn = |args: &[&str], hold: &[(&str, String)]| {
         Command::new(&bin)
             .args(args)
             .current_dir(d)
             .envs(env.iter().cloned())
             .env("NO_COLOR", "1")
-            .env("ECO_TEST_HOLD_LOCK_MS", hold_ms.to_string())
+            .envs(hold.iter().cloned())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap()
     };
-    let a = spawn(&["state", "rm", "s3-bucket.data"], 4000);
-    let b = spawn(&["state", "rm", "s3-bucket.data"], 4000);
-    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
-    let wins = [&a, &b].iter().filter(|o| o.status.success()).count();
-    assert_eq!(wins, 1, "a: {}\nb: {}", stderr(&a), stderr(&b));
+    let release = d.join("release-lock");
+    let held = d.join("release-lock.held");
+    let holder_env = [(
+        "ECO_TEST_HOLD_LOCK_UNTIL",
+        release.to_string_lossy().into_owned(),
+    )];
+    let a = spawn(&["state", "rm", "s3-bucket.data"], &holder_env);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !held.exists() {
+        assert!(
+            Instant::now() < deadline,
+            "the first run never took the lock"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let b = spawn(&["state", "rm", "s3-bucket.data"], &[])
+        .wait_with_output()
+        .unwrap();
+    std::fs::write(&release, "").unwrap();
+    let a = a.wait_with_output().unwrap();
+    assert!(a.status.success(), "a: {}", stderr(&a));
+    assert!(!b.status.success(), "b: {}", stderr(&b));
     let loser = if a.status.success() { &b } else { &a };
     assert_eq!(loser.status.code(), Some(1));
     let msg = stderr(loser);
@@ -217,7 +235,7 @@ fn two_processes_one_lock_then_force_unlock() {
     // It waits for the lock (the probes below take it for a moment while it is free).
     let mut holder = spawn(
         &["state", "rm", "s3-bucket.b", "-lock-timeout", "60s"],
-        60_000,
+        &[("ECO_TEST_HOLD_LOCK_MS", "60000".to_string())],
     );
     let deadline = Instant::now() + Duration::from_secs(60);
     let lock_id = loop {

@@ -10,7 +10,9 @@
 //! [`budget`]) is scaled by `ECO_TEST_TIME_SCALE` for tests.
 
 use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use eco_provider::OpError;
 
@@ -108,7 +110,8 @@ mod tests {
         assert_eq!(looks, 3);
     }
 
-    #[tokio::test]
+    // Paused time: the pauses advance the clock exactly, so the looks and the time are exact.
+    #[tokio::test(start_paused = true)]
     async fn gives_up_after_the_limit_with_the_last_thing_seen() {
         let limit = Backoff::new(
             Duration::from_millis(5),
@@ -125,8 +128,13 @@ mod tests {
         .await
         .unwrap();
         assert_eq!(found, Err(looks));
+        // One look every 5 ms while the next pause still fits the (scaled) 30 ms budget.
+        let limit = budget(Duration::from_millis(30));
+        let pauses = looks - 1;
         assert!(looks >= 2, "{looks} looks");
-        assert!(started.elapsed() < Duration::from_secs(1));
+        assert_eq!(started.elapsed(), Duration::from_millis(5) * pauses);
+        assert!(started.elapsed() <= limit, "{:?}", started.elapsed());
+        assert!(started.elapsed() + Duration::from_millis(5) > limit);
     }
 
     #[tokio::test]

@@ -586,7 +586,9 @@ async fn non_lock_errors_are_not_retried() {
 
 // ---- group commit ----
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+// Paused time on one thread: the 100 submissions are all made while the first write sleeps,
+// whatever the machine's load, so the count of writes is exact.
+#[tokio::test(start_paused = true)]
 async fn concurrent_submissions_share_writes_and_each_is_durable() {
     let backend = Arc::new(MemoryBackend::with_write_delay(Duration::from_millis(30)));
     let (state, version) = backend.read("dev").await.unwrap().into_state_or_new("dev");
@@ -613,7 +615,7 @@ async fn concurrent_submissions_share_writes_and_each_is_durable() {
     }
     let writes = backend.write_count();
     eprintln!("100 concurrent submissions -> {writes} writes");
-    assert!(writes < 10, "100 submissions took {writes} writes");
+    assert!(writes <= 2, "100 submissions took {writes} writes");
     assert_eq!(backend.max_concurrent_writes(), 1);
     let history = backend.history("dev");
     assert_eq!(history.len(), writes);
@@ -915,17 +917,22 @@ fn upsert_all_of_100_000_new_resources_is_n_log_n() {
         full * 10 < half * 25,
         "2x resources cost {full} comparisons against {half}: more than 2.5x"
     );
-    let started = std::time::Instant::now();
+    // 100,000 new resources in reverse order at once: counted, not timed (no wall-clock bound
+    // in a unit test): N log N is ~1.7 million comparisons; the quadratic insertion was billions.
     let mut state = State::new("dev");
-    state.upsert_all(
+    let mut count = 0usize;
+    state.upsert_all_by(
         (0..100_000)
             .rev()
             .map(|i| resource(&format!("s3-bucket.b{i}"), "x")),
+        &mut |a: &str, b: &str| {
+            count += 1;
+            a.cmp(b)
+        },
     );
     assert_eq!(state.resources.len(), 100_000);
     assert!(
-        started.elapsed() < Duration::from_secs(30),
-        "storing 100,000 resources took {:?}",
-        started.elapsed()
+        count < 100_000 * 17 * 2,
+        "storing 100,000 resources made {count} comparisons"
     );
 }

@@ -436,7 +436,9 @@ async fn a_waiting_locker_gets_the_lock_once_released() {
     assert_eq!(two.lock_holder("dev").await.unwrap().unwrap().id, second.id);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+// One thread: the 40 tasks each submit while the writer waits on S3, so which submissions share
+// a write does not depend on how the machine schedules threads.
+#[tokio::test]
 async fn group_committed_writes_against_s3() {
     use eco_state::{Mutation, Operation, PendingIntent, StateWriter};
     use std::sync::Arc;
@@ -473,7 +475,7 @@ async fn group_committed_writes_against_s3() {
     assert!(last.pending.is_empty());
     // 80 durable submissions, far fewer conditional writes (each one a serial).
     assert!(
-        last.serial < 40,
+        last.serial <= 4,
         "80 submissions took {} writes",
         last.serial
     );

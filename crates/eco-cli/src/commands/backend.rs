@@ -190,14 +190,25 @@ pub async fn interruptible<T>(
     }
 }
 
-/// Test hook: `ECO_TEST_HOLD_LOCK_MS=N` holds the lock N ms before working, so that end-to-end
-/// tests can run two eco processes against one lock deterministically.
+/// Test hooks, so that end-to-end tests can run two eco processes against one lock
+/// deterministically: `ECO_TEST_HOLD_LOCK_MS=N` holds the lock N ms before working;
+/// `ECO_TEST_HOLD_LOCK_UNTIL=PATH` writes `PATH.held` once it holds the lock, then works only
+/// once `PATH` exists (the test decides when, not a timing window).
 async fn test_hook_hold_lock() {
     if let Some(ms) = std::env::var("ECO_TEST_HOLD_LOCK_MS")
         .ok()
         .and_then(|v| v.parse::<u64>().ok())
     {
         tokio::time::sleep(Duration::from_millis(ms)).await;
+    }
+    if let Some(release) = std::env::var_os("ECO_TEST_HOLD_LOCK_UNTIL") {
+        let release = std::path::PathBuf::from(release);
+        let mut held = release.clone().into_os_string();
+        held.push(".held");
+        let _ = std::fs::write(&held, b"");
+        while !release.exists() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 }
 
