@@ -349,6 +349,19 @@ async fn rest_authorizer_standard() {
     ]);
     let live = p.create(&ctx, &lambda, "t").await.unwrap();
     assert_eq!(live.attrs["type"], s("TOKEN"));
+    // Another API forces a new authorizer: beside the old one (another API's authorizer never
+    // answers the new one's find).
+    let (other, _) = make_api(&aws, "other").await;
+    let mut moved = desired.clone();
+    moved.insert("rest-api".into(), s(&other));
+    standard::replace(Replacement {
+        provider: &p,
+        ctx: OpContext::new("rest-authorizer.replaced", "ecogy", "dev"),
+        desired: desired.clone(),
+        replaced: moved,
+        beside: true,
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -415,6 +428,17 @@ async fn rest_deployment_and_stage_standard() {
         .map(String::from)
         .to_vec(),
         token: "t".into(),
+    })
+    .await;
+    // Another name forces a new stage: beside the old one.
+    let mut renamed = stage.clone();
+    renamed.insert("name".into(), s("live"));
+    standard::replace(Replacement {
+        provider: &sp,
+        ctx: OpContext::new("rest-stage.replaced", "ecogy", "dev"),
+        desired: stage.clone(),
+        replaced: renamed,
+        beside: true,
     })
     .await;
     let live = sp.create(&sctx, &stage, "t").await.unwrap();
