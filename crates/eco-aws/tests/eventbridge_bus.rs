@@ -3,7 +3,7 @@
 
 use eco_aws::resources::eventbridge_bus::Provider;
 use eco_aws::Aws;
-use eco_provider::standard::{self, Case};
+use eco_provider::standard::{self, Case, Replacement};
 use eco_provider::values::{s, tags};
 use eco_provider::{Attrs, ErrorKind, OpContext, ResourceProvider, Value};
 use eco_test_support::Moto;
@@ -59,4 +59,27 @@ async fn bus_standard_ownership_and_import() {
         p.create(&ctx, &default, "t").await.unwrap_err().kind,
         ErrorKind::Invalid
     );
+}
+
+/// Another name forces a new bus: beside the old one.
+#[tokio::test]
+async fn bus_standard_replacement() {
+    let moto = Moto::start();
+    let aws = Aws::for_endpoint(&moto.endpoint(), "us-east-1");
+    let p = Provider::new(&aws);
+    let ctx = OpContext::new("eventbridge-bus.jobs", "ecogy", "dev");
+    let bus = |name: &str| {
+        Attrs::from([
+            ("name".to_string(), s(name)),
+            ("tags".to_string(), tags(&ctx, &[])),
+        ])
+    };
+    standard::replace(Replacement {
+        provider: &p,
+        ctx: ctx.clone(),
+        desired: bus("jobs-old"),
+        replaced: bus("jobs-new"),
+        beside: true,
+    })
+    .await;
 }

@@ -6,7 +6,7 @@
 mod common;
 
 use eco_aws::resources::{iam_policy, iam_role_policy_attachment};
-use eco_provider::standard::{self, Case};
+use eco_provider::standard::{self, Case, Replacement};
 use eco_provider::values::{s, tags};
 use eco_provider::{Attrs, ErrorKind, OpContext, ResourceProvider};
 use eco_test_support::Moto;
@@ -251,4 +251,35 @@ async fn import_ownership_and_attaching_a_managed_policy() {
         .delete(&ctx, &gone, &Attrs::new())
         .await
         .expect("nothing to detach");
+}
+
+/// Another name forces a new policy (beside the old one); another policy ARN a new attachment
+/// (beside the old one: a role takes several).
+#[tokio::test]
+async fn standard_replacements() {
+    let t = setup();
+    let ctx = ctx();
+    standard::replace(Replacement {
+        provider: &t.policies,
+        ctx: ctx.clone(),
+        desired: policy(&ctx, "ecogy-dev-old", READ_DOC),
+        replaced: policy(&ctx, "ecogy-dev-new", READ_DOC),
+        beside: true,
+    })
+    .await;
+    common::hand_made_role(&t.aws, "api").await;
+    let attachment = |arn: &str| {
+        Attrs::from([
+            ("role".to_string(), s("api")),
+            ("policy-arn".to_string(), s(arn)),
+        ])
+    };
+    standard::replace(Replacement {
+        provider: &t.attachments,
+        ctx: OpContext::new("iam-role-policy-attachment.read", "ecogy", "dev"),
+        desired: attachment(READ_ONLY),
+        replaced: attachment("arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"),
+        beside: true,
+    })
+    .await;
 }

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use eco_aws::resources::log_group;
-use eco_provider::standard::{self, Case};
+use eco_provider::standard::{self, Case, Replacement};
 use eco_provider::values::{s, tags};
 use eco_provider::{Attrs, ErrorKind, OpContext, ResourceProvider, Value};
 use eco_test_support::Moto;
@@ -145,4 +145,19 @@ async fn retention_forever_stored_bytes_and_import() {
         names.contains_key("/by/hand") && names.contains_key(name),
         "{names:?}"
     );
+}
+
+/// Another name forces a new group: beside the old one.
+#[tokio::test]
+async fn standard_replacement() {
+    let (_moto, _aws, provider) = setup();
+    let ctx = ctx();
+    standard::replace(Replacement {
+        provider: &provider,
+        ctx: ctx.clone(),
+        desired: group(&ctx, "/ecogy/dev/old"),
+        replaced: group(&ctx, "/ecogy/dev/new"),
+        beside: true,
+    })
+    .await;
 }

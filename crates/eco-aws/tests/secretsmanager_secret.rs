@@ -4,7 +4,7 @@
 
 use aws_sdk_secretsmanager::error::ProvideErrorMetadata;
 use eco_aws::resources::secretsmanager_secret;
-use eco_provider::standard::{self, Case};
+use eco_provider::standard::{self, Case, Replacement};
 use eco_provider::values::{s, tags};
 use eco_provider::{Attrs, ErrorKind, OpContext, ResourceProvider, Value};
 use eco_test_support::Moto;
@@ -163,4 +163,20 @@ async fn recovery_window_restore_versions_import_and_ownership() {
         .await
         .unwrap();
     assert_eq!(got.secret_string(), Some("x"), "untouched");
+}
+
+/// Another name forces a new secret: beside the old one (deleted with its recovery window, the
+/// old one reads as gone).
+#[tokio::test]
+async fn standard_replacement() {
+    let (_moto, _aws, provider) = setup();
+    let ctx = ctx();
+    standard::replace(Replacement {
+        provider: &provider,
+        ctx: ctx.clone(),
+        desired: secret(&ctx, "ecogy/dev/old", "tok"),
+        replaced: secret(&ctx, "ecogy/dev/new", "tok"),
+        beside: true,
+    })
+    .await;
 }

@@ -4,7 +4,7 @@
 
 use eco_aws::resources::sqs_queue::Provider;
 use eco_aws::Aws;
-use eco_provider::standard::{self, Case};
+use eco_provider::standard::{self, Case, Replacement};
 use eco_provider::values::{map, s, tags};
 use eco_provider::{Attrs, ErrorKind, OpContext, ResourceProvider, Value};
 use eco_test_support::Moto;
@@ -204,4 +204,35 @@ async fn a_queue_made_by_hand_is_not_taken_and_imports_by_name_or_url() {
     assert_eq!(p.import(&c, "nothing-here").await.unwrap(), None);
     let listed = p.list(&c).await.unwrap().unwrap();
     assert!(listed.iter().any(|l| l.id == url));
+}
+
+/// Another name, or standard to FIFO (AWS fixes both at creation), forces a new queue: beside
+/// the old one.
+#[tokio::test]
+async fn standard_replacement() {
+    let (_moto, aws) = setup();
+    let p = Provider::new(&aws);
+    let c = ctx("jobs");
+    let queue = |name: &str| {
+        Attrs::from([
+            ("name".to_string(), s(name)),
+            ("tags".to_string(), tags(&c, &[])),
+        ])
+    };
+    standard::replace(Replacement {
+        provider: &p,
+        ctx: c.clone(),
+        desired: queue("jobs-old"),
+        replaced: queue("jobs-new"),
+        beside: true,
+    })
+    .await;
+    standard::replace(Replacement {
+        provider: &p,
+        ctx: c.clone(),
+        desired: queue("orders"),
+        replaced: with(&queue("orders.fifo"), &[("fifo", Value::Bool(true))]),
+        beside: true,
+    })
+    .await;
 }

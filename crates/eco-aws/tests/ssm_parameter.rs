@@ -2,7 +2,7 @@
 //! update that changes nothing publishing no version, import, and someone else's parameter.
 
 use eco_aws::resources::ssm_parameter;
-use eco_provider::standard::{self, Case};
+use eco_provider::standard::{self, Case, Replacement};
 use eco_provider::values::{s, tags};
 use eco_provider::{Attrs, ErrorKind, OpContext, ResourceProvider, Value};
 use eco_test_support::Moto;
@@ -122,4 +122,29 @@ async fn secure_strings_lists_versions_and_import() {
     assert_eq!(err.kind, ErrorKind::Conflict, "{err}");
     let listed = provider.list(&ctx).await.unwrap().unwrap();
     assert_eq!(listed.len(), 3, "{listed:?}");
+}
+
+/// Another name, or another type (AWS cannot change a parameter's type in place), forces a
+/// new parameter: another name beside the old one; another type under the same name, destroy
+/// first.
+#[tokio::test]
+async fn standard_replacement() {
+    let (_moto, _aws, provider) = setup();
+    let ctx = ctx();
+    standard::replace(Replacement {
+        provider: &provider,
+        ctx: ctx.clone(),
+        desired: parameter(&ctx, "/ecogy/dev/old", "String", "v"),
+        replaced: parameter(&ctx, "/ecogy/dev/new", "String", "v"),
+        beside: true,
+    })
+    .await;
+    standard::replace(Replacement {
+        provider: &provider,
+        ctx: ctx.clone(),
+        desired: parameter(&ctx, "/ecogy/dev/kind", "String", "a"),
+        replaced: parameter(&ctx, "/ecogy/dev/kind", "StringList", "a,b"),
+        beside: false,
+    })
+    .await;
 }
