@@ -256,14 +256,7 @@ impl Provider {
             "GetDistribution",
             "a DistributionConfig",
         )?;
-        let origins: Vec<String> = config
-            .origins()
-            .map(|o| o.items())
-            .unwrap_or_default()
-            .iter()
-            .filter(|o| o.custom_origin_config().is_none())
-            .map(|o| o.id().to_string())
-            .collect();
+        let origins = read::origins_to_look_up(config);
         let oacs = if origins.is_empty() {
             HashMap::new()
         } else {

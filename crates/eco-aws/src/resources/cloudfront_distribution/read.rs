@@ -78,6 +78,24 @@ macro_rules! behavior_of {
     }};
 }
 
+/// The origins whose OAC must be looked up by name: only those answered with no origin type at
+/// all (moto's answer; AWS always names S3OriginConfig or CustomOriginConfig, and the OAC id).
+/// On AWS this is empty, so a read lists no OACs, and an S3 origin answered without an OAC id
+/// reads as reached without one: a lost attachment shows as drift.
+pub fn origins_to_look_up(c: &DistributionConfig) -> Vec<String> {
+    c.origins()
+        .map(|o| o.items())
+        .unwrap_or_default()
+        .iter()
+        .filter(|o| {
+            o.custom_origin_config().is_none()
+                && o.s3_origin_config().is_none()
+                && o.origin_access_control_id().is_none_or(str::is_empty)
+        })
+        .map(|o| o.id().to_string())
+        .collect()
+}
+
 /// An origin as the spec holds it, and the OAC it is reached through. `oac_by_origin`: eco's
 /// OACs of this address, for an answer that names no origin type (see the module docs).
 fn origin(o: &cf::Origin, oac_by_origin: &HashMap<String, String>) -> (Origin, Option<String>) {

@@ -166,6 +166,56 @@ fn origins_without_a_type_take_ecos_oac_by_name() {
     );
     let without = config_attrs(&stripped, &HashMap::new());
     assert!(format!("{without:?}").contains("\"origin-access-control\": Bool(false)"));
+    assert_eq!(
+        read::origins_to_look_up(&stripped),
+        vec!["site".to_string()]
+    );
+}
+
+#[test]
+fn an_aws_answer_needs_no_oac_lookup_and_a_lost_attachment_is_drift() {
+    // AWS names the OAC (and S3OriginConfig) of an S3 origin: nothing to look up by name.
+    let c = distribution_config(
+        &site(),
+        &HashMap::from([("site".to_string(), "X".to_string())]),
+        "t",
+        None,
+    )
+    .unwrap();
+    assert!(read::origins_to_look_up(&c).is_empty());
+    // The same origin answered with S3OriginConfig but no OAC id (detached outside eco): it
+    // reads as reached without an OAC, whatever eco's OACs are, so the plan shows the change.
+    let site_origin = c.origins().unwrap().items()[0].clone();
+    assert_eq!(site_origin.id(), "site");
+    let detached = Origin::builder()
+        .id("site")
+        .domain_name(site_origin.domain_name())
+        .s3_origin_config(
+            aws_sdk_cloudfront::types::S3OriginConfig::builder()
+                .origin_access_identity("")
+                .build(),
+        )
+        .build()
+        .unwrap();
+    let answered = rebuild(&c)
+        .origins(
+            Origins::builder()
+                .quantity(1)
+                .items(detached)
+                .build()
+                .unwrap(),
+        )
+        .build()
+        .unwrap();
+    assert!(read::origins_to_look_up(&answered).is_empty());
+    let read_back = config_attrs(
+        &answered,
+        &HashMap::from([("site".to_string(), "X".to_string())]),
+    );
+    assert!(
+        format!("{read_back:?}").contains("\"origin-access-control\": Bool(false)"),
+        "{read_back:?}"
+    );
 }
 
 #[test]
