@@ -262,3 +262,172 @@ impl<A: PolicyApi> ResourceProvider for PolicyProvider<A> {
         A::transient()
     }
 }
+
+/// A policy type's calls, written once for the three: the module's `Api` ([`PolicyApi`] over
+/// its spec, `schema()`, `TYPE_NAME`, `policy_config` and `from_sdk`), its `TRANSIENT` rules,
+/// `got` (an answer's policy, which AWS always returns, as [`Got`]) and `update_request`
+/// (Update with the whole configuration, If-Match the ETag). The arguments name the type's
+/// SDK shapes and calls, e.g. `CachePolicy`, `get_cache_policy`, `"CachePolicy"`.
+macro_rules! policy_api {
+    (
+        spec: $spec:ty,
+        what: $what:literal,
+        noun: $noun:literal,
+        plural: $plural:literal,
+        sdk: $sdk:ty,
+        config: $config:ty,
+        kind: $kind:ident,
+        update_builder: $builder:ty,
+        calls: ($get:ident, $list:ident, $create:ident, $update:ident, $delete:ident),
+        answer: ($answer:ident, $set_config:ident, $list_answer:ident) $(,)?
+    ) => {
+        const TRANSIENT: &[eco_provider::Transient] = &[
+            eco_provider::Transient {
+                operations: &[concat!("Delete", $noun)],
+                codes: &[concat!($noun, "InUse")],
+                message: None,
+                budget: std::time::Duration::from_secs(600),
+                why: "a distribution that stopped using the policy is still deploying",
+            },
+            eco_provider::Transient {
+                operations: &[concat!("Update", $noun), concat!("Delete", $noun)],
+                codes: &["PreconditionFailed", "InvalidIfMatchVersion"],
+                message: None,
+                budget: std::time::Duration::from_secs(120),
+                why: "the policy changed since its ETag was read (eco reads it again)",
+            },
+        ];
+
+        fn got(
+            policy: Option<&$sdk>,
+            etag: Option<&str>,
+            op: &str,
+        ) -> Result<$crate::cloudfront_policy::Got<$spec>, eco_provider::OpError> {
+            let policy = $crate::calls::answered(policy, op, $noun)?;
+            Ok($crate::cloudfront_policy::Got {
+                id: policy.id().to_string(),
+                etag: etag.map(str::to_string),
+                spec: from_sdk(policy, etag),
+            })
+        }
+
+        #[doc = concat!("Update", $noun, " of `id` with the whole configuration, If-Match `etag`.")]
+        pub fn update_request(req: $builder, id: &str, etag: &str, config: $config) -> $builder {
+            req.id(id).if_match(etag).$set_config(config)
+        }
+
+        #[doc = concat!("The ", $what, " calls.")]
+        pub struct Api;
+
+        #[async_trait::async_trait]
+        impl $crate::cloudfront_policy::PolicyApi for Api {
+            type Spec = $spec;
+            const TYPE_NAME: &'static str = TYPE_NAME;
+            const WHAT: &'static str = $what;
+            const CREATE: &'static str = concat!("Create", $noun);
+            const ALREADY_EXISTS: &'static str = concat!($noun, "AlreadyExists");
+            const GET: &'static str = concat!("Get", $noun);
+            const LIST: &'static str = concat!("List", $plural);
+
+            fn schema() -> eco_schema::Schema {
+                schema()
+            }
+            fn transient() -> &'static [eco_provider::Transient] {
+                TRANSIENT
+            }
+            fn name(spec: &Self::Spec) -> &str {
+                &spec.name
+            }
+            fn settings(spec: &Self::Spec) -> Self::Spec {
+                let mut s = spec.clone();
+                (s.id, s.etag) = (None, None);
+                s
+            }
+
+            async fn get(
+                cf: &aws_sdk_cloudfront::Client,
+                id: &str,
+            ) -> Result<Option<$crate::cloudfront_policy::Got<Self::Spec>>, eco_provider::OpError>
+            {
+                let call = cf.$get().id(id).send();
+                let gone = |e: &_| $crate::aws::has_code(e, &[concat!("No", $noun)]);
+                match $crate::calls::get_optional(Self::GET, gone, call).await? {
+                    Some(out) => got(out.$answer(), out.e_tag(), Self::GET).map(Some),
+                    None => Ok(None),
+                }
+            }
+
+            async fn list_page(
+                cf: &aws_sdk_cloudfront::Client,
+                kind: $crate::cloudfront_policy::Kind,
+                marker: Option<String>,
+            ) -> Result<
+                (
+                    Vec<$crate::cloudfront_policy::Got<Self::Spec>>,
+                    Option<String>,
+                ),
+                eco_provider::OpError,
+            > {
+                let out = cf
+                    .$list()
+                    .r#type(match kind {
+                        $crate::cloudfront_policy::Kind::Managed => $kind::Managed,
+                        $crate::cloudfront_policy::Kind::Custom => $kind::Custom,
+                    })
+                    .set_marker(marker)
+                    .send()
+                    .await
+                    .map_err(|e| $crate::aws::op_error(Self::LIST, e))?;
+                let Some(list) = out.$list_answer() else {
+                    return Ok((Vec::new(), None));
+                };
+                let items = list
+                    .items()
+                    .iter()
+                    .filter_map(|s| s.$answer())
+                    .map(|p| got(Some(p), None, Self::LIST))
+                    .collect::<Result<_, _>>()?;
+                Ok((
+                    items,
+                    $crate::cloudfront_policy::next_marker(list.next_marker()),
+                ))
+            }
+
+            async fn create(
+                cf: &aws_sdk_cloudfront::Client,
+                spec: &Self::Spec,
+            ) -> Result<$crate::cloudfront_policy::Got<Self::Spec>, eco_provider::OpError> {
+                let out = cf
+                    .$create()
+                    .$set_config(policy_config(spec)?)
+                    .send()
+                    .await
+                    .map_err(|e| $crate::aws::op_error(Self::CREATE, e))?;
+                got(out.$answer(), out.e_tag(), Self::CREATE)
+            }
+
+            async fn update(
+                cf: &aws_sdk_cloudfront::Client,
+                id: &str,
+                etag: &str,
+                spec: &Self::Spec,
+            ) -> Result<$crate::cloudfront_policy::Got<Self::Spec>, eco_provider::OpError> {
+                let op = concat!("Update", $noun);
+                let req = update_request(cf.$update(), id, etag, policy_config(spec)?);
+                let out = req.send().await.map_err(|e| $crate::aws::op_error(op, e))?;
+                got(out.$answer(), out.e_tag(), op)
+            }
+
+            async fn delete(
+                cf: &aws_sdk_cloudfront::Client,
+                id: &str,
+                etag: &str,
+            ) -> Result<(), eco_provider::OpError> {
+                let call = cf.$delete().id(id).if_match(etag).send();
+                let gone = |e: &_| $crate::aws::has_code(e, &[concat!("No", $noun)]);
+                $crate::calls::delete_if_present(concat!("Delete", $noun), gone, call).await
+            }
+        }
+    };
+}
+pub(crate) use policy_api;

@@ -207,6 +207,30 @@ pub trait Part: Sized + Send + Sync + 'static {
     async fn delete(c: &Client, api: &str, key: &str) -> Result<(), OpError>;
 }
 
+/// The [`Part`] items every part of a REST API writes the same way: its type, how its key is
+/// written, its read operation's name, its schema, its desired value (the module's
+/// `desired_of`, which adds the part's own checks) and its API (`rest_api`).
+macro_rules! part {
+    ($spec:ty, $key:literal, $get:literal) => {
+        const TY: &'static str = <$spec>::TYPE_NAME;
+        const KEY: &'static str = $key;
+        const GET: &'static str = $get;
+
+        fn schema() -> eco_schema::Schema {
+            <$spec>::schema()
+        }
+
+        fn desired(attrs: &eco_provider::Attrs, op: &str) -> Result<Self, eco_provider::OpError> {
+            desired_of(attrs, op)
+        }
+
+        fn api(&self) -> &str {
+            &self.rest_api
+        }
+    };
+}
+pub(crate) use part;
+
 /// The operations of a kind of REST API part. What identifies one in its API (a parent and
 /// path part, a method, a name) is what `find` looks for; a create that finds it adopts it and
 /// brings it to the configuration.

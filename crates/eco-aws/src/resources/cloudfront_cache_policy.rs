@@ -12,23 +12,16 @@
 //! - import: by policy id; discover: ListCachePolicies type=custom; lookup (managed policies
 //!   such as Managed-CachingOptimized by name): ListCachePolicies type=managed and custom
 
-use async_trait::async_trait;
 use aws_sdk_cloudfront::types::{
     CachePolicy, CachePolicyConfig, CachePolicyCookieBehavior, CachePolicyCookiesConfig,
     CachePolicyHeaderBehavior, CachePolicyHeadersConfig, CachePolicyQueryStringBehavior,
     CachePolicyQueryStringsConfig, CachePolicyType, CookieNames, Headers,
     ParametersInCacheKeyAndForwardedToOrigin, QueryStringNames,
 };
-use aws_sdk_cloudfront::Client;
-use eco_provider::{OpError, Transient};
+use eco_provider::OpError;
 use eco_schema::{Rule, Schema, Spec, SpecEnum};
-use std::time::Duration;
 
-use crate::aws::{has_code, op_error};
-use crate::calls::{answered, get_optional};
-use crate::cloudfront_policy::{
-    built, next_marker, quantity_and_items, Got, Kind, PolicyApi, PolicyProvider,
-};
+use crate::cloudfront_policy::{built, quantity_and_items, PolicyProvider};
 
 /// Which headers a cache key holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, SpecEnum)]
@@ -130,23 +123,6 @@ pub fn schema() -> Schema {
 
 /// The `cloudfront-cache-policy` operations.
 pub type Provider = PolicyProvider<Api>;
-
-const TRANSIENT: &[Transient] = &[
-    Transient {
-        operations: &["DeleteCachePolicy"],
-        codes: &["CachePolicyInUse"],
-        message: None,
-        budget: Duration::from_secs(600),
-        why: "a distribution that stopped using the policy is still deploying",
-    },
-    Transient {
-        operations: &["UpdateCachePolicy", "DeleteCachePolicy"],
-        codes: &["PreconditionFailed", "InvalidIfMatchVersion"],
-        message: None,
-        budget: Duration::from_secs(120),
-        why: "the policy changed since its ETag was read (eco reads it again)",
-    },
-];
 
 /// The CachePolicyConfig a configuration asks for (AWS's defaults where it says nothing).
 pub fn policy_config(spec: &CloudfrontCachePolicy) -> Result<CachePolicyConfig, OpError> {
@@ -269,133 +245,29 @@ pub fn from_sdk(policy: &CachePolicy, etag: Option<&str>) -> CloudfrontCachePoli
     spec
 }
 
-fn got(
-    policy: Option<&CachePolicy>,
-    etag: Option<&str>,
-    op: &str,
-) -> Result<Got<CloudfrontCachePolicy>, OpError> {
-    let policy = answered(policy, op, "CachePolicy")?;
-    Ok(Got {
-        id: policy.id().to_string(),
-        etag: etag.map(str::to_string),
-        spec: from_sdk(policy, etag),
-    })
-}
-
-type UpdateReq =
-    aws_sdk_cloudfront::operation::update_cache_policy::builders::UpdateCachePolicyFluentBuilder;
-
-/// UpdateCachePolicy of `id` with the whole configuration, If-Match `etag`.
-pub fn update_request(
-    req: UpdateReq,
-    id: &str,
-    etag: &str,
+crate::cloudfront_policy::policy_api! {
+    spec: CloudfrontCachePolicy,
+    what: "cache policy",
+    noun: "CachePolicy",
+    plural: "CachePolicies",
+    sdk: CachePolicy,
     config: CachePolicyConfig,
-) -> UpdateReq {
-    req.id(id).if_match(etag).cache_policy_config(config)
-}
-
-/// The cache policy calls.
-pub struct Api;
-
-#[async_trait]
-impl PolicyApi for Api {
-    type Spec = CloudfrontCachePolicy;
-    const TYPE_NAME: &'static str = TYPE_NAME;
-    const WHAT: &'static str = "cache policy";
-    const CREATE: &'static str = "CreateCachePolicy";
-    const ALREADY_EXISTS: &'static str = "CachePolicyAlreadyExists";
-    const GET: &'static str = "GetCachePolicy";
-    const LIST: &'static str = "ListCachePolicies";
-
-    fn schema() -> Schema {
-        schema()
-    }
-    fn transient() -> &'static [Transient] {
-        TRANSIENT
-    }
-    fn name(spec: &CloudfrontCachePolicy) -> &str {
-        &spec.name
-    }
-    fn settings(spec: &CloudfrontCachePolicy) -> CloudfrontCachePolicy {
-        let mut s = spec.clone();
-        (s.id, s.etag) = (None, None);
-        s
-    }
-
-    async fn get(cf: &Client, id: &str) -> Result<Option<Got<CloudfrontCachePolicy>>, OpError> {
-        let call = cf.get_cache_policy().id(id).send();
-        let gone = |e: &_| has_code(e, &["NoSuchCachePolicy"]);
-        match get_optional(Self::GET, gone, call).await? {
-            Some(out) => got(out.cache_policy(), out.e_tag(), Self::GET).map(Some),
-            None => Ok(None),
-        }
-    }
-
-    async fn list_page(
-        cf: &Client,
-        kind: Kind,
-        marker: Option<String>,
-    ) -> Result<(Vec<Got<CloudfrontCachePolicy>>, Option<String>), OpError> {
-        let out = cf
-            .list_cache_policies()
-            .r#type(match kind {
-                Kind::Managed => CachePolicyType::Managed,
-                Kind::Custom => CachePolicyType::Custom,
-            })
-            .set_marker(marker)
-            .send()
-            .await
-            .map_err(|e| op_error(Self::LIST, e))?;
-        let Some(list) = out.cache_policy_list() else {
-            return Ok((Vec::new(), None));
-        };
-        let items = list
-            .items()
-            .iter()
-            .filter_map(|s| s.cache_policy())
-            .map(|p| got(Some(p), None, Self::LIST))
-            .collect::<Result<_, _>>()?;
-        Ok((items, next_marker(list.next_marker())))
-    }
-
-    async fn create(
-        cf: &Client,
-        spec: &CloudfrontCachePolicy,
-    ) -> Result<Got<CloudfrontCachePolicy>, OpError> {
-        let out = cf
-            .create_cache_policy()
-            .cache_policy_config(policy_config(spec)?)
-            .send()
-            .await
-            .map_err(|e| op_error(Self::CREATE, e))?;
-        got(out.cache_policy(), out.e_tag(), Self::CREATE)
-    }
-
-    async fn update(
-        cf: &Client,
-        id: &str,
-        etag: &str,
-        spec: &CloudfrontCachePolicy,
-    ) -> Result<Got<CloudfrontCachePolicy>, OpError> {
-        let op = "UpdateCachePolicy";
-        let out = update_request(cf.update_cache_policy(), id, etag, policy_config(spec)?)
-            .send()
-            .await
-            .map_err(|e| op_error(op, e))?;
-        got(out.cache_policy(), out.e_tag(), op)
-    }
-
-    async fn delete(cf: &Client, id: &str, etag: &str) -> Result<(), OpError> {
-        let call = cf.delete_cache_policy().id(id).if_match(etag).send();
-        let gone = |e: &_| has_code(e, &["NoSuchCachePolicy"]);
-        crate::calls::delete_if_present("DeleteCachePolicy", gone, call).await
-    }
+    kind: CachePolicyType,
+    update_builder: aws_sdk_cloudfront::operation::update_cache_policy::builders::UpdateCachePolicyFluentBuilder,
+    calls: (
+        get_cache_policy,
+        list_cache_policies,
+        create_cache_policy,
+        update_cache_policy,
+        delete_cache_policy
+    ),
+    answer: (cache_policy, cache_policy_config, cache_policy_list),
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cloudfront_policy::PolicyApi;
     use eco_provider::Value;
 
     fn api_policy() -> CloudfrontCachePolicy {

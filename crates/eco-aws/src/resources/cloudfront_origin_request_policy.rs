@@ -12,9 +12,6 @@
 //! - import: by policy id; discover: ListOriginRequestPolicies type=custom; lookup (managed
 //!   policies such as Managed-CORS-S3Origin by name): type=managed and custom
 
-use std::time::Duration;
-
-use async_trait::async_trait;
 use aws_sdk_cloudfront::types::{
     CookieNames, Headers, OriginRequestPolicy, OriginRequestPolicyConfig,
     OriginRequestPolicyCookieBehavior, OriginRequestPolicyCookiesConfig,
@@ -22,15 +19,10 @@ use aws_sdk_cloudfront::types::{
     OriginRequestPolicyQueryStringBehavior, OriginRequestPolicyQueryStringsConfig,
     OriginRequestPolicyType, QueryStringNames,
 };
-use aws_sdk_cloudfront::Client;
-use eco_provider::{OpError, Transient};
+use eco_provider::OpError;
 use eco_schema::{Schema, Spec, SpecEnum};
 
-use crate::aws::{has_code, op_error};
-use crate::calls::{answered, get_optional};
-use crate::cloudfront_policy::{
-    built, next_marker, quantity_and_items, Got, Kind, PolicyApi, PolicyProvider,
-};
+use crate::cloudfront_policy::{built, quantity_and_items, PolicyProvider};
 pub use crate::resources::cloudfront_cache_policy::{KeyNames as Names, ListBehavior};
 
 /// Which viewer headers go to the origin.
@@ -102,23 +94,6 @@ pub fn schema() -> Schema {
 
 /// The `cloudfront-origin-request-policy` operations.
 pub type Provider = PolicyProvider<Api>;
-
-const TRANSIENT: &[Transient] = &[
-    Transient {
-        operations: &["DeleteOriginRequestPolicy"],
-        codes: &["OriginRequestPolicyInUse"],
-        message: None,
-        budget: Duration::from_secs(600),
-        why: "a distribution that stopped using the policy is still deploying",
-    },
-    Transient {
-        operations: &["UpdateOriginRequestPolicy", "DeleteOriginRequestPolicy"],
-        codes: &["PreconditionFailed", "InvalidIfMatchVersion"],
-        message: None,
-        budget: Duration::from_secs(120),
-        why: "the policy changed since its ETag was read (eco reads it again)",
-    },
-];
 
 /// The OriginRequestPolicyConfig a configuration asks for (none forwarded where it says
 /// nothing).
@@ -233,138 +208,29 @@ pub fn from_sdk(policy: &OriginRequestPolicy, etag: Option<&str>) -> CloudfrontO
     spec
 }
 
-fn got(
-    policy: Option<&OriginRequestPolicy>,
-    etag: Option<&str>,
-    op: &str,
-) -> Result<Got<CloudfrontOriginRequestPolicy>, OpError> {
-    let policy = answered(policy, op, "OriginRequestPolicy")?;
-    Ok(Got {
-        id: policy.id().to_string(),
-        etag: etag.map(str::to_string),
-        spec: from_sdk(policy, etag),
-    })
-}
-
-type UpdateReq = aws_sdk_cloudfront::operation::update_origin_request_policy::builders::UpdateOriginRequestPolicyFluentBuilder;
-
-/// UpdateOriginRequestPolicy of `id` with the whole configuration, If-Match `etag`.
-pub fn update_request(
-    req: UpdateReq,
-    id: &str,
-    etag: &str,
+crate::cloudfront_policy::policy_api! {
+    spec: CloudfrontOriginRequestPolicy,
+    what: "origin request policy",
+    noun: "OriginRequestPolicy",
+    plural: "OriginRequestPolicies",
+    sdk: OriginRequestPolicy,
     config: OriginRequestPolicyConfig,
-) -> UpdateReq {
-    req.id(id)
-        .if_match(etag)
-        .origin_request_policy_config(config)
-}
-
-/// The origin request policy calls.
-pub struct Api;
-
-#[async_trait]
-impl PolicyApi for Api {
-    type Spec = CloudfrontOriginRequestPolicy;
-    const TYPE_NAME: &'static str = TYPE_NAME;
-    const WHAT: &'static str = "origin request policy";
-    const CREATE: &'static str = "CreateOriginRequestPolicy";
-    const ALREADY_EXISTS: &'static str = "OriginRequestPolicyAlreadyExists";
-    const GET: &'static str = "GetOriginRequestPolicy";
-    const LIST: &'static str = "ListOriginRequestPolicies";
-
-    fn schema() -> Schema {
-        schema()
-    }
-    fn transient() -> &'static [Transient] {
-        TRANSIENT
-    }
-    fn name(spec: &Self::Spec) -> &str {
-        &spec.name
-    }
-    fn settings(spec: &Self::Spec) -> Self::Spec {
-        let mut s = spec.clone();
-        (s.id, s.etag) = (None, None);
-        s
-    }
-
-    async fn get(cf: &Client, id: &str) -> Result<Option<Got<Self::Spec>>, OpError> {
-        let call = cf.get_origin_request_policy().id(id).send();
-        let gone = |e: &_| has_code(e, &["NoSuchOriginRequestPolicy"]);
-        match get_optional(Self::GET, gone, call).await? {
-            Some(out) => got(out.origin_request_policy(), out.e_tag(), Self::GET).map(Some),
-            None => Ok(None),
-        }
-    }
-
-    async fn list_page(
-        cf: &Client,
-        kind: Kind,
-        marker: Option<String>,
-    ) -> Result<(Vec<Got<Self::Spec>>, Option<String>), OpError> {
-        let out = cf
-            .list_origin_request_policies()
-            .r#type(match kind {
-                Kind::Managed => OriginRequestPolicyType::Managed,
-                Kind::Custom => OriginRequestPolicyType::Custom,
-            })
-            .set_marker(marker)
-            .send()
-            .await
-            .map_err(|e| op_error(Self::LIST, e))?;
-        let Some(list) = out.origin_request_policy_list() else {
-            return Ok((Vec::new(), None));
-        };
-        let items = list
-            .items()
-            .iter()
-            .filter_map(|s| s.origin_request_policy())
-            .map(|p| got(Some(p), None, Self::LIST))
-            .collect::<Result<_, _>>()?;
-        Ok((items, next_marker(list.next_marker())))
-    }
-
-    async fn create(cf: &Client, spec: &Self::Spec) -> Result<Got<Self::Spec>, OpError> {
-        let out = cf
-            .create_origin_request_policy()
-            .origin_request_policy_config(policy_config(spec)?)
-            .send()
-            .await
-            .map_err(|e| op_error(Self::CREATE, e))?;
-        got(out.origin_request_policy(), out.e_tag(), Self::CREATE)
-    }
-
-    async fn update(
-        cf: &Client,
-        id: &str,
-        etag: &str,
-        spec: &Self::Spec,
-    ) -> Result<Got<Self::Spec>, OpError> {
-        let op = "UpdateOriginRequestPolicy";
-        let req = update_request(
-            cf.update_origin_request_policy(),
-            id,
-            etag,
-            policy_config(spec)?,
-        );
-        let out = req.send().await.map_err(|e| op_error(op, e))?;
-        got(out.origin_request_policy(), out.e_tag(), op)
-    }
-
-    async fn delete(cf: &Client, id: &str, etag: &str) -> Result<(), OpError> {
-        let call = cf
-            .delete_origin_request_policy()
-            .id(id)
-            .if_match(etag)
-            .send();
-        let gone = |e: &_| has_code(e, &["NoSuchOriginRequestPolicy"]);
-        crate::calls::delete_if_present("DeleteOriginRequestPolicy", gone, call).await
-    }
+    kind: OriginRequestPolicyType,
+    update_builder: aws_sdk_cloudfront::operation::update_origin_request_policy::builders::UpdateOriginRequestPolicyFluentBuilder,
+    calls: (
+        get_origin_request_policy,
+        list_origin_request_policies,
+        create_origin_request_policy,
+        update_origin_request_policy,
+        delete_origin_request_policy
+    ),
+    answer: (origin_request_policy, origin_request_policy_config, origin_request_policy_list),
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cloudfront_policy::PolicyApi;
 
     fn api_policy() -> CloudfrontOriginRequestPolicy {
         CloudfrontOriginRequestPolicy {

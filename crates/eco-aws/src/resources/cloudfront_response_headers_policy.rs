@@ -12,9 +12,6 @@
 //! - import: by policy id; discover: type=custom; lookup (managed policies such as
 //!   Managed-SecurityHeadersPolicy by name): type=managed and custom
 
-use std::time::Duration;
-
-use async_trait::async_trait;
 use aws_sdk_cloudfront::types::{
     FrameOptionsList, ReferrerPolicyList, ResponseHeadersPolicy,
     ResponseHeadersPolicyAccessControlAllowHeaders, ResponseHeadersPolicyAccessControlAllowMethods,
@@ -29,13 +26,10 @@ use aws_sdk_cloudfront::types::{
     ResponseHeadersPolicyStrictTransportSecurity, ResponseHeadersPolicyType,
     ResponseHeadersPolicyXssProtection,
 };
-use aws_sdk_cloudfront::Client;
-use eco_provider::{OpError, Transient};
+use eco_provider::OpError;
 use eco_schema::{Schema, Spec, SpecEnum};
 
-use crate::aws::{has_code, op_error};
-use crate::calls::{answered, get_optional};
-use crate::cloudfront_policy::{built, next_marker, Got, Kind, PolicyApi, PolicyProvider};
+use crate::cloudfront_policy::{built, PolicyProvider};
 
 /// An HTTP method CORS allows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, SpecEnum)]
@@ -255,23 +249,6 @@ pub fn schema() -> Schema {
 
 /// The `cloudfront-response-headers-policy` operations.
 pub type Provider = PolicyProvider<Api>;
-
-const TRANSIENT: &[Transient] = &[
-    Transient {
-        operations: &["DeleteResponseHeadersPolicy"],
-        codes: &["ResponseHeadersPolicyInUse"],
-        message: None,
-        budget: Duration::from_secs(600),
-        why: "a distribution that stopped using the policy is still deploying",
-    },
-    Transient {
-        operations: &["UpdateResponseHeadersPolicy", "DeleteResponseHeadersPolicy"],
-        codes: &["PreconditionFailed", "InvalidIfMatchVersion"],
-        message: None,
-        budget: Duration::from_secs(120),
-        why: "the policy changed since its ETag was read (eco reads it again)",
-    },
-];
 
 fn cors_config(c: &Cors) -> Result<ResponseHeadersPolicyCorsConfig, OpError> {
     let len = |v: usize| v as i32;
@@ -564,138 +541,29 @@ pub fn from_sdk(
     spec
 }
 
-fn got(
-    policy: Option<&ResponseHeadersPolicy>,
-    etag: Option<&str>,
-    op: &str,
-) -> Result<Got<CloudfrontResponseHeadersPolicy>, OpError> {
-    let policy = answered(policy, op, "ResponseHeadersPolicy")?;
-    Ok(Got {
-        id: policy.id().to_string(),
-        etag: etag.map(str::to_string),
-        spec: from_sdk(policy, etag),
-    })
-}
-
-type UpdateReq = aws_sdk_cloudfront::operation::update_response_headers_policy::builders::UpdateResponseHeadersPolicyFluentBuilder;
-
-/// UpdateResponseHeadersPolicy of `id` with the whole configuration, If-Match `etag`.
-pub fn update_request(
-    req: UpdateReq,
-    id: &str,
-    etag: &str,
+crate::cloudfront_policy::policy_api! {
+    spec: CloudfrontResponseHeadersPolicy,
+    what: "response headers policy",
+    noun: "ResponseHeadersPolicy",
+    plural: "ResponseHeadersPolicies",
+    sdk: ResponseHeadersPolicy,
     config: ResponseHeadersPolicyConfig,
-) -> UpdateReq {
-    req.id(id)
-        .if_match(etag)
-        .response_headers_policy_config(config)
-}
-
-/// The response headers policy calls.
-pub struct Api;
-
-#[async_trait]
-impl PolicyApi for Api {
-    type Spec = CloudfrontResponseHeadersPolicy;
-    const TYPE_NAME: &'static str = TYPE_NAME;
-    const WHAT: &'static str = "response headers policy";
-    const CREATE: &'static str = "CreateResponseHeadersPolicy";
-    const ALREADY_EXISTS: &'static str = "ResponseHeadersPolicyAlreadyExists";
-    const GET: &'static str = "GetResponseHeadersPolicy";
-    const LIST: &'static str = "ListResponseHeadersPolicies";
-
-    fn schema() -> Schema {
-        schema()
-    }
-    fn transient() -> &'static [Transient] {
-        TRANSIENT
-    }
-    fn name(spec: &Self::Spec) -> &str {
-        &spec.name
-    }
-    fn settings(spec: &Self::Spec) -> Self::Spec {
-        let mut s = spec.clone();
-        (s.id, s.etag) = (None, None);
-        s
-    }
-
-    async fn get(cf: &Client, id: &str) -> Result<Option<Got<Self::Spec>>, OpError> {
-        let call = cf.get_response_headers_policy().id(id).send();
-        let gone = |e: &_| has_code(e, &["NoSuchResponseHeadersPolicy"]);
-        match get_optional(Self::GET, gone, call).await? {
-            Some(out) => got(out.response_headers_policy(), out.e_tag(), Self::GET).map(Some),
-            None => Ok(None),
-        }
-    }
-
-    async fn list_page(
-        cf: &Client,
-        kind: Kind,
-        marker: Option<String>,
-    ) -> Result<(Vec<Got<Self::Spec>>, Option<String>), OpError> {
-        let out = cf
-            .list_response_headers_policies()
-            .r#type(match kind {
-                Kind::Managed => ResponseHeadersPolicyType::Managed,
-                Kind::Custom => ResponseHeadersPolicyType::Custom,
-            })
-            .set_marker(marker)
-            .send()
-            .await
-            .map_err(|e| op_error(Self::LIST, e))?;
-        let Some(list) = out.response_headers_policy_list() else {
-            return Ok((Vec::new(), None));
-        };
-        let items = list
-            .items()
-            .iter()
-            .filter_map(|s| s.response_headers_policy())
-            .map(|p| got(Some(p), None, Self::LIST))
-            .collect::<Result<_, _>>()?;
-        Ok((items, next_marker(list.next_marker())))
-    }
-
-    async fn create(cf: &Client, spec: &Self::Spec) -> Result<Got<Self::Spec>, OpError> {
-        let out = cf
-            .create_response_headers_policy()
-            .response_headers_policy_config(policy_config(spec)?)
-            .send()
-            .await
-            .map_err(|e| op_error(Self::CREATE, e))?;
-        got(out.response_headers_policy(), out.e_tag(), Self::CREATE)
-    }
-
-    async fn update(
-        cf: &Client,
-        id: &str,
-        etag: &str,
-        spec: &Self::Spec,
-    ) -> Result<Got<Self::Spec>, OpError> {
-        let op = "UpdateResponseHeadersPolicy";
-        let req = update_request(
-            cf.update_response_headers_policy(),
-            id,
-            etag,
-            policy_config(spec)?,
-        );
-        let out = req.send().await.map_err(|e| op_error(op, e))?;
-        got(out.response_headers_policy(), out.e_tag(), op)
-    }
-
-    async fn delete(cf: &Client, id: &str, etag: &str) -> Result<(), OpError> {
-        let call = cf
-            .delete_response_headers_policy()
-            .id(id)
-            .if_match(etag)
-            .send();
-        let gone = |e: &_| has_code(e, &["NoSuchResponseHeadersPolicy"]);
-        crate::calls::delete_if_present("DeleteResponseHeadersPolicy", gone, call).await
-    }
+    kind: ResponseHeadersPolicyType,
+    update_builder: aws_sdk_cloudfront::operation::update_response_headers_policy::builders::UpdateResponseHeadersPolicyFluentBuilder,
+    calls: (
+        get_response_headers_policy,
+        list_response_headers_policies,
+        create_response_headers_policy,
+        update_response_headers_policy,
+        delete_response_headers_policy
+    ),
+    answer: (response_headers_policy, response_headers_policy_config, response_headers_policy_list),
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cloudfront_policy::PolicyApi;
 
     fn site_policy() -> CloudfrontResponseHeadersPolicy {
         CloudfrontResponseHeadersPolicy {

@@ -138,21 +138,7 @@ fn patch(spec: &RestAuthorizer, live: &RestAuthorizer, changed: &[String]) -> Ve
 
 #[async_trait]
 impl Part for RestAuthorizer {
-    const TY: &'static str = TY;
-    const KEY: &'static str = "AUTHORIZER-ID";
-    const GET: &'static str = "GetAuthorizer";
-
-    fn schema() -> Schema {
-        schema()
-    }
-
-    fn desired(attrs: &Attrs, op: &str) -> Result<Self, OpError> {
-        desired_of(attrs, op)
-    }
-
-    fn api(&self) -> &str {
-        &self.rest_api
-    }
+    crate::rest::part!(RestAuthorizer, "AUTHORIZER-ID", "GetAuthorizer");
 
     async fn get(c: &Client, api: &str, key: &str) -> Result<Option<Attrs>, OpError> {
         let call = c

@@ -204,21 +204,7 @@ impl RestIntegration {
 
 #[async_trait]
 impl Part for RestIntegration {
-    const TY: &'static str = TY;
-    const KEY: &'static str = "RESOURCE-ID/HTTP-METHOD";
-    const GET: &'static str = "GetIntegration";
-
-    fn schema() -> Schema {
-        schema()
-    }
-
-    fn desired(attrs: &Attrs, op: &str) -> Result<Self, OpError> {
-        desired_of(attrs, op)
-    }
-
-    fn api(&self) -> &str {
-        &self.rest_api
-    }
+    crate::rest::part!(RestIntegration, "RESOURCE-ID/HTTP-METHOD", "GetIntegration");
 
     async fn get(c: &Client, api: &str, key: &str) -> Result<Option<Attrs>, OpError> {
         let (resource, method) = crate::rest::method_key(TY, key, "GetIntegration")?;

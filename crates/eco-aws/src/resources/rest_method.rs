@@ -262,21 +262,7 @@ impl RestMethod {
 
 #[async_trait]
 impl Part for RestMethod {
-    const TY: &'static str = TY;
-    const KEY: &'static str = "RESOURCE-ID/HTTP-METHOD";
-    const GET: &'static str = "GetMethod";
-
-    fn schema() -> Schema {
-        schema()
-    }
-
-    fn desired(attrs: &Attrs, op: &str) -> Result<Self, OpError> {
-        desired_of(attrs, op)
-    }
-
-    fn api(&self) -> &str {
-        &self.rest_api
-    }
+    crate::rest::part!(RestMethod, "RESOURCE-ID/HTTP-METHOD", "GetMethod");
 
     async fn get(c: &Client, api: &str, key: &str) -> Result<Option<Attrs>, OpError> {
         let (resource, method) = crate::rest::method_key(TY, key, "GetMethod")?;

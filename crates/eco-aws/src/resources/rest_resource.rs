@@ -115,21 +115,7 @@ impl RestResource {
 
 #[async_trait]
 impl Part for RestResource {
-    const TY: &'static str = TY;
-    const KEY: &'static str = "RESOURCE-ID";
-    const GET: &'static str = "GetResource";
-
-    fn schema() -> Schema {
-        schema()
-    }
-
-    fn desired(attrs: &Attrs, op: &str) -> Result<Self, OpError> {
-        desired_of(attrs, op)
-    }
-
-    fn api(&self) -> &str {
-        &self.rest_api
-    }
+    crate::rest::part!(RestResource, "RESOURCE-ID", "GetResource");
 
     async fn get(c: &Client, api: &str, key: &str) -> Result<Option<Attrs>, OpError> {
         let call = c.get_resource().rest_api_id(api).resource_id(key).send();

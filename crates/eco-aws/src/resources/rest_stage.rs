@@ -121,21 +121,7 @@ fn region_of(c: &Client) -> String {
 
 #[async_trait]
 impl Part for RestStage {
-    const TY: &'static str = TY;
-    const KEY: &'static str = "STAGE-NAME";
-    const GET: &'static str = "GetStage";
-
-    fn schema() -> Schema {
-        schema()
-    }
-
-    fn desired(attrs: &Attrs, op: &str) -> Result<Self, OpError> {
-        desired_of(attrs, op)
-    }
-
-    fn api(&self) -> &str {
-        &self.rest_api
-    }
+    crate::rest::part!(RestStage, "STAGE-NAME", "GetStage");
 
     async fn get(c: &Client, api: &str, key: &str) -> Result<Option<Attrs>, OpError> {
         let call = c.get_stage().rest_api_id(api).stage_name(key).send();
