@@ -145,3 +145,51 @@ fn a_bucket_policy_apart_from_its_bucket_applies_plans_clean_and_imports() {
         stdout(&plan),
     );
 }
+
+/// `import` blocks for a bucket made by hand and its policy: `plan -generate-config-out` writes
+/// the policy once, in the `s3-bucket-policy` (not also as the bucket's `policy`, which
+/// validate would refuse), and the plan that follows imports both and changes nothing else.
+#[test]
+fn import_blocks_generate_a_buckets_policy_once() {
+    let p = Project::with_main(
+        r#"project "edge"
+
+stage "dev" {
+    account "123456789012"
+    region "us-east-1"
+}
+
+import to="s3-bucket.old" id="edge-old"
+import to="s3-bucket-policy.old" id="edge-old"
+"#,
+    );
+    let doc = r#"{"Version":"2012-10-17","Statement":[{"Sid":"Deny","Effect":"Deny","Principal":"*","Action":"s3:DeleteBucket","Resource":"arn:aws:s3:::edge-old"}]}"#;
+    rt().block_on(async {
+        let s3 = p.aws().s3();
+        s3.create_bucket().bucket("edge-old").send().await.unwrap();
+        s3.put_bucket_policy()
+            .bucket("edge-old")
+            .policy(doc)
+            .send()
+            .await
+            .unwrap();
+    });
+    let out = ok(&p.eco(&["plan", "-generate-config-out", "old.kdl"]));
+    let generated = std::fs::read_to_string(p.path().join("old.kdl")).unwrap();
+    assert!(
+        generated.contains("s3-bucket \"old\" {")
+            && generated.contains("s3-bucket-policy \"old\" {"),
+        "{generated}"
+    );
+    assert_eq!(
+        generated.matches("s3:DeleteBucket").count(),
+        1,
+        "the policy is written once, in the s3-bucket-policy:\n{generated}"
+    );
+    assert!(
+        out.contains("s3-bucket.old will be imported")
+            && out.contains("s3-bucket-policy.old will be imported"),
+        "{out}"
+    );
+    ok(&p.eco(&["validate"]));
+}

@@ -33,6 +33,7 @@ mod import;
 #[cfg(test)]
 mod lane_tests;
 mod lookup;
+pub mod managed;
 mod protocol;
 mod refresh;
 mod retry;

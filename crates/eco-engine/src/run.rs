@@ -225,6 +225,7 @@ pub async fn generate_import_targets(
     retry: RetryPolicy,
 ) -> Result<GeneratedConfig, RunError> {
     let mut out = GeneratedConfig::default();
+    let mut targets = Vec::new();
     for block in config
         .imports
         .iter()
@@ -257,6 +258,26 @@ pub async fn generate_import_targets(
                 })
             }
         };
+        let attrs = provider.config_from_live(&live.attrs);
+        targets.push((block, attrs));
+        out.read.insert(key, live);
+    }
+    // What another resource manages (a bucket's policy, when its s3-bucket-policy is configured
+    // or imported with it) is left out: written in both, validate refuses the pair.
+    for (block, attrs) in &targets {
+        let type_name = block.to.type_name.as_str();
+        let others = targets
+            .iter()
+            .filter(|(other, _)| other.to != block.to)
+            .map(|(other, attrs)| (other.to.type_name.as_str(), attrs));
+        let mut managed = crate::managed::managed_in_config(config, registry, type_name, attrs);
+        managed.extend(crate::managed::managed_by_imported(
+            registry, type_name, attrs, others,
+        ));
+        let mut attrs = attrs.clone();
+        for attr in managed {
+            attrs.remove(attr);
+        }
         if !out.text.is_empty() {
             out.text.push('\n');
         }
@@ -265,9 +286,8 @@ pub async fn generate_import_targets(
                 .get(type_name)
                 .expect("configured types are registered"),
             &block.to.name,
-            &provider.config_from_live(&live.attrs),
+            &attrs,
         ));
-        out.read.insert(key, live);
     }
     Ok(out)
 }

@@ -168,9 +168,12 @@ pub async fn import(ui: &Ui, dir: &Path, args: &ImportArgs) -> CmdResult {
         let mut attrs = provider.config_from_live(&live.attrs);
         // What another resource of the configuration manages (a bucket's policy, when its
         // s3-bucket-policy is there) is left out: written in both, validate refuses the pair.
-        for attr in
-            super::managed::managed_in_config(&c.config, &c.registry, &address.type_name, &attrs)
-        {
+        for attr in eco_engine::managed::managed_in_config(
+            &c.config,
+            &c.registry,
+            &address.type_name,
+            &attrs,
+        ) {
             attrs.remove(attr);
         }
         let text = eco_config::generate::generate_resource(

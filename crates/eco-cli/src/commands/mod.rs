@@ -5,7 +5,8 @@ pub mod console;
 pub mod fmt;
 pub mod graph;
 pub mod import;
-pub mod managed;
+#[cfg(test)]
+mod managed;
 pub mod run;
 pub mod session;
 pub mod show;

@@ -147,7 +147,9 @@ pub async fn import_stack(ui: &Ui, dir: &Path, args: &ImportArgs, stack: &str) -
             .iter()
             .filter(|o| o.key != a.key)
             .map(|o| (o.eco_type, &lives[&o.key].1.attrs));
-        for attr in super::managed::managed_by_imported(&c.registry, a.eco_type, &attrs, others) {
+        for attr in
+            eco_engine::managed::managed_by_imported(&c.registry, a.eco_type, &attrs, others)
+        {
             attrs.remove(attr);
         }
         let mut kdl = eco_config::generate::generate_resource(schema, &a.name, &attrs);
