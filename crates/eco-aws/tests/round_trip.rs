@@ -13,13 +13,13 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use eco_aws::resources::TYPES;
 use eco_aws::Aws;
 use eco_plan::diff::{diff_attributes, satisfies};
 use eco_provider::values::{list, map, s};
-use eco_provider::{Attrs, OpContext, ResourceProvider, Value};
+use eco_provider::{Attrs, BatchItem, BatchOp, Live, OpContext, OpError, ResourceProvider, Value};
 use eco_schema::{Attribute, ScalarType, Schema, Shape, Update};
 use eco_test_support::Moto;
 use proptest::prelude::*;
@@ -35,27 +35,49 @@ const NOT_COVERED: &[(&str, &str)] = &[
     ("rest-deployment", "a snapshot with no in-place attribute besides its description (tests/rest_api.rs)"),
     ("api-domain", "needs an issued ACM certificate moto's API Gateway v2 accepts (tests/api_domain.rs)"),
     ("cognito-user-pool-domain", "moto's domains keep no managed-login version; tests/cognito_extras.rs"),
-    ("lambda-event-source-mapping", "covered by tests/lambda_event_source_mapping.rs (needs a stream or queue per case)"),
     ("lambda-layer", "every change publishes a version: covered by tests/lambda_layer.rs"),
     ("lambda-permission", "every attribute forces replacement: nothing in place to vary"),
     ("iam-role-policy-attachment", "every attribute forces replacement: nothing in place to vary"),
-    ("route53-record", "batched through Route53 change batches; tests/route53.rs"),
     ("rest-resource", "every attribute forces replacement: nothing in place to vary"),
-    ("rest-method", "covered by tests/rest_api.rs"),
-    ("rest-integration", "covered by tests/rest_api.rs"),
-    ("rest-authorizer", "covered by tests/rest_api.rs"),
-    ("rest-stage", "needs a deployment per case: tests/rest_api.rs"),
-    ("codebuild-project", "covered by tests/cicd.rs"),
     ("cloudfront-function", "moto has no UpdateFunction / PublishFunction: tests/cloudfront_function.rs"),
-    ("api-authorizer", "covered by tests/serverless.rs"),
-    ("api-integration", "needs an API and a backend per case: tests/serverless.rs"),
-    ("api-route", "needs an API and an integration per case: tests/serverless.rs"),
-    ("api-stage", "needs an API per case: tests/serverless.rs"),
     ("s3-bucket-policy", "the policy of an s3-bucket, whose policy this test varies"),
     ("ses-email-identity", "moto has none of SES v2's Put*Attributes calls, so no in-place change reaches it (unit-tested; tests/ses_email_identity.rs)"),
     ("rest-domain", "moto has no UpdateDomainName (its PATCH operations are unit-tested; tests/rest_api.rs)"),
-    ("rest-base-path-mapping", "needs a domain, an API and a stage per case: tests/rest_api.rs"),
 ];
+
+/// Types whose converse (one in-place attribute changed, applied) runs only for some of their
+/// attributes, or not at all (an empty list), because moto lacks the update call: the attributes
+/// it can change, and why. Their first half (created, read back, no change planned) runs in full.
+const CONVERSE_ONLY: &[(&str, &[&str], &str)] = &[
+    (
+        "api-stage",
+        &[],
+        "moto has no UpdateStage for HTTP APIs (the request is unit-tested in api_stage.rs)",
+    ),
+    (
+        "codebuild-project",
+        &[],
+        "moto has no UpdateProject (the request is unit-tested in codebuild_project/)",
+    ),
+    (
+        "rest-method",
+        &[],
+        "moto has no UpdateMethod (its PATCH operations are unit-tested in rest_method.rs)",
+    ),
+    (
+        "rest-authorizer",
+        &["name", "identity-source", "result-ttl"],
+        "moto's UpdateAuthorizer has no providerARNs patch (unit-tested)",
+    ),
+];
+
+/// The attributes the converse may change for `type_name`, when moto limits them.
+fn converse_only(type_name: &str) -> Option<&'static [&'static str]> {
+    CONVERSE_ONLY
+        .iter()
+        .find(|(t, _, _)| *t == type_name)
+        .map(|(_, attrs, _)| *attrs)
+}
 
 /// How the generator makes one attribute (or block field), by its path `attr` / `block.field`.
 #[derive(Clone)]
@@ -215,21 +237,25 @@ fn config_strategy(case: &TypeCase, schema: &Schema) -> BoxedStrategy<Attrs> {
 
 struct Env {
     dir: PathBuf,
+    /// What the cases refer to, made once per run.
+    setup: OnceLock<Setup>,
     providers: BTreeMap<&'static str, Arc<dyn ResourceProvider>>,
     next: AtomicUsize,
 }
 
-/// The whole desired configuration of case `n`: the base, the generated attributes, eco's
-/// ownership tags; then normalised and expanded as at plan time.
+/// The whole desired configuration of case `n`: the base, the case's own parents, the generated
+/// attributes, eco's ownership tags; then normalised and expanded as at plan time.
 fn desired_of(
     env: &Env,
     case: &TypeCase,
     schema: &Schema,
     ctx: &OpContext,
     n: usize,
+    parents: &Attrs,
     generated: &Attrs,
 ) -> Result<Attrs, String> {
     let mut desired = (case.base)(n);
+    desired.extend(parents.clone());
     for (k, v) in generated {
         desired.insert(k.clone(), v.clone());
     }
@@ -288,9 +314,9 @@ async fn round_trip(
     let ctx = OpContext::new(format!("{}.c{n}", case.type_name), "fidelity", "dev")
         .with_base_dir(&env.dir);
     let p = &env.providers[case.type_name];
-    let desired = desired_of(env, case, schema, &ctx, n, a)?;
-    let created = p
-        .create(&ctx, &desired, &format!("t{n}"))
+    let parents = case_parents(env, case.type_name, n).await?;
+    let desired = desired_of(env, case, schema, &ctx, n, &parents, a)?;
+    let created = create(p.as_ref(), &ctx, &desired, &format!("t{n}"))
         .await
         .map_err(|e| format!("create {desired:?}: {e:?}"))?;
     let read = p
@@ -312,6 +338,7 @@ async fn round_trip(
         .attributes
         .iter()
         .filter(|at| at.update == Update::InPlace && !at.computed && b.contains_key(at.name))
+        .filter(|at| converse_only(case.type_name).is_none_or(|only| only.contains(&at.name)))
         .collect();
     if candidates.is_empty() {
         return Ok(());
@@ -319,7 +346,7 @@ async fn round_trip(
     let attr = candidates[pick % candidates.len()];
     let mut changed_config = a.clone();
     changed_config.insert(attr.name.to_string(), b[attr.name].clone());
-    let desired2 = desired_of(env, case, schema, &ctx, n, &changed_config)?;
+    let desired2 = desired_of(env, case, schema, &ctx, n, &parents, &changed_config)?;
     let diffs = diff_attributes(schema, &desired2, &live, &[]);
     // What the configuration wrote and the normal form dropped as meaningless alone (a filter
     // scope without a filter policy) may come back with the change.
@@ -357,8 +384,7 @@ async fn round_trip(
     }
     // What the engine hands the update: every attribute the diff found.
     let changed: Vec<String> = diffs.iter().map(|d| d.name.clone()).collect();
-    let updated = p
-        .update(&ctx, &created.id, &live, &desired2, &changed)
+    let updated = update(p.as_ref(), &ctx, &created.id, &live, &desired2, &changed)
         .await
         .map_err(|e| {
             format!(
@@ -384,6 +410,116 @@ async fn round_trip(
     Ok(())
 }
 
+/// A create as the engine makes it: through the type's batch when it batches (Route53's change
+/// batches), else alone.
+async fn create(
+    p: &dyn ResourceProvider,
+    ctx: &OpContext,
+    desired: &Attrs,
+    token: &str,
+) -> Result<Live, OpError> {
+    if p.batch_key(desired).is_none() {
+        return p.create(ctx, desired, token).await;
+    }
+    let op = BatchOp::Create {
+        desired: desired.clone(),
+        token: token.to_string(),
+    };
+    one_of_batch(p, ctx, op).await
+}
+
+/// An update as the engine makes it: through the type's batch when it batches, else alone.
+async fn update(
+    p: &dyn ResourceProvider,
+    ctx: &OpContext,
+    id: &str,
+    prior: &Attrs,
+    desired: &Attrs,
+    changed: &[String],
+) -> Result<Live, OpError> {
+    if p.batch_key(desired).is_none() {
+        return p.update(ctx, id, prior, desired, changed).await;
+    }
+    let op = BatchOp::Update {
+        id: id.to_string(),
+        prior: prior.clone(),
+        desired: desired.clone(),
+        changed: changed.to_vec(),
+    };
+    one_of_batch(p, ctx, op).await
+}
+
+/// The live resource of a batch of one create or update.
+async fn one_of_batch(
+    p: &dyn ResourceProvider,
+    ctx: &OpContext,
+    op: BatchOp,
+) -> Result<Live, OpError> {
+    let item = BatchItem {
+        ctx: ctx.clone(),
+        op,
+    };
+    let mut results = p.apply_batch(vec![item]).await;
+    assert_eq!(results.len(), 1, "a batch of one has one result");
+    Ok(results
+        .remove(0)?
+        .expect("a batched create or update answers the live resource"))
+}
+
+/// The parents case `n` of a type needs of its own, made before its create, as attributes of
+/// its base: a rest-resource per method (a resource has one method per HTTP method), a
+/// resource and its method per integration, a queue per event source mapping (Lambda maps a
+/// function and a source once, and a create adopts the mapping of the same pair).
+async fn case_parents(env: &Env, type_name: &str, n: usize) -> Result<Attrs, String> {
+    let resource = || async {
+        let set = env.setup.get().expect("setup ran");
+        let ctx = OpContext::new(format!("rest-resource.c{n}"), "fidelity", "dev");
+        env.providers["rest-resource"]
+            .create(
+                &ctx,
+                &attrs(&[
+                    ("rest-api", s(&set.rest_api_id)),
+                    ("path-part", s(&format!("c{n}"))),
+                ]),
+                "parent",
+            )
+            .await
+            .map(|live| live.attrs["id"].clone())
+            .map_err(|e| format!("the case's rest-resource: {e:?}"))
+    };
+    match type_name {
+        "rest-method" => Ok(attrs(&[("resource", resource().await?)])),
+        "rest-integration" => {
+            let set = env.setup.get().expect("setup ran");
+            let resource = resource().await?;
+            let method = attrs(&[
+                ("rest-api", s(&set.rest_api_id)),
+                ("resource", resource.clone()),
+                ("http-method", s("GET")),
+            ]);
+            let ctx = OpContext::new(format!("rest-method.c{n}"), "fidelity", "dev");
+            env.providers["rest-method"]
+                .create(&ctx, &method, "parent")
+                .await
+                .map_err(|e| format!("the case's rest-method: {e:?}"))?;
+            Ok(attrs(&[("resource", resource)]))
+        }
+        "lambda-event-source-mapping" => {
+            let ctx = OpContext::new(format!("sqs-queue.c{n}"), "fidelity", "dev");
+            let queue = env.providers["sqs-queue"]
+                .create(
+                    &ctx,
+                    &attrs(&[("name", s(&format!("rt-source-{n}")))]),
+                    "parent",
+                )
+                .await
+                .map_err(|e| format!("the case's queue: {e:?}"))?;
+            Ok(attrs(&[("event-source-arn", queue.attrs["arn"].clone())]))
+        }
+        _ => Ok(Attrs::new()),
+    }
+}
+
 fn cases_per_type() -> u32 {
     std::env::var("ECO_FIDELITY_CASES")
         .ok()
@@ -406,11 +542,83 @@ fn policies() -> Gen {
 }
 
 /// Resources the cases refer to, made once.
+#[derive(Default)]
 struct Setup {
     role_arn: String,
     pool_id: String,
+    pool_arn: String,
     queue_arn: String,
     topic_arn: String,
+    /// An HTTP API, an integration of it and a Lambda function (name and ARN).
+    api_id: String,
+    api_integration_id: String,
+    function_name: String,
+    function_arn: String,
+    /// A REST API with a GET method on its root, two deployments and a stage `prod`.
+    rest_api_id: String,
+    rest_deployments: [String; 2],
+    /// Another REST API served by a stage `prod`, for base path mappings to move to.
+    other_rest_api_id: String,
+    /// A rest-domain with a first base path mapping.
+    rest_domain: String,
+    zone_id: String,
+}
+
+/// A resource made through its type's provider, for the cases to refer to.
+async fn made(env: &Env, type_name: &str, desired: Attrs) -> Live {
+    let ctx = OpContext::new(format!("{type_name}.setup"), "fidelity", "dev");
+    let p = &env.providers[type_name];
+    let mut desired = desired;
+    p.expand(&env.dir, &mut desired).expect("setup expands");
+    p.create(&ctx, &desired, "setup")
+        .await
+        .unwrap_or_else(|e| panic!("setup {type_name}: {e:?}"))
+}
+
+fn attr_of(live: &Live, name: &str) -> String {
+    live.attrs[name].as_str().unwrap().to_string()
+}
+
+/// A REST API with a MOCK GET on its root, two deployments and a stage `prod` serving the
+/// first: its id and the deployments' ids.
+async fn served_rest_api(env: &Env, name: &str) -> (String, [String; 2]) {
+    let api = made(env, "rest-api", attrs(&[("name", s(name))])).await;
+    let root = attr_of(&api, "root-resource-id");
+    let on_root = |more: &[(&str, Value)]| {
+        let mut a = attrs(&[
+            ("rest-api", s(&api.id)),
+            ("resource", s(&root)),
+            ("http-method", s("GET")),
+        ]);
+        a.extend(attrs(more));
+        a
+    };
+    made(env, "rest-method", on_root(&[])).await;
+    made(env, "rest-integration", on_root(&[("type", s("MOCK"))])).await;
+    let mut deployments = [String::new(), String::new()];
+    for (i, d) in deployments.iter_mut().enumerate() {
+        let live = made(
+            env,
+            "rest-deployment",
+            attrs(&[
+                ("rest-api", s(&api.id)),
+                ("description", s(&format!("d{i}"))),
+            ]),
+        )
+        .await;
+        *d = attr_of(&live, "id");
+    }
+    made(
+        env,
+        "rest-stage",
+        attrs(&[
+            ("rest-api", s(&api.id)),
+            ("name", s("prod")),
+            ("deployment", s(&deployments[0])),
+        ]),
+    )
+    .await;
+    (api.id, deployments)
 }
 
 async fn setup(env: &Env) -> Setup {
@@ -452,11 +660,80 @@ async fn setup(env: &Env) -> Setup {
         )
         .await
         .expect("setup topic");
+    let role_arn = attr_of(&role, "arn");
+    let function = made(
+        env,
+        "lambda-function",
+        attrs(&[
+            ("name", s("fidelity-setup")),
+            ("runtime", s("nodejs20.x")),
+            ("handler", s("index.handler")),
+            ("source", s("src")),
+            ("role", s(&role_arn)),
+        ]),
+    )
+    .await;
+    let api = made(env, "api", attrs(&[("name", s("fidelity-setup"))])).await;
+    let integration = made(
+        env,
+        "api-integration",
+        attrs(&[
+            ("api", s(&api.id)),
+            ("type", s("AWS_PROXY")),
+            ("uri", s(&attr_of(&function, "arn"))),
+            ("payload-format-version", s("2.0")),
+        ]),
+    )
+    .await;
+    let (rest_api_id, rest_deployments) = served_rest_api(env, "fidelity-setup").await;
+    let (other_rest_api_id, _) = served_rest_api(env, "fidelity-other").await;
+    let rest_domain = "rt.example.com".to_string();
+    made(
+        env,
+        "rest-domain",
+        attrs(&[
+            ("domain-name", s(&rest_domain)),
+            (
+                "certificate",
+                s("arn:aws:acm:us-east-1:123456789012:certificate/rt"),
+            ),
+        ]),
+    )
+    .await;
+    // moto answers GetBasePathMapping of a domain without any mapping with a 500: the domain
+    // gets a first one (docs/testing.md).
+    made(
+        env,
+        "rest-base-path-mapping",
+        attrs(&[
+            ("domain", s(&rest_domain)),
+            ("base-path", s("seed")),
+            ("rest-api", s(&rest_api_id)),
+            ("stage", s("prod")),
+        ]),
+    )
+    .await;
+    let zone = made(
+        env,
+        "route53-zone",
+        attrs(&[("name", s("records.rt.example.com"))]),
+    )
+    .await;
     Setup {
         topic_arn: topic.attrs["arn"].as_str().unwrap().to_string(),
-        role_arn: role.attrs["arn"].as_str().unwrap().to_string(),
+        role_arn,
+        pool_arn: attr_of(&pool, "arn"),
         pool_id: pool.id,
         queue_arn: queue.attrs["arn"].as_str().unwrap().to_string(),
+        api_id: api.id,
+        api_integration_id: attr_of(&integration, "id"),
+        function_name: attr_of(&function, "name"),
+        function_arn: attr_of(&function, "arn"),
+        rest_api_id,
+        rest_deployments,
+        other_rest_api_id,
+        rest_domain,
+        zone_id: zone.id,
     }
 }
 
@@ -464,7 +741,7 @@ fn type_cases(set: &Setup) -> Vec<TypeCase> {
     let role = set.role_arn.clone();
     let pool = set.pool_id.clone();
     let queue = set.queue_arn.clone();
-    vec![
+    let mut cases = vec![
         TypeCase {
             type_name: "sqs-queue",
             base: Box::new(|n| attrs(&[("name", s(&format!("rt-queue-{n}")))])),
@@ -998,6 +1275,428 @@ fn type_cases(set: &Setup) -> Vec<TypeCase> {
                 ("alias", Gen::Skip),
             ],
         },
+    ];
+    cases.extend(child_cases(set));
+    cases
+}
+
+const GITHUB_REPO: &str = "https://github.com/ecogy/platform";
+const FN_URI_PREFIX: &str = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/";
+
+/// The types whose cases refer to parents (an API, a function, a REST API and its deployments,
+/// a domain, a zone): made once in [`setup`], or per case in [`case_parents`].
+fn child_cases(set: &Setup) -> Vec<TypeCase> {
+    let api = set.api_id.clone();
+    let function_arn = set.function_arn.clone();
+    let rest_api = set.rest_api_id.clone();
+    let invoke_uri = format!("{FN_URI_PREFIX}{}/invocations", set.function_arn);
+    vec![
+        TypeCase {
+            type_name: "api-integration",
+            base: Box::new({
+                let (api, function_arn) = (api.clone(), function_arn.clone());
+                move |_| {
+                    attrs(&[
+                        ("api", s(&api)),
+                        ("type", s("AWS_PROXY")),
+                        ("uri", s(&function_arn)),
+                        ("payload-format-version", s("2.0")),
+                    ])
+                }
+            }),
+            gens: vec![
+                ("api", Gen::Skip),
+                ("type", Gen::Pick(vec![s("AWS_PROXY")])),
+                ("uri", Gen::Pick(vec![s(&function_arn)])),
+                ("method", Gen::Pick(vec![s("POST")])),
+                (
+                    "payload-format-version",
+                    Gen::Pick(vec![s("1.0"), s("2.0")]),
+                ),
+                ("credentials", Gen::Pick(vec![s(&set.role_arn)])),
+                ("description", Gen::Text),
+            ],
+        },
+        TypeCase {
+            type_name: "api-route",
+            base: Box::new({
+                let api = api.clone();
+                move |n| attrs(&[("api", s(&api)), ("route-key", s(&format!("GET /rt/{n}")))])
+            }),
+            gens: vec![
+                ("api", Gen::Skip),
+                // Unique per API: the base's, per case.
+                ("route-key", Gen::Skip),
+                ("integration", Gen::Pick(vec![s(&set.api_integration_id)])),
+                // JWT and CUSTOM go with an authorizer (tests/serverless.rs).
+                (
+                    "authorization-type",
+                    Gen::Pick(vec![s("NONE"), s("AWS_IAM")]),
+                ),
+                ("authorizer", Gen::Skip),
+                (
+                    "operation-name",
+                    Gen::Pick(vec![s("ListThings"), s("GetThing")]),
+                ),
+            ],
+        },
+        TypeCase {
+            type_name: "api-stage",
+            base: Box::new({
+                let api = api.clone();
+                move |n| attrs(&[("api", s(&api)), ("name", s(&format!("rt-stage-{n}")))])
+            }),
+            gens: vec![
+                ("api", Gen::Skip),
+                ("name", Gen::Skip),
+                ("description", Gen::Text),
+            ],
+        },
+        TypeCase {
+            type_name: "api-authorizer",
+            base: Box::new({
+                let api = api.clone();
+                move |n| {
+                    attrs(&[
+                        ("api", s(&api)),
+                        ("name", s(&format!("rt-authorizer-{n}"))),
+                        ("type", s("JWT")),
+                        ("identity-sources", list(&["$request.header.Authorization"])),
+                        (
+                            "jwt",
+                            map(&[
+                                (
+                                    "issuer",
+                                    s("https://cognito-idp.us-east-1.amazonaws.com/us-east-1_a"),
+                                ),
+                                ("audience", list(&["client-a"])),
+                            ]),
+                        ),
+                    ])
+                }
+            }),
+            gens: vec![
+                ("api", Gen::Skip),
+                ("name", Gen::Text),
+                // A Lambda (REQUEST) authorizer's fields go with its function: tests/serverless.rs.
+                ("type", Gen::Pick(vec![s("JWT")])),
+                (
+                    "identity-sources",
+                    Gen::Pick(vec![
+                        list(&["$request.header.Authorization"]),
+                        list(&["$request.header.X-Token"]),
+                    ]),
+                ),
+                (
+                    "jwt.issuer",
+                    Gen::Pick(vec![
+                        s("https://cognito-idp.us-east-1.amazonaws.com/us-east-1_a"),
+                        s("https://issuer.example.com"),
+                    ]),
+                ),
+                (
+                    "jwt.audience",
+                    Gen::Pick(vec![list(&["client-a"]), list(&["client-a", "client-b"])]),
+                ),
+                ("authorizer-uri", Gen::Skip),
+                ("payload-format-version", Gen::Skip),
+                ("simple-responses", Gen::Skip),
+                ("result-ttl", Gen::Skip),
+                ("credentials", Gen::Skip),
+            ],
+        },
+        TypeCase {
+            type_name: "rest-method",
+            base: Box::new({
+                let rest_api = rest_api.clone();
+                move |_| attrs(&[("rest-api", s(&rest_api)), ("http-method", s("GET"))])
+            }),
+            gens: vec![
+                ("rest-api", Gen::Skip),
+                ("resource", Gen::Skip),
+                ("http-method", Gen::Skip),
+                // CUSTOM and COGNITO_USER_POOLS go with an authorizer (tests/rest_api.rs).
+                ("authorization", Gen::Pick(vec![s("NONE"), s("AWS_IAM")])),
+                ("authorizer", Gen::Skip),
+                ("operation-name", Gen::Pick(vec![s("ListThings")])),
+                (
+                    "response",
+                    Gen::Pick(vec![
+                        Value::List(vec![]),
+                        Value::List(vec![map(&[
+                            ("status-code", s("200")),
+                            (
+                                "response-parameters",
+                                map(&[(
+                                    "method.response.header.Access-Control-Allow-Origin",
+                                    s("false"),
+                                )]),
+                            ),
+                        ])]),
+                    ]),
+                ),
+            ],
+        },
+        TypeCase {
+            type_name: "rest-integration",
+            base: Box::new({
+                let (rest_api, invoke_uri) = (rest_api.clone(), invoke_uri.clone());
+                move |_| {
+                    attrs(&[
+                        ("rest-api", s(&rest_api)),
+                        ("http-method", s("GET")),
+                        ("type", s("AWS_PROXY")),
+                        ("integration-http-method", s("POST")),
+                        ("uri", s(&invoke_uri)),
+                    ])
+                }
+            }),
+            gens: vec![
+                ("rest-api", Gen::Skip),
+                ("resource", Gen::Skip),
+                ("http-method", Gen::Skip),
+                ("type", Gen::Pick(vec![s("AWS_PROXY")])),
+                ("integration-http-method", Gen::Pick(vec![s("POST")])),
+                ("uri", Gen::Pick(vec![s(&invoke_uri)])),
+                ("credentials", Gen::Pick(vec![s(&set.role_arn)])),
+                (
+                    "request-templates",
+                    Gen::Pick(vec![map(&[(
+                        "application/json",
+                        s(r#"{"statusCode": 200}"#),
+                    )])]),
+                ),
+                // A response needs the method's response of that status (tests/rest_api.rs).
+                ("response", Gen::Skip),
+            ],
+        },
+        TypeCase {
+            type_name: "rest-authorizer",
+            base: Box::new({
+                let (rest_api, pool_arn) = (rest_api.clone(), set.pool_arn.clone());
+                move |n| {
+                    attrs(&[
+                        ("rest-api", s(&rest_api)),
+                        ("name", s(&format!("rt-authorizer-{n}"))),
+                        ("type", s("COGNITO_USER_POOLS")),
+                        ("provider-arns", list(&[&pool_arn])),
+                        ("identity-source", s("method.request.header.Authorization")),
+                    ])
+                }
+            }),
+            gens: vec![
+                ("rest-api", Gen::Skip),
+                ("name", Gen::Text),
+                // A Lambda (TOKEN, REQUEST) authorizer's fields go with its function.
+                ("type", Gen::Pick(vec![s("COGNITO_USER_POOLS")])),
+                ("provider-arns", Gen::Skip),
+                ("authorizer-uri", Gen::Skip),
+                ("authorizer-credentials", Gen::Skip),
+                (
+                    "identity-source",
+                    Gen::Pick(vec![
+                        s("method.request.header.Authorization"),
+                        s("method.request.header.X-Token"),
+                    ]),
+                ),
+                ("identity-validation-expression", Gen::Skip),
+            ],
+        },
+        TypeCase {
+            type_name: "rest-stage",
+            base: Box::new({
+                let (rest_api, deployment) = (rest_api.clone(), set.rest_deployments[0].clone());
+                move |n| {
+                    attrs(&[
+                        ("rest-api", s(&rest_api)),
+                        ("name", s(&format!("rt{n}"))),
+                        ("deployment", s(&deployment)),
+                    ])
+                }
+            }),
+            gens: vec![
+                ("rest-api", Gen::Skip),
+                ("name", Gen::Skip),
+                (
+                    "deployment",
+                    Gen::Pick(set.rest_deployments.iter().map(|d| s(d)).collect()),
+                ),
+                ("description", Gen::Text),
+                (
+                    "variables",
+                    Gen::Pick(vec![
+                        map(&[("mode", s("live"))]),
+                        map(&[("mode", s("dark")), ("x", s("1"))]),
+                    ]),
+                ),
+            ],
+        },
+        TypeCase {
+            type_name: "rest-base-path-mapping",
+            base: Box::new({
+                let (domain, rest_api) = (set.rest_domain.clone(), rest_api.clone());
+                move |n| {
+                    attrs(&[
+                        ("domain", s(&domain)),
+                        ("base-path", s(&format!("rt{n}"))),
+                        ("rest-api", s(&rest_api)),
+                        ("stage", s("prod")),
+                    ])
+                }
+            }),
+            gens: vec![
+                ("domain", Gen::Skip),
+                ("base-path", Gen::Skip),
+                (
+                    "rest-api",
+                    Gen::Pick(vec![s(&rest_api), s(&set.other_rest_api_id)]),
+                ),
+                ("stage", Gen::Pick(vec![s("prod")])),
+            ],
+        },
+        TypeCase {
+            type_name: "lambda-event-source-mapping",
+            base: Box::new({
+                let function = set.function_name.clone();
+                move |_| attrs(&[("function", s(&function))])
+            }),
+            gens: vec![
+                ("function", Gen::Skip),
+                ("event-source-arn", Gen::Skip),
+                // Above 10 an SQS mapping needs a batching window (AWS refuses it alone).
+                (
+                    "batch-size",
+                    Gen::Pick(vec![Value::Int(1), Value::Int(5), Value::Int(10)]),
+                ),
+                (
+                    "filter-patterns",
+                    Gen::Pick(vec![
+                        list(&[r#"{"body":{"kind":["import"]}}"#]),
+                        // The same pattern as a person writes it, and a second one.
+                        list(&[r#"{ "body": { "kind": [ "import" ] } }"#]),
+                        list(&[
+                            r#"{"body":{"kind":["export"]}}"#,
+                            r#"{"body":{"kind":["import"]}}"#,
+                        ]),
+                    ]),
+                ),
+                // Streams only.
+                ("starting-position", Gen::Skip),
+            ],
+        },
+        TypeCase {
+            type_name: "codebuild-project",
+            base: Box::new({
+                let role = set.role_arn.clone();
+                move |n| {
+                    attrs(&[
+                        ("name", s(&format!("rt-build-{n}"))),
+                        ("service-role", s(&role)),
+                        (
+                            "source",
+                            map(&[("type", s("GITHUB")), ("location", s(GITHUB_REPO))]),
+                        ),
+                        ("artifacts", map(&[("type", s("NO_ARTIFACTS"))])),
+                        (
+                            "environment",
+                            map(&[
+                                ("compute-type", s("BUILD_GENERAL1_SMALL")),
+                                ("image", s("aws/codebuild/standard:7.0")),
+                                ("type", s("LINUX_CONTAINER")),
+                            ]),
+                        ),
+                    ])
+                }
+            }),
+            gens: vec![
+                ("name", Gen::Skip),
+                ("description", Gen::Text),
+                ("service-role", Gen::Pick(vec![s(&set.role_arn)])),
+                // moto refuses NO_SOURCE and CODEPIPELINE, and wants a location for the rest.
+                (
+                    "source",
+                    Gen::Pick(vec![
+                        map(&[("type", s("GITHUB")), ("location", s(GITHUB_REPO))]),
+                        map(&[
+                            ("type", s("GITHUB")),
+                            ("location", s(GITHUB_REPO)),
+                            ("buildspec", s("ci/buildspec.yml")),
+                            ("git-clone-depth", Value::Int(1)),
+                        ]),
+                    ]),
+                ),
+                ("artifacts.type", Gen::Pick(vec![s("NO_ARTIFACTS")])),
+                ("artifacts.packaging", Gen::Skip),
+                (
+                    "environment.compute-type",
+                    Gen::Pick(vec![s("BUILD_GENERAL1_SMALL"), s("BUILD_GENERAL1_MEDIUM")]),
+                ),
+                (
+                    "environment.image",
+                    Gen::Pick(vec![s("aws/codebuild/standard:7.0")]),
+                ),
+                (
+                    "environment.type",
+                    Gen::Pick(vec![s("LINUX_CONTAINER"), s("ARM_CONTAINER")]),
+                ),
+                (
+                    "environment.env",
+                    Gen::Pick(vec![map(&[("STAGE", s("dev"))])]),
+                ),
+                (
+                    "cache",
+                    Gen::Pick(vec![
+                        map(&[("type", s("NO_CACHE"))]),
+                        map(&[
+                            ("type", s("LOCAL")),
+                            ("modes", list(&["LOCAL_SOURCE_CACHE"])),
+                        ]),
+                    ]),
+                ),
+                ("logs.group-name", Gen::Pick(vec![s("/rt/codebuild")])),
+                ("encryption-key", Gen::Skip),
+            ],
+        },
+        TypeCase {
+            type_name: "route53-record",
+            base: Box::new({
+                let zone = set.zone_id.clone();
+                // The spellings Route53 answers in lower case without the trailing dot, and a
+                // type in lower case.
+                move |n| {
+                    let (name, kind) = match n % 3 {
+                        0 => (format!("r{n}.records.rt.example.com"), "A"),
+                        1 => (format!("R{n}.Records.rt.example.com."), "A"),
+                        _ => (format!("r{n}.records.rt.example.com."), "a"),
+                    };
+                    attrs(&[
+                        ("zone", s(&zone)),
+                        ("name", s(&name)),
+                        ("type", s(kind)),
+                        ("ttl", Value::Int(300)),
+                        ("records", list(&["192.0.2.1"])),
+                    ])
+                }
+            }),
+            gens: vec![
+                ("zone", Gen::Skip),
+                ("name", Gen::Skip),
+                ("type", Gen::Skip),
+                (
+                    "records",
+                    Gen::Pick(vec![
+                        list(&["192.0.2.1"]),
+                        list(&["192.0.2.2", "192.0.2.1"]),
+                        list(&["192.0.2.1", "192.0.2.2", "192.0.2.1"]),
+                    ]),
+                ),
+                // An alias replaces ttl and records: tests/route53.rs.
+                ("alias", Gen::Skip),
+                ("set-identifier", Gen::Skip),
+                ("weight", Gen::Skip),
+                ("health-check", Gen::Skip),
+            ],
+        },
     ]
 }
 
@@ -1054,14 +1753,19 @@ fn every_type_round_trips_through_moto() {
         providers: eco_aws::resources::providers(&aws).into_iter().collect(),
         dir: dir.path().to_path_buf(),
         next: AtomicUsize::new(0),
+        setup: OnceLock::new(),
     };
-    let set = rt.block_on(setup(&env));
+    let started = std::time::Instant::now();
+    let made = rt.block_on(setup(&env));
+    assert!(env.setup.set(made).is_ok(), "one setup");
+    let set = env.setup.get().unwrap();
+    eprintln!("setup ({:.1?})", started.elapsed());
     let only: Option<Vec<String>> = std::env::var("ECO_FIDELITY_TYPES")
         .ok()
         .map(|v| v.split(',').map(|t| t.trim().to_string()).collect());
     let mut failures = Vec::new();
     let mut total = 0;
-    for case in type_cases(&set) {
+    for case in type_cases(set) {
         if only
             .as_ref()
             .is_some_and(|o| !o.iter().any(|t| t == case.type_name))
@@ -1087,15 +1791,10 @@ fn every_type_round_trips_through_moto() {
 
 #[test]
 fn every_type_is_covered_or_says_why_not() {
-    let covered: Vec<&str> = type_cases(&Setup {
-        role_arn: String::new(),
-        pool_id: String::new(),
-        queue_arn: String::new(),
-        topic_arn: String::new(),
-    })
-    .iter()
-    .map(|c| c.type_name)
-    .collect();
+    let covered: Vec<&str> = type_cases(&Setup::default())
+        .iter()
+        .map(|c| c.type_name)
+        .collect();
     for t in TYPES {
         let listed = NOT_COVERED.iter().any(|(n, _)| *n == t.name);
         assert!(
