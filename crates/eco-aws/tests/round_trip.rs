@@ -7,8 +7,13 @@
 //! it, and the next diff is empty again.
 //!
 //! One moto for the whole binary; `ECO_FIDELITY_CASES` sets the cases per type (default 8) and
-//! `ECO_FIDELITY_TYPES` (comma-separated) runs only some types. Types moto cannot create are
-//! listed in [`NOT_COVERED`] with the reason; the coverage test keeps the two lists complete.
+//! `ECO_FIDELITY_TYPES` (comma-separated) runs only some types. Generated configurations keep to
+//! the schema's rules. The parents cases refer to are made once in [`setup`], or per case in
+//! [`case_parents`]; a type whose update moto lacks runs only the first half, or varies only
+//! some attributes ([`CONVERSE_ONLY`], with the reason). Types moto cannot create at all
+//! round-trip without AWS, through their requests and the answer those requests would get
+//! ([`answered_cases`]). Types covered by neither are listed in [`NOT_COVERED`] with the reason;
+//! the coverage test keeps the lists complete.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
