@@ -512,3 +512,73 @@ rest-stage "long" {{
     );
     assert!(err.contains("4 problems found"), "{err}");
 }
+
+/// Rules inside blocks and on list lengths, which apply refused before: an s3-bucket `website`
+/// with neither an index document nor a redirect (and one with both), a lambda-function with two
+/// architectures, and log levels with Text logs. Each is refused by `eco validate` at the block or
+/// list, with what AWS expects.
+#[test]
+fn block_rules_and_list_lengths_aws_would_refuse_are_refused_at_validate() {
+    let err = validate_main(
+        r#"project "p"
+stage "dev" { account "123456789012"; region "us-east-1" }
+s3-bucket "site" {
+    name "p-site"
+    website {
+        error "404.html"
+    }
+}
+s3-bucket "both" {
+    name "p-both"
+    website index="index.html" redirect-all-to="example.com"
+}
+s3-bucket "fine" {
+    name "p-fine"
+    website index="index.html"
+}
+lambda-function "api" {
+    name "api"
+    runtime "nodejs20.x"
+    handler "index.handler"
+    source "src"
+    role "arn:aws:iam::123456789012:role/api"
+    architectures "x86_64" "arm64"
+    logging format="Text" application-log-level="INFO"
+}
+lambda-function "json" {
+    name "json"
+    runtime "nodejs20.x"
+    handler "index.handler"
+    source "src"
+    role "arn:aws:iam::123456789012:role/api"
+    architectures "arm64"
+    logging format="JSON" application-log-level="INFO" system-log-level="WARN"
+}
+lambda-function "unset" {
+    name "unset"
+    runtime "nodejs20.x"
+    handler "index.handler"
+    source "src"
+    role "arn:aws:iam::123456789012:role/api"
+    logging system-log-level="WARN"
+}
+"#,
+    );
+    // Long messages wrap: compared without whitespace.
+    let flat = squash(&err);
+    for expected in [
+        "main.kdl:5:5: s3-bucket.site `website` needs one of `index`, `redirect-all-to`",
+        "main.kdl:11:5: s3-bucket.both `website` sets `index` and `redirect-all-to` together",
+        "main.kdl:23:5: lambda-function.api sets 2 items in `architectures`",
+        "main.kdl:24:5: lambda-function.api `logging` sets `application-log-level` with `format` \"Text\"",
+        "main.kdl:41:5: lambda-function.unset `logging` sets `system-log-level` with no `format`",
+        // The hints: what AWS expects.
+        "set exactly one of `index`, `redirect-all-to`",
+        "keep exactly one of `index`, `redirect-all-to`",
+        "AWS takes exactly 1 in `architectures`",
+        "`application-log-level` needs `format` \"JSON\": set it so, or remove it",
+    ] {
+        assert!(flat.contains(&squash(expected)), "{expected}\n{err}");
+    }
+    assert!(err.contains("5 problems found"), "{err}");
+}

@@ -1048,21 +1048,39 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// The schema's rules across attributes ([`eco_schema::Rule`]), on the values written.
+    /// The schema's rules across attributes ([`eco_schema::Rule`]), on the values written; a
+    /// rule names a block's field by its path (`website.index`).
     fn check_rules(&mut self, schema: &Schema, resource: &Resource, head_span: Span) {
-        let literal = |name: &str| {
-            resource.attributes.get(name).map(|v| match &v.expr {
+        let literal = |path: &str| {
+            let mut parts = path.split('.');
+            let mut expr = &resource.attributes.get(parts.next()?)?.expr;
+            for field in parts {
+                match expr {
+                    Expr::Map(fields) => expr = fields.get(field)?,
+                    // The block is known only at plan time.
+                    _ => return Some(None),
+                }
+            }
+            Some(match expr {
                 Expr::Bool(b) => Some(eco_schema::Literal::Bool(*b)),
                 Expr::Str(t) => t.as_literal().map(eco_schema::Literal::Str),
                 Expr::Int(i) => Some(eco_schema::Literal::Int(*i)),
+                Expr::List(items) => Some(eco_schema::Literal::Items(items.len())),
                 _ => Some(eco_schema::Literal::Other),
             })
         };
         for rule in &schema.rules {
             if let Err((what, hint)) = rule.check(&literal) {
+                // At the block (or attribute) the rule is about, else at the resource.
+                let span = match rule {
+                    eco_schema::Rule::InBlock { block, .. } => resource.attributes.get(*block),
+                    eco_schema::Rule::Items { name, .. } => resource.attributes.get(*name),
+                    _ => None,
+                }
+                .map_or(head_span, |v| v.span);
                 self.error(
                     Diagnostic::new("eco::rule", format!("{} {what}", resource.address))
-                        .at(head_span, "AWS would refuse this")
+                        .at(span, "AWS would refuse this")
                         .help(hint),
                 );
             }

@@ -343,6 +343,26 @@ pub enum Rule {
     /// The integer attributes, those set, are in this order, each at most the next (CloudFront:
     /// a cache policy's minimum, default and maximum TTL).
     Ascending(&'static [&'static str]),
+    /// The list attribute `name`, when written, has `min` to `max` items (Lambda: a function
+    /// has exactly one architecture).
+    Items {
+        name: &'static str,
+        min: usize,
+        max: usize,
+    },
+    /// The attributes `settings` may be set only when the string attribute `attr` is `value`
+    /// (Lambda: log levels go with JSON logs).
+    OnlyWhenIs {
+        settings: &'static [&'static str],
+        attr: &'static str,
+        value: &'static str,
+    },
+    /// `rule`, on the fields of the block `block`, whenever the block is written (S3: a
+    /// `website` block serves an index document or redirects, exactly one of the two).
+    InBlock {
+        block: &'static str,
+        rule: &'static Rule,
+    },
 }
 
 impl Rule {
@@ -363,6 +383,22 @@ impl Rule {
                 let names: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
                 format!("{} (those set)", names.join(" <= "))
             }
+            Rule::Items { name, min, max } if min == max => {
+                format!(
+                    "`{name}` has exactly {min} item{}",
+                    if min == 1 { "" } else { "s" }
+                )
+            }
+            Rule::Items { name, min, max } => format!("`{name}` has {min} to {max} items"),
+            Rule::OnlyWhenIs {
+                settings,
+                attr,
+                value,
+            } => {
+                let names: Vec<String> = settings.iter().map(|n| format!("`{n}`")).collect();
+                format!("{} only with `{attr}` \"{value}\"", names.join(", "))
+            }
+            Rule::InBlock { block, rule } => format!("in `{block}`: {}", rule.describe()),
         }
     }
 
@@ -444,6 +480,65 @@ impl Rule {
                 }
                 Ok(())
             }
+            Rule::Items { name, min, max } => match set(name) {
+                Some(Some(Literal::Items(n))) if n < min || n > max => {
+                    let wanted = if min == max {
+                        format!("exactly {min}")
+                    } else {
+                        format!("{min} to {max}")
+                    };
+                    Err((
+                        format!("sets {n} items in `{name}`"),
+                        format!("AWS takes {wanted} in `{name}`"),
+                    ))
+                }
+                _ => Ok(()),
+            },
+            Rule::OnlyWhenIs {
+                settings,
+                attr,
+                value,
+            } => {
+                let is = match set(attr) {
+                    None => false,
+                    Some(Some(Literal::Str(text))) => text == value,
+                    // Known only at plan time.
+                    Some(_) => return Ok(()),
+                };
+                let given: Vec<String> = settings
+                    .iter()
+                    .filter(|n| set(n).is_some())
+                    .map(|n| format!("`{n}`"))
+                    .collect();
+                if is || given.is_empty() {
+                    return Ok(());
+                }
+                let now = match set(attr) {
+                    Some(Some(Literal::Str(text))) => format!("`{attr}` \"{text}\""),
+                    _ => format!("no `{attr}`"),
+                };
+                let (verb, them) = if given.len() == 1 {
+                    ("needs", "it")
+                } else {
+                    ("need", "them")
+                };
+                Err((
+                    format!("sets {} with {now}", given.join(" and ")),
+                    format!(
+                        "{} {verb} `{attr}` \"{value}\": set it so, or remove {them}",
+                        given.join(" and ")
+                    ),
+                ))
+            }
+            Rule::InBlock { block, rule } => {
+                // A block written literally (a map); a value known later is not checked.
+                if set(block) != Some(Some(Literal::Other)) {
+                    return Ok(());
+                }
+                let field = |name: &str| set(&format!("{block}.{name}"));
+                rule.check(&field)
+                    .map_err(|(what, hint)| (format!("`{block}` {what}"), hint))
+            }
         }
     }
 }
@@ -455,7 +550,9 @@ pub enum Literal {
     Str(String),
     /// An integer.
     Int(i64),
-    /// Any other literal (a number, a list, a block).
+    /// A list, by its number of items.
+    Items(usize),
+    /// Any other literal (a number, a block).
     Other,
 }
 
@@ -687,5 +784,117 @@ mod tests {
         );
         assert!(check(&[("default-ttl", int(600)), ("max-ttl", int(60))]).is_err());
         assert!(ttl.describe().contains("<="));
+    }
+
+    /// Checks `rule` on literal values by path (`block.field`); a block written is `Other`.
+    fn check_paths(rule: Rule, values: &[(&str, Option<Literal>)]) -> Result<(), (String, String)> {
+        let m: std::collections::BTreeMap<&str, Option<Literal>> = values.iter().cloned().collect();
+        rule.check(&|n| m.get(n).cloned())
+    }
+
+    #[test]
+    fn items_counts_the_list_written_and_skips_the_rest() {
+        let one = Rule::Items {
+            name: "architectures",
+            min: 1,
+            max: 1,
+        };
+        let items = |n| Some(Literal::Items(n));
+        assert!(check_paths(one, &[("architectures", items(1))]).is_ok());
+        assert!(check_paths(one, &[]).is_ok());
+        assert!(check_paths(one, &[("architectures", None)]).is_ok());
+        let (what, hint) = check_paths(one, &[("architectures", items(2))]).unwrap_err();
+        assert_eq!(what, "sets 2 items in `architectures`");
+        assert_eq!(hint, "AWS takes exactly 1 in `architectures`");
+        assert!(check_paths(one, &[("architectures", items(0))]).is_err());
+        assert_eq!(one.describe(), "`architectures` has exactly 1 item");
+    }
+
+    #[test]
+    fn in_block_rules_check_the_block_written_and_only_then() {
+        let levels = Rule::InBlock {
+            block: "logging",
+            rule: &Rule::OnlyWhenIs {
+                settings: &["application-log-level", "system-log-level"],
+                attr: "format",
+                value: "JSON",
+            },
+        };
+        let text = |t: &str| Some(Literal::Str(t.into()));
+        let block = Some(Literal::Other);
+        // No block, a block known only at plan time, levels with JSON, no levels: fine.
+        assert!(check_paths(levels, &[]).is_ok());
+        assert!(check_paths(
+            levels,
+            &[("logging", None), ("logging.system-log-level", None)]
+        )
+        .is_ok());
+        assert!(check_paths(
+            levels,
+            &[
+                ("logging", block.clone()),
+                ("logging.format", text("JSON")),
+                ("logging.system-log-level", text("WARN"))
+            ]
+        )
+        .is_ok());
+        assert!(check_paths(
+            levels,
+            &[("logging", block.clone()), ("logging.format", text("Text"))]
+        )
+        .is_ok());
+        // A format known only at plan time is not judged.
+        assert!(check_paths(
+            levels,
+            &[
+                ("logging", block.clone()),
+                ("logging.format", None),
+                ("logging.system-log-level", text("WARN"))
+            ]
+        )
+        .is_ok());
+        let (what, hint) = check_paths(
+            levels,
+            &[
+                ("logging", block.clone()),
+                ("logging.format", text("Text")),
+                ("logging.application-log-level", text("INFO")),
+            ],
+        )
+        .unwrap_err();
+        assert_eq!(
+            what,
+            "`logging` sets `application-log-level` with `format` \"Text\""
+        );
+        assert_eq!(
+            hint,
+            "`application-log-level` needs `format` \"JSON\": set it so, or remove it"
+        );
+        let (what, _) = check_paths(
+            levels,
+            &[
+                ("logging", block.clone()),
+                ("logging.system-log-level", text("WARN")),
+            ],
+        )
+        .unwrap_err();
+        assert_eq!(what, "`logging` sets `system-log-level` with no `format`");
+        assert!(
+            levels.describe().starts_with("in `logging`: "),
+            "{}",
+            levels.describe()
+        );
+
+        let website = Rule::InBlock {
+            block: "website",
+            rule: &Rule::ExactlyOne(&["index", "redirect-all-to"]),
+        };
+        let (what, _) = check_paths(website, &[("website", block.clone())]).unwrap_err();
+        assert_eq!(what, "`website` needs one of `index`, `redirect-all-to`");
+        assert!(check_paths(
+            website,
+            &[("website", block), ("website.index", text("index.html"))]
+        )
+        .is_ok());
     }
 }

@@ -37,7 +37,7 @@ use async_trait::async_trait;
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{FunctionCode, LastUpdateStatus, State};
 use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, OpResult, ResourceProvider, Value};
-use eco_schema::Schema;
+use eco_schema::{Rule, Schema};
 
 pub use self::package::{
     code_sha256, code_upload, handler_files, package_dir, package_source, CodeUpload, Package,
@@ -91,8 +91,23 @@ pub(crate) const TRANSIENT: &[eco_provider::Transient] = &[
 ];
 const TY: &str = TYPE_NAME;
 
+/// The function's schema, with the rules Lambda applies across attributes: exactly one
+/// architecture, and log levels only with JSON logs (CreateFunction refuses both).
 pub fn schema() -> Schema {
     LambdaFunction::schema()
+        .rule(Rule::Items {
+            name: "architectures",
+            min: 1,
+            max: 1,
+        })
+        .rule(Rule::InBlock {
+            block: "logging",
+            rule: &Rule::OnlyWhenIs {
+                settings: &["application-log-level", "system-log-level"],
+                attr: "format",
+                value: "JSON",
+            },
+        })
 }
 
 /// The tag that names the variables set through `sensitive-env`.

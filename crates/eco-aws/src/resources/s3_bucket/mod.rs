@@ -45,7 +45,7 @@ use eco_provider::{
     Attrs, ErrorKind, Live, OpContext, OpError, OpResult, ResourceProvider, Value, TAG_ADDRESS,
     TAG_PROJECT, TAG_STAGE,
 };
-use eco_schema::{Schema, Spec};
+use eco_schema::{Rule, Schema, Spec};
 
 use self::spec::S3Bucket;
 pub(crate) use self::sub_resources::policy_to_sdk;
@@ -76,8 +76,13 @@ pub(crate) const TRANSIENT: &[eco_provider::Transient] = &[eco_provider::Transie
     why: "S3 does not yet see the bucket it has just created everywhere",
 }];
 
+/// The bucket's schema, with the rule S3 applies inside `website`: an index document or a
+/// redirect of every request, exactly one (PutBucketWebsite refuses neither and both).
 pub fn schema() -> Schema {
-    S3Bucket::schema()
+    S3Bucket::schema().rule(Rule::InBlock {
+        block: "website",
+        rule: &Rule::ExactlyOne(&["index", "redirect-all-to"]),
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
