@@ -55,6 +55,9 @@ const NOT_COVERED: &[(&str, &str)] = &[
     ("ses-email-identity", "moto has none of SES v2's Put*Attributes calls, so no in-place change reaches it (unit-tested; tests/ses_email_identity.rs)"),
     ("rest-domain", "moto has no UpdateDomainName (its PATCH operations are unit-tested; tests/rest_api.rs)"),
     ("rest-base-path-mapping", "needs a domain, an API and a stage per case: tests/rest_api.rs"),
+    ("rest-usage-plan", "needs a REST API stage per case, and moto keeps a patched quota as text: tests/rest_usage_plans.rs"),
+    ("rest-api-key", "covered by tests/rest_usage_plans.rs (name, description, enabled, customer id in place; a new value replaces)"),
+    ("rest-usage-plan-key", "every attribute forces replacement: nothing in place to vary"),
 ];
 
 /// How the generator makes one attribute (or block field), by its path `attr` / `block.field`.
