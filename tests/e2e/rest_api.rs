@@ -456,3 +456,79 @@ output "generated-key" value="${rest-api-key.generated.value}"
     // Asked for by name, an output is printed: that is how a script reads the key.
     assert_eq!(ok(&p.eco(&["output", "generated-key"])).trim(), generated);
 }
+
+/// A REST API defined by an OpenAPI document (`body "${file("openapi.json")}"`): applied from
+/// empty it has the document's resources and plans clean; an edited document is put again in
+/// place (its SHA-256 changed), the API id stays, and the next plan is clean.
+#[test]
+fn a_rest_api_from_an_openapi_file_is_put_again_when_the_file_changes() {
+    let p = Project::with_main(
+        r#"project "documented"
+
+stage "dev" {
+    account "123456789012"
+    region "us-east-1"
+}
+
+rest-api "main" {
+    name "documented-${stage}"
+    endpoint-type "REGIONAL"
+    body "${file(\"openapi.json\")}"
+}
+"#,
+    );
+    let document = |paths: &[&str]| {
+        let paths: Vec<String> = paths
+            .iter()
+            .map(|p| {
+                format!(r#""{p}": {{"get": {{"responses": {{"200": {{"description": "ok"}}}}}}}}"#)
+            })
+            .collect();
+        format!(
+            r#"{{"openapi": "3.0.1", "info": {{"title": "documented", "description": "d", "version": "1"}}, "paths": {{{}}}}}"#,
+            paths.join(", ")
+        )
+    };
+    p.write("openapi.json", &document(&["/items", "/items/{id}"]));
+    let out = ok(&p.eco(&["apply", "-auto-approve"]));
+    assert!(out.contains("Apply complete!"), "{out}");
+    p.no_changes();
+    let api = p.id_of("rest-api.main");
+    let hash = p.attr("rest-api.main", "body-sha256");
+    assert_eq!(hash.len(), 64, "{hash}");
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let aws = p.aws();
+    let paths = || {
+        rt.block_on(async {
+            let out = aws
+                .apigateway()
+                .get_resources()
+                .rest_api_id(&api)
+                .send()
+                .await
+                .unwrap();
+            let mut paths: Vec<String> = out
+                .items()
+                .iter()
+                .filter_map(|r| r.path().map(str::to_string))
+                .collect();
+            paths.sort();
+            paths
+        })
+    };
+    assert_eq!(paths(), ["/", "/items", "/items/{id}"]);
+
+    p.write("openapi.json", &document(&["/orders"]));
+    let text = ok(&p.eco(&["plan"]));
+    assert!(
+        text.contains("# rest-api.main will be updated in place"),
+        "{text}"
+    );
+    let out = ok(&p.eco(&["apply", "-auto-approve"]));
+    assert!(out.contains("Apply complete!"), "{out}");
+    assert_eq!(p.id_of("rest-api.main"), api, "the API id stays");
+    assert_ne!(p.attr("rest-api.main", "body-sha256"), hash);
+    assert_eq!(paths(), ["/", "/orders"]);
+    p.no_changes();
+}
