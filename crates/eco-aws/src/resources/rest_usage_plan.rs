@@ -19,7 +19,7 @@ use async_trait::async_trait;
 use aws_sdk_apigateway::operation::get_usage_plan::GetUsagePlanOutput;
 use aws_sdk_apigateway::operation::get_usage_plans::GetUsagePlansOutput;
 use aws_sdk_apigateway::types::{PatchOperation, QuotaPeriodType, QuotaSettings, ThrottleSettings};
-use eco_provider::{Attrs, Live, OpContext, OpError, OpResult, ResourceProvider};
+use eco_provider::{Attrs, Live, OpContext, OpError, OpResult, ResourceProvider, Value};
 use eco_schema::{Schema, Spec, SpecEnum};
 
 use crate::attrs::spec_of;
@@ -44,8 +44,8 @@ pub struct RestUsagePlan {
     pub throttle: Option<Throttle>,
     /// `quota limit=.. period=..`: the requests each key may make per period (UpdateUsagePlan)
     pub quota: Option<Quota>,
-    /// a stage of a REST API the plan covers: `api-stage rest-api=.. stage=..`, in the order AWS
-    /// keeps them (the order they were added) (UpdateUsagePlan `/apiStages`)
+    /// a stage of a REST API the plan covers: `api-stage rest-api=.. stage=..`, compared as a set
+    /// (UpdateUsagePlan `/apiStages`)
     pub api_stage: Option<Vec<ApiStage>>,
     /// usage plan id
     #[eco(computed)]
@@ -319,6 +319,8 @@ fn plan_of(gw: &RestGateway, out: &GetUsagePlanOutput) -> RestUsagePlan {
             }
         })
         .collect();
+    let mut stages = stages;
+    stages.sort_by_key(ApiStage::key);
     RestUsagePlan {
         name: out.name().unwrap_or_default().to_string(),
         description: out
@@ -441,6 +443,14 @@ impl ResourceProvider for Provider {
         self.read_id(id).await
     }
 
+    /// API stages in the order a read reports them (by `API-ID:STAGE`): AWS keeps them in the
+    /// order they were added, which means nothing.
+    fn normalize(&self, desired: &mut Attrs) {
+        if let Some(Value::List(stages)) = desired.get_mut("api-stage") {
+            sort_stages(stages);
+        }
+    }
+
     /// Usage plan names need not be unique: only the ownership tags identify this address's
     /// plan, through GetUsagePlans pages.
     async fn find(&self, ctx: &OpContext, desired: &Attrs, _token: &str) -> OpResult<Option<Live>> {
@@ -498,6 +508,21 @@ impl ResourceProvider for Provider {
                 _ => Err(e),
             },
         }
+    }
+}
+
+/// Sorts API stage blocks by `API-ID:STAGE` when every one's are known (else leaves them).
+fn sort_stages(stages: &mut [Value]) {
+    let key = |v: &Value| -> Option<String> {
+        let Value::Map(m) = v else { return None };
+        let text = |k: &str| match m.get(k) {
+            Some(Value::String(s)) => Some(s.clone()),
+            _ => None,
+        };
+        Some(format!("{}:{}", text("rest-api")?, text("stage")?))
+    };
+    if stages.iter().all(|s| key(s).is_some()) {
+        stages.sort_by_key(|s| key(s).unwrap_or_default());
     }
 }
 
@@ -616,6 +641,25 @@ mod tests {
             ]
         );
         assert!(patch(&want, &live, &["nothing".into()]).is_err());
+    }
+
+    #[test]
+    fn api_stages_compare_as_a_set() {
+        let stage = |api: &str| {
+            Value::Map(
+                [("rest-api", api), ("stage", "prod")]
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
+                    .collect(),
+            )
+        };
+        let mut stages = vec![stage("b"), stage("a")];
+        sort_stages(&mut stages);
+        assert_eq!(stages, [stage("a"), stage("b")]);
+        // A stage not known yet (a reference to an API still to be made) leaves the order.
+        let mut pending = vec![stage("b"), Value::Unknown, stage("a")];
+        sort_stages(&mut pending);
+        assert_eq!(pending[0], stage("b"));
     }
 
     #[test]
