@@ -138,7 +138,7 @@ fn ecogy_platform_applies_for_dev_then_plans_clean() {
     );
     for stage in ["dev", "prod"] {
         let out = ok(&p.eco(&["state", "list", "-stage", stage]));
-        assert_eq!(out.lines().count(), 63, "{stage}: {out}");
+        assert_eq!(out.lines().count(), 66, "{stage}: {out}");
     }
 
     // Every type whose import had no test of its own (issue 24): forgotten by state, imported
@@ -154,6 +154,9 @@ fn ecogy_platform_applies_for_dev_then_plans_clean() {
         "codepipeline.main",
         "rest-domain.webhooks",
         "rest-base-path-mapping.webhooks",
+        "rest-usage-plan.partners",
+        "rest-api-key.partner",
+        "rest-usage-plan-key.partner",
     ];
     let before = p.state_of("dev");
     let ids: Vec<(&str, String)> = forgotten

@@ -581,4 +581,66 @@ lambda-function "unset" {
         assert!(flat.contains(&squash(expected)), "{expected}\n{err}");
     }
     assert!(err.contains("5 problems found"), "{err}");
+#[test]
+fn rest_base_paths_api_key_values_and_usage_plan_limits_aws_would_refuse_are_refused_at_validate() {
+    let err = validate_main(
+        r#"project "p"
+stage "dev" { account "123456789012"; region "us-east-1" }
+rest-base-path-mapping "slash" {
+    domain "api.example.com"
+    base-path "/"
+    rest-api "a1"
+}
+rest-base-path-mapping "nested" {
+    domain "api.example.com"
+    base-path "v1/items"
+    rest-api "a1"
+}
+rest-base-path-mapping "spaced" {
+    domain "api.example.com"
+    base-path "v 1"
+    rest-api "a1"
+}
+rest-base-path-mapping "fine" {
+    domain "api.example.com"
+    base-path "v1"
+    rest-api "a1"
+}
+rest-api-key "short" {
+    name "partner"
+    value "too-short-key"
+}
+rest-usage-plan "basic" {
+    name "basic"
+    throttle burst-limit=-1 rate-limit=10
+    quota limit=100 period="YEAR"
+}
+"#,
+    );
+    assert!(
+        err.contains("main.kdl:5:15: `base-path` \"/\" contains `/`; a base path mapping takes"),
+        "{err}"
+    );
+    assert!(
+        err.contains("main.kdl:10:15: `base-path` \"v1/items\" contains `/`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("main.kdl:15:15: `base-path` \"v 1\" contains ` `"),
+        "{err}"
+    );
+    assert!(err.contains("base-path out for the domain's root"), "{err}");
+    // The key's value is not repeated in the message.
+    assert!(
+        err.contains("`value` (sensitive value) is 13 characters long; AWS takes 20"),
+        "{err}"
+    );
+    assert!(!err.contains("`value` \"too-short-key\""), "{err}");
+    assert!(err.contains("`burst-limit` must be between 0 and"), "{err}");
+    assert!(
+        err.contains("`period` does not take the value \"YEAR\""),
+        "{err}"
+    );
+    // The one-segment base path is taken.
+    assert!(!err.contains("`base-path` \"v1\""), "{err}");
 }

@@ -76,6 +76,9 @@ fn registry_has_every_type() {
         "ses-email-identity",
         "rest-domain",
         "rest-base-path-mapping",
+        "rest-usage-plan",
+        "rest-api-key",
+        "rest-usage-plan-key",
     ];
     let registry = registry();
     let names: BTreeSet<&str> = registry.type_names().collect();

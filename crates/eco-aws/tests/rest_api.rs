@@ -575,3 +575,84 @@ async fn rest_domain_and_base_path_mapping_standard() {
     let read = mp.read(&mctx, &live.id).await.unwrap().unwrap();
     assert_eq!(read.attrs["rest-api"], s(&first));
 }
+
+/// An OpenAPI 3 document with a GET on each of `paths`.
+fn openapi(paths: &[&str]) -> String {
+    let paths: serde_json::Map<String, serde_json::Value> = paths
+        .iter()
+        .map(|p| {
+            let get = serde_json::json!({"get": {"responses": {"200": {"description": "ok"}}}});
+            (p.to_string(), get)
+        })
+        .collect();
+    serde_json::json!({
+        "openapi": "3.0.1",
+        "info": {"title": "from-the-document", "description": "documented", "version": "1"},
+        "paths": paths,
+    })
+    .to_string()
+}
+
+/// The paths of API `api`'s resources, sorted.
+async fn resource_paths(aws: &eco_aws::Aws, api: &str) -> Vec<String> {
+    let out = aws
+        .apigateway()
+        .get_resources()
+        .rest_api_id(api)
+        .limit(500)
+        .send()
+        .await
+        .unwrap();
+    let mut paths: Vec<String> = out
+        .items()
+        .iter()
+        .filter_map(|r| r.path().map(str::to_string))
+        .collect();
+    paths.sort();
+    paths
+}
+
+#[tokio::test]
+async fn a_rest_api_from_an_openapi_body_is_put_again_when_its_hash_changes() {
+    let (_moto, aws) = setup();
+    let p = rest_api::Provider::new(&aws);
+    let ctx = OpContext::new("rest-api.documented", "ecogy", "dev");
+    let mut desired = Attrs::from([
+        ("name".to_string(), s("documented")),
+        ("body".to_string(), s(&openapi(&["/items", "/items/{id}"]))),
+        ("tags".to_string(), tags(&ctx, &[])),
+    ]);
+    // Plan time: the document's SHA-256 joins the desired attributes.
+    p.expand(std::path::Path::new("."), &mut desired).unwrap();
+    let hash = desired["body-sha256"].as_str().unwrap().to_string();
+    assert_eq!(hash.len(), 64);
+
+    // CreateRestApi, then PutRestApi (mode=overwrite): the document's resources exist.
+    let live = p.create(&ctx, &desired, "t").await.unwrap();
+    assert_eq!(
+        resource_paths(&aws, &live.id).await,
+        ["/", "/items", "/items/{id}"]
+    );
+    // The configuration's name stays (not the document's title); the body and its hash are
+    // what state keeps, as AWS reports neither.
+    assert_eq!(live.attrs["name"], s("documented"));
+    assert_eq!(live.attrs["body-sha256"], s(&hash));
+    assert_eq!(live.attrs["body"], desired["body"]);
+    let read = p.read(&ctx, &live.id).await.unwrap().unwrap();
+    assert_eq!(read.attrs.get("body"), None);
+
+    // A new document: its hash changes, and PutRestApi overwrites the API's resources.
+    let mut next = desired.clone();
+    next.insert("body".into(), s(&openapi(&["/orders"])));
+    p.expand(std::path::Path::new("."), &mut next).unwrap();
+    assert_ne!(next["body-sha256"], desired["body-sha256"]);
+    let changed = ["body", "body-sha256"].map(String::from).to_vec();
+    let after = p
+        .update(&ctx, &live.id, &live.attrs, &next, &changed)
+        .await
+        .unwrap();
+    assert_eq!(after.id, live.id, "the API id stays");
+    assert_eq!(after.attrs["body-sha256"], next["body-sha256"]);
+    assert_eq!(resource_paths(&aws, &live.id).await, ["/", "/orders"]);
+    p.delete(&ctx, &live.id, &after.attrs).await.unwrap();
+}

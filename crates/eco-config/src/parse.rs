@@ -1565,10 +1565,16 @@ impl<'a> Parser<'a> {
         if let (Some(rule), Expr::Str(template)) = (attr.name_rule, value) {
             if let Some(text) = template.as_literal() {
                 if let Err(why) = rule.check(&text) {
+                    // A sensitive value (an API key) is never repeated in a diagnostic.
+                    let shown = if attr.sensitive {
+                        "(sensitive value)".to_string()
+                    } else {
+                        format!("\"{text}\"")
+                    };
                     self.error(
                         Diagnostic::new(
                             "eco::invalid_name",
-                            format!("`{}` \"{text}\" {why}", attr.name),
+                            format!("`{}` {shown} {why}", attr.name),
                         )
                         .at(self.span(file, e.span()), "AWS would refuse this name")
                         .help(format!(

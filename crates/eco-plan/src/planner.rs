@@ -640,11 +640,17 @@ fn changed_snapshot_part<'a>(
     planned
         .iter()
         .find(|c| {
-            eco_graph::SNAPSHOT_PARTS.contains(&c.type_name.as_str())
+            (eco_graph::SNAPSHOT_PARTS.contains(&c.type_name.as_str()) || puts_a_document(c))
                 && dependencies.contains(&c.address)
                 && c.action != Action::NoOp
         })
         .map(|c| c.address.as_str())
+}
+
+/// Whether a planned change puts a REST API's OpenAPI document again (its `body-sha256`
+/// changes): the document replaces the API's parts, which a deployment snapshots.
+fn puts_a_document(c: &ResourceChange) -> bool {
+    c.type_name == "rest-api" && c.changes.iter().any(|a| a.name == "body-sha256")
 }
 
 #[cfg(test)]
@@ -712,5 +718,24 @@ mod snapshot_tests {
         );
         // Only deployments are replaced this way.
         assert_eq!(changed_snapshot_part("rest-stage", &deps, &planned), None);
+    }
+
+    #[test]
+    fn a_deployment_is_replaced_for_a_new_openapi_document_of_its_api() {
+        let deps = ["rest-api.main".to_string()];
+        let mut api = change("rest-api.main", Action::Update);
+        api.changes.push(AttrChange {
+            name: "body-sha256".into(),
+            before: Some(Value::String("a".repeat(64))),
+            after: Some(Value::String("b".repeat(64))),
+            update: UpdateKind::InPlace,
+            sensitive: false,
+            label: None,
+        });
+        let planned = [api];
+        assert_eq!(
+            changed_snapshot_part("rest-deployment", &deps, &planned),
+            Some("rest-api.main")
+        );
     }
 }

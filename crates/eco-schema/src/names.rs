@@ -45,6 +45,11 @@ pub enum NameRule {
     /// API Gateway REST API path parts: letters, digits and `._-:`, or one such name in braces
     /// (`{id}`), optionally greedy (`{proxy+}`); 1 to 1024 characters.
     RestPathPart,
+    /// API Gateway API key values: 20 to 128 printable ASCII characters, no spaces.
+    RestApiKeyValue,
+    /// REST API custom domain base paths (rest-base-path-mapping): one segment of letters,
+    /// digits and `$-_.+!*'()` (no `/`; leave the base path out for the domain's root).
+    RestBasePath,
 }
 
 impl NameRule {
@@ -67,6 +72,8 @@ impl NameRule {
             NameRule::CloudfrontFunction => "1 to 64 characters: letters, digits, `-` and `_`",
             NameRule::SesIdentity => "a domain (example.com) or an email address (noreply@example.com)",
             NameRule::ApiStage => "1 to 128 characters: letters, digits, `-` and `_`",
+            NameRule::RestApiKeyValue => "20 to 128 printable ASCII characters, without spaces",
+            NameRule::RestBasePath => "one path segment of letters, digits and `$-_.+!*'()` (no `/`; leave base-path out for the domain's root)",
             NameRule::RestPathPart => "one path segment: letters, digits and `._-:`, or a parameter such as `{id}` or `{proxy+}` (no `/`: nest resources for deeper paths)",
         }
     }
@@ -122,6 +129,8 @@ impl NameRule {
             NameRule::RestPathPart => {
                 (1, 1024, |c| c.is_ascii_alphanumeric() || "._-:".contains(c))
             }
+            NameRule::RestApiKeyValue => (20, 128, |c| c.is_ascii_graphic()),
+            NameRule::RestBasePath => return check_base_path(name),
         };
         // A FIFO queue's or topic's `.fifo` counts in the length, not against the characters;
         // a path parameter's braces and `+` are not characters of its name.
@@ -162,6 +171,21 @@ impl NameRule {
             }
         }
         Ok(())
+    }
+}
+
+/// What is wrong with `path` as a REST API base path: `/` (one segment only) or a character
+/// outside `$-_.+!*'()`, letters and digits. Empty is the root of the domain.
+fn check_base_path(path: &str) -> Result<(), String> {
+    if path.contains('/') {
+        return Err("contains `/`; a base path mapping takes one segment".into());
+    }
+    match path
+        .chars()
+        .find(|c| !c.is_ascii_alphanumeric() && !"$-_.+!*'()".contains(*c))
+    {
+        Some(bad) => Err(format!("contains `{bad}`, which AWS does not allow here")),
+        None => Ok(()),
     }
 }
 
@@ -223,6 +247,27 @@ fn check_ses_identity(name: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::NameRule::*;
+
+    #[test]
+    fn rest_base_paths_and_api_key_values() {
+        for ok in ["", "v1", "orders-v2", "a.b_c$(1)"] {
+            assert!(RestBasePath.check(ok).is_ok(), "{ok}");
+        }
+        assert!(RestBasePath.check("v1/items").unwrap_err().contains("`/`"));
+        assert!(RestBasePath.check("/").unwrap_err().contains("`/`"));
+        assert!(RestBasePath.check("a b").unwrap_err().contains("` `"));
+        assert!(RestBasePath.check("a?b").unwrap_err().contains("`?`"));
+        assert!(RestApiKeyValue.check(&"k".repeat(20)).is_ok());
+        assert!(RestApiKeyValue
+            .check("short")
+            .unwrap_err()
+            .contains("20 to 128"));
+        assert!(RestApiKeyValue.check(&"k".repeat(129)).is_err());
+        assert!(RestApiKeyValue
+            .check(&format!("{} x", "k".repeat(20)))
+            .unwrap_err()
+            .contains("` `"));
+    }
 
     #[test]
     fn ses_identities_are_domains_or_addresses() {

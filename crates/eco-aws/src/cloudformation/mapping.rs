@@ -312,6 +312,21 @@ pub const MAPPED: &[(&str, &str, &str)] = &[
         "ses-email-identity",
         "physical id (the domain or email address)",
     ),
+    (
+        "AWS::ApiGateway::UsagePlan",
+        "rest-usage-plan",
+        "physical id (usage plan id)",
+    ),
+    (
+        "AWS::ApiGateway::ApiKey",
+        "rest-api-key",
+        "physical id (API key id)",
+    ),
+    (
+        "AWS::ApiGateway::UsagePlanKey",
+        "rest-usage-plan-key",
+        "`UsagePlanId` / `KeyId`",
+    ),
 ];
 
 /// CloudFormation types eco deliberately does not adopt, and why.
@@ -485,6 +500,16 @@ fn pieces(stack: &Stack, r: &StackResource, props: &Value) -> Result<Vec<Piece>,
                 vec![stack.id(props, "DomainName")?, slash(), text(base_path)],
             )])
         }
+        "AWS::ApiGateway::UsagePlan" => single("rest-usage-plan"),
+        "AWS::ApiGateway::ApiKey" => single("rest-api-key"),
+        "AWS::ApiGateway::UsagePlanKey" => Ok(vec![piece(
+            "rest-usage-plan-key",
+            vec![
+                stack.id(props, "UsagePlanId")?,
+                slash(),
+                stack.id(props, "KeyId")?,
+            ],
+        )]),
         "AWS::ApiGatewayV2::Api" => single("api"),
         "AWS::ApiGatewayV2::DomainName" => single("api-domain"),
         "AWS::Cognito::UserPool" => single("cognito-user-pool"),
@@ -1121,6 +1146,53 @@ mod tests {
     }
 
     #[test]
+    fn usage_plans_api_keys_and_usage_plan_keys_are_imported_by_their_ids() {
+        let t = Template::parse(
+            r#"{"Resources":{
+                "Plan":{"Type":"AWS::ApiGateway::UsagePlan","Properties":{"UsagePlanName":"basic"}},
+                "Key":{"Type":"AWS::ApiGateway::ApiKey","Properties":{"Name":"partner"}},
+                "PlanKey":{"Type":"AWS::ApiGateway::UsagePlanKey","Properties":{"UsagePlanId":{"Ref":"Plan"},"KeyId":{"Ref":"Key"},"KeyType":"API_KEY"}}
+            }}"#,
+        )
+        .unwrap();
+        let a = adoption(
+            &t,
+            &[
+                res("Plan", "AWS::ApiGateway::UsagePlan", "p1"),
+                res("Key", "AWS::ApiGateway::ApiKey", "k1"),
+                res("PlanKey", "AWS::ApiGateway::UsagePlanKey", "k1"),
+            ],
+            &|_| true,
+            &HashSet::new(),
+        );
+        let mut ids: Vec<_> = a
+            .adoptable
+            .iter()
+            .map(|x| {
+                let id: String = x
+                    .import_id
+                    .iter()
+                    .map(|p| match p {
+                        IdPart::Text(t) => t.clone(),
+                        IdPart::Live { .. } => panic!("known from the stack"),
+                    })
+                    .collect();
+                (x.address(), id)
+            })
+            .collect();
+        ids.sort();
+        let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
+        assert_eq!(
+            ids,
+            [
+                pair("rest-api-key.key", "k1"),
+                pair("rest-usage-plan-key.plan-key", "p1/k1"),
+                pair("rest-usage-plan.plan", "p1"),
+            ]
+        );
+    }
+
+    #[test]
     fn a_rule_on_another_bus_is_imported_as_bus_slash_name() {
         let t = Template::parse(
             r#"{"Resources":{"Nightly":{"Type":"AWS::Events::Rule"},"Default":{"Type":"AWS::Events::Rule"}}}"#,
@@ -1286,7 +1358,8 @@ mod tests {
                 "DomainName": "api.example.com",
                 "RestApiId": "api", "ApiId": "api", "UserPoolId": "pool", "ResourceId": "res",
                 "HttpMethod": "GET", "FunctionName": "fn", "HostedZoneId": "Z1", "Name": "a.example.com",
-                "Type": "A", "GroupName": "g", "StageName": "dev", "Bucket": "b", "LayerName": "l"
+                "Type": "A", "GroupName": "g", "StageName": "dev", "Bucket": "b", "LayerName": "l",
+                "UsagePlanId": "p1", "KeyId": "k1"
             });
             let pieces = pieces(&stack, &r, &props).unwrap_or_else(|e| panic!("{cfn}: {e}"));
             assert!(

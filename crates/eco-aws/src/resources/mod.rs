@@ -32,6 +32,7 @@ pub mod lambda_layer;
 pub mod lambda_permission;
 pub mod log_group;
 pub mod rest_api;
+pub mod rest_api_key;
 pub mod rest_authorizer;
 pub mod rest_base_path_mapping;
 pub mod rest_deployment;
@@ -40,6 +41,8 @@ pub mod rest_integration;
 pub mod rest_method;
 pub mod rest_resource;
 pub mod rest_stage;
+pub mod rest_usage_plan;
+pub mod rest_usage_plan_key;
 pub mod route53_record;
 pub mod route53_zone;
 pub mod s3_bucket;
@@ -122,6 +125,9 @@ pub const TYPES: &[TypeEntry] = &[
     entry!(rest_stage),
     entry!(rest_domain),
     entry!(rest_base_path_mapping),
+    entry!(rest_usage_plan),
+    entry!(rest_api_key),
+    entry!(rest_usage_plan_key),
     entry!(s3_bucket_policy),
     entry!(lambda_event_source_mapping),
     entry!(lambda_layer),

@@ -3,8 +3,10 @@
 //!
 //! AWS calls (apigateway):
 //! - read: GetRestApi (tags included); discover pages through GetRestApis
-//! - create: CreateRestApi (tags included)
-//! - update: UpdateRestApi (PATCH operations), TagResource / UntagResource
+//! - create: CreateRestApi (tags included); with a `body`, then PutRestApi (mode=overwrite) and
+//!   UpdateRestApi for what the document set differently from the configuration
+//! - update: UpdateRestApi (PATCH operations), TagResource / UntagResource; a changed `body`
+//!   (its SHA-256, computed at plan time) PutRestApi (mode=overwrite) first
 //! - delete: DeleteRestApi
 //! - import: by REST API id (GetRestApi)
 
@@ -12,11 +14,13 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use aws_sdk_apigateway::operation::get_rest_api::GetRestApiOutput;
+use aws_sdk_apigateway::primitives::Blob;
 use aws_sdk_apigateway::types::{
-    ApiKeySourceType, EndpointConfiguration, EndpointType, PatchOperation,
+    ApiKeySourceType, EndpointConfiguration, EndpointType, PatchOperation, PutMode,
 };
-use eco_provider::{Attrs, Live, Member, OpContext, OpError, OpResult, ResourceProvider};
+use eco_provider::{Attrs, Live, Member, OpContext, OpError, OpResult, ResourceProvider, Value};
 use eco_schema::{Schema, Spec, SpecEnum};
+use sha2::{Digest, Sha256};
 
 use crate::attrs::{same_json, spec_of};
 use crate::aws::{differing, is_gone, op_error, Aws};
@@ -51,6 +55,14 @@ pub struct RestApi {
     pub policy: Option<String>,
     /// serve only through custom domains (UpdateRestApi)
     pub disable_execute_api_endpoint: Option<bool>,
+    /// an OpenAPI document (JSON or YAML) that defines the API's resources, methods and
+    /// integrations, e.g. `${file("openapi.json")}`; AWS does not report it back: state keeps it
+    /// and its SHA-256, whose change puts it again (PutRestApi mode=overwrite)
+    #[eco(local)]
+    pub body: Option<String>,
+    /// hex SHA-256 of `body`, computed by eco at plan time
+    #[eco(computed, local)]
+    pub body_sha256: Option<String>,
     /// REST API id
     #[eco(computed)]
     pub id: Option<String>,
@@ -146,7 +158,8 @@ fn patch(
                     .unwrap_or(false)
                     .to_string(),
             )),
-            "tags" | "id" => {}
+            // The document is put by PutRestApi, before these operations.
+            "tags" | "id" | "body" | "body-sha256" => {}
             other => return Err(fixed("UpdateRestApi", TY, other)),
         }
     }
@@ -211,6 +224,9 @@ impl Provider {
             execution_arn: Some(format!("arn:aws:execute-api:{region}:{account}:{id}")),
             arn: Some(self.gw.arn(&format!("/restapis/{id}"))),
             tags: ordered(out.tags()),
+            // AWS does not report the document an API was put from.
+            body: None,
+            body_sha256: None,
         }
     }
 
@@ -244,11 +260,35 @@ impl Provider {
         out.map(Some).map_err(|e| op_error("GetRestApis", e))
     }
 
-    /// Brings REST API `id` to `spec` for the attributes in `changed`; what a read reports after.
+    /// Brings REST API `id` to `spec` for the attributes in `changed`; what a read reports after
+    /// (with the configuration's `body` and its hash, which AWS does not report).
     async fn change(&self, id: &str, spec: &RestApi, changed: &[String]) -> Result<Live, OpError> {
         let op = "UpdateRestApi";
+        let mut changed = changed.to_vec();
+        let body_changed = changed.iter().any(|c| c == "body" || c == "body-sha256");
+        if let Some(body) = spec.body.as_deref().filter(|_| body_changed) {
+            self.gw
+                .client
+                .put_rest_api()
+                .rest_api_id(id)
+                .mode(PutMode::Overwrite)
+                .body(Blob::new(body.as_bytes()))
+                .send()
+                .await
+                .map_err(|e| op_error("PutRestApi", e))?;
+        }
         let live = still_there(self.read_api(id).await?, op, TY, id)?;
-        let ops = patch(spec, &live, changed)?;
+        if body_changed {
+            // The document may set the name, description, endpoint...: what now differs from
+            // the configuration is patched back.
+            let skip = ["body", "body-sha256", "tags"];
+            for c in differing(&spec.to_attrs(), &live.to_attrs(), &skip) {
+                if !changed.contains(&c) {
+                    changed.push(c);
+                }
+            }
+        }
+        let ops = patch(spec, &live, &changed)?;
         if !ops.is_empty() {
             self.gw
                 .client
@@ -263,8 +303,28 @@ impl Provider {
             let arn = self.gw.arn(&format!("/restapis/{id}"));
             retag(&self.gw.client, &arn, &live.tags, &spec.tags, &[]).await?;
         }
-        still_there(self.read_id(id).await?, op, TY, id)
+        let live = still_there(self.read_id(id).await?, op, TY, id)?;
+        Ok(with_body(live, spec))
     }
+}
+
+/// `live` with the configuration's `body` and its hash, which state keeps (AWS reports neither).
+fn with_body(mut live: Live, spec: &RestApi) -> Live {
+    if let Some(body) = &spec.body {
+        live.attrs
+            .insert("body".into(), Value::String(body.clone()));
+        live.attrs
+            .insert("body-sha256".into(), Value::String(body_sha256(body)));
+    }
+    live
+}
+
+/// The hex SHA-256 of an OpenAPI document.
+pub fn body_sha256(body: &str) -> String {
+    Sha256::digest(body.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// What a read reports: the attributes with `tags` always (an empty map when there are none).
@@ -381,7 +441,19 @@ impl ResourceProvider for Provider {
             .await
             .map_err(|e| op_error(op, e))?;
         let id = out.id().unwrap_or_default().to_string();
+        if spec.body.is_some() {
+            return self.change(&id, &spec, &["body".to_string()]).await;
+        }
         still_there(self.read_id(&id).await?, op, TY, &id)
+    }
+
+    /// The SHA-256 of `body`, which drives its updates (AWS does not report the document).
+    fn expand(&self, _base_dir: &std::path::Path, desired: &mut Attrs) -> Result<(), OpError> {
+        if let Some(Value::String(body)) = desired.get("body") {
+            let hash = body_sha256(body);
+            desired.insert("body-sha256".into(), Value::String(hash));
+        }
+        Ok(())
     }
 
     async fn update(

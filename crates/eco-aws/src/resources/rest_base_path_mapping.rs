@@ -32,8 +32,9 @@ pub struct RestBasePathMapping {
     /// the rest-domain's domain name
     #[eco(replace)]
     pub domain: String,
-    /// the base path after the domain, one segment without `/` (default: the root of the domain)
-    #[eco(replace)]
+    /// the base path after the domain, one segment without `/` of letters, digits and
+    /// `$-_.+!*'()` (default: the root of the domain)
+    #[eco(replace, name_rule = RestBasePath)]
     pub base_path: Option<String>,
     /// id of the REST API served there (UpdateBasePathMapping)
     pub rest_api: String,

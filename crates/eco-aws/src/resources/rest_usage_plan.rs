@@ -1,0 +1,679 @@
+//! `rest-usage-plan`: an API Gateway (v1) usage plan: throttling and a request quota for the
+//! callers of the API keys it holds (`rest-usage-plan-key`), on the stages of REST APIs it names.
+//!
+//! AWS calls (apigateway):
+//! - read: GetUsagePlan (tags included)
+//! - list (discover): GetUsagePlans (every page)
+//! - find: GetUsagePlans pages: ours by the ownership tags (usage plan names need not be unique)
+//! - create: CreateUsagePlan (API stages with their per-method throttles, throttle, quota, tags);
+//!   a plan of ours already there is adopted and brought to the configuration
+//! - update: UpdateUsagePlan (PATCH operations: `/name`, `/description`, `/throttle/*`,
+//!   `/quota/*`, `/apiStages` add / remove `API-ID:STAGE`,
+//!   `/apiStages/API-ID:STAGE/throttle/RESOURCE-PATH/METHOD/*`), TagResource / UntagResource
+//! - delete: DeleteUsagePlan (gone: success)
+//! - import: by usage plan id
+
+use std::collections::{BTreeMap, HashMap};
+
+use async_trait::async_trait;
+use aws_sdk_apigateway::operation::get_usage_plan::GetUsagePlanOutput;
+use aws_sdk_apigateway::operation::get_usage_plans::GetUsagePlansOutput;
+use aws_sdk_apigateway::types::{PatchOperation, QuotaPeriodType, QuotaSettings, ThrottleSettings};
+use eco_provider::{Attrs, Live, OpContext, OpError, OpResult, ResourceProvider, Value};
+use eco_schema::{Schema, Spec, SpecEnum};
+
+use crate::attrs::spec_of;
+use crate::aws::{differing, is_gone, op_error, Aws};
+use crate::calls::{collect_pages, delete_if_present, find_in_pages, get_optional, still_there};
+use crate::rest::{fixed, ordered, path_key, remove, replace, RestGateway};
+use crate::tags::{retag, tags_value};
+
+/// A usage plan's attributes, declared once.
+#[derive(Debug, Clone, PartialEq, Default, Spec)]
+#[eco(
+    resource = "rest-usage-plan",
+    doc = "An API Gateway (v1) usage plan: throttling and a quota for the API keys it holds, on stages of REST APIs",
+    import_id = "the usage plan id"
+)]
+pub struct RestUsagePlan {
+    /// usage plan name (UpdateUsagePlan)
+    pub name: String,
+    /// description (UpdateUsagePlan)
+    pub description: Option<String>,
+    /// `throttle burst-limit=.. rate-limit=..`: the request rate of each key (UpdateUsagePlan)
+    pub throttle: Option<Throttle>,
+    /// `quota limit=.. period=..`: the requests each key may make per period (UpdateUsagePlan)
+    pub quota: Option<Quota>,
+    /// a stage of a REST API the plan covers: `api-stage rest-api=.. stage=..`, compared as a set
+    /// (UpdateUsagePlan `/apiStages`)
+    pub api_stage: Option<Vec<ApiStage>>,
+    /// usage plan id
+    #[eco(computed)]
+    pub id: Option<String>,
+    /// usage plan ARN
+    #[eco(computed)]
+    pub arn: Option<String>,
+    #[eco(tags)]
+    pub tags: BTreeMap<String, String>,
+}
+
+/// `throttle burst-limit=.. rate-limit=..`.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Spec)]
+pub struct Throttle {
+    /// requests a key may send at once
+    #[eco(min = 0, max = 2147483647)]
+    pub burst_limit: Option<i32>,
+    /// steady-state requests per second of a key
+    pub rate_limit: Option<f64>,
+}
+
+/// `quota limit=.. period=.. offset=..`.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Spec)]
+pub struct Quota {
+    /// requests a key may make in a period
+    #[eco(min = 0, max = 2147483647)]
+    pub limit: i32,
+    /// DAY, WEEK or MONTH
+    pub period: QuotaPeriod,
+    /// requests already taken from the first period's limit
+    #[eco(min = 0, max = 2147483647)]
+    pub offset: Option<i32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, SpecEnum)]
+#[eco(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum QuotaPeriod {
+    #[default]
+    Day,
+    Week,
+    Month,
+}
+
+/// `api-stage rest-api=.. stage=.. { method-throttle "/items/GET" burst-limit=.. rate-limit=.. }`.
+#[derive(Debug, Clone, PartialEq, Default, Spec)]
+pub struct ApiStage {
+    /// id of the REST API
+    pub rest_api: String,
+    /// name of its stage
+    pub stage: String,
+    /// a throttle of one method of the stage, labelled `RESOURCE-PATH/HTTP-METHOD`
+    /// (`/items/GET`)
+    pub method_throttle: Option<Vec<MethodThrottle>>,
+}
+
+/// `method-throttle "/items/GET" burst-limit=.. rate-limit=..`.
+#[derive(Debug, Clone, PartialEq, Default, Spec)]
+#[eco(label = "method")]
+pub struct MethodThrottle {
+    /// the method: its resource path and HTTP method, `/items/GET`
+    #[eco(required)]
+    pub method: String,
+    /// requests a key may send the method at once
+    #[eco(min = 0, max = 2147483647)]
+    pub burst_limit: Option<i32>,
+    /// steady-state requests per second of a key to the method
+    pub rate_limit: Option<f64>,
+}
+
+pub const TYPE_NAME: &str = RestUsagePlan::TYPE_NAME;
+const TY: &str = TYPE_NAME;
+
+pub fn schema() -> Schema {
+    RestUsagePlan::schema()
+}
+
+impl ApiStage {
+    /// `API-ID:STAGE`, how UpdateUsagePlan names an API stage.
+    fn key(&self) -> String {
+        format!("{}:{}", self.rest_api, self.stage)
+    }
+
+    fn throttles(&self) -> BTreeMap<&str, &MethodThrottle> {
+        let all = self.method_throttle.iter().flatten();
+        all.map(|t| (t.method.as_str(), t)).collect()
+    }
+}
+
+fn throttle_settings(burst: Option<i32>, rate: Option<f64>) -> ThrottleSettings {
+    ThrottleSettings::builder()
+        .set_burst_limit(burst)
+        .set_rate_limit(rate)
+        .build()
+}
+
+/// The API stages as CreateUsagePlan takes them.
+pub fn api_stages(spec: &RestUsagePlan) -> Vec<aws_sdk_apigateway::types::ApiStage> {
+    let stages = spec.api_stage.iter().flatten();
+    stages
+        .map(|s| {
+            let throttle: HashMap<String, ThrottleSettings> = s
+                .throttles()
+                .into_iter()
+                .map(|(m, t)| {
+                    (
+                        m.to_string(),
+                        throttle_settings(t.burst_limit, t.rate_limit),
+                    )
+                })
+                .collect();
+            aws_sdk_apigateway::types::ApiStage::builder()
+                .api_id(&s.rest_api)
+                .stage(&s.stage)
+                .set_throttle((!throttle.is_empty()).then_some(throttle))
+                .build()
+        })
+        .collect()
+}
+
+fn quota_settings(q: &Quota) -> QuotaSettings {
+    QuotaSettings::builder()
+        .limit(q.limit)
+        .set_offset(q.offset)
+        .period(QuotaPeriodType::from(q.period.as_str()))
+        .build()
+}
+
+/// A number as a PATCH value: `10`, `2.5`.
+fn number(n: f64) -> String {
+    n.to_string()
+}
+
+/// The PATCH operations for the per-method throttles of API stage `key` (`API-ID:STAGE`), from
+/// `live` to `want`.
+fn method_throttle_patch(
+    key: &str,
+    live: &BTreeMap<&str, &MethodThrottle>,
+    want: &BTreeMap<&str, &MethodThrottle>,
+    ops: &mut Vec<PatchOperation>,
+) {
+    // `/items/GET` is the resource path `/items` and the method `GET`: one JSON pointer step
+    // for the path (`~1items`), one for the method.
+    let pointer = |method: &str| {
+        let (path, verb) = method.rsplit_once('/').unwrap_or(("/", method));
+        let path = if path.is_empty() { "/" } else { path };
+        format!("/apiStages/{key}/throttle/{}/{verb}", path_key(path))
+    };
+    for (method, t) in want {
+        if live.get(method) == Some(t) {
+            continue;
+        }
+        let at = pointer(method);
+        if let Some(b) = t.burst_limit {
+            ops.push(replace(&format!("{at}/burstLimit"), b.to_string()));
+        }
+        if let Some(r) = t.rate_limit {
+            ops.push(replace(&format!("{at}/rateLimit"), number(r)));
+        }
+    }
+    for method in live.keys().filter(|m| !want.contains_key(*m)) {
+        ops.push(remove(&pointer(method)));
+    }
+}
+
+/// The PATCH operations of UpdateUsagePlan for the changed fields, from `live` to `spec`.
+pub fn patch(
+    spec: &RestUsagePlan,
+    live: &RestUsagePlan,
+    changed: &[String],
+) -> Result<Vec<PatchOperation>, OpError> {
+    let mut ops = Vec::new();
+    for c in changed {
+        match c.as_str() {
+            "name" => ops.push(replace("/name", &spec.name)),
+            "description" => ops.push(replace(
+                "/description",
+                spec.description.clone().unwrap_or_default(),
+            )),
+            "throttle" => match spec.throttle {
+                None => ops.push(remove("/throttle")),
+                Some(t) => {
+                    if let Some(b) = t.burst_limit {
+                        ops.push(replace("/throttle/burstLimit", b.to_string()));
+                    }
+                    if let Some(r) = t.rate_limit {
+                        ops.push(replace("/throttle/rateLimit", number(r)));
+                    }
+                }
+            },
+            "quota" => match spec.quota {
+                None => ops.push(remove("/quota")),
+                Some(q) => {
+                    ops.push(replace("/quota/limit", q.limit.to_string()));
+                    ops.push(replace("/quota/period", q.period.as_str()));
+                    ops.push(replace("/quota/offset", q.offset.unwrap_or(0).to_string()));
+                }
+            },
+            "api-stage" => {
+                let live_stages: BTreeMap<String, &ApiStage> = live
+                    .api_stage
+                    .iter()
+                    .flatten()
+                    .map(|s| (s.key(), s))
+                    .collect();
+                let want: BTreeMap<String, &ApiStage> = spec
+                    .api_stage
+                    .iter()
+                    .flatten()
+                    .map(|s| (s.key(), s))
+                    .collect();
+                for key in live_stages.keys().filter(|k| !want.contains_key(*k)) {
+                    ops.push(value_op(
+                        aws_sdk_apigateway::types::Op::Remove,
+                        "/apiStages",
+                        key,
+                    ));
+                }
+                for (key, s) in &want {
+                    let had = live_stages
+                        .get(key)
+                        .map(|l| l.throttles())
+                        .unwrap_or_default();
+                    if !live_stages.contains_key(key) {
+                        ops.push(value_op(
+                            aws_sdk_apigateway::types::Op::Add,
+                            "/apiStages",
+                            key,
+                        ));
+                    }
+                    method_throttle_patch(key, &had, &s.throttles(), &mut ops);
+                }
+            }
+            "tags" | "id" | "arn" => {}
+            other => return Err(fixed("UpdateUsagePlan", TY, other)),
+        }
+    }
+    Ok(ops)
+}
+
+/// A PATCH operation `op` of `path` with `value` (`add /apiStages API-ID:STAGE`).
+fn value_op(op: aws_sdk_apigateway::types::Op, path: &str, value: &str) -> PatchOperation {
+    PatchOperation::builder()
+        .op(op)
+        .path(path)
+        .value(value)
+        .build()
+}
+
+/// The usage plan AWS reports.
+fn plan_of(gw: &RestGateway, out: &GetUsagePlanOutput) -> RestUsagePlan {
+    let id = out.id().unwrap_or_default();
+    let stages: Vec<ApiStage> = out
+        .api_stages()
+        .iter()
+        .map(|s| {
+            let mut throttles: Vec<MethodThrottle> = s
+                .throttle()
+                .into_iter()
+                .flatten()
+                .map(|(m, t)| MethodThrottle {
+                    method: m.clone(),
+                    burst_limit: Some(t.burst_limit()),
+                    rate_limit: Some(t.rate_limit()),
+                })
+                .collect();
+            throttles.sort_by(|a, b| a.method.cmp(&b.method));
+            ApiStage {
+                rest_api: s.api_id().unwrap_or_default().to_string(),
+                stage: s.stage().unwrap_or_default().to_string(),
+                method_throttle: (!throttles.is_empty()).then_some(throttles),
+            }
+        })
+        .collect();
+    let mut stages = stages;
+    stages.sort_by_key(ApiStage::key);
+    RestUsagePlan {
+        name: out.name().unwrap_or_default().to_string(),
+        description: out
+            .description()
+            .filter(|d| !d.is_empty())
+            .map(str::to_string),
+        throttle: out.throttle().map(|t| Throttle {
+            burst_limit: Some(t.burst_limit()),
+            rate_limit: Some(t.rate_limit()),
+        }),
+        quota: out.quota().map(|q| Quota {
+            limit: q.limit(),
+            period: q
+                .period()
+                .and_then(|p| QuotaPeriod::parse(p.as_str()))
+                .unwrap_or_default(),
+            offset: Some(q.offset()),
+        }),
+        api_stage: (!stages.is_empty()).then_some(stages),
+        id: Some(id.to_string()),
+        arn: Some(gw.arn(&format!("/usageplans/{id}"))),
+        tags: ordered(out.tags()),
+    }
+}
+
+/// What a read reports: the attributes with `tags` always (an empty map when there are none).
+fn live_of(id: &str, plan: &RestUsagePlan) -> Live {
+    let mut attrs = plan.to_attrs();
+    attrs.insert("tags".into(), tags_value(&plan.tags));
+    Live {
+        id: id.to_string(),
+        attrs,
+    }
+}
+
+/// The `rest-usage-plan` operations.
+pub struct Provider {
+    gw: RestGateway,
+    schema: Schema,
+}
+
+impl Provider {
+    pub fn new(aws: &Aws) -> Provider {
+        Provider {
+            gw: RestGateway::new(aws),
+            schema: schema(),
+        }
+    }
+
+    async fn read_plan(&self, id: &str) -> Result<Option<RestUsagePlan>, OpError> {
+        let call = self.gw.client.get_usage_plan().usage_plan_id(id).send();
+        let out = get_optional("GetUsagePlan", is_gone, call).await?;
+        Ok(out.map(|out| plan_of(&self.gw, &out)))
+    }
+
+    async fn read_id(&self, id: &str) -> Result<Option<Live>, OpError> {
+        Ok(self.read_plan(id).await?.map(|p| live_of(id, &p)))
+    }
+
+    /// A page of GetUsagePlans (limit 500, AWS's largest).
+    async fn page(&self, position: Option<String>) -> Result<Option<GetUsagePlansOutput>, OpError> {
+        let call = self.gw.client.get_usage_plans().limit(500);
+        let out = call.set_position(position).send().await;
+        out.map(Some).map_err(|e| op_error("GetUsagePlans", e))
+    }
+
+    /// Brings plan `id` to `spec` for the attributes in `changed`; what a read reports after.
+    async fn change(
+        &self,
+        id: &str,
+        spec: &RestUsagePlan,
+        changed: &[String],
+    ) -> Result<Live, OpError> {
+        let op = "UpdateUsagePlan";
+        let live = still_there(self.read_plan(id).await?, op, TY, id)?;
+        let ops = patch(spec, &live, changed)?;
+        if !ops.is_empty() {
+            let call = self.gw.client.update_usage_plan().usage_plan_id(id);
+            call.set_patch_operations(Some(ops))
+                .send()
+                .await
+                .map_err(|e| op_error(op, e))?;
+        }
+        if changed.iter().any(|c| c == "tags") {
+            let arn = self.gw.arn(&format!("/usageplans/{id}"));
+            retag(&self.gw.client, &arn, &live.tags, &spec.tags, &[]).await?;
+        }
+        still_there(self.read_id(id).await?, op, TY, id)
+    }
+}
+
+fn next(out: &GetUsagePlansOutput) -> Option<String> {
+    out.position().filter(|t| !t.is_empty()).map(str::to_string)
+}
+
+#[async_trait]
+impl ResourceProvider for Provider {
+    fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    fn transient(&self) -> &'static [eco_provider::Transient] {
+        crate::rest::TRANSIENT
+    }
+
+    /// GetUsagePlans (every page), each plan read in full.
+    async fn list(&self, _ctx: &OpContext) -> Option<Result<Vec<Live>, OpError>> {
+        let ids = |out: &GetUsagePlansOutput| {
+            let items = out.items().iter();
+            items.filter_map(|p| p.id().map(str::to_string)).collect()
+        };
+        crate::aws::read_listed(
+            collect_pages(|t| self.page(t), ids, next).await,
+            |id| async move { self.read_id(&id).await },
+        )
+        .await
+    }
+
+    async fn read(&self, _ctx: &OpContext, id: &str) -> Result<Option<Live>, OpError> {
+        self.read_id(id).await
+    }
+
+    /// API stages in the order a read reports them (by `API-ID:STAGE`): AWS keeps them in the
+    /// order they were added, which means nothing.
+    fn normalize(&self, desired: &mut Attrs) {
+        if let Some(Value::List(stages)) = desired.get_mut("api-stage") {
+            sort_stages(stages);
+        }
+    }
+
+    /// Usage plan names need not be unique: only the ownership tags identify this address's
+    /// plan, through GetUsagePlans pages.
+    async fn find(&self, ctx: &OpContext, desired: &Attrs, _token: &str) -> OpResult<Option<Live>> {
+        spec_of::<RestUsagePlan>(desired, TY, "GetUsagePlans")?;
+        let ours = |out: &GetUsagePlansOutput| {
+            let mut items = out.items().iter();
+            let found = items.find(|p| {
+                ctx.owns(&ordered(p.tags())) && !ctx.is_replaced(p.id().unwrap_or_default())
+            })?;
+            found.id().map(str::to_string)
+        };
+        match find_in_pages(|t| self.page(t), ours, next).await? {
+            Some(id) => self.read_id(&id).await,
+            None => Ok(None),
+        }
+    }
+
+    async fn create(&self, ctx: &OpContext, desired: &Attrs, token: &str) -> Result<Live, OpError> {
+        let op = "CreateUsagePlan";
+        let spec: RestUsagePlan = spec_of(desired, TY, op)?;
+        if let Some(existing) = self.find(ctx, desired, token).await? {
+            let changed = differing(desired, &existing.attrs, &[]);
+            if changed.is_empty() {
+                return Ok(existing);
+            }
+            return self.change(&existing.id, &spec, &changed).await;
+        }
+        let out = create_request(self.gw.client.create_usage_plan(), &spec)
+            .send()
+            .await
+            .map_err(|e| op_error(op, e))?;
+        let id = out.id().unwrap_or_default().to_string();
+        still_there(self.read_id(&id).await?, op, TY, &id)
+    }
+
+    async fn update(
+        &self,
+        _ctx: &OpContext,
+        id: &str,
+        _prior: &Attrs,
+        desired: &Attrs,
+        changed: &[String],
+    ) -> Result<Live, OpError> {
+        let spec: RestUsagePlan = spec_of(desired, TY, "UpdateUsagePlan")?;
+        self.change(id, &spec, changed).await
+    }
+
+    async fn delete(&self, _ctx: &OpContext, id: &str, _prior: &Attrs) -> Result<(), OpError> {
+        let call = self.gw.client.delete_usage_plan().usage_plan_id(id).send();
+        match delete_if_present("DeleteUsagePlan", is_gone, call).await {
+            Ok(()) => Ok(()),
+            // Whatever a delete answers, a plan that is gone is deleted.
+            Err(e) => match self.read_plan(id).await {
+                Ok(None) => Ok(()),
+                _ => Err(e),
+            },
+        }
+    }
+}
+
+/// Sorts API stage blocks by `API-ID:STAGE` when every one's are known (else leaves them).
+fn sort_stages(stages: &mut [Value]) {
+    let key = |v: &Value| -> Option<String> {
+        let Value::Map(m) = v else { return None };
+        let text = |k: &str| match m.get(k) {
+            Some(Value::String(s)) => Some(s.clone()),
+            _ => None,
+        };
+        Some(format!("{}:{}", text("rest-api")?, text("stage")?))
+    };
+    if stages.iter().all(|s| key(s).is_some()) {
+        stages.sort_by_key(|s| key(s).unwrap_or_default());
+    }
+}
+
+type CreateUsagePlanReq =
+    aws_sdk_apigateway::operation::create_usage_plan::builders::CreateUsagePlanFluentBuilder;
+
+/// CreateUsagePlan for `spec`.
+pub fn create_request(req: CreateUsagePlanReq, spec: &RestUsagePlan) -> CreateUsagePlanReq {
+    let stages = api_stages(spec);
+    req.name(&spec.name)
+        .set_description(spec.description.clone())
+        .set_throttle(
+            spec.throttle
+                .map(|t| throttle_settings(t.burst_limit, t.rate_limit)),
+        )
+        .set_quota(spec.quota.as_ref().map(quota_settings))
+        .set_api_stages((!stages.is_empty()).then_some(stages))
+        .set_tags(Some(spec.tags.clone().into_iter().collect()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rest::offline_client as client;
+
+    fn stage(api: &str, throttles: &[(&str, i32, f64)]) -> ApiStage {
+        let throttles: Vec<MethodThrottle> = throttles
+            .iter()
+            .map(|(m, b, r)| MethodThrottle {
+                method: m.to_string(),
+                burst_limit: Some(*b),
+                rate_limit: Some(*r),
+            })
+            .collect();
+        ApiStage {
+            rest_api: api.into(),
+            stage: "prod".into(),
+            method_throttle: (!throttles.is_empty()).then_some(throttles),
+        }
+    }
+
+    fn paths(ops: &[PatchOperation]) -> Vec<(String, String, String)> {
+        ops.iter()
+            .map(|o| {
+                (
+                    o.op().unwrap().as_str().to_string(),
+                    o.path().unwrap().to_string(),
+                    o.value().unwrap_or_default().to_string(),
+                )
+            })
+            .collect()
+    }
+
+    /// moto has no UpdateUsagePlan of a stage's method throttles (docs/testing.md): its PATCH
+    /// operations are checked here, with those of the stages, the throttle and the quota.
+    #[test]
+    fn update_usage_plan_patches_stages_method_throttles_throttle_and_quota() {
+        let live = RestUsagePlan {
+            api_stage: Some(vec![
+                stage("a1", &[("/items/GET", 5, 2.0), ("/items/POST", 1, 1.0)]),
+                stage("gone", &[]),
+            ]),
+            throttle: Some(Throttle {
+                burst_limit: Some(10),
+                rate_limit: Some(5.0),
+            }),
+            ..Default::default()
+        };
+        let want = RestUsagePlan {
+            api_stage: Some(vec![
+                stage("a1", &[("/items/GET", 8, 2.5)]),
+                stage("new", &[("/GET", 1, 1.0)]),
+            ]),
+            quota: Some(Quota {
+                limit: 1000,
+                period: QuotaPeriod::Month,
+                offset: None,
+            }),
+            ..Default::default()
+        };
+        let changed: Vec<String> = ["api-stage", "throttle", "quota"]
+            .map(String::from)
+            .to_vec();
+        let ops = paths(&patch(&want, &live, &changed).unwrap());
+        let op = |o: &str, p: &str, v: &str| (o.to_string(), p.to_string(), v.to_string());
+        assert_eq!(
+            ops,
+            [
+                op("remove", "/apiStages", "gone:prod"),
+                op(
+                    "replace",
+                    "/apiStages/a1:prod/throttle/~1items/GET/burstLimit",
+                    "8"
+                ),
+                op(
+                    "replace",
+                    "/apiStages/a1:prod/throttle/~1items/GET/rateLimit",
+                    "2.5"
+                ),
+                op("remove", "/apiStages/a1:prod/throttle/~1items/POST", ""),
+                op("add", "/apiStages", "new:prod"),
+                op(
+                    "replace",
+                    "/apiStages/new:prod/throttle/~1/GET/burstLimit",
+                    "1"
+                ),
+                op(
+                    "replace",
+                    "/apiStages/new:prod/throttle/~1/GET/rateLimit",
+                    "1"
+                ),
+                op("remove", "/throttle", ""),
+                op("replace", "/quota/limit", "1000"),
+                op("replace", "/quota/period", "MONTH"),
+                op("replace", "/quota/offset", "0"),
+            ]
+        );
+        assert!(patch(&want, &live, &["nothing".into()]).is_err());
+    }
+
+    #[test]
+    fn api_stages_compare_as_a_set() {
+        let stage = |api: &str| {
+            Value::Map(
+                [("rest-api", api), ("stage", "prod")]
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
+                    .collect(),
+            )
+        };
+        let mut stages = vec![stage("b"), stage("a")];
+        sort_stages(&mut stages);
+        assert_eq!(stages, [stage("a"), stage("b")]);
+        // A stage not known yet (a reference to an API still to be made) leaves the order.
+        let mut pending = vec![stage("b"), Value::Unknown, stage("a")];
+        sort_stages(&mut pending);
+        assert_eq!(pending[0], stage("b"));
+    }
+
+    #[test]
+    fn create_usage_plan_sends_stages_with_their_method_throttles() {
+        let spec = RestUsagePlan {
+            name: "basic".into(),
+            api_stage: Some(vec![stage("a1", &[("/items/GET", 5, 2.0)])]),
+            ..Default::default()
+        };
+        let req = create_request(client().create_usage_plan(), &spec);
+        let stages = req.get_api_stages().as_ref().unwrap();
+        assert_eq!(stages[0].api_id(), Some("a1"));
+        let t = &stages[0].throttle().unwrap()["/items/GET"];
+        assert_eq!((t.burst_limit(), t.rate_limit()), (5, 2.0));
+        assert_eq!(req.get_quota(), &None);
+    }
+}
