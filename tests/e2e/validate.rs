@@ -581,6 +581,8 @@ lambda-function "unset" {
         assert!(flat.contains(&squash(expected)), "{expected}\n{err}");
     }
     assert!(err.contains("5 problems found"), "{err}");
+}
+
 #[test]
 fn rest_base_paths_api_key_values_and_usage_plan_limits_aws_would_refuse_are_refused_at_validate() {
     let err = validate_main(
