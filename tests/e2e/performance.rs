@@ -213,9 +213,17 @@ fn a_refresh_of_functions_lists_them_and_still_sees_changes_made_outside_eco() {
     // ListAliases or ListVersionsByFunction.
     let lambda = lambda_calls(&ops);
     let listing = "GET /2015-03-31/functions?FunctionVersion";
-    assert_eq!(lambda.iter().filter(|o| **o == listing).count(), 1, "{ops:?}");
+    assert_eq!(
+        lambda.iter().filter(|o| **o == listing).count(),
+        1,
+        "{ops:?}"
+    );
     let concurrency = "GET /2019-09-30/functions/concurrency?";
-    assert_eq!(lambda.iter().filter(|o| **o == concurrency).count(), 1, "{ops:?}");
+    assert_eq!(
+        lambda.iter().filter(|o| **o == concurrency).count(),
+        1,
+        "{ops:?}"
+    );
     assert_eq!(lambda.len(), 2, "{ops:?}");
     assert_eq!(count(&ops, "GetResources"), 1, "{ops:?}");
     assert_eq!(p.attr("lambda-function.f2", "version"), version);

@@ -125,9 +125,19 @@ fn parallelism_bounds_the_requests_in_flight_of_all_services_together() {
         &p.moto,
         &json!([{"name": "all", "above": 1000, "hold_ms": 100, "error": "throttle"}]),
     );
-    let apply = eco_via(&p, &proxy, "", &["apply", "-auto-approve", "-parallelism", "5"]);
+    let apply = eco_via(
+        &p,
+        &proxy,
+        "",
+        &["apply", "-auto-approve", "-parallelism", "5"],
+    );
     assert!(apply.status.success(), "{}", stderr(&apply));
-    let plan = eco_via(&p, &proxy, "", &["plan", "-detailed-exitcode", "-parallelism", "5"]);
+    let plan = eco_via(
+        &p,
+        &proxy,
+        "",
+        &["plan", "-detailed-exitcode", "-parallelism", "5"],
+    );
     assert_eq!(plan.status.code(), Some(0), "{}", stderr(&plan));
     let stats = proxy.stats();
     assert!(stats["all"]["matched"].as_u64().unwrap() > 100, "{stats}");

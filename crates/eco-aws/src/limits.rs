@@ -543,9 +543,15 @@ mod tests {
         // A third IAM request waits for IAM's own limit (two), not the total.
         let third_iam = limits.acquire("iam");
         tokio::pin!(third_iam);
-        assert!(futures_now(&mut third_iam).await.is_none(), "IAM's own limit");
+        assert!(
+            futures_now(&mut third_iam).await.is_none(),
+            "IAM's own limit"
+        );
         fourth.done(false);
-        assert!(futures_now(&mut third_iam).await.is_none(), "IAM's own limit");
+        assert!(
+            futures_now(&mut third_iam).await.is_none(),
+            "IAM's own limit"
+        );
         let mut iam = iam.into_iter();
         iam.next().unwrap().done(false);
         third_iam.await.done(false);

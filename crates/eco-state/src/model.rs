@@ -391,10 +391,7 @@ fn format_version_of(bytes: &[u8]) -> Option<u64> {
 
 /// `state` sorted by address, or the problem that makes it corrupt (an address twice, an empty
 /// address or id).
-fn checked(
-    mut state: State,
-    corrupt: &dyn Fn(String) -> StateError,
-) -> Result<State, StateError> {
+fn checked(mut state: State, corrupt: &dyn Fn(String) -> StateError) -> Result<State, StateError> {
     // Keep lookups by address valid whatever order the file had.
     state.resources.sort_by(|a, b| a.address.cmp(&b.address));
     if let Some(w) = state

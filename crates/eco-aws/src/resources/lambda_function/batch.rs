@@ -63,7 +63,10 @@ impl Provider {
     /// Every function of the region by name: its `$LATEST` configuration and latest published
     /// version (ListFunctions with `FunctionVersion=ALL`, every page).
     async fn listed(&self) -> Result<HashMap<String, Listed>, OpError> {
-        let all = self.lambda.list_functions().function_version(FunctionVersion::All);
+        let all = self
+            .lambda
+            .list_functions()
+            .function_version(FunctionVersion::All);
         let pages = all.into_paginator().items().send();
         let versions = pages
             .collect::<Result<Vec<_>, _>>()
@@ -115,7 +118,8 @@ impl Provider {
             .set_tags(Some(tags.clone().into_iter().collect()));
         if ctx.reads("reserved-concurrency") {
             let call = self.lambda.get_function_concurrency().function_name(name);
-            let Some(c) = get_optional("GetFunctionConcurrency", is_gone, call.send()).await? else {
+            let Some(c) = get_optional("GetFunctionConcurrency", is_gone, call.send()).await?
+            else {
                 return Ok(None);
             };
             let reserved = c.reserved_concurrent_executions();
