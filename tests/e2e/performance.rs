@@ -227,6 +227,11 @@ fn a_refresh_of_functions_lists_them_and_still_sees_changes_made_outside_eco() {
     assert_eq!(lambda.len(), 2, "{ops:?}");
     assert_eq!(count(&ops, "GetResources"), 1, "{ops:?}");
     assert_eq!(p.attr("lambda-function.f2", "version"), version);
+    // The role declares no policies: GetRole only (was also ListAttachedRolePolicies and
+    // ListRolePolicies).
+    assert_eq!(count(&ops, "GetRole"), 1, "{ops:?}");
+    assert_eq!(count(&ops, "ListAttachedRolePolicies"), 0, "{ops:?}");
+    assert_eq!(count(&ops, "ListRolePolicies"), 0, "{ops:?}");
 
     // Outside eco: f0 deleted, a tag of f1 changed, f2's (declared) memory and reserved
     // concurrency changed.
