@@ -170,3 +170,119 @@ fn a_refresh_reads_only_what_is_declared_and_still_sees_changes_made_outside_eco
     );
     assert!(!out.contains("dynamodb-table.t0 will"), "{out}");
 }
+
+const FUNCTIONS: &str = r#"
+project "perf"
+stage "dev" { account "123456789012"; region "us-east-1" }
+iam-role "fn" { name "perf-dev-fn"; assume-service "lambda.amazonaws.com" }
+lambda-function "f0" {
+    name "perf-dev-f0"; runtime "nodejs20.x"; handler "index.handler"; source "src"
+    role "${iam-role.fn.arn}"
+}
+lambda-function "f1" {
+    name "perf-dev-f1"; runtime "nodejs20.x"; handler "index.handler"; source "src"
+    role "${iam-role.fn.arn}"; tags team="platform"
+}
+lambda-function "f2" {
+    name "perf-dev-f2"; runtime "nodejs20.x"; handler "index.handler"; source "src"
+    role "${iam-role.fn.arn}"; memory 256; reserved-concurrency 3; publish #true
+}
+"#;
+
+/// The Lambda calls among `ops` (Lambda's REST paths start with a date: `/2015-03-31/...`).
+fn lambda_calls(ops: &[String]) -> Vec<&String> {
+    ops.iter()
+        .filter(|o| o.contains(" /2015-03-31/") || o.contains(" /2019-09-30/"))
+        .collect()
+}
+
+#[test]
+fn a_refresh_of_functions_lists_them_and_still_sees_changes_made_outside_eco() {
+    let p = Project::with_main(FUNCTIONS);
+    p.write("src/index.js", "exports.handler = async () => 'ok';\n");
+    ok(&p.eco(&["apply", "-auto-approve"]));
+    let version = p.attr("lambda-function.f2", "version");
+    assert_ne!(version, "$LATEST", "f2 publishes");
+
+    p.moto.start_recording();
+    let out = p.eco(&["plan", "-detailed-exitcode"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let ops = operations(&p.moto.recorded_calls());
+    // One ListFunctions (every version: the published ones give `version`), one GetResources
+    // for the tags; per function only the declared reserved concurrency (f2). No GetFunction,
+    // ListAliases or ListVersionsByFunction.
+    let lambda = lambda_calls(&ops);
+    let listing = "GET /2015-03-31/functions?FunctionVersion";
+    assert_eq!(
+        lambda.iter().filter(|o| **o == listing).count(),
+        1,
+        "{ops:?}"
+    );
+    let concurrency = "GET /2019-09-30/functions/concurrency?";
+    assert_eq!(
+        lambda.iter().filter(|o| **o == concurrency).count(),
+        1,
+        "{ops:?}"
+    );
+    assert_eq!(lambda.len(), 2, "{ops:?}");
+    assert_eq!(count(&ops, "GetResources"), 1, "{ops:?}");
+    assert_eq!(p.attr("lambda-function.f2", "version"), version);
+    // The role declares no policies: GetRole only (was also ListAttachedRolePolicies and
+    // ListRolePolicies).
+    assert_eq!(count(&ops, "GetRole"), 1, "{ops:?}");
+    assert_eq!(count(&ops, "ListAttachedRolePolicies"), 0, "{ops:?}");
+    assert_eq!(count(&ops, "ListRolePolicies"), 0, "{ops:?}");
+
+    // Outside eco: f0 deleted, a tag of f1 changed, f2's (declared) memory and reserved
+    // concurrency changed.
+    let aws = p.aws();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let lambda = aws.lambda();
+        lambda
+            .delete_function()
+            .function_name("perf-dev-f0")
+            .send()
+            .await
+            .unwrap();
+        let arn = p.attr("lambda-function.f1", "arn");
+        lambda
+            .tag_resource()
+            .resource(arn)
+            .tags("team", "someone-else")
+            .send()
+            .await
+            .unwrap();
+        lambda
+            .update_function_configuration()
+            .function_name("perf-dev-f2")
+            .memory_size(512)
+            .send()
+            .await
+            .unwrap();
+        lambda
+            .put_function_concurrency()
+            .function_name("perf-dev-f2")
+            .reserved_concurrent_executions(7)
+            .send()
+            .await
+            .unwrap();
+    });
+    let out = ok(&p.eco(&["plan", "-no-color"]));
+    assert!(
+        out.contains("# lambda-function.f0 will be created (was deleted outside eco)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("# lambda-function.f1 will be updated in place"),
+        "{out}"
+    );
+    assert!(out.contains("someone-else"), "{out}");
+    assert!(
+        out.contains("# lambda-function.f2 will be updated in place"),
+        "{out}"
+    );
+    assert!(out.contains("512") && out.contains('7'), "{out}");
+    ok(&p.eco(&["apply", "-auto-approve"]));
+    p.no_changes();
+}

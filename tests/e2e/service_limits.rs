@@ -101,3 +101,48 @@ fn a_throttling_service_gets_fewer_requests_in_flight_and_the_apply_converges() 
         proxy.stats()
     );
 }
+
+#[test]
+fn parallelism_bounds_the_requests_in_flight_of_all_services_together() {
+    // Buckets, tables and queues: three services whose own limits (50, 20, 10) are all above
+    // the run's -parallelism, and bucket reads that send several requests at once.
+    let mut kdl = String::from(
+        "project \"lim\"\nstage \"dev\" { account \"123456789012\"; region \"us-east-1\" }\n",
+    );
+    for i in 0..6 {
+        kdl += &format!("sqs-queue \"q{i}\" {{ name \"lim-${{stage}}-q{i}\" }}\n");
+        kdl += &format!(
+            "s3-bucket \"b{i}\" {{ name \"lim-${{stage}}-b{i}\"; versioning #true; tags team=\"a\" }}\n"
+        );
+        kdl += &format!(
+            "dynamodb-table \"t{i}\" {{ name \"lim-${{stage}}-t{i}\"; hash-key \"pk\" type=\"S\"; \
+             billing-mode \"PAY_PER_REQUEST\"; point-in-time-recovery #true }}\n"
+        );
+    }
+    let p = Project::with_main(&kdl);
+    // Every call of every service is held 100 ms and counted together (the rule never fires).
+    let proxy = AwsProxy::start(
+        &p.moto,
+        &json!([{"name": "all", "above": 1000, "hold_ms": 100, "error": "throttle"}]),
+    );
+    let apply = eco_via(
+        &p,
+        &proxy,
+        "",
+        &["apply", "-auto-approve", "-parallelism", "5"],
+    );
+    assert!(apply.status.success(), "{}", stderr(&apply));
+    let plan = eco_via(
+        &p,
+        &proxy,
+        "",
+        &["plan", "-detailed-exitcode", "-parallelism", "5"],
+    );
+    assert_eq!(plan.status.code(), Some(0), "{}", stderr(&plan));
+    let stats = proxy.stats();
+    assert!(stats["all"]["matched"].as_u64().unwrap() > 100, "{stats}");
+    assert_eq!(
+        stats["all"]["max_in_flight"], 5,
+        "at -parallelism, never above: {stats}"
+    );
+}

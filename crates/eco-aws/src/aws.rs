@@ -13,6 +13,8 @@ pub use crate::tags::{tags_of, tags_value};
 #[derive(Debug, Clone)]
 pub struct Aws {
     config: SdkConfig,
+    /// The limits every request of these clients is held to (see [`crate::limits`]).
+    limits: std::sync::Arc<crate::limits::ServiceLimits>,
 }
 
 /// Where a stage's AWS calls go and as whom (from its `stage` block).
@@ -36,15 +38,21 @@ impl Aws {
         // sends, else the SDK's default one.
         let limits = std::sync::Arc::new(crate::limits::ServiceLimits::from_env());
         let limited = match config.http_client() {
-            Some(inner) => crate::limits::LimitedHttpClient::new(inner, limits),
-            None => crate::limits::LimitedHttpClient::default_https(limits),
+            Some(inner) => crate::limits::LimitedHttpClient::new(inner, limits.clone()),
+            None => crate::limits::LimitedHttpClient::default_https(limits.clone()),
         };
         let config = config
             .into_builder()
             .retry_config(aws_config::retry::RetryConfig::disabled())
             .http_client(limited)
             .build();
-        Aws { config }
+        Aws { config, limits }
+    }
+
+    /// Holds the requests these clients have in flight, all services together, to `n` (the
+    /// run's `-parallelism`); each service's own limit still applies beneath it.
+    pub fn limit_in_flight(&self, n: usize) {
+        self.limits.limit_total(n);
     }
 
     /// Loads credentials and region with the standard chain (env, profiles, SSO, ...), then

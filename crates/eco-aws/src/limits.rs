@@ -9,6 +9,10 @@
 //! run of as many successes as it may have in flight raises that by one again, up to its limit
 //! (additive increase, multiplicative decrease, as TCP does). The throttled call itself is
 //! retried by the engine's retry policy, with its backoff.
+//!
+//! Above the services, a run may hold the requests in flight of all services together to one
+//! number ([`ServiceLimits::limit_total`]: the run's `-parallelism`). A request takes its
+//! service's permit first, then one of the total, and gives both back with its answer.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -58,6 +62,8 @@ pub struct ServiceLimits {
     configured: HashMap<String, usize>,
     fallback: usize,
     services: Mutex<HashMap<String, Arc<ServiceLimit>>>,
+    /// Requests in flight of all services together, when limited.
+    total: Mutex<Option<Arc<Semaphore>>>,
 }
 
 impl ServiceLimits {
@@ -96,6 +102,7 @@ impl ServiceLimits {
             configured,
             fallback,
             services: Mutex::new(HashMap::new()),
+            total: Mutex::new(None),
         })
     }
 
@@ -134,7 +141,17 @@ impl ServiceLimits {
             .clone()
     }
 
-    /// Waits for a permit to send one request to `service`.
+    /// Holds the requests in flight of all services together to `n` (at least 1) from now on;
+    /// each service's limit still applies beneath it. Requests already waiting keep the
+    /// total they started under.
+    pub fn limit_total(&self, n: usize) {
+        let total = Arc::new(Semaphore::new(n.max(1)));
+        *self.total.lock().expect("not poisoned") = Some(total);
+    }
+
+    /// Waits for a permit to send one request to `service`: its service's, then (when limited)
+    /// one of the total. Always in that order, so that a request waiting for a busy service
+    /// holds no permit others could use.
     pub async fn acquire(&self, service: &str) -> Permit {
         let limit = self.service(service);
         let permit = limit
@@ -143,9 +160,20 @@ impl ServiceLimits {
             .acquire_owned()
             .await
             .expect("a service's semaphore is never closed");
+        let total = self.total.lock().expect("not poisoned").clone();
+        let total = match total {
+            Some(total) => Some(
+                total
+                    .acquire_owned()
+                    .await
+                    .expect("the total semaphore is never closed"),
+            ),
+            None => None,
+        };
         Permit {
             limit,
             permit: Some(permit),
+            _total: total,
             service: service.to_string(),
         }
     }
@@ -189,6 +217,8 @@ impl ServiceLimit {
 pub struct Permit {
     limit: Arc<ServiceLimit>,
     permit: Option<OwnedSemaphorePermit>,
+    /// The permit of the total, when limited (goes back when this is dropped).
+    _total: Option<OwnedSemaphorePermit>,
     service: String,
 }
 
@@ -496,6 +526,35 @@ mod tests {
             futures_now(&mut ninth).await.is_none(),
             "never above the limit"
         );
+    }
+
+    #[tokio::test]
+    async fn a_total_limit_holds_every_service_together_beneath_their_own() {
+        let limits = ServiceLimits::new(Some("iam=2,*=10")).unwrap();
+        limits.limit_total(3);
+        let iam = futures_all(&limits, 2).await;
+        let sqs = limits.acquire("sqs").await;
+        // Three in flight: a fourth waits, whatever its service allows.
+        let fourth = limits.acquire("s3");
+        tokio::pin!(fourth);
+        assert!(futures_now(&mut fourth).await.is_none(), "three in total");
+        sqs.done(false);
+        let fourth = fourth.await;
+        // A third IAM request waits for IAM's own limit (two), not the total.
+        let third_iam = limits.acquire("iam");
+        tokio::pin!(third_iam);
+        assert!(
+            futures_now(&mut third_iam).await.is_none(),
+            "IAM's own limit"
+        );
+        fourth.done(false);
+        assert!(
+            futures_now(&mut third_iam).await.is_none(),
+            "IAM's own limit"
+        );
+        let mut iam = iam.into_iter();
+        iam.next().unwrap().done(false);
+        third_iam.await.done(false);
     }
 
     async fn futures_all(limits: &ServiceLimits, n: usize) -> Vec<Permit> {

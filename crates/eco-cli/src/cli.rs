@@ -112,7 +112,7 @@ pub struct RunArgs {
     /// what depends on them.
     #[arg(long, value_name = "ADDRESS")]
     pub target: Vec<String>,
-    /// Operations run at once.
+    /// Resources worked on, and AWS requests in flight (all services together), at once.
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub parallelism: usize,
     /// How long to wait for the state lock (e.g. 30s, 2m).

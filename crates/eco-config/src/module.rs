@@ -269,6 +269,11 @@ pub(crate) fn read_module_sources(sources: &mut Sources, root: &Path, root_displ
             (f.name.clone(), f.text.clone())
         };
         next += 1;
+        // Only a file that can name a `module` node is parsed here (it is parsed again with the
+        // rest): the name spelled out, or written with `\u{...}` escapes.
+        if !text.contains("module") && !text.contains("\\u{") {
+            continue;
+        }
         let Ok(doc) = eco_kdl::parse(&text) else {
             continue;
         };

@@ -325,6 +325,15 @@ pub(crate) fn parse_with(
             "the document is empty (a truncated write?)".to_string(),
         ));
     }
+    // The common case, a state in the newest format, is read straight into `State` (no
+    // intermediate `Value` tree: half the time and memory of a large state). Anything else, and
+    // any document this path refuses, goes the general way below, which words the problem.
+    let newest = upgrades.len() as u64 + 1;
+    if format_version_of(bytes) == Some(newest) {
+        if let Ok(state) = serde_json::from_slice::<State>(bytes) {
+            return checked(state, &corrupt);
+        }
+    }
     let doc: Value =
         serde_json::from_slice(bytes).map_err(|e| corrupt(format!("not valid JSON: {e}")))?;
     let Value::Object(mut doc) = doc else {
@@ -342,7 +351,6 @@ pub(crate) fn parse_with(
             ))
         }
     };
-    let newest = upgrades.len() as u64 + 1;
     if version > newest {
         let writer = doc.get("eco_version").and_then(Value::as_str);
         let written_by = match writer {
@@ -364,8 +372,26 @@ pub(crate) fn parse_with(
         doc.insert("format_version".to_string(), Value::from(from + 1));
         tracing::debug!(location, from, to = from + 1, "upgraded state format");
     }
-    let mut state: State = serde_json::from_value(Value::Object(doc))
+    let state: State = serde_json::from_value(Value::Object(doc))
         .map_err(|e| corrupt(format!("not an eco state: {e}")))?;
+    checked(state, &corrupt)
+}
+
+/// The `format_version` of a state document, read without building its tree (`None` when it is
+/// not a JSON object with a whole-number `format_version`).
+fn format_version_of(bytes: &[u8]) -> Option<u64> {
+    #[derive(Deserialize)]
+    struct Version {
+        format_version: u64,
+    }
+    serde_json::from_slice::<Version>(bytes)
+        .ok()
+        .map(|v| v.format_version)
+}
+
+/// `state` sorted by address, or the problem that makes it corrupt (an address twice, an empty
+/// address or id).
+fn checked(mut state: State, corrupt: &dyn Fn(String) -> StateError) -> Result<State, StateError> {
     // Keep lookups by address valid whatever order the file had.
     state.resources.sort_by(|a, b| a.address.cmp(&b.address));
     if let Some(w) = state

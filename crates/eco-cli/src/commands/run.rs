@@ -53,6 +53,7 @@ async fn open_run(
         Some(aws) => aws,
         None => StageAws::load(&stage).await,
     };
+    aws.limit_in_flight(run.parallelism);
     let mut stage = stage;
     aws.identify(&config, &mut stage)
         .await

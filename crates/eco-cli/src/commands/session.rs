@@ -43,6 +43,11 @@ impl StageAws {
         }
     }
 
+    /// Holds the run's AWS requests in flight, all services together, to `n` (`-parallelism`).
+    pub fn limit_in_flight(&self, n: usize) {
+        self.account.aws.limit_in_flight(n);
+    }
+
     /// Completes the stage's identity for `${aws.NAME}` when the configuration uses it: the
     /// region from the credentials' configuration, the account from the account check's
     /// GetCallerIdentity (asked once a run, shared with the guard).

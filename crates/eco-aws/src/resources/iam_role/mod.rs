@@ -2,7 +2,8 @@
 //!
 //! AWS calls:
 //! - read: GetRole (carries tags and boundary), ListAttachedRolePolicies, ListRolePolicies +
-//!   GetRolePolicy per inline policy
+//!   GetRolePolicy per inline policy (a refresh: the policy calls only for the declared
+//!   `managed-policy` / `inline-policy`)
 //! - create: CreateRole (trust policy, path, description, max session duration, boundary, tags),
 //!   then AttachRolePolicy and PutRolePolicy per policy
 //! - update: UpdateRole (description, max session duration), UpdateAssumeRolePolicy,
@@ -133,12 +134,33 @@ impl Provider {
     /// GetRole, ListAttachedRolePolicies and ListRolePolicies concurrently, then GetRolePolicy
     /// per inline policy (concurrently).
     async fn read_role(&self, name: &str) -> Result<Option<Live>, OpError> {
+        self.read_role_declared(name, &|_| true).await
+    }
+
+    /// [`Provider::read_role`] asking only for the policies whose attribute `wanted` accepts:
+    /// without `managed-policy`, no ListAttachedRolePolicies; without `inline-policy`, no
+    /// ListRolePolicies nor GetRolePolicy. The attributes not asked for are left out.
+    async fn read_role_declared(
+        &self,
+        name: &str,
+        wanted: &(dyn Fn(&str) -> bool + Sync),
+    ) -> Result<Option<Live>, OpError> {
+        let (want_managed, want_inline) = (wanted("managed-policy"), wanted("inline-policy"));
         let get = self.iam.get_role().role_name(name).send();
-        let (role, managed, names) = tokio::join!(
-            get_optional("GetRole", is_not_found, get),
-            list_managed(&self.iam, name),
-            list_inline_names(&self.iam, name),
-        );
+        let managed = async {
+            match want_managed {
+                true => list_managed(&self.iam, name).await,
+                false => Ok(Some(Vec::new())),
+            }
+        };
+        let names = async {
+            match want_inline {
+                true => list_inline_names(&self.iam, name).await,
+                false => Ok(Some(Vec::new())),
+            }
+        };
+        let (role, managed, names) =
+            tokio::join!(get_optional("GetRole", is_not_found, get), managed, names,);
         let Some(role) = role?.and_then(|r| r.role) else {
             return Ok(None);
         };
@@ -147,7 +169,16 @@ impl Provider {
             return Ok(None);
         };
         let inline = inline_documents(&self.iam, name, names).await?;
-        Ok(Some(live(from_role(&role, &managed, &inline))))
+        let mut live = live(from_role(&role, &managed, &inline));
+        for (attribute, asked) in [
+            ("managed-policy", want_managed),
+            ("inline-policy", want_inline),
+        ] {
+            if !asked {
+                live.attrs.remove(attribute);
+            }
+        }
+        Ok(Some(live))
     }
 
     async fn run(&self, role: &str, call: Call) -> Result<(), OpError> {
@@ -322,8 +353,10 @@ impl ResourceProvider for Provider {
         Some(read_each(names, |name| async move { self.read_role(&name).await }).await)
     }
 
-    async fn read(&self, _ctx: &OpContext, id: &str) -> Result<Option<Live>, OpError> {
-        self.read_role(id).await
+    /// A refresh asks only for the policies the configuration declares (see
+    /// `read_role_declared`).
+    async fn read(&self, ctx: &OpContext, id: &str) -> Result<Option<Live>, OpError> {
+        self.read_role_declared(id, &|attr| ctx.reads(attr)).await
     }
 
     /// The role named in `desired`, when it exists and carries this address's ownership tags.

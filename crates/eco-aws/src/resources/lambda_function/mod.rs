@@ -10,6 +10,8 @@
 //! AWS calls:
 //! - read: GetFunction (configuration, CodeSha256, tags, reserved concurrency), ListAliases,
 //!   ListVersionsByFunction (concurrently)
+//! - read_many (refresh): ListFunctions and GetResources for all, per function only the declared
+//!   reserved concurrency, alias and versions (see `batch.rs`)
 //! - create: CreateFunction (zip or S3 object for packages over 50 MB, role, runtime, handler,
 //!   memory, timeout, environment, layers, architectures, tags, publish), GetFunctionConfiguration
 //!   until State is Active, then PutFunctionConcurrency and CreateAlias when configured
@@ -23,6 +25,7 @@
 //! `sensitive-env` values go into the same Environment as `env`; the names of the sensitive ones
 //! are kept in the tag `eco:sensitive-env` (space-separated), so `read` can report each variable
 //! under the attribute it was set with. That tag is eco's and never shown as a tag.
+mod batch;
 mod package;
 mod read;
 mod requests;
@@ -130,6 +133,7 @@ const READY_WAIT: Backoff = Backoff::new(
 pub struct Provider {
     lambda: aws_sdk_lambda::Client,
     s3: aws_sdk_s3::Client,
+    tagging: aws_sdk_resourcegroupstagging::Client,
     schema: Schema,
     packages: Mutex<HashMap<String, Arc<Vec<u8>>>>,
 }
@@ -139,6 +143,7 @@ impl Provider {
         Provider {
             lambda: aws.lambda(),
             s3: aws.s3(),
+            tagging: aws.tagging(),
             schema: schema(),
             packages: Mutex::new(HashMap::new()),
         }
@@ -539,6 +544,15 @@ impl ResourceProvider for Provider {
 
     async fn read(&self, _ctx: &OpContext, id: &str) -> Result<Option<Live>, OpError> {
         Ok(self.read_name(id).await?.map(|(live, _)| live))
+    }
+
+    /// ListFunctions and GetResources for all, then only the declared reads the listing does
+    /// not answer (see `batch`).
+    async fn read_many(
+        &self,
+        requests: &[(OpContext, String)],
+    ) -> Option<Result<Vec<Option<Live>>, OpError>> {
+        Some(self.read_batch(requests).await)
     }
 
     async fn find(&self, ctx: &OpContext, desired: &Attrs, _token: &str) -> OpResult<Option<Live>> {
