@@ -583,6 +583,40 @@ lambda-function "unset" {
     assert!(err.contains("5 problems found"), "{err}");
 }
 
+/// A website that redirects every request and names an error document (PutBucketWebsite refuses
+/// it) is refused at validate; a required field written with a value outside its allowed set gets
+/// that one diagnostic, not a second one saying it is missing.
+#[test]
+fn a_redirect_with_an_error_document_and_a_refused_required_value_are_one_diagnostic_each() {
+    let err = validate_main(
+        r#"project "p"
+stage "dev" { account "123456789012"; region "us-east-1" }
+s3-bucket "redirect" {
+    name "p-redirect"
+    website redirect-all-to="example.com" error="404.html"
+}
+dynamodb-table "t" {
+    name "p-items"
+    hash-key "pk" type="X"
+}
+s3-bucket "fine" {
+    name "p-fine"
+    website index="index.html" error="404.html"
+}
+"#,
+    );
+    let flat = squash(&err);
+    for expected in [
+        "main.kdl:5:5: s3-bucket.redirect `website` sets `error` with `redirect-all-to`",
+        "AWS refuses `error` together with `redirect-all-to`: remove one",
+        "main.kdl:9:19: `type` does not take the value \"X\"",
+    ] {
+        assert!(flat.contains(&squash(expected)), "{expected}\n{err}");
+    }
+    assert!(!err.contains("missing the required `type`"), "{err}");
+    assert!(err.contains("2 problems found"), "{err}");
+}
+
 #[test]
 fn rest_base_paths_api_key_values_and_usage_plan_limits_aws_would_refuse_are_refused_at_validate() {
     let err = validate_main(

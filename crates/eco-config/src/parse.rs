@@ -1523,8 +1523,19 @@ impl<'a> Parser<'a> {
                         &mut first_spans,
                     );
                 }
+                // A required field that is written but refused (a value outside its allowed set)
+                // has its diagnostic already: it is not reported missing as well.
+                let children = node.children().map(|c| c.nodes()).unwrap_or(&[]);
+                let written = |name: &str| {
+                    Self::props(node).any(|(k, _)| k == name)
+                        || children.iter().any(|c| c.name().value() == name)
+                };
                 for f in &b.fields {
-                    if f.required && !fields.contains_key(f.name) && Some(f.name) != b.label {
+                    if f.required
+                        && !fields.contains_key(f.name)
+                        && Some(f.name) != b.label
+                        && !written(f.name)
+                    {
                         self.error(
                             Diagnostic::new(
                                 "eco::missing_attribute",

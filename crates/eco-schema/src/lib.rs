@@ -357,6 +357,12 @@ pub enum Rule {
         attr: &'static str,
         value: &'static str,
     },
+    /// None of the attributes `settings` may be set when `attr` is (S3: a website that redirects
+    /// every request serves no error document).
+    Excludes {
+        attr: &'static str,
+        settings: &'static [&'static str],
+    },
     /// `rule`, on the fields of the block `block`, whenever the block is written (S3: a
     /// `website` block serves an index document or redirects, exactly one of the two).
     InBlock {
@@ -397,6 +403,10 @@ impl Rule {
             } => {
                 let names: Vec<String> = settings.iter().map(|n| format!("`{n}`")).collect();
                 format!("{} only with `{attr}` \"{value}\"", names.join(", "))
+            }
+            Rule::Excludes { attr, settings } => {
+                let names: Vec<String> = settings.iter().map(|n| format!("`{n}`")).collect();
+                format!("{} not with `{attr}`", names.join(", "))
             }
             Rule::InBlock { block, rule } => format!("in `{block}`: {}", rule.describe()),
         }
@@ -526,6 +536,23 @@ impl Rule {
                     format!("sets {} with {now}", given.join(" and ")),
                     format!(
                         "{} {verb} `{attr}` \"{value}\": set it so, or remove {them}",
+                        given.join(" and ")
+                    ),
+                ))
+            }
+            Rule::Excludes { attr, settings } => {
+                let given: Vec<String> = settings
+                    .iter()
+                    .filter(|n| set(n).is_some())
+                    .map(|n| format!("`{n}`"))
+                    .collect();
+                if set(attr).is_none() || given.is_empty() {
+                    return Ok(());
+                }
+                Err((
+                    format!("sets {} with `{attr}`", given.join(" and ")),
+                    format!(
+                        "AWS refuses {} together with `{attr}`: remove one",
                         given.join(" and ")
                     ),
                 ))
@@ -808,6 +835,30 @@ mod tests {
         assert_eq!(hint, "AWS takes exactly 1 in `architectures`");
         assert!(check_paths(one, &[("architectures", items(0))]).is_err());
         assert_eq!(one.describe(), "`architectures` has exactly 1 item");
+    }
+
+    #[test]
+    fn excludes_refuses_a_setting_only_beside_the_attribute() {
+        let redirect = Rule::Excludes {
+            attr: "redirect-all-to",
+            settings: &["error"],
+        };
+        let text = |t: &str| Some(Literal::Str(t.into()));
+        assert!(check_paths(redirect, &[]).is_ok());
+        assert!(check_paths(redirect, &[("error", text("404.html"))]).is_ok());
+        assert!(check_paths(redirect, &[("redirect-all-to", text("example.com"))]).is_ok());
+        // A value known only at plan time is still a value set.
+        let (what, hint) = check_paths(
+            redirect,
+            &[("redirect-all-to", text("example.com")), ("error", None)],
+        )
+        .unwrap_err();
+        assert_eq!(what, "sets `error` with `redirect-all-to`");
+        assert_eq!(
+            hint,
+            "AWS refuses `error` together with `redirect-all-to`: remove one"
+        );
+        assert_eq!(redirect.describe(), "`error` not with `redirect-all-to`");
     }
 
     #[test]

@@ -145,9 +145,8 @@ impl NameRule {
             _ => name,
         };
         if len < min || len > max {
-            return Err(format!(
-                "is {len} characters long; AWS takes {min} to {max}"
-            ));
+            let unit = if len == 1 { "character" } else { "characters" };
+            return Err(format!("is {len} {unit} long; AWS takes {min} to {max}"));
         }
         if stem.is_empty() {
             return Err(match self {

@@ -76,13 +76,22 @@ pub(crate) const TRANSIENT: &[eco_provider::Transient] = &[eco_provider::Transie
     why: "S3 does not yet see the bucket it has just created everywhere",
 }];
 
-/// The bucket's schema, with the rule S3 applies inside `website`: an index document or a
-/// redirect of every request, exactly one (PutBucketWebsite refuses neither and both).
+/// The bucket's schema, with the rules S3 applies inside `website`: an index document or a
+/// redirect of every request, exactly one (PutBucketWebsite refuses neither and both), and no
+/// error document beside a redirect of every request.
 pub fn schema() -> Schema {
-    S3Bucket::schema().rule(Rule::InBlock {
-        block: "website",
-        rule: &Rule::ExactlyOne(&["index", "redirect-all-to"]),
-    })
+    S3Bucket::schema()
+        .rule(Rule::InBlock {
+            block: "website",
+            rule: &Rule::ExactlyOne(&["index", "redirect-all-to"]),
+        })
+        .rule(Rule::InBlock {
+            block: "website",
+            rule: &Rule::Excludes {
+                attr: "redirect-all-to",
+                settings: &["error"],
+            },
+        })
 }
 
 // ---------------------------------------------------------------------------------------------
