@@ -68,6 +68,32 @@ pub(super) async fn open(dir: &Path, stage: &crate::cli::StageArgs) -> Result<Ct
     })
 }
 
+/// Runs `work` on the stage's state (an empty one when there is none) under the stage's lock,
+/// then writes what it left: how every kind of import records what it adopted. An error from
+/// `work` writes nothing.
+pub(super) async fn adopt_under_lock<T>(
+    c: &Ctx,
+    work: impl AsyncFnOnce(&mut eco_state::State) -> Result<T, CliError>,
+) -> Result<T, CliError> {
+    locked(
+        c.backend.as_ref(),
+        &c.stage.name,
+        "import",
+        std::time::Duration::ZERO,
+        |_| async {
+            let (mut state, version) = c
+                .backend
+                .read(&c.stage.name)
+                .await?
+                .into_state_or_new(&c.stage.name);
+            let out = work(&mut state).await?;
+            c.backend.write(&mut state, &version).await?;
+            Ok(out)
+        },
+    )
+    .await
+}
+
 pub(super) fn op_ctx(c: &Ctx, address: &str) -> OpContext {
     OpContext::new(address, c.config.project_name(), &c.stage.name)
 }
@@ -132,38 +158,26 @@ pub async fn import(ui: &Ui, dir: &Path, args: &ImportArgs) -> CmdResult {
         _ => {}
     }
     let engine = engine(dir, &c, c.config.clone());
-    let live = locked(
-        c.backend.as_ref(),
-        &c.stage.name,
-        "import",
-        std::time::Duration::ZERO,
-        |_| async {
-            let (mut state, version) = c
-                .backend
-                .read(&c.stage.name)
-                .await?
-                .into_state_or_new(&c.stage.name);
-            let adopted = engine
-                .adopt(&mut state, &address, &id)
-                .await
-                .map_err(|e| CliError::msg(e.to_string(), e.help()))?;
-            c.backend.write(&mut state, &version).await?;
-            ui.out(format!(
-                "{key}: imported {} {} into the state of stage `{}`.",
-                address.type_name, adopted.live.id, c.stage.name
-            ));
-            if adopted.tagged {
-                ui.out(format!(
-                    "{key}: added eco's ownership tags (eco:project={}, eco:stage={}, eco:address={key}); \
-                     that is the only change import makes.",
-                    c.config.project_name(),
-                    c.stage.name
-                ));
-            }
-            Ok(adopted.live)
-        },
-    )
+    let adopted = adopt_under_lock(&c, async |state| {
+        engine
+            .adopt(state, &address, &id)
+            .await
+            .map_err(|e| CliError::msg(e.to_string(), e.help()))
+    })
     .await?;
+    ui.out(format!(
+        "{key}: imported {} {} into the state of stage `{}`.",
+        address.type_name, adopted.live.id, c.stage.name
+    ));
+    if adopted.tagged {
+        ui.out(format!(
+            "{key}: added eco's ownership tags (eco:project={}, eco:stage={}, eco:address={key}); \
+             that is the only change import makes.",
+            c.config.project_name(),
+            c.stage.name
+        ));
+    }
+    let live = adopted.live;
     let config = if args.generates() {
         let mut attrs = provider.config_from_live(&live.attrs);
         // What another resource of the configuration manages (a bucket's policy, when its
@@ -262,28 +276,16 @@ async fn import_members(
         }
         imported.push((address, m));
     }
-    let adopted = locked(
-        c.backend.as_ref(),
-        &c.stage.name,
-        "import",
-        std::time::Duration::ZERO,
-        |_| async {
-            let (mut state, version) = c
-                .backend
-                .read(&c.stage.name)
-                .await?
-                .into_state_or_new(&c.stage.name);
-            let mut adopted = Vec::new();
-            for (address, m) in &imported {
-                match engine.adopt(&mut state, address, &m.import_id).await {
-                    Ok(a) => adopted.push((address.clone(), a.live)),
-                    Err(e) => ui.out(format!("{address}: not imported: {e}")),
-                }
+    let adopted = adopt_under_lock(c, async |state| {
+        let mut adopted = Vec::new();
+        for (address, m) in &imported {
+            match engine.adopt(state, address, &m.import_id).await {
+                Ok(a) => adopted.push((address.clone(), a.live)),
+                Err(e) => ui.out(format!("{address}: not imported: {e}")),
             }
-            c.backend.write(&mut state, &version).await?;
-            Ok(adopted)
-        },
-    )
+        }
+        Ok(adopted)
+    })
     .await?;
     for (address, live) in adopted {
         let provider = provider_for(c, &address.type_name)?;

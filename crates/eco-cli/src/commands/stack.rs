@@ -18,7 +18,6 @@ use eco_aws::eco_provider::{Live, OpError};
 use eco_config::Address;
 use eco_engine::RetryPolicy;
 
-use super::backend::locked;
 use super::import::{self, Ctx};
 use super::{CliError, CmdResult, Status};
 use crate::cli::{DiscoverArgs, ImportArgs};
@@ -193,36 +192,24 @@ pub async fn import_stack(ui: &Ui, dir: &Path, args: &ImportArgs, stack: &str) -
             .as_ref()
             .map_or_else(|_| c.config.clone(), Clone::clone),
     );
-    let adopted = locked(
-        c.backend.as_ref(),
-        &c.stage.name,
-        "import",
-        std::time::Duration::ZERO,
-        |_| async {
-            let (mut state, version) = c
-                .backend
-                .read(&c.stage.name)
-                .await?
-                .into_state_or_new(&c.stage.name);
-            let mut tagged = 0;
-            for a in &adoption.adoptable {
-                let address = Address::new(a.eco_type, &a.name);
-                let (id, _) = &lives[&a.key];
-                let adopted = engine.adopt(&mut state, &address, id).await.map_err(|e| {
-                    CliError::msg(
-                        format!("{} ({}): {e}", a.logical_id, a.cfn_type),
-                        format!(
-                            "{} (nothing of the stack was recorded: state is as it was)",
-                            e.help()
-                        ),
-                    )
-                })?;
-                tagged += usize::from(adopted.tagged);
-            }
-            c.backend.write(&mut state, &version).await?;
-            Ok(tagged)
-        },
-    )
+    let adopted = import::adopt_under_lock(&c, async |state| {
+        let mut tagged = 0;
+        for a in &adoption.adoptable {
+            let address = Address::new(a.eco_type, &a.name);
+            let (id, _) = &lives[&a.key];
+            let adopted = engine.adopt(state, &address, id).await.map_err(|e| {
+                CliError::msg(
+                    format!("{} ({}): {e}", a.logical_id, a.cfn_type),
+                    format!(
+                        "{} (nothing of the stack was recorded: state is as it was)",
+                        e.help()
+                    ),
+                )
+            })?;
+            tagged += usize::from(adopted.tagged);
+        }
+        Ok(tagged)
+    })
     .await;
     let tagged = match adopted {
         Ok(tagged) => tagged,
