@@ -1952,7 +1952,11 @@ fn child_cases(set: &Setup) -> Vec<TypeCase> {
                 // number): docs/testing.md.
                 ("dkim-key-length", Gen::Skip),
                 ("mail-from-domain", Gen::Skip),
-                ("mail-from-behavior-on-mx-failure", Gen::Skip),
+                // Without a MAIL FROM domain it means nothing: no Put call, nothing compared.
+                (
+                    "mail-from-behavior-on-mx-failure",
+                    Gen::Pick(vec![s("USE_DEFAULT_VALUE"), s("REJECT_MESSAGE")]),
+                ),
                 ("configuration-set-name", Gen::Skip),
             ],
         },
