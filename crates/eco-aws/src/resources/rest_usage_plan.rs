@@ -616,6 +616,7 @@ pub fn create_request(req: CreateUsagePlanReq, spec: &RestUsagePlan) -> CreateUs
 mod tests {
     use super::*;
     use crate::rest::offline_client as client;
+    use eco_provider::values::map as block;
 
     fn stage(api: &str, throttles: &[(&str, i32, f64)]) -> ApiStage {
         let throttles: Vec<MethodThrottle> = throttles
@@ -710,15 +711,6 @@ mod tests {
             ]
         );
         assert!(patch(&want, &live, &["nothing".into()]).is_err());
-    }
-
-    fn block(pairs: &[(&str, Value)]) -> Value {
-        Value::Map(
-            pairs
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.clone()))
-                .collect(),
-        )
     }
 
     /// The SDK leaves a limit of 0 out of CreateUsagePlan (AWS then reports no throttle) and
