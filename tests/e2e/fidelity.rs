@@ -448,3 +448,92 @@ log-group "app" {
     assert!(!refresh.contains("outside"), "{refresh}");
     assert!(refresh.contains("No changes."), "{refresh}");
 }
+
+/// A usage plan's throttle of zeros, as Terraform's `throttle_settings` defaults write it: the
+/// SDK leaves a 0 out of the request, so AWS reports no throttle. A limit of 0 is no limit: the
+/// plan after apply is empty, and a change to or from zeros, or leaving a limit out, is still an
+/// update that one apply makes.
+#[test]
+fn a_usage_plan_throttle_of_zeros_plans_no_change_and_changes_to_and_from_it_apply_once() {
+    let p = Project::with_main(
+        r#"project "zeros"
+
+stage "dev" {
+    account "123456789012"
+    region "us-east-1"
+}
+
+rest-api "main" {
+    name "zeros-api"
+}
+
+rest-method "root-get" {
+    rest-api "${rest-api.main.id}"
+    resource "${rest-api.main.root-resource-id}"
+    http-method "GET"
+    authorization "NONE"
+}
+
+rest-integration "root-get" {
+    rest-api "${rest-api.main.id}"
+    resource "${rest-api.main.root-resource-id}"
+    http-method "${rest-method.root-get.http-method}"
+    type "MOCK"
+}
+
+rest-deployment "main" {
+    rest-api "${rest-api.main.id}"
+}
+
+rest-stage "dev" {
+    rest-api "${rest-api.main.id}"
+    name "dev"
+    deployment "${rest-deployment.main.id}"
+}
+
+rest-usage-plan "free" {
+    name "zeros-free"
+    throttle burst-limit=0 rate-limit=0
+    api-stage rest-api="${rest-api.main.id}" stage="${rest-stage.dev.name}" {
+        method-throttle "/GET" burst-limit=0 rate-limit=0
+    }
+}
+"#,
+    );
+    ok(&p.eco(&["apply", "-auto-approve", "-no-color"]));
+    let clean = |what: &str| {
+        let plan = p.eco(&["plan", "-detailed-exitcode", "-no-color"]);
+        assert_eq!(
+            plan.status.code(),
+            Some(0),
+            "{what}: the next plan shows changes:\n{}\n{}",
+            stdout(&plan),
+            stderr(&plan)
+        );
+    };
+    clean("a throttle of zeros applied");
+    let mut throttle = "throttle burst-limit=0 rate-limit=0".to_string();
+    for next in [
+        "throttle burst-limit=10 rate-limit=5",
+        // The burst limit left out: no limit, 0.
+        "throttle rate-limit=5",
+        "throttle burst-limit=0 rate-limit=0",
+    ] {
+        p.edit(&throttle, next);
+        let plan = p.eco(&["plan", "-detailed-exitcode", "-no-color"]);
+        assert_eq!(plan.status.code(), Some(2), "{next}: {}", stdout(&plan));
+        assert!(
+            stdout(&plan).contains("# rest-usage-plan.free will be updated in place"),
+            "{next}: {}",
+            stdout(&plan)
+        );
+        assert!(
+            !stdout(&plan).contains("rest-stage") && !stdout(&plan).contains("must be replaced"),
+            "{next}: {}",
+            stdout(&plan)
+        );
+        ok(&p.eco(&["apply", "-auto-approve", "-no-color"]));
+        clean(next);
+        throttle = next.to_string();
+    }
+}

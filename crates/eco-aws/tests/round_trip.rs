@@ -31,13 +31,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 
 /// Types moto cannot create, or whose round trip other tests cover instead, and why.
-const NOT_COVERED: &[(&str, &str)] = &[
-    ("codepipeline", "a pipeline is repeated stage blocks of actions only: no optional in-place attribute the generator can vary (tests/cicd.rs)"),
-    ("s3-sync", "an upload of a local folder: its attributes are local inputs, covered by tests/s3_sync.rs"),
-    ("s3-bucket-policy", "the policy of an s3-bucket, whose policy this test varies"),
-    ("rest-usage-plan", "not yet: a case found that a throttle of 0 (which the SDK leaves out of the request) plans a change on every run (noted on issue 18); moto keeps a patched quota as text: tests/rest_usage_plans.rs"),
-    ("rest-usage-plan-key", "every attribute forces replacement: nothing in place to vary"),
-];
+const NOT_COVERED: &[(&str, &str)] = &[];
 
 /// Types whose converse (one in-place attribute changed, applied) runs only for some of their
 /// attributes, or not at all (an empty list), because moto lacks the update call: the attributes
@@ -87,6 +81,16 @@ const CONVERSE_ONLY: &[(&str, &[&str], &str)] = &[
         "api-domain",
         &["mapping"],
         "moto has no UpdateDomainName and no TagResource on a domain ARN (unit-tested in api_domain.rs)",
+    ),
+    (
+        "rest-usage-plan",
+        &["name", "description", "throttle"],
+        "moto keeps a patched quota as text (the SDK cannot read it back), removes an API stage only as it was sent, has no method-throttle patch and no TagResource on a usage plan ARN (all unit-tested in rest_usage_plan.rs)",
+    ),
+    (
+        "rest-usage-plan-key",
+        &[],
+        "every attribute forces a replacement: nothing in place to change",
     ),
 ];
 
@@ -304,7 +308,7 @@ fn desired_of(
     let mut desired = (case.base)(n);
     desired.extend(parents.clone());
     for (k, v) in generated {
-        desired.insert(k.clone(), v.clone());
+        desired.insert(k.clone(), of_case(v, n));
     }
     if schema.taggable {
         let mut tags: BTreeMap<String, Value> = ctx
@@ -322,6 +326,17 @@ fn desired_of(
     p.expand(&env.dir, &mut desired)
         .map_err(|e| format!("expand: {e:?}"))?;
     Ok(desired)
+}
+
+/// A generated value as case `n` writes it: `{n}` in a text names the case's own parents (its
+/// bucket, its folder), which [`case_parents`] made.
+fn of_case(v: &Value, n: usize) -> Value {
+    match v {
+        Value::String(text) => Value::String(text.replace("{n}", &n.to_string())),
+        Value::List(items) => Value::List(items.iter().map(|i| of_case(i, n)).collect()),
+        Value::Map(m) => Value::Map(m.iter().map(|(k, v)| (k.clone(), of_case(v, n))).collect()),
+        other => other.clone(),
+    }
 }
 
 /// What state holds after a refresh: the read, plus the eco-only attributes state keeps.
@@ -356,7 +371,7 @@ async fn round_trip(
     a: &Attrs,
     b: &Attrs,
     pick: usize,
-) -> Result<(), String> {
+) -> Result<bool, String> {
     let n = env.next.fetch_add(1, Ordering::SeqCst);
     let ctx = OpContext::new(format!("{}.c{n}", case.type_name), "fidelity", "dev")
         .with_base_dir(&env.dir);
@@ -388,7 +403,7 @@ async fn round_trip(
         .filter(|at| converse_only(case.type_name).is_none_or(|only| only.contains(&at.name)))
         .collect();
     if candidates.is_empty() {
-        return Ok(());
+        return Ok(false);
     }
     let attr = candidates[pick % candidates.len()];
     let mut changed_config = a.clone();
@@ -403,8 +418,12 @@ async fn round_trip(
         .filter(|k| !desired.contains_key(*k))
         .cloned()
         .collect();
+    // A local input (an s3-sync's source, its rules) changes what `expand` computes from it (the
+    // manifest): those computed attributes change with it.
+    let derived = |name: &str| attr.local && schema.attribute(name).is_some_and(|a| a.computed);
     if let Some(other) = diffs.iter().find(|d| {
-        d.update != Update::InPlace || (d.name != attr.name && !dropped.contains(&d.name))
+        d.update != Update::InPlace
+            || (d.name != attr.name && !dropped.contains(&d.name) && !derived(&d.name))
     }) {
         return Err(format!(
             "changing `{}` plans a change of `{}` ({:?}):{}",
@@ -427,7 +446,7 @@ async fn round_trip(
         }
     }
     if diffs.is_empty() {
-        return Ok(());
+        return Ok(false);
     }
     // What the engine hands the update: every attribute the diff found.
     let changed: Vec<String> = diffs.iter().map(|d| d.name.clone()).collect();
@@ -454,7 +473,7 @@ async fn round_trip(
             describe(&diffs)
         ));
     }
-    Ok(())
+    Ok(true)
 }
 
 /// A create as the engine makes it: through the type's batch when it batches (Route53's change
@@ -551,6 +570,27 @@ async fn case_parents(env: &Env, type_name: &str, n: usize) -> Result<Attrs, Str
                 .map_err(|e| format!("the case's rest-method: {e:?}"))?;
             Ok(attrs(&[("resource", resource)]))
         }
+        "rest-usage-plan-key" => {
+            let ctx = OpContext::new(format!("rest-api-key.c{n}"), "fidelity", "dev");
+            let key = env.providers["rest-api-key"]
+                .create(
+                    &ctx,
+                    &attrs(&[("name", s(&format!("rt-plan-key-{n}")))]),
+                    "parent",
+                )
+                .await
+                .map_err(|e| format!("the case's API key: {e:?}"))?;
+            Ok(attrs(&[("api-key", s(&key.id))]))
+        }
+        "s3-bucket-policy" => {
+            parent_bucket(env, &format!("rt-bp-{n}")).await?;
+            Ok(Attrs::new())
+        }
+        "s3-sync" => {
+            parent_bucket(env, &format!("rt-sync-{n}")).await?;
+            sync_folders(&env.dir, n).map_err(|e| format!("the case's folders: {e}"))?;
+            Ok(Attrs::new())
+        }
         "lambda-event-source-mapping" => {
             let ctx = OpContext::new(format!("sqs-queue.c{n}"), "fidelity", "dev");
             let queue = env.providers["sqs-queue"]
@@ -565,6 +605,46 @@ async fn case_parents(env: &Env, type_name: &str, n: usize) -> Result<Attrs, Str
         }
         _ => Ok(Attrs::new()),
     }
+}
+
+/// A bucket made through s3-bucket's provider, as the engine makes a parent.
+async fn parent_bucket(env: &Env, name: &str) -> Result<(), String> {
+    let ctx = OpContext::new(format!("s3-bucket.{name}"), "fidelity", "dev");
+    env.providers["s3-bucket"]
+        .create(&ctx, &attrs(&[("name", s(name))]), "parent")
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("the case's bucket {name}: {e:?}"))
+}
+
+/// Case `n`'s two versions of a site to sync, `sync-{n}/v1` and `sync-{n}/v2`: pages, scripts
+/// with their source maps, styles in a folder, an image, a text naming the case; v2 changes a
+/// page and the text, adds a page and drops the styles.
+fn sync_folders(dir: &std::path::Path, n: usize) -> std::io::Result<()> {
+    let v1: &[(&str, Vec<u8>)] = &[
+        ("index.html", b"<h1>v1</h1>".to_vec()),
+        ("app.js", b"console.log(1)".to_vec()),
+        ("app.js.map", b"{}".to_vec()),
+        ("css/site.css", b"h1 { color: green }".to_vec()),
+        ("img/logo.png", vec![0x89, b'P', b'N', b'G', 0, 1, 2, 255]),
+        ("data.txt", format!("case {n}").into_bytes()),
+    ];
+    let v2: &[(&str, Vec<u8>)] = &[
+        ("index.html", b"<h1>v2</h1>".to_vec()),
+        ("about.html", b"<p>about</p>".to_vec()),
+        ("app.js", b"console.log(1)".to_vec()),
+        ("app.js.map", b"{}".to_vec()),
+        ("img/logo.png", vec![0x89, b'P', b'N', b'G', 0, 1, 2, 255]),
+        ("data.txt", format!("case {n}, again").into_bytes()),
+    ];
+    for (version, files) in [("v1", v1), ("v2", v2)] {
+        for (rel, content) in files {
+            let path = dir.join(format!("sync-{n}")).join(version).join(rel);
+            std::fs::create_dir_all(path.parent().expect("a file in a folder"))?;
+            std::fs::write(path, content)?;
+        }
+    }
+    Ok(())
 }
 
 fn cases_per_type() -> u32 {
@@ -583,6 +663,66 @@ const POLICY_A: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"a","Effec
 const POLICY_A_REWRITTEN: &str = r#"{ "Statement": [ { "Resource": ["*"], "Action": ["sqs:SendMessage"],
   "Principal": { "Service": ["events.amazonaws.com"] }, "Effect": "Allow", "Sid": "a" } ], "Version": "2012-10-17" }"#;
 const POLICY_B: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"b","Effect":"Allow","Principal":{"Service":"sns.amazonaws.com"},"Action":"sqs:SendMessage","Resource":"*"}]}"#;
+
+/// A bucket policy of case `{n}`'s bucket, as eco sends it; as a person writes it (other key
+/// order, lists for single values); another one.
+const BUCKET_POLICY_A: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"read","Effect":"Allow","Principal":{"Service":"cloudfront.amazonaws.com"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::rt-bp-{n}/*"}]}"#;
+const BUCKET_POLICY_A_REWRITTEN: &str = r#"{ "Statement": [ { "Resource": ["arn:aws:s3:::rt-bp-{n}/*"],
+  "Action": ["s3:GetObject"], "Principal": { "Service": ["cloudfront.amazonaws.com"] },
+  "Effect": "Allow", "Sid": "read" } ], "Version": "2012-10-17" }"#;
+const BUCKET_POLICY_B: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"list","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"s3:ListBucket","Resource":"arn:aws:s3:::rt-bp-{n}"},{"Sid":"rw","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":["s3:PutObject","s3:GetObject"],"Resource":"arn:aws:s3:::rt-bp-{n}/*"}]}"#;
+
+/// A pipeline's stages: source, then build; with `approval`, a manual approval between them.
+fn pipeline_stages(approval: bool) -> Value {
+    let action = |name: &str, category: &str, provider: &str, more: &[(&str, Value)]| {
+        let mut a = vec![
+            ("name", s(name)),
+            ("category", s(category)),
+            ("owner", s("AWS")),
+            ("provider", s(provider)),
+        ];
+        a.extend(more.iter().cloned());
+        map(&a)
+    };
+    let stage = |name: &str, action: Value| {
+        map(&[("name", s(name)), ("action", Value::List(vec![action]))])
+    };
+    let mut stages = vec![stage(
+        "Source",
+        action(
+            "Code",
+            "Source",
+            "S3",
+            &[
+                ("output-artifacts", list(&["source"])),
+                (
+                    "configuration",
+                    map(&[
+                        ("S3Bucket", s("rt-sources")),
+                        ("S3ObjectKey", s("site.zip")),
+                    ]),
+                ),
+            ],
+        ),
+    )];
+    if approval {
+        stages.push(stage("Approve", action("Ok", "Approval", "Manual", &[])));
+    }
+    stages.push(stage(
+        "Build",
+        action(
+            "Build",
+            "Build",
+            "CodeBuild",
+            &[
+                ("input-artifacts", list(&["source"])),
+                ("configuration", map(&[("ProjectName", s("rt-build"))])),
+                ("run-order", Value::Int(1)),
+            ],
+        ),
+    ));
+    Value::List(stages)
+}
 
 fn policies() -> Gen {
     Gen::Pick(vec![s(POLICY_A), s(POLICY_A_REWRITTEN), s(POLICY_B)])
@@ -609,6 +749,10 @@ struct Setup {
     /// A rest-domain with a first base path mapping.
     rest_domain: String,
     zone_id: String,
+    /// A usage plan on the REST API's stage `prod`, for usage plan keys.
+    usage_plan_id: String,
+    /// A role CodePipeline may assume.
+    pipeline_role_arn: String,
 }
 
 /// A resource made through its type's provider, for the cases to refer to.
@@ -775,7 +919,33 @@ async fn setup(env: &Env) -> Setup {
         attrs(&[("name", s("records.rt.example.com"))]),
     )
     .await;
+    let usage_plan = made(
+        env,
+        "rest-usage-plan",
+        attrs(&[
+            ("name", s("fidelity-setup")),
+            (
+                "api-stage",
+                Value::List(vec![map(&[
+                    ("rest-api", s(&rest_api_id)),
+                    ("stage", s("prod")),
+                ])]),
+            ),
+        ]),
+    )
+    .await;
+    let pipeline_role = made(
+        env,
+        "iam-role",
+        attrs(&[
+            ("name", s("fidelity-pipeline")),
+            ("assume-service", list(&["codepipeline.amazonaws.com"])),
+        ]),
+    )
+    .await;
     Setup {
+        usage_plan_id: usage_plan.id,
+        pipeline_role_arn: attr_of(&pipeline_role, "arn"),
         topic_arn: topic.attrs["arn"].as_str().unwrap().to_string(),
         role_arn,
         pool_arn: attr_of(&pool, "arn"),
@@ -1410,6 +1580,15 @@ fn child_cases(set: &Setup) -> Vec<TypeCase> {
                 ("api", Gen::Skip),
                 ("name", Gen::Skip),
                 ("description", Gen::Text),
+                // Zeros among them (the HTTP API SDK sends a 0, unlike REST's usage plans).
+                (
+                    "throttling.burst-limit",
+                    Gen::Pick(vec![Value::Int(0), Value::Int(100)]),
+                ),
+                (
+                    "throttling.rate-limit",
+                    Gen::Pick(vec![Value::Int(0), Value::Float(50.5)]),
+                ),
             ],
         },
         TypeCase {
@@ -1773,7 +1952,11 @@ fn child_cases(set: &Setup) -> Vec<TypeCase> {
                 // number): docs/testing.md.
                 ("dkim-key-length", Gen::Skip),
                 ("mail-from-domain", Gen::Skip),
-                ("mail-from-behavior-on-mx-failure", Gen::Skip),
+                // Without a MAIL FROM domain it means nothing: no Put call, nothing compared.
+                (
+                    "mail-from-behavior-on-mx-failure",
+                    Gen::Pick(vec![s("USE_DEFAULT_VALUE"), s("REJECT_MESSAGE")]),
+                ),
                 ("configuration-set-name", Gen::Skip),
             ],
         },
@@ -1966,10 +2149,195 @@ fn child_cases(set: &Setup) -> Vec<TypeCase> {
                 ("health-check", Gen::Skip),
             ],
         },
+        TypeCase {
+            type_name: "rest-usage-plan",
+            base: Box::new(|n| attrs(&[("name", s(&format!("rt-plan-{n}")))])),
+            gens: vec![
+                ("name", Gen::Text),
+                ("description", Gen::Text),
+                // Zeros among them: the SDK leaves a 0 out of the request, and a 0 is no limit.
+                // Whole requests per second: moto's patch of a rate takes integers only.
+                (
+                    "throttle.burst-limit",
+                    Gen::Pick(vec![Value::Int(0), Value::Int(10), Value::Int(500)]),
+                ),
+                (
+                    "throttle.rate-limit",
+                    Gen::Pick(vec![Value::Int(0), Value::Int(5), Value::Float(100.0)]),
+                ),
+                (
+                    "quota",
+                    Gen::Pick(vec![
+                        map(&[("limit", Value::Int(1000)), ("period", s("DAY"))]),
+                        map(&[
+                            ("limit", Value::Int(50000)),
+                            ("period", s("MONTH")),
+                            ("offset", Value::Int(0)),
+                        ]),
+                    ]),
+                ),
+                (
+                    "api-stage",
+                    Gen::Pick(vec![
+                        Value::List(vec![]),
+                        Value::List(vec![map(&[
+                            ("rest-api", s(&rest_api)),
+                            ("stage", s("prod")),
+                        ])]),
+                        // Another order (a set), and method throttles, one of them zeros.
+                        Value::List(vec![
+                            map(&[
+                                ("rest-api", s(&set.other_rest_api_id)),
+                                ("stage", s("prod")),
+                            ]),
+                            map(&[
+                                ("rest-api", s(&rest_api)),
+                                ("stage", s("prod")),
+                                (
+                                    "method-throttle",
+                                    Value::List(vec![
+                                        map(&[
+                                            ("method", s("/GET")),
+                                            ("burst-limit", Value::Int(5)),
+                                            ("rate-limit", Value::Int(2)),
+                                        ]),
+                                        map(&[
+                                            ("method", s("/items/GET")),
+                                            ("burst-limit", Value::Int(0)),
+                                            ("rate-limit", Value::Int(0)),
+                                        ]),
+                                    ]),
+                                ),
+                            ]),
+                        ]),
+                    ]),
+                ),
+            ],
+        },
+        TypeCase {
+            type_name: "rest-usage-plan-key",
+            base: Box::new({
+                let plan = set.usage_plan_id.clone();
+                move |_| attrs(&[("usage-plan", s(&plan))])
+            }),
+            gens: vec![("usage-plan", Gen::Skip), ("api-key", Gen::Skip)],
+        },
+        TypeCase {
+            type_name: "s3-bucket-policy",
+            base: Box::new(|n| {
+                let bucket = format!("rt-bp-{n}");
+                let policy = BUCKET_POLICY_A.replace("{n}", &n.to_string());
+                attrs(&[("bucket", s(&bucket)), ("policy", s(&policy))])
+            }),
+            gens: vec![
+                ("bucket", Gen::Skip),
+                (
+                    "policy",
+                    Gen::Pick(vec![
+                        s(BUCKET_POLICY_A),
+                        s(BUCKET_POLICY_A_REWRITTEN),
+                        s(BUCKET_POLICY_B),
+                    ]),
+                ),
+            ],
+        },
+        TypeCase {
+            type_name: "s3-sync",
+            base: Box::new(|n| {
+                attrs(&[
+                    ("bucket", s(&format!("rt-sync-{n}"))),
+                    ("source", s(&format!("sync-{n}/v1"))),
+                ])
+            }),
+            gens: vec![
+                ("bucket", Gen::Skip),
+                ("prefix", Gen::Pick(vec![s("app/"), s("site/v1/")])),
+                (
+                    "source",
+                    Gen::Pick(vec![s("sync-{n}/v1"), s("sync-{n}/v2")]),
+                ),
+                (
+                    "exclude",
+                    Gen::Pick(vec![list(&["*.map"]), list(&["**/*.png", "*.map"])]),
+                ),
+                (
+                    "cache-control",
+                    Gen::Pick(vec![
+                        Value::List(vec![]),
+                        Value::List(vec![map(&[
+                            ("pattern", s("*.html")),
+                            ("value", s("no-cache")),
+                        ])]),
+                        Value::List(vec![
+                            map(&[
+                                ("pattern", s("**/*.js")),
+                                ("value", s("public,max-age=31536000,immutable")),
+                            ]),
+                            map(&[("pattern", s("*")), ("value", s("max-age=60"))]),
+                        ]),
+                    ]),
+                ),
+                (
+                    "content-type",
+                    Gen::Pick(vec![
+                        Value::List(vec![]),
+                        Value::List(vec![map(&[
+                            ("pattern", s("*.txt")),
+                            ("value", s("text/plain; charset=utf-8")),
+                        ])]),
+                    ]),
+                ),
+                // A CloudFront invalidation: tests/s3_sync.rs and e2e site.rs.
+                ("invalidate", Gen::Skip),
+                ("invalidation-paths", Gen::Skip),
+            ],
+        },
+        TypeCase {
+            type_name: "codepipeline",
+            base: Box::new({
+                let role = set.pipeline_role_arn.clone();
+                move |n| {
+                    attrs(&[
+                        ("name", s(&format!("rt-pipeline-{n}"))),
+                        ("role", s(&role)),
+                        ("artifact-store", map(&[("location", s("rt-artifacts"))])),
+                        ("stage", pipeline_stages(false)),
+                    ])
+                }
+            }),
+            gens: vec![
+                ("name", Gen::Skip),
+                ("role", Gen::Skip),
+                ("pipeline-type", Gen::Pick(vec![s("V2")])),
+                (
+                    "artifact-store",
+                    Gen::Pick(vec![
+                        map(&[("location", s("rt-artifacts"))]),
+                        map(&[("location", s("rt-artifacts-2")), ("type", s("S3"))]),
+                    ]),
+                ),
+                (
+                    "stage",
+                    Gen::Pick(vec![pipeline_stages(false), pipeline_stages(true)]),
+                ),
+                (
+                    "variables",
+                    Gen::Pick(vec![
+                        map(&[("ENV", s("dev"))]),
+                        map(&[("ENV", s("prod")), ("REGION", s("us-east-1"))]),
+                    ]),
+                ),
+            ],
+        },
     ]
 }
 
-fn run_type(rt: &tokio::runtime::Runtime, env: &Env, case: &TypeCase) -> Result<u32, String> {
+/// Runs a type's cases: how many ran, and in how many the converse applied a change.
+fn run_type(
+    rt: &tokio::runtime::Runtime,
+    env: &Env,
+    case: &TypeCase,
+) -> Result<(u32, u32), String> {
     let schema = env.providers[case.type_name].schema();
     let strategy = (
         config_strategy(case, schema),
@@ -1982,14 +2350,20 @@ fn run_type(rt: &tokio::runtime::Runtime, env: &Env, case: &TypeCase) -> Result<
         max_shrink_iters: 16,
         ..Config::default()
     });
-    let ran = AtomicUsize::new(0);
+    let (ran, applied) = (AtomicUsize::new(0), AtomicUsize::new(0));
     let result = runner.run(&strategy, |(a, b, pick)| {
         ran.fetch_add(1, Ordering::SeqCst);
-        rt.block_on(round_trip(env, case, schema, &a, &b, pick))
-            .map_err(TestCaseError::fail)
+        let changed = rt
+            .block_on(round_trip(env, case, schema, &a, &b, pick))
+            .map_err(TestCaseError::fail)?;
+        applied.fetch_add(usize::from(changed), Ordering::SeqCst);
+        Ok(())
     });
     match result {
-        Ok(()) => Ok(ran.load(Ordering::SeqCst) as u32),
+        Ok(()) => Ok((
+            ran.load(Ordering::SeqCst) as u32,
+            applied.load(Ordering::SeqCst) as u32,
+        )),
         Err(e) => Err(format!("{}: {e}", case.type_name)),
     }
 }
@@ -2033,7 +2407,7 @@ fn every_type_round_trips_through_moto() {
         .ok()
         .map(|v| v.split(',').map(|t| t.trim().to_string()).collect());
     let mut failures = Vec::new();
-    let mut total = 0;
+    let (mut total, mut changes) = (0, 0);
     for case in type_cases(set) {
         if only
             .as_ref()
@@ -2043,10 +2417,11 @@ fn every_type_round_trips_through_moto() {
         }
         let started = std::time::Instant::now();
         match run_type(&rt, &env, &case) {
-            Ok(n) => {
+            Ok((n, applied)) => {
                 total += n;
+                changes += applied;
                 eprintln!(
-                    "{}: {n} cases round-trip ({:.1?})",
+                    "{}: {n} cases round-trip, {applied} with a change applied ({:.1?})",
                     case.type_name,
                     started.elapsed()
                 );
@@ -2054,7 +2429,7 @@ fn every_type_round_trips_through_moto() {
             Err(e) => failures.push(e),
         }
     }
-    eprintln!("{total} cases in all");
+    eprintln!("{total} cases in all, {changes} with a change applied");
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
@@ -2512,10 +2887,12 @@ fn answered_round_trip(
     changed.insert(attr.name.to_string(), b[attr.name].clone());
     let desired2 = desired_of(env, case, schema, &ctx, n, &Attrs::new(), &changed)?;
     let diffs = diff_attributes(schema, &desired2, &live, &[]);
-    if let Some(other) = diffs
-        .iter()
-        .find(|d| d.update != Update::InPlace || d.name != attr.name)
-    {
+    // What the normal form dropped as meaningless alone (an MX failure behaviour without a MAIL
+    // FROM domain) may come back with the change, as in the moto cases.
+    let dropped: Vec<&String> = a.keys().filter(|k| !desired.contains_key(*k)).collect();
+    if let Some(other) = diffs.iter().find(|d| {
+        d.update != Update::InPlace || (d.name != attr.name && !dropped.contains(&&d.name))
+    }) {
         return Err(format!(
             "changing `{}` plans a change of `{}` ({:?}):{}",
             attr.name,

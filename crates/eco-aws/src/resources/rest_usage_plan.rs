@@ -12,6 +12,9 @@
 //!   `/apiStages/API-ID:STAGE/throttle/RESOURCE-PATH/METHOD/*`), TagResource / UntagResource
 //! - delete: DeleteUsagePlan (gone: success)
 //! - import: by usage plan id
+//!
+//! A throttle limit of 0 is no limit ([`normalize_throttles`]): the SDK leaves a 0 out of
+//! CreateUsagePlan, and reads a limit AWS leaves out as 0.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -40,7 +43,10 @@ pub struct RestUsagePlan {
     pub name: String,
     /// description (UpdateUsagePlan)
     pub description: Option<String>,
-    /// `throttle burst-limit=.. rate-limit=..`: the request rate of each key (UpdateUsagePlan)
+    /// `throttle burst-limit=.. rate-limit=..`: the request rate of each key (UpdateUsagePlan).
+    /// A limit of 0, or one left out, is no limit (as Terraform's `throttle_settings` defaults
+    /// of 0 mean, and as the SDK sends it: a 0 is left out of the request); a throttle with no
+    /// limit above 0 is no throttle, and plans as its removal
     pub throttle: Option<Throttle>,
     /// `quota limit=.. period=..`: the requests each key may make per period (UpdateUsagePlan)
     pub quota: Option<Quota>,
@@ -60,10 +66,10 @@ pub struct RestUsagePlan {
 /// `throttle burst-limit=.. rate-limit=..`.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Spec)]
 pub struct Throttle {
-    /// requests a key may send at once
+    /// requests a key may send at once; 0 or left out: no burst limit
     #[eco(min = 0, max = 2147483647)]
     pub burst_limit: Option<i32>,
-    /// steady-state requests per second of a key
+    /// steady-state requests per second of a key; 0 or left out: no rate limit
     pub rate_limit: Option<f64>,
 }
 
@@ -97,7 +103,7 @@ pub struct ApiStage {
     /// name of its stage
     pub stage: String,
     /// a throttle of one method of the stage, labelled `RESOURCE-PATH/HTTP-METHOD`
-    /// (`/items/GET`)
+    /// (`/items/GET`); one with no limit above 0 is no throttle (as the plan's `throttle`)
     pub method_throttle: Option<Vec<MethodThrottle>>,
 }
 
@@ -108,10 +114,10 @@ pub struct MethodThrottle {
     /// the method: its resource path and HTTP method, `/items/GET`
     #[eco(required)]
     pub method: String,
-    /// requests a key may send the method at once
+    /// requests a key may send the method at once; 0 or left out: no burst limit
     #[eco(min = 0, max = 2147483647)]
     pub burst_limit: Option<i32>,
-    /// steady-state requests per second of a key to the method
+    /// steady-state requests per second of a key to the method; 0 or left out: no rate limit
     pub rate_limit: Option<f64>,
 }
 
@@ -128,9 +134,25 @@ impl ApiStage {
         format!("{}:{}", self.rest_api, self.stage)
     }
 
+    /// The method throttles that limit anything, by method.
     fn throttles(&self) -> BTreeMap<&str, &MethodThrottle> {
         let all = self.method_throttle.iter().flatten();
-        all.map(|t| (t.method.as_str(), t)).collect()
+        all.filter(|t| limits(t.burst_limit, t.rate_limit))
+            .map(|t| (t.method.as_str(), t))
+            .collect()
+    }
+}
+
+/// Whether a throttle limits anything: a limit of 0, or none, is no limit (the SDK leaves a 0 out
+/// of every request, so AWS could not be told one anyway).
+fn limits(burst: Option<i32>, rate: Option<f64>) -> bool {
+    burst.unwrap_or(0) != 0 || rate.unwrap_or(0.0) != 0.0
+}
+
+impl Throttle {
+    /// The throttle, when it limits anything.
+    fn limiting(self) -> Option<Throttle> {
+        limits(self.burst_limit, self.rate_limit).then_some(self)
     }
 }
 
@@ -197,13 +219,11 @@ fn method_throttle_patch(
         if live.get(method) == Some(t) {
             continue;
         }
+        // Both limits: one left out is no limit, 0 (what a read reports for it).
         let at = pointer(method);
-        if let Some(b) = t.burst_limit {
-            ops.push(replace(&format!("{at}/burstLimit"), b.to_string()));
-        }
-        if let Some(r) = t.rate_limit {
-            ops.push(replace(&format!("{at}/rateLimit"), number(r)));
-        }
+        let (burst, rate) = (t.burst_limit.unwrap_or(0), t.rate_limit.unwrap_or(0.0));
+        ops.push(replace(&format!("{at}/burstLimit"), burst.to_string()));
+        ops.push(replace(&format!("{at}/rateLimit"), number(rate)));
     }
     for method in live.keys().filter(|m| !want.contains_key(*m)) {
         ops.push(remove(&pointer(method)));
@@ -224,15 +244,14 @@ pub fn patch(
                 "/description",
                 spec.description.clone().unwrap_or_default(),
             )),
-            "throttle" => match spec.throttle {
+            "throttle" => match spec.throttle.and_then(Throttle::limiting) {
                 None => ops.push(remove("/throttle")),
+                // Both limits: one left out is no limit, 0 (what a read reports for it).
                 Some(t) => {
-                    if let Some(b) = t.burst_limit {
-                        ops.push(replace("/throttle/burstLimit", b.to_string()));
-                    }
-                    if let Some(r) = t.rate_limit {
-                        ops.push(replace("/throttle/rateLimit", number(r)));
-                    }
+                    let burst = t.burst_limit.unwrap_or(0);
+                    ops.push(replace("/throttle/burstLimit", burst.to_string()));
+                    let rate = t.rate_limit.unwrap_or(0.0);
+                    ops.push(replace("/throttle/rateLimit", number(rate)));
                 }
             },
             "quota" => match spec.quota {
@@ -310,6 +329,7 @@ fn plan_of(gw: &RestGateway, out: &GetUsagePlanOutput) -> RestUsagePlan {
                     burst_limit: Some(t.burst_limit()),
                     rate_limit: Some(t.rate_limit()),
                 })
+                .filter(|t| limits(t.burst_limit, t.rate_limit))
                 .collect();
             throttles.sort_by(|a, b| a.method.cmp(&b.method));
             ApiStage {
@@ -327,9 +347,13 @@ fn plan_of(gw: &RestGateway, out: &GetUsagePlanOutput) -> RestUsagePlan {
             .description()
             .filter(|d| !d.is_empty())
             .map(str::to_string),
-        throttle: out.throttle().map(|t| Throttle {
-            burst_limit: Some(t.burst_limit()),
-            rate_limit: Some(t.rate_limit()),
+        // A limit AWS leaves out reads as 0 (the SDK's default), which is no limit.
+        throttle: out.throttle().and_then(|t| {
+            Throttle {
+                burst_limit: Some(t.burst_limit()),
+                rate_limit: Some(t.rate_limit()),
+            }
+            .limiting()
         }),
         quota: out.quota().map(|q| Quota {
             limit: q.limit(),
@@ -444,8 +468,11 @@ impl ResourceProvider for Provider {
     }
 
     /// API stages in the order a read reports them (by `API-ID:STAGE`): AWS keeps them in the
-    /// order they were added, which means nothing.
+    /// order they were added, which means nothing. Throttles as a read reports them
+    /// ([`normalize_throttles`]): a limit left out is 0, and a throttle with no limit above 0
+    /// is none.
     fn normalize(&self, desired: &mut Attrs) {
+        normalize_throttles(desired);
         if let Some(Value::List(stages)) = desired.get_mut("api-stage") {
             sort_stages(stages);
         }
@@ -511,6 +538,47 @@ impl ResourceProvider for Provider {
     }
 }
 
+/// Whether a value is a limit of 0.
+fn is_zero(v: &Value) -> bool {
+    matches!(v, Value::Int(0)) || matches!(v, Value::Float(f) if *f == 0.0)
+}
+
+/// Fills the limits a throttle block leaves out with 0; `false` when it then limits nothing
+/// (every limit a known 0).
+fn zero_filled(block: &mut BTreeMap<String, Value>) -> bool {
+    for limit in ["burst-limit", "rate-limit"] {
+        block.entry(limit.to_string()).or_insert(Value::Int(0));
+    }
+    !["burst-limit", "rate-limit"]
+        .iter()
+        .all(|l| block.get(*l).is_some_and(is_zero))
+}
+
+/// A usage plan's throttles in the normal form a read reports them in. The SDK leaves a limit of
+/// 0 out of every request and reads one AWS leaves out as 0, so 0 and "no limit" are one value
+/// (as in Terraform, whose `throttle_settings` limits default to 0): a limit left out is 0; a
+/// `throttle` with no limit above 0 is no throttle (`null`: a live throttle is then a change,
+/// its removal); a `method-throttle` with no limit above 0 is left out of its stage's list.
+pub fn normalize_throttles(desired: &mut Attrs) {
+    if let Some(Value::Map(throttle)) = desired.get_mut("throttle") {
+        if !zero_filled(throttle) {
+            desired.insert("throttle".into(), Value::Null);
+        }
+    }
+    let Some(Value::List(stages)) = desired.get_mut("api-stage") else {
+        return;
+    };
+    for stage in stages {
+        let Value::Map(stage) = stage else { continue };
+        if let Some(Value::List(throttles)) = stage.get_mut("method-throttle") {
+            throttles.retain_mut(|t| match t {
+                Value::Map(t) => zero_filled(t),
+                _ => true,
+            });
+        }
+    }
+}
+
 /// Sorts API stage blocks by `API-ID:STAGE` when every one's are known (else leaves them).
 fn sort_stages(stages: &mut [Value]) {
     let key = |v: &Value| -> Option<String> {
@@ -536,6 +604,7 @@ pub fn create_request(req: CreateUsagePlanReq, spec: &RestUsagePlan) -> CreateUs
         .set_description(spec.description.clone())
         .set_throttle(
             spec.throttle
+                .and_then(Throttle::limiting)
                 .map(|t| throttle_settings(t.burst_limit, t.rate_limit)),
         )
         .set_quota(spec.quota.as_ref().map(quota_settings))
@@ -547,6 +616,7 @@ pub fn create_request(req: CreateUsagePlanReq, spec: &RestUsagePlan) -> CreateUs
 mod tests {
     use super::*;
     use crate::rest::offline_client as client;
+    use eco_provider::values::map as block;
 
     fn stage(api: &str, throttles: &[(&str, i32, f64)]) -> ApiStage {
         let throttles: Vec<MethodThrottle> = throttles
@@ -641,6 +711,116 @@ mod tests {
             ]
         );
         assert!(patch(&want, &live, &["nothing".into()]).is_err());
+    }
+
+    /// The SDK leaves a limit of 0 out of CreateUsagePlan (AWS then reports no throttle) and
+    /// reads a limit AWS leaves out as 0: the desired value, the read and the requests all take
+    /// 0 as "no limit", so that a throttle of zeros plans nothing after it is made and a change
+    /// to 0 is still a change.
+    #[test]
+    fn a_limit_of_zero_is_no_limit_in_the_desired_value_the_read_and_the_requests() {
+        let mut desired: Attrs = [
+            (
+                "throttle".to_string(),
+                block(&[
+                    ("burst-limit", Value::Int(0)),
+                    ("rate-limit", Value::Int(0)),
+                ]),
+            ),
+            (
+                "api-stage".to_string(),
+                Value::List(vec![block(&[
+                    ("rest-api", Value::String("a1".into())),
+                    ("stage", Value::String("prod".into())),
+                    (
+                        "method-throttle",
+                        Value::List(vec![
+                            block(&[
+                                ("method", Value::String("/GET".into())),
+                                ("rate-limit", Value::Float(0.0)),
+                            ]),
+                            block(&[
+                                ("method", Value::String("/items/GET".into())),
+                                ("burst-limit", Value::Int(5)),
+                            ]),
+                        ]),
+                    ),
+                ])]),
+            ),
+        ]
+        .into_iter()
+        .collect();
+        normalize_throttles(&mut desired);
+        assert_eq!(desired["throttle"], Value::Null);
+        let Value::List(stages) = &desired["api-stage"] else {
+            panic!("{desired:?}")
+        };
+        let Value::Map(first) = &stages[0] else {
+            panic!("{stages:?}")
+        };
+        assert_eq!(
+            first["method-throttle"],
+            Value::List(vec![block(&[
+                ("method", Value::String("/items/GET".into())),
+                ("burst-limit", Value::Int(5)),
+                ("rate-limit", Value::Int(0)),
+            ])])
+        );
+        // A limit still to be known is left alone.
+        let mut pending: Attrs = [(
+            "throttle".to_string(),
+            block(&[
+                ("burst-limit", Value::Unknown),
+                ("rate-limit", Value::Int(0)),
+            ]),
+        )]
+        .into_iter()
+        .collect();
+        normalize_throttles(&mut pending);
+        assert!(matches!(pending["throttle"], Value::Map(_)));
+
+        // The requests: a throttle of zeros is none, a change to zeros removes it, a limit left
+        // out is sent as 0.
+        let zeros = Throttle {
+            burst_limit: Some(0),
+            rate_limit: Some(0.0),
+        };
+        let spec = RestUsagePlan {
+            name: "basic".into(),
+            throttle: Some(zeros),
+            api_stage: Some(vec![stage("a1", &[("/GET", 0, 0.0)])]),
+            ..Default::default()
+        };
+        let req = create_request(client().create_usage_plan(), &spec);
+        assert_eq!(req.get_throttle(), &None);
+        assert_eq!(req.get_api_stages().as_ref().unwrap()[0].throttle(), None);
+        let live = RestUsagePlan {
+            throttle: Some(Throttle {
+                burst_limit: Some(10),
+                rate_limit: Some(5.0),
+            }),
+            ..Default::default()
+        };
+        let op = |o: &str, p: &str, v: &str| (o.to_string(), p.to_string(), v.to_string());
+        let throttle = ["throttle".to_string()];
+        assert_eq!(
+            paths(&patch(&spec, &live, &throttle).unwrap()),
+            [op("remove", "/throttle", "")]
+        );
+        let burst_only = RestUsagePlan {
+            throttle: Some(Throttle {
+                burst_limit: Some(20),
+                rate_limit: None,
+            }),
+            ..Default::default()
+        };
+        assert_eq!(
+            paths(&patch(&burst_only, &live, &throttle).unwrap()),
+            [
+                op("replace", "/throttle/burstLimit", "20"),
+                op("replace", "/throttle/rateLimit", "0"),
+            ]
+        );
     }
 
     #[test]

@@ -78,7 +78,8 @@ pub struct EmailIdentity {
     /// MX and SPF records you publish (PutEmailIdentityMailFromAttributes)
     pub mail_from_domain: Option<String>,
     /// what SES does when the MAIL FROM domain's MX record is missing (default
-    /// USE_DEFAULT_VALUE)
+    /// USE_DEFAULT_VALUE); without `mail-from-domain` there is no MX record to miss, so it means
+    /// nothing and is not compared (no call sets it)
     pub mail_from_behavior_on_mx_failure: Option<MxFailureBehavior>,
     /// configuration set mail from this identity uses by default
     /// (PutEmailIdentityConfigurationSetAttributes)
@@ -456,6 +457,10 @@ impl ResourceProvider for Provider {
         &self.schema
     }
 
+    fn normalize(&self, desired: &mut Attrs) {
+        normalize_mail_from(desired);
+    }
+
     async fn read(&self, _ctx: &OpContext, id: &str) -> Result<Option<Live>, OpError> {
         Ok(self.read_identity(id).await?.map(live))
     }
@@ -568,6 +573,16 @@ impl ResourceProvider for Provider {
             Ok(self.read_identity(&name).await?.map(live))
         })
         .await
+    }
+}
+
+/// The MX failure behaviour without a MAIL FROM domain is left out: it applies only to a custom
+/// MAIL FROM domain's MX record, and SES's default domain has none (so it is never compared,
+/// and no PutEmailIdentityMailFromAttributes is made for it alone).
+pub fn normalize_mail_from(desired: &mut Attrs) {
+    let domain = desired.get("mail-from-domain");
+    if domain.is_none() || domain == Some(&eco_provider::Value::Null) {
+        desired.remove("mail-from-behavior-on-mx-failure");
     }
 }
 
@@ -794,5 +809,25 @@ mod tests {
             identity_arn("eu-west-1", "123456789012", "ecogy.example"),
             "arn:aws:ses:eu-west-1:123456789012:identity/ecogy.example"
         );
+    }
+
+    #[test]
+    fn an_mx_failure_behaviour_without_a_mail_from_domain_means_nothing() {
+        use eco_provider::Value;
+        let behavior = (
+            "mail-from-behavior-on-mx-failure".to_string(),
+            Value::String("REJECT_MESSAGE".into()),
+        );
+        let mut alone: Attrs = [behavior.clone()].into_iter().collect();
+        normalize_mail_from(&mut alone);
+        assert!(alone.is_empty(), "{alone:?}");
+        let domain = (
+            "mail-from-domain".to_string(),
+            Value::String("mail.example.com".into()),
+        );
+        let mut with_domain: Attrs = [behavior, domain].into_iter().collect();
+        let before = with_domain.clone();
+        normalize_mail_from(&mut with_domain);
+        assert_eq!(with_domain, before);
     }
 }
