@@ -75,10 +75,13 @@ pub fn tagged_live<S: Spec>(id: &str, spec: &S, tags: &BTreeMap<String, String>)
     }
 }
 
+/// A listed object's id and tags.
+pub type Entry<'a> = (Option<&'a str>, Option<&'a HashMap<String, String>>);
+
 /// A page of one of API Gateway's top-level listings (GetRestApis, GetApiKeys, GetUsagePlans,
 /// GetDomainNames): each item's id and tags, and where the next page starts.
 pub trait Listing {
-    fn entries(&self) -> Vec<(Option<&str>, Option<&HashMap<String, String>>)>;
+    fn entries(&self) -> Vec<Entry<'_>>;
     /// The position of the next page (`None` after the last).
     fn next(&self) -> Option<String>;
 }
@@ -86,7 +89,7 @@ pub trait Listing {
 macro_rules! listing {
     ($($out:ty => $id:ident),* $(,)?) => {$(
         impl Listing for $out {
-            fn entries(&self) -> Vec<(Option<&str>, Option<&HashMap<String, String>>)> {
+            fn entries(&self) -> Vec<Entry<'_>> {
                 self.items().iter().map(|i| (i.$id(), i.tags())).collect()
             }
 
