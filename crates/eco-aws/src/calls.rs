@@ -47,6 +47,22 @@ where
     get_optional(op, gone, call).await.map(|_| ())
 }
 
+/// A delete's answer, confirmed by a read when it is an error: whatever a delete answers, a
+/// resource that is gone is deleted (`read`, a future, runs only after an error; another error of
+/// it leaves the delete's).
+pub async fn confirm_deleted<T>(
+    deleted: impl Future<Output = Result<(), OpError>>,
+    read: impl Future<Output = Result<Option<T>, OpError>>,
+) -> Result<(), OpError> {
+    match deleted.await {
+        Ok(()) => Ok(()),
+        Err(e) => match read.await {
+            Ok(None) => Ok(()),
+            _ => Err(e),
+        },
+    }
+}
+
 /// What a read right after `op` wrote `id` found, which must be there: `None` is the error
 /// "`{ty}: `{id}` vanished`".
 /// Walks a listing paged by NextToken until `pick` finds the item a create made: its id, or

@@ -3,16 +3,18 @@
 //! (every v1 update is a list of them), the one-change-at-a-time lane of an API, and tags by ARN.
 
 use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
 use std::marker::PhantomData;
 
 use async_trait::async_trait;
 use aws_sdk_apigateway::types::{Op, PatchOperation};
 use aws_sdk_apigateway::Client;
 use eco_provider::{Attrs, Live, OpContext, OpError, ResourceProvider, Value};
-use eco_schema::Schema;
+use eco_schema::{Schema, Spec};
 
 use crate::aws::Aws;
-use crate::calls::{bring_to, still_there};
+use crate::calls::{bring_to, collect_pages, confirm_deleted, find_in_pages, still_there};
+use crate::tags::{retag, tags_value};
 
 /// An API Gateway (v1) client and its region (for the ARNs it tags by and the URLs it serves).
 pub struct RestGateway {
@@ -44,6 +46,100 @@ impl RestGateway {
 
 // API Gateway tags its resources by ARN: TagResource with a map, UntagResource by key.
 crate::tags::tag_by_key!(Client, resource_arn);
+
+impl RestGateway {
+    /// Takes the tags of what `path` names (`/restapis/ID`) from `live` to `desired` when `tags`
+    /// is among `changed`.
+    pub async fn retag_if_changed(
+        &self,
+        path: &str,
+        changed: &[String],
+        live: &BTreeMap<String, String>,
+        desired: &BTreeMap<String, String>,
+    ) -> Result<(), OpError> {
+        if changed.iter().any(|c| c == "tags") {
+            retag(&self.client, &self.arn(path), live, desired, &[]).await?;
+        }
+        Ok(())
+    }
+}
+
+/// What a read of a top-level object (an API, key, usage plan, domain) reports: its attributes
+/// with `tags` always (an empty map when there are none).
+pub fn tagged_live<S: Spec>(id: &str, spec: &S, tags: &BTreeMap<String, String>) -> Live {
+    let mut attrs = spec.to_attrs();
+    attrs.insert("tags".into(), tags_value(tags));
+    Live {
+        id: id.to_string(),
+        attrs,
+    }
+}
+
+/// A listed object's id and tags.
+pub type Entry<'a> = (Option<&'a str>, Option<&'a HashMap<String, String>>);
+
+/// A page of one of API Gateway's top-level listings (GetRestApis, GetApiKeys, GetUsagePlans,
+/// GetDomainNames): each item's id and tags, and where the next page starts.
+pub trait Listing {
+    fn entries(&self) -> Vec<Entry<'_>>;
+    /// The position of the next page (`None` after the last).
+    fn next(&self) -> Option<String>;
+}
+
+macro_rules! listing {
+    ($($out:ty => $id:ident),* $(,)?) => {$(
+        impl Listing for $out {
+            fn entries(&self) -> Vec<Entry<'_>> {
+                self.items().iter().map(|i| (i.$id(), i.tags())).collect()
+            }
+
+            fn next(&self) -> Option<String> {
+                self.position().filter(|t| !t.is_empty()).map(str::to_string)
+            }
+        }
+    )*};
+}
+
+listing!(
+    aws_sdk_apigateway::operation::get_rest_apis::GetRestApisOutput => id,
+    aws_sdk_apigateway::operation::get_api_keys::GetApiKeysOutput => id,
+    aws_sdk_apigateway::operation::get_usage_plans::GetUsagePlansOutput => id,
+    aws_sdk_apigateway::operation::get_domain_names::GetDomainNamesOutput => domain_name,
+);
+
+/// Every id of a top-level listing, `page(position)` fetching each page.
+pub async fn listed_ids<P, F, Fut>(page: F) -> Result<Vec<String>, OpError>
+where
+    P: Listing,
+    F: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = Result<Option<P>, OpError>>,
+{
+    let ids = |p: &P| {
+        let entries = p.entries().into_iter();
+        entries
+            .filter_map(|(id, _)| id.map(str::to_string))
+            .collect()
+    };
+    collect_pages(page, ids, P::next).await
+}
+
+/// The id of this address's object in a top-level listing whose names need not be unique: the
+/// first the ownership tags say is ours and that is not being replaced.
+pub async fn owned_id<P, F, Fut>(ctx: &OpContext, page: F) -> Result<Option<String>, OpError>
+where
+    P: Listing,
+    F: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = Result<Option<P>, OpError>>,
+{
+    let ours = |p: &P| {
+        let mut entries = p.entries().into_iter();
+        let (id, _) = entries.find(|(id, tags)| {
+            ctx.owns(&ordered(*tags)) && !ctx.is_replaced(id.unwrap_or_default())
+        })?;
+        id.map(str::to_string)
+    };
+    find_in_pages(page, ours, P::next).await
+}
 
 /// Splits `API-ID/ID` (the id and import id of an API's resource, authorizer, deployment, stage).
 pub fn split_pair(id: &str, ty: &str, op: &str) -> Result<(String, String), OpError> {
@@ -344,14 +440,8 @@ impl<K: Part> ResourceProvider for Parts<K> {
 
     async fn delete(&self, _ctx: &OpContext, id: &str, _prior: &Attrs) -> Result<(), OpError> {
         let (api, key) = Self::split(id, &format!("Delete {}", K::TY))?;
-        match K::delete(&self.client, &api, &key).await {
-            Ok(()) => Ok(()),
-            // Whatever a delete answers, a part that is gone is deleted.
-            Err(e) => match K::get(&self.client, &api, &key).await {
-                Ok(None) => Ok(()),
-                _ => Err(e),
-            },
-        }
+        let deleted = K::delete(&self.client, &api, &key);
+        confirm_deleted(deleted, K::get(&self.client, &api, &key)).await
     }
 }
 

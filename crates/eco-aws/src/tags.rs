@@ -65,36 +65,7 @@ pub trait TagByKey: Sync {
 /// (`resource_arn` for API Gateway v2, `resource` for Lambda).
 macro_rules! tag_by_key {
     ($client:ty, $by:ident) => {
-        #[async_trait::async_trait]
-        impl $crate::tags::TagByKey for $client {
-            async fn tag(
-                &self,
-                resource: &str,
-                tags: std::collections::BTreeMap<String, String>,
-            ) -> Result<(), eco_provider::OpError> {
-                self.tag_resource()
-                    .$by(resource)
-                    .set_tags(Some(tags.into_iter().collect()))
-                    .send()
-                    .await
-                    .map_err(|e| $crate::aws::op_error("TagResource", e))?;
-                Ok(())
-            }
-
-            async fn untag(
-                &self,
-                resource: &str,
-                keys: Vec<String>,
-            ) -> Result<(), eco_provider::OpError> {
-                self.untag_resource()
-                    .$by(resource)
-                    .set_tag_keys(Some(keys))
-                    .send()
-                    .await
-                    .map_err(|e| $crate::aws::op_error("UntagResource", e))?;
-                Ok(())
-            }
-        }
+        $crate::tags::tag_by_key!($client, $by, $crate::tags::sdk_map);
     };
     // An SDK whose TagResource takes a list of its own `Tag`s, built by `$sdk_tags(&tags, op)`.
     ($client:ty, $by:ident, $sdk_tags:path) => {
@@ -132,6 +103,34 @@ macro_rules! tag_by_key {
     };
 }
 pub(crate) use tag_by_key;
+
+/// Writes a type's `sdk_tags(tags, op)`: its SDK's own `Tag`s (built from a key and a value) for a
+/// tag map; a tag the SDK refuses is an `Invalid` error of `op` naming type `$ty` and the key.
+macro_rules! sdk_tags {
+    ($vis:vis $tag:ty, $ty:expr) => {
+        /// The SDK's tags for a tag map.
+        $vis fn sdk_tags(
+            tags: &std::collections::BTreeMap<String, String>,
+            op: &str,
+        ) -> Result<Vec<$tag>, eco_provider::OpError> {
+            let ty = $ty;
+            let tag = |(k, v): (&String, &String)| {
+                let built = <$tag>::builder().key(k).value(v).build();
+                built.map_err(|e| eco_provider::OpError::invalid(op, format!("{ty}: tag `{k}`: {e}")))
+            };
+            tags.iter().map(tag).collect()
+        }
+    };
+}
+pub(crate) use sdk_tags;
+
+/// Tags as the SDKs that take a map want them (`tag_by_key!`'s first form).
+pub fn sdk_map(
+    tags: &BTreeMap<String, String>,
+    _op: &str,
+) -> Result<std::collections::HashMap<String, String>, OpError> {
+    Ok(tags.clone().into_iter().collect())
+}
 
 /// Takes `resource`'s tags from `live` to `desired` through `api`: one tag call for what is new
 /// or changed, one untag call for what is dropped (keys in `keep` stay), none when nothing is.

@@ -9,6 +9,8 @@ use eco_provider::values::{s, tags};
 use eco_provider::{Attrs, ErrorKind, Live, OpContext, ResourceProvider, Value};
 use eco_test_support::Moto;
 
+mod common;
+
 const CODE: &str = "function handler(event) { return event.request; }";
 
 fn ctx() -> OpContext {
@@ -26,10 +28,7 @@ fn function(ctx: &OpContext, name: &str) -> Attrs {
 }
 
 fn setup() -> (Moto, eco_aws::Aws, cloudfront_function::Provider) {
-    let moto = Moto::start();
-    let aws = eco_aws::Aws::for_endpoint(&moto.endpoint(), "us-east-1");
-    let provider = cloudfront_function::Provider::new(&aws);
-    (moto, aws, provider)
+    common::setup(cloudfront_function::Provider::new)
 }
 
 /// The provider with `publish #false` added to every configuration it is handed (moto has no

@@ -14,6 +14,8 @@ use eco_provider::values::{map, s, tags};
 use eco_provider::{Attrs, ErrorKind, OpContext, ResourceProvider, Value};
 use eco_test_support::Moto;
 
+mod common;
+
 fn ctx() -> OpContext {
     OpContext::new("cognito-user-pool.users", "ecogy", "dev")
 }
@@ -45,10 +47,7 @@ fn base(ctx: &OpContext, name: &str) -> Attrs {
 }
 
 fn setup() -> (Moto, eco_aws::Aws, cognito_user_pool::Provider) {
-    let moto = Moto::start();
-    let aws = eco_aws::Aws::for_endpoint(&moto.endpoint(), "us-east-1");
-    let provider = cognito_user_pool::Provider::new(&aws);
-    (moto, aws, provider)
+    common::setup(cognito_user_pool::Provider::new)
 }
 
 fn with(a: &Attrs, changes: &[(&str, Value)]) -> Attrs {

@@ -41,10 +41,7 @@ fn base(ctx: &OpContext, name: &str) -> Attrs {
 }
 
 fn setup() -> (Moto, eco_aws::Aws, iam_role::Provider) {
-    let moto = Moto::start();
-    let aws = eco_aws::Aws::for_endpoint(&moto.endpoint(), "us-east-1");
-    let provider = iam_role::Provider::new(&aws);
-    (moto, aws, provider)
+    common::setup(iam_role::Provider::new)
 }
 
 fn json(text: &Value) -> serde_json::Value {

@@ -9,6 +9,8 @@ use eco_provider::values::{s, tags};
 use eco_provider::{Attrs, ErrorKind, OpContext, ResourceProvider, Value};
 use eco_test_support::Moto;
 
+mod common;
+
 fn ctx() -> OpContext {
     OpContext::new("log-group.api", "ecogy", "dev")
 }
@@ -21,10 +23,7 @@ fn group(ctx: &OpContext, name: &str) -> Attrs {
 }
 
 fn setup() -> (Moto, eco_aws::Aws, log_group::Provider) {
-    let moto = Moto::start();
-    let aws = eco_aws::Aws::for_endpoint(&moto.endpoint(), "us-east-1");
-    let provider = log_group::Provider::new(&aws);
-    (moto, aws, provider)
+    common::setup(log_group::Provider::new)
 }
 
 #[tokio::test]

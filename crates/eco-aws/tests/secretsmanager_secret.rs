@@ -9,6 +9,8 @@ use eco_provider::values::{s, tags};
 use eco_provider::{Attrs, ErrorKind, OpContext, ResourceProvider, Value};
 use eco_test_support::Moto;
 
+mod common;
+
 fn ctx() -> OpContext {
     OpContext::new("secretsmanager-secret.partner", "ecogy", "dev")
 }
@@ -22,10 +24,7 @@ fn secret(ctx: &OpContext, name: &str, value: &str) -> Attrs {
 }
 
 fn setup() -> (Moto, eco_aws::Aws, secretsmanager_secret::Provider) {
-    let moto = Moto::start();
-    let aws = eco_aws::Aws::for_endpoint(&moto.endpoint(), "us-east-1");
-    let provider = secretsmanager_secret::Provider::new(&aws);
-    (moto, aws, provider)
+    common::setup(secretsmanager_secret::Provider::new)
 }
 
 #[tokio::test]

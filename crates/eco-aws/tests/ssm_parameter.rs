@@ -7,6 +7,8 @@ use eco_provider::values::{s, tags};
 use eco_provider::{Attrs, ErrorKind, OpContext, ResourceProvider, Value};
 use eco_test_support::Moto;
 
+mod common;
+
 fn ctx() -> OpContext {
     OpContext::new("ssm-parameter.config", "ecogy", "dev")
 }
@@ -21,10 +23,7 @@ fn parameter(ctx: &OpContext, name: &str, kind: &str, value: &str) -> Attrs {
 }
 
 fn setup() -> (Moto, eco_aws::Aws, ssm_parameter::Provider) {
-    let moto = Moto::start();
-    let aws = eco_aws::Aws::for_endpoint(&moto.endpoint(), "us-east-1");
-    let provider = ssm_parameter::Provider::new(&aws);
-    (moto, aws, provider)
+    common::setup(ssm_parameter::Provider::new)
 }
 
 #[tokio::test]

@@ -958,6 +958,26 @@ mod tests {
             .unwrap_or_else(|| panic!("{key}: {a:#?}"))
     }
 
+    /// Each adoptable's address and import id, sorted; every id known from the stack alone.
+    fn known_ids(a: &Adoption) -> Vec<(String, String)> {
+        let text = |parts: &[IdPart]| -> String {
+            parts
+                .iter()
+                .map(|p| match p {
+                    IdPart::Text(t) => t.clone(),
+                    IdPart::Live { .. } => panic!("known from the stack"),
+                })
+                .collect()
+        };
+        let mut ids: Vec<_> = a
+            .adoptable
+            .iter()
+            .map(|x| (x.address(), text(&x.import_id)))
+            .collect();
+        ids.sort();
+        ids
+    }
+
     fn id_of(a: &Adoption, key: &str) -> String {
         resolve(&by_key(a, key).import_id, |k, attr| {
             Some(format!("<{k}.{attr}>"))
@@ -1110,22 +1130,7 @@ mod tests {
             &|_| true,
             &HashSet::new(),
         );
-        let mut ids: Vec<_> = a
-            .adoptable
-            .iter()
-            .map(|x| {
-                let id: String = x
-                    .import_id
-                    .iter()
-                    .map(|p| match p {
-                        IdPart::Text(t) => t.clone(),
-                        IdPart::Live { .. } => panic!("known from the stack"),
-                    })
-                    .collect();
-                (x.address(), id)
-            })
-            .collect();
-        ids.sort();
+        let ids = known_ids(&a);
         assert_eq!(
             ids,
             [
@@ -1165,22 +1170,7 @@ mod tests {
             &|_| true,
             &HashSet::new(),
         );
-        let mut ids: Vec<_> = a
-            .adoptable
-            .iter()
-            .map(|x| {
-                let id: String = x
-                    .import_id
-                    .iter()
-                    .map(|p| match p {
-                        IdPart::Text(t) => t.clone(),
-                        IdPart::Live { .. } => panic!("known from the stack"),
-                    })
-                    .collect();
-                (x.address(), id)
-            })
-            .collect();
-        ids.sort();
+        let ids = known_ids(&a);
         let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
         assert_eq!(
             ids,
@@ -1207,21 +1197,7 @@ mod tests {
             &|_| true,
             &HashSet::new(),
         );
-        let text = |parts: &[IdPart]| -> String {
-            parts
-                .iter()
-                .map(|p| match p {
-                    IdPart::Text(t) => t.clone(),
-                    IdPart::Live { .. } => panic!("known from the stack"),
-                })
-                .collect()
-        };
-        let mut ids: Vec<_> = a
-            .adoptable
-            .iter()
-            .map(|x| (x.address(), text(&x.import_id)))
-            .collect();
-        ids.sort();
+        let ids = known_ids(&a);
         assert_eq!(
             ids,
             [

@@ -46,18 +46,7 @@ pub fn schema() -> Schema {
     EventbridgeBus::schema()
 }
 
-/// EventBridge tags from a tag map.
-pub(crate) fn sdk_tags(tags: &BTreeMap<String, String>, op: &str) -> Result<Vec<Tag>, OpError> {
-    tags.iter()
-        .map(|(k, v)| {
-            Tag::builder()
-                .key(k)
-                .value(v)
-                .build()
-                .map_err(|e| OpError::invalid(op, format!("{TY}: tag `{k}`: {e}")))
-        })
-        .collect()
-}
+crate::tags::sdk_tags!(pub(crate) Tag, TY);
 
 // TagResource / UntagResource, naming the bus by its ARN.
 crate::tags::tag_by_key!(aws_sdk_eventbridge::Client, resource_arn, sdk_tags);

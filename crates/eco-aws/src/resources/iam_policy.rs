@@ -145,18 +145,7 @@ pub fn version_to_prune(versions: &[PolicyVersion]) -> Option<String> {
         .and_then(|v| v.version_id().map(str::to_string))
 }
 
-/// IAM tags from a tag map.
-fn sdk_tags(tags: &BTreeMap<String, String>, op: &str) -> Result<Vec<Tag>, OpError> {
-    tags.iter()
-        .map(|(k, v)| {
-            Tag::builder()
-                .key(k)
-                .value(v)
-                .build()
-                .map_err(|e| OpError::invalid(op, format!("{TY}: tag `{k}`: {e}")))
-        })
-        .collect()
-}
+crate::tags::sdk_tags!(Tag, TY);
 
 /// TagPolicy / UntagPolicy, naming the policy by its ARN.
 struct PolicyTagging<'a>(&'a aws_sdk_iam::Client);

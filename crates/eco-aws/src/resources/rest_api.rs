@@ -24,9 +24,10 @@ use sha2::{Digest, Sha256};
 
 use crate::attrs::{same_json, spec_of};
 use crate::aws::{differing, is_gone, op_error, Aws};
-use crate::calls::{collect_pages, delete_if_present, find_in_pages, get_optional, still_there};
-use crate::rest::{add, fixed, ordered, remove, replace, RestGateway};
-use crate::tags::{retag, tags_value};
+use crate::calls::{bring_to, confirm_deleted, delete_if_present, get_optional, still_there};
+use crate::rest::{
+    add, fixed, listed_ids, ordered, owned_id, remove, replace, tagged_live, RestGateway,
+};
 
 /// A REST API's attributes, declared once.
 #[derive(Debug, Clone, PartialEq, Default, Spec)]
@@ -299,10 +300,10 @@ impl Provider {
                 .await
                 .map_err(|e| op_error(op, e))?;
         }
-        if changed.iter().any(|c| c == "tags") {
-            let arn = self.gw.arn(&format!("/restapis/{id}"));
-            retag(&self.gw.client, &arn, &live.tags, &spec.tags, &[]).await?;
-        }
+        let path = format!("/restapis/{id}");
+        (self.gw)
+            .retag_if_changed(&path, &changed, &live.tags, &spec.tags)
+            .await?;
         let live = still_there(self.read_id(id).await?, op, TY, id)?;
         Ok(with_body(live, spec))
     }
@@ -329,12 +330,7 @@ pub fn body_sha256(body: &str) -> String {
 
 /// What a read reports: the attributes with `tags` always (an empty map when there are none).
 fn live_of(id: &str, api: &RestApi) -> Live {
-    let mut attrs = api.to_attrs();
-    attrs.insert("tags".into(), tags_value(&api.tags));
-    Live {
-        id: id.to_string(),
-        attrs,
-    }
+    tagged_live(id, api, &api.tags)
 }
 
 /// A policy as AWS answers it: real API Gateway returns the document with its quotes
@@ -351,10 +347,6 @@ fn unescape_policy(text: &str) -> String {
     }
 }
 
-fn next(out: &aws_sdk_apigateway::operation::get_rest_apis::GetRestApisOutput) -> Option<String> {
-    out.position().filter(|t| !t.is_empty()).map(str::to_string)
-}
-
 #[async_trait]
 impl ResourceProvider for Provider {
     fn schema(&self) -> &Schema {
@@ -367,14 +359,9 @@ impl ResourceProvider for Provider {
 
     /// GetRestApis (every page), each API read in full.
     async fn list(&self, _ctx: &OpContext) -> Option<Result<Vec<Live>, OpError>> {
-        let ids = |out: &aws_sdk_apigateway::operation::get_rest_apis::GetRestApisOutput| {
-            let items = out.items().iter();
-            items.filter_map(|a| a.id().map(str::to_string)).collect()
-        };
-        crate::aws::read_listed(
-            collect_pages(|t| self.page(t), ids, next).await,
-            |id| async move { self.read_id(&id).await },
-        )
+        crate::aws::read_listed(listed_ids(|t| self.page(t)).await, |id| async move {
+            self.read_id(&id).await
+        })
         .await
     }
 
@@ -393,14 +380,7 @@ impl ResourceProvider for Provider {
     /// through GetRestApis pages.
     async fn find(&self, ctx: &OpContext, desired: &Attrs, _token: &str) -> OpResult<Option<Live>> {
         spec_of::<RestApi>(desired, TY, "GetRestApis")?;
-        let ours = |out: &aws_sdk_apigateway::operation::get_rest_apis::GetRestApisOutput| {
-            let mut items = out.items().iter();
-            let found = items.find(|api| {
-                ctx.owns(&ordered(api.tags())) && !ctx.is_replaced(api.id().unwrap_or_default())
-            })?;
-            found.id().map(str::to_string)
-        };
-        match find_in_pages(|t| self.page(t), ours, next).await? {
+        match owned_id(ctx, |t| self.page(t)).await? {
             Some(id) => self.read_id(&id).await,
             None => Ok(None),
         }
@@ -410,11 +390,7 @@ impl ResourceProvider for Provider {
         let op = "CreateRestApi";
         let spec: RestApi = spec_of(desired, TY, op)?;
         if let Some(existing) = self.find(ctx, desired, token).await? {
-            let changed = differing(desired, &existing.attrs, &[]);
-            if changed.is_empty() {
-                return Ok(existing);
-            }
-            return self.change(&existing.id, &spec, &changed).await;
+            return bring_to(self, ctx, existing, desired, &[]).await;
         }
         let endpoint = spec.endpoint_type.map(|t| {
             EndpointConfiguration::builder()
@@ -470,14 +446,8 @@ impl ResourceProvider for Provider {
 
     async fn delete(&self, _ctx: &OpContext, id: &str, _prior: &Attrs) -> Result<(), OpError> {
         let call = self.gw.client.delete_rest_api().rest_api_id(id).send();
-        match delete_if_present("DeleteRestApi", is_gone, call).await {
-            Ok(()) => Ok(()),
-            // Whatever a delete answers, an API that is gone is deleted.
-            Err(e) => match self.read_api(id).await {
-                Ok(None) => Ok(()),
-                _ => Err(e),
-            },
-        }
+        let deleted = delete_if_present("DeleteRestApi", is_gone, call);
+        confirm_deleted(deleted, self.read_api(id)).await
     }
 }
 

@@ -24,10 +24,9 @@ use eco_provider::{Attrs, Live, OpContext, OpError, OpResult, ResourceProvider};
 use eco_schema::{Schema, Spec};
 
 use crate::attrs::spec_of;
-use crate::aws::{differing, is_gone, op_error, Aws};
-use crate::calls::{collect_pages, delete_if_present, find_in_pages, get_optional, still_there};
-use crate::rest::{fixed, ordered, replace, RestGateway};
-use crate::tags::{retag, tags_value};
+use crate::aws::{is_gone, op_error, Aws};
+use crate::calls::{bring_to, confirm_deleted, delete_if_present, get_optional, still_there};
+use crate::rest::{fixed, listed_ids, ordered, owned_id, replace, tagged_live, RestGateway};
 
 /// An API key's attributes, declared once.
 #[derive(Debug, Clone, PartialEq, Default, Spec)]
@@ -104,12 +103,7 @@ fn key_of(gw: &RestGateway, out: &GetApiKeyOutput) -> RestApiKey {
 
 /// What a read reports: the attributes with `tags` always (an empty map when there are none).
 fn live_of(id: &str, key: &RestApiKey) -> Live {
-    let mut attrs = key.to_attrs();
-    attrs.insert("tags".into(), tags_value(&key.tags));
-    Live {
-        id: id.to_string(),
-        attrs,
-    }
+    tagged_live(id, key, &key.tags)
 }
 
 /// The `rest-api-key` operations.
@@ -160,16 +154,12 @@ impl Provider {
                 .await
                 .map_err(|e| op_error(op, e))?;
         }
-        if changed.iter().any(|c| c == "tags") {
-            let arn = self.gw.arn(&format!("/apikeys/{id}"));
-            retag(&self.gw.client, &arn, &live.tags, &spec.tags, &[]).await?;
-        }
+        let path = format!("/apikeys/{id}");
+        (self.gw)
+            .retag_if_changed(&path, changed, &live.tags, &spec.tags)
+            .await?;
         still_there(self.read_id(id).await?, op, TY, id)
     }
-}
-
-fn next(out: &GetApiKeysOutput) -> Option<String> {
-    out.position().filter(|t| !t.is_empty()).map(str::to_string)
 }
 
 #[async_trait]
@@ -184,14 +174,9 @@ impl ResourceProvider for Provider {
 
     /// GetApiKeys (every page), each key read in full.
     async fn list(&self, _ctx: &OpContext) -> Option<Result<Vec<Live>, OpError>> {
-        let ids = |out: &GetApiKeysOutput| {
-            let items = out.items().iter();
-            items.filter_map(|k| k.id().map(str::to_string)).collect()
-        };
-        crate::aws::read_listed(
-            collect_pages(|t| self.page(t), ids, next).await,
-            |id| async move { self.read_id(&id).await },
-        )
+        crate::aws::read_listed(listed_ids(|t| self.page(t)).await, |id| async move {
+            self.read_id(&id).await
+        })
         .await
     }
 
@@ -203,14 +188,7 @@ impl ResourceProvider for Provider {
     /// through GetApiKeys pages.
     async fn find(&self, ctx: &OpContext, desired: &Attrs, _token: &str) -> OpResult<Option<Live>> {
         spec_of::<RestApiKey>(desired, TY, "GetApiKeys")?;
-        let ours = |out: &GetApiKeysOutput| {
-            let mut items = out.items().iter();
-            let found = items.find(|k| {
-                ctx.owns(&ordered(k.tags())) && !ctx.is_replaced(k.id().unwrap_or_default())
-            })?;
-            found.id().map(str::to_string)
-        };
-        match find_in_pages(|t| self.page(t), ours, next).await? {
+        match owned_id(ctx, |t| self.page(t)).await? {
             Some(id) => self.read_id(&id).await,
             None => Ok(None),
         }
@@ -220,11 +198,7 @@ impl ResourceProvider for Provider {
         let op = "CreateApiKey";
         let spec: RestApiKey = spec_of(desired, TY, op)?;
         if let Some(existing) = self.find(ctx, desired, token).await? {
-            let changed = differing(desired, &existing.attrs, &[]);
-            if changed.is_empty() {
-                return Ok(existing);
-            }
-            return self.change(&existing.id, &spec, &changed).await;
+            return bring_to(self, ctx, existing, desired, &[]).await;
         }
         let out = create_request(self.gw.client.create_api_key(), &spec)
             .send()
@@ -248,14 +222,8 @@ impl ResourceProvider for Provider {
 
     async fn delete(&self, _ctx: &OpContext, id: &str, _prior: &Attrs) -> Result<(), OpError> {
         let call = self.gw.client.delete_api_key().api_key(id).send();
-        match delete_if_present("DeleteApiKey", is_gone, call).await {
-            Ok(()) => Ok(()),
-            // Whatever a delete answers, a key that is gone is deleted.
-            Err(e) => match self.read_key(id).await {
-                Ok(None) => Ok(()),
-                _ => Err(e),
-            },
-        }
+        let deleted = delete_if_present("DeleteApiKey", is_gone, call);
+        confirm_deleted(deleted, self.read_key(id)).await
     }
 }
 

@@ -26,11 +26,10 @@ use eco_provider::{Attrs, Live, OpContext, OpError, OpResult, ResourceProvider};
 use eco_schema::{Schema, Spec, SpecEnum};
 
 use crate::attrs::spec_of;
-use crate::aws::{differing, is_gone, op_error, Aws};
-use crate::calls::{collect_pages, delete_if_present, get_optional, still_there};
+use crate::aws::{is_gone, op_error, Aws};
+use crate::calls::{bring_to, confirm_deleted, delete_if_present, get_optional, still_there};
 use crate::ownership::not_ours;
-use crate::rest::{fixed, ordered, replace, RestGateway};
-use crate::tags::{retag, tags_value};
+use crate::rest::{fixed, listed_ids, ordered, replace, tagged_live, RestGateway};
 
 /// A custom domain's attributes, declared once.
 #[derive(Debug, Clone, PartialEq, Default, Spec)]
@@ -201,28 +200,17 @@ impl Provider {
                 .await
                 .map_err(|e| op_error(op, e))?;
         }
-        if changed.iter().any(|c| c == "tags") {
-            retag(
-                &self.gw.client,
-                &self.arn(domain),
-                &live.tags,
-                &spec.tags,
-                &[],
-            )
+        let path = format!("/domainnames/{domain}");
+        (self.gw)
+            .retag_if_changed(&path, changed, &live.tags, &spec.tags)
             .await?;
-        }
         still_there(self.read_id(domain).await?, op, TY, domain)
     }
 }
 
 /// What a read reports: the attributes with `tags` always (an empty map when there are none).
 fn live_of(domain: &str, d: &RestDomain) -> Live {
-    let mut attrs = d.to_attrs();
-    attrs.insert("tags".into(), tags_value(&d.tags));
-    Live {
-        id: domain.to_string(),
-        attrs,
-    }
+    tagged_live(domain, d, &d.tags)
 }
 
 #[async_trait]
@@ -242,20 +230,8 @@ impl ResourceProvider for Provider {
             let out = call.set_position(position).send().await;
             out.map(Some).map_err(|e| op_error("GetDomainNames", e))
         };
-        let names = |out: &GetDomainNamesOutput| {
-            let items = out.items().iter();
-            items
-                .filter_map(|d| d.domain_name().map(str::to_string))
-                .collect()
-        };
-        let next = |out: &GetDomainNamesOutput| {
-            out.position().filter(|t| !t.is_empty()).map(str::to_string)
-        };
-        crate::aws::read_listed(
-            collect_pages(page, names, next).await,
-            |domain| async move { self.read_id(&domain).await },
-        )
-        .await
+        let names = listed_ids::<GetDomainNamesOutput, _, _>(page).await;
+        crate::aws::read_listed(names, |domain| async move { self.read_id(&domain).await }).await
     }
 
     async fn read(&self, _ctx: &OpContext, id: &str) -> Result<Option<Live>, OpError> {
@@ -280,11 +256,8 @@ impl ResourceProvider for Provider {
         let spec: RestDomain = spec_of(desired, TY, op)?;
         if let Some(existing) = self.find(ctx, desired, token).await? {
             // An earlier run made it: bring it to the configuration.
-            let changed = differing(desired, &existing.attrs, &["domain-name", "endpoint-type"]);
-            if changed.is_empty() {
-                return Ok(existing);
-            }
-            return self.change(&existing.id, &spec, &changed).await;
+            let skip = ["domain-name", "endpoint-type"];
+            return bring_to(self, ctx, existing, desired, &skip).await;
         }
         create_request(self.gw.client.create_domain_name(), &spec)
             .send()
@@ -312,14 +285,8 @@ impl ResourceProvider for Provider {
 
     async fn delete(&self, _ctx: &OpContext, id: &str, _prior: &Attrs) -> Result<(), OpError> {
         let call = self.gw.client.delete_domain_name().domain_name(id).send();
-        match delete_if_present("DeleteDomainName", is_gone, call).await {
-            Ok(()) => Ok(()),
-            // Whatever a delete answers, a domain that is gone is deleted.
-            Err(e) => match self.read_domain(id).await {
-                Ok(None) => Ok(()),
-                _ => Err(e),
-            },
-        }
+        let deleted = delete_if_present("DeleteDomainName", is_gone, call);
+        confirm_deleted(deleted, self.read_domain(id)).await
     }
 }
 

@@ -26,10 +26,11 @@ use eco_provider::{Attrs, Live, OpContext, OpError, OpResult, ResourceProvider, 
 use eco_schema::{Schema, Spec, SpecEnum};
 
 use crate::attrs::spec_of;
-use crate::aws::{differing, is_gone, op_error, Aws};
-use crate::calls::{collect_pages, delete_if_present, find_in_pages, get_optional, still_there};
-use crate::rest::{fixed, ordered, path_key, remove, replace, RestGateway};
-use crate::tags::{retag, tags_value};
+use crate::aws::{is_gone, op_error, Aws};
+use crate::calls::{bring_to, confirm_deleted, delete_if_present, get_optional, still_there};
+use crate::rest::{
+    fixed, listed_ids, ordered, owned_id, path_key, remove, replace, tagged_live, RestGateway,
+};
 
 /// A usage plan's attributes, declared once.
 #[derive(Debug, Clone, PartialEq, Default, Spec)]
@@ -372,12 +373,7 @@ fn plan_of(gw: &RestGateway, out: &GetUsagePlanOutput) -> RestUsagePlan {
 
 /// What a read reports: the attributes with `tags` always (an empty map when there are none).
 fn live_of(id: &str, plan: &RestUsagePlan) -> Live {
-    let mut attrs = plan.to_attrs();
-    attrs.insert("tags".into(), tags_value(&plan.tags));
-    Live {
-        id: id.to_string(),
-        attrs,
-    }
+    tagged_live(id, plan, &plan.tags)
 }
 
 /// The `rest-usage-plan` operations.
@@ -428,16 +424,12 @@ impl Provider {
                 .await
                 .map_err(|e| op_error(op, e))?;
         }
-        if changed.iter().any(|c| c == "tags") {
-            let arn = self.gw.arn(&format!("/usageplans/{id}"));
-            retag(&self.gw.client, &arn, &live.tags, &spec.tags, &[]).await?;
-        }
+        let path = format!("/usageplans/{id}");
+        (self.gw)
+            .retag_if_changed(&path, changed, &live.tags, &spec.tags)
+            .await?;
         still_there(self.read_id(id).await?, op, TY, id)
     }
-}
-
-fn next(out: &GetUsagePlansOutput) -> Option<String> {
-    out.position().filter(|t| !t.is_empty()).map(str::to_string)
 }
 
 #[async_trait]
@@ -452,14 +444,9 @@ impl ResourceProvider for Provider {
 
     /// GetUsagePlans (every page), each plan read in full.
     async fn list(&self, _ctx: &OpContext) -> Option<Result<Vec<Live>, OpError>> {
-        let ids = |out: &GetUsagePlansOutput| {
-            let items = out.items().iter();
-            items.filter_map(|p| p.id().map(str::to_string)).collect()
-        };
-        crate::aws::read_listed(
-            collect_pages(|t| self.page(t), ids, next).await,
-            |id| async move { self.read_id(&id).await },
-        )
+        crate::aws::read_listed(listed_ids(|t| self.page(t)).await, |id| async move {
+            self.read_id(&id).await
+        })
         .await
     }
 
@@ -482,14 +469,7 @@ impl ResourceProvider for Provider {
     /// plan, through GetUsagePlans pages.
     async fn find(&self, ctx: &OpContext, desired: &Attrs, _token: &str) -> OpResult<Option<Live>> {
         spec_of::<RestUsagePlan>(desired, TY, "GetUsagePlans")?;
-        let ours = |out: &GetUsagePlansOutput| {
-            let mut items = out.items().iter();
-            let found = items.find(|p| {
-                ctx.owns(&ordered(p.tags())) && !ctx.is_replaced(p.id().unwrap_or_default())
-            })?;
-            found.id().map(str::to_string)
-        };
-        match find_in_pages(|t| self.page(t), ours, next).await? {
+        match owned_id(ctx, |t| self.page(t)).await? {
             Some(id) => self.read_id(&id).await,
             None => Ok(None),
         }
@@ -499,11 +479,7 @@ impl ResourceProvider for Provider {
         let op = "CreateUsagePlan";
         let spec: RestUsagePlan = spec_of(desired, TY, op)?;
         if let Some(existing) = self.find(ctx, desired, token).await? {
-            let changed = differing(desired, &existing.attrs, &[]);
-            if changed.is_empty() {
-                return Ok(existing);
-            }
-            return self.change(&existing.id, &spec, &changed).await;
+            return bring_to(self, ctx, existing, desired, &[]).await;
         }
         let out = create_request(self.gw.client.create_usage_plan(), &spec)
             .send()
@@ -527,14 +503,8 @@ impl ResourceProvider for Provider {
 
     async fn delete(&self, _ctx: &OpContext, id: &str, _prior: &Attrs) -> Result<(), OpError> {
         let call = self.gw.client.delete_usage_plan().usage_plan_id(id).send();
-        match delete_if_present("DeleteUsagePlan", is_gone, call).await {
-            Ok(()) => Ok(()),
-            // Whatever a delete answers, a plan that is gone is deleted.
-            Err(e) => match self.read_plan(id).await {
-                Ok(None) => Ok(()),
-                _ => Err(e),
-            },
-        }
+        let deleted = delete_if_present("DeleteUsagePlan", is_gone, call);
+        confirm_deleted(deleted, self.read_plan(id)).await
     }
 }
 

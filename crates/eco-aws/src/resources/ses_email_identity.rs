@@ -131,18 +131,7 @@ impl EmailIdentity {
     }
 }
 
-/// The SDK's tags for `tags`.
-pub(crate) fn sdk_tags(tags: &BTreeMap<String, String>, op: &str) -> Result<Vec<Tag>, OpError> {
-    tags.iter()
-        .map(|(k, v)| {
-            Tag::builder()
-                .key(k)
-                .value(v)
-                .build()
-                .map_err(|e| OpError::invalid(op, format!("{TY}: tag `{k}`: {e}")))
-        })
-        .collect()
-}
+crate::tags::sdk_tags!(pub(crate) Tag, TY);
 
 // TagResource / UntagResource, naming the identity by its ARN.
 crate::tags::tag_by_key!(aws_sdk_sesv2::Client, resource_arn, sdk_tags);

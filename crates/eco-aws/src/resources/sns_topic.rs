@@ -179,18 +179,7 @@ pub fn name_of_arn(arn: &str) -> &str {
     arn.rsplit(':').next().unwrap_or(arn)
 }
 
-/// SNS tags from a tag map.
-fn sdk_tags(tags: &BTreeMap<String, String>, op: &str) -> Result<Vec<Tag>, OpError> {
-    tags.iter()
-        .map(|(k, v)| {
-            Tag::builder()
-                .key(k)
-                .value(v)
-                .build()
-                .map_err(|e| OpError::invalid(op, format!("{TY}: tag `{k}`: {e}")))
-        })
-        .collect()
-}
+crate::tags::sdk_tags!(Tag, TY);
 
 // TagResource / UntagResource, naming the topic by its ARN.
 crate::tags::tag_by_key!(aws_sdk_sns::Client, resource_arn, sdk_tags);

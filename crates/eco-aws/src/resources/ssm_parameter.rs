@@ -134,17 +134,7 @@ pub fn needs_put(live: &SsmParameter, want: &SsmParameter) -> bool {
             .is_some_and(|k| live.key_id.as_ref() != Some(k))
 }
 
-fn sdk_tags(tags: &BTreeMap<String, String>, op: &str) -> Result<Vec<Tag>, OpError> {
-    tags.iter()
-        .map(|(k, v)| {
-            Tag::builder()
-                .key(k)
-                .value(v)
-                .build()
-                .map_err(|e| OpError::invalid(op, format!("{TY}: tag `{k}`: {e}")))
-        })
-        .collect()
-}
+crate::tags::sdk_tags!(Tag, TY);
 
 /// AddTagsToResource / RemoveTagsFromResource of a parameter, by name.
 struct ParameterTagging<'a>(&'a aws_sdk_ssm::Client);

@@ -4,6 +4,15 @@
 #![allow(dead_code)]
 
 use eco_aws::Aws;
+use eco_test_support::Moto;
+
+/// A moto of the test's own, an `Aws` for it (us-east-1) and a type's provider made by `new`.
+pub fn setup<P>(new: impl FnOnce(&Aws) -> P) -> (Moto, Aws, P) {
+    let moto = Moto::start();
+    let aws = Aws::for_endpoint(&moto.endpoint(), "us-east-1");
+    let provider = new(&aws);
+    (moto, aws, provider)
+}
 
 /// A trust policy that lets Lambda assume a role.
 pub const LAMBDA_TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;

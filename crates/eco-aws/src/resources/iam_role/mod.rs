@@ -73,18 +73,7 @@ impl Provider {
     }
 }
 
-/// IAM tags from a tag map.
-fn sdk_tags(tags: &BTreeMap<String, String>, op: &str) -> Result<Vec<Tag>, OpError> {
-    tags.iter()
-        .map(|(k, v)| {
-            Tag::builder()
-                .key(k)
-                .value(v)
-                .build()
-                .map_err(|e| OpError::invalid(op, format!("iam-role: tag `{k}`: {e}")))
-        })
-        .collect()
-}
+crate::tags::sdk_tags!(Tag, "iam-role");
 
 /// TagRole / UntagRole, naming the role by its name.
 #[async_trait]
