@@ -826,6 +826,88 @@ async fn same_name_owned_by_someone_else_is_a_conflict() {
     );
 }
 
+/// Outside us-east-1 a create sends CreateBucket at once and learns from its answer whose the
+/// name is: BucketAlreadyOwnedByYou (another eco address's bucket: a conflict naming it; one
+/// made by hand: a conflict suggesting import, unless this create was attempted before) and
+/// BucketAlreadyExists (another account's) keep the ownership rules of the us-east-1 path.
+#[tokio::test]
+async fn outside_us_east_1_create_bucket_answers_whose_the_name_is() {
+    let moto = Moto::start();
+    let aws = Aws::for_endpoint(&moto.endpoint(), "eu-west-1");
+    let p = Provider::new(&aws);
+    let other = ctx("other");
+    let name = "ecogy-dev-eu-taken";
+    let live = create(
+        &p,
+        &other,
+        &attrs(&[("name", s(name)), ("tags", tags(&other, &[]))]),
+    )
+    .await;
+    assert_eq!(live["region"], s("eu-west-1"));
+    let read = p.read(&other, name).await.unwrap().unwrap();
+    assert_eq!(read.attrs["region"], s("eu-west-1"));
+    assert!(other.owns(&eco_aws::aws::tags_of(read.attrs.get("tags"))));
+
+    let mine = ctx("mine");
+    let desired = attrs(&[("name", s(name)), ("tags", tags(&mine, &[]))]);
+    let err = p.create(&mine, &desired, "t").await.unwrap_err();
+    assert_eq!(
+        (err.kind, err.operation.as_str()),
+        (ErrorKind::Conflict, "CreateBucket")
+    );
+    assert!(
+        err.message.contains("s3-bucket.other"),
+        "names the owner: {err}"
+    );
+    let again = mine.clone().with_attempted();
+    assert_eq!(
+        p.create(&again, &desired, "t").await.unwrap_err().kind,
+        ErrorKind::Conflict
+    );
+
+    // Made by hand in this account, in this region.
+    let conf = aws_sdk_s3::types::CreateBucketConfiguration::builder()
+        .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1)
+        .build();
+    aws.s3()
+        .create_bucket()
+        .bucket("ecogy-dev-eu-manual")
+        .create_bucket_configuration(conf)
+        .send()
+        .await
+        .unwrap();
+    let desired = attrs(&[
+        ("name", s("ecogy-dev-eu-manual")),
+        ("tags", tags(&mine, &[])),
+    ]);
+    let err = p.create(&mine, &desired, "t").await.unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Conflict);
+    assert!(err.message.contains("eco import"), "suggests import: {err}");
+    // A create sent again claims the untagged bucket of its name (its first attempt's).
+    let live = p.create(&again, &desired, "t").await.expect("adopted");
+    assert!(mine.owns(&eco_aws::aws::tags_of(live.attrs.get("tags"))));
+    assert_eq!(live.attrs["region"], s("eu-west-1"));
+
+    // Another account's bucket.
+    let foreign = foreign_s3(&moto.endpoint(), "222222222222");
+    foreign
+        .create_bucket()
+        .bucket("ecogy-dev-eu-foreign")
+        .send()
+        .await
+        .unwrap();
+    let desired = attrs(&[
+        ("name", s("ecogy-dev-eu-foreign")),
+        ("tags", tags(&mine, &[])),
+    ]);
+    let err = p.create(&mine, &desired, "t").await.unwrap_err();
+    assert_eq!(
+        (err.kind, err.operation.as_str()),
+        (ErrorKind::Conflict, "CreateBucket")
+    );
+    assert!(err.message.contains("another AWS account"), "{err}");
+}
+
 /// Puts moto's `x-moto-account-id` header on every request (another account).
 #[derive(Debug)]
 struct MotoAccount(&'static str);
