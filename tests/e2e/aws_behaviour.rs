@@ -189,6 +189,10 @@ route53-record "b" {
             {"name": "bucket-not-visible", "service": "s3", "method": "PUT",
              "path": "^/beh-dev-data/?\\?versioning", "times": 5,
              "error": aws_error(404, "NoSuchBucket", "The specified bucket does not exist")},
+            // The first call after CreateBucket (no wait in between, as on AWS) sees no bucket.
+            {"name": "tagging-not-visible", "service": "s3", "method": "PUT",
+             "path": "^/beh-dev-data/?\\?tagging", "times": 2,
+             "error": aws_error(404, "NoSuchBucket", "The specified bucket does not exist")},
             {"name": "prior-request", "service": "route53", "method": "POST", "path": "/rrset",
              "times": 5,
              "error": aws_error(400, "PriorRequestNotComplete",
@@ -202,9 +206,15 @@ route53-record "b" {
     );
     fired(
         &proxy,
-        &["pitr-unavailable", "bucket-not-visible", "prior-request"],
+        &[
+            "pitr-unavailable",
+            "bucket-not-visible",
+            "tagging-not-visible",
+            "prior-request",
+        ],
     );
     assert_eq!(proxy.injected("bucket-not-visible"), 5);
+    assert_eq!(proxy.injected("tagging-not-visible"), 2);
     assert_eq!(proxy.injected("prior-request"), 5);
     drop(proxy);
     p.no_changes();

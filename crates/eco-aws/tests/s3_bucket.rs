@@ -745,7 +745,23 @@ async fn deleted_outside_eco_reads_as_gone() {
 
 #[tokio::test]
 async fn same_name_owned_by_someone_else_is_a_conflict() {
-    let (moto, aws, p) = setup();
+    ownership_conflicts("us-east-1").await;
+}
+
+/// Outside us-east-1 a create sends CreateBucket at once and learns from its answer whose the
+/// name is (BucketAlreadyOwnedByYou, BucketAlreadyExists): the same ownership rules hold.
+#[tokio::test]
+async fn outside_us_east_1_create_bucket_answers_whose_the_name_is() {
+    ownership_conflicts("eu-west-1").await;
+}
+
+/// A name held by another eco address, by a bucket made by hand and by another account, with
+/// the stage in `region` (us-east-1 looks the name up before CreateBucket; elsewhere
+/// CreateBucket's answer says).
+async fn ownership_conflicts(region: &str) {
+    let moto = Moto::start();
+    let aws = Aws::for_endpoint(&moto.endpoint(), region);
+    let p = Provider::new(&aws);
     let s3 = aws.s3();
 
     // Another eco address holds the name.
@@ -770,13 +786,19 @@ async fn same_name_owned_by_someone_else_is_a_conflict() {
     );
     let err = p.find(&mine, &desired, "t").await.unwrap_err();
     assert_eq!(err.kind, ErrorKind::Conflict);
-    // The other's bucket is untouched.
+    // The other's bucket is untouched, in the stage's region.
     let theirs = p.read(&other, name).await.unwrap().unwrap();
     assert!(other.owns(&eco_aws::aws::tags_of(theirs.attrs.get("tags"))));
+    assert_eq!(theirs.attrs["region"], s(region));
 
     // A bucket made by hand in this account (no eco tags).
+    let mut conf = aws_sdk_s3::types::CreateBucketConfiguration::builder();
+    if region != "us-east-1" {
+        conf = conf.location_constraint(region.into());
+    }
     s3.create_bucket()
         .bucket("ecogy-dev-manual")
+        .create_bucket_configuration(conf.build())
         .send()
         .await
         .unwrap();
@@ -800,6 +822,7 @@ async fn same_name_owned_by_someone_else_is_a_conflict() {
     assert_eq!(found.id, "ecogy-dev-manual");
     let live = p.create(&again, &desired, "t").await.expect("adopted");
     assert!(mine.owns(&eco_aws::aws::tags_of(live.attrs.get("tags"))));
+    assert_eq!(live.attrs["region"], s(region));
     let taken = attrs(&[("name", s(name)), ("tags", tags(&mine, &[]))]);
     assert_eq!(
         p.create(&again, &taken, "t").await.unwrap_err().kind,
@@ -820,6 +843,13 @@ async fn same_name_owned_by_someone_else_is_a_conflict() {
         (err.kind, err.operation.as_str()),
         (ErrorKind::Conflict, "CreateBucket")
     );
+    if region != "us-east-1" {
+        // CreateBucket's BucketAlreadyExists.
+        assert!(
+            err.message.contains("owned by another AWS account"),
+            "says whose: {err}"
+        );
+    }
     assert_eq!(
         p.find(&mine, &desired, "t").await.unwrap_err().kind,
         ErrorKind::Conflict

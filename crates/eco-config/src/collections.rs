@@ -558,6 +558,15 @@ pub fn instance(fe: &ForEachResource, key: &str, value: &Value) -> Result<Resour
 }
 
 impl Config {
+    /// Whether [`Config::for_stage`] has anything to expand (`for-each` resources or module
+    /// calls, generated blocks): a configuration without is its own stage's as it is, and a
+    /// caller that owns it can keep it instead of taking the copy `for_stage` makes.
+    pub fn expands_per_stage(&self) -> bool {
+        !self.module_for_each.is_empty()
+            || !self.for_each.is_empty()
+            || self.resources.iter().any(has_dynamic_blocks)
+    }
+
     /// The configuration for a stage: every `for-each` resource expanded into its instances
     /// (`TYPE.NAME["KEY"]`), references to instances checked. A configuration without
     /// `for-each` comes back as it was.

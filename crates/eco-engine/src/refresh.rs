@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
-use eco_plan::{attrs_to_json, Action};
+use eco_plan::{attrs_from_json, attrs_to_json, Action};
 use eco_provider::{Live, OpContext};
 use eco_schema::Registry;
 use eco_state::State;
@@ -29,7 +29,7 @@ impl Engine {
             by_type
                 .entry(r.type_.clone())
                 .or_default()
-                .push((self.refresh_ctx(&r.address), r.id.clone()));
+                .push((self.refresh_ctx(r), r.id.clone()));
         }
         let semaphore = Arc::new(tokio::sync::Semaphore::new(self.parallelism.max(1)));
         let retry = self.retry;
@@ -82,11 +82,14 @@ impl Engine {
         (refreshed, errors)
     }
 
-    /// The context of a refresh read: it reads what the configuration declares for `address`
-    /// (a resource no longer configured is read in full: its plan is a destroy, which says what
-    /// it holds).
-    fn refresh_ctx(&self, address: &str) -> OpContext {
-        let ctx = self.ctx(address);
+    /// The context of a refresh read of `r`: it reads what the configuration declares for its
+    /// address (a resource no longer configured is read in full: its plan is a destroy, which
+    /// says what it holds), knowing what state recorded for it.
+    fn refresh_ctx(&self, r: &eco_state::ResourceState) -> OpContext {
+        let address = r.address.as_str();
+        let ctx = self
+            .ctx(address)
+            .with_recorded(Arc::new(attrs_from_json(&r.attributes)));
         let configured = eco_config::Address::parse(address).and_then(|a| self.config.resource(&a));
         match configured {
             Some(r) => {

@@ -216,9 +216,10 @@ pub fn ownership_tags(project: &str, stage: &str, address: &str) -> BTreeMap<Str
 
 /// What a resource shows to references once its plan is known: live values overlaid with what
 /// the configuration sets (for a create or replace, only what the configuration sets).
-pub fn shown_values(schema: &Schema, live: Option<&Attrs>, desired: &Attrs) -> Attrs {
-    let mut shown = live.cloned().unwrap_or_default();
-    if live.is_none() {
+pub fn shown_values(schema: &Schema, live: Option<Attrs>, desired: &Attrs) -> Attrs {
+    let fresh = live.is_none();
+    let mut shown = live.unwrap_or_default();
+    if fresh {
         for a in &schema.attributes {
             if a.computed {
                 shown.insert(a.name.to_string(), Value::Unknown);

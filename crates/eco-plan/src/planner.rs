@@ -53,10 +53,9 @@ pub fn plan(req: &PlanRequest) -> Result<Plan, Diagnostics> {
     let mut refused = Vec::new();
     let mut known = Known::new();
     let mut sensitivity = Sensitivity::new(ctx.config);
-    // Every resource shows its live values to references, until its plan says otherwise.
-    for r in &req.state.resources {
-        known.set(r.address.clone(), attrs_from_json(&r.attributes));
-    }
+    // What each resource shows references is set as the loop below plans it, dependencies
+    // first: what its plan shows, or (not planned: out of scope, refresh-only, a problem) its
+    // live values. Nothing is converted up front (it was every resource's state, twice).
 
     // Parts of REST APIs removed from the configuration: their API's deployment is replaced.
     let removed_parts = if req.mode == Mode::Normal {
@@ -87,10 +86,16 @@ pub fn plan(req: &PlanRequest) -> Result<Plan, Diagnostics> {
                 Ok(d) => d,
                 Err(d) => {
                     diags.push(d);
+                    if let Some(live) = live {
+                        known.set(key, live);
+                    }
                     continue;
                 }
             };
             if !in_scope.contains(&key) || req.mode == Mode::RefreshOnly {
+                if let Some(live) = live {
+                    known.set(key, live);
+                }
                 continue;
             }
             let force = req.replace.contains(address);
@@ -211,21 +216,23 @@ pub fn plan(req: &PlanRequest) -> Result<Plan, Diagnostics> {
             if change.action == Action::Replace && resource.lifecycle.prevent_destroy {
                 refused.push(prevent_destroy_refusal(&key, "replace"));
             }
-            let shown = match (change.action, &live) {
-                (Action::Replace, Some(live)) => {
+            let shown = match change.action {
+                Action::Replace => {
                     let mut shown = shown_values(schema, None, &desired);
-                    shown.extend(kept_across_replacement(schema, live, &desired));
+                    if let Some(live) = &live {
+                        shown.extend(kept_across_replacement(schema, live, &desired));
+                    }
                     shown
                 }
-                (Action::Create | Action::Replace, _) => shown_values(schema, None, &desired),
-                (Action::Update, _) => {
-                    let mut shown = shown_values(schema, live.as_ref(), &desired);
+                Action::Create => shown_values(schema, None, &desired),
+                Action::Update => {
+                    let mut shown = shown_values(schema, live, &desired);
                     for c in rederived_unknowns(schema, &change.changes, &desired) {
                         shown.insert(c.name, Value::Unknown);
                     }
                     shown
                 }
-                _ => shown_values(schema, live.as_ref(), &desired),
+                _ => shown_values(schema, live, &desired),
             };
             for c in &mut change.changes {
                 c.sensitive |= sensitivity.is(&key, &c.name);

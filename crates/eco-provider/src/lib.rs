@@ -39,7 +39,7 @@ pub const TAG_STAGE: &str = "eco:stage";
 pub const TAG_ADDRESS: &str = "eco:address";
 
 /// What an operation knows about the resource it works on, besides its attributes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OpContext {
     /// `TYPE.NAME`, for error messages and ownership tags.
     pub address: String,
@@ -53,6 +53,11 @@ pub struct OpContext {
     /// diffed nor shown; state keeps what it recorded for them). `None`: read everything
     /// (import, adoption, a resource no longer configured).
     pub declared: Option<std::sync::Arc<std::collections::BTreeSet<String>>>,
+    /// For a refresh: the attributes state recorded for this resource. A read may keep from
+    /// them what cannot change while the resource exists (a bucket's region) instead of asking
+    /// AWS again; whether the resource still exists it must still find out. `None`: nothing
+    /// recorded (import, adoption, a first read).
+    pub recorded: Option<std::sync::Arc<Attrs>>,
     /// The id of the live resource a create-before-destroy replacement of this address replaces
     /// (its create, and settling its intent). `find` never answers it and `create` never adopts
     /// it: adopting the old resource would leave the replacement silently undone. `None` for
@@ -128,6 +133,7 @@ impl OpContext {
             stage: stage.into(),
             base_dir: std::path::PathBuf::from("."),
             declared: None,
+            recorded: None,
             replacing: None,
             attempted: false,
             progress: ProgressSink::default(),
@@ -149,6 +155,18 @@ impl OpContext {
     ) -> Self {
         self.declared = Some(declared);
         self
+    }
+
+    /// The same context for a read of a resource whose last recorded attributes are `recorded`
+    /// (see [`OpContext::recorded`]).
+    pub fn with_recorded(mut self, recorded: std::sync::Arc<Attrs>) -> Self {
+        self.recorded = Some(recorded);
+        self
+    }
+
+    /// What state recorded for `attribute`, for a refresh (see [`OpContext::recorded`]).
+    pub fn recorded(&self, attribute: &str) -> Option<&Value> {
+        self.recorded.as_ref()?.get(attribute)
     }
 
     /// Whether a read must report `attribute`: it is declared, or the read is a full one.

@@ -65,8 +65,10 @@ async fn open_run(
         Err(_) => Faults::none(),
     };
     let sources = config.sources.clone();
+    let config = Arc::new(config);
+    leave_to_exit(Arc::clone(&config));
     let inputs = RunInputs {
-        config: Arc::new(config),
+        config,
         stage: Arc::new(stage),
         registry: Arc::new(super::registry()),
         providers: aws.providers.clone(),
@@ -84,6 +86,13 @@ async fn open_run(
         ui.err_line(note);
     }
     Ok(run)
+}
+
+/// Leaves `big` for the process's exit to free: a run's configuration and plan are a large
+/// tree of small allocations (at 10,000 resources, dropping them took ~10 % of a plan's CPU),
+/// and the command ends right after using them, as rustc leaves its own.
+fn leave_to_exit<T>(big: T) {
+    std::mem::forget(big);
 }
 
 fn parse_addresses(list: &[String], flag: &str) -> Result<Vec<Address>, CliError> {
@@ -127,7 +136,12 @@ fn load_for_run(dir: &Path, run: &RunArgs) -> Result<(Config, StageContext), Cli
         .select_stage(run.stage.stage.as_deref(), &run.stage.vars)
         .map_err(|d| config_error(&config, d))?;
     crate::redact::learn_sensitive_vars(&config, &stage);
-    let config = super::for_stage(&config, &stage)?;
+    // Nothing to expand: the configuration is the stage's as it is (no copy of it, no drop).
+    let config = if config.expands_per_stage() {
+        super::for_stage(&config, &stage)?
+    } else {
+        config
+    };
     Ok((config, stage))
 }
 
@@ -169,11 +183,13 @@ pub async fn plan(ui: &Ui, dir: &Path, args: &PlanArgs) -> CmdResult {
                 out.display()
             ));
         }
-        Ok(if args.detailed_exitcode && planned.plan.has_changes() {
+        let status = if args.detailed_exitcode && planned.plan.has_changes() {
             Status::Changes
         } else {
             Status::Ok
-        })
+        };
+        leave_to_exit(planned);
+        Ok(status)
     })
     .await;
     run.close(result).await

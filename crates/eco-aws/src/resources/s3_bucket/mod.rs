@@ -8,10 +8,13 @@
 //!   GetBucketNotificationConfiguration, GetBucketTagging (a refresh asks only for the declared
 //!   ones). Calls for a bucket of another region go to that region.
 //! - find: HeadBucket + GetBucketTagging (ours by ownership tags), then read
-//! - create: HeadBucket + GetBucketTagging (adopt a bucket that is ours, refuse one that is not),
+//! - create: in us-east-1 first HeadBucket + GetBucketTagging (adopt a bucket that is ours,
+//!   refuse one that is not: there CreateBucket answers 200 for a bucket the account owns);
 //!   CreateBucket (LocationConstraint outside us-east-1, the tags in CreateBucketConfiguration so
-//!   the bucket is never untagged), the BucketExists waiter (HeadBucket), then the Put* calls
-//!   below for whatever is configured, one at a time, then read
+//!   the bucket is never untagged; BucketAlreadyOwnedByYou: HeadBucket + GetBucketTagging, adopt
+//!   or refuse; BucketAlreadyExists: refused), then the Put* calls below for whatever is
+//!   configured, one at a time (no wait in between: NoSuchBucket is retried by the engine), then
+//!   a read of the sub-resources other than tags
 //! - update: only the attributes changed, each through its entry of [`SUB_RESOURCES`], in that
 //!   order: PutBucketTagging, PutBucketOwnershipControls, PutBucketVersioning (#false and removal
 //!   suspend), PutPublicAccessBlock, PutBucketPolicy (the block is relaxed before a policy is put,
@@ -22,7 +25,9 @@
 //! - delete: DeleteBucket; with `force-destroy` (taken from the prior attributes: it is eco-only,
 //!   no API holds it), first ListObjectVersions + DeleteObjects until the bucket is empty
 //! - import: by bucket name, as read
-//! - read_many: none (S3 has no batched read of bucket configuration)
+//! - read_many: ListBuckets (existence; the region where the listing names it, else the one
+//!   state recorded, else HeadBucket), GetResources (the tags of what the stage owns), then only
+//!   the declared sub-resources of each bucket
 //!
 //! `spec.rs` is the typed spec (the schema comes from it); `sub_resources.rs` the table of the
 //! bucket's sub-resources (an attribute and its Get / Put / Delete calls) and their conversions.
@@ -31,10 +36,8 @@ mod spec;
 mod sub_resources;
 
 use std::collections::{BTreeMap, HashMap};
-use std::time::Duration;
 
 use async_trait::async_trait;
-use aws_sdk_s3::client::Waiters;
 use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::types::{
     BucketLocationConstraint, CreateBucketConfiguration, Delete, ObjectIdentifier,
@@ -98,14 +101,12 @@ pub fn schema() -> Schema {
 // Operations
 // ---------------------------------------------------------------------------------------------
 
-/// The longest eco waits for a new bucket to answer HeadBucket (the SDK's BucketExists waiter,
-/// which polls with its own backoff and returns at the first success).
-const BUCKET_EXISTS_WAIT: Duration = Duration::from_secs(60);
+/// The region whose CreateBucket answers 200 for a bucket the account already owns (S3's legacy
+/// behaviour; every other region answers BucketAlreadyOwnedByYou).
+const LEGACY_REGION: &str = "us-east-1";
 
 /// The operations of `s3-bucket`. The id is the bucket name.
 ///
-/// `read_many` is not offered: S3 has no batched read of bucket configuration (ListBuckets
-/// gives names and regions only), so the engine reads each bucket.
 pub struct Provider {
     schema: Schema,
     aws: Aws,
@@ -283,10 +284,11 @@ impl Provider {
         }
     }
 
-    /// A refresh of many buckets: one ListBuckets says which exist and where, one paged
-    /// GetResources gives the tags of those the stage owns; per bucket, only the declared
-    /// sub-resources are asked (and its tags, when the tagging API did not list it yet). A
-    /// bucket the listing misses is read on its own (HeadBucket) before it counts as gone.
+    /// A refresh of many buckets: one ListBuckets says which exist and where (a listing that
+    /// names no region leaves the region state recorded), one paged GetResources gives the tags
+    /// of those the stage owns; per bucket, only the declared sub-resources are asked (and its
+    /// tags, when the tagging API did not list it yet). A bucket the listing misses is read on
+    /// its own (HeadBucket) before it counts as gone.
     async fn read_batch(
         &self,
         requests: &[(OpContext, String)],
@@ -305,10 +307,15 @@ impl Provider {
                 let wanted = |attr: &str| ctx.reads(attr);
                 let region = match listed.get(name) {
                     Some(Some(region)) => region.clone(),
-                    // Listed without its region (AWS names it; moto does not): HeadBucket says.
-                    Some(None) => match self.head(name).await? {
-                        Head::Exists(region) => region,
-                        _ => return self.read_bucket(name, &wanted).await,
+                    // Listed without its region (AWS names it when asked; moto does not): a
+                    // bucket's region cannot change while it exists, so the one state recorded
+                    // stands; without one, HeadBucket says.
+                    Some(None) => match ctx.recorded("region").and_then(Value::as_str) {
+                        Some(region) => region.to_string(),
+                        None => match self.head(name).await? {
+                            Head::Exists(region) => region,
+                            _ => return self.read_bucket(name, &wanted).await,
+                        },
                     },
                     None => return self.read_bucket(name, &wanted).await,
                 };
@@ -501,6 +508,19 @@ impl Provider {
         }
     }
 
+    /// Adopts bucket `name` of this address, found in `region`, bringing it to `desired`.
+    async fn adopt(
+        &self,
+        name: &str,
+        region: &str,
+        desired: &Attrs,
+        all: &[String],
+    ) -> Result<Live, OpError> {
+        let s3 = self.client_for(Some(region));
+        self.apply(&s3, name, desired, all, false).await?;
+        self.result(name, desired, "CreateBucket").await
+    }
+
     /// The live resource after a create or update, with eco-only attributes (`force-destroy`)
     /// carried over from `desired`.
     async fn result(&self, name: &str, desired: &Attrs, operation: &str) -> Result<Live, OpError> {
@@ -558,23 +578,26 @@ impl ResourceProvider for Provider {
         let name = bucket_name(desired)?;
         validate(desired)?;
         let all: Vec<String> = desired.keys().cloned().collect();
-        if let Some(region) = self.ownership(ctx, name, "CreateBucket").await? {
-            // Ours already (a re-run after a crash): adopt it and bring it to `desired`.
-            let s3 = self.client_for(Some(&region));
-            self.apply(&s3, name, desired, &all, false).await?;
-            return self.result(name, desired, "CreateBucket").await;
-        }
         let region = self.aws.region();
+        // In us-east-1, CreateBucket of a bucket this account already owns answers 200 (and
+        // resets the bucket's ACLs): there the name is looked up first. Elsewhere CreateBucket's
+        // own answer says (BucketAlreadyOwnedByYou), so a create is CreateBucket and the Put*
+        // calls of what it configures, nothing before.
+        if region == LEGACY_REGION {
+            if let Some(region) = self.ownership(ctx, name, "CreateBucket").await? {
+                // Ours already (a re-run after a crash): adopt it and bring it to `desired`.
+                return self.adopt(name, &region, desired, &all).await;
+            }
+        }
         let tags = tags_of(present(desired, "tags"));
         let mut conf = CreateBucketConfiguration::builder();
-        if region != "us-east-1" {
+        if region != LEGACY_REGION {
             conf = conf.location_constraint(BucketLocationConstraint::from(region.as_str()));
         }
         if !tags.is_empty() {
             // Ownership tags with the create itself, so a crash cannot leave an untagged bucket.
             conf = conf.set_tags(Some(tags_to_sdk(&tags)?));
         }
-        let mut fresh = true;
         if let Err(err) = self
             .s3
             .create_bucket()
@@ -584,10 +607,19 @@ impl ResourceProvider for Provider {
             .await
         {
             match error_code(&err) {
+                // Made earlier in this account: ours only if its tags say so.
                 Some("BucketAlreadyOwnedByYou") => {
-                    // Made meanwhile in this account: ours only if its tags say so.
-                    self.ownership(ctx, name, "CreateBucket").await?;
-                    fresh = false;
+                    return match self.ownership(ctx, name, "CreateBucket").await? {
+                        Some(region) => self.adopt(name, &region, desired, &all).await,
+                        None => Err(OpError::new(
+                            "CreateBucket",
+                            ErrorKind::Retryable,
+                            format!(
+                                "CreateBucket answered that this account owns bucket `{name}`, \
+                                 but HeadBucket does not find it yet"
+                            ),
+                        )),
+                    };
                 }
                 Some("BucketAlreadyExists") => {
                     return Err(conflict(
@@ -602,33 +634,19 @@ impl ResourceProvider for Provider {
                 _ => return Err(op_error("CreateBucket", err)),
             }
         }
-        self.s3
-            .wait_until_bucket_exists()
-            .bucket(name)
-            .wait(crate::wait::budget(BUCKET_EXISTS_WAIT))
-            .await
-            .map_err(|e| {
-                OpError::new(
-                    "HeadBucket",
-                    crate::wait::waiter_failure_kind(&e),
-                    format!(
-                        "bucket `{name}` was created but did not answer within {} s: {}",
-                        BUCKET_EXISTS_WAIT.as_secs(),
-                        aws_smithy_types::error::display::DisplayErrorContext(&e)
-                    ),
-                )
-            })?;
-        self.apply(&self.s3, name, desired, &all, fresh).await?;
-        if !fresh {
-            return self.result(name, desired, "CreateBucket").await;
-        }
+        // No wait for the bucket to exist: S3 may answer the next call NoSuchBucket for a
+        // while, which the engine retries ([`TRANSIENT`]) by sending this create again (it then
+        // finds the bucket its own).
+        self.apply(&self.s3, name, desired, &all, true).await?;
         // A bucket eco just made, in its region, with its tags: only what else eco set is read
         // back.
         let wanted = |attr: &str| attr != "tags" && desired.contains_key(attr);
         let mut live = self.read_known(name, &region, &wanted).await?;
-        let live = live
-            .as_mut()
-            .ok_or_else(|| disappeared(name, "CreateBucket"))?;
+        let live = live.as_mut().ok_or_else(|| {
+            // Just made: S3 does not see it everywhere yet.
+            let message = format!("bucket `{name}` was created but S3 does not see it yet");
+            OpError::new("CreateBucket", ErrorKind::Retryable, message)
+        })?;
         live.attrs.insert("tags".into(), tags_value(&tags));
         if let Some(v) = present(desired, "force-destroy") {
             live.attrs.insert("force-destroy".into(), v.clone());
