@@ -603,6 +603,7 @@ s3-bucket "fine" {
     name "p-fine"
     website index="index.html" error="404.html"
 }
+s3-bucket "prop" name="p-prop"
 "#,
     );
     let flat = squash(&err);
@@ -614,7 +615,18 @@ s3-bucket "fine" {
         assert!(flat.contains(&squash(expected)), "{expected}\n{err}");
     }
     assert!(!err.contains("missing the required `type`"), "{err}");
-    assert!(err.contains("2 problems found"), "{err}");
+    // A name written on the resource node is told where it goes, not also reported missing.
+    assert!(
+        flat.contains(&squash(
+            "main.kdl:15:18: `name=` on the resource node itself"
+        )),
+        "{err}"
+    );
+    assert!(
+        !err.contains("missing the required attribute `name`"),
+        "{err}"
+    );
+    assert!(err.contains("3 problems found"), "{err}");
 }
 
 #[test]

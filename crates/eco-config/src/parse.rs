@@ -184,6 +184,14 @@ impl<'a> Parser<'a> {
     }
 
     /// Properties (named entries).
+    /// Whether `node` writes `name`, as a property or a child node, whatever its value.
+    fn writes(node: &KdlNode, name: &str) -> bool {
+        Self::props(node).any(|(k, _)| k == name)
+            || node
+                .children()
+                .is_some_and(|c| c.nodes().iter().any(|n| n.name().value() == name))
+    }
+
     fn props(node: &KdlNode) -> impl Iterator<Item = (&str, &KdlEntry)> {
         node.entries()
             .iter()
@@ -912,11 +920,11 @@ impl<'a> Parser<'a> {
                 ),
             }
         }
-        let children = node.children().map(|c| c.nodes()).unwrap_or(&[]);
         // An attribute written with a bad value already has its error; "missing" would mislead.
-        let written = |name: &str| children.iter().any(|c| c.name().value() == name);
         for attr in &schema.attributes {
-            if attr.required && !resource.attributes.contains_key(attr.name) && !written(attr.name)
+            if attr.required
+                && !resource.attributes.contains_key(attr.name)
+                && !Self::writes(node, attr.name)
             {
                 self.error(
                     Diagnostic::new(
@@ -1525,16 +1533,11 @@ impl<'a> Parser<'a> {
                 }
                 // A required field that is written but refused (a value outside its allowed set)
                 // has its diagnostic already: it is not reported missing as well.
-                let children = node.children().map(|c| c.nodes()).unwrap_or(&[]);
-                let written = |name: &str| {
-                    Self::props(node).any(|(k, _)| k == name)
-                        || children.iter().any(|c| c.name().value() == name)
-                };
                 for f in &b.fields {
                     if f.required
                         && !fields.contains_key(f.name)
                         && Some(f.name) != b.label
-                        && !written(f.name)
+                        && !Self::writes(node, f.name)
                     {
                         self.error(
                             Diagnostic::new(
