@@ -171,6 +171,8 @@ fn latency(eco: &Path, out: &mut Vec<String>) {
         &moto,
     );
     assert_eq!(plan.exit, 0, "the plan after the apply must show no change");
+    eprintln!("latency apply: {}", apply.top_operations(12));
+    eprintln!("latency plan: {}", plan.top_operations(12));
     out.push(apply.row("200 buckets, 50 ms latency, -parallelism 10: apply"));
     out.push(plan.row("same, no-change plan"));
     drop(runtime);
