@@ -337,3 +337,29 @@ s3-bucket "b0" { name "perf-${stage}-eu-b0"; tags team="platform" }
     let text = format!("{}{}", stdout(&out), stderr(&out));
     assert!(text.contains("eco import"), "{text}");
 }
+
+/// GetResources pages are cut at 100 resources and at a number of tags (moto's default is 100,
+/// AWS's is its own): eco asks for the largest tag count allowed (500), so a page holds 100
+/// resources carrying up to five tags each (three ownership tags and two declared here), and
+/// 120 buckets' tags come in two pages, not one per 20 buckets.
+#[test]
+fn the_tags_of_many_buckets_come_a_hundred_to_a_page() {
+    let mut config = String::from(
+        "project \"perf\"\nstage \"dev\" { account \"123456789012\"; region \"us-east-1\" }\n",
+    );
+    for i in 0..120 {
+        config.push_str(&format!(
+            "s3-bucket \"b{i}\" {{ name \"perf-${{stage}}-many-{i}\"; tags team=\"platform\" owner=\"ops\" }}\n"
+        ));
+    }
+    let p = Project::with_main(&config);
+    ok(&p.eco(&["apply", "-auto-approve"]));
+    p.moto.start_recording();
+    let out = p.eco(&["plan", "-detailed-exitcode"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let ops = operations(&p.moto.recorded_calls());
+    assert_eq!(count(&ops, "GetResources"), 2, "{ops:?}");
+    assert_eq!(count(&ops, "GET ?x-id"), 1, "ListBuckets: {ops:?}");
+    assert_eq!(count(&ops, "GET ?tagging"), 0, "{ops:?}");
+    assert_eq!(ops.len(), 2 + 1 + 1, "{ops:?}"); // + GetCallerIdentity
+}

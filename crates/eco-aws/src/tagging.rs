@@ -29,6 +29,9 @@ pub async fn owned_tags(
             .tag_filters(filter(TAG_STAGE, &ctx.stage))
             .resource_type_filters(resource_type)
             .resources_per_page(100)
+            // Pages are also cut at a number of tags (moto's default is 100: 33 resources of
+            // three tags); the largest allowed lets a page hold 100 resources of up to 5 tags.
+            .tags_per_page(500)
             .set_pagination_token(token.take())
             .send()
             .await

@@ -35,7 +35,7 @@
 mod spec;
 mod sub_resources;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use aws_sdk_s3::error::ProvideErrorMetadata;
@@ -259,8 +259,8 @@ impl Provider {
 
     /// ListBuckets (every page; of one region when `region` is given): each bucket's name and
     /// the region the listing names, if it does.
-    async fn listed(&self, region: Option<&str>) -> Result<Vec<(String, Option<String>)>, OpError> {
-        let mut buckets = Vec::new();
+    async fn listed(&self, region: Option<&str>) -> OpResult<BTreeMap<String, Option<String>>> {
+        let mut buckets = BTreeMap::new();
         let mut token: Option<String> = None;
         loop {
             let out = self
@@ -275,7 +275,7 @@ impl Provider {
                 .map_err(|e| op_error("ListBuckets", e))?;
             for b in out.buckets() {
                 let Some(name) = b.name() else { continue };
-                buckets.push((name.to_string(), b.bucket_region().map(str::to_string)));
+                buckets.insert(name.to_string(), b.bucket_region().map(str::to_string));
             }
             match out.continuation_token() {
                 Some(t) if !t.is_empty() => token = Some(t.to_string()),
@@ -296,9 +296,9 @@ impl Provider {
         let Some((first, _)) = requests.first() else {
             return Ok(Vec::new());
         };
-        let listed: HashMap<String, Option<String>> =
-            self.listed(None).await?.into_iter().collect();
-        let owned = crate::tagging::owned_tags(&self.aws.tagging(), first, "s3").await?;
+        let tagging = self.aws.tagging();
+        let owned = crate::tagging::owned_tags(&tagging, first, "s3");
+        let (listed, owned) = tokio::try_join!(self.listed(None), owned)?;
         let (listed, owned) = (&listed, &owned);
         each_concurrently(
             requests.iter().collect(),
