@@ -1647,6 +1647,104 @@ async fn a_create_answering_the_replaced_resource_is_an_error() {
     assert!(state.resource("thing.a~deposed").is_none());
 }
 
+/// Things whose create takes `delay` (on tokio's clock) and that count the creates in flight.
+struct Slow {
+    things: Arc<Things>,
+    delay: std::time::Duration,
+    in_flight: AtomicUsize,
+    most_in_flight: AtomicUsize,
+}
+
+#[async_trait]
+impl ResourceProvider for Slow {
+    fn schema(&self) -> &Schema {
+        self.things.schema()
+    }
+    async fn read(&self, ctx: &OpContext, id: &str) -> Result<Option<Live>, OpError> {
+        self.things.read(ctx, id).await
+    }
+    async fn find(&self, ctx: &OpContext, d: &Attrs, t: &str) -> Result<Option<Live>, OpError> {
+        self.things.find(ctx, d, t).await
+    }
+    async fn create(&self, ctx: &OpContext, d: &Attrs, t: &str) -> Result<Live, OpError> {
+        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.most_in_flight.fetch_max(now, Ordering::SeqCst);
+        tokio::time::sleep(self.delay).await;
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
+        self.things.create(ctx, d, t).await
+    }
+    async fn update(
+        &self,
+        ctx: &OpContext,
+        id: &str,
+        p: &Attrs,
+        d: &Attrs,
+        c: &[String],
+    ) -> Result<Live, OpError> {
+        self.things.update(ctx, id, p, d, c).await
+    }
+    async fn delete(&self, ctx: &OpContext, id: &str, p: &Attrs) -> Result<(), OpError> {
+        self.things.delete(ctx, id, p).await
+    }
+}
+
+/// Issue 21: the frontier of ready creates records its intents in one write before any call,
+/// `-parallelism` bounds the calls (not the intents), and no change holds a call slot while its
+/// result is written: N independent creates at parallelism P cost about one write for the
+/// intents and one per wave of P results, not two (or three) per resource.
+#[tokio::test(start_paused = true)]
+async fn the_frontier_of_independent_creates_costs_one_intent_write_and_a_write_per_wave() {
+    const N: usize = 40;
+    const P: usize = 4;
+    let mut config = String::from("project \"p\"\nstage \"dev\" {}\n");
+    for i in 0..N {
+        config.push_str(&format!("thing \"t{i:02}\" {{ name \"t{i:02}\" }}\n"));
+    }
+    let things = Things::new(&[]);
+    // A state write takes 5 ms, a create 20 ms.
+    let backend = Arc::new(MemoryBackend::with_write_delay(
+        std::time::Duration::from_millis(5),
+    ));
+    let mut h = harness_on(&config, things.clone(), "", &backend);
+    let slow = Arc::new(Slow {
+        things: things.clone(),
+        delay: std::time::Duration::from_millis(20),
+        in_flight: AtomicUsize::new(0),
+        most_in_flight: AtomicUsize::new(0),
+    });
+    let mut providers: Providers = BTreeMap::new();
+    providers.insert("thing", slow.clone());
+    h.engine.providers = Arc::new(providers);
+    h.engine.parallelism = P;
+    let report = h.apply().await;
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(report.done.len(), N);
+    assert_eq!(things.sizes().len(), N);
+    assert_eq!(slow.most_in_flight.load(Ordering::SeqCst), P);
+
+    let history = backend.history("dev");
+    // Every intent of the frontier was durable, together, before any result: one write
+    // (the writer may have taken the first ready change's alone just before).
+    let intents_first = history
+        .iter()
+        .position(|s| s.pending.len() == N && s.resources.is_empty());
+    assert!(
+        matches!(intents_first, Some(0 | 1)),
+        "the frontier's intents: {:?}",
+        history
+            .iter()
+            .map(|s| (s.pending.len(), s.resources.len()))
+            .collect::<Vec<_>>()
+    );
+    // The results: one write per wave of P (plus the outputs), where one write per result
+    // (and one per intent) was 2N.
+    let writes = backend.write_count();
+    assert!(writes <= 2 + N / P + 2, "{writes} state writes for {N} creates at {P}");
+    let (state, _) = h.state().await;
+    assert!(state.pending.is_empty());
+    assert_eq!(state.resources.len(), N);
+}
+
 // ---- scale ----
 
 /// The CPU time this thread has used (Linux's schedstat, in ns), so that a scaling bound does
