@@ -24,7 +24,7 @@ use eco_graph::{walk_grouped, Direction, Outcome as WalkOutcome, ResourceGraph};
 use eco_plan::{
     attrs_from_json, attrs_to_json, desired_attrs, Action, EvalContext, Known, Plan, ResourceChange,
 };
-use eco_provider::{BatchItem, BatchOp, Live, OpContext, OpError, ResourceProvider};
+use eco_provider::{BatchItem, BatchOp, Live, OpContext, OpError, ResourceProvider, RunCache};
 use eco_state::{Mutation, OutputValue, PendingIntent, ResourceState, StateBackend, StateWriter};
 use tokio::sync::mpsc;
 
@@ -56,6 +56,8 @@ struct Shared {
     lanes: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// `-parallelism` permits: a group holds one while its calls are under way.
     calls: Arc<tokio::sync::Semaphore>,
+    /// What the apply's operations share (`OpContext::run`).
+    run: RunCache,
 }
 
 use eco_schema::Registry;
@@ -97,6 +99,7 @@ impl Engine {
             deposed: Mutex::new(Vec::new()),
             lanes: Mutex::new(HashMap::new()),
             calls: Arc::new(tokio::sync::Semaphore::new(self.parallelism.max(1))),
+            run: RunCache::new(),
         });
         let mut report = ApplyReport::default();
 
@@ -275,6 +278,7 @@ impl Shared {
             deposed: Mutex::new(Vec::new()),
             lanes: Mutex::new(HashMap::new()),
             calls: self.calls.clone(),
+            run: self.run.clone(),
         }
     }
 
@@ -662,7 +666,8 @@ fn prepare(
             protocol::replaced_by(&key).unwrap_or(&key),
         )
         .with_replacing(replacing)
-        .with_progress(shared.progress_sink(&key)),
+        .with_progress(shared.progress_sink(&key))
+        .with_run(shared.run.clone()),
         token: token(&shared.token_seed, &key),
         key,
         action: change.action,
@@ -949,7 +954,10 @@ async fn execute(shared: &Shared, mut items: Vec<Item>, batched: bool) -> GroupR
                 moved[i] = true;
             }
             // Calls done: the permit goes to another change while this one's result is written.
-            if !items.iter().any(|item| matches!(item.effect, Effect::Send(_))) {
+            if !items
+                .iter()
+                .any(|item| matches!(item.effect, Effect::Send(_)))
+            {
                 permit = None;
             }
         }

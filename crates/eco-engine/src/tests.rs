@@ -1739,7 +1739,10 @@ async fn the_frontier_of_independent_creates_costs_one_intent_write_and_a_write_
     // The results: one write per wave of P (plus the outputs), where one write per result
     // (and one per intent) was 2N.
     let writes = backend.write_count();
-    assert!(writes <= 2 + N / P + 2, "{writes} state writes for {N} creates at {P}");
+    assert!(
+        writes <= 2 + N / P + 2,
+        "{writes} state writes for {N} creates at {P}"
+    );
     let (state, _) = h.state().await;
     assert!(state.pending.is_empty());
     assert_eq!(state.resources.len(), N);

@@ -8,8 +8,11 @@
 //!   GetBucketNotificationConfiguration, GetBucketTagging (a refresh asks only for the declared
 //!   ones). Calls for a bucket of another region go to that region.
 //! - find: HeadBucket + GetBucketTagging (ours by ownership tags), then read
-//! - create: in us-east-1 first HeadBucket + GetBucketTagging (adopt a bucket that is ours,
-//!   refuse one that is not: there CreateBucket answers 200 for a bucket the account owns);
+//! - create: in us-east-1, where CreateBucket answers 200 for a bucket the account owns, the
+//!   name is looked up first: in an apply, in the run's one ListBuckets (taken at its first
+//!   create, shared through `OpContext::run`), and only a listed name is asked with HeadBucket +
+//!   GetBucketTagging (adopt a bucket that is ours, refuse one that is not); on its own, or sent
+//!   again, HeadBucket + GetBucketTagging;
 //!   CreateBucket (LocationConstraint outside us-east-1, the tags in CreateBucketConfiguration so
 //!   the bucket is never untagged; BucketAlreadyOwnedByYou: HeadBucket + GetBucketTagging, adopt
 //!   or refuse; BucketAlreadyExists: refused), then the Put* calls below for whatever is
@@ -35,7 +38,8 @@
 mod spec;
 mod sub_resources;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use aws_sdk_s3::error::ProvideErrorMetadata;
@@ -228,6 +232,37 @@ impl Provider {
         } else {
             Err(conflict(operation, not_ours_message(ctx, name, &tags)))
         }
+    }
+
+    /// Whether bucket `name` may already exist in this account, before a create in us-east-1
+    /// (where CreateBucket would answer 200 for it). In an apply, the run's one ListBuckets
+    /// says (taken at its first bucket create, every page, shared by all its creates through
+    /// `OpContext::run`): a name it lists may exist (the caller asks HeadBucket and the tags:
+    /// it may have been deleted since, earlier in the run), one it does not list did not exist
+    /// when the run looked. Without a run (an operation on its own), for a create sent again
+    /// (its earlier attempt may have made the bucket after the listing), or when the
+    /// credentials may not list buckets (ListBuckets: AccessDenied), the caller asks.
+    async fn may_exist(&self, ctx: &OpContext, name: &str) -> Result<bool, OpError> {
+        let Some(run) = ctx.run.as_ref().filter(|_| !ctx.attempted) else {
+            return Ok(true);
+        };
+        let key = format!("s3:ListBuckets:{}", self.aws.region());
+        let listed: Arc<Option<HashSet<String>>> = run
+            .get_or_try_init(&key, || async {
+                match self.listed(None).await {
+                    Ok(names) => Ok(Some(names.into_iter().map(|(name, _)| name).collect())),
+                    Err(e) if e.code.as_deref() == Some("AccessDenied") => {
+                        tracing::debug!(error = %e, "ListBuckets refused: each bucket create looks its name up");
+                        Ok(None)
+                    }
+                    Err(e) => Err(e),
+                }
+            })
+            .await?;
+        Ok(listed
+            .as_ref()
+            .as_ref()
+            .is_none_or(|names| names.contains(name)))
     }
 
     /// Every bucket of the account in this client's region (ListBuckets, following
@@ -583,7 +618,7 @@ impl ResourceProvider for Provider {
         // resets the bucket's ACLs): there the name is looked up first. Elsewhere CreateBucket's
         // own answer says (BucketAlreadyOwnedByYou), so a create is CreateBucket and the Put*
         // calls of what it configures, nothing before.
-        if region == LEGACY_REGION {
+        if region == LEGACY_REGION && self.may_exist(ctx, name).await? {
             if let Some(region) = self.ownership(ctx, name, "CreateBucket").await? {
                 // Ours already (a re-run after a crash): adopt it and bring it to `desired`.
                 return self.adopt(name, &region, desired, &all).await;
