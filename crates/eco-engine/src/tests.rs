@@ -40,6 +40,10 @@ struct Things {
     reads: AtomicUsize,
     reads_before_run: AtomicUsize,
     lookups_saw_a_read: Mutex<Vec<bool>>,
+    /// How long a create takes (on tokio's clock), and the most creates seen in flight at once.
+    create_delay: std::time::Duration,
+    creating: AtomicUsize,
+    most_creating: AtomicUsize,
 }
 
 /// Takes one from a throttle counter: whether this call is throttled.
@@ -73,7 +77,17 @@ impl Things {
             reads: AtomicUsize::new(0),
             reads_before_run: AtomicUsize::new(0),
             lookups_saw_a_read: Mutex::new(Vec::new()),
+            create_delay: std::time::Duration::ZERO,
+            creating: AtomicUsize::new(0),
+            most_creating: AtomicUsize::new(0),
         })
+    }
+
+    /// Things whose every create takes `delay` (see `create_delay`).
+    fn slow(delay: std::time::Duration) -> Arc<Things> {
+        let mut things = Arc::try_unwrap(Things::new(&[])).ok().expect("one owner");
+        things.create_delay = delay;
+        Arc::new(things)
     }
 
     /// Things found by ownership tags alone (see `find_by_tags`).
@@ -218,6 +232,12 @@ impl ResourceProvider for Things {
         }
     }
     async fn create(&self, ctx: &OpContext, desired: &Attrs, token: &str) -> Result<Live, OpError> {
+        if !self.create_delay.is_zero() {
+            let now = self.creating.fetch_add(1, Ordering::SeqCst) + 1;
+            self.most_creating.fetch_max(now, Ordering::SeqCst);
+            tokio::time::sleep(self.create_delay).await;
+            self.creating.fetch_sub(1, Ordering::SeqCst);
+        }
         let name = name_of(desired);
         if self.fail_names.contains(&name) {
             return Err(OpError::invalid(
@@ -1647,47 +1667,6 @@ async fn a_create_answering_the_replaced_resource_is_an_error() {
     assert!(state.resource("thing.a~deposed").is_none());
 }
 
-/// Things whose create takes `delay` (on tokio's clock) and that count the creates in flight.
-struct Slow {
-    things: Arc<Things>,
-    delay: std::time::Duration,
-    in_flight: AtomicUsize,
-    most_in_flight: AtomicUsize,
-}
-
-#[async_trait]
-impl ResourceProvider for Slow {
-    fn schema(&self) -> &Schema {
-        self.things.schema()
-    }
-    async fn read(&self, ctx: &OpContext, id: &str) -> Result<Option<Live>, OpError> {
-        self.things.read(ctx, id).await
-    }
-    async fn find(&self, ctx: &OpContext, d: &Attrs, t: &str) -> Result<Option<Live>, OpError> {
-        self.things.find(ctx, d, t).await
-    }
-    async fn create(&self, ctx: &OpContext, d: &Attrs, t: &str) -> Result<Live, OpError> {
-        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
-        self.most_in_flight.fetch_max(now, Ordering::SeqCst);
-        tokio::time::sleep(self.delay).await;
-        self.in_flight.fetch_sub(1, Ordering::SeqCst);
-        self.things.create(ctx, d, t).await
-    }
-    async fn update(
-        &self,
-        ctx: &OpContext,
-        id: &str,
-        p: &Attrs,
-        d: &Attrs,
-        c: &[String],
-    ) -> Result<Live, OpError> {
-        self.things.update(ctx, id, p, d, c).await
-    }
-    async fn delete(&self, ctx: &OpContext, id: &str, p: &Attrs) -> Result<(), OpError> {
-        self.things.delete(ctx, id, p).await
-    }
-}
-
 /// Issue 21: the frontier of ready creates records its intents in one write before any call,
 /// `-parallelism` bounds the calls (not the intents), and no change holds a call slot while its
 /// result is written: N independent creates at parallelism P cost about one write for the
@@ -1700,27 +1679,18 @@ async fn the_frontier_of_independent_creates_costs_one_intent_write_and_a_write_
     for i in 0..N {
         config.push_str(&format!("thing \"t{i:02}\" {{ name \"t{i:02}\" }}\n"));
     }
-    let things = Things::new(&[]);
     // A state write takes 5 ms, a create 20 ms.
+    let things = Things::slow(std::time::Duration::from_millis(20));
     let backend = Arc::new(MemoryBackend::with_write_delay(
         std::time::Duration::from_millis(5),
     ));
     let mut h = harness_on(&config, things.clone(), "", &backend);
-    let slow = Arc::new(Slow {
-        things: things.clone(),
-        delay: std::time::Duration::from_millis(20),
-        in_flight: AtomicUsize::new(0),
-        most_in_flight: AtomicUsize::new(0),
-    });
-    let mut providers: Providers = BTreeMap::new();
-    providers.insert("thing", slow.clone());
-    h.engine.providers = Arc::new(providers);
     h.engine.parallelism = P;
     let report = h.apply().await;
     assert!(report.errors.is_empty(), "{:?}", report.errors);
     assert_eq!(report.done.len(), N);
     assert_eq!(things.sizes().len(), N);
-    assert_eq!(slow.most_in_flight.load(Ordering::SeqCst), P);
+    assert_eq!(things.most_creating.load(Ordering::SeqCst), P);
 
     let history = backend.history("dev");
     // Every intent of the frontier was durable, together, before any result: one write
