@@ -909,3 +909,75 @@ async fn standard_replacement() {
     })
     .await;
 }
+
+/// In us-east-1 (where CreateBucket answers 200 for a bucket the account owns) the creates of
+/// one apply share one ListBuckets (`OpContext::run`) instead of a HeadBucket each: a name it
+/// does not list is created at once; a listed one is looked up as before: a bucket made by hand
+/// is refused, one this address made (a crashed run's) adopted, one deleted since the listing
+/// created again.
+#[tokio::test]
+async fn us_east_1_creates_of_one_run_share_one_listing() {
+    let (moto, aws, p) = setup();
+    let s3 = aws.s3();
+    let desired =
+        |ctx: &OpContext, name: &str| attrs(&[("name", s(name)), ("tags", tags(ctx, &[]))]);
+    s3.create_bucket()
+        .bucket("ecogy-dev-run-manual")
+        .send()
+        .await
+        .unwrap();
+    let crashed = ctx("crashed");
+    create(&p, &crashed, &desired(&crashed, "ecogy-dev-run-crashed")).await;
+    let gone = ctx("gone");
+    create(&p, &gone, &desired(&gone, "ecogy-dev-run-gone")).await;
+
+    let run = eco_provider::RunCache::new();
+    let in_run = |address: &str| ctx(address).with_run(run.clone());
+    moto.start_recording();
+    for i in 0..3 {
+        let c = in_run(&format!("new{i}"));
+        create(&p, &c, &desired(&c, &format!("ecogy-dev-run-new{i}"))).await;
+    }
+    let ops: Vec<String> = moto.recorded_calls().iter().map(|c| c.group()).collect();
+    // ListBuckets once (`GET /?x-id=ListBuckets`), then CreateBucket and PutBucketTagging.
+    assert_eq!(
+        ops,
+        [
+            "GET ?x-id",
+            "PUT ?",
+            "PUT ?tagging",
+            "PUT ?",
+            "PUT ?tagging",
+            "PUT ?",
+            "PUT ?tagging"
+        ],
+    );
+
+    // Listed: looked up. By hand: refused, untouched.
+    let c = in_run("manual");
+    let err = p
+        .create(&c, &desired(&c, "ecogy-dev-run-manual"), "t")
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Conflict, "{err}");
+    assert!(err.message.contains("eco import"), "{err}");
+    // This address's: adopted.
+    let c = in_run("crashed");
+    let live = create(&p, &c, &desired(&c, "ecogy-dev-run-crashed")).await;
+    assert_eq!(live["region"], s("us-east-1"));
+    // Deleted after the listing (earlier in the same run): made again.
+    s3.delete_bucket()
+        .bucket("ecogy-dev-run-gone")
+        .send()
+        .await
+        .unwrap();
+    let c = in_run("gone");
+    create(&p, &c, &desired(&c, "ecogy-dev-run-gone")).await;
+    assert!(p.read(&c, "ecogy-dev-run-gone").await.unwrap().is_some());
+    let listings = moto
+        .recorded_calls()
+        .iter()
+        .filter(|c| c.group() == "GET ?x-id")
+        .count();
+    assert_eq!(listings, 1, "one listing for the whole run");
+}

@@ -5,6 +5,15 @@
 //! protocol of `protocol.rs`: it asks each change's hook, performs the effects the protocol
 //! names (the writes of a group in one state write, the calls of a batch in one `apply_batch`),
 //! and feeds back what happened. A single change is a batch of one.
+//!
+//! `-parallelism` bounds the changes whose calls are under way (`Shared::calls`), not the
+//! changes under way: every ready change starts at once and records its intent, so that the
+//! intents of the frontier go to the state writer together and share one group-committed
+//! write; a change takes one of the permits for its calls only once its intent is durable, and
+//! gives it back when its calls are done, before its result is written. So no change waits
+//! for a state write while it holds a permit: the writes of the frontier's intents and of the
+//! results overlap the calls of other changes, and each write carries whatever arrived while
+//! the one before was in flight.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -15,7 +24,7 @@ use eco_graph::{walk_grouped, Direction, Outcome as WalkOutcome, ResourceGraph};
 use eco_plan::{
     attrs_from_json, attrs_to_json, desired_attrs, Action, EvalContext, Known, Plan, ResourceChange,
 };
-use eco_provider::{BatchItem, BatchOp, Live, OpContext, OpError, ResourceProvider};
+use eco_provider::{BatchItem, BatchOp, Live, OpContext, OpError, ResourceProvider, RunCache};
 use eco_state::{Mutation, OutputValue, PendingIntent, ResourceState, StateBackend, StateWriter};
 use tokio::sync::mpsc;
 
@@ -45,6 +54,10 @@ struct Shared {
     deposed: Mutex<Vec<ResourceState>>,
     /// One lock per lane ([`ResourceProvider::lane`]): a lane's changes run one at a time.
     lanes: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// `-parallelism` permits: a group holds one while its calls are under way.
+    calls: Arc<tokio::sync::Semaphore>,
+    /// What the apply's operations share (`OpContext::run`).
+    run: RunCache,
 }
 
 use eco_schema::Registry;
@@ -85,6 +98,8 @@ impl Engine {
             expander: self.expander(),
             deposed: Mutex::new(Vec::new()),
             lanes: Mutex::new(HashMap::new()),
+            calls: Arc::new(tokio::sync::Semaphore::new(self.parallelism.max(1))),
+            run: RunCache::new(),
         });
         let mut report = ApplyReport::default();
 
@@ -105,7 +120,9 @@ impl Engine {
         let outcomes = walk_grouped(
             graph,
             Direction::Forward,
-            self.parallelism,
+            // Every ready change starts (its intent joins the frontier's write); the calls
+            // are bounded by `Shared::calls`.
+            usize::MAX,
             |address| shared.batch_key(address, false),
             |batch| run_group(shared.clone(), batch, false),
         )
@@ -190,7 +207,9 @@ impl Engine {
         let outcomes = walk_grouped(
             &g,
             Direction::Reverse,
-            self.parallelism,
+            // Every ready change starts (its intent joins the frontier's write); the calls
+            // are bounded by `Shared::calls`.
+            usize::MAX,
             |address| shared.batch_key(address, true),
             |batch| run_group(shared.clone(), batch, true),
         )
@@ -258,6 +277,8 @@ impl Shared {
             expander: self.expander.clone(),
             deposed: Mutex::new(Vec::new()),
             lanes: Mutex::new(HashMap::new()),
+            calls: self.calls.clone(),
+            run: self.run.clone(),
         }
     }
 
@@ -405,7 +426,10 @@ struct Item {
     /// What the create or update call made.
     made: Option<Live>,
     error: Option<EngineError>,
+    /// When its calls started (until then, when it was prepared).
     started: Instant,
+    /// Whether `Event::Started` was sent for it.
+    announced: bool,
 }
 
 impl Item {
@@ -428,6 +452,18 @@ impl Item {
                 self.phase = Phase::Failed(protocol::kept(self.kind, self.phase));
                 self.effect = Effect::Stop;
             }
+        }
+    }
+
+    /// Sends `Event::Started` for it, once.
+    fn announce(&mut self, shared: &Shared) {
+        if !self.announced {
+            self.announced = true;
+            self.started = Instant::now();
+            shared.emit(Event::Started {
+                address: self.key.clone(),
+                action: self.action,
+            });
         }
     }
 
@@ -630,7 +666,8 @@ fn prepare(
             protocol::replaced_by(&key).unwrap_or(&key),
         )
         .with_replacing(replacing)
-        .with_progress(shared.progress_sink(&key)),
+        .with_progress(shared.progress_sink(&key))
+        .with_run(shared.run.clone()),
         token: token(&shared.token_seed, &key),
         key,
         action: change.action,
@@ -649,6 +686,7 @@ fn prepare(
         made: None,
         error: None,
         started: Instant::now(),
+        announced: false,
     })))
 }
 
@@ -692,13 +730,18 @@ async fn run_group(shared: Arc<Shared>, group: Vec<Address>, deletes: bool) -> G
             results.push((address, Ok(None)));
             continue;
         }
-        shared.emit(Event::Started {
-            address: key.clone(),
-            action: change.action,
-        });
+        // A change is announced when its calls start (see `execute`); one that makes none is
+        // announced here.
+        let started = || {
+            shared.emit(Event::Started {
+                address: key.clone(),
+                action: change.action,
+            })
+        };
         match prepare(&shared, &address, &change) {
             Ok(Prepared::Item(item)) => items.push(*item),
             Ok(Prepared::NothingToDelete) => {
+                started();
                 shared.emit(Event::Finished {
                     address: key,
                     action: change.action,
@@ -708,6 +751,7 @@ async fn run_group(shared: Arc<Shared>, group: Vec<Address>, deletes: bool) -> G
                 results.push((address, Ok(Some(change.action))));
             }
             Err(e) => {
+                started();
                 shared.emit(Event::Failed {
                     address: key,
                     action: change.action,
@@ -748,6 +792,8 @@ impl Shared {
 /// its hook is asked; then the round's state writes go in one write, and its calls in one
 /// `apply_batch` when `batched` (else one by one).
 async fn execute(shared: &Shared, mut items: Vec<Item>, batched: bool) -> GroupResult {
+    // The group's `-parallelism` permit, held from its first call to its last.
+    let mut permit: Option<tokio::sync::OwnedSemaphorePermit> = None;
     loop {
         let active: Vec<usize> = (0..items.len())
             .filter(|&i| !items[i].phase.is_terminal())
@@ -850,6 +896,19 @@ async fn execute(shared: &Shared, mut items: Vec<Item>, batched: bool) -> GroupR
             .filter(|&i| !moved[i] && matches!(items[i].effect, Effect::Send(_)))
             .collect();
         if !sends.is_empty() {
+            if permit.is_none() {
+                permit = Some(
+                    shared
+                        .calls
+                        .clone()
+                        .acquire_owned()
+                        .await
+                        .expect("the semaphore is never closed"),
+                );
+            }
+            for &i in &sends {
+                items[i].announce(shared);
+            }
             let wait = sends
                 .iter()
                 .map(|&i| items[i].delay)
@@ -894,6 +953,13 @@ async fn execute(shared: &Shared, mut items: Vec<Item>, batched: bool) -> GroupR
             for &i in &sends {
                 moved[i] = true;
             }
+            // Calls done: the permit goes to another change while this one's result is written.
+            if !items
+                .iter()
+                .any(|item| matches!(item.effect, Effect::Send(_)))
+            {
+                permit = None;
+            }
         }
 
         // Every effect is one of the above; a change that took no step would wait forever.
@@ -920,9 +986,11 @@ async fn execute(shared: &Shared, mut items: Vec<Item>, batched: bool) -> GroupR
         shared.deposed.lock().expect("not poisoned").extend(deposed);
     }
 
+    drop(permit);
     items
         .into_iter()
-        .map(|item| {
+        .map(|mut item| {
+            item.announce(shared);
             let result = match item.phase {
                 Phase::Done => {
                     shared.emit(Event::Finished {

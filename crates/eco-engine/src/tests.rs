@@ -40,6 +40,10 @@ struct Things {
     reads: AtomicUsize,
     reads_before_run: AtomicUsize,
     lookups_saw_a_read: Mutex<Vec<bool>>,
+    /// How long a create takes (on tokio's clock), and the most creates seen in flight at once.
+    create_delay: std::time::Duration,
+    creating: AtomicUsize,
+    most_creating: AtomicUsize,
 }
 
 /// Takes one from a throttle counter: whether this call is throttled.
@@ -73,7 +77,17 @@ impl Things {
             reads: AtomicUsize::new(0),
             reads_before_run: AtomicUsize::new(0),
             lookups_saw_a_read: Mutex::new(Vec::new()),
+            create_delay: std::time::Duration::ZERO,
+            creating: AtomicUsize::new(0),
+            most_creating: AtomicUsize::new(0),
         })
+    }
+
+    /// Things whose every create takes `delay` (see `create_delay`).
+    fn slow(delay: std::time::Duration) -> Arc<Things> {
+        let mut things = Arc::try_unwrap(Things::new(&[])).ok().expect("one owner");
+        things.create_delay = delay;
+        Arc::new(things)
     }
 
     /// Things found by ownership tags alone (see `find_by_tags`).
@@ -218,6 +232,12 @@ impl ResourceProvider for Things {
         }
     }
     async fn create(&self, ctx: &OpContext, desired: &Attrs, token: &str) -> Result<Live, OpError> {
+        if !self.create_delay.is_zero() {
+            let now = self.creating.fetch_add(1, Ordering::SeqCst) + 1;
+            self.most_creating.fetch_max(now, Ordering::SeqCst);
+            tokio::time::sleep(self.create_delay).await;
+            self.creating.fetch_sub(1, Ordering::SeqCst);
+        }
         let name = name_of(desired);
         if self.fail_names.contains(&name) {
             return Err(OpError::invalid(
@@ -1645,6 +1665,57 @@ async fn a_create_answering_the_replaced_resource_is_an_error() {
     let (state, _) = h.state().await;
     assert_eq!(state.resource("thing.a").unwrap().id, "a");
     assert!(state.resource("thing.a~deposed").is_none());
+}
+
+/// Issue 21: the frontier of ready creates records its intents in one write before any call,
+/// `-parallelism` bounds the calls (not the intents), and no change holds a call slot while its
+/// result is written: N independent creates at parallelism P cost about one write for the
+/// intents and one per wave of P results, not two (or three) per resource.
+#[tokio::test(start_paused = true)]
+async fn the_frontier_of_independent_creates_costs_one_intent_write_and_a_write_per_wave() {
+    const N: usize = 40;
+    const P: usize = 4;
+    let mut config = String::from("project \"p\"\nstage \"dev\" {}\n");
+    for i in 0..N {
+        config.push_str(&format!("thing \"t{i:02}\" {{ name \"t{i:02}\" }}\n"));
+    }
+    // A state write takes 5 ms, a create 20 ms.
+    let things = Things::slow(std::time::Duration::from_millis(20));
+    let backend = Arc::new(MemoryBackend::with_write_delay(
+        std::time::Duration::from_millis(5),
+    ));
+    let mut h = harness_on(&config, things.clone(), "", &backend);
+    h.engine.parallelism = P;
+    let report = h.apply().await;
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(report.done.len(), N);
+    assert_eq!(things.sizes().len(), N);
+    assert_eq!(things.most_creating.load(Ordering::SeqCst), P);
+
+    let history = backend.history("dev");
+    // Every intent of the frontier was durable, together, before any result: one write
+    // (the writer may have taken the first ready change's alone just before).
+    let intents_first = history
+        .iter()
+        .position(|s| s.pending.len() == N && s.resources.is_empty());
+    assert!(
+        matches!(intents_first, Some(0 | 1)),
+        "the frontier's intents: {:?}",
+        history
+            .iter()
+            .map(|s| (s.pending.len(), s.resources.len()))
+            .collect::<Vec<_>>()
+    );
+    // The results: one write per wave of P (plus the outputs), where one write per result
+    // (and one per intent) was 2N.
+    let writes = backend.write_count();
+    assert!(
+        writes <= 2 + N / P + 2,
+        "{writes} state writes for {N} creates at {P}"
+    );
+    let (state, _) = h.state().await;
+    assert!(state.pending.is_empty());
+    assert_eq!(state.resources.len(), N);
 }
 
 // ---- scale ----

@@ -15,6 +15,7 @@
 //! through `find`), which every type runs against moto; [`values`] the short value constructors
 //! those tests write configurations with.
 
+pub mod run_cache;
 pub mod standard;
 pub mod transient;
 pub mod values;
@@ -25,6 +26,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 pub use eco_schema::{Schema, Value};
+pub use run_cache::RunCache;
 pub use transient::Transient;
 
 /// Attributes by name.
@@ -71,6 +73,9 @@ pub struct OpContext {
     /// Where a long operation reports how far it is (files uploaded of all): the engine passes
     /// it on as an event, the command line draws it. Reporting nowhere by default.
     pub progress: ProgressSink,
+    /// What the operations of this apply share (see [`RunCache`]); `None` outside an apply,
+    /// where an operation looks up what it needs itself.
+    pub run: Option<RunCache>,
 }
 
 /// How far a long operation is: `done` of `total` `unit`s (e.g. 120 of 500 files).
@@ -137,6 +142,7 @@ impl OpContext {
             replacing: None,
             attempted: false,
             progress: ProgressSink::default(),
+            run: None,
         }
     }
 
@@ -191,6 +197,12 @@ impl OpContext {
     /// old resource found nothing of the replacement's).
     pub fn unless_replaced(&self, found: Option<Live>) -> Option<Live> {
         found.filter(|live| !self.is_replaced(&live.id))
+    }
+
+    /// The same context, sharing `run` with the other operations of its apply.
+    pub fn with_run(mut self, run: RunCache) -> Self {
+        self.run = Some(run);
+        self
     }
 
     /// The same context, reporting progress to `sink`.

@@ -28,6 +28,8 @@ struct Measured {
     peak_rss_mb: f64,
     exit: i32,
     requests: BTreeMap<String, usize>,
+    /// How many times the run wrote its stage's state (the serial's rise).
+    state_writes: u64,
 }
 
 impl Measured {
@@ -43,6 +45,10 @@ impl Measured {
             self.peak_rss_mb,
             self.total_requests()
         )
+    }
+
+    fn state_writes(&self) -> String {
+        format!("{} state writes", self.state_writes)
     }
 
     fn top_operations(&self, n: usize) -> String {
@@ -64,8 +70,19 @@ fn run_eco(
     env: &[(String, String)],
     moto: &Moto,
 ) -> Measured {
+    let serial_before = state_serial(dir);
     moto.start_recording();
-    let stderr = tempfile::tempfile().expect("temp file for eco's stderr");
+    // `ECO_BENCH_STDERR=FILE` keeps eco's standard error (with `ECO_LOG=debug`, its log) there,
+    // each run appended.
+    let stderr = match std::env::var_os("ECO_BENCH_STDERR") {
+        Some(path) => std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .read(true)
+            .open(path)
+            .expect("ECO_BENCH_STDERR names a file eco-bench can write"),
+        None => tempfile::tempfile().expect("temp file for eco's stderr"),
+    };
     let start = Instant::now();
     // Reaped by wait4 below, which also gives its resource usage.
     #[allow(clippy::zombie_processes)]
@@ -110,7 +127,20 @@ fn run_eco(
         peak_rss_mb: usage.ru_maxrss as f64 / 1024.0,
         exit,
         requests,
+        state_writes: state_serial(dir) - serial_before,
     }
+}
+
+/// The serial of the `dev` stage's local state in `dir` (0 when there is none yet): it rises by
+/// one per state write.
+fn state_serial(dir: &Path) -> u64 {
+    let Ok(text) = std::fs::read(dir.join(".eco/state/dev.json")) else {
+        return 0;
+    };
+    serde_json::from_slice::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|v| v.get("serial").and_then(serde_json::Value::as_u64))
+        .unwrap_or(0)
 }
 
 fn workdir(kdl: &str) -> tempfile::TempDir {
@@ -134,7 +164,11 @@ fn w301(eco: &Path, out: &mut Vec<String>) {
     assert_eq!(plan.exit, 0, "the plan after the apply must show no change");
     out.push(apply.row("W301 apply from empty"));
     out.push(plan.row("W301 no-change plan"));
-    eprintln!("W301 apply: {}", apply.top_operations(12));
+    eprintln!(
+        "W301 apply: {}; {}",
+        apply.top_operations(12),
+        apply.state_writes()
+    );
     eprintln!("W301 plan: {}", plan.top_operations(12));
 }
 
@@ -171,7 +205,11 @@ fn latency(eco: &Path, out: &mut Vec<String>) {
         &moto,
     );
     assert_eq!(plan.exit, 0, "the plan after the apply must show no change");
-    eprintln!("latency apply: {}", apply.top_operations(12));
+    eprintln!(
+        "latency apply: {}; {}",
+        apply.top_operations(12),
+        apply.state_writes()
+    );
     eprintln!("latency plan: {}", plan.top_operations(12));
     out.push(apply.row("200 buckets, 50 ms latency, -parallelism 10: apply"));
     out.push(plan.row("same, no-change plan"));

@@ -8,8 +8,11 @@
 //!   GetBucketNotificationConfiguration, GetBucketTagging (a refresh asks only for the declared
 //!   ones). Calls for a bucket of another region go to that region.
 //! - find: HeadBucket + GetBucketTagging (ours by ownership tags), then read
-//! - create: in us-east-1 first HeadBucket + GetBucketTagging (adopt a bucket that is ours,
-//!   refuse one that is not: there CreateBucket answers 200 for a bucket the account owns);
+//! - create: in us-east-1, where CreateBucket answers 200 for a bucket the account owns, the
+//!   name is looked up first: in an apply, in the run's one ListBuckets (taken at its first
+//!   create, shared through `OpContext::run`), and only a listed name is asked with HeadBucket +
+//!   GetBucketTagging (adopt a bucket that is ours, refuse one that is not); on its own, or sent
+//!   again, HeadBucket + GetBucketTagging;
 //!   CreateBucket (LocationConstraint outside us-east-1, the tags in CreateBucketConfiguration so
 //!   the bucket is never untagged; BucketAlreadyOwnedByYou: HeadBucket + GetBucketTagging, adopt
 //!   or refuse; BucketAlreadyExists: refused), then the Put* calls below for whatever is
@@ -30,8 +33,11 @@
 //!   the declared sub-resources of each bucket
 //!
 //! `spec.rs` is the typed spec (the schema comes from it); `sub_resources.rs` the table of the
-//! bucket's sub-resources (an attribute and its Get / Put / Delete calls) and their conversions.
+//! bucket's sub-resources (an attribute and its Get / Put / Delete calls) and their conversions;
+//! `listing.rs` what ListBuckets answers: the batched refresh, the import listing, and the
+//! run's one listing before us-east-1 creates.
 
+mod listing;
 mod spec;
 mod sub_resources;
 
@@ -56,7 +62,7 @@ use self::sub_resources::{
     get_all, parse, policy_before_public_access_block, tags_from_sdk, tags_to_sdk, Got,
     SUB_RESOURCES,
 };
-use crate::aws::{each_concurrently, error_code, op_error, partition, Aws};
+use crate::aws::{error_code, op_error, partition, Aws};
 use crate::tags::{tags_of, tags_value};
 use eco_schema::{DataAtRisk, Held};
 
@@ -228,109 +234,6 @@ impl Provider {
         } else {
             Err(conflict(operation, not_ours_message(ctx, name, &tags)))
         }
-    }
-
-    /// Every bucket of the account in this client's region (ListBuckets, following
-    /// continuation tokens; a bucket whose listing names another region is skipped, and one
-    /// whose region the listing does not name is asked with GetBucketLocation), read in full.
-    async fn list_all(&self) -> Result<Vec<Live>, OpError> {
-        let region = self.aws.region();
-        let mut names = Vec::new();
-        for (name, listed_region) in self.listed(Some(&region)).await? {
-            match listed_region {
-                Some(r) if r != region => continue,
-                Some(_) => names.push(name),
-                None => {
-                    let r = self.constraint(&name).await?.filter(|c| !c.is_empty());
-                    if r.as_deref().unwrap_or("us-east-1") == region {
-                        names.push(name);
-                    }
-                }
-            }
-        }
-        let mut lives = Vec::new();
-        for name in names {
-            if let Some(live) = self.read_bucket(&name, &|_| true).await? {
-                lives.push(live);
-            }
-        }
-        Ok(lives)
-    }
-
-    /// ListBuckets (every page; of one region when `region` is given): each bucket's name and
-    /// the region the listing names, if it does.
-    async fn listed(&self, region: Option<&str>) -> OpResult<BTreeMap<String, Option<String>>> {
-        let mut buckets = BTreeMap::new();
-        let mut token: Option<String> = None;
-        loop {
-            let out = self
-                .s3
-                .list_buckets()
-                // Any parameter makes AWS name each bucket's region in the answer.
-                .max_buckets(10_000)
-                .set_bucket_region(region.map(str::to_string))
-                .set_continuation_token(token.take())
-                .send()
-                .await
-                .map_err(|e| op_error("ListBuckets", e))?;
-            for b in out.buckets() {
-                let Some(name) = b.name() else { continue };
-                buckets.insert(name.to_string(), b.bucket_region().map(str::to_string));
-            }
-            match out.continuation_token() {
-                Some(t) if !t.is_empty() => token = Some(t.to_string()),
-                _ => return Ok(buckets),
-            }
-        }
-    }
-
-    /// A refresh of many buckets: one ListBuckets says which exist and where (a listing that
-    /// names no region leaves the region state recorded), one paged GetResources gives the tags
-    /// of those the stage owns; per bucket, only the declared sub-resources are asked (and its
-    /// tags, when the tagging API did not list it yet). A bucket the listing misses is read on
-    /// its own (HeadBucket) before it counts as gone.
-    async fn read_batch(
-        &self,
-        requests: &[(OpContext, String)],
-    ) -> Result<Vec<Option<Live>>, OpError> {
-        let Some((first, _)) = requests.first() else {
-            return Ok(Vec::new());
-        };
-        let tagging = self.aws.tagging();
-        let owned = crate::tagging::owned_tags(&tagging, first, "s3");
-        let (listed, owned) = tokio::try_join!(self.listed(None), owned)?;
-        let (listed, owned) = (&listed, &owned);
-        each_concurrently(
-            requests.iter().collect(),
-            BATCH_READS,
-            |(ctx, name)| async move {
-                let wanted = |attr: &str| ctx.reads(attr);
-                let region = match listed.get(name) {
-                    Some(Some(region)) => region.clone(),
-                    // Listed without its region (AWS names it when asked; moto does not): a
-                    // bucket's region cannot change while it exists, so the one state recorded
-                    // stands; without one, HeadBucket says.
-                    Some(None) => match ctx.recorded("region").and_then(Value::as_str) {
-                        Some(region) => region.to_string(),
-                        None => match self.head(name).await? {
-                            Head::Exists(region) => region,
-                            _ => return self.read_bucket(name, &wanted).await,
-                        },
-                    },
-                    None => return self.read_bucket(name, &wanted).await,
-                };
-                let region = region.as_str();
-                let arn = format!("arn:{}:s3:::{name}", partition(region).0);
-                let tags = owned.get(&arn);
-                let rest = |attr: &str| wanted(attr) && !(attr == "tags" && tags.is_some());
-                let mut live = self.read_known(name, region, &rest).await?;
-                if let (Some(live), Some(tags)) = (live.as_mut(), tags) {
-                    live.attrs.insert("tags".into(), tags_value(tags));
-                }
-                Ok(live)
-            },
-        )
-        .await
     }
 
     /// Reads a bucket by name (see the module doc for the calls; the Get* calls run
@@ -583,7 +486,7 @@ impl ResourceProvider for Provider {
         // resets the bucket's ACLs): there the name is looked up first. Elsewhere CreateBucket's
         // own answer says (BucketAlreadyOwnedByYou), so a create is CreateBucket and the Put*
         // calls of what it configures, nothing before.
-        if region == LEGACY_REGION {
+        if region == LEGACY_REGION && self.may_exist(ctx, name).await? {
             if let Some(region) = self.ownership(ctx, name, "CreateBucket").await? {
                 // Ours already (a re-run after a crash): adopt it and bring it to `desired`.
                 return self.adopt(name, &region, desired, &all).await;
@@ -836,15 +739,12 @@ fn normalize_location(constraint: Option<&str>) -> String {
     }
 }
 
-/// The attributes computed from the name and the region.
-/// How many buckets a batched refresh reads at once.
-const BATCH_READS: usize = 10;
-
 fn disappeared(name: &str, operation: &str) -> OpError {
     let message = format!("bucket `{name}` disappeared while eco was configuring it");
     OpError::new(operation, ErrorKind::Other, message)
 }
 
+/// The attributes computed from the name and the region.
 fn computed_attrs(name: &str, region: &str) -> Attrs {
     let (partition, suffix) = partition(region);
     let bucket = S3Bucket {
