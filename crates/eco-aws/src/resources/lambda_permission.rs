@@ -279,13 +279,7 @@ fn same_grant(spec: &LambdaPermission, live: &Attrs) -> bool {
 
 #[async_trait]
 impl ResourceProvider for Provider {
-    fn schema(&self) -> &Schema {
-        &self.schema
-    }
-
-    fn transient(&self) -> &'static [eco_provider::Transient] {
-        TRANSIENT
-    }
+    crate::resources::schema_and_transient!(TRANSIENT);
 
     /// Lambda keeps one resource policy per function and writes it one change at a time.
     fn lane(&self, attrs: &Attrs) -> Option<String> {

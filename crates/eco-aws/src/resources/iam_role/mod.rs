@@ -300,13 +300,7 @@ impl Provider {
 
 #[async_trait]
 impl ResourceProvider for Provider {
-    fn schema(&self) -> &Schema {
-        &self.schema
-    }
-
-    fn transient(&self) -> &'static [eco_provider::Transient] {
-        TRANSIENT
-    }
+    crate::resources::schema_and_transient!(TRANSIENT);
 
     /// `read` reports the trust policy as `assume-policy` and, when it has eco's generated
     /// shape, also as `assume-service`: a configuration sets one of them.
