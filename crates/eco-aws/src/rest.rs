@@ -203,6 +203,16 @@ pub async fn update_top<T: TopLevel>(
     top.change(id, &spec, changed).await
 }
 
+/// PATCH operations as `op path value` lines (`-` for no value), for tests to compare.
+#[cfg(test)]
+pub fn shown(ops: &[PatchOperation]) -> Vec<String> {
+    let line = |o: &PatchOperation| {
+        let (op, path) = (o.op().unwrap().as_str(), o.path().unwrap());
+        format!("{op} {path} {}", o.value().unwrap_or("-"))
+    };
+    ops.iter().map(line).collect()
+}
+
 /// Splits `API-ID/ID` (the id and import id of an API's resource, authorizer, deployment, stage).
 pub fn split_pair(id: &str, ty: &str, op: &str) -> Result<(String, String), OpError> {
     crate::ids::split_pair(id, ty, op, "REST-API-ID/ID")

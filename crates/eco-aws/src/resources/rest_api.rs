@@ -645,19 +645,8 @@ mod tests {
         .map(String::from)
         .to_vec();
         let ops = patch(&spec, &live, &changed).unwrap();
-        let shown: Vec<_> = ops
-            .iter()
-            .map(|o| {
-                format!(
-                    "{} {} {}",
-                    o.op().unwrap().as_str(),
-                    o.path().unwrap(),
-                    o.value().unwrap_or("-")
-                )
-            })
-            .collect();
         assert_eq!(
-            shown,
+            crate::rest::shown(&ops),
             [
                 "replace /name b",
                 "replace /endpointConfiguration/types/EDGE REGIONAL",
