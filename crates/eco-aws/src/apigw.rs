@@ -222,13 +222,7 @@ impl<K: Child> Children<K> {
 
 #[async_trait]
 impl<K: Child> ResourceProvider for Children<K> {
-    fn schema(&self) -> &Schema {
-        &self.schema
-    }
-
-    fn transient(&self) -> &'static [eco_provider::Transient] {
-        TRANSIENT
-    }
+    crate::resources::schema_and_transient!(TRANSIENT);
 
     fn lane(&self, attrs: &Attrs) -> Option<String> {
         lane(attrs)

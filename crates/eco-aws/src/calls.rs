@@ -129,6 +129,27 @@ pub fn refuse_fixed(changed: &[String], fixed: &[&str], ty: &str, op: &str) -> R
     }
 }
 
+/// Refuses any in-place update of a type AWS cannot change in place (every attribute forces a
+/// replacement): `cannot` says what AWS cannot change (`Lambda cannot change a statement`).
+pub fn refuse_any(changed: &[String], ty: &str, op: &str, cannot: &str) -> Result<(), OpError> {
+    match changed.first() {
+        Some(attr) => Err(OpError::invalid(
+            op,
+            format!("{ty}: {cannot} in place; a change of `{attr}` replaces it"),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// What a read right after a create found: `None` (the resource `name` is not there after `op`
+/// answered) is an error.
+pub fn made<T>(found: Option<T>, op: &str, ty: &str, name: &str) -> Result<T, OpError> {
+    found.ok_or_else(|| {
+        let message = format!("{ty}: `{name}` vanished after {op}");
+        OpError::new(op, ErrorKind::Other, message)
+    })
+}
+
 pub fn still_there<T>(found: Option<T>, op: &str, ty: &str, id: &str) -> Result<T, OpError> {
     found.ok_or_else(|| OpError::new(op, ErrorKind::Other, format!("{ty}: `{id}` vanished")))
 }

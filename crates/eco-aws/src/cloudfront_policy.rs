@@ -99,6 +99,26 @@ pub fn quantity_and_items(items: &[String]) -> (i32, Option<Vec<String>>) {
     )
 }
 
+/// The CloudFront name list `$shape` (`Headers`, `CookieNames`, `QueryStringNames`: a quantity
+/// and the items) of the names `$names`, `None` when there are none; `$build` turns the SDK's
+/// build error into the operation's.
+macro_rules! name_list {
+    ($shape:ident, $names:expr, $build:expr) => {{
+        let (quantity, items) = $crate::cloudfront_policy::quantity_and_items($names);
+        (quantity > 0)
+            .then(|| {
+                $build(
+                    $shape::builder()
+                        .quantity(quantity)
+                        .set_items(items)
+                        .build(),
+                )
+            })
+            .transpose()
+    }};
+}
+pub(crate) use name_list;
+
 /// A build error of an SDK shape (a required member left out) as the operation's `Invalid`
 /// error naming the type.
 pub fn built<T>(

@@ -12,6 +12,7 @@ use aws_sdk_apigateway::Client;
 use eco_provider::{Attrs, Live, OpContext, OpError, ResourceProvider, Value};
 use eco_schema::{Schema, Spec};
 
+use crate::attrs::spec_of;
 use crate::aws::Aws;
 use crate::calls::{bring_to, collect_pages, confirm_deleted, find_in_pages, still_there};
 use crate::tags::{retag, tags_value};
@@ -139,6 +140,77 @@ where
         id.map(str::to_string)
     };
     find_in_pages(page, ours, P::next).await
+}
+
+/// A top-level object (an API, API key, usage plan, domain name): the read, listing page and
+/// update its provider writes, from which follow the operations they share ([`list_top`],
+/// [`find_owned`], [`update_top`]).
+#[async_trait]
+pub trait TopLevel: Sync {
+    /// The type's derived spec.
+    type Spec: Spec + Send + Sync;
+    /// A page of the type's listing.
+    type Page: Listing + Send;
+    /// The type's name.
+    const TY: &'static str;
+    /// The update call (`UpdateRestApi`, ...).
+    const UPDATE: &'static str;
+
+    /// Object `id` as a read reports it (`None`: it is gone).
+    async fn read_id(&self, id: &str) -> Result<Option<Live>, OpError>;
+
+    /// The listing's page at `position`.
+    async fn page(&self, position: Option<String>) -> Result<Option<Self::Page>, OpError>;
+
+    /// Brings `id` to `spec` for the attributes in `changed`; what a read reports after.
+    async fn change(
+        &self,
+        id: &str,
+        spec: &Self::Spec,
+        changed: &[String],
+    ) -> Result<Live, OpError>;
+}
+
+/// Every object of the listing (every page), each read in full.
+pub async fn list_top<T: TopLevel>(top: &T) -> Option<Result<Vec<Live>, OpError>> {
+    let ids = listed_ids(|position| top.page(position)).await;
+    crate::aws::read_listed(ids, |id| async move { top.read_id(&id).await }).await
+}
+
+/// This address's object, for a type whose names need not be unique: only the ownership tags
+/// identify it, through the listing's pages (`op`).
+pub async fn find_owned<T: TopLevel>(
+    top: &T,
+    ctx: &OpContext,
+    desired: &Attrs,
+    op: &str,
+) -> Result<Option<Live>, OpError> {
+    spec_of::<T::Spec>(desired, T::TY, op)?;
+    match owned_id(ctx, |position| top.page(position)).await? {
+        Some(id) => top.read_id(&id).await,
+        None => Ok(None),
+    }
+}
+
+/// The update of `id` to `desired` for the attributes in `changed`.
+pub async fn update_top<T: TopLevel>(
+    top: &T,
+    id: &str,
+    desired: &Attrs,
+    changed: &[String],
+) -> Result<Live, OpError> {
+    let spec: T::Spec = spec_of(desired, T::TY, T::UPDATE)?;
+    top.change(id, &spec, changed).await
+}
+
+/// PATCH operations as `op path value` lines (`-` for no value), for tests to compare.
+#[cfg(test)]
+pub fn shown(ops: &[PatchOperation]) -> Vec<String> {
+    let line = |o: &PatchOperation| {
+        let (op, path) = (o.op().unwrap().as_str(), o.path().unwrap());
+        format!("{op} {path} {}", o.value().unwrap_or("-"))
+    };
+    ops.iter().map(line).collect()
 }
 
 /// Splits `API-ID/ID` (the id and import id of an API's resource, authorizer, deployment, stage).
@@ -361,13 +433,7 @@ impl<K: Part> Parts<K> {
 
 #[async_trait]
 impl<K: Part> ResourceProvider for Parts<K> {
-    fn schema(&self) -> &Schema {
-        &self.schema
-    }
-
-    fn transient(&self) -> &'static [eco_provider::Transient] {
-        TRANSIENT
-    }
+    crate::resources::schema_and_transient!(TRANSIENT);
 
     fn lane(&self, attrs: &Attrs) -> Option<String> {
         lane(attrs)

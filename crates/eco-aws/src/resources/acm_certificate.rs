@@ -682,13 +682,7 @@ pub fn normalize_alternative_names(desired: &mut Attrs) {
 
 #[async_trait]
 impl ResourceProvider for Provider {
-    fn schema(&self) -> &Schema {
-        &self.schema
-    }
-
-    fn transient(&self) -> &'static [eco_provider::Transient] {
-        TRANSIENT
-    }
+    crate::resources::schema_and_transient!(TRANSIENT);
 
     /// ACM lists the primary name among the alternative names, and the read leaves it out:
     /// a configuration that repeats it there (as Terraform users write it) or repeats a name

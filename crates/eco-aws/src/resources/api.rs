@@ -278,13 +278,7 @@ fn next(out: &aws_sdk_apigatewayv2::operation::get_apis::GetApisOutput) -> Optio
 
 #[async_trait]
 impl ResourceProvider for Provider {
-    fn schema(&self) -> &Schema {
-        &self.schema
-    }
-
-    fn transient(&self) -> &'static [eco_provider::Transient] {
-        crate::apigw::TRANSIENT
-    }
+    crate::resources::schema_and_transient!(crate::apigw::TRANSIENT);
 
     /// GetApis (every page), each API read in full.
     async fn list(&self, _ctx: &OpContext) -> Option<Result<Vec<Live>, OpError>> {

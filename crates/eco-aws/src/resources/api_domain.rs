@@ -440,13 +440,7 @@ impl Provider {
 
 #[async_trait]
 impl ResourceProvider for Provider {
-    fn schema(&self) -> &Schema {
-        &self.schema
-    }
-
-    fn transient(&self) -> &'static [eco_provider::Transient] {
-        crate::apigw::TRANSIENT
-    }
+    crate::resources::schema_and_transient!(crate::apigw::TRANSIENT);
 
     async fn read(&self, _ctx: &OpContext, id: &str) -> Result<Option<Live>, OpError> {
         Ok(self.read_domain(id).await?.map(|d| d.live))

@@ -230,13 +230,7 @@ impl Provider {
 
 #[async_trait]
 impl ResourceProvider for Provider {
-    fn schema(&self) -> &Schema {
-        &self.schema
-    }
-
-    fn transient(&self) -> &'static [eco_provider::Transient] {
-        crate::apigw::TRANSIENT
-    }
+    crate::resources::schema_and_transient!(crate::apigw::TRANSIENT);
 
     fn lane(&self, attrs: &Attrs) -> Option<String> {
         crate::apigw::lane(attrs)

@@ -21,7 +21,7 @@ use aws_sdk_cloudfront::types::{
 use eco_provider::OpError;
 use eco_schema::{Rule, Schema, Spec, SpecEnum};
 
-use crate::cloudfront_policy::{built, quantity_and_items, PolicyProvider};
+use crate::cloudfront_policy::{built, name_list, PolicyProvider};
 
 /// Which headers a cache key holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, SpecEnum)]
@@ -134,57 +134,21 @@ pub fn policy_config(spec: &CloudfrontCachePolicy) -> Result<CachePolicyConfig, 
         behavior: HeaderBehavior::Nothing,
         names: Vec::new(),
     });
-    let (quantity, items) = quantity_and_items(&headers.names);
     let headers = CachePolicyHeadersConfig::builder()
         .header_behavior(CachePolicyHeaderBehavior::from(headers.behavior.as_str()))
-        .set_headers(
-            (quantity > 0)
-                .then(|| {
-                    build(
-                        Headers::builder()
-                            .quantity(quantity)
-                            .set_items(items)
-                            .build(),
-                    )
-                })
-                .transpose()?,
-        )
+        .set_headers(name_list!(Headers, &headers.names, build)?)
         .build();
     let cookies = spec.cookies.as_ref().unwrap_or(&none);
-    let (quantity, items) = quantity_and_items(&cookies.names);
     let cookies = CachePolicyCookiesConfig::builder()
         .cookie_behavior(CachePolicyCookieBehavior::from(cookies.behavior.as_str()))
-        .set_cookies(
-            (quantity > 0)
-                .then(|| {
-                    build(
-                        CookieNames::builder()
-                            .quantity(quantity)
-                            .set_items(items)
-                            .build(),
-                    )
-                })
-                .transpose()?,
-        )
+        .set_cookies(name_list!(CookieNames, &cookies.names, build)?)
         .build();
     let strings = spec.query_strings.as_ref().unwrap_or(&none);
-    let (quantity, items) = quantity_and_items(&strings.names);
     let strings = CachePolicyQueryStringsConfig::builder()
         .query_string_behavior(CachePolicyQueryStringBehavior::from(
             strings.behavior.as_str(),
         ))
-        .set_query_strings(
-            (quantity > 0)
-                .then(|| {
-                    build(
-                        QueryStringNames::builder()
-                            .quantity(quantity)
-                            .set_items(items)
-                            .build(),
-                    )
-                })
-                .transpose()?,
-        )
+        .set_query_strings(name_list!(QueryStringNames, &strings.names, build)?)
         .build();
     let parameters = ParametersInCacheKeyAndForwardedToOrigin::builder()
         .enable_accept_encoding_gzip(spec.gzip.unwrap_or(false))

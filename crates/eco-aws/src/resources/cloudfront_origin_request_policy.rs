@@ -22,7 +22,7 @@ use aws_sdk_cloudfront::types::{
 use eco_provider::OpError;
 use eco_schema::{Schema, Spec, SpecEnum};
 
-use crate::cloudfront_policy::{built, quantity_and_items, PolicyProvider};
+use crate::cloudfront_policy::{built, name_list, PolicyProvider};
 pub use crate::resources::cloudfront_cache_policy::{KeyNames as Names, ListBehavior};
 
 /// Which viewer headers go to the origin.
@@ -108,61 +108,25 @@ pub fn policy_config(
         behavior: HeaderBehavior::Nothing,
         names: Vec::new(),
     });
-    let (quantity, items) = quantity_and_items(&headers.names);
     let headers = OriginRequestPolicyHeadersConfig::builder()
         .header_behavior(OriginRequestPolicyHeaderBehavior::from(
             headers.behavior.as_str(),
         ))
-        .set_headers(
-            (quantity > 0)
-                .then(|| {
-                    build(
-                        Headers::builder()
-                            .quantity(quantity)
-                            .set_items(items)
-                            .build(),
-                    )
-                })
-                .transpose()?,
-        )
+        .set_headers(name_list!(Headers, &headers.names, build)?)
         .build();
     let cookies = spec.cookies.as_ref().unwrap_or(&none);
-    let (quantity, items) = quantity_and_items(&cookies.names);
     let cookies = OriginRequestPolicyCookiesConfig::builder()
         .cookie_behavior(OriginRequestPolicyCookieBehavior::from(
             cookies.behavior.as_str(),
         ))
-        .set_cookies(
-            (quantity > 0)
-                .then(|| {
-                    build(
-                        CookieNames::builder()
-                            .quantity(quantity)
-                            .set_items(items)
-                            .build(),
-                    )
-                })
-                .transpose()?,
-        )
+        .set_cookies(name_list!(CookieNames, &cookies.names, build)?)
         .build();
     let strings = spec.query_strings.as_ref().unwrap_or(&none);
-    let (quantity, items) = quantity_and_items(&strings.names);
     let strings = OriginRequestPolicyQueryStringsConfig::builder()
         .query_string_behavior(OriginRequestPolicyQueryStringBehavior::from(
             strings.behavior.as_str(),
         ))
-        .set_query_strings(
-            (quantity > 0)
-                .then(|| {
-                    build(
-                        QueryStringNames::builder()
-                            .quantity(quantity)
-                            .set_items(items)
-                            .build(),
-                    )
-                })
-                .transpose()?,
-        )
+        .set_query_strings(name_list!(QueryStringNames, &strings.names, build)?)
         .build();
     build(
         OriginRequestPolicyConfig::builder()

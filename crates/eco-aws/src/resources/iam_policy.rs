@@ -22,7 +22,9 @@ use eco_schema::{Schema, Spec};
 use super::iam_role::{decode_policy, same_json};
 use crate::attrs::spec_of;
 use crate::aws::{error_code, is_not_found, op_error, Aws};
-use crate::calls::{bring_to, delete_if_present, every_page, get_optional, to_update};
+use crate::calls::{
+    bring_to, delete_if_present, every_page, found_to_adopt, get_optional, to_update,
+};
 use crate::ownership::ensure_ours;
 use crate::tags::{retag, TagByKey};
 
@@ -364,16 +366,8 @@ impl ResourceProvider for Provider {
                 Ok(live(made))
             }
             Err(e) if error_code(&e) == Some("EntityAlreadyExists") => {
-                let Some(found) = self.find_spec(ctx, &spec, op).await? else {
-                    return Err(OpError::new(
-                        op,
-                        ErrorKind::Retryable,
-                        format!(
-                            "IAM policy `{}` was deleted while eco was adopting it",
-                            spec.name
-                        ),
-                    ));
-                };
+                let what = format!("IAM policy `{}`", spec.name);
+                let found = found_to_adopt(self.find_spec(ctx, &spec, op).await?, op, &what)?;
                 // The description cannot change: a different one shows in the next plan.
                 bring_to(self, ctx, found, desired, &["description"]).await
             }

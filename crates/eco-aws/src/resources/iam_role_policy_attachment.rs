@@ -22,7 +22,7 @@ use eco_schema::{Schema, Spec};
 use super::iam_role::list_managed;
 use crate::attrs::spec_of;
 use crate::aws::{is_not_found, op_error, Aws};
-use crate::calls::delete_if_present;
+use crate::calls::{delete_if_present, refuse_any};
 
 /// An attachment's attributes, declared once; both force a replacement.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Spec)]
@@ -141,12 +141,12 @@ impl ResourceProvider for Provider {
         _desired: &Attrs,
         changed: &[String],
     ) -> Result<Live, OpError> {
-        if let Some(attr) = changed.first() {
-            return Err(OpError::invalid(
-                "AttachRolePolicy",
-                format!("{TY}: IAM cannot change an attachment in place; a change of `{attr}` replaces it"),
-            ));
-        }
+        refuse_any(
+            changed,
+            TY,
+            "AttachRolePolicy",
+            "IAM cannot change an attachment",
+        )?;
         let want = IamRolePolicyAttachment::from_id(id, "ListAttachedRolePolicies")?;
         self.read_attachment(&want).await?.ok_or_else(|| {
             let message = format!("{TY}: `{id}` no longer exists (detached outside eco?)");

@@ -416,16 +416,10 @@ impl Provider {
 
 #[async_trait]
 impl ResourceProvider for Provider {
-    fn schema(&self) -> &Schema {
-        &self.schema
-    }
+    crate::resources::schema_and_transient!(TRANSIENT);
 
     fn normalize(&self, desired: &mut Attrs) {
         normalize_mapping(desired);
-    }
-
-    fn transient(&self) -> &'static [eco_provider::Transient] {
-        TRANSIENT
     }
 
     async fn read(&self, _ctx: &OpContext, id: &str) -> Result<Option<Live>, OpError> {

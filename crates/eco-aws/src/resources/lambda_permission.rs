@@ -22,7 +22,7 @@ use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, OpResult, Resourc
 use eco_schema::{Schema, Spec};
 
 use crate::aws::{error_code, is_gone, op_error, Aws};
-use crate::calls::{delete_if_present, get_optional};
+use crate::calls::{delete_if_present, get_optional, refuse_any};
 
 /// A statement's attributes, declared once. Lambda cannot change a statement: every attribute
 /// forces a replacement.
@@ -279,13 +279,7 @@ fn same_grant(spec: &LambdaPermission, live: &Attrs) -> bool {
 
 #[async_trait]
 impl ResourceProvider for Provider {
-    fn schema(&self) -> &Schema {
-        &self.schema
-    }
-
-    fn transient(&self) -> &'static [eco_provider::Transient] {
-        TRANSIENT
-    }
+    crate::resources::schema_and_transient!(TRANSIENT);
 
     /// Lambda keeps one resource policy per function and writes it one change at a time.
     fn lane(&self, attrs: &Attrs) -> Option<String> {
@@ -365,12 +359,12 @@ impl ResourceProvider for Provider {
         _desired: &Attrs,
         changed: &[String],
     ) -> Result<Live, OpError> {
-        if let Some(attr) = changed.first() {
-            return Err(OpError::invalid(
-                "AddPermission",
-                format!("{TY}: Lambda cannot change a statement in place; a change of `{attr}` replaces it"),
-            ));
-        }
+        refuse_any(
+            changed,
+            TY,
+            "AddPermission",
+            "Lambda cannot change a statement",
+        )?;
         self.read_id(id).await?.ok_or_else(|| {
             let message = format!("{TY}: `{id}` no longer exists");
             OpError::new("GetPolicy", ErrorKind::Other, message)

@@ -12,14 +12,15 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use aws_sdk_cloudwatchlogs::types::LogGroup as SdkLogGroup;
-use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, OpResult, ResourceProvider, Value};
+use eco_provider::{Attrs, Live, OpContext, OpError, OpResult, ResourceProvider, Value};
 use eco_schema::spec::{SpecError, SpecValue};
 use eco_schema::{ScalarType, Schema, Shape, Spec};
 
 use crate::attrs::spec_of;
 use crate::aws::{error_code, is_not_found, op_error, Aws};
 use crate::calls::{
-    bring_to, delete_if_present, every_page, found_to_adopt, get_optional, refuse_fixed, to_update,
+    bring_to, delete_if_present, every_page, found_to_adopt, get_optional, made, refuse_fixed,
+    to_update,
 };
 use crate::ownership::ensure_ours;
 use crate::tags::retag;
@@ -296,12 +297,8 @@ impl ResourceProvider for Provider {
                 if let Some(days) = spec.retention_in_days.and_then(RetentionDays::days) {
                     self.run(&spec.name, Call::PutRetentionPolicy(days)).await?;
                 }
-                let made = self.read_group(&spec.name).await?;
-                let made = made.ok_or_else(|| {
-                    let message = format!("{TY}: `{}` vanished after {op}", spec.name);
-                    OpError::new(op, ErrorKind::Other, message)
-                })?;
-                Ok(live(made))
+                let read = self.read_group(&spec.name).await?;
+                Ok(live(made(read, op, TY, &spec.name)?))
             }
             Err(e) if error_code(&e) == Some("ResourceAlreadyExistsException") => {
                 let found = found_to_adopt(

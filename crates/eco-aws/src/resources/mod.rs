@@ -82,6 +82,22 @@ macro_rules! entry {
     };
 }
 
+/// The first items of every `impl ResourceProvider` whose struct keeps its schema in a `schema`
+/// field and that names what AWS answers for a while before it succeeds:
+/// `schema_and_transient!(TRANSIENT)` gives `schema()` (the field) and `transient()` (the list).
+macro_rules! schema_and_transient {
+    ($transient:expr) => {
+        fn schema(&self) -> &eco_schema::Schema {
+            &self.schema
+        }
+
+        fn transient(&self) -> &'static [eco_provider::Transient] {
+            $transient
+        }
+    };
+}
+pub(crate) use schema_and_transient;
+
 /// Every resource type, in the order of the design brief. A type joins by adding its line here.
 pub const TYPES: &[TypeEntry] = &[
     entry!(s3_bucket),

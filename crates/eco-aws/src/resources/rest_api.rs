@@ -26,7 +26,8 @@ use crate::attrs::{same_json, spec_of};
 use crate::aws::{differing, is_gone, op_error, Aws};
 use crate::calls::{bring_to, confirm_deleted, delete_if_present, get_optional, still_there};
 use crate::rest::{
-    add, fixed, listed_ids, ordered, owned_id, remove, replace, tagged_live, RestGateway,
+    add, find_owned, fixed, list_top, ordered, remove, replace, tagged_live, update_top,
+    RestGateway, TopLevel,
 };
 
 /// A REST API's attributes, declared once.
@@ -239,17 +240,21 @@ impl Provider {
         let account = self.account().await?;
         Ok(Some(self.api(id, &out, &account)))
     }
+}
+
+#[async_trait]
+impl TopLevel for Provider {
+    type Spec = RestApi;
+    type Page = aws_sdk_apigateway::operation::get_rest_apis::GetRestApisOutput;
+    const TY: &'static str = TY;
+    const UPDATE: &'static str = "UpdateRestApi";
 
     async fn read_id(&self, id: &str) -> Result<Option<Live>, OpError> {
         Ok(self.read_api(id).await?.map(|api| live_of(id, &api)))
     }
 
     /// A page of GetRestApis (limit 500, AWS's largest).
-    async fn page(
-        &self,
-        position: Option<String>,
-    ) -> Result<Option<aws_sdk_apigateway::operation::get_rest_apis::GetRestApisOutput>, OpError>
-    {
+    async fn page(&self, position: Option<String>) -> Result<Option<Self::Page>, OpError> {
         let out = self
             .gw
             .client
@@ -349,20 +354,11 @@ fn unescape_policy(text: &str) -> String {
 
 #[async_trait]
 impl ResourceProvider for Provider {
-    fn schema(&self) -> &Schema {
-        &self.schema
-    }
-
-    fn transient(&self) -> &'static [eco_provider::Transient] {
-        crate::rest::TRANSIENT
-    }
+    crate::resources::schema_and_transient!(crate::rest::TRANSIENT);
 
     /// GetRestApis (every page), each API read in full.
     async fn list(&self, _ctx: &OpContext) -> Option<Result<Vec<Live>, OpError>> {
-        crate::aws::read_listed(listed_ids(|t| self.page(t)).await, |id| async move {
-            self.read_id(&id).await
-        })
-        .await
+        list_top(self).await
     }
 
     async fn read(&self, _ctx: &OpContext, id: &str) -> Result<Option<Live>, OpError> {
@@ -379,11 +375,7 @@ impl ResourceProvider for Provider {
     /// REST API names need not be unique: only the ownership tags identify this address's API,
     /// through GetRestApis pages.
     async fn find(&self, ctx: &OpContext, desired: &Attrs, _token: &str) -> OpResult<Option<Live>> {
-        spec_of::<RestApi>(desired, TY, "GetRestApis")?;
-        match owned_id(ctx, |t| self.page(t)).await? {
-            Some(id) => self.read_id(&id).await,
-            None => Ok(None),
-        }
+        find_owned(self, ctx, desired, "GetRestApis").await
     }
 
     async fn create(&self, ctx: &OpContext, desired: &Attrs, token: &str) -> Result<Live, OpError> {
@@ -440,8 +432,7 @@ impl ResourceProvider for Provider {
         desired: &Attrs,
         changed: &[String],
     ) -> Result<Live, OpError> {
-        let spec: RestApi = spec_of(desired, TY, "UpdateRestApi")?;
-        self.change(id, &spec, changed).await
+        update_top(self, id, desired, changed).await
     }
 
     async fn delete(&self, _ctx: &OpContext, id: &str, _prior: &Attrs) -> Result<(), OpError> {
@@ -654,19 +645,8 @@ mod tests {
         .map(String::from)
         .to_vec();
         let ops = patch(&spec, &live, &changed).unwrap();
-        let shown: Vec<_> = ops
-            .iter()
-            .map(|o| {
-                format!(
-                    "{} {} {}",
-                    o.op().unwrap().as_str(),
-                    o.path().unwrap(),
-                    o.value().unwrap_or("-")
-                )
-            })
-            .collect();
         assert_eq!(
-            shown,
+            crate::rest::shown(&ops),
             [
                 "replace /name b",
                 "replace /endpointConfiguration/types/EDGE REGIONAL",

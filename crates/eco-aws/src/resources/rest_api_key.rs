@@ -26,7 +26,9 @@ use eco_schema::{Schema, Spec};
 use crate::attrs::spec_of;
 use crate::aws::{is_gone, op_error, Aws};
 use crate::calls::{bring_to, confirm_deleted, delete_if_present, get_optional, still_there};
-use crate::rest::{fixed, listed_ids, ordered, owned_id, replace, tagged_live, RestGateway};
+use crate::rest::{
+    find_owned, fixed, list_top, ordered, replace, tagged_live, update_top, RestGateway, TopLevel,
+};
 
 /// An API key's attributes, declared once.
 #[derive(Debug, Clone, PartialEq, Default, Spec)]
@@ -125,6 +127,14 @@ impl Provider {
         let out = get_optional("GetApiKey", is_gone, call.send()).await?;
         Ok(out.map(|out| key_of(&self.gw, &out)))
     }
+}
+
+#[async_trait]
+impl TopLevel for Provider {
+    type Spec = RestApiKey;
+    type Page = GetApiKeysOutput;
+    const TY: &'static str = TY;
+    const UPDATE: &'static str = "UpdateApiKey";
 
     async fn read_id(&self, id: &str) -> Result<Option<Live>, OpError> {
         Ok(self.read_key(id).await?.map(|k| live_of(id, &k)))
@@ -164,20 +174,11 @@ impl Provider {
 
 #[async_trait]
 impl ResourceProvider for Provider {
-    fn schema(&self) -> &Schema {
-        &self.schema
-    }
-
-    fn transient(&self) -> &'static [eco_provider::Transient] {
-        crate::rest::TRANSIENT
-    }
+    crate::resources::schema_and_transient!(crate::rest::TRANSIENT);
 
     /// GetApiKeys (every page), each key read in full.
     async fn list(&self, _ctx: &OpContext) -> Option<Result<Vec<Live>, OpError>> {
-        crate::aws::read_listed(listed_ids(|t| self.page(t)).await, |id| async move {
-            self.read_id(&id).await
-        })
-        .await
+        list_top(self).await
     }
 
     async fn read(&self, _ctx: &OpContext, id: &str) -> Result<Option<Live>, OpError> {
@@ -187,11 +188,7 @@ impl ResourceProvider for Provider {
     /// API key names need not be unique: only the ownership tags identify this address's key,
     /// through GetApiKeys pages.
     async fn find(&self, ctx: &OpContext, desired: &Attrs, _token: &str) -> OpResult<Option<Live>> {
-        spec_of::<RestApiKey>(desired, TY, "GetApiKeys")?;
-        match owned_id(ctx, |t| self.page(t)).await? {
-            Some(id) => self.read_id(&id).await,
-            None => Ok(None),
-        }
+        find_owned(self, ctx, desired, "GetApiKeys").await
     }
 
     async fn create(&self, ctx: &OpContext, desired: &Attrs, token: &str) -> Result<Live, OpError> {
@@ -216,8 +213,7 @@ impl ResourceProvider for Provider {
         desired: &Attrs,
         changed: &[String],
     ) -> Result<Live, OpError> {
-        let spec: RestApiKey = spec_of(desired, TY, "UpdateApiKey")?;
-        self.change(id, &spec, changed).await
+        update_top(self, id, desired, changed).await
     }
 
     async fn delete(&self, _ctx: &OpContext, id: &str, _prior: &Attrs) -> Result<(), OpError> {

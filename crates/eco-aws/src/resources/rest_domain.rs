@@ -29,7 +29,9 @@ use crate::attrs::spec_of;
 use crate::aws::{is_gone, op_error, Aws};
 use crate::calls::{bring_to, confirm_deleted, delete_if_present, get_optional, still_there};
 use crate::ownership::not_ours;
-use crate::rest::{fixed, listed_ids, ordered, replace, tagged_live, RestGateway};
+use crate::rest::{
+    fixed, list_top, ordered, replace, tagged_live, update_top, RestGateway, TopLevel,
+};
 
 /// A custom domain's attributes, declared once.
 #[derive(Debug, Clone, PartialEq, Default, Spec)]
@@ -175,9 +177,27 @@ impl Provider {
         let out = get_optional("GetDomainName", is_gone, call).await?;
         Ok(out.map(|out| self.domain(domain, &out)))
     }
+}
+
+#[async_trait]
+impl TopLevel for Provider {
+    type Spec = RestDomain;
+    type Page = GetDomainNamesOutput;
+    const TY: &'static str = TY;
+    const UPDATE: &'static str = "UpdateDomainName";
 
     async fn read_id(&self, domain: &str) -> Result<Option<Live>, OpError> {
         Ok(self.read_domain(domain).await?.map(|d| live_of(domain, &d)))
+    }
+
+    /// A page of GetDomainNames (limit 500, AWS's largest).
+    async fn page(
+        &self,
+        position: Option<String>,
+    ) -> Result<Option<GetDomainNamesOutput>, OpError> {
+        let call = self.gw.client.get_domain_names().limit(500);
+        let out = call.set_position(position).send().await;
+        out.map(Some).map_err(|e| op_error("GetDomainNames", e))
     }
 
     /// Brings `domain` to `spec` for the attributes in `changed`; what a read reports after.
@@ -215,23 +235,11 @@ fn live_of(domain: &str, d: &RestDomain) -> Live {
 
 #[async_trait]
 impl ResourceProvider for Provider {
-    fn schema(&self) -> &Schema {
-        &self.schema
-    }
-
-    fn transient(&self) -> &'static [eco_provider::Transient] {
-        crate::rest::TRANSIENT
-    }
+    crate::resources::schema_and_transient!(crate::rest::TRANSIENT);
 
     /// GetDomainNames (every page), each domain read in full.
     async fn list(&self, _ctx: &OpContext) -> Option<Result<Vec<Live>, OpError>> {
-        let page = |position: Option<String>| async move {
-            let call = self.gw.client.get_domain_names().limit(500);
-            let out = call.set_position(position).send().await;
-            out.map(Some).map_err(|e| op_error("GetDomainNames", e))
-        };
-        let names = listed_ids::<GetDomainNamesOutput, _, _>(page).await;
-        crate::aws::read_listed(names, |domain| async move { self.read_id(&domain).await }).await
+        list_top(self).await
     }
 
     async fn read(&self, _ctx: &OpContext, id: &str) -> Result<Option<Live>, OpError> {
@@ -279,8 +287,7 @@ impl ResourceProvider for Provider {
         desired: &Attrs,
         changed: &[String],
     ) -> Result<Live, OpError> {
-        let spec: RestDomain = spec_of(desired, TY, "UpdateDomainName")?;
-        self.change(id, &spec, changed).await
+        update_top(self, id, desired, changed).await
     }
 
     async fn delete(&self, _ctx: &OpContext, id: &str, _prior: &Attrs) -> Result<(), OpError> {

@@ -417,19 +417,8 @@ mod tests {
             ],
         )
         .unwrap();
-        let shown: Vec<_> = ops
-            .iter()
-            .map(|o| {
-                format!(
-                    "{} {} {}",
-                    o.op().unwrap().as_str(),
-                    o.path().unwrap(),
-                    o.value().unwrap_or("-")
-                )
-            })
-            .collect();
         assert_eq!(
-            shown,
+            crate::rest::shown(&ops),
             [
                 "remove /requestParameters/q -",
                 "add /requestParameters/h false",

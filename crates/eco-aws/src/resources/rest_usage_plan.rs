@@ -29,7 +29,8 @@ use crate::attrs::spec_of;
 use crate::aws::{is_gone, op_error, Aws};
 use crate::calls::{bring_to, confirm_deleted, delete_if_present, get_optional, still_there};
 use crate::rest::{
-    fixed, listed_ids, ordered, owned_id, path_key, remove, replace, tagged_live, RestGateway,
+    find_owned, fixed, list_top, ordered, path_key, remove, replace, tagged_live, update_top,
+    RestGateway, TopLevel,
 };
 
 /// A usage plan's attributes, declared once.
@@ -395,6 +396,14 @@ impl Provider {
         let out = get_optional("GetUsagePlan", is_gone, call).await?;
         Ok(out.map(|out| plan_of(&self.gw, &out)))
     }
+}
+
+#[async_trait]
+impl TopLevel for Provider {
+    type Spec = RestUsagePlan;
+    type Page = GetUsagePlansOutput;
+    const TY: &'static str = TY;
+    const UPDATE: &'static str = "UpdateUsagePlan";
 
     async fn read_id(&self, id: &str) -> Result<Option<Live>, OpError> {
         Ok(self.read_plan(id).await?.map(|p| live_of(id, &p)))
@@ -434,20 +443,11 @@ impl Provider {
 
 #[async_trait]
 impl ResourceProvider for Provider {
-    fn schema(&self) -> &Schema {
-        &self.schema
-    }
-
-    fn transient(&self) -> &'static [eco_provider::Transient] {
-        crate::rest::TRANSIENT
-    }
+    crate::resources::schema_and_transient!(crate::rest::TRANSIENT);
 
     /// GetUsagePlans (every page), each plan read in full.
     async fn list(&self, _ctx: &OpContext) -> Option<Result<Vec<Live>, OpError>> {
-        crate::aws::read_listed(listed_ids(|t| self.page(t)).await, |id| async move {
-            self.read_id(&id).await
-        })
-        .await
+        list_top(self).await
     }
 
     async fn read(&self, _ctx: &OpContext, id: &str) -> Result<Option<Live>, OpError> {
@@ -468,11 +468,7 @@ impl ResourceProvider for Provider {
     /// Usage plan names need not be unique: only the ownership tags identify this address's
     /// plan, through GetUsagePlans pages.
     async fn find(&self, ctx: &OpContext, desired: &Attrs, _token: &str) -> OpResult<Option<Live>> {
-        spec_of::<RestUsagePlan>(desired, TY, "GetUsagePlans")?;
-        match owned_id(ctx, |t| self.page(t)).await? {
-            Some(id) => self.read_id(&id).await,
-            None => Ok(None),
-        }
+        find_owned(self, ctx, desired, "GetUsagePlans").await
     }
 
     async fn create(&self, ctx: &OpContext, desired: &Attrs, token: &str) -> Result<Live, OpError> {
@@ -497,8 +493,7 @@ impl ResourceProvider for Provider {
         desired: &Attrs,
         changed: &[String],
     ) -> Result<Live, OpError> {
-        let spec: RestUsagePlan = spec_of(desired, TY, "UpdateUsagePlan")?;
-        self.change(id, &spec, changed).await
+        update_top(self, id, desired, changed).await
     }
 
     async fn delete(&self, _ctx: &OpContext, id: &str, _prior: &Attrs) -> Result<(), OpError> {

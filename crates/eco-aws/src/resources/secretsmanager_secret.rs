@@ -16,13 +16,13 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use aws_sdk_secretsmanager::operation::describe_secret::DescribeSecretOutput;
 use aws_sdk_secretsmanager::types::Tag;
-use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, OpResult, ResourceProvider, Value};
+use eco_provider::{Attrs, Live, OpContext, OpError, OpResult, ResourceProvider, Value};
 use eco_schema::{Schema, Spec};
 
 use crate::attrs::spec_of;
 use crate::aws::{error_code, is_not_found, op_error, Aws};
 use crate::calls::{
-    bring_to, delete_if_present, every_page, get_optional, refuse_fixed, to_update,
+    bring_to, delete_if_present, every_page, found_to_adopt, get_optional, refuse_fixed, to_update,
 };
 use crate::ownership::ensure_ours;
 use crate::tags::{retag, TagByKey};
@@ -217,13 +217,8 @@ impl Provider {
     /// was scheduled for deletion.
     async fn adopt(&self, ctx: &OpContext, desired: &Attrs, name: &str) -> Result<Live, OpError> {
         let op = "CreateSecret";
-        let Some(described) = self.describe(name).await? else {
-            return Err(OpError::new(
-                op,
-                ErrorKind::Retryable,
-                format!("secret `{name}` was deleted while eco was adopting it"),
-            ));
-        };
+        let what = format!("secret `{name}`");
+        let described = found_to_adopt(self.describe(name).await?, op, &what)?;
         let tags: BTreeMap<String, String> = described
             .tags()
             .iter()

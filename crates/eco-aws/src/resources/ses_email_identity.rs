@@ -25,7 +25,7 @@ use aws_sdk_sesv2::types::{
     BehaviorOnMxFailure, DkimSigningAttributes, DkimSigningAttributesOrigin, DkimSigningKeyLength,
     Tag,
 };
-use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, OpResult, ResourceProvider};
+use eco_provider::{Attrs, Live, OpContext, OpError, OpResult, ResourceProvider};
 use eco_schema::{Schema, Spec, SpecEnum};
 
 use crate::attrs::spec_of;
@@ -491,11 +491,7 @@ impl ResourceProvider for Provider {
                     self.run(&spec.identity, call).await?;
                 }
                 let read = self.read_identity(&spec.identity).await?;
-                let read = read.ok_or_else(|| {
-                    let message = format!("{TY}: `{}` vanished after {op}", spec.identity);
-                    OpError::new(op, ErrorKind::Other, message)
-                })?;
-                Ok(live(read))
+                Ok(live(crate::calls::made(read, op, TY, &spec.identity)?))
             }
             Err(e) if has_code(&e, &["AlreadyExistsException"]) => {
                 let found = found_to_adopt(
@@ -787,7 +783,7 @@ mod tests {
             ..EmailIdentity::default()
         };
         let e = check_kind(&address, "CreateEmailIdentity").unwrap_err();
-        assert_eq!(e.kind, ErrorKind::Invalid);
+        assert_eq!(e.kind, eco_provider::ErrorKind::Invalid);
         assert!(
             e.message
                 .contains("`dkim-key-length` is for a domain identity"),

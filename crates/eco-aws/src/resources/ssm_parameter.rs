@@ -14,12 +14,14 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use aws_sdk_ssm::types::{ParameterStringFilter, ResourceTypeForTagging, Tag};
-use eco_provider::{Attrs, ErrorKind, Live, OpContext, OpError, OpResult, ResourceProvider};
+use eco_provider::{Attrs, Live, OpContext, OpError, OpResult, ResourceProvider};
 use eco_schema::{Schema, Spec, SpecEnum};
 
 use crate::attrs::spec_of;
 use crate::aws::{error_code, has_code, op_error, Aws};
-use crate::calls::{bring_to, delete_if_present, every_page, get_optional, to_update};
+use crate::calls::{
+    bring_to, delete_if_present, every_page, found_to_adopt, get_optional, made, to_update,
+};
 use crate::ownership::ensure_ours;
 use crate::tags::{retag, TagByKey};
 
@@ -297,23 +299,12 @@ impl ResourceProvider for Provider {
         let put = put_request(self.ssm.put_parameter(), &want, false, op)?;
         match put.send().await {
             Ok(_) => {
-                let made = self.read_parameter(&want.name).await?.ok_or_else(|| {
-                    let message = format!("{TY}: `{}` vanished after {op}", want.name);
-                    OpError::new(op, ErrorKind::Other, message)
-                })?;
-                Ok(live(made))
+                let read = self.read_parameter(&want.name).await?;
+                Ok(live(made(read, op, TY, &want.name)?))
             }
             Err(e) if error_code(&e) == Some("ParameterAlreadyExists") => {
-                let Some(found) = self.find_named(ctx, &want.name, op).await? else {
-                    return Err(OpError::new(
-                        op,
-                        ErrorKind::Retryable,
-                        format!(
-                            "SSM parameter `{}` was deleted while eco was adopting it",
-                            want.name
-                        ),
-                    ));
-                };
+                let what = format!("SSM parameter `{}`", want.name);
+                let found = found_to_adopt(self.find_named(ctx, &want.name, op).await?, op, &what)?;
                 bring_to(self, ctx, found, desired, &[]).await
             }
             Err(e) => Err(op_error(op, e)),

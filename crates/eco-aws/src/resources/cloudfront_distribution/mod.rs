@@ -522,13 +522,7 @@ pub fn normalize_geo_restriction(desired: &mut Attrs) {
 
 #[async_trait]
 impl ResourceProvider for Provider {
-    fn schema(&self) -> &Schema {
-        &self.schema
-    }
-
-    fn transient(&self) -> &'static [eco_provider::Transient] {
-        TRANSIENT
-    }
+    crate::resources::schema_and_transient!(TRANSIENT);
 
     /// `geo-restriction type="none"` (which Terraform requires, so migrants write it) is no
     /// restriction: the read reports none, so neither does the desired value.

@@ -33,7 +33,7 @@ use self::read::{from_role, inline_documents, list_inline_names, list_instance_p
 use self::spec::{spec_of, IamRole};
 use self::updates::{changed_attrs, update_calls, Call};
 use crate::aws::{error_code, is_not_found, op_error, read_each, Aws};
-use crate::calls::{delete_if_present, get_optional};
+use crate::calls::{delete_if_present, found_to_adopt, get_optional};
 use crate::tags::TagByKey;
 
 pub const TYPE_NAME: &str = IamRole::TYPE_NAME;
@@ -264,14 +264,9 @@ impl Provider {
     /// when it is this address's, a Conflict otherwise.
     async fn adopt(&self, ctx: &OpContext, spec: &IamRole) -> Result<Live, OpError> {
         let name = &spec.name;
-        let Some(live) = self.read_role(name).await? else {
-            // Deleted between the two calls: the engine's retry creates it.
-            return Err(OpError::new(
-                "CreateRole",
-                ErrorKind::Retryable,
-                format!("IAM role `{name}` was deleted while eco was adopting it"),
-            ));
-        };
+        // Deleted between the two calls: the engine's retry creates it.
+        let what = format!("IAM role `{name}`");
+        let live = found_to_adopt(self.read_role(name).await?, "CreateRole", &what)?;
         let found = IamRole::from_attrs(&live.attrs).unwrap_or_default();
         if !ctx.owns(&found.tags) {
             return Err(not_ours(ctx, "CreateRole", name, &found.tags));
@@ -300,13 +295,7 @@ impl Provider {
 
 #[async_trait]
 impl ResourceProvider for Provider {
-    fn schema(&self) -> &Schema {
-        &self.schema
-    }
-
-    fn transient(&self) -> &'static [eco_provider::Transient] {
-        TRANSIENT
-    }
+    crate::resources::schema_and_transient!(TRANSIENT);
 
     /// `read` reports the trust policy as `assume-policy` and, when it has eco's generated
     /// shape, also as `assume-service`: a configuration sets one of them.

@@ -225,13 +225,7 @@ pub fn normalize_record(desired: &mut Attrs) {
 
 #[async_trait]
 impl ResourceProvider for Provider {
-    fn schema(&self) -> &Schema {
-        &self.schema
-    }
-
-    fn transient(&self) -> &'static [eco_provider::Transient] {
-        TRANSIENT
-    }
+    crate::resources::schema_and_transient!(TRANSIENT);
 
     /// A record's name and type as Route53 reports them: `WWW.Example.com.` is
     /// `www.example.com`, `cname` is `CNAME` (what the change batch sends), not a replacement.

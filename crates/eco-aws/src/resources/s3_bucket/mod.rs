@@ -442,13 +442,7 @@ impl Provider {
 
 #[async_trait]
 impl ResourceProvider for Provider {
-    fn schema(&self) -> &Schema {
-        &self.schema
-    }
-
-    fn transient(&self) -> &'static [eco_provider::Transient] {
-        TRANSIENT
-    }
+    crate::resources::schema_and_transient!(TRANSIENT);
 
     /// ListBuckets (following continuation tokens), keeping the buckets of this region, each
     /// read in full.
