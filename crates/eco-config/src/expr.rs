@@ -240,14 +240,20 @@ impl Template {
     /// All references in the template, also those inside expressions.
     pub fn references(&self) -> impl Iterator<Item = &Reference> {
         let mut out = Vec::new();
+        self.for_each_ref(&mut |r| out.push(r));
+        out.into_iter()
+    }
+
+    /// Calls `f` with every reference in the template, in order, also those inside
+    /// expressions (what [`Template::references`] lists, without collecting them).
+    pub fn for_each_ref<'a>(&'a self, f: &mut dyn FnMut(&'a Reference)) {
         for p in &self.parts {
             match p {
-                Part::Ref(r) => out.push(r),
-                Part::Expr(e) => e.for_each_ref(&mut |r| out.push(r)),
+                Part::Ref(r) => f(r),
+                Part::Expr(e) => e.for_each_ref(f),
                 Part::Literal(_) => {}
             }
         }
-        out.into_iter()
     }
 }
 
@@ -267,7 +273,7 @@ impl Expr {
     /// Visits every reference inside.
     pub fn for_each_ref<'a>(&'a self, f: &mut dyn FnMut(&'a Reference)) {
         match self {
-            Expr::Str(t) => t.references().for_each(f),
+            Expr::Str(t) => t.for_each_ref(f),
             Expr::List(items) => items.iter().for_each(|e| e.for_each_ref(f)),
             Expr::Map(m) => m.values().for_each(|e| e.for_each_ref(f)),
             _ => {}
@@ -479,6 +485,8 @@ pub fn parse_template(value: &str, span: Span, raw: &str) -> Result<Template, Di
     if !literal.is_empty() || parts.is_empty() {
         parts.push(Part::Literal(literal));
     }
+    // A configuration holds a template per string it writes: no spare room in each.
+    parts.shrink_to_fit();
     Ok(Template { parts, span })
 }
 

@@ -515,9 +515,18 @@ pub(crate) fn expand_calls(
         _ => None,
     }
     };
-    let mut fix = |e: &mut Expr, diags: &mut Diagnostics| match substitute(e, &mut replace) {
-        Ok(new) => *e = new,
-        Err(d) => diags.push(d),
+    let mut fix = |e: &mut Expr, diags: &mut Diagnostics| {
+        // Only a module output is replaced: an expression naming none is kept as it is (it
+        // was rebuilt, every expression of the configuration once).
+        let mut names_output = false;
+        e.for_each_ref(&mut |r| names_output |= matches!(r.target, RefTarget::ModuleOutput { .. }));
+        if !names_output {
+            return;
+        }
+        match substitute(e, &mut replace) {
+            Ok(new) => *e = new,
+            Err(d) => diags.push(d),
+        }
     };
     for r in &mut config.resources {
         for a in r.attributes.values_mut() {

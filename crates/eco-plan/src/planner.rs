@@ -55,7 +55,9 @@ pub fn plan(req: &PlanRequest) -> Result<Plan, Diagnostics> {
     let mut sensitivity = Sensitivity::new(ctx.config);
     // What each resource shows references is set as the loop below plans it, dependencies
     // first: what its plan shows, or (not planned: out of scope, refresh-only, a problem) its
-    // live values. Nothing is converted up front (it was every resource's state, twice).
+    // live values. Nothing is converted up front (it was every resource's state, twice), and
+    // only what a resource or an output references is kept (it was every resource's values).
+    let referenced = referenced_resources(ctx.config);
 
     // Parts of REST APIs removed from the configuration: their API's deployment is replaced.
     let removed_parts = if req.mode == Mode::Normal {
@@ -86,14 +88,14 @@ pub fn plan(req: &PlanRequest) -> Result<Plan, Diagnostics> {
                 Ok(d) => d,
                 Err(d) => {
                     diags.push(d);
-                    if let Some(live) = live {
+                    if let Some(live) = live.filter(|_| referenced.contains(address)) {
                         known.set(key, live);
                     }
                     continue;
                 }
             };
             if !in_scope.contains(&key) || req.mode == Mode::RefreshOnly {
-                if let Some(live) = live {
+                if let Some(live) = live.filter(|_| referenced.contains(address)) {
                     known.set(key, live);
                 }
                 continue;
@@ -216,6 +218,15 @@ pub fn plan(req: &PlanRequest) -> Result<Plan, Diagnostics> {
             if change.action == Action::Replace && resource.lifecycle.prevent_destroy {
                 refused.push(prevent_destroy_refusal(&key, "replace"));
             }
+            for c in &mut change.changes {
+                c.sensitive |= sensitivity.is(&key, &c.name);
+            }
+            if !referenced.contains(address) {
+                if change.action != Action::NoOp {
+                    changes.push(change);
+                }
+                continue;
+            }
             let shown = match change.action {
                 Action::Replace => {
                     let mut shown = shown_values(schema, None, &desired);
@@ -234,9 +245,6 @@ pub fn plan(req: &PlanRequest) -> Result<Plan, Diagnostics> {
                 }
                 _ => shown_values(schema, live, &desired),
             };
-            for c in &mut change.changes {
-                c.sensitive |= sensitivity.is(&key, &c.name);
-            }
             known.set(key, shown);
             if change.action != Action::NoOp {
                 changes.push(change);
@@ -371,6 +379,26 @@ fn lookups_feeding(config: &Config, changes: &[ResourceChange]) -> Vec<crate::mo
             feeds: feeds.into_iter().collect(),
         })
         .collect()
+}
+
+/// The resources whose values something in the configuration references: another
+/// resource's attribute or an output. Only their values are kept while planning.
+fn referenced_resources<'a>(config: &'a Config) -> HashSet<&'a Address> {
+    let mut referenced = HashSet::new();
+    let mut note = |r: &'a eco_config::Reference| {
+        if let RefTarget::Resource { address, .. } = &r.target {
+            referenced.insert(address);
+        }
+    };
+    for r in &config.resources {
+        for a in r.attributes.values() {
+            a.expr.for_each_ref(&mut note);
+        }
+    }
+    for o in &config.outputs {
+        o.value.for_each_ref(&mut note);
+    }
+    referenced
 }
 
 /// What a replacement would lose, for types that report it: "about N users would be lost"

@@ -63,7 +63,14 @@ impl Sensitivity {
 
     /// Whether `expr` references a sensitive variable or a sensitive attribute.
     pub fn taints(&self, expr: &Expr) -> bool {
-        expr.references().iter().any(|r| match &r.target {
+        let mut tainted = false;
+        expr.for_each_ref(&mut |r| tainted = tainted || self.names_sensitive(r));
+        tainted
+    }
+
+    /// Whether the reference `r` names a sensitive variable or a sensitive attribute.
+    fn names_sensitive(&self, r: &eco_config::Reference) -> bool {
+        match &r.target {
             // Replaced by values before planning (for-each instances, module calls); the stage's
             // identity and locals are not secrets of their own.
             RefTarget::Stage
@@ -73,9 +80,12 @@ impl Sensitivity {
             | RefTarget::Param(_)
             | RefTarget::ModuleOutput { .. } => false,
             RefTarget::Var(name) => self.vars.contains(name),
-            RefTarget::Resource { address, path } => path
-                .first()
-                .is_some_and(|attr| self.is(&address.to_string(), attr)),
+            RefTarget::Resource { address, path } => {
+                !self.by_address.is_empty()
+                    && path
+                        .first()
+                        .is_some_and(|attr| self.is(&address.to_string(), attr))
+            }
             RefTarget::Lookup {
                 type_name,
                 name,
@@ -83,7 +93,7 @@ impl Sensitivity {
             } => path
                 .first()
                 .is_some_and(|attr| self.is(&format!("lookup.{type_name}.{name}"), attr)),
-        })
+        }
     }
 
     /// Records which of `resource`'s top-level attributes are sensitive: marked so by `schema`,
@@ -101,7 +111,11 @@ impl Sensitivity {
                 hidden.insert(name.clone());
             }
         }
-        self.by_address.insert(address.to_string(), hidden);
+        // Only resources with something hidden are recorded: `is` and `hidden` answer the
+        // same for an absent one, and most resources hide nothing.
+        if !hidden.is_empty() {
+            self.by_address.insert(address.to_string(), hidden);
+        }
     }
 
     /// The sensitive top-level attributes of the resource at `address`.

@@ -705,3 +705,42 @@ fn a_published_version_is_followed_in_the_same_plan_only_when_the_function_publi
     assert_eq!(action(&p, "function.api"), Action::Update);
     assert_eq!(action(&p, "permission.invoke"), Action::NoOp);
 }
+
+/// Only the values something references are kept while planning: a resource and an output
+/// that reference an unchanged resource still get its live values (a changed reference shows
+/// as a change), and resources nothing references plan as before.
+#[test]
+fn references_to_unchanged_resources_see_their_live_values() {
+    let cfg = config(&format!(
+        "{BASE}\nrole \"other\" {{ name \"other\"; bucket-arn \"${{bucket.site.arn}}/x\" }}\noutput \"arn\" value=\"${{bucket.site.arn}}\"\n"
+    ));
+    let mut state = applied_state();
+    state.upsert(resource(
+        "role.other",
+        "other",
+        serde_json::json!({"name": "other", "bucket-arn": "arn:aws:s3:::old/x"}),
+    ));
+    let p = run_plan(&cfg, &state, Mode::Normal, &[]);
+    assert_eq!(
+        p.outputs["arn"].value,
+        eco_schema::Value::String("arn:aws:s3:::site-dev".into())
+    );
+    // role.reader references the bucket's live ARN and matches it: no change; role.other's
+    // recorded value is another bucket's: an in-place update to the live ARN.
+    let addresses: Vec<&str> = p.changes.iter().map(|c| c.address.as_str()).collect();
+    assert!(
+        !addresses.contains(&"role.reader"),
+        "{}",
+        render::render(&p, false)
+    );
+    let other = p
+        .changes
+        .iter()
+        .find(|c| c.address == "role.other")
+        .expect("role.other changes");
+    assert_eq!(other.action, Action::Update);
+    assert_eq!(
+        other.changes[0].after,
+        Some(eco_schema::Value::String("arn:aws:s3:::site-dev/x".into()))
+    );
+}
