@@ -33,10 +33,21 @@
 //!   the declared sub-resources of each bucket
 //!
 //! `spec.rs` is the typed spec (the schema comes from it); `sub_resources.rs` the table of the
-//! bucket's sub-resources (an attribute and its Get / Put / Delete calls) and their conversions;
+//! bucket's sub-resources (an attribute and its Get / Put / Delete calls);
+//! `conversions.rs` the pure conversions between attribute values and SDK types;
 //! `listing.rs` what ListBuckets answers: the batched refresh, the import listing, and the
 //! run's one listing before us-east-1 creates.
 
+/// Refuses with an Invalid error of `op` (the message formatted) unless `cond` holds.
+macro_rules! ensure {
+    ($cond:expr, $op:expr, $($message:tt)+) => {
+        if !$cond {
+            return Err(OpError::invalid($op, format!($($message)+)));
+        }
+    };
+}
+
+mod conversions;
 mod listing;
 mod spec;
 mod sub_resources;
@@ -56,12 +67,10 @@ use eco_provider::{
 };
 use eco_schema::{Rule, Schema, Spec};
 
+pub(crate) use self::conversions::policy_to_sdk;
+use self::conversions::{parse, tags_from_sdk, tags_to_sdk};
 use self::spec::S3Bucket;
-pub(crate) use self::sub_resources::policy_to_sdk;
-use self::sub_resources::{
-    get_all, parse, policy_before_public_access_block, tags_from_sdk, tags_to_sdk, Got,
-    SUB_RESOURCES,
-};
+use self::sub_resources::{get_all, policy_before_public_access_block, Got, SUB_RESOURCES};
 use crate::aws::{error_code, op_error, partition, Aws};
 use crate::tags::{tags_of, tags_value};
 use eco_schema::{DataAtRisk, Held};

@@ -1,3 +1,4 @@
+use super::conversions::*;
 use super::sub_resources::*;
 use super::*;
 use aws_sdk_s3::types::{BucketVersioningStatus, ExpirationStatus, ServerSideEncryption};
