@@ -194,32 +194,16 @@ impl ResourceProvider for Provider {
 impl Provider {
     async fn list_all(&self) -> Result<Vec<Live>, OpError> {
         let region = self.s3.config().region().map(|r| r.to_string());
-        let mut names = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let out = self
-                .s3
-                .list_buckets()
-                .max_buckets(10_000)
-                .set_bucket_region(region.clone())
-                .set_continuation_token(token.take())
-                .send()
-                .await
-                .map_err(|e| op_error("ListBuckets", e))?;
-            for b in out.buckets() {
-                let other_region = match (b.bucket_region(), region.as_deref()) {
-                    (Some(listed), Some(ours)) => listed != ours,
-                    _ => false,
-                };
-                if let (Some(name), false) = (b.name(), other_region) {
-                    names.push(name.to_string());
-                }
-            }
-            match out.continuation_token() {
-                Some(t) if !t.is_empty() => token = Some(t.to_string()),
-                _ => break,
-            }
-        }
+        let names: Vec<String> = super::s3_bucket::list_buckets(&self.s3, region.as_deref())
+            .await?
+            .into_iter()
+            .filter(|(_, listed)| match (listed.as_deref(), region.as_deref()) {
+                // A bucket of another region is not this client's.
+                (Some(listed), Some(ours)) => listed == ours,
+                _ => true,
+            })
+            .map(|(name, _)| name)
+            .collect();
         let found = each_concurrently(names, LIST_READS, |name| async move {
             self.read_policy(&name).await
         })

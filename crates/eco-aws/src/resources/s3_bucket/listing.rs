@@ -73,31 +73,9 @@ impl Provider {
         Ok(lives)
     }
 
-    /// ListBuckets (every page; of one region when `region` is given): each bucket's name and
-    /// the region the listing names, if it does.
+    /// ListBuckets of this client (see [`list_buckets`]).
     async fn listed(&self, region: Option<&str>) -> OpResult<BTreeMap<String, Option<String>>> {
-        let mut buckets = BTreeMap::new();
-        let mut token: Option<String> = None;
-        loop {
-            let out = self
-                .s3
-                .list_buckets()
-                // Any parameter makes AWS name each bucket's region in the answer.
-                .max_buckets(10_000)
-                .set_bucket_region(region.map(str::to_string))
-                .set_continuation_token(token.take())
-                .send()
-                .await
-                .map_err(|e| op_error("ListBuckets", e))?;
-            for b in out.buckets() {
-                let Some(name) = b.name() else { continue };
-                buckets.insert(name.to_string(), b.bucket_region().map(str::to_string));
-            }
-            match out.continuation_token() {
-                Some(t) if !t.is_empty() => token = Some(t.to_string()),
-                _ => return Ok(buckets),
-            }
-        }
+        list_buckets(&self.s3, region).await
     }
 
     /// A refresh of many buckets: one ListBuckets says which exist and where (a listing that
@@ -147,5 +125,34 @@ impl Provider {
             },
         )
         .await
+    }
+}
+
+/// ListBuckets (every page; of one region when `region` is given): each bucket's name and the
+/// region the listing names, if it does. Also the bucket policy's listing.
+pub(crate) async fn list_buckets(
+    s3: &aws_sdk_s3::Client,
+    region: Option<&str>,
+) -> OpResult<BTreeMap<String, Option<String>>> {
+    let mut buckets = BTreeMap::new();
+    let mut token: Option<String> = None;
+    loop {
+        let out = s3
+            .list_buckets()
+            // Any parameter makes AWS name each bucket's region in the answer.
+            .max_buckets(10_000)
+            .set_bucket_region(region.map(str::to_string))
+            .set_continuation_token(token.take())
+            .send()
+            .await
+            .map_err(|e| op_error("ListBuckets", e))?;
+        for b in out.buckets() {
+            let Some(name) = b.name() else { continue };
+            buckets.insert(name.to_string(), b.bucket_region().map(str::to_string));
+        }
+        match out.continuation_token() {
+            Some(t) if !t.is_empty() => token = Some(t.to_string()),
+            _ => return Ok(buckets),
+        }
     }
 }

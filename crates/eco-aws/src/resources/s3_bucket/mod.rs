@@ -49,6 +49,7 @@ macro_rules! ensure {
 
 mod conversions;
 mod listing;
+pub(crate) use self::listing::list_buckets;
 mod spec;
 mod sub_resources;
 
