@@ -42,8 +42,9 @@ impl Provider {
         let Some((first, _)) = requests.first() else {
             return Ok(Vec::new());
         };
-        let listed = self.listed().await?;
-        let owned = crate::tagging::owned_tags(&self.tagging, first, "lambda:function").await?;
+        // The listing and the tags at once, as the bucket refresh does.
+        let owned = crate::tagging::owned_tags(&self.tagging, first, "lambda:function");
+        let (listed, owned) = tokio::try_join!(self.listed(), owned)?;
         let (listed, owned) = (&listed, &owned);
         each_concurrently(
             requests.iter().collect(),
